@@ -1,0 +1,33 @@
+/** Stable error codes of the API (SPEC, "Errors"). The exception filter maps each to an HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  SEPARATION_OF_DUTIES: 403,
+  NOT_FOUND: 404,
+  EVENT_NOT_ALLOWED: 409,
+  CONFLICT: 409,
+  VERSION_MISMATCH: 412,
+  GUARD_FAILED: 422,
+  IDEMPOTENCY_CONFLICT: 422,
+  PRECONDITION_REQUIRED: 428,
+  TOO_MANY_REQUESTS: 429,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Thrown by domain code; never an HttpException, so services stay free of HTTP. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}

@@ -1,0 +1,260 @@
+import { assign, initialTransition, setup, transition, type AnyStateMachine, type StateValue } from 'xstate';
+import { DomainError } from '../common/domain-error.js';
+import {
+  delays,
+  effects,
+  evaluateGuard,
+  firstFailingGuard,
+  guards,
+  isPresent,
+  readPath,
+  refType,
+  updates,
+  type Scope,
+} from './vocabulary.js';
+import type {
+  Actor,
+  DomainEffect,
+  EngineEvent,
+  InstanceState,
+  NamedRef,
+  ScheduledTimer,
+  StateConfig,
+  TransitionConfig,
+  TransitionResult,
+  WorkflowContext,
+  WorkflowDefinition,
+} from './workflow.types.js';
+
+const AFTER_PREFIX = 'xstate.after.';
+
+/** Guards that depend only on who sends the event, so the list of available events can honour them. */
+const ACTOR_GUARDS = new Set(['notSubmitter', 'notAlreadyApproved']);
+
+interface InitEvent {
+  type: 'xstate.init';
+  input?: { at?: string };
+}
+
+/** Delays and guards see the event that caused the step; the machine's first step sees `xstate.init`. */
+function scopeOf(context: WorkflowContext, event: EngineEvent | InitEvent): Scope {
+  if (event.type === 'xstate.init') {
+    const at = (event as InitEvent).input?.at ?? new Date(0).toISOString();
+    return { context, event: { type: 'xstate.init', actor: { id: 'system', roles: ['system'] }, at } };
+  }
+  return { context, event: event as EngineEvent };
+}
+
+export function toDotted(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value)[0] ?? [];
+  if (key === undefined) return '';
+  return child === undefined ? key : `${key}.${toDotted(child as StateValue)}`;
+}
+
+export function fromDotted(value: string): StateValue {
+  const parts = value.split('.');
+  return parts.reduceRight<StateValue>((inner, key) => ({ [key]: inner }), parts.pop() as string);
+}
+
+function asList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function asTransitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
+  if (typeof value === 'string') return [{ target: value }];
+  return asList(value);
+}
+
+/** Builds the XState machine of a definition, with every name bound to the vocabulary. */
+export function buildMachine(definition: WorkflowDefinition): AnyStateMachine {
+  const guardImpls = Object.fromEntries(
+    Object.entries(guards).map(([name, fn]) => [
+      name,
+      ({ context, event }: { context: WorkflowContext; event: EngineEvent }, params: Record<string, unknown> | undefined) =>
+        fn(scopeOf(context, event), params),
+    ]),
+  );
+  const actionImpls: Record<string, unknown> = Object.fromEntries(
+    Object.entries(updates).map(([name, fn]) => [
+      name,
+      assign(({ context, event }: { context: WorkflowContext; event: EngineEvent }, params: Record<string, unknown> | undefined) =>
+        fn(scopeOf(context, event), params),
+      ),
+    ]),
+  );
+  // Effects are never run by XState: pure transition() hands them back and a service carries them out.
+  for (const name of effects) actionImpls[name] = () => undefined;
+  const delayImpls = Object.fromEntries(
+    Object.entries(delays).map(([name, fn]) => [
+      name,
+      ({ context, event }: { context: WorkflowContext; event: EngineEvent }) => fn(scopeOf(context, event)),
+    ]),
+  );
+  const staticContext = definition.machine.context;
+  const config = {
+    ...definition.machine,
+    context: ({ input }: { input?: { context?: WorkflowContext } }) => ({ ...staticContext, ...(input?.context ?? {}) }),
+  };
+  // The vocabulary is typed loosely on purpose: definitions are data, checked by the registry.
+  return setup({
+    guards: guardImpls as never,
+    actions: actionImpls as never,
+    delays: delayImpls as never,
+  }).createMachine(config as never) as unknown as AnyStateMachine;
+}
+
+interface Candidate {
+  transition: TransitionConfig;
+  /** True for `after` transitions, which only the timer poller (actor `system`) may fire. */
+  timer: boolean;
+}
+
+/**
+ * Runs definitions with XState's pure `transition` / `initialTransition`. It checks the rules a
+ * caller must meet (event allowed here, role, required fields, guards) so a refusal can say which
+ * one, then lets XState compute the next state, and returns the timers and effects to carry out.
+ */
+export class WorkflowEngine {
+  private readonly machines = new WeakMap<WorkflowDefinition, AnyStateMachine>();
+
+  machineOf(definition: WorkflowDefinition): AnyStateMachine {
+    let machine = this.machines.get(definition);
+    if (!machine) {
+      machine = buildMachine(definition);
+      this.machines.set(definition, machine);
+    }
+    return machine;
+  }
+
+  start(definition: WorkflowDefinition, input: { context?: WorkflowContext; at: string }): TransitionResult {
+    const machine = this.machineOf(definition);
+    const [snapshot, actions] = initialTransition(machine, input);
+    return this.result('', undefined, snapshot.value, snapshot.context, actions, input.at);
+  }
+
+  send(definition: WorkflowDefinition, state: InstanceState, event: EngineEvent): TransitionResult {
+    const candidates = this.candidates(definition, state.value, event.type);
+    if (candidates.length === 0) {
+      throw new DomainError('EVENT_NOT_ALLOWED', `${event.type} is not allowed in state ${state.value}`, {
+        state: state.value,
+        allowedEvents: this.availableEvents(definition, state, event.actor),
+      });
+    }
+    const [first] = candidates;
+    this.checkRoles(first, event);
+    const missing = asList(first.transition.meta?.requires).filter((path) => !isPresent(readPath({ context: {}, event } as Scope, `event.${path}`)));
+    if (missing.length > 0) {
+      throw new DomainError('GUARD_FAILED', `${event.type} needs ${missing.join(', ')}`, { rule: 'requires', missing });
+    }
+    const scope: Scope = { context: state.context, event };
+    if (!candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope))) {
+      const rule = firstFailingGuard(first.transition.guard as NamedRef, scope) ?? 'guard';
+      if (rule === 'notSubmitter') {
+        throw new DomainError('SEPARATION_OF_DUTIES', 'The submitter of a proposal cannot decide on it', { rule });
+      }
+      throw new DomainError('GUARD_FAILED', `${event.type} refused by rule ${rule}`, { rule });
+    }
+    const machine = this.machineOf(definition);
+    const snapshot = machine.resolveState({ value: fromDotted(state.value), context: state.context });
+    const [next, actions] = transition(machine, snapshot, event);
+    return this.result(state.value, state.context, next.value, next.context, actions, event.at);
+  }
+
+  /** The events this actor may send now; guards that depend on the payload are left to the send. */
+  availableEvents(definition: WorkflowDefinition, state: InstanceState, actor: Actor): string[] {
+    const probe: Scope = { context: state.context, event: { type: '', actor, at: new Date(0).toISOString() } };
+    const events = new Set<string>();
+    for (const node of this.activeNodes(definition, state.value).reverse()) {
+      for (const [type, config] of Object.entries(node.on ?? {})) {
+        const [first] = asTransitions(config);
+        if (!first?.meta?.roles?.some((role) => actor.roles.includes(role))) continue;
+        const actorGuards = this.guardLeaves(first.guard).filter((g) => ACTOR_GUARDS.has(refType(g)));
+        if (actorGuards.every((g) => evaluateGuard(g, { ...probe, event: { ...probe.event, type } }))) events.add(type);
+      }
+    }
+    return [...events].sort();
+  }
+
+  /** The nodes of a dotted state value, outermost first (the machine itself included). */
+  activeNodes(definition: WorkflowDefinition, value: string): StateConfig[] {
+    const nodes: StateConfig[] = [definition.machine];
+    let node: StateConfig = definition.machine;
+    for (const key of value.split('.')) {
+      const child = node.states?.[key];
+      if (!child) throw new DomainError('CONFLICT', `state ${value} is not in ${definition.id} v${definition.version}`);
+      nodes.push(child);
+      node = child;
+    }
+    return nodes;
+  }
+
+  private candidates(definition: WorkflowDefinition, value: string, type: string): Candidate[] {
+    const nodes = this.activeNodes(definition, value);
+    if (type.startsWith(AFTER_PREFIX)) {
+      // xstate.after.<delay>.<machine id>.<path of the state>
+      const [delay, machineId, ...path] = type.slice(AFTER_PREFIX.length).split('.');
+      if (machineId !== definition.machine.id) return [];
+      const node = nodes[path.length];
+      if (!node || path.join('.') !== value.split('.').slice(0, path.length).join('.')) return [];
+      return asTransitions(node.after?.[delay]).map((t) => ({ transition: t, timer: true }));
+    }
+    for (const node of [...nodes].reverse()) {
+      const found = asTransitions(node.on?.[type]);
+      if (found.length > 0) return found.map((t) => ({ transition: t, timer: false }));
+    }
+    return [];
+  }
+
+  private checkRoles({ transition: t, timer }: Candidate, event: EngineEvent): void {
+    const allowed = timer ? ['system'] : (t.meta?.roles ?? []);
+    if (!allowed.some((role) => event.actor.roles.includes(role))) {
+      throw new DomainError('FORBIDDEN', `${event.type} needs one of the roles ${allowed.join(', ')}`, { requiredRoles: allowed });
+    }
+  }
+
+  private guardLeaves(ref: NamedRef | undefined): NamedRef[] {
+    if (ref === undefined) return [];
+    if (refType(ref) !== 'all') return [ref];
+    const inner = typeof ref === 'string' ? [] : ((ref.params?.guards as NamedRef[] | undefined) ?? []);
+    return inner.flatMap((g) => this.guardLeaves(g));
+  }
+
+  private result(
+    from: string,
+    previous: WorkflowContext | undefined,
+    value: StateValue,
+    context: WorkflowContext,
+    actions: ReadonlyArray<{ type: string; params?: unknown }>,
+    at: string,
+  ): TransitionResult {
+    const schedule: ScheduledTimer[] = [];
+    const cancel: string[] = [];
+    const domainEffects: DomainEffect[] = [];
+    for (const action of actions) {
+      const params = (action.params ?? {}) as Record<string, unknown>;
+      if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
+        const eventType = (params.event as { type: string }).type;
+        schedule.push({ event: eventType, dueAt: new Date(Date.parse(at) + params.delay).toISOString() });
+      } else if (action.type === 'xstate.cancel') {
+        const id = String(params.sendId);
+        const pending = schedule.findIndex((s) => s.event === id);
+        if (pending >= 0) schedule.splice(pending, 1);
+        else cancel.push(id);
+      } else if (effects.has(action.type)) {
+        domainEffects.push({ type: action.type, params });
+      }
+    }
+    const dotted = toDotted(value);
+    return {
+      from,
+      value: dotted,
+      context,
+      changed: dotted !== from || JSON.stringify(context) !== JSON.stringify(previous),
+      schedule,
+      cancel,
+      effects: domainEffects,
+    };
+  }
+}

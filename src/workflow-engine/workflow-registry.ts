@@ -1,0 +1,233 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { sha256Hex } from '../common/canonical-json.js';
+import { DomainError } from '../common/domain-error.js';
+import { delays, effects, guardNames, guards, refType, updates } from './vocabulary.js';
+import type { NamedRef, StateConfig, TransitionConfig, WorkflowDefinition } from './workflow.types.js';
+
+/** A definition that cannot run. The message names the file and the path inside it. */
+export class WorkflowDefinitionError extends Error {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${file}: ${path ? `${path}: ` : ''}${problem}`);
+    this.name = 'WorkflowDefinitionError';
+  }
+}
+
+export interface RegisteredWorkflow {
+  definition: WorkflowDefinition;
+  /** SHA-256 of the file's bytes, recorded on every instance that runs on it. */
+  hash: string;
+  file: string;
+}
+
+const FILE_RE = /^([a-z][a-z0-9-]*)\.v([1-9][0-9]*)\.json$/;
+
+function list<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function transitionsOf(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
+  return typeof value === 'string' ? [{ target: value }] : list(value);
+}
+
+interface NodeEntry {
+  /** Dotted path of the state inside the machine ('' for the root). */
+  path: string;
+  /** Where the node sits in the file, for error messages. */
+  location: string;
+  node: StateConfig;
+  parent?: NodeEntry;
+}
+
+/** Checks one parsed definition; throws WorkflowDefinitionError on the first problem. */
+export function validateDefinition(file: string, raw: unknown): WorkflowDefinition {
+  const fail = (path: string, problem: string): never => {
+    throw new WorkflowDefinitionError(file, path, problem);
+  };
+  if (!raw || typeof raw !== 'object') fail('', 'a definition is a JSON object');
+  const def = raw as WorkflowDefinition;
+  const match = FILE_RE.exec(file);
+  if (!match) fail('', 'file name must be <id>.v<version>.json');
+  if (def.id !== match![1]) fail('id', `must be "${match![1]}", as the file name says`);
+  if (def.version !== Number(match![2])) fail('version', `must be ${match![2]}, as the file name says`);
+  for (const key of ['title', 'description'] as const) {
+    if (typeof def[key] !== 'string' || def[key].length === 0) fail(key, 'must be a non-empty string');
+  }
+  const machine = def.machine;
+  if (!machine || typeof machine !== 'object') fail('machine', 'must be an XState machine config');
+  if (machine.id !== def.id) fail('machine.id', `must be "${def.id}"`);
+  if (!machine.context || typeof machine.context !== 'object' || Array.isArray(machine.context)) {
+    fail('machine.context', 'must be a static object');
+  }
+
+  const entries: NodeEntry[] = [];
+  const byPath = new Map<string, NodeEntry>();
+  const walk = (entry: NodeEntry) => {
+    entries.push(entry);
+    byPath.set(entry.path, entry);
+    const states = entry.node.states ?? {};
+    if (entry.node.type === 'parallel' || entry.node.type === 'history') {
+      fail(entry.location, `state type "${entry.node.type}" is not supported`);
+    }
+    if (Object.keys(states).length > 0 && (!entry.node.initial || !states[entry.node.initial])) {
+      fail(`${entry.location}.initial`, 'a state with children needs an initial child that exists');
+    }
+    for (const [key, child] of Object.entries(states)) {
+      if (!/^[a-z][a-z0-9_]*$/.test(key)) fail(`${entry.location}.states.${key}`, 'state names are snake_case');
+      walk({
+        path: entry.path ? `${entry.path}.${key}` : key,
+        location: `${entry.location}.states.${key}`,
+        node: child,
+        parent: entry,
+      });
+    }
+  };
+  walk({ path: '', location: 'machine', node: machine });
+
+  const checkRef = (location: string, ref: NamedRef, known: Record<string, unknown> | ReadonlySet<string>, kind: string) => {
+    const name = refType(ref);
+    const has = known instanceof Set ? known.has(name) : Object.hasOwn(known, name);
+    if (!has) fail(location, `unknown ${kind} "${name}"`);
+  };
+  const resolveTarget = (from: NodeEntry, target: string, location: string): NodeEntry => {
+    let path: string;
+    if (target.startsWith('#')) {
+      const [id, ...rest] = target.slice(1).split('.');
+      if (id !== machine.id) fail(location, `target "${target}" must start with #${machine.id}`);
+      path = rest.join('.');
+    } else if (target.startsWith('.')) {
+      path = from.path ? `${from.path}${target}` : target.slice(1);
+    } else {
+      const parentPath = from.parent?.path ?? '';
+      path = parentPath ? `${parentPath}.${target}` : target;
+    }
+    const found = byPath.get(path);
+    if (!found) fail(location, `target "${target}" is not a state`);
+    return found!;
+  };
+
+  const actionNames = new Set([...Object.keys(updates), ...effects]);
+  const edges = new Map<string, string[]>();
+  for (const entry of entries) {
+    const { node, location } = entry;
+    const targets: string[] = [];
+    for (const [field, refs] of [['entry', node.entry], ['exit', node.exit]] as const) {
+      list(refs).forEach((ref, i) => checkRef(`${location}.${field}[${i}]`, ref, actionNames, 'action'));
+    }
+    const groups: Array<[string, TransitionConfig[], 'on' | 'after' | 'always']> = [
+      ...Object.entries(node.on ?? {}).map(([event, t]) => [`${location}.on.${event}`, transitionsOf(t), 'on'] as [string, TransitionConfig[], 'on']),
+      ...Object.entries(node.after ?? {}).map(([delay, t]) => {
+        if (!Object.hasOwn(delays, delay)) fail(`${location}.after.${delay}`, `unknown delay "${delay}"`);
+        return [`${location}.after.${delay}`, transitionsOf(t), 'after'] as [string, TransitionConfig[], 'after'];
+      }),
+      ...(node.always ? [[`${location}.always`, transitionsOf(node.always), 'always'] as [string, TransitionConfig[], 'always']] : []),
+    ];
+    for (const [where, transitions, kind] of groups) {
+      transitions.forEach((t, i) => {
+        const at = transitions.length > 1 ? `${where}[${i}]` : where;
+        if (kind === 'on') {
+          const roles = t.meta?.roles;
+          if (!Array.isArray(roles) || roles.length === 0 || roles.some((r) => typeof r !== 'string')) {
+            fail(`${at}.meta.roles`, 'every event names the roles that may send it');
+          }
+          if (t.meta?.requires !== undefined && !Array.isArray(t.meta.requires)) fail(`${at}.meta.requires`, 'must be a list of payload paths');
+        }
+        if (t.guard !== undefined) {
+          guardNames(t.guard).forEach((name) => checkRef(`${at}.guard`, name, guards, 'guard'));
+        }
+        list(t.actions).forEach((ref, j) => checkRef(`${at}.actions[${j}]`, ref, actionNames, 'action'));
+        list(t.target).forEach((target) => targets.push(resolveTarget(entry, target, `${at}.target`).path));
+      });
+    }
+    edges.set(entry.path, targets);
+  }
+
+  // Reachability: entering a state enters its ancestors and its initial descendants.
+  const reached = new Set<string>();
+  const enter = (path: string) => {
+    let entry = byPath.get(path);
+    const chain: NodeEntry[] = [];
+    while (entry) {
+      chain.push(entry);
+      entry = entry.parent;
+    }
+    for (const e of chain) reached.add(e.path);
+    let node = byPath.get(path)!;
+    while (node.node.initial) {
+      node = byPath.get(node.path ? `${node.path}.${node.node.initial}` : node.node.initial)!;
+      reached.add(node.path);
+    }
+  };
+  enter('');
+  let grew = true;
+  while (grew) {
+    const before = reached.size;
+    for (const path of [...reached]) for (const target of edges.get(path) ?? []) enter(target);
+    grew = reached.size > before;
+  }
+  for (const entry of entries) {
+    if (!reached.has(entry.path)) fail(entry.location, 'state is unreachable from the initial state');
+  }
+
+  // A leaf that is not final needs a way out, from itself or from a state that contains it.
+  for (const entry of entries) {
+    if (entry.node.states || entry.node.type === 'final') continue;
+    let hasExit = false;
+    for (let e: NodeEntry | undefined = entry; e && e.path !== ''; e = e.parent) {
+      const n = e.node;
+      if (Object.keys(n.on ?? {}).length > 0 || Object.keys(n.after ?? {}).length > 0 || n.always) hasExit = true;
+    }
+    if (!hasExit) fail(entry.location, 'a state that is not final needs a way out');
+  }
+  return def;
+}
+
+/** Every workflow version of a directory, validated, by id and version. */
+export class WorkflowRegistry {
+  private readonly byKey = new Map<string, RegisteredWorkflow>();
+
+  static loadDirectory(dir: string): WorkflowRegistry {
+    const registry = new WorkflowRegistry();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    for (const file of files) {
+      const bytes = readFileSync(join(dir, file));
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'));
+      } catch (error) {
+        throw new WorkflowDefinitionError(file, '', `invalid JSON (${(error as Error).message})`);
+      }
+      registry.add({ definition: validateDefinition(basename(file), parsed), hash: sha256Hex(bytes), file });
+    }
+    return registry;
+  }
+
+  add(workflow: RegisteredWorkflow): void {
+    this.byKey.set(`${workflow.definition.id}@${workflow.definition.version}`, workflow);
+  }
+
+  get(id: string, version: number): RegisteredWorkflow {
+    const found = this.byKey.get(`${id}@${version}`);
+    if (!found) throw new DomainError('NOT_FOUND', `workflow ${id} v${version} is not loaded`);
+    return found;
+  }
+
+  latest(id: string): RegisteredWorkflow {
+    const versions = this.versions(id);
+    if (versions.length === 0) throw new DomainError('NOT_FOUND', `workflow ${id} is not loaded`);
+    return versions[versions.length - 1];
+  }
+
+  versions(id: string): RegisteredWorkflow[] {
+    return [...this.byKey.values()].filter((w) => w.definition.id === id).sort((a, b) => a.definition.version - b.definition.version);
+  }
+
+  all(): RegisteredWorkflow[] {
+    return [...this.byKey.values()].sort((a, b) => a.definition.id.localeCompare(b.definition.id) || a.definition.version - b.definition.version);
+  }
+}
