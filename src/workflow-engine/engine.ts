@@ -177,6 +177,11 @@ export class WorkflowEngine {
     return [...events].sort();
   }
 
+  /** The instance fields that may be edited in this state, from the states' `meta.editable`. */
+  editableFields(definition: WorkflowDefinition, value: string): string[] {
+    return this.activeNodes(definition, value).flatMap((node) => node.meta?.editable ?? []);
+  }
+
   /** The nodes of a dotted state value, outermost first (the machine itself included). */
   activeNodes(definition: WorkflowDefinition, value: string): StateConfig[] {
     const nodes: StateConfig[] = [definition.machine];

@@ -121,7 +121,15 @@ export function guardNames(ref: NamedRef): string[] {
 const by = (event: EngineEvent) => ({ by: event.actor.id, at: event.at });
 
 export const updates: Record<string, UpdateFn> = {
-  recordSubmission: ({ event }) => ({ submittedBy: event.actor.id, submittedAt: event.at, approvals: [], overdue: false }),
+  /** Fixes who submitted and the approval settings of the content submitted; earlier approvals no longer count. */
+  recordSubmission: ({ context, event }) => ({
+    submittedBy: event.actor.id,
+    submittedAt: event.at,
+    requiredApprovals: event.subject?.requiredApprovals ?? context.requiredApprovals,
+    approvalSlaDays: event.subject?.approvalSlaDays ?? context.approvalSlaDays,
+    approvals: [],
+    overdue: false,
+  }),
   recordApproval: ({ context, event }) => ({
     approvals: [...list(context.approvals), { ...by(event), contentHash: event.contentHash ?? null }],
   }),

@@ -74,6 +74,10 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
     if (entry.node.type === 'parallel' || entry.node.type === 'history') {
       fail(entry.location, `state type "${entry.node.type}" is not supported`);
     }
+    const editable = entry.node.meta?.editable;
+    if (editable !== undefined && (!Array.isArray(editable) || editable.some((f) => typeof f !== 'string'))) {
+      fail(`${entry.location}.meta.editable`, 'must be a list of field names');
+    }
     if (Object.keys(states).length > 0 && (!entry.node.initial || !states[entry.node.initial])) {
       fail(`${entry.location}.initial`, 'a state with children needs an initial child that exists');
     }

@@ -28,6 +28,8 @@ export interface StateConfig {
   after?: Record<string, string | TransitionConfig | TransitionConfig[]>;
   always?: string | TransitionConfig | TransitionConfig[];
   states?: Record<string, StateConfig>;
+  /** `editable`: the instance fields people may change while in this state. */
+  meta?: { editable?: string[] };
   description?: string;
 }
 

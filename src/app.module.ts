@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { ActivitiesModule } from './activities/activities.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { CommonModule } from './common/common.module.js';
+import { appConfig } from './config/app.config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthController } from './health/health.controller.js';
+import { OrganizationsModule } from './organizations/organizations.module.js';
+import { PartnershipsModule } from './partnerships/partnerships.module.js';
+import { TimersModule } from './timers/timers.module.js';
+import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
+    CommonModule,
+    DatabaseModule,
+    AuditModule,
+    WorkflowEngineModule,
+    TimersModule,
+    OrganizationsModule,
+    ActivitiesModule,
+    PartnershipsModule,
+  ],
+  controllers: [HealthController],
+})
+export class AppModule {}

@@ -1,0 +1,59 @@
+import { registerAs } from '@nestjs/config';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+/** The environment the service reads, validated once at boot. */
+export class EnvironmentVariables {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @IsString()
+  WORKFLOWS_DIR?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  TIMER_POLL_MS?: number;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+}
+
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: false });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    throw new Error(`invalid configuration: ${errors.map((e) => Object.values(e.constraints ?? {}).join(', ')).join('; ')}`);
+  }
+  return env;
+}
+
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  workflowsDir: string;
+  timerPollMs: number;
+  databaseUrl?: string;
+}
+
+export const appConfig = registerAs('app', (): AppConfig => {
+  const env = validateEnvironment(process.env);
+  return {
+    port: env.PORT ?? 3000,
+    dataDir: env.DATA_DIR ?? './data',
+    workflowsDir: env.WORKFLOWS_DIR ?? './workflows',
+    timerPollMs: env.TIMER_POLL_MS ?? 5000,
+    databaseUrl: env.DATABASE_URL,
+  };
+});

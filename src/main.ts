@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule, { bufferLogs: false });
+  configureApp(app);
+  app.enableShutdownHooks();
+  const port = Number(process.env.PORT ?? 3000);
+  await app.listen(port);
+  Logger.log(`Partnership Engine listening on http://localhost:${port}/api`, 'Bootstrap');
+}
+
+bootstrap().catch((error: Error) => {
+  // A broken workflow definition or configuration stops start-up with its own message.
+  console.error(`start-up failed: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
+import { Organization } from './organization.entity.js';
+
+export interface OrganizationQuery {
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly audit: AuditService,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  create(input: CreateOrganizationDto, actor: Actor, requestId?: string): Promise<Organization> {
+    return this.queue.run(async (manager) => {
+      const at = this.clock.now().toISOString();
+      const row: Organization = {
+        id: randomUUID(),
+        name: input.name.trim(),
+        nameKey: input.name.trim().toLowerCase(),
+        kind: input.kind,
+        country: input.country.toUpperCase(),
+        city: input.city ?? null,
+        website: input.website ?? null,
+        contacts: input.contacts ?? [],
+        version: 1,
+        createdBy: actor.id,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await manager.insert(Organization, row);
+      await this.audit.append(manager, {
+        occurredAt: at,
+        actor,
+        action: 'CREATE',
+        entityType: 'organization',
+        entityId: row.id,
+        outcome: 'ok',
+        requestId,
+        payload: { fields: { ...input } },
+      });
+      return row;
+    });
+  }
+
+  update(id: string, input: UpdateOrganizationDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Organization> {
+    return this.queue.run(async (manager) => {
+      const row = await this.get(id, manager);
+      if (row.version !== expectedVersion) {
+        throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${row.version}`, {
+          currentVersion: row.version,
+        });
+      }
+      const at = this.clock.now().toISOString();
+      const changes: Partial<Organization> = { ...input, updatedAt: at, version: row.version + 1 };
+      if (input.name !== undefined) {
+        changes.name = input.name.trim();
+        changes.nameKey = changes.name.toLowerCase();
+      }
+      if (input.country !== undefined) changes.country = input.country.toUpperCase();
+      const result = await manager.update(Organization, { id, version: row.version }, changes);
+      if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the organization changed meanwhile', { currentVersion: row.version + 1 });
+      await this.audit.append(manager, {
+        occurredAt: at,
+        actor,
+        action: 'UPDATE',
+        entityType: 'organization',
+        entityId: id,
+        outcome: 'ok',
+        requestId,
+        payload: { changes: { ...input }, version: row.version + 1 },
+      });
+      return { ...row, ...changes };
+    });
+  }
+
+  async get(id: string, manager = this.dataSource.manager): Promise<Organization> {
+    const row = await manager.findOne(Organization, { where: { id } });
+    if (!row) throw new DomainError('NOT_FOUND', `organization ${id} not found`);
+    return row;
+  }
+
+  async list(query: OrganizationQuery): Promise<{ items: Organization[]; total: number }> {
+    const qb = this.dataSource.getRepository(Organization).createQueryBuilder('o');
+    if (query.q) qb.where('o.name_key LIKE :q', { q: `%${query.q.toLowerCase()}%` });
+    const [items, total] = await qb
+      .orderBy('o.name_key', 'ASC')
+      .take(query.limit ?? 50)
+      .skip(query.offset ?? 0)
+      .getManyAndCount();
+    return { items, total };
+  }
+}

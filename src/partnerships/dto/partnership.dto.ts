@@ -1,0 +1,100 @@
+import { PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
+
+export class RecurrenceDto {
+  @IsIn(['once', 'yearly'])
+  frequency: 'once' | 'yearly';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(12)
+  month?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(31)
+  day?: number;
+}
+
+export class ProposedActivityDto {
+  @IsIn(ACTIVITY_KINDS)
+  kind: (typeof ACTIVITY_KINDS)[number];
+
+  @IsString()
+  @Length(1, 300)
+  title: string;
+
+  @ValidateNested()
+  @Type(() => RecurrenceDto)
+  recurrence: RecurrenceDto;
+
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startsOn must be a date YYYY-MM-DD' })
+  startsOn?: string;
+}
+
+export class CreatePartnershipDto {
+  @IsString()
+  @Length(1, 300)
+  title: string;
+
+  @IsUUID()
+  organizationId: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 10000)
+  summary?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  programme?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  focalPoint?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 10000)
+  notes?: string;
+
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ProposedActivityDto)
+  proposedActivities?: ProposedActivityDto[];
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  requiredApprovals?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  approvalSlaDays?: number;
+}
+
+export class UpdatePartnershipDto extends PartialType(CreatePartnershipDto) {}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ActivitiesModule } from '../activities/activities.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { PartnershipsService } from './partnerships.service.js';
+
+@Module({
+  imports: [AuditModule, OrganizationsModule, ActivitiesModule],
+  providers: [PartnershipsService],
+  exports: [PartnershipsService],
+})
+export class PartnershipsModule {}

@@ -1,0 +1,184 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditEvent } from '../audit/audit-event.entity.js';
+import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { WorkflowEngine } from '../workflow-engine/engine.js';
+import { InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
+import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
+import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
+import { Partnership } from './partnership.entity.js';
+
+export const PARTNERSHIP_KIND = 'partnership';
+export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
+
+/**
+ * What approvers judge, with the approval settings the workflow copies at submission; each
+ * approval is bound to the SHA-256 of exactly this.
+ */
+export function proposalContent(
+  row: Pick<Partnership, 'title' | 'organizationId' | 'summary' | 'proposedActivities' | 'requiredApprovals' | 'approvalSlaDays'>,
+) {
+  return {
+    title: row.title,
+    organizationId: row.organizationId,
+    summary: row.summary,
+    proposedActivities: row.proposedActivities,
+    requiredApprovals: row.requiredApprovals,
+    approvalSlaDays: row.approvalSlaDays,
+  };
+}
+
+const partnershipKind: InstanceKind<Partnership> = {
+  name: PARTNERSHIP_KIND,
+  entity: Partnership,
+  subject: proposalContent,
+  mirror: (_row, context: WorkflowContext) => ({ overdue: context.overdue === true }),
+};
+
+export interface PartnershipQuery {
+  state?: string;
+  organizationId?: string;
+  q?: string;
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+@Injectable()
+export class PartnershipsService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly runtime: InstanceRuntime,
+    private readonly engine: WorkflowEngine,
+    private readonly audit: AuditService,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.runtime.registerKind(partnershipKind);
+  }
+
+  create(input: CreatePartnershipDto, actor: Actor, requestId?: string): Promise<Partnership> {
+    return this.queue.run(async (manager) => {
+      await this.organizations.get(input.organizationId, manager);
+      const at = this.runtime.now();
+      const requiredApprovals = input.requiredApprovals ?? 1;
+      const approvalSlaDays = input.approvalSlaDays ?? 14;
+      return this.runtime.create<Partnership>(
+        manager,
+        PARTNERSHIP_KIND,
+        PARTNERSHIP_WORKFLOW,
+        {
+          title: input.title.trim(),
+          titleKey: input.title.trim().toLowerCase(),
+          organizationId: input.organizationId,
+          summary: input.summary ?? null,
+          programme: input.programme ?? null,
+          focalPoint: input.focalPoint ?? null,
+          notes: input.notes ?? null,
+          proposedActivities: input.proposedActivities ?? [],
+          requiredApprovals,
+          approvalSlaDays,
+          overdue: false,
+          createdBy: actor.id,
+          createdAt: at,
+        },
+        { actor, requestId, context: { requiredApprovals, approvalSlaDays } },
+      );
+    });
+  }
+
+  /** Edits details where the current state's `meta.editable` allows; every change is audited. */
+  updateDetails(id: string, input: UpdatePartnershipDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Partnership> {
+    const attempt: EventInput = { type: 'UPDATE', actor, expectedVersion, requestId, data: { ...input } };
+    return this.runtime.auditRefusals(PARTNERSHIP_KIND, id, attempt, () =>
+      this.queue.run(async (manager) => {
+        const row = await this.get(id, manager);
+        if (row.version !== expectedVersion) {
+          throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${row.version}`, {
+            currentVersion: row.version,
+          });
+        }
+        const editable = new Set(this.engine.editableFields(this.runtime.definitionOf(row), row.state));
+        const refused = Object.keys(input).filter((field) => !editable.has(field));
+        if (refused.length > 0) {
+          throw new DomainError('EVENT_NOT_ALLOWED', `${refused.join(', ')} cannot be edited in state ${row.state}`, {
+            state: row.state,
+            editable: [...editable],
+          });
+        }
+        if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
+        const at = this.runtime.now();
+        const changes: Omit<Partial<Partnership>, 'context'> = { ...input, version: row.version + 1, updatedAt: at };
+        if (input.title !== undefined) {
+          changes.title = input.title.trim();
+          changes.titleKey = changes.title.toLowerCase();
+        }
+        const result = await manager.update(Partnership, { id, version: row.version }, changes);
+        if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the partnership changed meanwhile', { currentVersion: row.version + 1 });
+        const updated = { ...row, ...changes };
+        await this.audit.append(manager, {
+          occurredAt: at,
+          actor,
+          action: 'UPDATE',
+          entityType: PARTNERSHIP_KIND,
+          entityId: id,
+          fromState: row.state,
+          toState: row.state,
+          workflowId: row.workflowId,
+          workflowVersion: row.workflowVersion,
+          outcome: 'ok',
+          requestId,
+          payload: { changes: { ...input }, version: updated.version },
+        });
+        return updated;
+      }),
+    );
+  }
+
+  send(id: string, input: EventInput): Promise<SendOutcome<Partnership>> {
+    return this.runtime.send<Partnership>(PARTNERSHIP_KIND, id, input);
+  }
+
+  dryRun(id: string, input: EventInput): Promise<SendOutcome<Partnership>> {
+    return this.runtime.dryRun<Partnership>(PARTNERSHIP_KIND, id, input);
+  }
+
+  availableEvents(row: Partnership, actor: Actor): string[] {
+    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor);
+  }
+
+  async get(id: string, manager = this.dataSource.manager): Promise<Partnership> {
+    const row = await manager.findOne(Partnership, { where: { id } });
+    if (!row) throw new DomainError('NOT_FOUND', `partnership ${id} not found`);
+    return row;
+  }
+
+  async list(query: PartnershipQuery): Promise<{ items: Partnership[]; total: number }> {
+    const qb = this.dataSource.getRepository(Partnership).createQueryBuilder('p');
+    if (query.state) qb.andWhere('(p.state = :state OR p.state LIKE :prefix)', { state: query.state, prefix: `${escapeLike(query.state)}.%` });
+    if (query.organizationId) qb.andWhere('p.organization_id = :org', { org: query.organizationId });
+    if (query.overdue !== undefined) qb.andWhere('p.overdue = :overdue', { overdue: query.overdue });
+    if (query.q) qb.andWhere("p.title_key LIKE :q ESCAPE '\\'", { q: `%${escapeLike(query.q.toLowerCase())}%` });
+    const [items, total] = await qb
+      .orderBy('p.created_at', 'DESC')
+      .addOrderBy('p.id', 'ASC')
+      .take(query.limit ?? 50)
+      .skip(query.offset ?? 0)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  async history(id: string): Promise<AuditEvent[]> {
+    await this.get(id);
+    return this.audit.forEntity(id);
+  }
+}
+
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

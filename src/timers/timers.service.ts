@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import { SYSTEM_ACTOR } from '../workflow-engine/workflow.types.js';
+import { Timer } from './timer.entity.js';
+
+export const TIMER_POLL_MS = Symbol('TIMER_POLL_MS');
+
+const BATCH = 100;
+
+/**
+ * Fires due timers. Each timer is claimed with a conditional update inside the same transaction
+ * that sends its event, so it fires once however many pollers run, and a crash before commit
+ * leaves it due.
+ */
+@Injectable()
+export class TimersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TimersService.name);
+  private handle?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly runtime: InstanceRuntime,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(TIMER_POLL_MS) private readonly pollMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.pollMs <= 0) return;
+    this.handle = setInterval(() => {
+      if (!this.running) {
+        this.running = this.fireDue()
+          .catch((error: Error) => {
+            this.logger.error(`timer poll failed: ${error.message}`);
+            return 0;
+          })
+          .finally(() => (this.running = undefined));
+      }
+    }, this.pollMs);
+    this.handle.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.handle) clearInterval(this.handle);
+    await this.running;
+  }
+
+  /** Fires every timer due now, oldest first, and returns how many this call fired. */
+  async fireDue(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const due = await this.dataSource
+        .getRepository(Timer)
+        .createQueryBuilder('t')
+        .where('t.fired_at IS NULL AND t.due_at <= :now', { now: this.clock.now().toISOString() })
+        .orderBy('t.due_at', 'ASC')
+        .addOrderBy('t.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      let claimedInBatch = 0;
+      for (const timer of due) {
+        if (await this.fire(timer)) {
+          fired += 1;
+          claimedInBatch += 1;
+        }
+      }
+      if (due.length < BATCH || claimedInBatch === 0) return fired;
+    }
+  }
+
+  /** Claims one timer and sends its event as `system`; false when another poller had it first. */
+  private fire(timer: Timer): Promise<boolean> {
+    return this.queue.run(async (manager) => {
+      const claim = await manager
+        .createQueryBuilder()
+        .update(Timer)
+        .set({ firedAt: this.clock.now().toISOString() })
+        .where('id = :id AND fired_at IS NULL', { id: timer.id })
+        .execute();
+      if (claim.affected !== 1) return false;
+      const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
+      try {
+        await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);
+      } catch (error) {
+        // The instance moved on without cancelling this timer: keep the claim, record the refusal.
+        if (!(error instanceof DomainError)) throw error;
+        this.logger.warn(`timer ${timer.id} (${timer.event}) refused: ${error.message}`);
+        await this.runtime.recordRefusal(timer.instanceType, timer.instanceId, input, error, manager);
+      }
+      return true;
+    });
+  }
+}

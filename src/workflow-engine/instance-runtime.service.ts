@@ -1,0 +1,282 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager, type EntityTarget } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { Timer } from '../timers/timer.entity.js';
+import { WorkflowEngine } from './engine.js';
+import { WorkflowRegistry } from './workflow-registry.js';
+import type { Actor, EngineEvent, TransitionResult, WorkflowContext, WorkflowDefinition } from './workflow.types.js';
+
+/** The columns every persisted workflow instance has. */
+export interface WorkflowInstance {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  definitionHash: string;
+  state: string;
+  context: WorkflowContext;
+  version: number;
+  updatedAt: string;
+}
+
+/** What a kind of instance (a partnership, an activity occurrence) tells the runtime about itself. */
+export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
+  /** Used as the timers' instance type and the audit rows' entity type. */
+  name: string;
+  entity: EntityTarget<T>;
+  /** The content that approvers judge; its SHA-256 binds each decision to what was seen. */
+  subject?(row: T): Record<string, unknown>;
+  /** Columns kept in step with the context, e.g. a flag that lists filter on. */
+  mirror?(row: T, context: WorkflowContext): Partial<T>;
+}
+
+export interface EventInput {
+  type: string;
+  actor: Actor;
+  comment?: string;
+  data?: Record<string, unknown>;
+  /** The version the caller read; omitted only by the timer poller. */
+  expectedVersion?: number;
+  requestId?: string | null;
+}
+
+export interface SendOutcome<T extends WorkflowInstance = WorkflowInstance> {
+  row: T;
+  result: TransitionResult;
+  event: EngineEvent;
+}
+
+export type EffectHandler = (manager: EntityManager, kind: InstanceKind, row: WorkflowInstance, event: EngineEvent) => Promise<void>;
+
+/** Codes of refusals that SPEC wants in the audit log. */
+const AUDITED_REFUSALS = new Set([403, 409, 412, 422]);
+
+/**
+ * Persists workflow instances: every change of state goes through `apply`, inside one write
+ * transaction that checks the version, runs the pure engine, updates the row with a version
+ * guard, writes and deletes timer rows, carries out effects and appends the audit row.
+ */
+@Injectable()
+export class InstanceRuntime {
+  private readonly logger = new Logger(InstanceRuntime.name);
+  private readonly kinds = new Map<string, InstanceKind>();
+  private readonly effectHandlers = new Map<string, EffectHandler>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly audit: AuditService,
+    private readonly registry: WorkflowRegistry,
+    private readonly engine: WorkflowEngine,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  registerKind<T extends WorkflowInstance>(kind: InstanceKind<T>): void {
+    this.kinds.set(kind.name, kind as unknown as InstanceKind);
+  }
+
+  registerEffect(name: string, handler: EffectHandler): void {
+    this.effectHandlers.set(name, handler);
+  }
+
+  kind(name: string): InstanceKind {
+    const kind = this.kinds.get(name);
+    if (!kind) throw new Error(`instance kind ${name} is not registered`);
+    return kind;
+  }
+
+  definitionOf(row: WorkflowInstance): WorkflowDefinition {
+    const workflow = this.registry.get(row.workflowId, row.workflowVersion);
+    if (workflow.hash !== row.definitionHash) {
+      throw new DomainError('CONFLICT', `the definition of ${row.workflowId} v${row.workflowVersion} changed after this instance started`);
+    }
+    return workflow.definition;
+  }
+
+  now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  /** Starts a new instance on the latest version of a workflow, inside the caller's transaction. */
+  async create<T extends WorkflowInstance>(
+    manager: EntityManager,
+    kindName: string,
+    workflowId: string,
+    fields: Omit<T, keyof WorkflowInstance>,
+    options: { actor: Actor; context?: WorkflowContext; requestId?: string | null; id?: string },
+  ): Promise<T> {
+    const kind = this.kind(kindName) as unknown as InstanceKind<T>;
+    const { definition, hash } = this.registry.latest(workflowId);
+    const at = this.now();
+    const started = this.engine.start(definition, { context: options.context, at });
+    const base = {
+      ...fields,
+      id: options.id ?? randomUUID(),
+      workflowId,
+      workflowVersion: definition.version,
+      definitionHash: hash,
+      state: started.value,
+      context: started.context,
+      version: 1,
+      updatedAt: at,
+    } as unknown as T;
+    const row = { ...base, ...(kind.mirror?.(base, started.context) ?? {}) } as T;
+    await manager.insert(kind.entity, row as never);
+    await this.writeTimers(manager, kind.name, row.id, started);
+    await this.audit.append(manager, {
+      occurredAt: at,
+      actor: options.actor,
+      action: 'CREATE',
+      entityType: kind.name,
+      entityId: row.id,
+      toState: started.value,
+      workflowId,
+      workflowVersion: definition.version,
+      outcome: 'ok',
+      requestId: options.requestId,
+      payload: { input: { context: options.context ?? {}, at }, fields, definitionHash: hash },
+    });
+    return row;
+  }
+
+  /** Sends an event in its own write transaction; a refusal is audited in a transaction of its own. */
+  send<T extends WorkflowInstance>(kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
+    return this.auditRefusals(kindName, id, input, () => this.queue.run((manager) => this.apply<T>(manager, kindName, id, input)));
+  }
+
+  /** What `send` would do, computed without writing anything. */
+  async dryRun<T extends WorkflowInstance>(kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
+    const kind = this.kind(kindName) as unknown as InstanceKind<T>;
+    const row = await this.load(this.dataSource.manager, kind, id);
+    this.checkVersion(row, input.expectedVersion);
+    const event = this.eventFor(kind, row, input);
+    const result = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
+    return { row, result, event };
+  }
+
+  /** Applies one event inside the caller's write transaction. */
+  async apply<T extends WorkflowInstance>(manager: EntityManager, kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
+    const kind = this.kind(kindName) as unknown as InstanceKind<T>;
+    const row = await this.load(manager, kind, id);
+    this.checkVersion(row, input.expectedVersion);
+    const definition = this.definitionOf(row);
+    const event = this.eventFor(kind, row, input);
+    const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
+    const changes = {
+      state: result.value,
+      context: result.context,
+      version: row.version + 1,
+      updatedAt: event.at,
+      ...(kind.mirror?.(row, result.context) ?? {}),
+    } as Partial<T>;
+    const update = await manager
+      .createQueryBuilder()
+      .update(kind.entity)
+      .set(changes as never)
+      .where('id = :id AND version = :version', { id, version: row.version })
+      .execute();
+    if (update.affected !== 1) {
+      throw new DomainError('VERSION_MISMATCH', 'the instance changed while this event was applied', { currentVersion: row.version + 1 });
+    }
+    const updated = { ...row, ...changes } as T;
+    await this.writeTimers(manager, kind.name, id, result);
+    for (const effect of result.effects) {
+      const handler = this.effectHandlers.get(effect.type);
+      if (!handler) throw new Error(`no handler for effect ${effect.type}`);
+      await handler(manager, kind as unknown as InstanceKind, updated, event);
+    }
+    await this.audit.append(manager, {
+      occurredAt: event.at,
+      actor: input.actor,
+      action: event.type,
+      entityType: kind.name,
+      entityId: id,
+      fromState: row.state,
+      toState: result.value,
+      workflowId: row.workflowId,
+      workflowVersion: row.workflowVersion,
+      outcome: 'ok',
+      requestId: input.requestId,
+      payload: { event, version: updated.version, timers: { schedule: result.schedule, cancel: result.cancel }, effects: result.effects },
+    });
+    return { row: updated, result, event };
+  }
+
+  /** Records a refused attempt (403, 409, 412, 422) in the audit chain, then lets the refusal go on to the caller. */
+  async auditRefusals<R>(kindName: string, id: string, input: EventInput, work: () => Promise<R>): Promise<R> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DomainError && AUDITED_REFUSALS.has(error.status)) {
+        await this.recordRefusal(kindName, id, input, error);
+      }
+      throw error;
+    }
+  }
+
+  async recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager?: EntityManager): Promise<void> {
+    const write = (m: EntityManager) =>
+      this.audit.append(m, {
+        occurredAt: this.now(),
+        actor: input.actor,
+        action: input.type,
+        entityType: kindName,
+        entityId: id,
+        outcome: 'denied',
+        requestId: input.requestId,
+        payload: { code: error.code, message: error.message, details: error.details ?? null, comment: input.comment ?? null, data: input.data ?? null },
+      });
+    if (manager) await write(manager);
+    else await this.queue.run(write);
+  }
+
+  private eventFor<T extends WorkflowInstance>(kind: InstanceKind<T>, row: T, input: EventInput): EngineEvent {
+    const subject = kind.subject?.(row);
+    return {
+      type: input.type,
+      actor: { id: input.actor.id, roles: [...input.actor.roles].sort() },
+      at: this.now(),
+      ...(input.comment !== undefined ? { comment: input.comment } : {}),
+      ...(input.data !== undefined ? { data: input.data } : {}),
+      ...(subject ? { subject, contentHash: contentHash(subject) } : {}),
+    };
+  }
+
+  private checkVersion(row: WorkflowInstance, expected: number | undefined): void {
+    if (expected !== undefined && expected !== row.version) {
+      throw new DomainError('VERSION_MISMATCH', `version ${expected} is stale; the current version is ${row.version}`, {
+        currentVersion: row.version,
+      });
+    }
+  }
+
+  private async load<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, id: string): Promise<T> {
+    const row = await manager.findOne(kind.entity, { where: { id } as never });
+    if (!row) throw new DomainError('NOT_FOUND', `${kind.name} ${id} not found`);
+    return row;
+  }
+
+  private async writeTimers(manager: EntityManager, instanceType: string, instanceId: string, result: TransitionResult): Promise<void> {
+    for (const event of result.cancel) {
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(Timer)
+        .where('instance_id = :instanceId AND event = :event AND fired_at IS NULL', { instanceId, event })
+        .execute();
+    }
+    const createdAt = this.now();
+    for (const timer of result.schedule) {
+      await manager.insert(Timer, { id: randomUUID(), instanceType, instanceId, event: timer.event, dueAt: timer.dueAt, firedAt: null, createdAt });
+    }
+    if (result.schedule.length > 0) this.logger.debug(`scheduled ${result.schedule.length} timer(s) for ${instanceType} ${instanceId}`);
+  }
+}
+
+export function contentHash(subject: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson(subject));
+}
