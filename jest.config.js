@@ -9,4 +9,5 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
   },
   testTimeout: 60000,
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };

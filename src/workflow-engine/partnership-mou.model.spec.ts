@@ -1,5 +1,5 @@
 import { getMicrosteps, type AnyMachineSnapshot, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
-import { getShortestPaths, getSimplePaths } from 'xstate/graph';
+import { getShortestPaths, getSimplePaths, joinPaths } from 'xstate/graph';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { DAY_MS } from '../common/clock.js';
 import { startOfDate } from '../common/dates.js';
@@ -187,7 +187,29 @@ function serializeState(snapshot: AnyMachineSnapshot): string {
 
 const traversal = { input: INPUT, events: eventsFor, serializeState };
 const shortestPaths = getShortestPaths(machine, traversal);
-const simplePaths = getSimplePaths(machine, traversal);
+function coarse(snapshot: AnyMachineSnapshot): string {
+  const context = snapshot.context as WorkflowContext;
+  const signatures = signaturesOf(context);
+  return JSON.stringify({
+    value: toDotted(snapshot.value),
+    approvals: approvalsOf(context).length,
+    overdue: context.overdue,
+    signed: ['own', 'partner'].filter((party) => signatures[party]),
+    drafts: Math.min(listLength(context.drafts), 2),
+    terms: Math.min(listLength(context.terms), 2),
+  });
+}
+const t0 = Date.now();
+const approvalPhase = new Set(['proposal', 'senior_management_review']);
+const p1 = getSimplePaths(machine, { ...traversal, stopWhen: (s) => !approvalPhase.has(toDotted(s.value)) });
+console.log('p1', p1.length, Date.now() - t0, coarse.name);
+const head = shortestPaths.find((p) => toDotted(p.state.value) === 'mou_drafting')!;
+const p2 = getSimplePaths(machine, { ...traversal, fromState: head.state });
+console.log('p2', p2.length, Date.now() - t0);
+import('xstate/graph').then(()=>{});
+const simplePaths = [...p1, ...p2.map((p) => joinPaths(head, p))];
+console.log('simple', simplePaths.length, Date.now() - t0);
+import('xstate/graph').then(g=>{const adj=g.getAdjacencyMap(machine, traversal as never); console.log('vertices', Object.keys(adj).length, 'edges', Object.values(adj).reduce((n,v)=>n+Object.keys(v.transitions).length,0));});
 const allPaths = [...shortestPaths, ...simplePaths];
 
 const describePath = (path: (typeof allPaths)[number]) =>

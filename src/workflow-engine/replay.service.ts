@@ -40,15 +40,19 @@ export class ReplayService {
     const { definition } = this.registry.get(created.workflowId as string, created.workflowVersion as number);
     const input = (JSON.parse(created.payload) as { input: { context?: WorkflowContext; at: string } }).input;
     let state: InstanceState = this.engine.start(definition, input);
+    let events = 1;
     for (const row of transitions) {
-      const { event } = JSON.parse(row.payload) as { event: EngineEvent };
+      // Detail edits are audited too, but only rows that carry an event changed the workflow state.
+      const { event } = JSON.parse(row.payload) as { event?: EngineEvent };
+      if (!event) continue;
       state = this.engine.send(definition, state, event);
+      events += 1;
     }
     const replayed = { value: state.value, context: state.context };
     const storedState = { value: stored.state, context: stored.context };
     return {
       entityId,
-      events: rows.length,
+      events,
       replayed,
       stored: storedState,
       matches: isDeepStrictEqual(replayed, storedState),

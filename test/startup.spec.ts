@@ -1,0 +1,29 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createTestApp } from './support/test-app.js';
+
+describe('start-up', () => {
+  it('answers health with the database up', async () => {
+    const t = await createTestApp();
+    try {
+      await request(t.app.getHttpServer()).get('/api/health').expect(200, { status: 'ok', database: 'up' });
+      const pragmas = await t.app.get(DataSource).query('PRAGMA journal_mode');
+      expect(pragmas[0].journal_mode).toBe('wal');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('stops with a message naming the file and the path when a definition is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    const definition = JSON.parse(readFileSync('workflows/partnership-mou.v1.json', 'utf8'));
+    definition.machine.states.proposal.on.WITHDRAW.guard = 'noSuchGuard';
+    writeFileSync(join(dir, 'partnership-mou.v1.json'), JSON.stringify(definition));
+    await expect(createTestApp({ env: { WORKFLOWS_DIR: dir } })).rejects.toThrow(
+      'partnership-mou.v1.json: machine.states.proposal.on.WITHDRAW.guard: unknown guard "noSuchGuard"',
+    );
+  });
+});
