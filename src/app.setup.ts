@@ -1,6 +1,46 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
+import helmet from 'helmet';
+import { AuditService } from './audit/audit.service.js';
+import { Clock } from './common/clock.js';
+import { DomainError } from './common/domain-error.js';
+import { DomainExceptionFilter } from './common/domain-exception.filter.js';
+import { WriteQueue } from './database/write-queue.js';
+import type { Actor } from './workflow-engine/workflow.types.js';
+
+const AUDITED_STATUSES = new Set([403, 409, 412, 422]);
+export const BODY_LIMIT = '256kb';
 
 /** HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. */
 export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.useBodyParser('json', { limit: BODY_LIMIT });
+  express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  express.set('trust proxy', 'loopback');
+  app.use(helmet());
   app.setGlobalPrefix('api');
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const audit = app.get(AuditService);
+  const queue = app.get(WriteQueue);
+  const clock = app.get(Clock);
+  app.useGlobalFilters(
+    new DomainExceptionFilter(async (request: Request, error: DomainError) => {
+      const actor = (request as Request & { actor?: Actor }).actor;
+      if (error.audited || !actor || !AUDITED_STATUSES.has(error.status)) return;
+      await queue.run((manager) =>
+        audit.append(manager, {
+          occurredAt: clock.now().toISOString(),
+          actor,
+          action: `${request.method} ${request.route?.path ?? request.path}`,
+          entityType: 'request',
+          entityId: typeof request.params?.id === 'string' ? request.params.id.slice(0, 64) : '-',
+          outcome: 'denied',
+          requestId: (request.headers['x-request-id'] as string | undefined)?.slice(0, 80) ?? null,
+          payload: { code: error.code, message: error.message, details: error.details ?? null },
+        }),
+      );
+      error.audited = true;
+    }),
+  );
 }

@@ -232,6 +232,7 @@ export class InstanceRuntime {
       });
     if (manager) await write(manager);
     else await this.queue.run(write);
+    error.audited = true;
   }
 
   private eventFor<T extends WorkflowInstance>(kind: InstanceKind<T>, row: T, input: EventInput): EngineEvent {

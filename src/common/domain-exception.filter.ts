@@ -1,0 +1,87 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, type ErrorCode } from './domain-error.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'SERVICE_UNAVAILABLE'> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  412: 'VERSION_MISMATCH',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_FAILED',
+  428: 'PRECONDITION_REQUIRED',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Refusals that SPEC wants in the audit log; a hook records those no service recorded already. */
+export type RefusalRecorder = (request: Request, error: DomainError) => Promise<void>;
+
+/**
+ * The one place errors become HTTP answers, all in SPEC's shape `{statusCode, code, message, details?}`.
+ * Anything unexpected is a 500 that shows no internals; the details go to the log only.
+ */
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly recordRefusal?: RefusalRecorder) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const context = host.switchToHttp();
+    const response = context.getResponse<Response>();
+    const request = context.getRequest<Request>();
+    const body = this.toBody(exception, request);
+    if (exception instanceof DomainError && this.recordRefusal) {
+      try {
+        await this.recordRefusal(request, exception);
+      } catch (error) {
+        this.logger.error(`could not audit a refusal: ${(error as Error).message}`);
+      }
+    }
+    if (response.headersSent) return;
+    if (exception instanceof DomainError && exception.code === 'TOO_MANY_REQUESTS' && exception.details?.retryAfterSeconds) {
+      response.setHeader('Retry-After', String(exception.details.retryAfterSeconds));
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, request: Request): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: exception.status, code: exception.code, message: exception.message, ...(exception.details ? { details: exception.details } : {}) };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const raw = exception.getResponse();
+      const payload = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : { message: raw };
+      const messages = Array.isArray(payload.message) ? (payload.message as string[]) : undefined;
+      return {
+        statusCode: status,
+        code: typeof payload.code === 'string' ? payload.code : (CODE_BY_STATUS[status] ?? 'HTTP_ERROR'),
+        message: messages ? messages.join('; ') : String(payload.message ?? exception.message),
+        ...(messages ? { details: { errors: messages } } : {}),
+      };
+    }
+    // Errors raised by Express's body parser carry a client status (400 malformed JSON, 413 too large).
+    const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return {
+        statusCode: status,
+        code: CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED',
+        message: status === 413 ? 'the request body is too large' : 'the request body could not be read',
+      };
+    }
+    this.logger.error(`unexpected error on ${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'something went wrong; the error was logged' };
+  }
+}
