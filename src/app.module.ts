@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ActivitiesModule } from './activities/activities.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -9,6 +10,7 @@ import { HealthController } from './health/health.controller.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
+import { UsersModule } from './users/users.module.js';
 import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.js';
 
 @Module({
@@ -22,6 +24,8 @@ import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.j
     OrganizationsModule,
     ActivitiesModule,
     PartnershipsModule,
+    UsersModule,
+    AuthModule,
   ],
   controllers: [HealthController],
 })

@@ -7,9 +7,10 @@ import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { Timer } from '../timers/timer.entity.js';
+import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditEvent, Occurrence, Organization, Partnership, Timer];
+export const entities = [ActivitySeries, AuditEvent, Occurrence, Organization, Partnership, Timer, User];
 
 export interface DatabaseSettings {
   dataDir: string;

@@ -1,5 +1,6 @@
 import { InitialSchema1764320000000 } from './1764320000000-initial-schema.js';
 import { Activities1764320100000 } from './1764320100000-activities.js';
+import { Users1764320200000 } from './1764320200000-users.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
-export const migrations = [InitialSchema1764320000000, Activities1764320100000];
+export const migrations = [InitialSchema1764320000000, Activities1764320100000, Users1764320200000];

@@ -1,0 +1,48 @@
+import type { ConfigService } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/app.config.js';
+
+const MIN_SECRET_LENGTH = 32;
+const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+export const JWT_SECRET_FILE = 'jwt-secret';
+
+/** How tokens are signed and how long they live, resolved once at start-up. */
+export class AuthSettings {
+  constructor(
+    readonly jwtSecret: string,
+    readonly expiresInSeconds: number,
+  ) {}
+}
+
+/**
+ * JWT_SECRET wins; without it the secret is generated on first start and kept in
+ * `$DATA_DIR/jwt-secret` (mode 0600), so tokens survive a restart. Several instances serving one
+ * database must share JWT_SECRET.
+ */
+export function loadAuthSettings(config: ConfigService): AuthSettings {
+  const configured = config.get<string>('JWT_SECRET');
+  const secret = configured || secretFromFile(config.getOrThrow<AppConfig>('app').dataDir);
+  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  return new AuthSettings(secret, expiresInSeconds(config.get<string>('JWT_EXPIRES_IN_SECONDS')));
+}
+
+function expiresInSeconds(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_EXPIRES_IN_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error('JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds');
+  return seconds;
+}
+
+function secretFromFile(dataDir: string): string {
+  const path = join(dataDir, JWT_SECRET_FILE);
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    // `wx` fails if the file exists, so a second instance starting at the same moment keeps the first one's secret.
+    writeFileSync(path, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(path, 'utf8').trim();
+}

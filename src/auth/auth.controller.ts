@@ -1,0 +1,32 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { AuthenticatedUser } from '../users/users.service.js';
+import { CurrentUser, Public } from './auth.decorators.js';
+import { AuthService } from './auth.service.js';
+import { AccessTokenDto } from './dto/access-token.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { MeDto } from './dto/me.dto.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: unknown user, wrong password or disabled account' })
+  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_REQUESTS: too many failed sign-ins from this address; see Retry-After' })
+  login(@Body() body: LoginDto, @Req() request: Request): Promise<AccessTokenDto> {
+    return this.auth.login(body.username, body.password, request.ip ?? request.socket.remoteAddress ?? 'unknown');
+  }
+
+  @ApiBearerAuth()
+  @Get('me')
+  @ApiOkResponse({ type: MeDto })
+  me(@CurrentUser() user: AuthenticatedUser): MeDto {
+    return { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles };
+  }
+}

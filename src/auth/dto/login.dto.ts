@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+
+/** Lengths are loose on purpose: a malformed name or password is just a failed sign-in. */
+export class LoginDto {
+  @ApiProperty({ example: 'admin' })
+  @IsString()
+  @Length(1, 100)
+  username: string;
+
+  @ApiProperty({ format: 'password' })
+  @IsString()
+  @Length(1, 1024)
+  password: string;
+}

@@ -1,0 +1,39 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches, IsOptional } from 'class-validator';
+import { ROLES, type Role } from '../roles.js';
+
+export const USERNAME_PATTERN = /^[a-z0-9._-]{3,40}$/;
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 256;
+
+const lowerCaseTrimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateUserDto {
+  @ApiProperty({ description: '3–40 characters of a–z, 0–9, ".", "_", "-"; stored lower-case', example: 'amina.khan', pattern: USERNAME_PATTERN.source })
+  @Transform(lowerCaseTrimmed)
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3–40 characters of a-z, 0-9, ".", "_" or "-"' })
+  username: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  password: string;
+
+  @ApiPropertyOptional({ description: 'defaults to the username', example: 'Amina Khan', maxLength: 120 })
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @Length(1, 120)
+  displayName?: string;
+
+  @ApiProperty({ enum: ROLES, isArray: true, minItems: 1, example: ['manager'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
+  roles: Role[];
+}

@@ -1,0 +1,20 @@
+import { hashPassword, verifyPassword } from './password-hasher.js';
+
+describe('password hasher', () => {
+  it('stores scrypt with its parameters and a fresh salt, and verifies only the right password', async () => {
+    const first = await hashPassword('correct horse battery');
+    const second = await hashPassword('correct horse battery');
+    expect(first).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(second).not.toBe(first);
+    await expect(verifyPassword('correct horse battery', first)).resolves.toBe(true);
+    await expect(verifyPassword('correct horse battery', second)).resolves.toBe(true);
+    await expect(verifyPassword('correct horse batterY', first)).resolves.toBe(false);
+    await expect(verifyPassword('', first)).resolves.toBe(false);
+  });
+
+  it('refuses anything that is not a hash it wrote', async () => {
+    for (const stored of ['', 'plain-text', 'bcrypt$1$2$3$abc$def', 'scrypt$x$8$1$c2FsdA$aGFzaA', 'scrypt$32768$8$1$$aGFzaA', 'scrypt$3$8$1$c2FsdA$aGFzaA']) {
+      await expect(verifyPassword('anything', stored)).resolves.toBe(false);
+    }
+  });
+});

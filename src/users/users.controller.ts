@@ -1,0 +1,51 @@
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { CurrentActor, Roles } from '../auth/auth.decorators.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import { UserDto, UserListDto } from './dto/user.dto.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Roles('admin')
+@ApiForbiddenResponse({ description: 'FORBIDDEN: only admins manage users' })
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'CONFLICT: the username is taken' })
+  create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor, @Headers('x-request-id') requestId?: string): Promise<UserDto> {
+    return this.users.create(body, actor, requestId?.slice(0, 80));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: UserListDto })
+  list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
+    return this.users.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+    return this.users.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiUnprocessableEntityResponse({ description: 'GUARD_FAILED: an admin cannot disable themselves or drop their own admin role' })
+  update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: UpdateUserDto,
+    @CurrentActor() actor: Actor,
+    @Headers('x-request-id') requestId?: string,
+  ): Promise<UserDto> {
+    return this.users.update(id, body, actor, requestId?.slice(0, 80));
+  }
+}

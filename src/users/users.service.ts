@@ -1,0 +1,260 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
+import { PASSWORD_MIN_LENGTH, type CreateUserDto } from './dto/create-user.dto.js';
+import type { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { toUserDto, type UserDto } from './dto/user.dto.js';
+import { hashPassword, verifyPassword } from './password-hasher.js';
+import { ROLES, type Role } from './roles.js';
+import { User } from './user.entity.js';
+
+export const INITIAL_ADMIN_USERNAME = 'admin';
+
+/** Who a request or a sign-in belongs to. */
+export interface AuthenticatedUser {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+}
+
+/** What token checks need to know about a user. */
+export interface SessionUser extends AuthenticatedUser {
+  active: boolean;
+  securityStamp: string;
+}
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Users');
+  /** A hash of a random password: unknown usernames cost a real check, so timing does not tell them apart. */
+  private decoyHash?: Promise<string>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly audit: AuditService,
+    @Inject(Clock) private readonly clock: Clock,
+    private readonly config: ConfigService,
+  ) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.ensureInitialAdmin();
+  }
+
+  /**
+   * With no users at all, creates `admin` with ADMIN_PASSWORD or a generated password, which is
+   * logged this once and never stored in clear. Does nothing when any user exists.
+   */
+  async ensureInitialAdmin(): Promise<void> {
+    if ((await this.dataSource.getRepository(User).count()) > 0) return;
+    const configured = this.config.get<string>('ADMIN_PASSWORD') || undefined;
+    if (configured !== undefined && configured.length < PASSWORD_MIN_LENGTH) {
+      throw new Error(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH} characters`);
+    }
+    const password = configured ?? randomBytes(18).toString('base64url');
+    const passwordHash = await hashPassword(password);
+    let created: boolean;
+    try {
+      created = await this.queue.run(async (manager) => {
+        if ((await manager.count(User)) > 0) return false;
+        await this.insert(manager, { username: INITIAL_ADMIN_USERNAME, displayName: 'Administrator', roles: ['admin'] }, passwordHash, SYSTEM_ACTOR);
+        return true;
+      });
+    } catch (error) {
+      // Another instance on the same database created it first.
+      if (isUniqueViolation(error)) return;
+      throw error;
+    }
+    if (!created) return;
+    if (configured !== undefined) {
+      this.logger.log(`Created the first user "${INITIAL_ADMIN_USERNAME}" with the password from ADMIN_PASSWORD.`);
+    } else {
+      this.logger.log(
+        `Created the first user "${INITIAL_ADMIN_USERNAME}" with the generated password ${password} — it is shown only this once; sign in and change it.`,
+      );
+    }
+  }
+
+  async create(input: CreateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
+    // Hashing is slow on purpose: do it before taking the write lock.
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.queue.run(async (manager) => {
+        if (await manager.exists(User, { where: { username: input.username } })) throw usernameTaken(input.username);
+        return toUserDto(await this.insert(manager, input, passwordHash, actor, requestId));
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw usernameTaken(input.username);
+      throw error;
+    }
+  }
+
+  async update(id: string, input: UpdateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
+    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+    return this.queue.run(async (manager) => {
+      const row = await this.findRow(id, manager);
+      if (row.id === actor.id) refuseSelfLockout(row, input);
+      const at = this.clock.now().toISOString();
+      const changes: Partial<User> = {};
+      const recorded: Record<string, unknown> = {};
+      if (input.roles !== undefined) {
+        const roles = normalizeRoles(input.roles);
+        if (roles.join() !== row.roles.join()) {
+          changes.roles = roles;
+          recorded.roles = { from: row.roles, to: roles };
+        }
+      }
+      if (input.active !== undefined && input.active !== row.active) {
+        changes.active = input.active;
+        recorded.active = { from: row.active, to: input.active };
+      }
+      if (input.displayName !== undefined && input.displayName !== row.displayName) {
+        changes.displayName = input.displayName;
+        recorded.displayName = { from: row.displayName, to: input.displayName };
+      }
+      if (passwordHash !== undefined) {
+        changes.passwordHash = passwordHash;
+        changes.securityStamp = randomUUID();
+        recorded.password = 'changed';
+      }
+      if (Object.keys(changes).length === 0) return toUserDto(row);
+      Object.assign(changes, { version: row.version + 1, updatedAt: at });
+      const result = await manager.update(User, { id, version: row.version }, changes);
+      if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the user changed meanwhile; read it again', { currentVersion: row.version + 1 });
+      await this.audit.append(manager, {
+        occurredAt: at,
+        actor,
+        action: 'UPDATE',
+        entityType: 'user',
+        entityId: id,
+        outcome: 'ok',
+        requestId,
+        payload: { username: row.username, changes: recorded, version: row.version + 1 },
+      });
+      return toUserDto({ ...row, ...changes });
+    });
+  }
+
+  async get(id: string): Promise<UserDto> {
+    return toUserDto(await this.findRow(id, this.dataSource.manager));
+  }
+
+  async list(query: ListUsersQueryDto): Promise<{ items: UserDto[]; total: number }> {
+    const [rows, total] = await this.dataSource.getRepository(User).findAndCount({
+      order: { username: 'ASC' },
+      take: query.limit ?? 50,
+      skip: query.offset ?? 0,
+    });
+    return { items: rows.map(toUserDto), total };
+  }
+
+  /** The active user with these credentials, or null: the same answer for an unknown name and a wrong password. */
+  async verifyCredentials(username: string, password: string): Promise<SessionUser | null> {
+    const row = await this.dataSource.getRepository(User).findOne({ where: { username: username.trim().toLowerCase() } });
+    if (!row) {
+      this.decoyHash ??= hashPassword(randomBytes(32).toString('base64url'));
+      await verifyPassword(password, await this.decoyHash);
+      return null;
+    }
+    const matches = await verifyPassword(password, row.passwordHash);
+    return matches && row.active ? toSessionUser(row) : null;
+  }
+
+  /** The user a token names, as stored now, so a change of roles or a disabled account applies at once. */
+  async findForSession(id: string): Promise<SessionUser | null> {
+    const row = await this.dataSource.getRepository(User).findOne({ where: { id } });
+    return row ? toSessionUser(row) : null;
+  }
+
+  /** Usernames and display names by user id, for showing who did what; ids of no user are left out. */
+  async displayNames(ids: readonly string[]): Promise<Map<string, { username: string; displayName: string }>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(User).find({ select: { id: true, username: true, displayName: true }, where: { id: In(unique) } });
+    return new Map(rows.map((row) => [row.id, { username: row.username, displayName: row.displayName }]));
+  }
+
+  private async findRow(id: string, manager: EntityManager): Promise<User> {
+    const row = await manager.findOne(User, { where: { id } });
+    if (!row) throw new DomainError('NOT_FOUND', `user ${id} not found`);
+    return row;
+  }
+
+  private async insert(
+    manager: EntityManager,
+    input: { username: string; displayName?: string; roles: Role[] },
+    passwordHash: string,
+    actor: Actor,
+    requestId?: string,
+  ): Promise<User> {
+    const at = this.clock.now().toISOString();
+    const row: User = {
+      id: randomUUID(),
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      roles: normalizeRoles(input.roles),
+      active: true,
+      passwordHash,
+      securityStamp: randomUUID(),
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await manager.insert(User, row);
+    await this.audit.append(manager, {
+      occurredAt: at,
+      actor,
+      action: 'CREATE',
+      entityType: 'user',
+      entityId: row.id,
+      outcome: 'ok',
+      requestId,
+      payload: { username: row.username, displayName: row.displayName, roles: row.roles, active: row.active },
+    });
+    return row;
+  }
+}
+
+/** An admin can neither disable themselves nor drop their own admin role, so someone can always manage users. */
+function refuseSelfLockout(self: User, input: UpdateUserDto): void {
+  if (input.active === false) {
+    throw new DomainError('GUARD_FAILED', 'you cannot disable your own account', { rule: 'adminCannotDisableSelf' });
+  }
+  if (input.roles !== undefined && self.roles.includes('admin') && !input.roles.includes('admin')) {
+    throw new DomainError('GUARD_FAILED', 'you cannot remove your own admin role', { rule: 'adminKeepsOwnAdminRole' });
+  }
+}
+
+function normalizeRoles(roles: readonly Role[]): Role[] {
+  return ROLES.filter((role) => roles.includes(role));
+}
+
+function toSessionUser(row: User): SessionUser {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    roles: row.roles,
+    active: row.active,
+    securityStamp: row.securityStamp,
+  };
+}
+
+function usernameTaken(username: string): DomainError {
+  return new DomainError('CONFLICT', `the username "${username}" is taken`, { field: 'username' });
+}
+
+/** SQLite and PostgreSQL name a unique-index violation differently. */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

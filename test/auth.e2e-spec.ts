@@ -1,0 +1,308 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AuditEvent } from '../src/audit/audit-event.entity.js';
+import { AuditService } from '../src/audit/audit.service.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+const ADMIN_PASSWORD = 'first-admin-password-42';
+/** Every password these tests use, so the audit check can look for all of them. */
+const PASSWORDS = { manager: 'manager-password-1', approver: 'approver-password-1', changed: 'a-brand-new-password-2' };
+
+function server(t: TestApp) {
+  return t.app.getHttpServer();
+}
+
+/** Each test signs in from its own address (the app trusts X-Forwarded-For from loopback), so throttling stays per test. */
+let nextAddress = 1;
+function clientAddress(): string {
+  nextAddress += 1;
+  return `198.51.100.${nextAddress}`;
+}
+
+function login(t: TestApp, username: string, password: string, address = clientAddress()) {
+  return request(server(t)).post('/api/auth/login').set('X-Forwarded-For', address).send({ username, password });
+}
+
+async function tokenFor(t: TestApp, username: string, password: string): Promise<string> {
+  const response = await login(t, username, password).expect(200);
+  return response.body.accessToken as string;
+}
+
+function get(t: TestApp, path: string, token?: string) {
+  const call = request(server(t)).get(path);
+  return token ? call.set('Authorization', `Bearer ${token}`) : call;
+}
+
+function post(t: TestApp, path: string, token: string, body: object) {
+  return request(server(t)).post(path).set('Authorization', `Bearer ${token}`).send(body);
+}
+
+function patch(t: TestApp, path: string, token: string, body: object) {
+  return request(server(t)).patch(path).set('Authorization', `Bearer ${token}`).send(body);
+}
+
+describe('sign-in, users and roles over HTTP', () => {
+  let t: TestApp;
+  let adminToken: string;
+  let adminId: string;
+
+  beforeAll(async () => {
+    delete process.env.JWT_SECRET;
+    t = await createTestApp({ env: { ADMIN_PASSWORD } });
+    adminToken = await tokenFor(t, 'admin', ADMIN_PASSWORD);
+    adminId = (await get(t, '/api/auth/me', adminToken).expect(200)).body.id;
+  });
+
+  afterAll(async () => {
+    await t.close();
+    delete process.env.ADMIN_PASSWORD;
+  });
+
+  async function createUser(username: string, password: string, roles: string[]): Promise<string> {
+    const response = await post(t, '/api/users', adminToken, { username, password, roles }).expect(201);
+    return response.body.id as string;
+  }
+
+  it('creates the first admin from ADMIN_PASSWORD, who signs in and sees themselves', async () => {
+    const response = await login(t, 'admin', ADMIN_PASSWORD).expect(200);
+    expect(response.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 3600 });
+    const me = await get(t, '/api/auth/me', response.body.accessToken).expect(200);
+    expect(me.body).toEqual({ id: expect.any(String), username: 'admin', displayName: 'Administrator', roles: ['admin'] });
+  });
+
+  it('keeps health public and every other route behind a token', async () => {
+    await get(t, '/api/health').expect(200, { status: 'ok', database: 'up' });
+    for (const token of [undefined, 'not-a-jwt']) {
+      const response = await get(t, '/api/auth/me', token).expect(401);
+      expect(response.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
+    }
+    await get(t, '/api/users').expect(401);
+    const forged = new JwtService().sign({ sub: adminId, stamp: 'x' }, { secret: 'some-other-secret-that-is-long-enough', expiresIn: 60 });
+    await get(t, '/api/auth/me', forged).expect(401);
+  });
+
+  it('answers an unknown user and a wrong password alike, with 401', async () => {
+    const unknown = await login(t, 'nobody', 'whatever-password').expect(401);
+    const wrong = await login(t, 'admin', 'not-the-password').expect(401);
+    expect(unknown.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(wrong.body).toEqual(unknown.body);
+    await login(t, 'admin', '').expect(400);
+  });
+
+  it('refuses a client with 429 and Retry-After after five failed sign-ins, even with the right password', async () => {
+    const address = clientAddress();
+    for (let attempt = 0; attempt < 5; attempt += 1) await login(t, 'admin', 'wrong-password', address).expect(401);
+    const refused = await login(t, 'admin', 'wrong-password', address).expect(429);
+    expect(refused.body).toMatchObject({ code: 'TOO_MANY_REQUESTS', details: { retryAfterSeconds: expect.any(Number) } });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
+    await login(t, 'admin', ADMIN_PASSWORD, address).expect(429);
+    // Another client is not affected.
+    await login(t, 'admin', ADMIN_PASSWORD).expect(200);
+  });
+
+  it('does not count successful sign-ins against a client', async () => {
+    const address = clientAddress();
+    for (let attempt = 0; attempt < 4; attempt += 1) await login(t, 'admin', 'wrong-password', address).expect(401);
+    for (let attempt = 0; attempt < 3; attempt += 1) await login(t, 'admin', ADMIN_PASSWORD, address).expect(200);
+    await login(t, 'admin', 'wrong-password', address).expect(401);
+    await login(t, 'admin', 'wrong-password', address).expect(429);
+  });
+
+  it('lets an admin create users with roles, answering without the password', async () => {
+    const response = await post(t, '/api/users', adminToken, {
+      username: 'Amina.Khan',
+      password: PASSWORDS.manager,
+      displayName: 'Amina Khan',
+      roles: ['manager', 'auditor'],
+    }).expect(201);
+    expect(response.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      username: 'amina.khan',
+      displayName: 'Amina Khan',
+      roles: ['manager', 'auditor'],
+      active: true,
+      version: 1,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    const token = await tokenFor(t, 'AMINA.KHAN', PASSWORDS.manager);
+    const me = await get(t, '/api/auth/me', token).expect(200);
+    expect(me.body).toEqual({ id: response.body.id, username: 'amina.khan', displayName: 'Amina Khan', roles: ['manager', 'auditor'] });
+
+    const list = await get(t, '/api/users', adminToken).expect(200);
+    expect(list.body.total).toBeGreaterThanOrEqual(2);
+    expect(list.body.items.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'amina.khan']));
+    for (const item of list.body.items) expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['password']));
+    expect(JSON.stringify(list.body)).not.toMatch(/scrypt|password/i);
+
+    const one = await get(t, `/api/users/${response.body.id}`, adminToken).expect(200);
+    expect(one.body).toEqual(response.body);
+  });
+
+  it('refuses a taken username with 409 and malformed users with 400', async () => {
+    await createUser('taken.name', PASSWORDS.manager, ['manager']);
+    const duplicate = await post(t, '/api/users', adminToken, { username: 'Taken.Name', password: PASSWORDS.manager, roles: ['approver'] }).expect(409);
+    expect(duplicate.body).toMatchObject({ code: 'CONFLICT' });
+    const bad: object[] = [
+      { username: 'ab', password: PASSWORDS.manager, roles: ['manager'] },
+      { username: 'has space', password: PASSWORDS.manager, roles: ['manager'] },
+      { username: 'x'.repeat(41), password: PASSWORDS.manager, roles: ['manager'] },
+      { username: 'short.pw', password: 'too-short', roles: ['manager'] },
+      { username: 'no.roles', password: PASSWORDS.manager, roles: [] },
+      { username: 'bad.role', password: PASSWORDS.manager, roles: ['superuser'] },
+      { username: 'twice.role', password: PASSWORDS.manager, roles: ['manager', 'manager'] },
+      { username: 'extra.field', password: PASSWORDS.manager, roles: ['manager'], isRoot: true },
+      { password: PASSWORDS.manager, roles: ['manager'] },
+    ];
+    for (const body of bad) {
+      const response = await post(t, '/api/users', adminToken, body);
+      expect({ body, status: response.status, code: response.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+    }
+  });
+
+  it('forbids user management to anyone but an admin, naming the role needed', async () => {
+    await createUser('approver.one', PASSWORDS.approver, ['approver', 'manager', 'auditor']);
+    const token = await tokenFor(t, 'approver.one', PASSWORDS.approver);
+    const listed = await get(t, '/api/users', token).expect(403);
+    expect(listed.body).toMatchObject({ code: 'FORBIDDEN', details: { requiredRoles: ['admin'] } });
+    await post(t, '/api/users', token, { username: 'sneaky', password: PASSWORDS.manager, roles: ['admin'] }).expect(403);
+    await patch(t, `/api/users/${adminId}`, token, { active: false }).expect(403);
+  });
+
+  it('validates the id and answers 404 for a missing user', async () => {
+    const malformed = await patch(t, '/api/users/not-a-uuid', adminToken, { active: false }).expect(400);
+    expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const missing = await patch(t, '/api/users/00000000-0000-4000-8000-000000000000', adminToken, { active: false }).expect(404);
+    expect(missing.body).toMatchObject({ code: 'NOT_FOUND' });
+    await get(t, '/api/users/00000000-0000-4000-8000-000000000000', adminToken).expect(404);
+  });
+
+  it('stops a disabled user at once, tokens included, and lets them back in when re-enabled', async () => {
+    const id = await createUser('to.disable', PASSWORDS.manager, ['manager']);
+    const token = await tokenFor(t, 'to.disable', PASSWORDS.manager);
+    await get(t, '/api/auth/me', token).expect(200);
+
+    const disabled = await patch(t, `/api/users/${id}`, adminToken, { active: false }).expect(200);
+    expect(disabled.body).toMatchObject({ active: false, version: 2 });
+    const refused = await get(t, '/api/auth/me', token).expect(401);
+    expect(refused.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+    await login(t, 'to.disable', PASSWORDS.manager).expect(401);
+
+    await patch(t, `/api/users/${id}`, adminToken, { active: true }).expect(200);
+    await get(t, '/api/auth/me', token).expect(200);
+    await login(t, 'to.disable', PASSWORDS.manager).expect(200);
+  });
+
+  it('applies a change of roles to the next request', async () => {
+    const id = await createUser('role.change', PASSWORDS.manager, ['manager']);
+    const token = await tokenFor(t, 'role.change', PASSWORDS.manager);
+    await get(t, '/api/users', token).expect(403);
+    const promoted = await patch(t, `/api/users/${id}`, adminToken, { roles: ['approver', 'admin'], displayName: 'Role Change' }).expect(200);
+    expect(promoted.body).toMatchObject({ roles: ['admin', 'approver'], displayName: 'Role Change' });
+    await get(t, '/api/users', token).expect(200);
+    expect((await get(t, '/api/auth/me', token).expect(200)).body.roles).toEqual(['admin', 'approver']);
+  });
+
+  it('changes a password: the new one signs in, the old one and old tokens no longer work', async () => {
+    const id = await createUser('pw.change', PASSWORDS.manager, ['manager']);
+    const oldToken = await tokenFor(t, 'pw.change', PASSWORDS.manager);
+    await patch(t, `/api/users/${id}`, adminToken, { password: 'short' }).expect(400);
+    await patch(t, `/api/users/${id}`, adminToken, { password: PASSWORDS.changed }).expect(200);
+    await login(t, 'pw.change', PASSWORDS.manager).expect(401);
+    const newToken = await tokenFor(t, 'pw.change', PASSWORDS.changed);
+    await get(t, '/api/auth/me', oldToken).expect(401);
+    await get(t, '/api/auth/me', newToken).expect(200);
+  });
+
+  it('never lets an admin disable themselves or drop their own admin role', async () => {
+    const disable = await patch(t, `/api/users/${adminId}`, adminToken, { active: false }).expect(422);
+    expect(disable.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'adminCannotDisableSelf' } });
+    const demote = await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['manager'] }).expect(422);
+    expect(demote.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'adminKeepsOwnAdminRole' } });
+    const kept = await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin', 'auditor'] }).expect(200);
+    expect(kept.body.roles).toEqual(['admin', 'auditor']);
+    await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin'] }).expect(200);
+    await get(t, '/api/auth/me', adminToken).expect(200);
+  });
+
+  it('refuses unknown PATCH fields', async () => {
+    const response = await patch(t, `/api/users/${adminId}`, adminToken, { username: 'root' }).expect(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('keeps a generated signing secret in $DATA_DIR/jwt-secret, readable by the owner only', async () => {
+    const path = join(t.dataDir, 'jwt-secret');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(path, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    // The file's secret is the one in use: a token signed with it, but long expired, is refused as expired.
+    const jwt = new JwtService();
+    const { stamp } = jwt.decode<{ stamp: string }>(adminToken);
+    const past = Math.floor(Date.now() / 1000) - 7200;
+    const expired = jwt.sign({ sub: adminId, stamp, iat: past }, { secret, expiresIn: 3600 });
+    await get(t, '/api/auth/me', expired).expect(401);
+    const fresh = jwt.sign({ sub: adminId, stamp }, { secret, expiresIn: 60 });
+    await get(t, '/api/auth/me', fresh).expect(200);
+  });
+
+  it('audits each user change as entity type "user" without any password or hash', async () => {
+    const rows = await t.get(DataSource).getRepository(AuditEvent).find({ where: { entityType: 'user' }, order: { seq: 'ASC' } });
+    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['CREATE', 'UPDATE']));
+    const adminCreated = rows.find((r) => r.entityId === adminId);
+    expect(adminCreated).toMatchObject({ action: 'CREATE', actorId: 'system' });
+    const updates = rows.filter((r) => r.action === 'UPDATE');
+    expect(updates.every((r) => r.actorId === adminId)).toBe(true);
+    expect(updates.some((r) => JSON.parse(r.payload).changes.password === 'changed')).toBe(true);
+    const everything = JSON.stringify(await t.get(DataSource).getRepository(AuditEvent).find());
+    for (const secret of [ADMIN_PASSWORD, ...Object.values(PASSWORDS)]) expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('scrypt$');
+    expect(await t.get(AuditService).verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('first start without ADMIN_PASSWORD', () => {
+  it('generates an admin password, logs it exactly once across restarts and never audits it', async () => {
+    delete process.env.ADMIN_PASSWORD;
+    const secret = 'a-configured-jwt-secret-of-enough-length';
+    process.env.JWT_SECRET = secret;
+    const logged = jest.spyOn(Logger.prototype, 'log');
+    const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-auth-'));
+    const apps: TestApp[] = [];
+    try {
+      const first = await createTestApp({ dataDir });
+      apps.push(first);
+      const messages = logged.mock.calls.map((call) => String(call[0]));
+      const announcements = messages.filter((m) => m.includes('generated password'));
+      expect(announcements).toHaveLength(1);
+      const password = /generated password (\S+)/.exec(announcements[0])?.[1] ?? '';
+      expect(password.length).toBeGreaterThanOrEqual(20);
+      await login(first, 'admin', password).expect(200);
+      // JWT_SECRET set: no secret file.
+      expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(false);
+      await first.close();
+      apps.pop();
+
+      const second = await createTestApp({ dataDir });
+      apps.push(second);
+      const all = logged.mock.calls.map((call) => String(call[0]));
+      expect(all.filter((m) => m.includes(password))).toHaveLength(1);
+      expect(all.filter((m) => m.includes('Created the first user'))).toHaveLength(1);
+      await login(second, 'admin', password).expect(200);
+      const audit = await second.get(DataSource).getRepository(AuditEvent).find();
+      expect(audit.filter((r) => r.entityType === 'user')).toHaveLength(1);
+      expect(JSON.stringify(audit)).not.toContain(password);
+    } finally {
+      logged.mockRestore();
+      delete process.env.JWT_SECRET;
+      for (const app of apps) await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
