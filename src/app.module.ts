@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { IdempotencyInterceptor } from './common/http/idempotency.interceptor.js';
 import { ConfigModule } from '@nestjs/config';
 import { ActivitiesModule } from './activities/activities.module.js';
+import { ApprovalsModule } from './approvals/approvals.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -12,6 +15,7 @@ import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
 
 @Module({
   imports: [
@@ -24,9 +28,12 @@ import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.j
     OrganizationsModule,
     ActivitiesModule,
     PartnershipsModule,
+    ApprovalsModule,
+    WorkflowsModule,
     UsersModule,
     AuthModule,
   ],
   controllers: [HealthController],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
 })
 export class AppModule {}

@@ -6,6 +6,7 @@ import { AuditService } from './audit/audit.service.js';
 import { Clock } from './common/clock.js';
 import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
+import { requestIdMiddleware, requestIdOf } from './common/http/request-id.js';
 import { WriteQueue } from './database/write-queue.js';
 import type { Actor } from './workflow-engine/workflow.types.js';
 
@@ -19,6 +20,7 @@ export function configureApp(app: INestApplication): void {
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   express.set('trust proxy', 'loopback');
   app.use(helmet());
+  app.use(requestIdMiddleware);
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const audit = app.get(AuditService);
@@ -36,7 +38,7 @@ export function configureApp(app: INestApplication): void {
           entityType: 'request',
           entityId: typeof request.params?.id === 'string' ? request.params.id.slice(0, 64) : '-',
           outcome: 'denied',
-          requestId: (request.headers['x-request-id'] as string | undefined)?.slice(0, 80) ?? null,
+          requestId: requestIdOf(request),
           payload: { code: error.code, message: error.message, details: error.details ?? null },
         }),
       );

@@ -31,8 +31,10 @@ describe('the audit chain', () => {
 
   it('links every row to the one before it and verifies', async () => {
     const result = await audit.verify();
-    expect(result).toEqual({ ok: true, events: 7, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const rows = await dataSource.query('SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq');
+    // First-start admin, one organization, three proposals created and submitted.
+    expect(rows.length).toBeGreaterThanOrEqual(7);
+    expect(result).toEqual({ ok: true, events: rows.length, headHash: rows[rows.length - 1].hash });
     expect(rows[0].prev_hash).toBe('0'.repeat(64));
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
   });
@@ -40,7 +42,7 @@ describe('the audit chain', () => {
   it('is append-only: the database refuses UPDATE and DELETE', async () => {
     await expect(dataSource.query(`UPDATE audit_events SET outcome = 'ok' WHERE seq = 2`)).rejects.toThrow(/append-only/);
     await expect(dataSource.query(`DELETE FROM audit_events WHERE seq = 2`)).rejects.toThrow(/append-only/);
-    expect(await audit.verify()).toMatchObject({ ok: true, events: 7 });
+    expect(await audit.verify()).toMatchObject({ ok: true });
   });
 
   it.each([

@@ -22,6 +22,17 @@ export interface AuditEntry {
 
 const VERIFY_BATCH = 5000;
 
+export interface AuditSearch {
+  entityId?: string;
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
 /** Appends to and checks the tamper-evident audit chain. */
 @Injectable()
 export class AuditService {
@@ -81,6 +92,23 @@ export class AuditService {
       yield rows;
       after = rows[rows.length - 1].seq;
     }
+  }
+
+  /** Rows matching the filters, in chain order, a page at a time. */
+  async search(query: AuditSearch): Promise<{ items: AuditEvent[]; total: number }> {
+    const qb = this.dataSource.getRepository(AuditEvent).createQueryBuilder('a');
+    if (query.entityId) qb.andWhere('a.entity_id = :entityId', { entityId: query.entityId });
+    if (query.actor) qb.andWhere('a.actor_id = :actor', { actor: query.actor });
+    if (query.action) qb.andWhere('a.action = :action', { action: query.action });
+    if (query.outcome) qb.andWhere('a.outcome = :outcome', { outcome: query.outcome });
+    if (query.from) qb.andWhere('a.occurred_at >= :from', { from: new Date(query.from).toISOString() });
+    if (query.to) qb.andWhere('a.occurred_at <= :to', { to: new Date(query.to).toISOString() });
+    const [items, total] = await qb
+      .orderBy('a.seq', 'ASC')
+      .take(query.limit ?? 50)
+      .skip(query.offset ?? 0)
+      .getManyAndCount();
+    return { items, total };
   }
 
   /** One entity's rows, oldest first. */

@@ -4,13 +4,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { Timer } from '../timers/timer.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditEvent, Occurrence, Organization, Partnership, Timer, User];
+export const entities = [ActivitySeries, AuditEvent, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
 
 export interface DatabaseSettings {
   dataDir: string;

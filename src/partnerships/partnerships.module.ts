@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '../activities/activities.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { PartnershipsController } from './partnerships.controller.js';
 import { PartnershipsService } from './partnerships.service.js';
 
 @Module({
-  imports: [AuditModule, OrganizationsModule, ActivitiesModule],
+  imports: [AuditModule, OrganizationsModule, ActivitiesModule, UsersModule],
+  controllers: [PartnershipsController],
   providers: [PartnershipsService],
   exports: [PartnershipsService],
 })

@@ -6,10 +6,12 @@ import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
-import { InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
+import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
+import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from './partnership.entity.js';
+import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
 export const PARTNERSHIP_KIND = 'partnership';
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
@@ -171,6 +173,16 @@ export class PartnershipsService implements OnModuleInit {
       .skip(query.offset ?? 0)
       .getManyAndCount();
     return { items, total };
+  }
+
+  async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
+    const organization = await this.dataSource.manager.findOne(Organization, { where: { id: row.organizationId }, select: { id: true, name: true } });
+    return partnershipView(row, { availableEvents: this.availableEvents(row, actor), organization, contentHash: contentHash(proposalContent(row)) });
+  }
+
+  async listSummaries(query: PartnershipQuery) {
+    const { items, total } = await this.list(query);
+    return { items: items.map(partnershipSummary), total };
   }
 
   async history(id: string): Promise<AuditEvent[]> {

@@ -1,4 +1,5 @@
 import { PartialType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
 
@@ -56,3 +57,10 @@ export class CreateOrganizationDto {
 }
 
 export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto) {}
+
+export class ListOrganizationsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  q?: string;
+}

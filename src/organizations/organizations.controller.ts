@@ -1,0 +1,73 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentActor, Roles } from '../auth/auth.decorators.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
+import { RequestId } from '../common/http/request-id.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { CreateOrganizationDto, ListOrganizationsQueryDto, UpdateOrganizationDto } from './dto/organization.dto.js';
+import type { Organization } from './organization.entity.js';
+import { OrganizationsService } from './organizations.service.js';
+
+function organizationView(row: Organization) {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    country: row.country,
+    city: row.city,
+    website: row.website,
+    contacts: row.contacts,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+@ApiTags('organizations')
+@ApiBearerAuth()
+@Controller('organizations')
+export class OrganizationsController {
+  constructor(private readonly organizations: OrganizationsService) {}
+
+  @Post()
+  @Roles('manager')
+  @ApiErrors(400, 401, 403)
+  async create(@Body() body: CreateOrganizationDto, @CurrentActor() actor: Actor, @RequestId() requestId: string, @Res({ passthrough: true }) res: Response) {
+    const row = await this.organizations.create(body, actor, requestId);
+    res.setHeader('ETag', etagOf(row.version));
+    return organizationView(row);
+  }
+
+  @Get()
+  @ApiErrors(400, 401)
+  async list(@Query() query: ListOrganizationsQueryDto) {
+    const { items, total } = await this.organizations.list(query);
+    return { items: items.map(organizationView), total };
+  }
+
+  @Get(':id')
+  @ApiErrors(400, 401, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const row = await this.organizations.get(id);
+    res.setHeader('ETag', etagOf(row.version));
+    return organizationView(row);
+  }
+
+  @Patch(':id')
+  @Roles('manager')
+  @ApiErrors(400, 401, 403, 404, 412, 428)
+  async update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateOrganizationDto,
+    @IfMatchVersion() version: number,
+    @CurrentActor() actor: Actor,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const row = await this.organizations.update(id, body, actor, version, requestId);
+    res.setHeader('ETag', etagOf(row.version));
+    return organizationView(row);
+  }
+}

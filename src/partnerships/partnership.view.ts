@@ -1,0 +1,59 @@
+import type { Partnership } from './partnership.entity.js';
+
+interface Term {
+  number: number;
+  effectiveFrom: string;
+  expiresOn: string;
+  kind: 'agreed' | 'renewed';
+  by: string;
+  at: string;
+}
+
+/** A partnership as every read and every change answers it; entities and raw snapshots stay inside. */
+export function partnershipSummary(row: Partnership) {
+  const terms = (row.context.terms ?? []) as Term[];
+  return {
+    id: row.id,
+    title: row.title,
+    organizationId: row.organizationId,
+    state: row.state,
+    version: row.version,
+    overdue: row.overdue,
+    requiredApprovals: row.requiredApprovals,
+    approvalCount: ((row.context.approvals ?? []) as unknown[]).length,
+    submittedAt: (row.context.submittedAt as string | null) ?? null,
+    expiresOn: terms.length > 0 ? terms[terms.length - 1].expiresOn : null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function partnershipView(row: Partnership, extras: { availableEvents: string[]; organization: { id: string; name: string } | null; contentHash: string }) {
+  const context = row.context;
+  const terms = (context.terms ?? []) as Term[];
+  return {
+    ...partnershipSummary(row),
+    organization: extras.organization,
+    summary: row.summary,
+    programme: row.programme,
+    focalPoint: row.focalPoint,
+    notes: row.notes,
+    proposedActivities: row.proposedActivities,
+    approvalSlaDays: row.approvalSlaDays,
+    workflow: { id: row.workflowId, version: row.workflowVersion, definitionHash: row.definitionHash },
+    /** SHA-256 of what approvers judge; an approver may send it back as `data.contentHash`. */
+    contentHash: extras.contentHash,
+    availableEvents: extras.availableEvents,
+    submittedBy: (context.submittedBy as string | null) ?? null,
+    approvals: context.approvals ?? [],
+    decisions: context.decisions ?? [],
+    drafts: context.drafts ?? [],
+    signatures: context.signatures ?? { partner: null, own: null },
+    currentTerm: terms.length > 0 ? terms[terms.length - 1] : null,
+    pastTerms: terms.slice(0, -1),
+    termination: context.termination ?? null,
+    createdBy: row.createdBy,
+  };
+}
+
+export type PartnershipView = ReturnType<typeof partnershipView>;

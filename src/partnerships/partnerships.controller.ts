@@ -1,0 +1,107 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentActor, Roles } from '../auth/auth.decorators.js';
+import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
+import { RequestId } from '../common/http/request-id.js';
+import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { validateEventData } from './dto/event-data.dto.js';
+import { ListPartnershipsQueryDto } from './dto/list-partnerships.query.js';
+import { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
+import { DryRunQueryDto, SendEventDto } from './dto/send-event.dto.js';
+import { UsersService } from '../users/users.service.js';
+import { PartnershipsService } from './partnerships.service.js';
+import { historyView } from '../audit/audit.view.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+
+@ApiTags('partnerships')
+@ApiBearerAuth()
+@Controller('partnerships')
+export class PartnershipsController {
+  constructor(
+    private readonly partnerships: PartnershipsService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post()
+  @Roles('manager')
+  @ApiErrors(400, 401, 403, 404)
+  async create(@Body() body: CreatePartnershipDto, @CurrentActor() actor: Actor, @RequestId() requestId: string, @Res({ passthrough: true }) res: Response) {
+    const row = await this.partnerships.create(body, actor, requestId);
+    const view = await this.partnerships.view(row, actor);
+    res.setHeader('ETag', etagOf(view.version));
+    return view;
+  }
+
+  @Get()
+  @ApiErrors(400, 401)
+  async list(@Query() query: ListPartnershipsQueryDto) {
+    return this.partnerships.listSummaries(query);
+  }
+
+  @Get(':id')
+  @ApiErrors(400, 401, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+    const view = await this.partnerships.view(await this.partnerships.get(id), actor);
+    res.setHeader('ETag', etagOf(view.version));
+    return view;
+  }
+
+  @Patch(':id')
+  @Roles('manager')
+  @ApiErrors(400, 401, 403, 404, 409, 412, 428)
+  async update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdatePartnershipDto,
+    @IfMatchVersion() version: number,
+    @CurrentActor() actor: Actor,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const row = await this.partnerships.updateDetails(id, body, actor, version, requestId);
+    const view = await this.partnerships.view(row, actor);
+    res.setHeader('ETag', etagOf(view.version));
+    return view;
+  }
+
+  @Post(':id/events')
+  @UseGuards(WriteRateLimitGuard)
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
+  async send(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: SendEventDto,
+    @Query() query: DryRunQueryDto,
+    @IfMatchVersion() version: number,
+    @CurrentActor() actor: Actor,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = { type: body.type, actor, comment: body.comment, data: validateEventData(body.type, body.data), expectedVersion: version, requestId };
+    if (query.dryRun === 'true') {
+      const { row, result } = await this.partnerships.dryRun(id, input);
+      res.setHeader('ETag', etagOf(row.version));
+      return {
+        dryRun: true,
+        type: body.type,
+        from: result.from,
+        to: result.value,
+        changed: result.changed,
+        timers: { schedule: result.schedule, cancel: result.cancel },
+        effects: result.effects.map((e) => e.type),
+      };
+    }
+    const { row } = await this.partnerships.send(id, input);
+    const view = await this.partnerships.view(row, actor);
+    res.setHeader('ETag', etagOf(view.version));
+    return view;
+  }
+
+  @Get(':id/history')
+  @ApiErrors(400, 401, 404)
+  async history(@Param('id', ParseUUIDPipe) id: string) {
+    const rows = await this.partnerships.history(id);
+    return historyView(rows, await this.users.displayNames(rows.map((r) => r.actorId)));
+  }
+}

@@ -1,0 +1,68 @@
+import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { WorkflowRegistry, type RegisteredWorkflow } from '../workflow-engine/workflow-registry.js';
+import type { StateConfig, TransitionConfig } from '../workflow-engine/workflow.types.js';
+
+function asList<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** States and events of a definition as clients need them, next to the definition itself. */
+function workflowView({ definition, hash }: RegisteredWorkflow) {
+  const states: Array<{ id: string; type: string; editable: string[]; events: Array<{ type: string; roles: string[]; requires: string[]; target: string | null }>; timers: string[] }> = [];
+  const walk = (node: StateConfig, path: string) => {
+    for (const [key, child] of Object.entries(node.states ?? {})) {
+      const id = path ? `${path}.${key}` : key;
+      states.push({
+        id,
+        type: child.type ?? (child.states ? 'compound' : 'atomic'),
+        editable: child.meta?.editable ?? [],
+        events: Object.entries(child.on ?? {}).map(([type, config]) => {
+          const [first] = asList(config as TransitionConfig | TransitionConfig[]);
+          const target = asList(first?.target)[0] ?? null;
+          return { type, roles: first?.meta?.roles ?? [], requires: first?.meta?.requires ?? [], target };
+        }),
+        timers: Object.keys(child.after ?? {}),
+      });
+      walk(child, id);
+    }
+  };
+  walk(definition.machine, '');
+  return {
+    id: definition.id,
+    version: definition.version,
+    title: definition.title,
+    description: definition.description,
+    hash,
+    initial: definition.machine.initial,
+    states,
+    machine: definition.machine,
+  };
+}
+
+@ApiTags('workflows')
+@ApiBearerAuth()
+@Controller('workflows')
+export class WorkflowsController {
+  constructor(private readonly registry: WorkflowRegistry) {}
+
+  @Get()
+  @ApiErrors(401)
+  list() {
+    const items = this.registry.all().map(workflowView);
+    return { items, total: items.length };
+  }
+
+  @Get(':id')
+  @ApiErrors(401, 404)
+  latest(@Param('id') id: string) {
+    return workflowView(this.registry.latest(id));
+  }
+
+  @Get(':id/versions/:version')
+  @ApiErrors(400, 401, 404)
+  version(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
+    return workflowView(this.registry.get(id, version));
+  }
+}
