@@ -2,6 +2,7 @@ import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import helmet from 'helmet';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AuditService } from './audit/audit.service.js';
 import { Clock } from './common/clock.js';
 import { DomainError } from './common/domain-error.js';
@@ -22,6 +23,17 @@ export function configureApp(app: INestApplication): void {
   app.use(helmet());
   app.use(requestIdMiddleware);
   app.setGlobalPrefix('api');
+  const openApi = new DocumentBuilder()
+    .setTitle('Partnership Engine')
+    .setDescription(
+      'Partnerships from proposal through senior-management approval to a signed MOU, its recurring activities, renewal or termination. ' +
+        'Every change needs a bearer token; changes to a partnership or occurrence need If-Match with the ETag you read, and take an Idempotency-Key. ' +
+        'Errors are {statusCode, code, message, details?}.',
+    )
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs-json' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const audit = app.get(AuditService);
   const queue = app.get(WriteQueue);
