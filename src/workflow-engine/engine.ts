@@ -62,6 +62,11 @@ function asList<T>(value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** Only keys the definition wrote: an event or delay named `constructor` or `toString` is not inherited from Object. */
+function ownEntry<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 function asTransitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
   if (typeof value === 'string') return [{ target: value }];
   return asList(value);
@@ -203,10 +208,10 @@ export class WorkflowEngine {
       if (machineId !== definition.machine.id) return [];
       const node = nodes[path.length];
       if (!node || path.join('.') !== value.split('.').slice(0, path.length).join('.')) return [];
-      return asTransitions(node.after?.[delay]).map((t) => ({ transition: t, timer: true }));
+      return asTransitions(ownEntry(node.after, delay)).map((t) => ({ transition: t, timer: true }));
     }
     for (const node of [...nodes].reverse()) {
-      const found = asTransitions(node.on?.[type]);
+      const found = asTransitions(ownEntry(node.on, type));
       if (found.length > 0) return found.map((t) => ({ transition: t, timer: false }));
     }
     return [];

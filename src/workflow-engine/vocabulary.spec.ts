@@ -1,0 +1,310 @@
+import { DAY_MS } from '../common/clock.js';
+import {
+  delays,
+  effects,
+  evaluateGuard,
+  firstFailingGuard,
+  guardNames,
+  guards,
+  isPresent,
+  readPath,
+  updates,
+  type Scope,
+} from './vocabulary.js';
+import type { EngineEvent, NamedRef, WorkflowContext } from './workflow.types.js';
+
+const AT = '2026-03-10T15:00:00.000Z';
+const a1 = { id: 'a1', roles: ['approver'] };
+
+/** A scope with a deeply frozen context, so an update that mutates its input throws. */
+function scope(context: WorkflowContext = {}, event: Partial<EngineEvent> = {}): Scope {
+  return { context: deepFreeze(structuredClone(context)), event: { type: 'TEST', actor: a1, at: AT, ...event } };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const guard = (name: string, s: Scope, params?: Record<string, unknown>) => evaluateGuard({ type: name, params }, s);
+const update = (name: string, s: Scope, params?: Record<string, unknown>) => updates[name](s, params);
+/** The instant a delay measured from the event's `at` falls on. */
+const dueAt = (name: string, s: Scope) => new Date(Date.parse(s.event.at) + delays[name](s)).toISOString();
+
+const INVALID_DATES = ['2026-02-30', '2026-13-01', '2026-3-1', '2026-03-01T00:00:00.000Z', '', null, undefined, 20260301];
+
+const guardCases: Record<string, () => void> = {
+  fieldsPresent: () => {
+    const fields = ['event.subject.summary', 'event.comment'];
+    expect(guard('fieldsPresent', scope({}, { subject: { summary: 'A lecture' }, comment: 'ok' }), { fields })).toBe(true);
+    for (const summary of ['', '   ', null, undefined, []]) {
+      expect(guard('fieldsPresent', scope({}, { subject: { summary }, comment: 'ok' }), { fields })).toBe(false);
+    }
+    expect(guard('fieldsPresent', scope({}, { subject: { summary: 'A lecture' } }), { fields })).toBe(false);
+  },
+  minItems: () => {
+    const params = { field: 'event.subject.proposedActivities', min: 2 };
+    expect(guard('minItems', scope({}, { subject: { proposedActivities: [{}, {}] } }), params)).toBe(true);
+    expect(guard('minItems', scope({}, { subject: { proposedActivities: [{}] } }), params)).toBe(false);
+    expect(guard('minItems', scope({}, { subject: { proposedActivities: 'two' } }), params)).toBe(false);
+    // min defaults to 1
+    expect(guard('minItems', scope({}, { subject: { proposedActivities: [{}] } }), { field: params.field })).toBe(true);
+    expect(guard('minItems', scope({}, { subject: {} }), { field: params.field })).toBe(false);
+    expect(() => guard('minItems', scope(), { min: 1 })).toThrow('param "field" must be a string');
+  },
+  notSubmitter: () => {
+    expect(guard('notSubmitter', scope({ submittedBy: 'm1' }))).toBe(true);
+    expect(guard('notSubmitter', scope({ submittedBy: 'a1' }))).toBe(false);
+  },
+  notAlreadyApproved: () => {
+    expect(guard('notAlreadyApproved', scope({ approvals: [] }))).toBe(true);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a2' }] }))).toBe(true);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a2' }, { by: 'a1' }] }))).toBe(false);
+  },
+  approvedContentIsCurrent: () => {
+    expect(guard('approvedContentIsCurrent', scope({}, { contentHash: 'h1' }))).toBe(true);
+    expect(guard('approvedContentIsCurrent', scope({}, { contentHash: 'h1', data: { contentHash: 'h1' } }))).toBe(true);
+    expect(guard('approvedContentIsCurrent', scope({}, { contentHash: 'h2', data: { contentHash: 'h1' } }))).toBe(false);
+    expect(guard('approvedContentIsCurrent', scope({}, { data: { contentHash: 'h1' } }))).toBe(false);
+  },
+  quorumReached: () => {
+    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [{ by: 'a1' }] }))).toBe(false);
+    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [{ by: 'a1' }, { by: 'a2' }] }))).toBe(true);
+    // one approval is the default quorum
+    expect(guard('quorumReached', scope({ approvals: [] }))).toBe(false);
+    expect(guard('quorumReached', scope({ approvals: [{ by: 'a1' }] }))).toBe(true);
+  },
+  datesOrdered: () => {
+    const params = { from: 'context.expiresOn', to: 'event.data.expiresOn' };
+    expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2029-03-01' } }), params)).toBe(true);
+    expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2029-02-28' } }), params)).toBe(false);
+    expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2028-12-31' } }), params)).toBe(false);
+    for (const invalid of INVALID_DATES) {
+      expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: invalid } }), params)).toBe(false);
+      expect(guard('datesOrdered', scope({ expiresOn: invalid }, { data: { expiresOn: '2099-01-01' } }), params)).toBe(false);
+    }
+  },
+  notInFuture: () => {
+    const params = { field: 'event.data.signedOn' };
+    // the event happens on 2026-03-10 (UTC): that day is not in the future, the next one is
+    expect(guard('notInFuture', scope({}, { data: { signedOn: '2026-03-10' } }), params)).toBe(true);
+    expect(guard('notInFuture', scope({}, { data: { signedOn: '2025-12-31' } }), params)).toBe(true);
+    expect(guard('notInFuture', scope({}, { data: { signedOn: '2026-03-11' } }), params)).toBe(false);
+    expect(guard('notInFuture', scope({}, { at: '2026-03-10T23:59:59.999Z', data: { signedOn: '2026-03-11' } }), params)).toBe(false);
+    for (const invalid of INVALID_DATES) expect(guard('notInFuture', scope({}, { data: { signedOn: invalid } }), params)).toBe(false);
+  },
+  partyNotSigned: () => {
+    const signatures = { own: { signatory: 'Director' }, partner: null };
+    expect(guard('partyNotSigned', scope({ signatures }, { data: { party: 'partner' } }))).toBe(true);
+    expect(guard('partyNotSigned', scope({ signatures }, { data: { party: 'own' } }))).toBe(false);
+    for (const party of ['witness', 'toString', undefined]) expect(guard('partyNotSigned', scope({ signatures }, { data: { party } }))).toBe(false);
+  },
+  bothPartiesSigned: () => {
+    expect(guard('bothPartiesSigned', scope({ signatures: { own: null, partner: null } }))).toBe(false);
+    expect(guard('bothPartiesSigned', scope({ signatures: { own: { signatory: 'Director' }, partner: null } }))).toBe(false);
+    expect(guard('bothPartiesSigned', scope({ signatures: { own: { signatory: 'Director' }, partner: { signatory: 'Rector' } } }))).toBe(true);
+  },
+  all: () => {
+    const s = scope({ submittedBy: 'm1', approvals: [{ by: 'a1' }] });
+    expect(guard('all', s, { guards: ['notSubmitter'] })).toBe(true);
+    expect(guard('all', s, { guards: ['notSubmitter', 'notAlreadyApproved'] })).toBe(false);
+    expect(guard('all', s, { guards: ['notSubmitter', { type: 'all', params: { guards: ['notAlreadyApproved'] } }] })).toBe(false);
+  },
+};
+
+describe('vocabulary guards', () => {
+  it('has a test for every guard', () => {
+    expect(Object.keys(guardCases).sort()).toEqual(Object.keys(guards).sort());
+  });
+
+  for (const [name, check] of Object.entries(guardCases)) it(name, check);
+
+  it('evaluateGuard takes a name or a {type, params} and refuses an unknown name', () => {
+    expect(evaluateGuard('notSubmitter', scope({ submittedBy: 'm1' }))).toBe(true);
+    expect(evaluateGuard({ type: 'notSubmitter' }, scope({ submittedBy: 'a1' }))).toBe(false);
+    expect(() => evaluateGuard('isFriday', scope())).toThrow(new TypeError('unknown guard "isFriday"'));
+  });
+
+  it('firstFailingGuard names the first leaf that refuses, looking inside nested `all`', () => {
+    const ref: NamedRef = {
+      type: 'all',
+      params: {
+        guards: [
+          { type: 'fieldsPresent', params: { fields: ['event.comment'] } },
+          { type: 'all', params: { guards: ['notSubmitter', 'notAlreadyApproved'] } },
+          'notAlreadyApproved',
+        ],
+      },
+    };
+    expect(firstFailingGuard(ref, scope({ submittedBy: 'a1', approvals: [{ by: 'a1' }] }, { comment: 'fine' }))).toBe('notSubmitter');
+    expect(firstFailingGuard(ref, scope({ submittedBy: 'm1', approvals: [{ by: 'a1' }] }, { comment: 'fine' }))).toBe('notAlreadyApproved');
+    expect(firstFailingGuard(ref, scope({ submittedBy: 'a1', approvals: [] }, {}))).toBe('fieldsPresent');
+    expect(firstFailingGuard(ref, scope({ submittedBy: 'm1', approvals: [] }, { comment: 'fine' }))).toBeUndefined();
+    expect(firstFailingGuard('bothPartiesSigned', scope({ signatures: {} }))).toBe('bothPartiesSigned');
+  });
+
+  it('guardNames lists every name, nested ones included, for the registry to check', () => {
+    expect(guardNames({ type: 'all', params: { guards: ['notSubmitter', { type: 'all', params: { guards: [{ type: 'isFriday' }] } }] } })).toEqual([
+      'all',
+      'notSubmitter',
+      'all',
+      'isFriday',
+    ]);
+    expect(guardNames('quorumReached')).toEqual(['quorumReached']);
+  });
+
+  it('readPath and isPresent read dotted paths and tell empty from present', () => {
+    const s = scope({ signatures: { own: null } }, { data: { document: { name: 'mou.pdf' } } });
+    expect(readPath(s, 'event.data.document.name')).toBe('mou.pdf');
+    expect(readPath(s, 'event.data.missing.name')).toBeUndefined();
+    expect(readPath(s, 'context.signatures.own.signatory')).toBeUndefined();
+    expect([0, false, 'x', ['x'], {}].map(isPresent)).toEqual([true, true, true, true, true]);
+    expect([undefined, null, '', '  ', []].map(isPresent)).toEqual([false, false, false, false, false]);
+  });
+});
+
+const updateCases: Record<string, () => void> = {
+  recordSubmission: () => {
+    const context = { requiredApprovals: 1, approvalSlaDays: 14, approvals: [{ by: 'a2' }], overdue: true };
+    expect(update('recordSubmission', scope(context, { actor: { id: 'm1', roles: ['manager'] } }))).toEqual({
+      submittedBy: 'm1',
+      submittedAt: AT,
+      requiredApprovals: 1,
+      approvalSlaDays: 14,
+      approvals: [],
+      overdue: false,
+    });
+    // the approval settings of the submitted content are fixed with it
+    expect(update('recordSubmission', scope(context, { subject: { requiredApprovals: 3, approvalSlaDays: 7 } }))).toMatchObject({
+      requiredApprovals: 3,
+      approvalSlaDays: 7,
+    });
+  },
+  recordApproval: () => {
+    expect(update('recordApproval', scope({ approvals: [{ by: 'a2', at: 'earlier', contentHash: null }] }, { contentHash: 'h1' }))).toEqual({
+      approvals: [
+        { by: 'a2', at: 'earlier', contentHash: null },
+        { by: 'a1', at: AT, contentHash: 'h1' },
+      ],
+    });
+    expect(update('recordApproval', scope({}))).toEqual({ approvals: [{ by: 'a1', at: AT, contentHash: null }] });
+  },
+  recordDecision: () => {
+    expect(update('recordDecision', scope({ decisions: [] }, { type: 'REJECT', comment: 'Out of scope', contentHash: 'h1' }))).toEqual({
+      decisions: [{ decision: 'REJECT', by: 'a1', at: AT, comment: 'Out of scope', contentHash: 'h1' }],
+    });
+  },
+  markOverdue: () => expect(update('markOverdue', scope({ overdue: false }))).toEqual({ overdue: true }),
+  clearOverdue: () => expect(update('clearOverdue', scope({ overdue: true }))).toEqual({ overdue: false }),
+  recordDraft: () => {
+    const first = update('recordDraft', scope({ drafts: [] }, { data: { document: { name: 'v1.pdf', sha256: 'aa' } } }));
+    expect(first).toEqual({ drafts: [{ version: 1, name: 'v1.pdf', sha256: 'aa', url: null, sharedBy: 'a1', sharedAt: AT }] });
+    const second = update('recordDraft', scope(first, { data: { document: { name: 'v2.pdf', sha256: 'bb', url: 'https://files.example/v2' } } }));
+    expect((second.drafts as Array<{ version: number; url: string | null }>).map((d) => [d.version, d.url])).toEqual([
+      [1, null],
+      [2, 'https://files.example/v2'],
+    ]);
+  },
+  recordAgreedTerm: () => {
+    const context = { signatures: { own: { signatory: 'stale' }, partner: null } };
+    expect(update('recordAgreedTerm', scope(context, { data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } }))).toEqual({
+      effectiveFrom: '2026-03-01',
+      expiresOn: '2029-02-28',
+      terms: [{ number: 1, effectiveFrom: '2026-03-01', expiresOn: '2029-02-28', kind: 'agreed', by: 'a1', at: AT }],
+      signatures: { partner: null, own: null },
+    });
+  },
+  recordSignature: () => {
+    const own = { signatory: 'Director', signedOn: '2026-03-09', recordedBy: 'm1', recordedAt: 'earlier' };
+    const event = { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-10' } };
+    expect(update('recordSignature', scope({ signatures: { own, partner: null } }, event))).toEqual({
+      signatures: { own, partner: { signatory: 'Rector', signedOn: '2026-03-10', recordedBy: 'a1', recordedAt: AT } },
+    });
+  },
+  recordRenewal: () => {
+    const agreed = { number: 1, effectiveFrom: '2026-03-01', expiresOn: '2028-02-28', kind: 'agreed' };
+    // the new term starts the day after the old one ends, here a leap day
+    expect(update('recordRenewal', scope({ expiresOn: '2028-02-28', terms: [agreed] }, { data: { expiresOn: '2031-02-28' } }))).toEqual({
+      effectiveFrom: '2028-02-29',
+      expiresOn: '2031-02-28',
+      terms: [agreed, { number: 2, effectiveFrom: '2028-02-29', expiresOn: '2031-02-28', kind: 'renewed', by: 'a1', at: AT }],
+    });
+  },
+  recordTermination: () => {
+    expect(update('recordTermination', scope({}, { comment: 'Closed' }))).toEqual({ termination: { by: 'a1', at: AT, comment: 'Closed' } });
+  },
+  recordSchedule: () => {
+    expect(update('recordSchedule', scope({}, { data: { date: '2026-06-10', venue: 'Hall B' } }))).toEqual({ date: '2026-06-10', venue: 'Hall B' });
+    expect(update('recordSchedule', scope({}, { data: { date: '2026-06-10' } }))).toEqual({ date: '2026-06-10', venue: null });
+  },
+  recordPostponement: () => {
+    const context = { date: '2026-06-10', venue: 'Hall B', postponements: [] };
+    expect(update('recordPostponement', scope(context, { comment: 'Ill', data: { date: '2026-06-17' } }))).toEqual({
+      postponements: [{ from: '2026-06-10', to: '2026-06-17', by: 'a1', at: AT, comment: 'Ill' }],
+      date: '2026-06-17',
+      venue: 'Hall B',
+    });
+    expect(update('recordPostponement', scope(context, { data: { date: '2026-06-17', venue: 'Hall C' } }))).toMatchObject({
+      venue: 'Hall C',
+      postponements: [{ comment: null }],
+    });
+  },
+  recordHeld: () => {
+    expect(update('recordHeld', scope({}, { data: { report: 'Held', attendance: 80 } }))).toEqual({ report: 'Held', attendance: 80, heldRecordedBy: 'a1' });
+    expect(update('recordHeld', scope({}, { data: { report: 'Held' } }))).toEqual({ report: 'Held', attendance: null, heldRecordedBy: 'a1' });
+  },
+  recordCancellation: () => {
+    expect(update('recordCancellation', scope({}, { comment: 'MOU terminated' }))).toEqual({ cancellation: { by: 'a1', at: AT, comment: 'MOU terminated' } });
+  },
+};
+
+describe('vocabulary updates', () => {
+  it('has a test for every update', () => {
+    expect(Object.keys(updateCases).sort()).toEqual(Object.keys(updates).sort());
+  });
+
+  for (const [name, check] of Object.entries(updateCases)) it(`${name} returns the fields it changes and leaves its input alone`, check);
+
+  it('names effects apart from updates, for the service to carry out', () => {
+    expect([...effects].sort()).toEqual(['cancelFutureOccurrences', 'ensureActivityOccurrences']);
+    for (const name of effects) expect(updates[name]).toBeUndefined();
+  });
+});
+
+const delayCases: Record<string, () => void> = {
+  approvalSla: () => {
+    expect(delays.approvalSla(scope({ approvalSlaDays: 14 }))).toBe(14 * DAY_MS);
+    expect(delays.approvalSla(scope({ approvalSlaDays: 3 }))).toBe(3 * DAY_MS);
+    expect(delays.approvalSla(scope({}))).toBe(14 * DAY_MS);
+  },
+  renewalWindow: () => {
+    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }))).toBe('2028-11-30T00:00:00.000Z');
+    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 30 }))).toBe('2029-01-29T00:00:00.000Z');
+    // an instant, whenever it is measured from
+    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28' }, { at: '2027-07-01T08:15:00.000Z' }))).toBe('2028-11-30T00:00:00.000Z');
+  },
+  termExpiry: () => {
+    expect(dueAt('termExpiry', scope({ expiresOn: '2029-02-28' }))).toBe('2029-03-01T00:00:00.000Z');
+    expect(dueAt('termExpiry', scope({ expiresOn: '2028-02-28' }))).toBe('2028-02-29T00:00:00.000Z');
+    expect(dueAt('termExpiry', scope({ expiresOn: '2026-12-31' }))).toBe('2027-01-01T00:00:00.000Z');
+  },
+  graceExpired: () => {
+    expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 30, date: null }))).toBe('2026-07-02T00:00:00.000Z');
+    // scheduled before the due date: the grace period still runs from the due date
+    expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 30, date: '2026-05-20' }))).toBe('2026-07-02T00:00:00.000Z');
+    // scheduled or postponed past it: from that date
+    expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 30, date: '2026-06-24' }))).toBe('2026-07-25T00:00:00.000Z');
+    expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 10 }))).toBe('2026-06-12T00:00:00.000Z');
+  },
+};
+
+describe('vocabulary delays', () => {
+  it('has a test for every delay', () => {
+    expect(Object.keys(delayCases).sort()).toEqual(Object.keys(delays).sort());
+  });
+
+  for (const [name, check] of Object.entries(delayCases)) it(name, check);
+});

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DomainError } from '../common/domain-error.js';
+import { WorkflowDefinitionError, WorkflowRegistry } from './workflow-registry.js';
+import type { StateConfig, TransitionConfig, WorkflowDefinition } from './workflow.types.js';
+
+const WORKFLOWS = 'workflows';
+const MOU = 'partnership-mou.v1.json';
+const ACTIVITY = 'recurring-activity.v1.json';
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh copy of a real definition, to break in one place. */
+function realDefinition(file: string): WorkflowDefinition {
+  return JSON.parse(readFileSync(join(WORKFLOWS, file), 'utf8')) as WorkflowDefinition;
+}
+
+function directoryWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+  tempDirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function loadError(files: Record<string, string>): WorkflowDefinitionError {
+  try {
+    WorkflowRegistry.loadDirectory(directoryWith(files));
+  } catch (error) {
+    if (error instanceof WorkflowDefinitionError) return error;
+    throw error;
+  }
+  throw new Error('the broken definition loaded');
+}
+
+/** Loads a copy of a real definition after `breakIt` changed it, and returns the error. */
+function brokenCopy(file: string, breakIt: (definition: WorkflowDefinition) => void, name = file): WorkflowDefinitionError {
+  const definition = realDefinition(file);
+  breakIt(definition);
+  return loadError({ [name]: JSON.stringify(definition, null, 2) });
+}
+
+const states = (definition: WorkflowDefinition) => definition.machine.states;
+const on = (state: StateConfig, event: string) => state.on?.[event] as TransitionConfig;
+
+describe('WorkflowRegistry with the real definitions', () => {
+  const registry = WorkflowRegistry.loadDirectory(WORKFLOWS);
+
+  it('loads both definitions, each with the SHA-256 of its file', () => {
+    expect(registry.all().map((w) => `${w.definition.id}@${w.definition.version}`)).toEqual(['partnership-mou@1', 'recurring-activity@1']);
+    for (const [id, file] of [
+      ['partnership-mou', MOU],
+      ['recurring-activity', ACTIVITY],
+    ]) {
+      const workflow = registry.get(id, 1);
+      expect(workflow.file).toBe(file);
+      expect(workflow.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(workflow.hash).toBe(createHash('sha256').update(readFileSync(join(WORKFLOWS, file))).digest('hex'));
+    }
+    expect(registry.get('partnership-mou', 1).hash).not.toBe(registry.get('recurring-activity', 1).hash);
+  });
+
+  it('answers NOT_FOUND for a workflow or version that is not loaded', () => {
+    for (const find of [() => registry.get('partnership-mou', 2), () => registry.latest('procurement')]) {
+      let thrown: unknown;
+      try {
+        find();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(DomainError);
+      expect(thrown).toMatchObject({ code: 'NOT_FOUND' });
+    }
+  });
+
+  it('keeps old versions loadable beside a newer one, and the latest is the highest version', () => {
+    const v2 = realDefinition(MOU);
+    v2.version = 2;
+    v2.title = 'Partnership and MOU, second edition';
+    const loaded = WorkflowRegistry.loadDirectory(directoryWith({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), 'partnership-mou.v2.json': JSON.stringify(v2) }));
+    expect(loaded.versions('partnership-mou').map((w) => w.definition.version)).toEqual([1, 2]);
+    expect(loaded.latest('partnership-mou').definition.title).toBe('Partnership and MOU, second edition');
+    expect(loaded.get('partnership-mou', 1).hash).toBe(registry.get('partnership-mou', 1).hash);
+  });
+});
+
+describe('WorkflowRegistry refuses a broken definition, naming the file and the path inside it', () => {
+  it('an unknown guard, also inside an `all`', () => {
+    const error = brokenCopy(MOU, (d) => {
+      const guard = on(states(d).proposal, 'SUBMIT_FOR_APPROVAL').guard as { type: string; params: { guards: Array<{ type: string }> } };
+      guard.params.guards[1].type = 'atLeastItems';
+    });
+    expect(error.message).toBe('partnership-mou.v1.json: machine.states.proposal.on.SUBMIT_FOR_APPROVAL.guard: unknown guard "atLeastItems"');
+    expect(error).toMatchObject({ file: MOU, path: 'machine.states.proposal.on.SUBMIT_FOR_APPROVAL.guard' });
+    expect(brokenCopy(ACTIVITY, (d) => (on(states(d).scheduled, 'MARK_HELD').guard = 'isToday')).message).toBe(
+      'recurring-activity.v1.json: machine.states.scheduled.on.MARK_HELD.guard: unknown guard "isToday"',
+    );
+  });
+
+  it('an unknown action, in a transition or on entry', () => {
+    expect(brokenCopy(MOU, (d) => (on(states(d).senior_management_review, 'APPROVE').actions = ['recordApproval', 'notifyPartner'])).message).toBe(
+      'partnership-mou.v1.json: machine.states.senior_management_review.on.APPROVE.actions[1]: unknown action "notifyPartner"',
+    );
+    expect(brokenCopy(MOU, (d) => (states(d).in_force.entry = ['createOccurrences'])).message).toBe(
+      'partnership-mou.v1.json: machine.states.in_force.entry[0]: unknown action "createOccurrences"',
+    );
+  });
+
+  it('an unknown delay', () => {
+    const error = brokenCopy(ACTIVITY, (d) => {
+      states(d).planned.after = { thirtyDays: { target: 'missed' } };
+    });
+    expect(error.message).toBe('recurring-activity.v1.json: machine.states.planned.after.thirtyDays: unknown delay "thirtyDays"');
+  });
+
+  it('an event without meta.roles', () => {
+    const error = brokenCopy(MOU, (d) => {
+      delete on(states(d).proposal, 'SUBMIT_FOR_APPROVAL').meta;
+    });
+    expect(error.message).toBe(
+      'partnership-mou.v1.json: machine.states.proposal.on.SUBMIT_FOR_APPROVAL.meta.roles: every event names the roles that may send it',
+    );
+    expect(brokenCopy(ACTIVITY, (d) => (on(states(d).planned, 'CANCEL').meta = { roles: [] })).message).toBe(
+      'recurring-activity.v1.json: machine.states.planned.on.CANCEL.meta.roles: every event names the roles that may send it',
+    );
+  });
+
+  it('an unreachable state', () => {
+    // without REJECT nothing leads to `rejected`
+    const error = brokenCopy(MOU, (d) => {
+      delete states(d).senior_management_review.on?.REJECT;
+    });
+    expect(error.message).toBe('partnership-mou.v1.json: machine.states.rejected: state is unreachable from the initial state');
+  });
+
+  it('a state that is not final and has no way out', () => {
+    const error = brokenCopy(ACTIVITY, (d) => {
+      delete states(d).held.type;
+    });
+    expect(error.message).toBe('recurring-activity.v1.json: machine.states.held: a state that is not final needs a way out');
+  });
+
+  it('invalid JSON, with where the parser stopped', () => {
+    const text = readFileSync(join(WORKFLOWS, MOU), 'utf8').replace('"version": 1,', '"version": 1');
+    const error = loadError({ [MOU]: text });
+    expect(error.message).toMatch(/^partnership-mou\.v1\.json: invalid JSON \(.*position \d+.*\)$/);
+    expect(loadError({ [ACTIVITY]: '{ "id": "recurring-activity",' }).message).toMatch(/^recurring-activity\.v1\.json: invalid JSON \(.+\)$/);
+  });
+
+  it('a target that is not a state', () => {
+    expect(brokenCopy(MOU, (d) => (on(states(d).senior_management_review, 'REJECT').target = 'declined')).message).toBe(
+      'partnership-mou.v1.json: machine.states.senior_management_review.on.REJECT.target: target "declined" is not a state',
+    );
+    expect(brokenCopy(MOU, (d) => (on(states(d).in_force.states!.renewal_due, 'RENEW').target = '#partnership-mou.in_force.renewed')).message).toBe(
+      'partnership-mou.v1.json: machine.states.in_force.states.renewal_due.on.RENEW.target: target "#partnership-mou.in_force.renewed" is not a state',
+    );
+  });
+
+  it('an id or version that disagrees with the file name', () => {
+    expect(brokenCopy(MOU, (d) => (d.id = 'partnership'))).toMatchObject({
+      message: 'partnership-mou.v1.json: id: must be "partnership-mou", as the file name says',
+    });
+    expect(brokenCopy(MOU, () => undefined, 'partnership-mou.v2.json').message).toBe('partnership-mou.v2.json: version: must be 2, as the file name says');
+    expect(brokenCopy(MOU, () => undefined, 'partnership.v1.json').message).toBe('partnership.v1.json: id: must be "partnership", as the file name says');
+    expect(brokenCopy(MOU, () => undefined, 'partnership-mou.json').message).toBe('partnership-mou.json: file name must be <id>.v<version>.json');
+  });
+
+  it('stops at the broken file even when the other files are fine', () => {
+    const broken = realDefinition(ACTIVITY);
+    broken.machine.initial = 'drafted';
+    const error = loadError({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), [ACTIVITY]: JSON.stringify(broken) });
+    expect(error.message).toBe('recurring-activity.v1.json: machine.initial: a state with children needs an initial child that exists');
+  });
+});
