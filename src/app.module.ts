@@ -5,6 +5,8 @@ import { ConfigModule } from '@nestjs/config';
 import { ActivitiesModule } from './activities/activities.module.js';
 import { ApprovalsModule } from './approvals/approvals.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { CalendarModule } from './calendar/calendar.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
@@ -29,6 +31,8 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     ActivitiesModule,
     PartnershipsModule,
     ApprovalsModule,
+    CalendarModule,
+    ReportsModule,
     WorkflowsModule,
     UsersModule,
     AuthModule,

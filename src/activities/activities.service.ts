@@ -1,11 +1,15 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
-import { dateOf } from '../common/dates.js';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import { Organization } from '../organizations/organization.entity.js';
+import { addDaysToDate, dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
-import type { ProposedActivity } from '../partnerships/partnership.entity.js';
+import { AuditService } from '../audit/audit.service.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { Partnership, PARTNERSHIP_KIND, type ProposedActivity } from '../partnerships/partnership.entity.js';
+import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime, type EventInput, type SendOutcome, type WorkflowInstance } from '../workflow-engine/instance-runtime.service.js';
-import type { EngineEvent } from '../workflow-engine/workflow.types.js';
+import type { Actor, EngineEvent } from '../workflow-engine/workflow.types.js';
 import { ActivitySeries } from './activity-series.entity.js';
 import { Occurrence } from './occurrence.entity.js';
 import { dueDatesInTerm, type Term } from './recurrence.js';
@@ -13,6 +17,7 @@ import { dueDatesInTerm, type Term } from './recurrence.js';
 export const OCCURRENCE_KIND = 'occurrence';
 export const OCCURRENCE_WORKFLOW = 'recurring-activity';
 const OPEN_STATES = ['planned', 'scheduled'];
+
 
 interface PartnershipLike extends WorkflowInstance {
   proposedActivities: ProposedActivity[];
@@ -28,7 +33,10 @@ interface PartnershipLike extends WorkflowInstance {
 export class ActivitiesService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
     private readonly runtime: InstanceRuntime,
+    private readonly audit: AuditService,
+    private readonly engine: WorkflowEngine,
   ) {}
 
   onModuleInit(): void {
@@ -41,26 +49,31 @@ export class ActivitiesService implements OnModuleInit {
 
   async ensureOccurrences(manager: EntityManager, partnership: PartnershipLike, event: EngineEvent): Promise<Occurrence[]> {
     const series = await this.ensureSeriesFromProposal(manager, partnership, event);
+    const created: Occurrence[] = [];
+    for (const s of series) created.push(...(await this.createOccurrences(manager, s, partnership, event)));
+    return created;
+  }
+
+  /** The occurrences of one series for the current term that do not exist yet. */
+  private async createOccurrences(manager: EntityManager, series: ActivitySeries, partnership: WorkflowInstance, event: EngineEvent): Promise<Occurrence[]> {
     const term = currentTerm(partnership);
     if (!term) return [];
+    const existing = await manager.find(Occurrence, { where: { seriesId: series.id }, select: { dueOn: true } });
+    const have = new Set(existing.map((o) => o.dueOn));
+    // A one-off commitment happens once over all terms.
+    const wanted =
+      series.recurrence.frequency === 'once' && existing.length > 0 ? [] : dueDatesInTerm(series.recurrence, series.startsOn, term).filter((d) => !have.has(d));
     const created: Occurrence[] = [];
-    for (const s of series) {
-      const existing = await manager.find(Occurrence, { where: { seriesId: s.id }, select: { dueOn: true } });
-      const have = new Set(existing.map((o) => o.dueOn));
-      const dates = dueDatesInTerm(s.recurrence, s.startsOn, term);
-      // A one-off commitment happens once over all terms.
-      const wanted = s.recurrence.frequency === 'once' && existing.length > 0 ? [] : dates.filter((d) => !have.has(d));
-      for (const dueOn of wanted) {
-        created.push(
-          await this.runtime.create<Occurrence>(
-            manager,
-            OCCURRENCE_KIND,
-            OCCURRENCE_WORKFLOW,
-            { seriesId: s.id, partnershipId: partnership.id, termNumber: term.number, dueOn, createdAt: event.at },
-            { actor: event.actor, context: { dueOn } },
-          ),
-        );
-      }
+    for (const dueOn of wanted) {
+      created.push(
+        await this.runtime.create<Occurrence>(
+          manager,
+          OCCURRENCE_KIND,
+          OCCURRENCE_WORKFLOW,
+          { seriesId: series.id, partnershipId: partnership.id, termNumber: term.number, dueOn, createdAt: event.at },
+          { actor: event.actor, context: { dueOn } },
+        ),
+      );
     }
     return created;
   }
@@ -88,26 +101,144 @@ export class ActivitiesService implements OnModuleInit {
   /** The proposal's activities become series the first time the MOU is in force; later additions already are series. */
   private async ensureSeriesFromProposal(manager: EntityManager, partnership: PartnershipLike, event: EngineEvent): Promise<ActivitySeries[]> {
     const series = await manager.find(ActivitySeries, { where: { partnershipId: partnership.id }, order: { position: 'ASC' } });
-    if (series.length > 0) return series;
+    if (series.some((s) => s.origin === 'proposal')) return series;
+    const offset = series.length;
     const created = partnership.proposedActivities.map(
-      (activity, position): ActivitySeries => ({
+      (activity, index): ActivitySeries => ({
         id: randomUUID(),
         partnershipId: partnership.id,
-        position,
+        position: offset + index,
         kind: activity.kind,
         title: activity.title,
         recurrence: activity.recurrence,
+        origin: 'proposal',
         startsOn: activity.startsOn ?? null,
         createdBy: event.actor.id,
         createdAt: event.at,
       }),
     );
     if (created.length > 0) await manager.insert(ActivitySeries, created);
-    return created;
+    return [...series, ...created];
+  }
+
+  /**
+   * Adds a commitment to a partnership that is not closed. Under an MOU in force, the new series
+   * gets its occurrences for the current term at once; before that, when the MOU enters force.
+   */
+  addSeries(partnershipId: string, input: ProposedActivity, actor: Actor, expectedVersion: number, requestId?: string): Promise<ActivitySeries> {
+    const attempt = { type: 'ADD_ACTIVITY', actor, expectedVersion, requestId, data: { ...input } };
+    return this.runtime.auditRefusals(PARTNERSHIP_KIND, partnershipId, attempt, () =>
+      this.queue.run(async (manager) => {
+        const partnership = await manager.findOne(Partnership, { where: { id: partnershipId } });
+        if (!partnership) throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
+        if (partnership.version !== expectedVersion) {
+          throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${partnership.version}`, {
+            currentVersion: partnership.version,
+          });
+        }
+        if (this.engine.isFinal(this.runtime.definitionOf(partnership), partnership.state)) {
+          throw new DomainError('EVENT_NOT_ALLOWED', `activities cannot be added to a partnership that is ${partnership.state}`, { state: partnership.state });
+        }
+        const at = this.runtime.now();
+        const existing = await manager.count(ActivitySeries, { where: { partnershipId } });
+        const series: ActivitySeries = {
+          id: randomUUID(),
+          partnershipId,
+          position: existing,
+          kind: input.kind,
+          title: input.title,
+          recurrence: input.recurrence,
+          origin: 'added',
+          startsOn: input.startsOn ?? null,
+          createdBy: actor.id,
+          createdAt: at,
+        };
+        await manager.insert(ActivitySeries, series);
+        const bumped = await manager.update(Partnership, { id: partnershipId, version: partnership.version }, { version: partnership.version + 1, updatedAt: at });
+        if (bumped.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the partnership changed meanwhile', { currentVersion: partnership.version + 1 });
+        await this.audit.append(manager, {
+          occurredAt: at,
+          actor,
+          action: 'ADD_ACTIVITY',
+          entityType: PARTNERSHIP_KIND,
+          entityId: partnershipId,
+          fromState: partnership.state,
+          toState: partnership.state,
+          workflowId: partnership.workflowId,
+          workflowVersion: partnership.workflowVersion,
+          outcome: 'ok',
+          requestId,
+          payload: { series: { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn }, version: partnership.version + 1 },
+        });
+        if (partnership.state.startsWith('in_force')) {
+          const event: EngineEvent = { type: 'ADD_ACTIVITY', actor, at };
+          await this.createOccurrences(manager, series, partnership, event);
+        }
+        return series;
+      }),
+    );
   }
 
   send(id: string, input: EventInput): Promise<SendOutcome<Occurrence>> {
     return this.runtime.send<Occurrence>(OCCURRENCE_KIND, id, input);
+  }
+
+  dryRun(id: string, input: EventInput): Promise<SendOutcome<Occurrence>> {
+    return this.runtime.dryRun<Occurrence>(OCCURRENCE_KIND, id, input);
+  }
+
+  availableEvents(row: Occurrence, actor: Actor): string[] {
+    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor);
+  }
+
+  /** Open occurrences whose date (scheduled, else due) falls within `days` from today, soonest first. */
+  async upcoming(days: number): Promise<UpcomingOccurrence[]> {
+    const today = dateOf(this.runtime.now());
+    const until = addDaysToDate(today, days);
+    // The due date bounds the scan; a scheduled date can move an occurrence later or earlier within its grace.
+    const rows = await this.dataSource
+      .getRepository(Occurrence)
+      .createQueryBuilder('o')
+      .where('o.state IN (:...states) AND o.due_on <= :until', { states: OPEN_STATES, until })
+      .orderBy('o.due_on', 'ASC')
+      .getMany();
+    const inWindow = rows
+      .map((o) => ({ occurrence: o, date: effectiveDate(o) }))
+      .filter(({ date }) => date >= today && date <= until)
+      .sort((a, b) => a.date.localeCompare(b.date) || a.occurrence.id.localeCompare(b.occurrence.id));
+    if (inWindow.length === 0) return [];
+    const seriesIds = [...new Set(inWindow.map(({ occurrence }) => occurrence.seriesId))];
+    const series = await this.dataSource.getRepository(ActivitySeries).find({ where: { id: In(seriesIds) } });
+    const partnershipIds = [...new Set(inWindow.map(({ occurrence }) => occurrence.partnershipId))];
+    const partnerships = await this.dataSource.getRepository(Partnership).find({ where: { id: In(partnershipIds) }, select: { id: true, title: true, organizationId: true } });
+    const organizations = await this.dataSource
+      .getRepository(Organization)
+      .find({ where: { id: In([...new Set(partnerships.map((p) => p.organizationId))]) }, select: { id: true, name: true } });
+    const seriesById = new Map(series.map((s) => [s.id, s]));
+    const partnershipById = new Map(partnerships.map((p) => [p.id, p]));
+    const organizationById = new Map(organizations.map((o) => [o.id, o]));
+    return inWindow.map(({ occurrence, date }) => {
+      const s = seriesById.get(occurrence.seriesId);
+      const p = partnershipById.get(occurrence.partnershipId);
+      const org = p ? organizationById.get(p.organizationId) : undefined;
+      return {
+        ...occurrenceView(occurrence),
+        date,
+        series: s ? { id: s.id, kind: s.kind, title: s.title } : null,
+        partnership: p ? { id: p.id, title: p.title } : null,
+        organization: org ? { id: org.id, name: org.name } : null,
+      };
+    });
+  }
+
+  /** Held, missed, cancelled and still planned occurrences of the partnership's current term. */
+  async fulfilment(partnership: Partnership): Promise<Fulfilment | null> {
+    const term = currentTerm(partnership);
+    if (!term) return null;
+    const rows = await this.dataSource
+      .getRepository(Occurrence)
+      .find({ where: { partnershipId: partnership.id, termNumber: term.number }, select: { state: true } });
+    return countFulfilment(term.number, rows.map((r) => r.state));
   }
 
   async occurrence(id: string): Promise<Occurrence> {
@@ -117,11 +248,61 @@ export class ActivitiesService implements OnModuleInit {
   }
 
   async forPartnership(partnershipId: string): Promise<Array<ActivitySeries & { occurrences: Occurrence[] }>> {
+    if (!(await this.dataSource.getRepository(Partnership).exists({ where: { id: partnershipId } }))) {
+      throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
+    }
     const series = await this.dataSource.manager.find(ActivitySeries, { where: { partnershipId }, order: { position: 'ASC' } });
     const occurrences = await this.dataSource.manager.find(Occurrence, { where: { partnershipId }, order: { dueOn: 'ASC' } });
     return series.map((s) => ({ ...s, occurrences: occurrences.filter((o) => o.seriesId === s.id) }));
   }
 }
+
+export interface Fulfilment {
+  termNumber: number;
+  held: number;
+  missed: number;
+  cancelled: number;
+  planned: number;
+  total: number;
+}
+
+export function countFulfilment(termNumber: number, states: string[]): Fulfilment {
+  const count = (wanted: string[]) => states.filter((s) => wanted.includes(s)).length;
+  return { termNumber, held: count(['held']), missed: count(['missed']), cancelled: count(['cancelled']), planned: count(OPEN_STATES), total: states.length };
+}
+
+/** The date an occurrence is expected on: the scheduled date once there is one, else the due date. */
+export function effectiveDate(occurrence: Occurrence): string {
+  const date = occurrence.context.date;
+  return typeof date === 'string' ? date : occurrence.dueOn;
+}
+
+export function occurrenceView(row: Occurrence) {
+  const c = row.context;
+  return {
+    id: row.id,
+    seriesId: row.seriesId,
+    partnershipId: row.partnershipId,
+    termNumber: row.termNumber,
+    dueOn: row.dueOn,
+    state: row.state,
+    version: row.version,
+    date: (c.date as string | null) ?? null,
+    venue: (c.venue as string | null) ?? null,
+    report: (c.report as string | null) ?? null,
+    attendance: (c.attendance as number | null) ?? null,
+    postponements: (c.postponements as unknown[]) ?? [],
+    cancellation: c.cancellation ?? null,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export type UpcomingOccurrence = ReturnType<typeof occurrenceView> & {
+  date: string;
+  series: { id: string; kind: string; title: string } | null;
+  partnership: { id: string; title: string } | null;
+  organization: { id: string; name: string } | null;
+};
 
 function currentTerm(partnership: WorkflowInstance): Term | undefined {
   const terms = (partnership.context.terms ?? []) as Term[];

@@ -29,6 +29,10 @@ export class ActivitySeries {
   @Column({ type: 'simple-json' })
   recurrence: Recurrence;
 
+  /** `proposal` for the MOU's own commitments, `added` for those added later. */
+  @Column({ type: 'varchar', length: 20 })
+  origin: 'proposal' | 'added';
+
   @Column({ name: 'starts_on', type: 'varchar', length: 10, nullable: true })
   startsOn: string | null;
 

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
@@ -11,15 +12,39 @@ import { Timer } from '../timers/timer.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditEvent, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
+export const entities = [ActivitySeries, AuditEvent, CalendarToken, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
 
 export interface DatabaseSettings {
   dataDir: string;
+  /** `postgres://…` selects PostgreSQL; without it the service runs on the embedded SQLite file. */
   databaseUrl?: string;
+  /** A PostgreSQL schema to keep the tables in (created when missing), e.g. one per test run. */
+  databaseSchema?: string;
 }
 
-/** SQLite in `$DATA_DIR/partnerships.sqlite` by default: WAL, synchronous=FULL, schema by migrations only. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Key of the session lock that keeps instances from migrating one schema at the same time. */
+const MIGRATION_LOCK = 0x70656d67;
+
+/**
+ * SQLite in `$DATA_DIR/partnerships.sqlite` by default: WAL, synchronous=FULL. With a
+ * `postgres://` URL, PostgreSQL, optionally in its own schema. Schema by migrations only, run by
+ * `openDataSource` at start.
+ */
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  const common = { entities, migrations, migrationsRun: false, synchronize: false, logging: false } as const;
+  if (settings.databaseUrl) {
+    const schema = settings.databaseSchema;
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new Error(`DATABASE_SCHEMA must be a lower-case SQL name (${SCHEMA_NAME.source}), got "${schema}"`);
+    }
+    return {
+      type: 'postgres',
+      url: settings.databaseUrl,
+      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
+      ...common,
+    };
+  }
   mkdirSync(settings.dataDir, { recursive: true });
   return {
     type: 'better-sqlite3',
@@ -29,10 +54,51 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
     },
-    entities,
-    migrations,
-    migrationsRun: true,
-    synchronize: false,
-    logging: false,
+    ...common,
   };
+}
+
+/**
+ * Connects and brings the schema up to date. Several instances may start at once on one
+ * database, so migrations run under a lock: a session advisory lock on PostgreSQL (which also
+ * covers creating the schema), the write lock (BEGIN IMMEDIATE) on SQLite.
+ */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = new DataSource(options);
+  await dataSource.initialize();
+  try {
+    await migrate(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+async function migrate(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    if (dataSource.options.type === 'postgres') {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        const schema = dataSource.options.schema;
+        if (schema) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await dataSource.runMigrations({ transaction: 'all' });
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } else {
+      // TypeORM's SQLite runners share one connection, so this transaction is the migrations' too.
+      await runner.query('BEGIN IMMEDIATE');
+      try {
+        await dataSource.runMigrations({ transaction: 'none' });
+        await runner.query('COMMIT');
+      } catch (error) {
+        await runner.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await runner.release();
+  }
 }

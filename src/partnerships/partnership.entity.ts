@@ -1,6 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { WorkflowContext } from '../workflow-engine/workflow.types.js';
 
+/** The instance kind of partnerships: timers' instance type and audit rows' entity type. */
+export const PARTNERSHIP_KIND = 'partnership';
+
 export interface ProposedActivity {
   kind: string;
   title: string;

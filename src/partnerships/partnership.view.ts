@@ -1,3 +1,4 @@
+import type { Fulfilment } from '../activities/activities.service.js';
 import type { Partnership } from './partnership.entity.js';
 
 interface Term {
@@ -28,7 +29,20 @@ export function partnershipSummary(row: Partnership) {
   };
 }
 
-export function partnershipView(row: Partnership, extras: { availableEvents: string[]; organization: { id: string; name: string } | null; contentHash: string }) {
+export function partnershipView(row: Partnership, extras: {
+    availableEvents: string[];
+    organization: { id: string; name: string } | null;
+    contentHash: string;
+    activities: Array<{
+      id: string;
+      kind: string;
+      title: string;
+      recurrence: unknown;
+      origin: string;
+      occurrences: Array<{ id: string; dueOn: string; termNumber: number; state: string; date: string }>;
+    }>;
+    fulfilment: Fulfilment | null;
+  }) {
   const context = row.context;
   const terms = (context.terms ?? []) as Term[];
   return {
@@ -52,6 +66,9 @@ export function partnershipView(row: Partnership, extras: { availableEvents: str
     currentTerm: terms.length > 0 ? terms[terms.length - 1] : null,
     pastTerms: terms.slice(0, -1),
     termination: context.termination ?? null,
+    activities: extras.activities,
+    /** Held, missed, cancelled and planned occurrences of the current term: the record a renewal decision needs. */
+    fulfilment: extras.fulfilment,
     createdBy: row.createdBy,
   };
 }

@@ -1,22 +1,27 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
-import { validateEventData } from './dto/event-data.dto.js';
+import { dryRunView, eventInput } from '../common/http/event-request.js';
 import { ListPartnershipsQueryDto } from './dto/list-partnerships.query.js';
 import { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
-import { DryRunQueryDto, SendEventDto } from './dto/send-event.dto.js';
+import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { PartnershipsService } from './partnerships.service.js';
 import { historyView } from '../audit/audit.view.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
+import { DryRunResponse, PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
+
+const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 
 @ApiTags('partnerships')
 @ApiBearerAuth()
+@ApiExtraModels(PartnershipResponse, DryRunResponse)
 @Controller('partnerships')
 export class PartnershipsController {
   constructor(
@@ -26,6 +31,7 @@ export class PartnershipsController {
 
   @Post()
   @Roles('manager')
+  @ApiCreatedResponse({ type: PartnershipResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 403, 404)
   async create(@Body() body: CreatePartnershipDto, @CurrentActor() actor: Actor, @RequestId() requestId: string, @Res({ passthrough: true }) res: Response) {
     const row = await this.partnerships.create(body, actor, requestId);
@@ -35,12 +41,14 @@ export class PartnershipsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: PartnershipListResponse })
   @ApiErrors(400, 401)
   async list(@Query() query: ListPartnershipsQueryDto) {
     return this.partnerships.listSummaries(query);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: PartnershipResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
     const view = await this.partnerships.view(await this.partnerships.get(id), actor);
@@ -50,6 +58,8 @@ export class PartnershipsController {
 
   @Patch(':id')
   @Roles('manager')
+  @ApiOkResponse({ type: PartnershipResponse, headers: ETAG_HEADER })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 428)
   async update(
     @Param('id', ParseUUIDPipe) id: string,
@@ -68,6 +78,13 @@ export class PartnershipsController {
   @Post(':id/events')
   @UseGuards(WriteRateLimitGuard)
   @HttpCode(200)
+  @ApiOkResponse({
+    description: 'The partnership after the event; with ?dryRun=true, what the event would do.',
+    headers: ETAG_HEADER,
+    schema: { oneOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }] },
+  })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
@@ -78,19 +95,11 @@ export class PartnershipsController {
     @RequestId() requestId: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = { type: body.type, actor, comment: body.comment, data: validateEventData(body.type, body.data), expectedVersion: version, requestId };
+    const input = eventInput(body, actor, version, requestId);
     if (query.dryRun === 'true') {
       const { row, result } = await this.partnerships.dryRun(id, input);
       res.setHeader('ETag', etagOf(row.version));
-      return {
-        dryRun: true,
-        type: body.type,
-        from: result.from,
-        to: result.value,
-        changed: result.changed,
-        timers: { schedule: result.schedule, cancel: result.cancel },
-        effects: result.effects.map((e) => e.type),
-      };
+      return dryRunView(body.type, result);
     }
     const { row } = await this.partnerships.send(id, input);
     const view = await this.partnerships.view(row, actor);
@@ -99,6 +108,7 @@ export class PartnershipsController {
   }
 
   @Get(':id/history')
+  @ApiOkResponse({ type: HistoryListResponse })
   @ApiErrors(400, 401, 404)
   async history(@Param('id', ParseUUIDPipe) id: string) {
     const rows = await this.partnerships.history(id);

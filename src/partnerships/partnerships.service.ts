@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ActivitiesService, effectiveDate } from '../activities/activities.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
 import { DomainError } from '../common/domain-error.js';
@@ -10,10 +11,9 @@ import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type 
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
 import { Organization } from '../organizations/organization.entity.js';
-import { Partnership } from './partnership.entity.js';
+import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
-export const PARTNERSHIP_KIND = 'partnership';
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
 
 /**
@@ -58,6 +58,7 @@ export class PartnershipsService implements OnModuleInit {
     private readonly engine: WorkflowEngine,
     private readonly audit: AuditService,
     private readonly organizations: OrganizationsService,
+    private readonly activities: ActivitiesService,
   ) {}
 
   onModuleInit(): void {
@@ -177,7 +178,21 @@ export class PartnershipsService implements OnModuleInit {
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
     const organization = await this.dataSource.manager.findOne(Organization, { where: { id: row.organizationId }, select: { id: true, name: true } });
-    return partnershipView(row, { availableEvents: this.availableEvents(row, actor), organization, contentHash: contentHash(proposalContent(row)) });
+    const [series, fulfilment] = await Promise.all([this.activities.forPartnership(row.id), this.activities.fulfilment(row)]);
+    return partnershipView(row, {
+      availableEvents: this.availableEvents(row, actor),
+      organization,
+      contentHash: contentHash(proposalContent(row)),
+      activities: series.map((s) => ({
+        id: s.id,
+        kind: s.kind,
+        title: s.title,
+        recurrence: s.recurrence,
+        origin: s.origin,
+        occurrences: s.occurrences.map((o) => ({ id: o.id, dueOn: o.dueOn, termNumber: o.termNumber, state: o.state, date: effectiveDate(o) })),
+      })),
+      fulfilment,
+    });
   }
 
   async listSummaries(query: PartnershipQuery) {

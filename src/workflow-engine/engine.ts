@@ -187,6 +187,10 @@ export class WorkflowEngine {
     return this.activeNodes(definition, value).flatMap((node) => node.meta?.editable ?? []);
   }
 
+  isFinal(definition: WorkflowDefinition, value: string): boolean {
+    return this.activeNodes(definition, value).at(-1)?.type === 'final';
+  }
+
   /** The nodes of a dotted state value, outermost first (the machine itself included). */
   activeNodes(definition: WorkflowDefinition, value: string): StateConfig[] {
     const nodes: StateConfig[] = [definition.machine];

@@ -1,0 +1,13 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+export class UpcomingQueryDto {
+  @ApiPropertyOptional({ default: 90, minimum: 1, maximum: 3660, description: 'The window, in days from today.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3660)
+  days?: number;
+}

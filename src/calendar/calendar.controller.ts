@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Public } from '../auth/auth.decorators.js';
+import { AuthService } from '../auth/auth.service.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { RequestId } from '../common/http/request-id.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { CalendarService } from './calendar.service.js';
+import { CalendarFeedQueryDto, CreateCalendarTokenDto } from './dto/calendar.dto.js';
+
+@ApiTags('calendar')
+@Controller()
+export class CalendarController {
+  constructor(
+    private readonly calendar: CalendarService,
+    private readonly auth: AuthService,
+  ) {}
+
+  /** With a bearer token, or with `?token=` of a personal feed token for calendar apps. */
+  @Get('calendar.ics')
+  @Public()
+  @ApiProduces('text/calendar')
+  @Header('Content-Type', 'text/calendar; charset=utf-8')
+  @Header('Cache-Control', 'private, max-age=300')
+  @ApiErrors(400, 401)
+  async feed(@Query() query: CalendarFeedQueryDto, @Headers('authorization') authorization: string | undefined): Promise<string> {
+    if (query.token !== undefined) await this.calendar.userForToken(query.token);
+    else await this.auth.authenticate(authorization);
+    return this.calendar.feed();
+  }
+
+  @Post('calendar/tokens')
+  @ApiBearerAuth()
+  @ApiErrors(400, 401)
+  createToken(@Body() body: CreateCalendarTokenDto, @CurrentActor() actor: Actor, @RequestId() requestId: string) {
+    return this.calendar.createToken(actor, body.label, requestId);
+  }
+
+  @Get('calendar/tokens')
+  @ApiBearerAuth()
+  @ApiErrors(401)
+  listTokens(@CurrentActor() actor: Actor) {
+    return this.calendar.listTokens(actor);
+  }
+
+  @Delete('calendar/tokens/:id')
+  @ApiBearerAuth()
+  @ApiErrors(400, 401, 404)
+  revokeToken(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor, @RequestId() requestId: string) {
+    return this.calendar.revokeToken(actor, id, requestId);
+  }
+}

@@ -1,0 +1,17 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+
+export class CreateCalendarTokenDto {
+  @ApiPropertyOptional({ example: 'Work calendar' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  label?: string;
+}
+
+export class CalendarFeedQueryDto {
+  @ApiPropertyOptional({ description: 'A personal feed token from POST /api/calendar/tokens.' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{20,100}$/, { message: 'token is not a calendar token' })
+  token?: string;
+}

@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { ReportsService } from './reports.service.js';
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  /** Counts by state, overdue approvals, MOUs expiring within 90 days, and activity fulfilment per partnership. */
+  @Get('pipeline')
+  @ApiErrors(401)
+  pipeline() {
+    return this.reports.pipeline();
+  }
+}
