@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -20,13 +21,19 @@ export class CalendarController {
   @Get('calendar.ics')
   @Public()
   @ApiProduces('text/calendar')
-  @Header('Content-Type', 'text/calendar; charset=utf-8')
   @Header('Cache-Control', 'private, max-age=300')
   @ApiErrors(400, 401)
-  async feed(@Query() query: CalendarFeedQueryDto, @Headers('authorization') authorization: string | undefined): Promise<string> {
+  async feed(
+    @Query() query: CalendarFeedQueryDto,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
     if (query.token !== undefined) await this.calendar.userForToken(query.token);
     else await this.auth.authenticate(authorization);
-    return this.calendar.feed();
+    const body = await this.calendar.feed();
+    // Set only on success, so a refusal still answers JSON in the one error shape.
+    res.type('text/calendar; charset=utf-8');
+    return body;
   }
 
   @Post('calendar/tokens')
