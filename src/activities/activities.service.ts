@@ -5,6 +5,7 @@ import { Organization } from '../organizations/organization.entity.js';
 import { addDaysToDate, dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { AuditService } from '../audit/audit.service.js';
+import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Partnership, PARTNERSHIP_KIND, type ProposedActivity } from '../partnerships/partnership.entity.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
@@ -131,11 +132,7 @@ export class ActivitiesService implements OnModuleInit {
       this.queue.run(async (manager) => {
         const partnership = await manager.findOne(Partnership, { where: { id: partnershipId } });
         if (!partnership) throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
-        if (partnership.version !== expectedVersion) {
-          throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${partnership.version}`, {
-            currentVersion: partnership.version,
-          });
-        }
+        assertVersion(partnership.version, expectedVersion);
         if (this.engine.isFinal(this.runtime.definitionOf(partnership), partnership.state)) {
           throw new DomainError('EVENT_NOT_ALLOWED', `activities cannot be added to a partnership that is ${partnership.state}`, { state: partnership.state });
         }
@@ -154,8 +151,7 @@ export class ActivitiesService implements OnModuleInit {
           createdAt: at,
         };
         await manager.insert(ActivitySeries, series);
-        const bumped = await manager.update(Partnership, { id: partnershipId, version: partnership.version }, { version: partnership.version + 1, updatedAt: at });
-        if (bumped.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the partnership changed meanwhile', { currentVersion: partnership.version + 1 });
+        const version = await updateVersioned(manager, Partnership, partnershipId, partnership.version, { updatedAt: at });
         await this.audit.append(manager, {
           occurredAt: at,
           actor,
@@ -168,7 +164,7 @@ export class ActivitiesService implements OnModuleInit {
           workflowVersion: partnership.workflowVersion,
           outcome: 'ok',
           requestId,
-          payload: { series: { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn }, version: partnership.version + 1 },
+          payload: { series: { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn }, version },
         });
         if (partnership.state.startsWith('in_force')) {
           const event: EngineEvent = { type: 'ADD_ACTIVITY', actor, at };

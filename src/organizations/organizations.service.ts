@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
@@ -59,20 +60,15 @@ export class OrganizationsService {
   update(id: string, input: UpdateOrganizationDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Organization> {
     return this.queue.run(async (manager) => {
       const row = await this.get(id, manager);
-      if (row.version !== expectedVersion) {
-        throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${row.version}`, {
-          currentVersion: row.version,
-        });
-      }
+      assertVersion(row.version, expectedVersion);
       const at = this.clock.now().toISOString();
-      const changes: Partial<Organization> = { ...input, updatedAt: at, version: row.version + 1 };
+      const changes: Partial<Organization> = { ...input, updatedAt: at };
       if (input.name !== undefined) {
         changes.name = input.name.trim();
         changes.nameKey = changes.name.toLowerCase();
       }
       if (input.country !== undefined) changes.country = input.country.toUpperCase();
-      const result = await manager.update(Organization, { id, version: row.version }, changes);
-      if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the organization changed meanwhile', { currentVersion: row.version + 1 });
+      changes.version = await updateVersioned(manager, Organization, id, row.version, changes);
       await this.audit.append(manager, {
         occurredAt: at,
         actor,
@@ -81,7 +77,7 @@ export class OrganizationsService {
         entityId: id,
         outcome: 'ok',
         requestId,
-        payload: { changes: { ...input }, version: row.version + 1 },
+        payload: { changes: { ...input }, version: changes.version },
       });
       return { ...row, ...changes };
     });

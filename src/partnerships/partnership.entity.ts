@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { WorkflowContext } from '../workflow-engine/workflow.types.js';
+import { Column, Entity, Index } from 'typeorm';
+import { WorkflowInstanceColumns } from '../workflow-engine/workflow-instance.columns.js';
 
 /** The instance kind of partnerships: timers' instance type and audit rows' entity type. */
 export const PARTNERSHIP_KIND = 'partnership';
@@ -17,10 +17,7 @@ export interface ProposedActivity {
 @Index('idx_partnerships_org', ['organizationId', 'createdAt'])
 @Index('idx_partnerships_created', ['createdAt'])
 @Index('idx_partnerships_title', ['titleKey'])
-export class Partnership {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
-  id: string;
-
+export class Partnership extends WorkflowInstanceColumns {
   @Column({ type: 'varchar', length: 300 })
   title: string;
 
@@ -51,34 +48,10 @@ export class Partnership {
   @Column({ name: 'approval_sla_days', type: 'integer' })
   approvalSlaDays: number;
 
-  @Column({ name: 'workflow_id', type: 'varchar', length: 80 })
-  workflowId: string;
-
-  @Column({ name: 'workflow_version', type: 'integer' })
-  workflowVersion: number;
-
-  @Column({ name: 'definition_hash', type: 'varchar', length: 64 })
-  definitionHash: string;
-
-  @Column({ type: 'varchar', length: 80 })
-  state: string;
-
-  @Column({ type: 'simple-json' })
-  context: WorkflowContext;
-
   /** Mirrors context.overdue so lists can filter on it with an index. */
   @Column({ type: 'boolean' })
   overdue: boolean;
 
-  @Column({ type: 'integer' })
-  version: number;
-
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy: string;
-
-  @Column({ name: 'created_at', type: 'varchar', length: 30 })
-  createdAt: string;
-
-  @Column({ name: 'updated_at', type: 'varchar', length: 30 })
-  updatedAt: string;
 }

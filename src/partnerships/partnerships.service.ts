@@ -4,6 +4,7 @@ import { ActivitiesService, effectiveDate } from '../activities/activities.servi
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
 import { DomainError } from '../common/domain-error.js';
+import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
@@ -101,11 +102,7 @@ export class PartnershipsService implements OnModuleInit {
     return this.runtime.auditRefusals(PARTNERSHIP_KIND, id, attempt, () =>
       this.queue.run(async (manager) => {
         const row = await this.get(id, manager);
-        if (row.version !== expectedVersion) {
-          throw new DomainError('VERSION_MISMATCH', `version ${expectedVersion} is stale; the current version is ${row.version}`, {
-            currentVersion: row.version,
-          });
-        }
+        assertVersion(row.version, expectedVersion);
         const editable = new Set(this.engine.editableFields(this.runtime.definitionOf(row), row.state));
         const refused = Object.keys(input).filter((field) => !editable.has(field));
         if (refused.length > 0) {
@@ -116,13 +113,12 @@ export class PartnershipsService implements OnModuleInit {
         }
         if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
         const at = this.runtime.now();
-        const changes: Omit<Partial<Partnership>, 'context'> = { ...input, version: row.version + 1, updatedAt: at };
+        const changes: Omit<Partial<Partnership>, 'context'> = { ...input, updatedAt: at };
         if (input.title !== undefined) {
           changes.title = input.title.trim();
           changes.titleKey = changes.title.toLowerCase();
         }
-        const result = await manager.update(Partnership, { id, version: row.version }, changes);
-        if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the partnership changed meanwhile', { currentVersion: row.version + 1 });
+        changes.version = await updateVersioned(manager, Partnership, id, row.version, changes);
         const updated = { ...row, ...changes };
         await this.audit.append(manager, {
           occurredAt: at,

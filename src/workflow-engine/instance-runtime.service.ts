@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
@@ -152,7 +153,7 @@ export class InstanceRuntime {
   async dryRun<T extends WorkflowInstance>(kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
     const kind = this.kind(kindName) as unknown as InstanceKind<T>;
     const row = await this.load(this.dataSource.manager, kind, id);
-    this.checkVersion(row, input.expectedVersion);
+    assertVersion(row.version, input.expectedVersion);
     const event = this.eventFor(kind, row, input);
     const result = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
     return { row, result, event };
@@ -162,27 +163,18 @@ export class InstanceRuntime {
   async apply<T extends WorkflowInstance>(manager: EntityManager, kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
     const kind = this.kind(kindName) as unknown as InstanceKind<T>;
     const row = await this.load(manager, kind, id);
-    this.checkVersion(row, input.expectedVersion);
+    assertVersion(row.version, input.expectedVersion);
     const definition = this.definitionOf(row);
     const event = this.eventFor(kind, row, input);
     const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
     const changes = {
       state: result.value,
       context: result.context,
-      version: row.version + 1,
       updatedAt: event.at,
       ...(kind.mirror?.(row, result.context) ?? {}),
     } as Partial<T>;
-    const update = await manager
-      .createQueryBuilder()
-      .update(kind.entity)
-      .set(changes as never)
-      .where('id = :id AND version = :version', { id, version: row.version })
-      .execute();
-    if (update.affected !== 1) {
-      throw new DomainError('VERSION_MISMATCH', 'the instance changed while this event was applied', { currentVersion: row.version + 1 });
-    }
-    const updated = { ...row, ...changes } as T;
+    const version = await updateVersioned(manager, kind.entity, id, row.version, changes as never);
+    const updated = { ...row, ...changes, version } as T;
     await this.writeTimers(manager, kind.name, id, result);
     for (const effect of result.effects) {
       const handler = this.effectHandlers.get(effect.type);
@@ -245,14 +237,6 @@ export class InstanceRuntime {
       ...(input.data !== undefined ? { data: input.data } : {}),
       ...(subject ? { subject, contentHash: contentHash(subject) } : {}),
     };
-  }
-
-  private checkVersion(row: WorkflowInstance, expected: number | undefined): void {
-    if (expected !== undefined && expected !== row.version) {
-      throw new DomainError('VERSION_MISMATCH', `version ${expected} is stale; the current version is ${row.version}`, {
-        currentVersion: row.version,
-      });
-    }
   }
 
   private async load<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, id: string): Promise<T> {
