@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import { once } from 'node:events';
@@ -8,6 +8,7 @@ import { ApiErrors } from '../common/http/api-errors.js';
 import { AuditService } from './audit.service.js';
 import { auditRowView } from './audit.view.js';
 import { AuditQueryDto, ExportQueryDto } from './dto/audit-query.dto.js';
+import { AuditBrokenResponse, AuditListResponse, AuditRowResponse, AuditVerifiedResponse } from './dto/audit-response.dto.js';
 
 const CSV_COLUMNS = [
   'seq',
@@ -31,11 +32,13 @@ const CSV_COLUMNS = [
 @ApiTags('audit')
 @ApiBearerAuth()
 @Roles('auditor', 'admin')
+@ApiExtraModels(AuditVerifiedResponse, AuditBrokenResponse, AuditRowResponse)
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ApiOkResponse({ type: AuditListResponse })
   @ApiErrors(400, 401, 403)
   async list(@Query() query: AuditQueryDto) {
     const { items, total } = await this.audit.search(query);
@@ -43,6 +46,7 @@ export class AuditController {
   }
 
   @Get('verify')
+  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(AuditVerifiedResponse) }, { $ref: getSchemaPath(AuditBrokenResponse) }] } })
   @ApiErrors(401, 403)
   verify() {
     return this.audit.verify();
@@ -50,7 +54,13 @@ export class AuditController {
 
   /** The whole chain, streamed a batch at a time; `npm run audit:verify -- <file>` checks a JSONL export offline. */
   @Get('export')
-  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({
+    description: 'JSONL: one AuditRowResponse per line, in seq order. CSV: the same columns, actorRoles space-separated, payload as canonical JSON.',
+    content: {
+      'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditRowResponse) } },
+      'text/csv': { schema: { type: 'string' } },
+    },
+  })
   @ApiErrors(400, 401, 403)
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const format = query.format ?? 'jsonl';

@@ -7,6 +7,7 @@ import { AuthService } from './auth.service.js';
 import { AccessTokenDto } from './dto/access-token.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeDto } from './dto/me.dto.js';
+import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -17,8 +18,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AccessTokenDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHENTICATED: unknown user, wrong password or disabled account' })
-  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_REQUESTS: too many failed sign-ins from this address; see Retry-After' })
+  @ApiErrors(400)
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'UNAUTHENTICATED: unknown user, wrong password or disabled account' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'TOO_MANY_REQUESTS: too many failed sign-ins from this address; see Retry-After' })
   login(@Body() body: LoginDto, @Req() request: Request): Promise<AccessTokenDto> {
     return this.auth.login(body.username, body.password, request.ip ?? request.socket.remoteAddress ?? 'unknown');
   }
@@ -26,6 +28,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Get('me')
   @ApiOkResponse({ type: MeDto })
+  @ApiErrors(401)
   me(@CurrentUser() user: AuthenticatedUser): MeDto {
     return { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles };
   }

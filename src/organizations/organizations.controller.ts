@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -7,7 +7,10 @@ import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CreateOrganizationDto, ListOrganizationsQueryDto, UpdateOrganizationDto } from './dto/organization.dto.js';
+import { OrganizationListResponse, OrganizationResponse } from './dto/organization-response.dto.js';
 import type { Organization } from './organization.entity.js';
+
+const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 import { OrganizationsService } from './organizations.service.js';
 
 function organizationView(row: Organization) {
@@ -33,6 +36,7 @@ export class OrganizationsController {
 
   @Post()
   @Roles('manager')
+  @ApiCreatedResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 403)
   async create(@Body() body: CreateOrganizationDto, @CurrentActor() actor: Actor, @RequestId() requestId: string, @Res({ passthrough: true }) res: Response) {
     const row = await this.organizations.create(body, actor, requestId);
@@ -41,6 +45,7 @@ export class OrganizationsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: OrganizationListResponse })
   @ApiErrors(400, 401)
   async list(@Query() query: ListOrganizationsQueryDto) {
     const { items, total } = await this.organizations.list(query);
@@ -48,6 +53,7 @@ export class OrganizationsController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const row = await this.organizations.get(id);
@@ -57,6 +63,8 @@ export class OrganizationsController {
 
   @Patch(':id')
   @Roles('manager')
+  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiErrors(400, 401, 403, 404, 412, 428)
   async update(
     @Param('id', ParseUUIDPipe) id: string,

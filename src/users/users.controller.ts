@@ -7,39 +7,45 @@ import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserDto, UserListDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
+import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @Roles('admin')
-@ApiForbiddenResponse({ description: 'FORBIDDEN: only admins manage users' })
+@ApiForbiddenResponse({ type: ErrorResponse, description: 'FORBIDDEN: only admins manage users' })
+@ApiErrors(401)
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
   @ApiCreatedResponse({ type: UserDto })
-  @ApiConflictResponse({ description: 'CONFLICT: the username is taken' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'CONFLICT: the username is taken' })
+  @ApiErrors(400)
   create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor, @Headers('x-request-id') requestId?: string): Promise<UserDto> {
     return this.users.create(body, actor, requestId?.slice(0, 80));
   }
 
   @Get()
   @ApiOkResponse({ type: UserListDto })
+  @ApiErrors(400)
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
     return this.users.list(query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
+  @ApiErrors(400)
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
     return this.users.get(id);
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  @ApiUnprocessableEntityResponse({ description: 'GUARD_FAILED: an admin cannot disable themselves or drop their own admin role' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
+  @ApiErrors(400)
+  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED: an admin cannot disable themselves or drop their own admin role' })
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateUserDto,

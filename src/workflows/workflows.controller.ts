@@ -1,8 +1,9 @@
 import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { WorkflowRegistry, type RegisteredWorkflow } from '../workflow-engine/workflow-registry.js';
 import type { StateConfig, TransitionConfig } from '../workflow-engine/workflow.types.js';
+import { WorkflowListResponse, WorkflowResponse } from './dto/workflow-response.dto.js';
 
 function asList<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -48,6 +49,7 @@ export class WorkflowsController {
   constructor(private readonly registry: WorkflowRegistry) {}
 
   @Get()
+  @ApiOkResponse({ type: WorkflowListResponse })
   @ApiErrors(401)
   list() {
     const items = this.registry.all().map(workflowView);
@@ -55,12 +57,14 @@ export class WorkflowsController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: WorkflowResponse, description: 'The latest version.' })
   @ApiErrors(401, 404)
   latest(@Param('id') id: string) {
     return workflowView(this.registry.latest(id));
   }
 
   @Get(':id/versions/:version')
+  @ApiOkResponse({ type: WorkflowResponse })
   @ApiErrors(400, 401, 404)
   version(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     return workflowView(this.registry.get(id, version));

@@ -1,0 +1,159 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+const HASH_EXAMPLE = '9b2e6c0f4d1a8e7b3c5f2a9d6e0b4c8f1a7d3e5b9c2f6a0d4e8b1c5f9a3d7e2b';
+
+/** An audit row in the raw form auditors search, export and verify. */
+export class AuditRowResponse {
+  @ApiProperty({ description: 'Position in the global chain, from 1.', example: 42 })
+  seq: number;
+
+  @ApiProperty({ format: 'date-time' })
+  occurredAt: string;
+
+  @ApiProperty({ description: 'User id, or `system` for timers.' })
+  actorId: string;
+
+  @ApiProperty({ type: String, isArray: true, example: ['approver'] })
+  actorRoles: string[];
+
+  @ApiProperty({ description: 'The event type, CREATE, UPDATE, a user change, or the refused request.', example: 'APPROVE' })
+  action: string;
+
+  @ApiProperty({ example: 'partnership', description: 'partnership, occurrence, organization, user, or request for a refusal at the HTTP edge.' })
+  entityType: string;
+
+  @ApiProperty({ description: 'The entity id, or `-` when the request named none.' })
+  entityId: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'senior_management_review' })
+  fromState: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'mou_drafting' })
+  toState: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'partnership-mou' })
+  workflowId: string | null;
+
+  @ApiProperty({ nullable: true, type: Number, example: 1 })
+  workflowVersion: number | null;
+
+  @ApiProperty({ enum: ['ok', 'denied'] })
+  outcome: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  requestId: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event or change as recorded; for a refusal {code, message, details}.' })
+  payload: Record<string, unknown>;
+
+  @ApiProperty({ description: 'Hash of the previous row; 64 zeros for the first.', example: HASH_EXAMPLE })
+  prevHash: string;
+
+  @ApiProperty({ description: 'sha256(prevHash + canonical JSON of the row).', example: HASH_EXAMPLE })
+  hash: string;
+}
+
+export class AuditListResponse {
+  @ApiProperty({ type: AuditRowResponse, isArray: true })
+  items: AuditRowResponse[];
+
+  @ApiProperty({ description: 'All matches, not only this page.', example: 1 })
+  total: number;
+}
+
+export class AuditVerifiedResponse {
+  @ApiProperty({ enum: [true] })
+  ok: true;
+
+  @ApiProperty({ description: 'Rows checked.', example: 120 })
+  events: number;
+
+  @ApiProperty({ description: 'Hash of the last row; keep it to detect a rewritten chain later.', example: HASH_EXAMPLE })
+  headHash: string;
+}
+
+export class AuditBrokenResponse {
+  @ApiProperty({ enum: [false] })
+  ok: false;
+
+  @ApiProperty({ description: 'The first row that does not verify.', example: 17 })
+  firstBadSeq: number;
+
+  @ApiProperty({ example: 'hash mismatch' })
+  reason: string;
+
+  @ApiProperty({ description: 'Rows checked before the break.', example: 16 })
+  events: number;
+}
+
+export class HistoryActorResponse {
+  @ApiProperty({ description: 'User id, or `system` for timers.' })
+  id: string;
+
+  @ApiProperty({ example: 'amina.khan' })
+  username: string;
+
+  @ApiProperty({ example: 'Amina Khan' })
+  displayName: string;
+
+  @ApiProperty({ type: String, isArray: true, example: ['approver'] })
+  roles: string[];
+}
+
+export class HistoryRefusalResponse {
+  @ApiProperty({ example: 'EVENT_NOT_ALLOWED' })
+  code: string;
+
+  @ApiProperty({ example: 'SHARE_DRAFT is not allowed in state proposal' })
+  message: string;
+}
+
+/** One audit row of a partnership as a person reads it. */
+export class HistoryItemResponse {
+  @ApiProperty({ example: 42 })
+  seq: number;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+
+  @ApiProperty({ type: HistoryActorResponse })
+  actor: HistoryActorResponse;
+
+  @ApiProperty({ example: 'APPROVE' })
+  action: string;
+
+  @ApiProperty({ enum: ['ok', 'denied'] })
+  outcome: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'senior_management_review' })
+  fromState: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'mou_drafting' })
+  toState: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  comment: string | null;
+
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, description: "The event's data, or the fields an edit changed." })
+  data: Record<string, unknown> | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The proposal content the actor saw.' })
+  contentHash: string | null;
+
+  @ApiProperty({ type: HistoryRefusalResponse, nullable: true })
+  refusal: HistoryRefusalResponse | null;
+
+  @ApiProperty({ example: 'APPROVE: senior_management_review → mou_drafting' })
+  description: string;
+
+  @ApiProperty({ example: HASH_EXAMPLE })
+  hash: string;
+}
+
+export class HistoryListResponse {
+  @ApiProperty({ type: HistoryItemResponse, isArray: true, description: 'Oldest first.' })
+  items: HistoryItemResponse[];
+
+  @ApiProperty({ example: 4 })
+  total: number;
+}

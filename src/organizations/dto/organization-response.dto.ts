@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORGANIZATION_KINDS } from './organization.dto.js';
+
+export class ContactResponse {
+  @ApiProperty({ example: 'Dean of Social Sciences' })
+  name: string;
+
+  @ApiPropertyOptional({ example: 'Dean' })
+  title?: string;
+
+  @ApiPropertyOptional({ format: 'email', example: 'dean@example.edu' })
+  email?: string;
+}
+
+export class OrganizationResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Beaconhouse National University' })
+  name: string;
+
+  @ApiProperty({ enum: ORGANIZATION_KINDS, example: 'university' })
+  kind: (typeof ORGANIZATION_KINDS)[number];
+
+  @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'PK' })
+  country: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'Lahore' })
+  city: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'https://www.bnu.edu.pk' })
+  website: string | null;
+
+  @ApiProperty({ type: ContactResponse, isArray: true })
+  contacts: ContactResponse[];
+
+  @ApiProperty({ description: 'Send it back as If-Match to change the organization; the ETag header carries it too.', example: 1 })
+  version: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class OrganizationListResponse {
+  @ApiProperty({ type: OrganizationResponse, isArray: true })
+  items: OrganizationResponse[];
+
+  @ApiProperty({ description: 'All matches, not only this page.', example: 1 })
+  total: number;
+}
