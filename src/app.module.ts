@@ -16,6 +16,7 @@ import { OrganizationsModule } from './organizations/organizations.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebModule } from './web/web.module.js';
 import { WorkflowEngineModule } from './workflow-engine/workflow-engine.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
@@ -36,6 +37,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     WorkflowsModule,
     UsersModule,
     AuthModule,
+    WebModule,
   ],
   controllers: [HealthController],
   providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],

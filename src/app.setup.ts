@@ -1,6 +1,6 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AuditService } from './audit/audit.service.js';
@@ -9,6 +9,7 @@ import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { requestIdMiddleware, requestIdOf } from './common/http/request-id.js';
 import { WriteQueue } from './database/write-queue.js';
+import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
 import type { Actor } from './workflow-engine/workflow.types.js';
 
 const AUDITED_STATUSES = new Set([403, 409, 412, 422]);
@@ -20,9 +21,16 @@ export function configureApp(app: INestApplication): void {
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   express.set('trust proxy', 'loopback');
-  app.use(helmet());
+  // Pages and the API allow scripts, styles and images from this server only; Swagger UI's page
+  // carries inline <style> blocks, so /api/docs keeps helmet's default policy.
+  const strict = helmet({
+    contentSecurityPolicy: { directives: { styleSrc: ["'self'"], fontSrc: ["'self'"], imgSrc: ["'self'"], upgradeInsecureRequests: null } },
+  });
+  const docs = helmet();
+  app.use((request: Request, response: Response, next: NextFunction) => (request.path.startsWith('/api/docs') ? docs : strict)(request, response, next));
   app.use(requestIdMiddleware);
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: WEB_ROUTES });
+  serveWebAssets(express);
   const openApi = new DocumentBuilder()
     .setTitle('Partnership Engine')
     .setDescription(

@@ -1,0 +1,75 @@
+import { ACTIVITY_KINDS } from '../partnerships/dto/partnership.dto.js';
+import type { ProposedActivity } from '../partnerships/partnership.entity.js';
+import { field, integerField, type FormBody } from './web-forms.js';
+
+/** Blank rows of proposed activities a form offers beyond those filled in; blank rows are ignored. */
+export const SPARE_ACTIVITY_ROWS = 2;
+/** As many as CreatePartnershipDto takes. */
+const MAX_ACTIVITY_ROWS = 20;
+export { ACTIVITY_KINDS };
+
+const TEXT_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes'] as const;
+const NUMBER_FIELDS = ['requiredApprovals', 'approvalSlaDays'] as const;
+
+function activityRows(body: FormBody): Array<Record<string, unknown>> {
+  const rows: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < MAX_ACTIVITY_ROWS; i += 1) {
+    const title = field(body, `activity.${i}.title`);
+    if (title === undefined) continue;
+    const recurrence: Record<string, unknown> = { frequency: field(body, `activity.${i}.frequency`) ?? 'yearly' };
+    for (const part of ['month', 'day'] as const) {
+      const value = integerField(body, `activity.${i}.${part}`);
+      if (value !== undefined) recurrence[part] = value;
+    }
+    const startsOn = field(body, `activity.${i}.startsOn`);
+    rows.push({ kind: field(body, `activity.${i}.kind`) ?? 'other', title, recurrence, ...(startsOn ? { startsOn } : {}) });
+  }
+  return rows;
+}
+
+/**
+ * The fields of the proposal form among `allowed`, in the shape of the API's partnership DTOs.
+ * Empty text fields are left out, as the API's optional fields are.
+ */
+export function partnershipFieldsOf(body: FormBody, allowed: readonly string[]): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const name of TEXT_FIELDS) if (allowed.includes(name) && field(body, name) !== undefined) plain[name] = field(body, name);
+  for (const name of NUMBER_FIELDS) if (allowed.includes(name) && field(body, name) !== undefined) plain[name] = integerField(body, name);
+  if (allowed.includes('proposedActivities')) plain.proposedActivities = activityRows(body);
+  return plain;
+}
+
+/** The form's values for a partnership as stored, so the edit form starts from what is there. */
+export function partnershipFormValues(p: {
+  title: string;
+  organizationId: string;
+  summary: string | null;
+  programme: string | null;
+  focalPoint: string | null;
+  notes: string | null;
+  requiredApprovals: number;
+  approvalSlaDays: number;
+  proposedActivities: ProposedActivity[];
+}): FormBody {
+  const values: FormBody = {
+    title: p.title,
+    organizationId: p.organizationId,
+    summary: p.summary ?? '',
+    programme: p.programme ?? '',
+    focalPoint: p.focalPoint ?? '',
+    notes: p.notes ?? '',
+    requiredApprovals: String(p.requiredApprovals),
+    approvalSlaDays: String(p.approvalSlaDays),
+  };
+  p.proposedActivities.forEach((a, i) => {
+    Object.assign(values, {
+      [`activity.${i}.kind`]: a.kind,
+      [`activity.${i}.title`]: a.title,
+      [`activity.${i}.frequency`]: a.recurrence.frequency,
+      [`activity.${i}.month`]: a.recurrence.month === undefined ? '' : String(a.recurrence.month),
+      [`activity.${i}.day`]: a.recurrence.day === undefined ? '' : String(a.recurrence.day),
+      [`activity.${i}.startsOn`]: a.startsOn ?? '',
+    });
+  });
+  return values;
+}

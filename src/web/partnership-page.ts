@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { ActivitiesService, occurrenceView } from '../activities/activities.service.js';
+import { historyView } from '../audit/audit.view.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { PARTNERSHIP_KIND } from '../partnerships/partnership.entity.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { UsersService } from '../users/users.service.js';
+import { WorkflowEngine } from '../workflow-engine/engine.js';
+import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { eventForms, type EventForm } from './event-forms.js';
+import type { Refusal } from './refusal-words.js';
+import { renderStateDiagram } from './state-diagram.js';
+import type { FormBody } from './web-forms.js';
+
+/** A form sent back with the reason it was refused and what the user typed, so nothing is lost. */
+export interface FailedAttempt {
+  /** The event type, `details` for the details form, or `occurrence:<id>` for an occurrence's form. */
+  form: string;
+  type?: string;
+  values: FormBody;
+  refusal: Refusal;
+}
+
+const ORGANIZATIONS_LISTED = 1000;
+
+/** Everything the partnership page shows, gathered from the services the API uses. */
+@Injectable()
+export class PartnershipPage {
+  constructor(
+    private readonly partnerships: PartnershipsService,
+    private readonly activities: ActivitiesService,
+    private readonly organizations: OrganizationsService,
+    private readonly users: UsersService,
+    private readonly runtime: InstanceRuntime,
+    private readonly engine: WorkflowEngine,
+  ) {}
+
+  async build(id: string, actor: Actor, failed?: FailedAttempt) {
+    const row = await this.partnerships.get(id);
+    const view = await this.partnerships.view(row, actor);
+    const definition = this.runtime.definitionOf(row);
+    const rows = await this.partnerships.history(id);
+    const series = await this.activities.forPartnership(id);
+    const people = [
+      ...rows.map((r) => r.actorId),
+      ...(view.approvals as Array<{ by: string }>).map((a) => a.by),
+      ...(view.decisions as Array<{ by: string }>).map((d) => d.by),
+      ...(view.drafts as Array<{ sharedBy: string }>).map((d) => d.sharedBy),
+      ...Object.values(view.signatures as Record<string, { recordedBy: string } | null>).flatMap((s) => (s ? [s.recordedBy] : [])),
+      ...[view.currentTerm, ...view.pastTerms].flatMap((t) => (t ? [t.by] : [])),
+      view.createdBy,
+    ];
+    const names = await this.users.displayNames(people);
+    const steps = rows.filter((r) => r.outcome === 'ok' && r.entityType === PARTNERSHIP_KIND).map((r) => ({ from: r.fromState, to: r.toState }));
+    const editable = this.engine.editableFields(definition, row.state);
+    const forms: EventForm[] = eventForms(this.engine, definition, row.state, view.availableEvents);
+    return {
+      p: view,
+      names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
+      diagram: renderStateDiagram(definition, row.state, steps),
+      forms,
+      editable,
+      organizations: editable.includes('organizationId')
+        ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
+        : [],
+      history: historyView(rows, names).items,
+      series: series.map((s) => ({
+        ...s,
+        occurrences: s.occurrences.map((o) => ({
+          ...occurrenceView(o),
+          forms: eventForms(this.engine, this.runtime.definitionOf(o), o.state, this.activities.availableEvents(o, actor)),
+        })),
+      })),
+      failed: failed ?? null,
+    };
+  }
+}

@@ -1,0 +1,159 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ActivitiesService } from '../activities/activities.service.js';
+import { Public, Roles } from '../auth/auth.decorators.js';
+import { DomainError } from '../common/domain-error.js';
+import { eventInput } from '../common/http/event-request.js';
+import { parseIfMatch } from '../common/http/if-match.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { SendEventDto } from '../common/http/send-event.dto.js';
+import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { CreatePartnershipDto, UpdatePartnershipDto } from '../partnerships/dto/partnership.dto.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { eventRequestOf } from './event-forms.js';
+import { ACTIVITY_KINDS, partnershipFieldsOf, partnershipFormValues, SPARE_ACTIVITY_ROWS } from './partnership-form.js';
+import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
+import { refusalOf } from './refusal-words.js';
+import { WebExceptionFilter } from './web-exception.filter.js';
+import { field, validDto, type FormBody } from './web-forms.js';
+import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
+import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
+import { WebViews } from './web-views.js';
+
+const ORGANIZATIONS_LISTED = 1000;
+const ALL_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'requiredApprovals', 'approvalSlaDays', 'proposedActivities'];
+
+/** The version a form was rendered from, as If-Match carries it for the API: stale forms are refused, not merged. */
+function versionOf(body: FormBody): number {
+  return parseIfMatch(field(body, 'version'));
+}
+
+/**
+ * The partnership pages. Every change goes through PartnershipsService / ActivitiesService exactly
+ * as the API's does (same actor, same version check, same audit). Pages authenticate with the
+ * session cookie, hence `@Public()` for the bearer-token guard.
+ */
+@ApiExcludeController()
+@Public()
+@UseGuards(SignedInGuard, CsrfGuard)
+@UseFilters(WebExceptionFilter)
+@Controller('ui')
+export class PartnershipPagesController {
+  constructor(
+    private readonly partnerships: PartnershipsService,
+    private readonly activities: ActivitiesService,
+    private readonly organizations: OrganizationsService,
+    private readonly page: PartnershipPage,
+    private readonly views: WebViews,
+  ) {}
+
+  @Get('partnerships/new')
+  @Roles('manager')
+  async newProposal(@Query('organizationId') organizationId: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.proposalForm(request, response, { organizationId: organizationId ?? '', requiredApprovals: '1', approvalSlaDays: '14' });
+  }
+
+  @Post('partnerships')
+  @Roles('manager')
+  async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS));
+      const row = await this.partnerships.create(input, request.actor!, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${row.id}?done=CREATED`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const refusal = refusalOf(error);
+      await this.proposalForm(request, response, body, refusal, refusal.status);
+    }
+  }
+
+  @Get('partnerships/:id')
+  async show(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.render(request, response, id, undefined, done);
+  }
+
+  @Post('partnerships/:id/events')
+  @UseGuards(WriteRateLimitGuard)
+  async send(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const event = validDto(SendEventDto, eventRequestOf(body));
+      await this.partnerships.send(id, eventInput(event, request.actor!, versionOf(body), requestIdOf(request)));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=${event.type}`);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: field(body, 'type') ?? '', type: field(body, 'type'), values: body });
+    }
+  }
+
+  @Post('partnerships/:id/details')
+  @Roles('manager')
+  async updateDetails(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const current = partnershipFieldsOf(partnershipFormValues(await this.partnerships.get(id)), ALL_FIELDS);
+      const submitted = partnershipFieldsOf(body, ALL_FIELDS);
+      // Only what the person changed is sent, so fields they could not edit are not "changed" to themselves.
+      const changes = Object.fromEntries(Object.entries(submitted).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(current[name])));
+      if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=UNCHANGED`);
+      const input = validDto(UpdatePartnershipDto, changes);
+      await this.partnerships.updateDetails(id, input, request.actor!, versionOf(body), requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=EDITED`);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: 'details', values: body });
+    }
+  }
+
+  /** An occurrence's event, from the partnership page or the upcoming activities; the form says where to return. */
+  @Post('occurrences/:id/events')
+  @UseGuards(WriteRateLimitGuard)
+  async sendToOccurrence(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    const back = safeLocalPath(field(body, 'returnTo'));
+    try {
+      const event = validDto(SendEventDto, eventRequestOf(body));
+      await this.activities.send(id, eventInput(event, request.actor!, versionOf(body), requestIdOf(request)));
+      response.redirect(303, `${back}${back.includes('?') ? '&' : '?'}done=${event.type}#occurrence-${id}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
+      const occurrence = await this.activities.occurrence(id);
+      await this.refused(error, request, response, occurrence.partnershipId, { form: `occurrence:${id}`, type: field(body, 'type'), values: body });
+    }
+  }
+
+  private async refused(error: unknown, request: WebRequest, response: Response, id: string, attempt: Omit<FailedAttempt, 'refusal'>): Promise<void> {
+    if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
+    const refusal = refusalOf(error);
+    await this.render(request, response, id, { ...attempt, refusal }, undefined, refusal.status);
+  }
+
+  private async render(request: WebRequest, response: Response, id: string, failed?: FailedAttempt, done?: string, status = 200): Promise<void> {
+    const data = await this.page.build(id, request.actor!, failed);
+    const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
+    this.views.page(
+      request,
+      response,
+      'partnership',
+      { title: data.p.title, ...data, values, kinds: ACTIVITY_KINDS, rows: rowsFor(values), done: /^[A-Z_]{1,40}$/.test(done ?? '') ? done : null },
+      status,
+    );
+  }
+
+  private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: ReturnType<typeof refusalOf>, status = 200): Promise<void> {
+    const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
+    this.views.page(
+      request,
+      response,
+      'partnership-new',
+      { title: 'New proposal', organizations, values, kinds: ACTIVITY_KINDS, rows: rowsFor(values), editable: ALL_FIELDS, refusal: refusal ?? null },
+      status,
+    );
+  }
+}
+
+/** Rows up to the last filled-in activity, plus a few blank ones. */
+function rowsFor(values: FormBody): number {
+  const filled = Object.keys(values)
+    .map((name) => /^activity\.(\d+)\.title$/.exec(name))
+    .filter((match) => match !== null && field(values, match[0]) !== undefined)
+    .map((match) => Number(match![1]) + 1);
+  return Math.max(0, ...filled) + SPARE_ACTIVITY_ROWS;
+}

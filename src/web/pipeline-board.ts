@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { addDaysToDate } from '../common/dates.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { partnershipSummary } from '../partnerships/partnership.view.js';
+import { PARTNERSHIP_WORKFLOW, PartnershipsService } from '../partnerships/partnerships.service.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
+
+/** How close an MOU's expiry must be to stand out on the board (SPEC: renewal window, default 90 days). */
+export const RENEWAL_HORIZON_DAYS = 90;
+const CARDS_PER_STAGE = 50;
+/** Enough for the organization filter's list; organizations are counted in dozens, not thousands. */
+const ORGANIZATIONS_LISTED = 1000;
+
+export interface BoardFilter {
+  organizationId?: string;
+  q?: string;
+}
+
+/** The pipeline: one column per stage of the workflow (final states together), with counts and what needs attention. */
+@Injectable()
+export class PipelineBoard {
+  constructor(
+    private readonly partnerships: PartnershipsService,
+    private readonly organizations: OrganizationsService,
+    private readonly registry: WorkflowRegistry,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async build(filter: BoardFilter) {
+    const { definition } = this.registry.latest(PARTNERSHIP_WORKFLOW);
+    const states = Object.entries(definition.machine.states);
+    const stages = [
+      ...states.filter(([, node]) => node.type !== 'final').map(([key]) => ({ key, states: [key], closed: false })),
+      { key: 'closed', states: states.filter(([, node]) => node.type === 'final').map(([key]) => key), closed: true },
+    ];
+    const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
+    const names = new Map(organizations.map((o) => [o.id, o.name]));
+    const today = this.clock.now().toISOString().slice(0, 10);
+    const horizon = addDaysToDate(today, RENEWAL_HORIZON_DAYS);
+    const columns = await Promise.all(
+      stages.map(async (stage) => {
+        const lists = await Promise.all(stage.states.map((state) => this.partnerships.list({ ...filter, state, limit: CARDS_PER_STAGE })));
+        const cards = lists
+          .flatMap((l) => l.items)
+          .map(partnershipSummary)
+          .sort((a, b) => Number(b.overdue) - Number(a.overdue) || b.updatedAt.localeCompare(a.updatedAt))
+          .slice(0, CARDS_PER_STAGE)
+          .map((card) => ({
+            ...card,
+            organizationName: names.get(card.organizationId) ?? '—',
+            renewalSoon: card.state === 'in_force.renewal_due' || (card.state.startsWith('in_force') && card.expiresOn !== null && card.expiresOn <= horizon),
+          }));
+        return { key: stage.key, closed: stage.closed, total: lists.reduce((n, l) => n + l.total, 0), cards };
+      }),
+    );
+    return { columns, organizations, filter, horizonDays: RENEWAL_HORIZON_DAYS };
+  }
+}

@@ -1,0 +1,80 @@
+import { DomainError } from '../common/domain-error.js';
+
+/** What a refused action shows a person: the reason in plain words, from the error's stable code. */
+export interface Refusal {
+  code: string;
+  status: number;
+  message: string;
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  comment: 'a comment',
+  'data.document.name': 'the document name',
+  'data.document.sha256': 'the document’s SHA-256',
+  'data.effectiveFrom': 'the date the MOU takes effect',
+  'data.expiresOn': 'the expiry date',
+  'data.party': 'which party signed',
+  'data.signatory': 'the signatory',
+  'data.signedOn': 'the signing date',
+  'data.date': 'the date',
+  'data.report': 'a report',
+};
+
+const RULE_WORDS: Record<string, string> = {
+  notAlreadyApproved: 'You have already approved this proposal; one approver counts once.',
+  approvedContentIsCurrent: 'The proposal changed after you read it. Read the current version, then decide again.',
+  datesOrdered: 'The dates are in the wrong order: the later date must come after the earlier one (a renewal must end after the current expiry; a postponement must move the date later).',
+  notInFuture: 'The signing date cannot be in the future.',
+  partyNotSigned: 'That party has already signed.',
+  fieldsPresent: 'Write a summary before submitting the proposal.',
+  minItems: 'Add at least one proposed activity before submitting the proposal.',
+  adminCannotDisableSelf: 'You cannot disable your own account.',
+  adminKeepsOwnAdminRole: 'You cannot remove your own admin role.',
+};
+
+const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');
+
+function words(error: DomainError): string {
+  const details = error.details ?? {};
+  switch (error.code) {
+    case 'VALIDATION_FAILED': {
+      const errors = Array.isArray(details.errors) ? (details.errors as string[]) : [error.message];
+      return `Some of what you entered is not valid: ${errors.join('; ')}.`;
+    }
+    case 'UNAUTHENTICATED':
+      return 'The username or password is wrong, or the account is disabled.';
+    case 'FORBIDDEN':
+      return details.rule === 'csrf'
+        ? 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.'
+        : 'Your roles do not allow this.';
+    case 'SEPARATION_OF_DUTIES':
+      return 'You submitted this proposal, so someone else must decide on it.';
+    case 'NOT_FOUND':
+      return 'This does not exist, or no longer exists.';
+    case 'EVENT_NOT_ALLOWED': {
+      const allowed = Array.isArray(details.allowedEvents) ? (details.allowedEvents as string[]) : [];
+      const now = allowed.length ? ` What you can do now: ${allowed.map((e) => e.replace(/_/g, ' ').toLowerCase()).join(', ')}.` : '';
+      return `That is not possible while it is in ${STATE_WORDS(details.state)}.${now}`;
+    }
+    case 'VERSION_MISMATCH':
+      return `Someone changed this after you opened the page${
+        typeof details.currentVersion === 'number' ? ` (it is now at version ${details.currentVersion})` : ''
+      }. Nothing was saved: check the current state below, then try again if it still makes sense.`;
+    case 'GUARD_FAILED': {
+      if (details.rule === 'requires' && Array.isArray(details.missing)) {
+        return `Fill in ${(details.missing as string[]).map((path) => FIELD_WORDS[path] ?? path).join(' and ')}.`;
+      }
+      return RULE_WORDS[String(details.rule)] ?? `A rule refused this: ${error.message}.`;
+    }
+    case 'CONFLICT':
+      return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;
+    case 'TOO_MANY_REQUESTS':
+      return `Too many attempts. Wait ${String(details.retryAfterSeconds ?? 'a few')} seconds and try again.`;
+    default:
+      return error.message;
+  }
+}
+
+export function refusalOf(error: DomainError): Refusal {
+  return { code: error.code, status: error.status, message: words(error) };
+}

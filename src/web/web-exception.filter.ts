@@ -1,0 +1,58 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '../common/domain-error.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import { refusalOf, type Refusal } from './refusal-words.js';
+import { SIGN_IN_PATH } from './web-paths.js';
+import { SESSION_COOKIE, sessionCookieOptions, type WebRequest } from './web-session.js';
+import { WebViews } from './web-views.js';
+
+const AUDITED_STATUSES = new Set([403, 409, 412, 422]);
+
+/**
+ * Errors on pages become pages: no session sends the browser to sign in, a refusal shows its reason
+ * in plain words. Refusals that no service recorded are appended to the audit chain here, as the
+ * API's filter does for API requests.
+ */
+@Catch()
+@Injectable()
+export class WebExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('WebErrors');
+
+  constructor(
+    private readonly views: WebViews,
+    private readonly runtime: InstanceRuntime,
+  ) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const request = host.switchToHttp().getRequest<WebRequest>();
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    if (exception instanceof DomainError && exception.code === 'UNAUTHENTICATED') {
+      response.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
+      const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.originalUrl)}` : '';
+      response.redirect(303, `${SIGN_IN_PATH}${next}`);
+      return;
+    }
+    const refusal = await this.refusal(exception, request);
+    this.views.page(request, response, 'error', { title: refusal.status === 404 ? 'Not found' : 'Refused', refusal }, refusal.status);
+  }
+
+  private async refusal(exception: unknown, request: WebRequest): Promise<Refusal> {
+    if (exception instanceof DomainError) {
+      if (!exception.audited && request.actor && AUDITED_STATUSES.has(exception.status)) {
+        const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+        const entityId = typeof request.params?.id === 'string' ? request.params.id.slice(0, 64) : '-';
+        await this.runtime.recordRefusal('request', entityId, { type: `${request.method} ${route}`, actor: request.actor, requestId: requestIdOf(request) }, exception);
+      }
+      return refusalOf(exception);
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      // Unknown pages and malformed ids in links (ParseUUIDPipe) both mean "no such page".
+      return { code: 'NOT_FOUND', status: 404, message: 'There is no such page. It may have been a mistyped or outdated link.' };
+    }
+    this.logger.error(`unexpected error on ${request.method} ${request.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { code: 'INTERNAL_ERROR', status: 500, message: 'Something went wrong on our side; the error was logged. Try again in a moment.' };
+  }
+}

@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+
+/** Every page of the web interface lives under this path, apart from the board at `/`; the API keeps `/api`. */
+export const WEB_PREFIX = '/ui';
+export const SIGN_IN_PATH = `${WEB_PREFIX}/sign-in`;
+export const ASSETS_PATH = `${WEB_PREFIX}/assets`;
+
+/** Templates and static files are read from the source tree, like `workflows/`, relative to where the app starts. */
+export const WEB_SOURCE_DIR = join(process.cwd(), 'src', 'web');
+export const VIEWS_DIR = join(WEB_SOURCE_DIR, 'views');
+export const PUBLIC_DIR = join(WEB_SOURCE_DIR, 'public');
+
+/** A local path to go back to after sign-in; anything else (another host, `//evil`) falls back to the board. */
+export function safeLocalPath(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : '/';
+}

@@ -1,0 +1,31 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import cookieParser from 'cookie-parser';
+import { ActivitiesModule } from '../activities/activities.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { PartnershipsModule } from '../partnerships/partnerships.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.js';
+import { BoardController } from './board.controller.js';
+import { PartnershipPage } from './partnership-page.js';
+import { PartnershipPagesController } from './partnership-pages.controller.js';
+import { PipelineBoard } from './pipeline-board.js';
+import { SessionController } from './session.controller.js';
+import { WebExceptionFilter } from './web-exception.filter.js';
+import { CsrfGuard, SignedInGuard, WebCsrf, WebSessionMiddleware } from './web-session.js';
+import { WebViews } from './web-views.js';
+
+const PAGES = [SessionController, BoardController, PartnershipPagesController];
+
+/** The web interface: server-rendered pages over the same services, rules and audit as the API. */
+@Module({
+  imports: [AuthModule, UsersModule, AuditModule, WorkflowEngineModule, OrganizationsModule, ActivitiesModule, PartnershipsModule],
+  controllers: PAGES,
+  providers: [WebCsrf, WebViews, WebExceptionFilter, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage],
+})
+export class WebModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(cookieParser(), WebSessionMiddleware).forRoutes(...PAGES);
+  }
+}

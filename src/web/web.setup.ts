@@ -1,0 +1,16 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
+import { createRequire } from 'node:module';
+import { ASSETS_PATH, PUBLIC_DIR, WEB_PREFIX } from './web-paths.js';
+
+const require = createRequire(import.meta.url);
+
+/** Routes of the web interface that stay outside the API's `/api` prefix. */
+export const WEB_ROUTES = ['/', `${WEB_PREFIX.slice(1)}/{*path}`];
+
+/** The web interface's static files: its own CSS and script, and htmx from node_modules (no CDN). */
+export function serveWebAssets(app: NestExpressApplication): void {
+  const htmx = require.resolve('htmx.org/dist/htmx.min.js');
+  app.use(`${ASSETS_PATH}/htmx.min.js`, (_request: Request, response: Response) => response.sendFile(htmx, { maxAge: '1h' }));
+  app.useStaticAssets(PUBLIC_DIR, { prefix: ASSETS_PATH, index: false, maxAge: '1h' });
+}
