@@ -3,7 +3,7 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 async function seed(t: TestApp, count: number): Promise<void> {
   const organizations = t.get(OrganizationsService);
@@ -12,6 +12,22 @@ async function seed(t: TestApp, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const p = await partnerships.create(partnershipInput(org.id, { title: `Proposal ${i}` }), actors.manager);
     await partnerships.send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: 1 });
+  }
+}
+
+/** `?` placeholders become `$1, $2…` on PostgreSQL. */
+function sql(text: string): string {
+  let n = 0;
+  return testDatabaseKind === 'postgres' ? text.replace(/\?/g, () => `$${(n += 1)}`) : text;
+}
+
+/** What an attacker with raw database access would do first: switch off the append-only triggers. */
+async function disableAppendOnly(dataSource: DataSource): Promise<void> {
+  if (testDatabaseKind === 'postgres') {
+    await dataSource.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+  } else {
+    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_delete');
+    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
   }
 }
 
@@ -42,6 +58,7 @@ describe('the audit chain', () => {
   it('is append-only: the database refuses UPDATE and DELETE', async () => {
     await expect(dataSource.query(`UPDATE audit_events SET outcome = 'ok' WHERE seq = 2`)).rejects.toThrow(/append-only/);
     await expect(dataSource.query(`DELETE FROM audit_events WHERE seq = 2`)).rejects.toThrow(/append-only/);
+    if (testDatabaseKind === 'postgres') await expect(dataSource.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
     expect(await audit.verify()).toMatchObject({ ok: true });
   });
 
@@ -53,13 +70,13 @@ describe('the audit chain', () => {
     ['the to-state', `to_state = 'mou_drafting'`],
   ])('names the seq of a row whose %s was edited in raw SQL', async (_what, assignment) => {
     for (const seq of [1, 4, 7]) {
-      await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
-      const before = await dataSource.query(`SELECT * FROM audit_events WHERE seq = ?`, [seq]);
-      await dataSource.query(`UPDATE audit_events SET ${assignment} WHERE seq = ?`, [seq]);
+      await disableAppendOnly(dataSource);
+      const before = await dataSource.query(sql(`SELECT * FROM audit_events WHERE seq = ?`), [seq]);
+      await dataSource.query(sql(`UPDATE audit_events SET ${assignment} WHERE seq = ?`), [seq]);
       expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: seq });
       const original = before[0];
       await dataSource.query(
-        `UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`,
+        sql(`UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`),
         [original.payload, original.actor_id, original.occurred_at, original.outcome, original.to_state, seq],
       );
       expect(await audit.verify()).toMatchObject({ ok: true });
@@ -67,8 +84,7 @@ describe('the audit chain', () => {
   });
 
   it('names the first missing seq when a row is deleted, and a forged rehash breaks the next link', async () => {
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_delete');
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
+    await disableAppendOnly(dataSource);
     await dataSource.query('DELETE FROM audit_events WHERE seq = 5');
     expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
   });

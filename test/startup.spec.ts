@@ -3,15 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp, testDatabaseKind } from './support/test-app.js';
 
 describe('start-up', () => {
   it('answers health with the database up', async () => {
     const t = await createTestApp();
     try {
       await request(t.app.getHttpServer()).get('/api/health').expect(200, { status: 'ok', database: 'up' });
-      const pragmas = await t.app.get(DataSource).query('PRAGMA journal_mode');
-      expect(pragmas[0].journal_mode).toBe('wal');
+      const dataSource = t.app.get(DataSource);
+      if (testDatabaseKind === 'sqlite') {
+        const pragmas = await dataSource.query('PRAGMA journal_mode');
+        expect(pragmas[0].journal_mode).toBe('wal');
+      } else {
+        // The app created its own schema and migrated into it.
+        const [{ schema }] = await dataSource.query('SELECT current_schema() AS schema');
+        expect(schema).toBe(process.env.DATABASE_SCHEMA);
+        const tables = await dataSource.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+        expect(tables.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['audit_events', 'partnerships', 'timers']));
+      }
     } finally {
       await t.close();
     }

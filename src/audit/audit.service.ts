@@ -21,6 +21,11 @@ export interface AuditEntry {
 }
 
 const VERIFY_BATCH = 5000;
+/**
+ * First key of the PostgreSQL advisory lock that serializes appends; the second is the schema's
+ * hash, so deployments that share a database in separate schemas do not wait for each other.
+ */
+const CHAIN_LOCK = 0x61756469;
 
 export interface AuditSearch {
   entityId?: string;
@@ -38,8 +43,15 @@ export interface AuditSearch {
 export class AuditService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Appends one row inside the caller's write transaction, linked to the current head. */
+  /**
+   * Appends one row inside the caller's write transaction, linked to the current head. On
+   * PostgreSQL, where instances write concurrently, the head is read only once the transaction
+   * holds the chain's lock, which it keeps until commit; a fork would also break `seq`'s primary key.
+   */
   async append(manager: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
+    if (manager.connection.options.type === 'postgres') {
+      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [CHAIN_LOCK]);
+    }
     const head = await manager
       .createQueryBuilder(AuditEvent, 'a')
       .select(['a.seq', 'a.hash'])

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
@@ -18,13 +18,19 @@ export interface DatabaseSettings {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; without it the service runs on the embedded SQLite file. */
   databaseUrl?: string;
-  /** A PostgreSQL schema to keep the tables in (created when missing), e.g. one per test run. */
+  /** An existing PostgreSQL schema to keep the tables in (default: the server's search_path, i.e. `public`). */
   databaseSchema?: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-/** Key of the session lock that keeps instances from migrating one schema at the same time. */
-const MIGRATION_LOCK = 0x70656d67;
+/** Key of the session lock that keeps instances (and test clean-up) from migrating at the same time. */
+export const MIGRATION_LOCK = 0x70656d67;
+/** Errors that mean "the server is not reachable (yet)", worth retrying at start; anything else stops start-up. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P03', '53300']);
+
+export function isUnreachable(error: unknown): boolean {
+  return !(error instanceof QueryFailedError) && UNREACHABLE.has(String((error as { code?: unknown } | null)?.code));
+}
 
 /**
  * SQLite in `$DATA_DIR/partnerships.sqlite` by default: WAL, synchronous=FULL. With a
@@ -41,7 +47,9 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     return {
       type: 'postgres',
       url: settings.databaseUrl,
-      ...(schema ? { schema, extra: { options: `-c search_path=${schema}` } } : {}),
+      ...(schema ? { schema } : {}),
+      // An idle pool does not keep the process alive: an app whose start failed still exits.
+      extra: { allowExitOnIdle: true, ...(schema ? { options: `-c search_path=${schema}` } : {}) },
       ...common,
     };
   }
@@ -60,8 +68,8 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
 
 /**
  * Connects and brings the schema up to date. Several instances may start at once on one
- * database, so migrations run under a lock: a session advisory lock on PostgreSQL (which also
- * covers creating the schema), the write lock (BEGIN IMMEDIATE) on SQLite.
+ * database, so migrations run under a lock: a session advisory lock on PostgreSQL, the write lock
+ * (BEGIN IMMEDIATE) on SQLite.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = new DataSource(options);
@@ -82,7 +90,9 @@ async function migrate(dataSource: DataSource): Promise<void> {
       await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         const schema = dataSource.options.schema;
-        if (schema) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        if (schema && (await runner.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).length === 0) {
+          throw new Error(`DATABASE_SCHEMA "${schema}" does not exist; create it first (CREATE SCHEMA ${schema})`);
+        }
         await dataSource.runMigrations({ transaction: 'all' });
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);

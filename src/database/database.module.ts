@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app.config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { dataSourceOptions, isUnreachable, openDataSource } from './data-source-options.js';
 import { WriteQueue } from './write-queue.js';
 
 @Global()
@@ -12,7 +12,16 @@ import { WriteQueue } from './write-queue.js';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => {
         const app = config.getOrThrow<AppConfig>('app');
-        return dataSourceOptions({ dataDir: app.dataDir, databaseUrl: app.databaseUrl });
+        const options = dataSourceOptions({
+          dataDir: app.dataDir,
+          databaseUrl: app.databaseUrl,
+          databaseSchema: config.get<string>('DATABASE_SCHEMA') || undefined,
+        });
+        return { ...options, toRetry: isUnreachable };
+      },
+      dataSourceFactory: (options) => {
+        if (!options) throw new Error('no data source options');
+        return openDataSource(options);
       },
     }),
   ],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
@@ -73,16 +73,34 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * Marks the timer fired inside the transaction that sends its event; false when another poller
+   * has fired it or, on PostgreSQL, is firing it right now (SKIP LOCKED: no waiting on its commit;
+   * should that transaction roll back, the timer is still due at the next poll).
+   */
+  private async claim(manager: EntityManager, timer: Timer): Promise<boolean> {
+    const firedAt = this.clock.now().toISOString();
+    if (manager.connection.options.type === 'postgres') {
+      const [, affected] = (await manager.query(
+        `UPDATE timers SET fired_at = $1
+          WHERE id = (SELECT id FROM timers WHERE id = $2 AND fired_at IS NULL FOR UPDATE SKIP LOCKED)`,
+        [firedAt, timer.id],
+      )) as [unknown[], number];
+      return affected === 1;
+    }
+    const claim = await manager
+      .createQueryBuilder()
+      .update(Timer)
+      .set({ firedAt })
+      .where('id = :id AND fired_at IS NULL', { id: timer.id })
+      .execute();
+    return claim.affected === 1;
+  }
+
   /** Claims one timer and sends its event as `system`; false when another poller had it first. */
   private fire(timer: Timer): Promise<boolean> {
     return this.queue.run(async (manager) => {
-      const claim = await manager
-        .createQueryBuilder()
-        .update(Timer)
-        .set({ firedAt: this.clock.now().toISOString() })
-        .where('id = :id AND fired_at IS NULL', { id: timer.id })
-        .execute();
-      if (claim.affected !== 1) return false;
+      if (!(await this.claim(manager, timer))) return false;
       const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
       try {
         await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);

@@ -1,19 +1,26 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { canonicalJson, sha256Hex } from '../canonical-json.js';
 import { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import { WriteQueue } from '../../database/write-queue.js';
+import { isUniqueViolation, WriteQueue } from '../../database/write-queue.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
 
 const KEY_RE = /^[A-Za-z0-9._:-]{1,200}$/;
+/** How often, and how long, a duplicate served by another instance waits for the first answer. */
+const POLL_MS = 25;
+const WAIT_FOR_FIRST_MS = 15_000;
+/** A key still pending after this long lost its request with its process, and may be taken over. */
+const ABANDONED_AFTER_MS = 120_000;
 
 /**
  * `Idempotency-Key` on a state-changing request: the first answer (2xx) is kept per user and key;
  * the same key with the same request replays it without running anything again, and with a
- * different request is 422 IDEMPOTENCY_CONFLICT. Concurrent requests with one key wait for the first.
+ * different request is 422 IDEMPOTENCY_CONFLICT. Concurrent requests with one key wait for the
+ * first: in this process on its promise, across instances on its pending row.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -46,35 +53,107 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(tracked);
   }
 
+  /**
+   * Other instances serving the same database cannot see `inFlight`, so the first request
+   * reserves the key with a pending row (primary key (actor, key)); a concurrent duplicate
+   * elsewhere polls until the answer is stored, then replays it.
+   */
   private async answer(actorId: string, key: string, fingerprint: string, response: Response, handle: () => Promise<unknown>): Promise<unknown> {
     const repository = this.dataSource.getRepository(IdempotencyRecord);
-    const stored = await repository.findOne({ where: { actorId, key } });
-    if (stored) {
-      if (stored.fingerprint !== fingerprint) {
-        throw new DomainError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request', { key });
+    const giveUpAt = Date.now() + WAIT_FOR_FIRST_MS;
+    for (;;) {
+      const stored = await repository.findOne({ where: { actorId, key } });
+      if (stored) {
+        if (stored.fingerprint !== fingerprint) {
+          throw new DomainError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request', { key });
+        }
+        if (stored.statusCode !== null) return replay(stored, response);
+        if (await this.takeOverAbandoned(stored)) return this.runAndStore(actorId, key, response, handle);
+      } else if (await this.reserve(actorId, key, fingerprint)) {
+        return this.runAndStore(actorId, key, response, handle);
       }
-      if (stored.statusCode !== null) {
-        response.status(stored.statusCode);
-        if (stored.etag) response.setHeader('ETag', stored.etag);
-        response.setHeader('Idempotent-Replayed', 'true');
-        return stored.responseBody === null ? undefined : JSON.parse(stored.responseBody);
+      if (Date.now() >= giveUpAt) {
+        throw new DomainError('CONFLICT', 'a request with this Idempotency-Key is still being answered; retry it later', { key });
       }
+      await sleep(POLL_MS);
     }
-    const body = await handle();
+  }
+
+  /** Inserts the pending row; false when another request holds the key already. */
+  private async reserve(actorId: string, key: string, fingerprint: string): Promise<boolean> {
+    try {
+      await this.queue.run((manager) =>
+        manager.insert(IdempotencyRecord, {
+          actorId,
+          key,
+          fingerprint,
+          statusCode: null,
+          responseBody: null,
+          etag: null,
+          createdAt: this.clock.now().toISOString(),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A pending row whose request died with its process (crash, kill) would hold the key forever. */
+  private async takeOverAbandoned(stored: IdempotencyRecord): Promise<boolean> {
+    const now = this.clock.now();
+    if (now.getTime() - Date.parse(stored.createdAt) < ABANDONED_AFTER_MS) return false;
+    const result = await this.queue.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(IdempotencyRecord)
+        .set({ createdAt: now.toISOString() })
+        .where('actor_id = :actorId AND key = :key AND status_code IS NULL AND created_at = :createdAt', {
+          actorId: stored.actorId,
+          key: stored.key,
+          createdAt: stored.createdAt,
+        })
+        .execute(),
+    );
+    return result.affected === 1;
+  }
+
+  /** Runs the request once; its answer is kept, and a failure frees the key for a retry. */
+  private async runAndStore(actorId: string, key: string, response: Response, handle: () => Promise<unknown>): Promise<unknown> {
+    let body: unknown;
+    try {
+      body = await handle();
+    } catch (error) {
+      await this.queue.run((manager) =>
+        manager
+          .createQueryBuilder()
+          .delete()
+          .from(IdempotencyRecord)
+          .where('actor_id = :actorId AND key = :key AND status_code IS NULL', { actorId, key })
+          .execute(),
+      );
+      throw error;
+    }
     const etag = response.getHeader('ETag');
-    await this.queue.run((manager) => manager.upsert(
-      IdempotencyRecord,
-      {
-        actorId,
-        key,
-        fingerprint,
-        statusCode: response.statusCode,
-        responseBody: body === undefined ? null : JSON.stringify(body),
-        etag: typeof etag === 'string' ? etag : null,
-        createdAt: this.clock.now().toISOString(),
-      },
-      ['actorId', 'key'],
-    ));
+    await this.queue.run((manager) =>
+      manager.update(
+        IdempotencyRecord,
+        { actorId, key },
+        {
+          statusCode: response.statusCode,
+          responseBody: body === undefined ? null : JSON.stringify(body),
+          etag: typeof etag === 'string' ? etag : null,
+        },
+      ),
+    );
     return body;
   }
+}
+
+function replay(stored: IdempotencyRecord, response: Response): unknown {
+  response.status(stored.statusCode as number);
+  if (stored.etag) response.setHeader('ETag', stored.etag);
+  response.setHeader('Idempotent-Replayed', 'true');
+  return stored.responseBody === null ? undefined : JSON.parse(stored.responseBody);
 }
