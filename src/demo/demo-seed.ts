@@ -1,0 +1,225 @@
+import { ConsoleLogger, type INestApplicationContext, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ActivitiesService } from '../activities/activities.service.js';
+import { ManualClock } from '../common/clock.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { Timer } from '../timers/timer.entity.js';
+import { TimersService } from '../timers/timers.service.js';
+import type { Role } from '../users/roles.js';
+import { INITIAL_ADMIN_USERNAME, UsersService } from '../users/users.service.js';
+import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { DemoModule } from './demo.module.js';
+import { DEMO_USERS, type DemoOrganization, type DemoUserName, type PartnershipStory, type StoryStep } from './demo-story.js';
+import { DEMO_START, FIELD_VISIT_ORGANIZATIONS, FIELD_VISIT_STORIES } from './field-visit.data.js';
+import { illustrativeMous } from './illustrative-mous.data.js';
+
+/** Marks the audit rows the seed wrote, so an auditor can tell them from later work. */
+export const DEMO_REQUEST_ID = 'demo-seed';
+
+export interface DemoSeedOptions {
+  dataDir: string;
+  adminPassword: string;
+  /** Where the seeded history ends; the real time unless a test pins it. */
+  now?: Date;
+}
+
+export interface DemoAccount {
+  username: string;
+  roles: readonly Role[];
+  password: string;
+}
+
+export interface SeededPartnership {
+  id: string;
+  title: string;
+  organization: string;
+  state: string;
+  source: string;
+}
+
+export interface DemoSeedResult {
+  now: string;
+  accounts: DemoAccount[];
+  organizations: number;
+  partnerships: SeededPartnership[];
+}
+
+/**
+ * Seeds a fresh database in `dataDir` through the services, on a clock moved by hand from the
+ * field visit (November 2024) to `now`, with the timer poller off so only the seed moves time;
+ * timers fire at their due times on the way. The app is closed again: the caller serves the
+ * seeded database with the real clock.
+ */
+export async function seedDemoDatabase(options: DemoSeedOptions): Promise<DemoSeedResult> {
+  const clock = new ManualClock(DEMO_START);
+  const restoreEnv = setEnv({ DATA_DIR: options.dataDir, TIMER_POLL_MS: '0', ADMIN_PASSWORD: options.adminPassword });
+  try {
+    // Quiet, so the start-up lines of the seeding app (and its note on the admin) do not read as the service's.
+    const app = await NestFactory.createApplicationContext(DemoModule.withClock(clock), { logger: new ConsoleLogger({ logLevels: ['error', 'warn'] }) });
+    try {
+      return await new DemoSeeder(app, clock).run(options.adminPassword, options.now ?? new Date());
+    } finally {
+      await app.close();
+    }
+  } finally {
+    // Nest keeps the logger globally: give the next app the default one back.
+    Logger.overrideLogger(new ConsoleLogger());
+    restoreEnv();
+  }
+}
+
+/** A password of 16 URL-safe characters. */
+export function generatePassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+interface TimelineEntry {
+  at: string;
+  run(): Promise<void>;
+}
+
+class DemoSeeder {
+  private readonly users: UsersService;
+  private readonly organizations: OrganizationsService;
+  private readonly partnerships: PartnershipsService;
+  private readonly activities: ActivitiesService;
+  private readonly timers: TimersService;
+  private readonly dataSource: DataSource;
+  private readonly actors = new Map<DemoUserName, Actor>();
+  private readonly organizationIds = new Map<string, string>();
+  private readonly partnershipIds = new Map<PartnershipStory, string>();
+
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly clock: ManualClock,
+  ) {
+    this.users = app.get(UsersService);
+    this.organizations = app.get(OrganizationsService);
+    this.partnerships = app.get(PartnershipsService);
+    this.activities = app.get(ActivitiesService);
+    this.timers = app.get(TimersService);
+    this.dataSource = app.get(DataSource);
+  }
+
+  async run(adminPassword: string, now: Date): Promise<DemoSeedResult> {
+    if (this.app.get(InstanceRuntime).now() !== this.clock.now().toISOString()) {
+      throw new Error('the demo clock is not the clock the services read; seeding would record the wrong times');
+    }
+    const admin = await this.users.verifyCredentials(INITIAL_ADMIN_USERNAME, adminPassword);
+    if (!admin) throw new Error('the admin password does not match: the demo needs a fresh database');
+    const accounts = await this.createUsers({ id: admin.id, roles: [...admin.roles] });
+
+    const illustrative = illustrativeMous(now);
+    const organizations = [...FIELD_VISIT_ORGANIZATIONS, ...illustrative.organizations];
+    const stories = [...FIELD_VISIT_STORIES, ...illustrative.stories];
+    await this.play(this.timeline(organizations, stories), now.toISOString());
+
+    const partnerships: SeededPartnership[] = [];
+    for (const story of stories) {
+      const row = await this.partnerships.get(this.partnershipIds.get(story) as string);
+      if (row.state !== story.expectedState) {
+        throw new Error(`"${row.title}" ended in ${row.state}, not ${story.expectedState}`);
+      }
+      const organization = organizations.find((o) => o.key === story.organization) as DemoOrganization;
+      partnerships.push({ id: row.id, title: row.title, organization: organization.fields.name, state: row.state, source: story.source });
+    }
+    return { now: now.toISOString(), accounts, organizations: organizations.length, partnerships };
+  }
+
+  private async createUsers(admin: Actor): Promise<DemoAccount[]> {
+    const accounts: DemoAccount[] = [];
+    for (const user of DEMO_USERS) {
+      const password = generatePassword();
+      const created = await this.users.create({ ...user, roles: [...user.roles], password }, admin, DEMO_REQUEST_ID);
+      this.actors.set(user.username, { id: created.id, roles: [...created.roles] });
+      accounts.push({ username: user.username, roles: user.roles, password });
+    }
+    return accounts;
+  }
+
+  /** Every creation and event of the demo, in the order of time. */
+  private timeline(organizations: DemoOrganization[], stories: PartnershipStory[]): TimelineEntry[] {
+    const entries: TimelineEntry[] = [
+      ...organizations.map((organization) => ({ at: organization.createdAt, run: () => this.createOrganization(organization) })),
+      ...stories.flatMap((story) => [
+        { at: story.createdAt, run: () => this.createPartnership(story) },
+        ...story.steps.map((step) => ({ at: step.at, run: () => this.send(story, step) })),
+      ]),
+    ];
+    // A stable sort keeps the written order of entries at the same instant.
+    return entries.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  private async play(entries: TimelineEntry[], end: string): Promise<void> {
+    for (const entry of entries) {
+      await this.advanceTo(entry.at);
+      await entry.run();
+    }
+    await this.advanceTo(end);
+  }
+
+  /** Moves the clock to `at`, firing each timer that falls due on the way at its own due time, as the poller would. */
+  private async advanceTo(at: string): Promise<void> {
+    const from = this.clock.now().toISOString();
+    if (at < from) throw new Error(`the demo timeline goes back in time, from ${from} to ${at}`);
+    for (;;) {
+      const next = await this.dataSource
+        .getRepository(Timer)
+        .createQueryBuilder('t')
+        .where('t.fired_at IS NULL AND t.due_at <= :at', { at })
+        .orderBy('t.due_at', 'ASC')
+        .getOne();
+      if (!next) break;
+      if (next.dueAt > this.clock.now().toISOString()) this.clock.set(next.dueAt);
+      await this.timers.fireDue();
+    }
+    this.clock.set(at);
+  }
+
+  private async createOrganization(organization: DemoOrganization): Promise<void> {
+    const created = await this.organizations.create(organization.fields, this.actor('manager'), DEMO_REQUEST_ID);
+    this.organizationIds.set(organization.key, created.id);
+  }
+
+  private async createPartnership(story: PartnershipStory): Promise<void> {
+    const organizationId = this.organizationIds.get(story.organization);
+    if (!organizationId) throw new Error(`organization ${story.organization} is not recorded before its partnership`);
+    const created = await this.partnerships.create({ ...story.partnership, organizationId }, this.actor('manager'), DEMO_REQUEST_ID);
+    this.partnershipIds.set(story, created.id);
+  }
+
+  private async send(story: PartnershipStory, step: StoryStep): Promise<void> {
+    const partnershipId = this.partnershipIds.get(story) as string;
+    const event = { type: step.type, actor: this.actor(step.by), comment: step.comment, data: step.data, requestId: DEMO_REQUEST_ID };
+    if (!step.occurrence) {
+      const row = await this.partnerships.get(partnershipId);
+      await this.partnerships.send(partnershipId, { ...event, expectedVersion: row.version });
+      return;
+    }
+    const { kind, dueOn } = step.occurrence;
+    const series = await this.activities.forPartnership(partnershipId);
+    const occurrence = series.find((s) => s.kind === kind)?.occurrences.find((o) => o.dueOn === dueOn);
+    if (!occurrence) throw new Error(`"${story.partnership.title}" has no ${kind} occurrence due on ${dueOn}`);
+    await this.activities.send(occurrence.id, { ...event, expectedVersion: occurrence.version });
+  }
+
+  private actor(name: DemoUserName): Actor {
+    return this.actors.get(name) as Actor;
+  }
+}
+
+/** Sets environment variables for the seeding app and returns how to put the previous values back. */
+function setEnv(values: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
