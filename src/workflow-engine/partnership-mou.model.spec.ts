@@ -1,23 +1,26 @@
-import { getMicrosteps, initialTransition, transition, type AnyMachineSnapshot, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
 import { getShortestPaths, getSimplePaths, joinPaths } from 'xstate/graph';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { DAY_MS } from '../common/clock.js';
 import { startOfDate } from '../common/dates.js';
-import { DomainError } from '../common/domain-error.js';
 import { toDotted, WorkflowEngine } from './engine.js';
-import { evaluateGuard } from './vocabulary.js';
-import { WorkflowRegistry } from './workflow-registry.js';
 import {
-  SYSTEM_ACTOR,
-  type Actor,
-  type EngineEvent,
-  type InstanceState,
-  type NamedRef,
-  type StateConfig,
-  type TransitionConfig,
-  type TransitionResult,
-  type WorkflowContext,
-} from './workflow.types.js';
+  definedStates,
+  definedTransitions,
+  explore,
+  last,
+  modelOf,
+  refusal,
+  replayThroughEngine,
+  scenarioOf,
+  timerEvent,
+  traversalOf,
+  trieOf,
+  type StepSpec,
+  type WorkflowModel,
+} from './model-testing.js';
+import { WorkflowRegistry } from './workflow-registry.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent, type InstanceState, type WorkflowContext } from './workflow.types.js';
 
 /*
  * Model-based tests of partnership-mou v1: xstate/graph walks the machine built from the JSON, with
@@ -27,8 +30,6 @@ import {
 
 const definition = WorkflowRegistry.loadDirectory('workflows').get('partnership-mou', 1).definition;
 const engine = new WorkflowEngine();
-const machine = engine.machineOf(definition);
-const MACHINE_ID = definition.machine.id;
 
 const START = '2026-01-05T09:00:00.000Z';
 const INPUT = { context: { requiredApprovals: 2 }, at: START };
@@ -48,22 +49,20 @@ const CONTENT_HASH = sha256Hex(canonicalJson(SUBJECT));
 const AGREED = { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' };
 const RENEWED_UNTIL = '2032-02-28';
 
-type Payload = Omit<EngineEvent, 'type' | 'actor'>;
-
 const iso = (ms: number) => new Date(ms).toISOString();
 const approvalsOf = (context: WorkflowContext) => (context.approvals ?? []) as Array<{ by: string }>;
 const signaturesOf = (context: WorkflowContext) => (context.signatures ?? {}) as Record<string, unknown>;
 const listLength = (value: unknown) => (Array.isArray(value) ? value.length : 0);
 
 /** When each timer falls due, written from the SPEC rather than from the vocabulary. */
-const timerDue: Record<string, (context: WorkflowContext) => string> = {
+const timerDue: WorkflowModel['timerDue'] = {
   approvalSla: (c) => iso(Date.parse(String(c.submittedAt)) + Number(c.approvalSlaDays) * DAY_MS),
   renewalWindow: (c) => iso(startOfDate(String(c.expiresOn)) - Number(c.renewalLeadDays) * DAY_MS),
   termExpiry: (c) => iso(startOfDate(String(c.expiresOn)) + DAY_MS),
 };
 
 /** Valid payloads for every event of the definition; a new event without one fails the model. */
-const payloads: Record<string, (context: WorkflowContext) => Payload[]> = {
+const payloads: WorkflowModel['payloads'] = {
   SUBMIT_FOR_APPROVAL: () => [{ at: '2026-01-06T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH }],
   APPROVE: () => [
     { at: '2026-01-08T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, data: { contentHash: CONTENT_HASH } },
@@ -83,83 +82,6 @@ const payloads: Record<string, (context: WorkflowContext) => Payload[]> = {
   TERMINATE: () => [{ at: '2027-06-01T09:00:00.000Z', comment: 'The programme was closed' }],
   RENEW: () => [{ at: '2028-12-01T09:00:00.000Z', comment: 'Renewed for three years', data: { expiresOn: RENEWED_UNTIL } }],
 };
-
-function asTransitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
-  if (value === undefined) return [];
-  if (typeof value === 'string') return [{ target: value }];
-  return Array.isArray(value) ? value : [value];
-}
-
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
-
-/** Every state node of the JSON, dotted, compound and leaf alike. */
-function definedStates(node: StateConfig, path = ''): string[] {
-  return Object.entries(node.states ?? {}).flatMap(([key, child]) => [join(path, key), ...definedStates(child, join(path, key))]);
-}
-
-/** Every transition written in the JSON: each `on` event, each `after` delay and each `always`, per state. */
-function definedTransitions(node: StateConfig, path = ''): string[] {
-  const where = path || '(machine)';
-  return [
-    ...Object.entries(node.on ?? {}).flatMap(([event, t]) => asTransitions(t).map((_, i) => `${where} on.${event}[${i}]`)),
-    ...Object.entries(node.after ?? {}).flatMap(([delay, t]) => asTransitions(t).map((_, i) => `${where} after.${delay}[${i}]`)),
-    ...asTransitions(node.always).map((_, i) => `${where} always[${i}]`),
-    ...Object.entries(node.states ?? {}).flatMap(([key, child]) => definedTransitions(child, join(path, key))),
-  ];
-}
-
-/** The same names for XState's transition objects, so what a path takes can be matched with the JSON. */
-function transitionName(t: AnyTransitionDefinition): string {
-  const where = t.source.path.join('.') || '(machine)';
-  const always = t.source.always?.indexOf(t) ?? -1;
-  if (always >= 0) return `${where} always[${always}]`;
-  const index = t.source.transitions.get(t.eventType)?.indexOf(t) ?? -1;
-  if (index < 0) throw new Error(`transition ${t.eventType} is not in ${where}`);
-  const after = /^xstate\.after\.([^.]+)\./.exec(t.eventType);
-  return after ? `${where} after.${after[1]}[${index}]` : `${where} on.${t.eventType}[${index}]`;
-}
-
-/** The eventless transition XState selects: from each atomic state outwards, the first `always` whose guard holds. */
-function eventlessTransition(snapshot: AnyMachineSnapshot, event: EngineEvent): AnyTransitionDefinition {
-  const scope = { context: snapshot.context as WorkflowContext, event };
-  for (const atomic of snapshot._nodes.filter((n: AnyStateNode) => n.type === 'atomic' || n.type === 'final')) {
-    for (let node: AnyStateNode | undefined = atomic; node; node = node.parent) {
-      const enabled = node.always?.find((t) => t.guard === undefined || evaluateGuard(t.guard as NamedRef, scope));
-      if (enabled) return enabled;
-    }
-  }
-  throw new Error(`no eventless transition is enabled in ${toDotted(snapshot.value)}`);
-}
-
-function transitionsTaken(from: AnyMachineSnapshot, event: EngineEvent): string[] {
-  const taken = machine.getTransitionData(from, event).map(transitionName);
-  const microsteps = getMicrosteps(machine, from, event).map(([snapshot]) => snapshot);
-  for (let i = 1; i < microsteps.length; i++) taken.push(transitionName(eventlessTransition(microsteps[i - 1], event)));
-  return taken;
-}
-
-function activeNodes(value: string): Array<{ path: string; node: StateConfig }> {
-  const parts = value.split('.');
-  return engine.activeNodes(definition, value).map((node, i) => ({ path: parts.slice(0, i).join('.'), node }));
-}
-
-const timerEvent = (delay: string, path: string) => `xstate.after.${delay}.${[MACHINE_ID, path].filter(Boolean).join('.')}`;
-
-/** Every event the active states name, from every actor whose role may send it, with valid payloads; and their timers, from `system`. */
-function eventsFor(snapshot: AnyMachineSnapshot): EngineEvent[] {
-  const context = snapshot.context as WorkflowContext;
-  return activeNodes(toDotted(snapshot.value)).flatMap(({ path, node }) => [
-    ...Object.entries(node.on ?? {}).flatMap(([type, config]) => {
-      const roles = asTransitions(config)[0]?.meta?.roles ?? [];
-      const variants = payloads[type];
-      if (!variants) throw new Error(`the model has no payload for ${type}`);
-      return ACTORS.filter((actor) => actor.roles.some((role) => roles.includes(role))).flatMap((actor) =>
-        variants(context).map((payload) => ({ type, actor, ...payload })),
-      );
-    }),
-    ...Object.keys(node.after ?? {}).map((delay) => ({ type: timerEvent(delay, path), actor: SYSTEM_ACTOR, at: timerDue[delay](context) })),
-  ]);
-}
 
 /**
  * The state key of the graph: the value plus the bounded part of the context that guards and the
@@ -182,78 +104,6 @@ function serializeState(snapshot: AnyMachineSnapshot): string {
   });
 }
 
-const traversal = { input: INPUT, events: eventsFor, serializeState };
-const shortestPaths = getShortestPaths(machine, traversal);
-
-/*
- * Simple paths of the whole machine run to six figures, so they are taken in two phases: every
- * simple path through the approval loop (proposal ⇄ review, overdue, resubmission, each order of
- * approvers), up to the first state past it; and every simple path from the first MOU draft on,
- * each joined to the shortest path that reaches that draft.
- */
-const APPROVAL_PHASE = new Set(['proposal', 'senior_management_review']);
-const approvalPaths = getSimplePaths(machine, { ...traversal, stopWhen: (s) => !APPROVAL_PHASE.has(toDotted(s.value)) });
-const toDrafting = shortestPaths.find((path) => toDotted(path.state.value) === 'mou_drafting');
-if (!toDrafting) throw new Error('no path reaches mou_drafting');
-// past approval no guard reads who acts, so one actor per role keeps the count down
-const agreementPaths = getSimplePaths(machine, {
-  ...traversal,
-  fromState: toDrafting.state,
-  filterEvents: (_, event) => [m1.id, a1.id, SYSTEM_ACTOR.id].includes((event as EngineEvent).actor.id),
-}).map((path) => joinPaths(toDrafting, path));
-const simplePaths = [...approvalPaths, ...agreementPaths];
-const allPaths = [...shortestPaths, ...simplePaths];
-type ModelPath = (typeof allPaths)[number];
-
-/** Paths share long prefixes; a trie of their events lets each distinct prefix run once. */
-interface Step {
-  event: EngineEvent;
-  /** The state key the graph reached with this prefix. */
-  key: string;
-  children: Map<string, Step>;
-}
-
-function trieOf(paths: ModelPath[]): Map<string, Step> {
-  const root = new Map<string, Step>();
-  for (const path of paths) {
-    let level = root;
-    for (const { event, state } of path.steps.slice(1)) {
-      const id = JSON.stringify(event);
-      let step = level.get(id);
-      if (!step) {
-        step = { event: event as EngineEvent, key: serializeState(state), children: new Map() };
-        level.set(id, step);
-      }
-      if (step.key !== serializeState(state)) throw new Error(`the same events reach ${step.key} and ${serializeState(state)}`);
-      level = step.children;
-    }
-  }
-  return root;
-}
-
-const trie = trieOf(allPaths);
-const [initialSnapshot] = initialTransition(machine, INPUT);
-
-/** What XState does along every prefix: the states it is in and the JSON transitions it takes. */
-function explore(): { states: Set<string>; transitions: Set<string>; steps: number } {
-  const states = new Set<string>();
-  const transitions = new Set<string>();
-  let steps = 0;
-  const visit = (snapshot: AnyMachineSnapshot, level: Map<string, Step>) => {
-    const parts = toDotted(snapshot.value).split('.');
-    parts.forEach((_, i) => states.add(parts.slice(0, i + 1).join('.')));
-    for (const step of level.values()) {
-      steps++;
-      for (const name of transitionsTaken(snapshot, step.event)) transitions.add(name);
-      visit(transition(machine, snapshot, step.event)[0], step.children);
-    }
-  };
-  visit(initialSnapshot, trie);
-  return { states, transitions, steps };
-}
-
-const explored = explore();
-
 /** What must hold after every step; each broken rule is named. */
 function invariantViolations({ value, context }: InstanceState): string[] {
   const approvals = approvalsOf(context);
@@ -268,61 +118,30 @@ function invariantViolations({ value, context }: InstanceState): string[] {
   return violations;
 }
 
-/** Pending timers as the service keeps them: cancelled ones removed first, then new ones added. */
-function applyTimers(pending: Map<string, string>, result: TransitionResult): Map<string, string> {
-  const next = new Map(pending);
-  for (const event of result.cancel) next.delete(event);
-  for (const timer of result.schedule) next.set(timer.event, timer.dueAt);
-  return next;
-}
+const model = modelOf({ engine, definition, input: INPUT, actors: ACTORS, payloads, timerDue, serializeState, invariantViolations });
+const traversal = traversalOf(model);
+const shortestPaths = getShortestPaths(model.machine, traversal);
 
-/** A timer that outlives every state that declares it would fire into the wrong state. */
-function leakedTimers(pending: Map<string, string>, value: string): string[] {
-  const declared = new Set(activeNodes(value).flatMap(({ path, node }) => Object.keys(node.after ?? {}).map((d) => timerEvent(d, path))));
-  return [...pending.keys()].filter((event) => !declared.has(event)).map((event) => `timer ${event} still pending in ${value}`);
-}
-
-/**
- * Replays every prefix through WorkflowEngine.send beside XState's own transition; returns the
- * steps run and every problem met, each with the path that led to it.
+/*
+ * Simple paths of the whole machine run to six figures, so they are taken in two phases: every
+ * simple path through the approval loop (proposal ⇄ review, overdue, resubmission, each order of
+ * approvers), up to the first state past it; and every simple path from the first MOU draft on,
+ * each joined to the shortest path that reaches that draft.
  */
-function replayThroughEngine(): { steps: number; problems: string[] } {
-  let steps = 0;
-  const problems: string[] = [];
-  const visit = (result: TransitionResult, snapshot: AnyMachineSnapshot, pending: Map<string, string>, level: Map<string, Step>, trail: string) => {
-    for (const step of level.values()) {
-      const here = `${trail} → ${step.event.type} by ${step.event.actor.id}`;
-      steps++;
-      const found: string[] = [];
-      const timers = new Map(pending);
-      if (step.event.type.startsWith('xstate.after.')) {
-        // a timer fires only while it is pending, at the instant it was scheduled for
-        if (timers.get(step.event.type) !== step.event.at) found.push(`timer due ${timers.get(step.event.type)}, fired at ${step.event.at}`);
-        timers.delete(step.event.type);
-      }
-      let next: TransitionResult;
-      try {
-        next = engine.send(definition, { value: result.value, context: result.context }, step.event);
-      } catch (error) {
-        problems.push(`${here}: the engine refused: ${(error as Error).message}`);
-        continue;
-      }
-      const [nextSnapshot] = transition(machine, snapshot, step.event);
-      if (serializeState(nextSnapshot) !== step.key) found.push(`XState reached ${serializeState(nextSnapshot)}, the graph ${step.key}`);
-      if (next.value !== toDotted(nextSnapshot.value)) found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value)}`);
-      if (JSON.stringify(next.context) !== JSON.stringify(nextSnapshot.context)) found.push('the engine and XState disagree on the context');
-      const nextTimers = applyTimers(timers, next);
-      found.push(...invariantViolations(next), ...leakedTimers(nextTimers, next.value));
-      problems.push(...found.map((problem) => `${here}: ${problem}`));
-      if (found.length === 0) visit(next, nextSnapshot, nextTimers, step.children, here);
-    }
-  };
-  const start = engine.start(definition, INPUT);
-  expect(start.value).toBe(toDotted(initialSnapshot.value));
-  expect(start.context).toEqual(initialSnapshot.context);
-  visit(start, initialSnapshot, applyTimers(new Map(), start), trie, '(start)');
-  return { steps, problems };
-}
+const APPROVAL_PHASE = new Set(['proposal', 'senior_management_review']);
+const approvalPaths = getSimplePaths(model.machine, { ...traversal, stopWhen: (s) => !APPROVAL_PHASE.has(toDotted(s.value)) });
+const toDrafting = shortestPaths.find((path) => toDotted(path.state.value) === 'mou_drafting');
+if (!toDrafting) throw new Error('no path reaches mou_drafting');
+// past approval no guard reads who acts, so one actor per role keeps the count down
+const agreementPaths = getSimplePaths(model.machine, {
+  ...traversal,
+  fromState: toDrafting.state,
+  filterEvents: (_, event) => [m1.id, a1.id, SYSTEM_ACTOR.id].includes((event as EngineEvent).actor.id),
+}).map((path) => joinPaths(toDrafting, path));
+const simplePaths = [...approvalPaths, ...agreementPaths];
+const allPaths = [...shortestPaths, ...simplePaths];
+const trie = trieOf(model, allPaths);
+const explored = explore(model, trie);
 
 describe('partnership-mou v1, model-based', () => {
   it('finds paths to every state node of the definition, leaf and compound', () => {
@@ -350,7 +169,9 @@ describe('partnership-mou v1, model-based', () => {
   it('replays every step of every path through the engine: same states, timers fired as scheduled, invariants kept', () => {
     expect(approvalPaths.length).toBeGreaterThan(0);
     expect(agreementPaths.length).toBeGreaterThan(0);
-    const { steps, problems } = replayThroughEngine();
+    const { start, initial, steps, problems } = replayThroughEngine(model, trie);
+    expect(start.value).toBe(initial.value);
+    expect(start.context).toEqual(initial.context);
     expect(problems.slice(0, 10)).toEqual([]);
     expect(steps).toBe(explored.steps);
   });
@@ -368,45 +189,15 @@ describe('partnership-mou v1, model-based', () => {
   });
 });
 
+const { eventFor, play, refusalOf: refusalOfEvent } = scenarioOf(model);
 
-/** Builds the event a step names, with the model's valid payload unless overridden; timers fire when due. */
-function eventFor(state: InstanceState, type: string, actor: Actor, overrides: Partial<EngineEvent> = {}, variant = 0): EngineEvent {
-  const delay = /^xstate\.after\.([^.]+)\./.exec(type)?.[1];
-  const payload = delay ? { at: timerDue[delay](state.context) } : payloads[type](state.context)[variant];
-  return { type, actor, ...payload, ...overrides };
+function refusalOf(state: InstanceState, type: string, actor: Actor, overrides: Partial<EngineEvent> = {}, variant = 0) {
+  return refusalOfEvent(state, eventFor(state, type, actor, overrides, variant));
 }
 
-type StepSpec = [type: string, actor: Actor, overrides?: Partial<EngineEvent>, variant?: number];
-
-/** Runs steps from the start through the engine; returns the result of every step, the start first. */
-function play(...steps: StepSpec[]): TransitionResult[] {
-  const results = [engine.start(definition, INPUT)];
-  for (const [type, actor, overrides, variant] of steps) {
-    const { value, context } = results[results.length - 1];
-    results.push(engine.send(definition, { value, context }, eventFor({ value, context }, type, actor, overrides, variant)));
-  }
-  return results;
-}
-
-const last = (results: TransitionResult[]) => results[results.length - 1];
-
-function refusal(send: () => unknown): DomainError {
-  try {
-    send();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('the engine accepted the event');
-}
-
-function refusalOf(state: InstanceState, type: string, actor: Actor, overrides: Partial<EngineEvent> = {}, variant = 0): DomainError {
-  return refusal(() => engine.send(definition, { value: state.value, context: state.context }, eventFor(state, type, actor, overrides, variant)));
-}
-
-const SLA = timerEvent('approvalSla', 'senior_management_review');
-const RENEWAL_WINDOW = timerEvent('renewalWindow', 'in_force.active');
-const TERM_EXPIRY = timerEvent('termExpiry', 'in_force');
+const SLA = timerEvent(definition, 'approvalSla', 'senior_management_review');
+const RENEWAL_WINDOW = timerEvent(definition, 'renewalWindow', 'in_force.active');
+const TERM_EXPIRY = timerEvent(definition, 'termExpiry', 'in_force');
 
 const APPROVED: StepSpec[] = [
   ['SUBMIT_FOR_APPROVAL', m1],
@@ -494,7 +285,7 @@ describe('partnership-mou v1, refusals', () => {
     for (const type of ['constructor', 'toString', '__proto__']) {
       expect(refusal(() => engine.send(definition, start, { type, actor: m1, at: START }))).toMatchObject({ code: 'EVENT_NOT_ALLOWED' });
     }
-    const inheritedTimer = { type: timerEvent('constructor', 'senior_management_review'), actor: SYSTEM_ACTOR, at: START };
+    const inheritedTimer = { type: timerEvent(definition, 'constructor', 'senior_management_review'), actor: SYSTEM_ACTOR, at: START };
     expect(refusal(() => engine.send(definition, submittedByM2, inheritedTimer))).toMatchObject({ code: 'EVENT_NOT_ALLOWED' });
     const withdrawn = last(play(['WITHDRAW', m1]));
     expect(refusalOf(withdrawn, 'SUBMIT_FOR_APPROVAL', m1)).toMatchObject({
