@@ -7,7 +7,14 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { PartnershipsModule } from '../partnerships/partnerships.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.js';
+import { ApprovalsService } from '../approvals/approvals.service.js';
+import { CalendarService } from '../calendar/calendar.service.js';
+import { ActivityPagesController } from './activity-pages.controller.js';
+import { AuditPagesController } from './audit-pages.controller.js';
 import { BoardController } from './board.controller.js';
+import { InboxController } from './inbox.controller.js';
+import { OrganizationPagesController } from './organization-pages.controller.js';
+import { UserPagesController } from './user-pages.controller.js';
 import { PartnershipPage } from './partnership-page.js';
 import { PartnershipPagesController } from './partnership-pages.controller.js';
 import { PipelineBoard } from './pipeline-board.js';
@@ -16,13 +23,33 @@ import { WebExceptionFilter } from './web-exception.filter.js';
 import { CsrfGuard, SignedInGuard, WebCsrf, WebSessionMiddleware } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-const PAGES = [SessionController, BoardController, PartnershipPagesController];
+const PAGES = [
+  SessionController,
+  BoardController,
+  PartnershipPagesController,
+  InboxController,
+  OrganizationPagesController,
+  ActivityPagesController,
+  AuditPagesController,
+  UserPagesController,
+];
 
 /** The web interface: server-rendered pages over the same services, rules and audit as the API. */
 @Module({
   imports: [AuthModule, UsersModule, AuditModule, WorkflowEngineModule, OrganizationsModule, ActivitiesModule, PartnershipsModule],
   controllers: PAGES,
-  providers: [WebCsrf, WebViews, WebExceptionFilter, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage],
+  providers: [
+    WebCsrf,
+    WebViews,
+    WebExceptionFilter,
+    SignedInGuard,
+    CsrfGuard,
+    PipelineBoard,
+    PartnershipPage,
+    // Their modules keep them to themselves; both are stateless, so the pages get their own instances.
+    ApprovalsService,
+    CalendarService,
+  ],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

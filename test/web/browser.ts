@@ -61,6 +61,7 @@ export async function startWebApp(): Promise<WebApp> {
     const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, bypassCSP: options.bypassCSP ?? false });
     contexts.push(context);
     const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
     await page.goto('/ui/sign-in');
     await page.getByLabel('Username').fill(person.toLowerCase());
     await page.getByLabel('Password').fill(PASSWORD);

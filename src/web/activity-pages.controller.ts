@@ -1,0 +1,72 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { UpcomingQueryDto } from '../activities/dto/upcoming-query.dto.js';
+import { ActivitiesService } from '../activities/activities.service.js';
+import { Public } from '../auth/auth.decorators.js';
+import { CalendarService } from '../calendar/calendar.service.js';
+import { CreateCalendarTokenDto } from '../calendar/dto/calendar.dto.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { WorkflowEngine } from '../workflow-engine/engine.js';
+import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import { eventForms } from './event-forms.js';
+import { WebExceptionFilter } from './web-exception.filter.js';
+import { field, integerField, validDto, type FormBody } from './web-forms.js';
+import { WEB_PREFIX } from './web-paths.js';
+import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
+import { WebViews } from './web-views.js';
+
+const DEFAULT_DAYS = 90;
+
+/**
+ * Upcoming activity occurrences with what can be done to each, and personal calendar feed tokens
+ * (a calendar app cannot send the session cookie). Session-cookie pages, hence `@Public()`.
+ */
+@ApiExcludeController()
+@Public()
+@UseGuards(SignedInGuard, CsrfGuard)
+@UseFilters(WebExceptionFilter)
+@Controller('ui/activities')
+export class ActivityPagesController {
+  constructor(
+    private readonly activities: ActivitiesService,
+    private readonly calendar: CalendarService,
+    private readonly runtime: InstanceRuntime,
+    private readonly engine: WorkflowEngine,
+    private readonly views: WebViews,
+  ) {}
+
+  @Get()
+  async upcoming(@Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    const { days = DEFAULT_DAYS } = validDto(UpcomingQueryDto, { days: integerField(query, 'days') });
+    const done = field(query, 'done');
+    await this.render(request, response, { days, done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null });
+  }
+
+  @Post('calendar-tokens')
+  async createToken(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    const { label } = validDto(CreateCalendarTokenDto, { label: field(body, 'label') });
+    const created = await this.calendar.createToken(request.actor!, label, requestIdOf(request));
+    const feedUrl = `${request.protocol}://${request.get('host')}${created.path}`;
+    await this.render(request, response, { days: DEFAULT_DAYS, done: null, feedUrl });
+  }
+
+  @Post('calendar-tokens/:id/revoke')
+  async revokeToken(@Param('id', ParseUUIDPipe) id: string, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.calendar.revokeToken(request.actor!, id, requestIdOf(request));
+    response.redirect(303, `${WEB_PREFIX}/activities?done=REVOKED`);
+  }
+
+  private async render(request: WebRequest, response: Response, extra: { days: number; done: string | null; feedUrl?: string }): Promise<void> {
+    const actor = request.actor!;
+    const upcoming = await this.activities.upcoming(extra.days);
+    const items = await Promise.all(
+      upcoming.map(async (item) => {
+        const row = await this.activities.occurrence(item.id);
+        return { ...item, forms: eventForms(this.engine, this.runtime.definitionOf(row), row.state, this.activities.availableEvents(row, actor)) };
+      }),
+    );
+    const tokens = (await this.calendar.listTokens(actor)).items;
+    this.views.page(request, response, 'activities', { title: 'Activities', items, tokens, feedUrl: null, failed: null, ...extra });
+  }
+}

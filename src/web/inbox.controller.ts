@@ -1,0 +1,81 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApprovalsService } from '../approvals/approvals.service.js';
+import { Public, Roles } from '../auth/auth.decorators.js';
+import { DomainError } from '../common/domain-error.js';
+import { eventInput } from '../common/http/event-request.js';
+import { parseIfMatch } from '../common/http/if-match.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { SendEventDto } from '../common/http/send-event.dto.js';
+import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { eventRequestOf } from './event-forms.js';
+import type { FailedAttempt } from './partnership-page.js';
+import { refusalOf } from './refusal-words.js';
+import { WebExceptionFilter } from './web-exception.filter.js';
+import { field, validDto, type FormBody } from './web-forms.js';
+import { WEB_PREFIX } from './web-paths.js';
+import { CsrfGuard, type WebRequest } from './web-session.js';
+import { WebViews } from './web-views.js';
+
+const DECISIONS = ['APPROVE', 'REQUEST_CHANGES', 'REJECT'];
+
+/**
+ * The approver's inbox: decide from the list, overdue items first. Decisions are partnership events
+ * sent through PartnershipsService like any other. Pages authenticate with the session cookie,
+ * hence `@Public()` for the bearer-token guard.
+ */
+@ApiExcludeController()
+@Public()
+@Roles('approver')
+@UseGuards(CsrfGuard)
+@UseFilters(WebExceptionFilter)
+@Controller('ui/inbox')
+export class InboxController {
+  constructor(
+    private readonly approvals: ApprovalsService,
+    private readonly partnerships: PartnershipsService,
+    private readonly views: WebViews,
+  ) {}
+
+  @Get()
+  async show(@Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.render(request, response, { done: DECISIONS.includes(done ?? '') ? done : null });
+  }
+
+  @Post(':id')
+  @UseGuards(WriteRateLimitGuard)
+  async decide(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const { type, comment, data } = eventRequestOf(body);
+      // One form serves the three decisions; only an approval carries the content hash it binds to.
+      const event = validDto(SendEventDto, { type, comment, data: type === 'APPROVE' ? data : undefined });
+      if (!DECISIONS.includes(event.type)) throw new DomainError('VALIDATION_FAILED', 'not a decision', { errors: [`${event.type} is not a decision`] });
+      await this.partnerships.send(id, eventInput(event, request.actor!, parseIfMatch(field(body, 'version')), requestIdOf(request)));
+      response.redirect(303, `${WEB_PREFIX}/inbox?done=${event.type}`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const refusal = refusalOf(error);
+      await this.render(request, response, { failed: { form: id, type: field(body, 'type'), values: body, refusal } }, refusal.status);
+    }
+  }
+
+  private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {
+    const items = await this.items(request.actor!);
+    this.views.page(request, response, 'inbox', { title: 'Inbox', items, done: null, failed: null, ...extra }, status);
+  }
+
+  /** Overdue first, then the oldest submission; each with what the approver judges and its content hash. */
+  private async items(actor: Actor) {
+    const { items } = await this.approvals.pending(actor);
+    const ordered = items.slice().sort((a, b) => Number(b.overdue) - Number(a.overdue));
+    return Promise.all(
+      ordered.map(async (item) => {
+        const view = await this.partnerships.view(await this.partnerships.get(item.id), actor);
+        return { ...item, contentHash: view.contentHash, proposedActivities: view.proposedActivities, programme: view.programme };
+      }),
+    );
+  }
+}
