@@ -29,6 +29,9 @@ export const testPostgresUrl = [process.env.DATABASE_URL, process.env.TEST_DATAB
 
 export const testDatabaseKind: 'postgres' | 'sqlite' = testPostgresUrl ? 'postgres' : 'sqlite';
 
+// An app started without `databaseEnv` must fail loudly, not fall back to the server's `public` schema.
+if (testPostgresUrl) process.env.DATABASE_SCHEMA = 'no_schema_chosen_see_database_env';
+
 /** On PostgreSQL, each data directory's schema: reopening the directory (a restart) reopens its data. */
 const schemas = new Map<string, string>();
 
