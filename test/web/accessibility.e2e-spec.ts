@@ -1,0 +1,89 @@
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { startWebApp, type Person, type WebApp } from './browser.js';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A and AA, and best practices). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  // A string, evaluated in the page: the test's own TypeScript knows no DOM.
+  const violations = (await page.evaluate(
+    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations)",
+  )) as AxeViolation[];
+  expect(Array.isArray(violations)).toBe(true);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${page.url()}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('accessibility of the main pages (axe-core)', () => {
+  let web: WebApp;
+  let inForce: string;
+  let inReview: string;
+  let organizationId: string;
+
+  beforeAll(async () => {
+    web = await startWebApp();
+    const partnerships = web.get(PartnershipsService);
+    inReview = await web.seedProposal({ title: 'Police training programme', submit: true });
+    inForce = await web.seedProposal({ title: 'Annual lecture and research visits', submit: true });
+    const send = async (type: string, actor: Person, extra: { comment?: string; data?: Record<string, unknown> } = {}) => {
+      const row = await partnerships.get(inForce);
+      await partnerships.send(inForce, { type, actor: web.actors[actor], expectedVersion: row.version, ...extra });
+    };
+    await send('APPROVE', 'approver');
+    await send('SHARE_DRAFT', 'manager', { data: { document: { name: 'MOU v1.docx', sha256: 'b'.repeat(64) } } });
+    await send('AGREE_TEXT', 'manager', { data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } });
+    await send('RECORD_SIGNATURE', 'manager', { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-02' } });
+    await send('RECORD_SIGNATURE', 'manager', { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
+    organizationId = (await partnerships.get(inForce)).organizationId;
+  });
+
+  afterAll(async () => {
+    await web.closeAll();
+  });
+
+  const pages: Array<[Person, () => string]> = [
+    ['manager', () => '/'],
+    ['manager', () => '/ui/partnerships/new'],
+    ['manager', () => `/ui/partnerships/${inForce}`],
+    ['manager', () => `/ui/partnerships/${inReview}`],
+    ['manager', () => '/ui/organizations'],
+    ['manager', () => `/ui/organizations/${organizationId}`],
+    ['manager', () => '/ui/activities?days=365'],
+    ['approver', () => '/ui/inbox'],
+    ['auditor', () => '/ui/audit/verify'],
+    ['admin2', () => '/ui/users'],
+  ];
+
+  for (const width of [1280, 360]) {
+    it(`finds no serious or critical violations at ${width} px`, async () => {
+      const anonymous = await web.browser.newContext({ baseURL: web.baseUrl, viewport: { width, height: 800 }, bypassCSP: true });
+      const signInPage = await anonymous.newPage();
+      await signInPage.goto('/ui/sign-in');
+      const found = await seriousViolations(signInPage);
+      await anonymous.close();
+      const signedIn = new Map<Person, Page>();
+      for (const [person, path] of pages) {
+        // axe is injected as a script, which the pages' own policy (script-src 'self') would block.
+        const page = signedIn.get(person) ?? (await web.signIn(person, { bypassCSP: true }));
+        signedIn.set(person, page);
+        await page.setViewportSize({ width, height: 800 });
+        const response = await page.goto(path());
+        expect(response?.status()).toBe(200);
+        found.push(...(await seriousViolations(page)));
+      }
+      expect(found).toEqual([]);
+    });
+  }
+});
