@@ -68,7 +68,9 @@ function transitionOf(engine: WorkflowEngine, definition: WorkflowDefinition, st
 
 /** The form of each event this user may send now: its fields, required as the definition says. */
 export function eventForms(engine: WorkflowEngine, definition: WorkflowDefinition, state: string, events: string[]): EventForm[] {
-  return events.map((type) => {
+  // Ordinary steps first; those that end or turn down come last.
+  const ordered = [...events].sort((a, b) => Number(CLOSING.has(a)) - Number(CLOSING.has(b)));
+  return ordered.map((type) => {
     const requires = transitionOf(engine, definition, state, type)?.meta?.requires ?? [];
     const fields = [...(EVENT_FIELDS[type] ?? []), COMMENT].map((spec) => ({ ...spec, required: requires.includes(spec.path) }));
     return { type, label: eventWords(type), fields, closing: CLOSING.has(type) };

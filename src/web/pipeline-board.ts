@@ -5,6 +5,7 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PARTNERSHIP_WORKFLOW, PartnershipsService } from '../partnerships/partnerships.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
+import type { StateConfig } from '../workflow-engine/workflow.types.js';
 
 /** How close an MOU's expiry must be to stand out on the board (SPEC: renewal window, default 90 days). */
 export const RENEWAL_HORIZON_DAYS = 90;
@@ -31,7 +32,7 @@ export class PipelineBoard {
     const { definition } = this.registry.latest(PARTNERSHIP_WORKFLOW);
     const states = Object.entries(definition.machine.states);
     const stages = [
-      ...states.filter(([, node]) => node.type !== 'final').map(([key]) => ({ key, states: [key], closed: false })),
+      ...states.filter(([, node]) => node.type !== 'final').map(([key, node]) => ({ key, states: leavesOf(key, node), closed: false })),
       { key: 'closed', states: states.filter(([, node]) => node.type === 'final').map(([key]) => key), closed: true },
     ];
     const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
@@ -56,4 +57,10 @@ export class PipelineBoard {
     );
     return { columns, organizations, filter, horizonDays: RENEWAL_HORIZON_DAYS };
   }
+}
+
+/** The dotted paths of the states a partnership can rest in, inside `path`; each is listed by its exact value. */
+function leavesOf(path: string, node: StateConfig): string[] {
+  const children = Object.entries(node.states ?? {});
+  return children.length === 0 ? [path] : children.flatMap(([key, child]) => leavesOf(`${path}.${key}`, child));
 }
