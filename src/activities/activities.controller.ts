@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -12,15 +12,21 @@ import { ProposedActivityDto } from '../partnerships/dto/partnership.dto.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { ActivitiesService, occurrenceView } from './activities.service.js';
 import { UpcomingQueryDto } from './dto/upcoming-query.dto.js';
+import { ActivitySeriesListResponse, OccurrenceResponse, UpcomingListResponse } from './dto/activity-response.dto.js';
+import { DryRunResponse } from '../partnerships/dto/partnership-response.dto.js';
 import type { Occurrence } from './occurrence.entity.js';
+
+const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 
 @ApiTags('activities')
 @ApiBearerAuth()
+@ApiExtraModels(OccurrenceResponse, DryRunResponse)
 @Controller()
 export class ActivitiesController {
   constructor(private readonly activities: ActivitiesService) {}
 
   @Get('partnerships/:id/activities')
+  @ApiOkResponse({ type: ActivitySeriesListResponse })
   @ApiErrors(400, 401, 404)
   async list(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
     return this.seriesView(id, actor);
@@ -29,6 +35,8 @@ export class ActivitiesController {
   /** Adds a commitment; needs If-Match with the partnership's version, whose ETag the answer carries. */
   @Post('partnerships/:id/activities')
   @Roles('manager')
+  @ApiCreatedResponse({ type: ActivitySeriesListResponse, description: "The partnership's series, the new one last; the ETag is the partnership's new version.", headers: ETAG_HEADER })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 428)
   async add(
     @Param('id', ParseUUIDPipe) id: string,
@@ -45,6 +53,7 @@ export class ActivitiesController {
   }
 
   @Get('activities/upcoming')
+  @ApiOkResponse({ type: UpcomingListResponse })
   @ApiErrors(400, 401)
   async upcoming(@Query() query: UpcomingQueryDto) {
     const items = await this.activities.upcoming(query.days ?? 90);
@@ -52,6 +61,7 @@ export class ActivitiesController {
   }
 
   @Get('occurrences/:id')
+  @ApiOkResponse({ type: OccurrenceResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 404)
   async occurrence(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
     const row = await this.activities.occurrence(id);
@@ -62,6 +72,13 @@ export class ActivitiesController {
   @Post('occurrences/:id/events')
   @HttpCode(200)
   @UseGuards(WriteRateLimitGuard)
+  @ApiOkResponse({
+    description: 'The occurrence after the event; with ?dryRun=true, what the event would do.',
+    headers: ETAG_HEADER,
+    schema: { oneOf: [{ $ref: getSchemaPath(OccurrenceResponse) }, { $ref: getSchemaPath(DryRunResponse) }] },
+  })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
   async send(
     @Param('id', ParseUUIDPipe) id: string,

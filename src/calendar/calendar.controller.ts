@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -8,6 +8,7 @@ import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CalendarService } from './calendar.service.js';
 import { CalendarFeedQueryDto, CreateCalendarTokenDto } from './dto/calendar.dto.js';
+import { CalendarTokenListResponse, CalendarTokenResponse, CreatedCalendarTokenResponse } from './dto/calendar-response.dto.js';
 
 @ApiTags('calendar')
 @Controller()
@@ -20,7 +21,8 @@ export class CalendarController {
   /** With a bearer token, or with `?token=` of a personal feed token for calendar apps. */
   @Get('calendar.ics')
   @Public()
-  @ApiProduces('text/calendar')
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'iCalendar (RFC 5545): occurrences, MOU expiries and renewal windows.', content: { 'text/calendar': { schema: { type: 'string' } } } })
   @Header('Cache-Control', 'private, max-age=300')
   @ApiErrors(400, 401)
   async feed(
@@ -38,6 +40,7 @@ export class CalendarController {
 
   @Post('calendar/tokens')
   @ApiBearerAuth()
+  @ApiCreatedResponse({ type: CreatedCalendarTokenResponse })
   @ApiErrors(400, 401)
   createToken(@Body() body: CreateCalendarTokenDto, @CurrentActor() actor: Actor, @RequestId() requestId: string) {
     return this.calendar.createToken(actor, body.label, requestId);
@@ -45,6 +48,7 @@ export class CalendarController {
 
   @Get('calendar/tokens')
   @ApiBearerAuth()
+  @ApiOkResponse({ type: CalendarTokenListResponse })
   @ApiErrors(401)
   listTokens(@CurrentActor() actor: Actor) {
     return this.calendar.listTokens(actor);
@@ -52,6 +56,7 @@ export class CalendarController {
 
   @Delete('calendar/tokens/:id')
   @ApiBearerAuth()
+  @ApiOkResponse({ type: CalendarTokenResponse, description: 'The token, revoked (again, if it already was).' })
   @ApiErrors(400, 401, 404)
   revokeToken(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor, @RequestId() requestId: string) {
     return this.calendar.revokeToken(actor, id, requestId);

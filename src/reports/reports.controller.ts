@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { ReportsService } from './reports.service.js';
+import { PipelineResponse } from './dto/pipeline-response.dto.js';
 
 @ApiTags('reports')
 @ApiBearerAuth()
@@ -11,6 +12,7 @@ export class ReportsController {
 
   /** Counts by state, overdue approvals, MOUs expiring within 90 days, and activity fulfilment per partnership. */
   @Get('pipeline')
+  @ApiOkResponse({ type: PipelineResponse })
   @ApiErrors(401)
   pipeline() {
     return this.reports.pipeline();

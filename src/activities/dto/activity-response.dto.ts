@@ -1,0 +1,167 @@
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { ACTIVITY_KINDS } from '../../partnerships/dto/partnership.dto.js';
+import { RecurrenceResponse } from '../../partnerships/dto/partnership-response.dto.js';
+
+const OCCURRENCE_STATES = ['planned', 'scheduled', 'held', 'cancelled', 'missed'];
+
+export class PostponementResponse {
+  @ApiProperty({ format: 'date', nullable: true, type: String, example: '2026-10-15' })
+  from: string | null;
+
+  @ApiProperty({ format: 'date', example: '2026-10-22' })
+  to: string;
+
+  @ApiProperty({ format: 'uuid' })
+  by: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  comment: string | null;
+}
+
+export class CancellationResponse {
+  @ApiProperty({ description: 'User id, or `system` when termination cancelled it.' })
+  by: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'The partner asked to skip this year.' })
+  comment: string | null;
+}
+
+/** One occurrence of an activity series, as lists of upcoming occurrences show it. */
+export class OccurrenceViewResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  seriesId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  partnershipId: string;
+
+  @ApiProperty({ description: 'The MOU term it belongs to.', example: 1 })
+  termNumber: number;
+
+  @ApiProperty({ format: 'date', example: '2026-10-15' })
+  dueOn: string;
+
+  @ApiProperty({ enum: OCCURRENCE_STATES })
+  state: string;
+
+  @ApiProperty({ description: 'Send it back as If-Match; the ETag header carries it too.', example: 1 })
+  version: number;
+
+  @ApiProperty({ format: 'date', nullable: true, type: String, description: 'The scheduled date, once scheduled.' })
+  date: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'Main hall' })
+  venue: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'What was held, once held.' })
+  report: string | null;
+
+  @ApiProperty({ nullable: true, type: Number, example: 80 })
+  attendance: number | null;
+
+  @ApiProperty({ type: PostponementResponse, isArray: true })
+  postponements: PostponementResponse[];
+
+  @ApiProperty({ type: CancellationResponse, nullable: true })
+  cancellation: CancellationResponse | null;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+/** An occurrence as GET answers it and its events return it. */
+export class OccurrenceResponse extends OccurrenceViewResponse {
+  @ApiProperty({ type: String, isArray: true, description: 'The events the caller may send now.', example: ['SCHEDULE', 'CANCEL'] })
+  availableEvents: string[];
+}
+
+export class ActivitySeriesResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: ACTIVITY_KINDS, example: 'annual_lecture' })
+  kind: string;
+
+  @ApiProperty({ example: 'Annual named lecture' })
+  title: string;
+
+  @ApiProperty({ type: RecurrenceResponse })
+  recurrence: RecurrenceResponse;
+
+  @ApiProperty({ format: 'date', nullable: true, type: String })
+  startsOn: string | null;
+
+  @ApiProperty({ enum: ['proposal', 'added'], description: "proposal: one of the MOU's own commitments; added: added later." })
+  origin: 'proposal' | 'added';
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ type: OccurrenceResponse, isArray: true, description: 'Due-date order; none before the MOU is in force.' })
+  occurrences: OccurrenceResponse[];
+}
+
+export class ActivitySeriesListResponse {
+  @ApiProperty({ type: ActivitySeriesResponse, isArray: true })
+  items: ActivitySeriesResponse[];
+
+  @ApiProperty({ example: 3 })
+  total: number;
+}
+
+export class UpcomingSeriesRefResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: ACTIVITY_KINDS })
+  kind: string;
+
+  @ApiProperty({ example: 'Annual named lecture' })
+  title: string;
+}
+
+export class UpcomingPartnershipRefResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Annual lecture and research collaboration' })
+  title: string;
+}
+
+export class UpcomingOrganizationRefResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Beaconhouse National University' })
+  name: string;
+}
+
+export class UpcomingOccurrenceResponse extends OmitType(OccurrenceViewResponse, ['date'] as const) {
+  @ApiProperty({ format: 'date', description: 'The scheduled date once there is one, else the due date.', example: '2026-10-15' })
+  date: string;
+
+  @ApiProperty({ type: UpcomingSeriesRefResponse, nullable: true })
+  series: UpcomingSeriesRefResponse | null;
+
+  @ApiProperty({ type: UpcomingPartnershipRefResponse, nullable: true })
+  partnership: UpcomingPartnershipRefResponse | null;
+
+  @ApiProperty({ type: UpcomingOrganizationRefResponse, nullable: true })
+  organization: UpcomingOrganizationRefResponse | null;
+}
+
+export class UpcomingListResponse {
+  @ApiProperty({ type: UpcomingOccurrenceResponse, isArray: true, description: 'Soonest first.' })
+  items: UpcomingOccurrenceResponse[];
+
+  @ApiProperty({ example: 4 })
+  total: number;
+}

@@ -1,0 +1,97 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class OverdueApprovalResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Annual lecture and research collaboration' })
+  title: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  submittedAt: string | null;
+}
+
+export class OverdueApprovalsResponse {
+  @ApiProperty({ example: 1 })
+  count: number;
+
+  @ApiProperty({ type: OverdueApprovalResponse, isArray: true, description: 'Oldest first.' })
+  items: OverdueApprovalResponse[];
+}
+
+export class ExpiringPartnershipResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Annual lecture and research collaboration' })
+  title: string;
+
+  @ApiProperty({ format: 'uuid' })
+  organizationId: string;
+
+  @ApiProperty({ example: 'in_force.renewal_due' })
+  state: string;
+
+  @ApiProperty({ format: 'date', example: '2026-05-15' })
+  expiresOn: string;
+}
+
+export class ExpiringPartnershipsResponse {
+  @ApiProperty({ example: 1 })
+  count: number;
+
+  @ApiProperty({ type: ExpiringPartnershipResponse, isArray: true, description: 'Soonest expiry first.' })
+  items: ExpiringPartnershipResponse[];
+}
+
+export class PartnershipFulfilmentResponse {
+  @ApiProperty({ format: 'uuid' })
+  partnershipId: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  title: string | null;
+
+  @ApiProperty({ example: 2 })
+  held: number;
+
+  @ApiProperty({ example: 0 })
+  missed: number;
+
+  @ApiProperty({ example: 0 })
+  cancelled: number;
+
+  @ApiProperty({ description: 'Planned or scheduled, not yet held.', example: 1 })
+  planned: number;
+
+  @ApiProperty({ example: 3 })
+  total: number;
+}
+
+/** The pipeline at a glance. */
+export class PipelineResponse {
+  @ApiProperty({ format: 'date', description: 'The day the report was made for.' })
+  asOf: string;
+
+  @ApiProperty({ description: 'All partnerships.', example: 12 })
+  total: number;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Partnerships per state (dotted paths); states with none are left out.',
+    example: { proposal: 3, senior_management_review: 2, 'in_force.active': 4 },
+  })
+  countsByState: Record<string, number>;
+
+  @ApiProperty({ type: OverdueApprovalsResponse })
+  overdueApprovals: OverdueApprovalsResponse;
+
+  @ApiProperty({ example: 90 })
+  expiringWithinDays: number;
+
+  @ApiProperty({ type: ExpiringPartnershipsResponse, description: 'MOUs in force that expire within expiringWithinDays.' })
+  expiring: ExpiringPartnershipsResponse;
+
+  @ApiProperty({ type: PartnershipFulfilmentResponse, isArray: true, description: 'Occurrences per partnership, over all terms, by outcome.' })
+  fulfilment: PartnershipFulfilmentResponse[];
+}
