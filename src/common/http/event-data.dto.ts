@@ -1,9 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateNested, validateSync, type ValidationError } from 'class-validator';
+import { buildMessage, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateBy, ValidateIf, ValidateNested, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { isIsoDate } from '../dates.js';
 import { DomainError } from '../domain-error.js';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** May be left out, but not sent as null (400): for fields whose stored value is never null. */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_dto: object, value: unknown) => value !== undefined);
+}
+
+/** A real calendar date written YYYY-MM-DD: the pattern alone lets 2026-02-30 and 9999-99-99 through. */
+export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({ name: 'isIsoDate', validator: { validate: isIsoDate, defaultMessage: buildMessage((each) => `${each}$property must be a date YYYY-MM-DD`, options) } }, options);
+}
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export class DocumentDto {
@@ -31,11 +40,11 @@ export class ShareDraftData {
 
 export class AgreeTextData {
   @ApiProperty({ example: '2026-04-01' })
-  @Matches(DATE, { message: 'effectiveFrom must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   effectiveFrom: string;
 
   @ApiProperty({ example: '2029-03-31' })
-  @Matches(DATE, { message: 'expiresOn must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   expiresOn: string;
 }
 
@@ -50,13 +59,13 @@ export class SignatureData {
   signatory: string;
 
   @ApiProperty({ example: '2026-03-20', description: 'Not in the future.' })
-  @Matches(DATE, { message: 'signedOn must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   signedOn: string;
 }
 
 export class RenewData {
   @ApiProperty({ example: '2031-03-31', description: 'The new term ends on this day; it must come after the current expiry.' })
-  @Matches(DATE, { message: 'expiresOn must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   expiresOn: string;
 }
 
@@ -69,7 +78,7 @@ export class ApproveData {
 
 export class ScheduleData {
   @ApiProperty({ example: '2026-10-15' })
-  @Matches(DATE, { message: 'date must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   date: string;
 
   @ApiPropertyOptional({ example: 'Beaconhouse National University, Lahore' })

@@ -1,4 +1,5 @@
 import { PartialType } from '@nestjs/swagger';
+import { IsOmittable } from '../../common/http/event-data.dto.js';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
@@ -49,14 +50,15 @@ export class CreateOrganizationDto {
   @IsUrl({ require_protocol: true })
   website?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
   @Type(() => ContactDto)
   contacts?: ContactDto[];
 }
 
-export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto) {}
+/** Null is refused like any other wrong type (400), not written over a required column. */
+export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto, { skipNullProperties: false }) {}
 
 export class ListOrganizationsQueryDto extends PageQueryDto {
   @IsOptional()

@@ -8,11 +8,11 @@ import {
   IsString,
   IsUUID,
   Length,
-  Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsIsoDate, IsOmittable } from '../../common/http/event-data.dto.js';
 
 export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
 
@@ -46,7 +46,7 @@ export class ProposedActivityDto {
   recurrence: RecurrenceDto;
 
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startsOn must be a date YYYY-MM-DD' })
+  @IsIsoDate()
   startsOn?: string;
 }
 
@@ -78,23 +78,24 @@ export class CreatePartnershipDto {
   @Length(0, 10000)
   notes?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   @Type(() => ProposedActivityDto)
   proposedActivities?: ProposedActivityDto[];
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(5)
   requiredApprovals?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(365)
   approvalSlaDays?: number;
 }
 
-export class UpdatePartnershipDto extends PartialType(CreatePartnershipDto) {}
+/** Null is refused like any other wrong type (400), not written over a required column. */
+export class UpdatePartnershipDto extends PartialType(CreatePartnershipDto, { skipNullProperties: false }) {}

@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { IsOmittable } from '../../common/http/event-data.dto.js';
 import { ROLES, type Role } from '../roles.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './create-user.dto.js';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES, isArray: true, minItems: 1, description: 'replaces all roles' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(ROLES.length)
@@ -15,19 +16,19 @@ export class UpdateUserDto {
   roles?: Role[];
 
   @ApiPropertyOptional({ description: 'false disables the user: sign-in and existing tokens stop working' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional({ maxLength: 120 })
-  @IsOptional()
+  @IsOmittable()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 120)
   displayName?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password', description: 'a new password ends the user’s existing sessions' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password?: string;
