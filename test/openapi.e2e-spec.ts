@@ -1,0 +1,367 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { DECORATORS } from '@nestjs/swagger';
+import request from 'supertest';
+import { IS_PUBLIC_KEY, ROLES_KEY } from '../src/auth/auth.decorators.js';
+import { createApiApp, type ApiApp, type UserName } from './support/api.js';
+import { organizationInput, partnershipInput } from './support/factories.js';
+
+interface Schema {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  nullable?: boolean;
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  allOf?: Schema[];
+  oneOf?: Schema[];
+}
+
+interface Operation {
+  tags?: string[];
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in: string; name: string }>;
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, { type: string; scheme?: string }> };
+}
+
+interface AppRoute {
+  method: string;
+  /** As OpenAPI writes it: `/api/partnerships/{id}`. */
+  path: string;
+  isPublic: boolean;
+  roles: string[];
+  /** Left out of the document on purpose (`@ApiExcludeController`, `@ApiExcludeEndpoint`): the web pages. */
+  excluded: boolean;
+}
+
+/** Every route Nest serves, read from the controllers' own metadata (not from the document under test). */
+function routesOf(api: ApiApp): AppRoute[] {
+  const routes: AppRoute[] = [];
+  const join = (...parts: string[]) => '/' + parts.flatMap((p) => p.split('/')).filter(Boolean).join('/');
+  for (const module of api.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!controller) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (path === undefined || method === undefined) continue;
+        const lookup = <T>(key: string): T | undefined => (Reflect.getMetadata(key, handler) as T | undefined) ?? (Reflect.getMetadata(key, controller) as T | undefined);
+        routes.push({
+          method: RequestMethod[method].toLowerCase(),
+          path: join('api', base, path).replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+          roles: lookup<string[]>(ROLES_KEY) ?? [],
+          excluded:
+            (Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller) as boolean[] | undefined)?.[0] === true ||
+            (Reflect.getMetadata(DECORATORS.API_EXCLUDE_ENDPOINT, handler) as { disable?: boolean } | undefined)?.disable === true,
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+const FORMATS: Record<string, RegExp> = {
+  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+};
+
+/**
+ * A small, strict checker for the subset of OpenAPI 3.0 schemas @nestjs/swagger writes: a property
+ * the document does not declare is an error too, so the response DTOs cannot fall behind the views.
+ */
+function schemaErrors(doc: OpenApiDocument, schema: Schema, value: unknown, at = '$'): string[] {
+  if (schema.$ref) return schemaErrors(doc, doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')], value, at);
+  if (value === null) return schema.nullable ? [] : [`${at} is null but not nullable`];
+  if (schema.allOf) return schema.allOf.flatMap((part) => schemaErrors(doc, part, value, at));
+  if (schema.oneOf) {
+    const tries = schema.oneOf.map((part) => schemaErrors(doc, part, value, at));
+    return tries.filter((errors) => errors.length === 0).length === 1 ? [] : [`${at} matches ${tries.filter((e) => e.length === 0).length} of oneOf: ${tries.flat().join('; ')}`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) return [`${at} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
+  switch (schema.type) {
+    case 'string':
+      if (typeof value !== 'string') return [`${at} should be a string`];
+      return schema.format && FORMATS[schema.format] && !FORMATS[schema.format].test(value) ? [`${at} = ${value} is not a ${schema.format}`] : [];
+    case 'number':
+      return typeof value === 'number' ? [] : [`${at} should be a number`];
+    case 'integer':
+      return Number.isInteger(value) ? [] : [`${at} should be an integer`];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${at} should be a boolean`];
+    case 'array':
+      if (!Array.isArray(value)) return [`${at} should be an array`];
+      return schema.items ? value.flatMap((item, i) => schemaErrors(doc, schema.items as Schema, item, `${at}[${i}]`)) : [];
+  }
+  if (schema.type === 'object' || schema.properties) {
+    if (typeof value !== 'object' || Array.isArray(value)) return [`${at} should be an object`];
+    const record = value as Record<string, unknown>;
+    const properties = schema.properties ?? {};
+    const errors = (schema.required ?? []).filter((key) => !(key in record)).map((key) => `${at}.${key} is required`);
+    for (const [key, item] of Object.entries(record)) {
+      if (properties[key]) errors.push(...schemaErrors(doc, properties[key], item, `${at}.${key}`));
+      else if (!schema.additionalProperties) errors.push(`${at}.${key} is not in the document`);
+    }
+    return errors;
+  }
+  return [];
+}
+
+/** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
+const NEEDS_IF_MATCH = [
+  'PATCH /api/organizations/{id}',
+  'PATCH /api/partnerships/{id}',
+  'POST /api/partnerships/{id}/events',
+  'POST /api/partnerships/{id}/activities',
+  'POST /api/occurrences/{id}/events',
+];
+
+describe('the OpenAPI document', () => {
+  let api: ApiApp;
+  let doc: OpenApiDocument;
+  /** The API's routes; the web pages are left out of the document on purpose. */
+  let routes: AppRoute[];
+  let pages: AppRoute[];
+
+  beforeAll(async () => {
+    api = await createApiApp();
+    doc = (await request(api.http).get('/api/docs-json').expect(200)).body as OpenApiDocument;
+    const all = routesOf(api);
+    routes = all.filter((r) => !r.excluded);
+    pages = all.filter((r) => r.excluded);
+  });
+
+  afterAll(() => api.close());
+
+  function operation(method: string, path: string): Operation {
+    const found = doc.paths[path]?.[method];
+    if (!found) throw new Error(`${method.toUpperCase()} ${path} is not in the document`);
+    return found;
+  }
+
+  /** The body must match what the document promises for this route and status, strictly. */
+  function expectDocumented(method: string, path: string, response: request.Response) {
+    const schema = operation(method, path).responses[String(response.status)]?.content?.['application/json']?.schema;
+    expect({ route: `${method.toUpperCase()} ${path} → ${response.status}`, hasSchema: schema !== undefined }).toEqual({
+      route: `${method.toUpperCase()} ${path} → ${response.status}`,
+      hasSchema: true,
+    });
+    expect(schemaErrors(doc, schema as Schema, response.body)).toEqual([]);
+  }
+
+  it('is served without a token, as OpenAPI 3 with bearer authentication', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.values(doc.components.securitySchemes ?? {})).toContainEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+  });
+
+  it("lists exactly the app's API routes, and leaves out only web pages", () => {
+    const served = routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    expect(served.length).toBeGreaterThan(20);
+    expect(documented).toEqual(served);
+    const apiResources = new Set(routes.map((r) => r.path.split('/')[2]));
+    expect(pages.filter((r) => apiResources.has(r.path.split('/')[2])).map((r) => `${r.method.toUpperCase()} ${r.path}`)).toEqual([]);
+  });
+
+  it('gives every operation a tag and a 2xx answer with a schema', () => {
+    const missing = routes.flatMap((route) => {
+      const op = operation(route.method, route.path);
+      const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+      const problems: string[] = [];
+      if (!op.tags?.length) problems.push('no tag');
+      if (success.length === 0) problems.push('no 2xx response');
+      for (const [status, answer] of success) {
+        const schemas = Object.values(answer.content ?? {}).map((media) => media.schema);
+        if (schemas.length === 0 || schemas.some((s) => s === undefined)) problems.push(`${status} has no schema`);
+      }
+      return problems.map((p) => `${route.method.toUpperCase()} ${route.path}: ${p}`);
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('declares bearer security and the error answers of every protected operation, in the one error shape', () => {
+    const missing = routes.flatMap((route) => {
+      const op = operation(route.method, route.path);
+      const problems: string[] = [];
+      const expected: number[] = [];
+      // A route public to the guard may still check a credential itself (the calendar feed takes a bearer token or ?token=).
+      const checksCredentials = !route.isPublic || (op.security?.length ?? 0) > 0;
+      if (!route.isPublic && !op.security?.some((s) => 'bearer' in s)) problems.push('no bearer security');
+      if (checksCredentials) expected.push(401);
+      // Partnership and occurrence events are allowed per event, so any of them can be refused by role.
+      if (route.roles.length > 0 || route.path.endsWith('/events')) expected.push(403);
+      if (op.requestBody || op.parameters?.some((p) => p.in === 'query')) expected.push(400);
+      if (route.path.includes('{id}')) expected.push(404);
+      const takesIfMatch = op.parameters?.some((p) => p.in === 'header' && p.name === 'If-Match') === true;
+      if (NEEDS_IF_MATCH.includes(`${route.method.toUpperCase()} ${route.path}`) && !takesIfMatch) problems.push('no If-Match header');
+      if (takesIfMatch) expected.push(428, 412);
+      for (const status of expected) {
+        const schema = op.responses[String(status)]?.content?.['application/json']?.schema;
+        if (!op.responses[String(status)]) problems.push(`no ${status} response`);
+        else if (schema?.$ref !== '#/components/schemas/ErrorResponse') problems.push(`${status} is not an ErrorResponse`);
+      }
+      return problems.map((p) => `${route.method.toUpperCase()} ${route.path}: ${p}`);
+    });
+    expect(missing).toEqual([]);
+    expect(doc.components.schemas.ErrorResponse.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
+  });
+
+  it('describes what the routes really answer, a whole partnership life long', async () => {
+    const check = async (user: UserName | null, method: 'get' | 'post' | 'patch' | 'delete', url: string, docPath: string, body?: object, ifMatch?: string) => {
+      let test = user ? api.as(user)[method](url) : request(api.http)[method](url);
+      if (ifMatch) test = test.set('If-Match', ifMatch);
+      const response = await (body ? test.send(body) : test);
+      expect({ url, status: response.status }).toEqual({ url, status: expect.any(Number) });
+      expect(response.status).toBeLessThan(300);
+      expectDocumented(method, docPath, response);
+      return response;
+    };
+
+    await check(null, 'get', '/api/health', '/api/health');
+    await check(null, 'post', '/api/auth/login', '/api/auth/login', { username: 'auditor', password: 'correct horse battery' });
+    await check('manager', 'get', '/api/auth/me', '/api/auth/me');
+    const workflows = await check('auditor', 'get', '/api/workflows', '/api/workflows');
+    await check('auditor', 'get', '/api/workflows/partnership-mou', '/api/workflows/{id}');
+    await check('auditor', 'get', '/api/workflows/recurring-activity/versions/1', '/api/workflows/{id}/versions/{version}');
+    expect(workflows.body.total).toBeGreaterThanOrEqual(2);
+
+    const org = await check('manager', 'post', '/api/organizations', '/api/organizations', organizationInput({ website: 'https://www.bnu.edu.pk' }));
+    await check('manager', 'patch', `/api/organizations/${org.body.id}`, '/api/organizations/{id}', { city: 'Lahore Cantt' }, '"1"');
+    await check('approver', 'get', `/api/organizations/${org.body.id}`, '/api/organizations/{id}');
+    await check('auditor', 'get', '/api/organizations?limit=5', '/api/organizations');
+
+    const created = await check('manager', 'post', '/api/partnerships', '/api/partnerships', partnershipInput(org.body.id, { requiredApprovals: 1 }));
+    const id = created.body.id as string;
+    const events = `/api/partnerships/${id}/events`;
+    const send = (user: UserName, version: number, body: object) => check(user, 'post', events, '/api/partnerships/{id}/events', body, `"${version}"`);
+    await check('manager', 'patch', `/api/partnerships/${id}`, '/api/partnerships/{id}', { notes: 'Met the dean in March.' }, '"1"');
+    await check('manager', 'post', `${events}?dryRun=true`, '/api/partnerships/{id}/events', { type: 'SUBMIT_FOR_APPROVAL' }, '"2"');
+    await send('manager', 2, { type: 'SUBMIT_FOR_APPROVAL' });
+    const inbox = await check('approver', 'get', '/api/approvals/pending', '/api/approvals/pending');
+    expect(inbox.body.total).toBeGreaterThan(0);
+    await send('approver', 3, { type: 'APPROVE' });
+    await send('manager', 4, { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v1.docx', sha256: 'a'.repeat(64), url: 'https://files.example.org/mou-v1.docx' } } });
+    await send('manager', 5, { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v2.docx', sha256: 'b'.repeat(64) } } });
+    await send('manager', 6, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } });
+    await send('manager', 7, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Vice-Chancellor', signedOn: '2026-03-01' } });
+    const inForce = await send('manager', 8, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-02' } });
+    expect(inForce.body).toMatchObject({ state: 'in_force.active', currentTerm: { number: 1 }, signatures: { partner: expect.any(Object), own: expect.any(Object) } });
+    const terminated = await send('approver', 9, { type: 'TERMINATE', comment: 'The programme closed.' });
+    expect(terminated.body.termination).toMatchObject({ comment: 'The programme closed.' });
+
+    const second = await check('managerApprover', 'post', '/api/partnerships', '/api/partnerships', partnershipInput(org.body.id));
+    await check('managerApprover', 'post', `/api/partnerships/${second.body.id}/events`, '/api/partnerships/{id}/events', { type: 'SUBMIT_FOR_APPROVAL' }, '"1"');
+    const sentBack = await check('approver', 'post', `/api/partnerships/${second.body.id}/events`, '/api/partnerships/{id}/events', { type: 'REQUEST_CHANGES', comment: 'Add the outline.' }, '"2"');
+    expect(sentBack.body.decisions).toHaveLength(1);
+    await api.as('approver').post(`/api/partnerships/${second.body.id}/events`).set('If-Match', '"3"').send({ type: 'APPROVE' }).expect(409);
+
+    await check('auditor', 'get', `/api/partnerships/${id}`, '/api/partnerships/{id}');
+    await check('auditor', 'get', '/api/partnerships?state=terminated', '/api/partnerships');
+    await check('auditor', 'get', `/api/partnerships/${second.body.id}/history`, '/api/partnerships/{id}/history');
+    await check('auditor', 'get', `/api/partnerships/${id}/history`, '/api/partnerships/{id}/history');
+    await check('auditor', 'get', '/api/audit?limit=200', '/api/audit');
+    await check('auditor', 'get', '/api/audit/verify', '/api/audit/verify');
+
+    await check('manager', 'post', `/api/partnerships/${second.body.id}/activities`, '/api/partnerships/{id}/activities', { kind: 'training', title: 'Police training', recurrence: { frequency: 'yearly', month: 6 } }, '"3"');
+
+    const live = await check('manager', 'post', '/api/partnerships', '/api/partnerships', partnershipInput(org.body.id));
+    const liveEvents = `/api/partnerships/${live.body.id}/events`;
+    const steps: object[] = [
+      { type: 'SUBMIT_FOR_APPROVAL' },
+      { type: 'APPROVE' },
+      { type: 'SHARE_DRAFT', data: { document: { name: 'MOU.docx', sha256: 'c'.repeat(64) } } },
+      { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } },
+      { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } },
+      { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } },
+    ];
+    for (const [i, body] of steps.entries()) await check(i === 1 ? 'approver' : 'manager', 'post', liveEvents, '/api/partnerships/{id}/events', body, `"${i + 1}"`);
+    const series = await check('auditor', 'get', `/api/partnerships/${live.body.id}/activities`, '/api/partnerships/{id}/activities');
+    const occurrences = (series.body.items as Array<{ occurrences: Array<{ id: string; version: number }> }>).flatMap((s) => s.occurrences);
+    expect(occurrences.length).toBeGreaterThanOrEqual(2);
+    const [first, other] = occurrences;
+    const occurrenceEvent = (id: string, version: number, body: object) => check('manager', 'post', `/api/occurrences/${id}/events`, '/api/occurrences/{id}/events', body, `"${version}"`);
+    await occurrenceEvent(first.id, first.version, { type: 'SCHEDULE', data: { date: '2026-03-02', venue: 'Main hall' } });
+    await check('manager', 'post', `/api/occurrences/${first.id}/events?dryRun=true`, '/api/occurrences/{id}/events', { type: 'POSTPONE', data: { date: '2026-03-09' } }, `"${first.version + 1}"`);
+    await occurrenceEvent(first.id, first.version + 1, { type: 'MARK_HELD', data: { report: 'Held.', attendance: 40 } });
+    await occurrenceEvent(other.id, other.version, { type: 'SCHEDULE', data: { date: '2026-04-20' } });
+    await occurrenceEvent(other.id, other.version + 1, { type: 'POSTPONE', data: { date: '2026-04-27' }, comment: 'Exams.' });
+    const cancelled = await occurrenceEvent(other.id, other.version + 2, { type: 'CANCEL', comment: 'Venue closed.' });
+    expect(cancelled.body).toMatchObject({ state: 'cancelled', postponements: [expect.any(Object)], cancellation: expect.any(Object) });
+    await check('auditor', 'get', `/api/occurrences/${first.id}`, '/api/occurrences/{id}');
+    await check('auditor', 'get', '/api/activities/upcoming?days=3650', '/api/activities/upcoming');
+    const liveView = await check('auditor', 'get', `/api/partnerships/${live.body.id}`, '/api/partnerships/{id}');
+    expect(liveView.body.fulfilment).toMatchObject({ held: 1, cancelled: 1 });
+    await check('auditor', 'get', '/api/reports/pipeline', '/api/reports/pipeline');
+    const token = await check('auditor', 'post', '/api/calendar/tokens', '/api/calendar/tokens', { label: 'Phone' });
+    await check('auditor', 'get', '/api/calendar/tokens', '/api/calendar/tokens');
+    await check('auditor', 'delete', `/api/calendar/tokens/${token.body.id}`, '/api/calendar/tokens/{id}');
+
+    const user = await check('admin', 'post', '/api/users', '/api/users', { username: 'openapi.reader', password: 'long enough password', roles: ['auditor'] });
+    await check('admin', 'get', `/api/users/${user.body.id}`, '/api/users/{id}');
+    await check('admin', 'patch', `/api/users/${user.body.id}`, '/api/users/{id}', { active: false });
+    await check('admin', 'get', '/api/users', '/api/users');
+  });
+
+  it('describes the audit export rows, line by line', async () => {
+    const exported = await api.as('auditor').get('/api/audit/export?format=jsonl').buffer(true).parse((res, done) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () => done(null, text));
+    }).expect(200);
+    const schema = operation('get', '/api/audit/export').responses['200'].content?.['application/x-ndjson']?.schema as Schema;
+    const rows = (exported.body as string).trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.flatMap((row, i) => schemaErrors(doc, schema, row, `line ${i + 1}`))).toEqual([]);
+  });
+
+  it('documents the error answers as they are', async () => {
+    const anonymous = await request(api.http).get('/api/partnerships').expect(401);
+    expect(schemaErrors(doc, { $ref: '#/components/schemas/ErrorResponse' }, anonymous.body)).toEqual([]);
+    const forbidden = await api.as('auditor').post('/api/organizations').send(organizationInput()).expect(403);
+    expect(schemaErrors(doc, { $ref: '#/components/schemas/ErrorResponse' }, forbidden.body)).toEqual([]);
+  });
+
+  it('serves Swagger UI at /api/docs with every asset from this server, none from a CDN', async () => {
+    const page = await request(api.http).get('/api/docs').expect(200).expect('Content-Type', /text\/html/);
+    const html = page.text;
+    const scripts = [...html.matchAll(/<script\b([^>]*)>/gi)].map((m) => m[1]);
+    // The CSP allows scripts from 'self' only, so an inline script would not run.
+    expect(scripts.every((attributes) => /\bsrc=/.test(attributes))).toBe(true);
+    const assets = [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/gi)].map((m) => m[1]);
+    const scriptAssets = scripts.map((attributes) => /\bsrc="([^"]+)"/.exec(attributes)?.[1]);
+    expect(scriptAssets.length).toBeGreaterThanOrEqual(2);
+    expect(assets.filter((src) => /^(https?:)?\/\//i.test(src))).toEqual([]);
+    expect(html).not.toMatch(/unpkg|jsdelivr|cdnjs|cdn\./i);
+    for (const asset of assets) {
+      const url = new URL(asset, 'http://localhost/api/docs');
+      const fetched = await request(api.http).get(url.pathname).buffer(true).parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+      expect({ asset: url.pathname, status: fetched.status, empty: (fetched.body as Buffer).length === 0 }).toEqual({ asset: url.pathname, status: 200, empty: false });
+      if (url.pathname.endsWith('swagger-ui-init.js')) {
+        const init = (fetched.body as Buffer).toString('utf8');
+        expect(init).not.toMatch(/https?:\/\/(unpkg|cdn|cdnjs|fastly\.jsdelivr)/i);
+      }
+    }
+  });
+});

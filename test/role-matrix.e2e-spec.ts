@@ -1,0 +1,439 @@
+import request from 'supertest';
+import type { Role } from '../src/users/roles.js';
+import { TimersService } from '../src/timers/timers.service.js';
+import { createApiApp, ROLE_USERS, USER_PASSWORD, type UserName } from './support/api.js';
+import { organizationInput, partnershipInput } from './support/factories.js';
+
+/**
+ * Every route × every role (and no token at all), from a table of SPEC's rules. A refused request
+ * must not change the object it named: each case re-reads its own object by id afterwards.
+ */
+
+type Caller = UserName | 'anonymous';
+const CALLERS: Caller[] = ['anonymous', 'admin', 'manager', 'manager2', 'approver', 'approver2', 'auditor', 'managerApprover'];
+
+/** `anyone`: no token needed; `signed-in`: any user; a role list: users holding one of them. */
+type Who = 'anyone' | 'signed-in' | readonly Role[];
+
+interface Case {
+  /** Sends the request as the caller. */
+  send: (caller: Caller) => request.Test;
+  /** What an allowed caller gets: each case sets up the state in which the request succeeds. */
+  allowedStatus: number;
+  /** After a refusal: re-reads the object the request named and checks that it did not change. */
+  unchanged?: () => Promise<void>;
+}
+
+interface Row {
+  route: string;
+  /** Names the row when one route has several (one per workflow event). */
+  variant?: string;
+  who: Who;
+  prepare: () => Promise<Case>;
+}
+
+const api = await createApiApp();
+const docs = (await request(api.http).get('/api/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+const served = new Set(Object.entries(docs.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`)));
+// Swagger UI's own routes are not in the document it serves.
+served.add('GET /api/docs').add('GET /api/docs-json');
+
+afterAll(() => api.close());
+
+function call(caller: Caller, method: 'get' | 'post' | 'patch' | 'delete', url: string): request.Test {
+  const test = request(api.http)[method](url);
+  return caller === 'anonymous' ? test : test.set('Authorization', `Bearer ${api.tokens[caller]}`);
+}
+
+function allowed(who: Who, caller: Caller): boolean {
+  if (who === 'anyone') return true;
+  if (caller === 'anonymous') return false;
+  if (who === 'signed-in') return true;
+  return (ROLE_USERS[caller] as readonly Role[]).some((role) => who.includes(role));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: each case makes its own objects, so that one case's change never feeds another's.
+
+let sequence = 0;
+const unique = (prefix: string) => `${prefix}${(sequence += 1)}`;
+
+async function newOrganization(): Promise<string> {
+  return (await api.as('manager').post('/api/organizations').send(organizationInput({ name: unique('Organization ') })).expect(201)).body.id as string;
+}
+
+let sharedOrganization: string | undefined;
+async function organizationForPartnerships(): Promise<string> {
+  sharedOrganization ??= await newOrganization();
+  return sharedOrganization;
+}
+
+interface Snapshot {
+  state: string;
+  version: number;
+}
+
+async function partnership(id: string): Promise<Snapshot & { activities: Array<{ occurrences: Array<{ id: string; state: string }> }> }> {
+  return (await api.as('auditor').get(`/api/partnerships/${id}`).expect(200)).body;
+}
+
+function sendAs(user: UserName, id: string, version: number, body: object) {
+  return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body);
+}
+
+const SETUP_STEPS: Array<{ by: UserName; body: object }> = [
+  { by: 'manager', body: { type: 'SUBMIT_FOR_APPROVAL' } },
+  { by: 'approver', body: { type: 'APPROVE' } },
+  { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v1.docx', sha256: 'c'.repeat(64) } } } },
+  { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } } },
+  { by: 'manager', body: { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } } },
+  { by: 'manager', body: { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } } },
+];
+
+/** The state after the first n steps. */
+const STATE_AFTER_STEPS = ['proposal', 'senior_management_review', 'mou_drafting', 'mou_negotiation', 'awaiting_signatures', 'awaiting_signatures', 'in_force.active'] as const;
+type SetupState = (typeof STATE_AFTER_STEPS)[number] | 'in_force.renewal_due';
+
+/** A partnership submitted by `manager`, taken to the state the case needs. */
+async function partnershipIn(state: SetupState): Promise<{ id: string; version: number }> {
+  const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(await organizationForPartnerships())).expect(201);
+  const id = created.body.id as string;
+  let version = 1;
+  const steps = [...SETUP_STEPS];
+  if (state === 'in_force.renewal_due') {
+    // A short term puts the renewal window (90 days before expiry) in the past, so the due timer moves it at once.
+    steps[3] = { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-03-01', expiresOn: '2026-05-15' } } };
+  }
+  const target = state === 'in_force.renewal_due' ? 'in_force.active' : state;
+  for (const step of steps.slice(0, STATE_AFTER_STEPS.indexOf(target))) {
+    version = (await sendAs(step.by, id, version, step.body).expect(200)).body.version as number;
+  }
+  if (state === 'in_force.renewal_due') await api.get(TimersService).fireDue();
+  const now = await partnership(id);
+  expect(now.state).toBe(state);
+  return { id, version: now.version };
+}
+
+/** Planned occurrences of in-force partnerships, handed out one per case. */
+const plannedOccurrences: string[] = [];
+async function occurrenceIn(state: 'planned' | 'scheduled', scheduleOn = '2026-10-15'): Promise<{ id: string; version: number }> {
+  if (plannedOccurrences.length === 0) {
+    const { id } = await partnershipIn('in_force.active');
+    const view = await partnership(id);
+    plannedOccurrences.push(...view.activities.flatMap((s) => s.occurrences.filter((o) => o.state === 'planned').map((o) => o.id)));
+    expect(plannedOccurrences.length).toBeGreaterThan(0);
+  }
+  const id = plannedOccurrences.shift() as string;
+  let version = (await api.as('auditor').get(`/api/occurrences/${id}`).expect(200)).body.version as number;
+  if (state === 'scheduled') {
+    const scheduled = await api.as('manager').post(`/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type: 'SCHEDULE', data: { date: scheduleOn } });
+    expect(scheduled.status).toBe(200);
+    version = scheduled.body.version as number;
+  }
+  return { id, version };
+}
+
+async function total(path: string): Promise<number> {
+  return (await api.as('admin').get(`${path}?limit=1`).expect(200)).body.total as number;
+}
+
+function expectVersion(path: string, version: number, state?: string) {
+  return async () => {
+    const body = (await api.as('auditor').get(path).expect(200)).body as Snapshot;
+    expect({ version: body.version, ...(state ? { state: body.state } : {}) }).toEqual({ version, ...(state ? { state } : {}) });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SPEC's rules, one row per route (and per event for the event routes).
+
+const MANAGER: readonly Role[] = ['manager'];
+const APPROVER: readonly Role[] = ['approver'];
+const ADMIN: readonly Role[] = ['admin'];
+const AUDIT_READERS: readonly Role[] = ['auditor', 'admin'];
+
+const get = (route: string, url: () => Promise<string>, who: Who = 'signed-in'): Row => ({
+  route: `GET ${route}`,
+  who,
+  prepare: async () => {
+    const path = await url();
+    return { send: (caller) => call(caller, 'get', path), allowedStatus: 200 };
+  },
+});
+
+interface EventRule {
+  type: string;
+  who: Who;
+  state: SetupState;
+  body?: object;
+}
+
+/** SPEC's partnership-mou table: managers run the proposal and the MOU, approvers decide, renew and terminate. */
+const PARTNERSHIP_EVENTS: EventRule[] = [
+  { type: 'SUBMIT_FOR_APPROVAL', who: MANAGER, state: 'proposal' },
+  { type: 'WITHDRAW', who: MANAGER, state: 'proposal' },
+  { type: 'APPROVE', who: APPROVER, state: 'senior_management_review' },
+  { type: 'REQUEST_CHANGES', who: APPROVER, state: 'senior_management_review', body: { comment: 'Add the course outline.' } },
+  { type: 'REJECT', who: APPROVER, state: 'senior_management_review', body: { comment: 'Out of scope.' } },
+  { type: 'SHARE_DRAFT', who: MANAGER, state: 'mou_drafting', body: { data: { document: { name: 'MOU v1.docx', sha256: 'd'.repeat(64) } } } },
+  { type: 'AGREE_TEXT', who: MANAGER, state: 'mou_negotiation', body: { data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } } },
+  { type: 'RECORD_SIGNATURE', who: MANAGER, state: 'awaiting_signatures', body: { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } } },
+  { type: 'TERMINATE', who: APPROVER, state: 'in_force.active', body: { comment: 'The programme closed.' } },
+  { type: 'RENEW', who: APPROVER, state: 'in_force.renewal_due', body: { data: { expiresOn: '2029-05-31' } } },
+];
+
+const partnershipEvent = ({ type, who, state, body = {} }: EventRule): Row => ({
+  route: 'POST /api/partnerships/{id}/events',
+  variant: type,
+  who,
+  prepare: async () => {
+    const { id, version } = await partnershipIn(state);
+    return {
+      send: (caller) => call(caller, 'post', `/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send({ type, ...body }),
+      allowedStatus: 200,
+      unchanged: expectVersion(`/api/partnerships/${id}`, version, state),
+    };
+  },
+});
+
+const occurrenceEvent = (type: string, state: 'planned' | 'scheduled', body: object, scheduleOn?: string): Row => ({
+  route: 'POST /api/occurrences/{id}/events',
+  variant: type,
+  who: MANAGER,
+  prepare: async () => {
+    const { id, version } = await occurrenceIn(state, scheduleOn);
+    return {
+      send: (caller) => call(caller, 'post', `/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type, ...body }),
+      allowedStatus: 200,
+      unchanged: expectVersion(`/api/occurrences/${id}`, version, state),
+    };
+  },
+});
+
+const ROWS: Row[] = [
+  get('/api/health', async () => '/api/health', 'anyone'),
+  get('/api/docs', async () => '/api/docs', 'anyone'),
+  get('/api/docs-json', async () => '/api/docs-json', 'anyone'),
+  {
+    route: 'POST /api/auth/login',
+    who: 'anyone',
+    prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }), allowedStatus: 200 }),
+  },
+  get('/api/auth/me', async () => '/api/auth/me'),
+
+  get('/api/workflows', async () => '/api/workflows'),
+  get('/api/workflows/{id}', async () => '/api/workflows/partnership-mou'),
+  get('/api/workflows/{id}/versions/{version}', async () => '/api/workflows/partnership-mou/versions/1'),
+
+  {
+    route: 'POST /api/organizations',
+    who: MANAGER,
+    prepare: async () => {
+      const before = await total('/api/organizations');
+      return {
+        send: (caller) => call(caller, 'post', '/api/organizations').send(organizationInput({ name: unique('Created by matrix ') })),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/organizations')).toBe(before),
+      };
+    },
+  },
+  get('/api/organizations', async () => '/api/organizations'),
+  get('/api/organizations/{id}', async () => `/api/organizations/${await newOrganization()}`),
+  {
+    route: 'PATCH /api/organizations/{id}',
+    who: MANAGER,
+    prepare: async () => {
+      const id = await newOrganization();
+      return {
+        send: (caller) => call(caller, 'patch', `/api/organizations/${id}`).set('If-Match', '"1"').send({ city: 'Islamabad' }),
+        allowedStatus: 200,
+        unchanged: expectVersion(`/api/organizations/${id}`, 1),
+      };
+    },
+  },
+
+  {
+    route: 'POST /api/partnerships',
+    who: MANAGER,
+    prepare: async () => {
+      const organizationId = await organizationForPartnerships();
+      const before = await total('/api/partnerships');
+      return {
+        send: (caller) => call(caller, 'post', '/api/partnerships').send(partnershipInput(organizationId)),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/partnerships')).toBe(before),
+      };
+    },
+  },
+  get('/api/partnerships', async () => '/api/partnerships'),
+  get('/api/partnerships/{id}', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}`),
+  get('/api/partnerships/{id}/history', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}/history`),
+  {
+    route: 'PATCH /api/partnerships/{id}',
+    who: MANAGER,
+    prepare: async () => {
+      const { id } = await partnershipIn('proposal');
+      return {
+        send: (caller) => call(caller, 'patch', `/api/partnerships/${id}`).set('If-Match', '"1"').send({ notes: 'Edited by the matrix.' }),
+        allowedStatus: 200,
+        unchanged: expectVersion(`/api/partnerships/${id}`, 1, 'proposal'),
+      };
+    },
+  },
+  ...PARTNERSHIP_EVENTS.map(partnershipEvent),
+
+  get('/api/approvals/pending', async () => '/api/approvals/pending', APPROVER),
+
+  get('/api/partnerships/{id}/activities', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}/activities`),
+  {
+    route: 'POST /api/partnerships/{id}/activities',
+    who: MANAGER,
+    prepare: async () => {
+      const { id } = await partnershipIn('proposal');
+      return {
+        send: (caller) =>
+          call(caller, 'post', `/api/partnerships/${id}/activities`)
+            .set('If-Match', '"1"')
+            .send({ kind: 'seminar', title: 'Joint seminar', recurrence: { frequency: 'once', month: 11 } }),
+        allowedStatus: 201,
+        unchanged: expectVersion(`/api/partnerships/${id}`, 1, 'proposal'),
+      };
+    },
+  },
+  get('/api/activities/upcoming', async () => '/api/activities/upcoming?days=365'),
+  get('/api/occurrences/{id}', async () => `/api/occurrences/${(await occurrenceIn('planned')).id}`),
+  occurrenceEvent('SCHEDULE', 'planned', { data: { date: '2026-10-16', venue: 'Main hall' } }),
+  occurrenceEvent('CANCEL', 'planned', { comment: 'The partner asked to skip this year.' }),
+  occurrenceEvent('POSTPONE', 'scheduled', { data: { date: '2026-11-20' } }),
+  occurrenceEvent('MARK_HELD', 'scheduled', { data: { report: 'Held with 80 attendees.', attendance: 80 } }, '2026-03-02'),
+
+  get('/api/calendar.ics', async () => '/api/calendar.ics'),
+  // Feed tokens are each user's own credential for a calendar app, not data of the product.
+  {
+    route: 'POST /api/calendar/tokens',
+    who: 'signed-in',
+    prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/calendar/tokens').send({ label: 'Phone' }), allowedStatus: 201 }),
+  },
+  get('/api/calendar/tokens', async () => '/api/calendar/tokens'),
+  get('/api/reports/pipeline', async () => '/api/reports/pipeline'),
+
+  get('/api/audit', async () => '/api/audit?limit=5', AUDIT_READERS),
+  get('/api/audit/verify', async () => '/api/audit/verify', AUDIT_READERS),
+  get('/api/audit/export', async () => '/api/audit/export?format=csv', AUDIT_READERS),
+
+  {
+    route: 'POST /api/users',
+    who: ADMIN,
+    prepare: async () => {
+      const before = await total('/api/users');
+      return {
+        send: (caller) => call(caller, 'post', '/api/users').send({ username: unique('matrix.user'), password: USER_PASSWORD, roles: ['manager'] }),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/users')).toBe(before),
+      };
+    },
+  },
+  get('/api/users', async () => '/api/users', ADMIN),
+  get('/api/users/{id}', async () => `/api/users/${api.ids.auditor}`, ADMIN),
+  {
+    route: 'PATCH /api/users/{id}',
+    who: ADMIN,
+    prepare: async () => {
+      const created = await api.as('admin').post('/api/users').send({ username: unique('matrix.patch'), password: USER_PASSWORD, roles: ['auditor'] }).expect(201);
+      const id = created.body.id as string;
+      return {
+        send: (caller) => call(caller, 'patch', `/api/users/${id}`).send({ roles: ['manager'] }),
+        allowedStatus: 200,
+        unchanged: async () => {
+          const now = (await api.as('admin').get(`/api/users/${id}`).expect(200)).body;
+          expect({ version: now.version, roles: now.roles }).toEqual({ version: created.body.version, roles: ['auditor'] });
+        },
+      };
+    },
+  },
+];
+
+/** Routes whose answer depends on whose the object is, so they are checked per owner below. */
+const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}'];
+
+const rowsServed = ROWS.filter((row) => served.has(row.route));
+const rowsNotServed = ROWS.filter((row) => !served.has(row.route));
+
+function describeWho(who: Who): string {
+  return typeof who === 'string' ? who : who.join(' or ');
+}
+
+describe('the role × route matrix', () => {
+  it('has a row for every route the app serves', () => {
+    const covered = new Set([...ROWS.map((row) => row.route), ...OWNED_ROUTES]);
+    expect([...served].filter((route) => !covered.has(route))).toEqual([]);
+  });
+
+  for (const row of rowsNotServed) it.todo(`${row.route}${row.variant ? ` ${row.variant}` : ''} (in SPEC, not served yet)`);
+
+  for (const row of rowsServed) {
+    describe(`${row.route}${row.variant ? ` ${row.variant}` : ''} (${describeWho(row.who)})`, () => {
+      for (const caller of CALLERS) {
+        const permitted = allowed(row.who, caller);
+        const outcome = permitted ? 'allowed' : caller === 'anonymous' ? '401' : '403';
+        it(`× ${caller} → ${outcome}`, async () => {
+          const prepared = await row.prepare();
+          const response = await prepared.send(caller);
+          if (permitted) {
+            expect({ status: response.status, body: response.status >= 400 ? response.body : undefined }).toEqual({ status: prepared.allowedStatus, body: undefined });
+            return;
+          }
+          const status = caller === 'anonymous' ? 401 : 403;
+          expect({ status: response.status, body: response.body }).toEqual({
+            status,
+            body: expect.objectContaining({ statusCode: status, code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN' }),
+          });
+          await prepared.unchanged?.();
+        });
+      }
+    });
+  }
+
+  // What a caller may send, as the partnership shows it, agrees with who may send it.
+  describe('availableEvents follows the same rules', () => {
+    const byState = new Map<SetupState, string>();
+    beforeAll(async () => {
+      for (const state of new Set(PARTNERSHIP_EVENTS.map((rule) => rule.state))) byState.set(state, (await partnershipIn(state)).id);
+    });
+    for (const caller of CALLERS.filter((c): c is UserName => c !== 'anonymous')) {
+      it(`× ${caller}`, async () => {
+        const offered: string[] = [];
+        for (const rule of PARTNERSHIP_EVENTS) {
+          const view = (await api.as(caller).get(`/api/partnerships/${byState.get(rule.state)}`).expect(200)).body as { availableEvents: string[] };
+          if (view.availableEvents.includes(rule.type)) offered.push(rule.type);
+        }
+        expect(offered).toEqual(PARTNERSHIP_EVENTS.filter((rule) => allowed(rule.who, caller)).map((rule) => rule.type));
+      });
+    }
+  });
+
+  describe('DELETE /api/calendar/tokens/{id} (signed-in, own tokens only)', () => {
+    const present = served.has('DELETE /api/calendar/tokens/{id}');
+    for (const caller of CALLERS) {
+      (present ? it : it.skip)(`× ${caller} → ${caller === 'anonymous' ? '401; a token of another user → 404' : 'own token revoked; a token of another user → 404'}`, async () => {
+        const ownerOfOther: UserName = caller === 'auditor' ? 'manager' : 'auditor';
+        const other = await api.as(ownerOfOther).post('/api/calendar/tokens').send({ label: 'Someone else' }).expect(201);
+        const refused = await call(caller, 'delete', `/api/calendar/tokens/${other.body.id}`);
+        expect(refused.status).toBe(caller === 'anonymous' ? 401 : 404);
+        await request(api.http).get(`/api/calendar.ics?token=${other.body.token}`).expect(200);
+        if (caller === 'anonymous') return;
+        const own = await api.as(caller).post('/api/calendar/tokens').send({ label: 'Mine' }).expect(201);
+        await call(caller, 'delete', `/api/calendar/tokens/${own.body.id}`).expect(200);
+        await request(api.http).get(`/api/calendar.ics?token=${own.body.token}`).expect(401);
+      });
+    }
+  });
+
+  describe('GET /api/calendar.ics?token= (anyone holding a live feed token)', () => {
+    (served.has('GET /api/calendar.ics') ? it : it.skip)('answers the feed without a bearer token', async () => {
+      const token = await api.as('auditor').post('/api/calendar/tokens').send({ label: 'Feed' }).expect(201);
+      const feed = await request(api.http).get(`/api/calendar.ics?token=${token.body.token}`).expect(200);
+      expect(feed.text).toContain('BEGIN:VCALENDAR');
+    });
+  });
+});
