@@ -267,6 +267,13 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     await fireTimers();
     const report = (await api.as('manager').get('/api/reports/pipeline').expect(200)).body;
     expect(report.expiring.items.map((i: { id: string; expiresOn: string }) => [i.id, i.expiresOn])).toEqual([[soon, '2028-09-15']]);
+    // A state filter matches a dotted prefix: in_force finds both of its sub-states.
+    const inForce = (await api.as('auditor').get('/api/partnerships?state=in_force').expect(200)).body;
+    expect(inForce.items.map((i: { id: string; state: string }) => [i.id, i.state]).sort()).toEqual(
+      [[soon, 'in_force.renewal_due'], [later, 'in_force.active']].sort(),
+    );
+    expect((await api.as('auditor').get('/api/partnerships?state=in_force.renewal_due').expect(200)).body.items.map((i: { id: string }) => i.id)).toEqual([soon]);
+    expect((await api.as('auditor').get('/api/partnerships?state=in_forc').expect(200)).body.total).toBe(0);
     expect(report.overdueApprovals.items.map((i: { id: string }) => i.id)).toEqual([waiting.body.id]);
     const inbox = (await api.as('approver2').get('/api/approvals/pending').expect(200)).body.items;
     expect(inbox.find((i: { id: string }) => i.id === waiting.body.id)).toMatchObject({ overdue: true, dueAt: '2028-07-08T00:00:00.000Z' });

@@ -9,5 +9,6 @@ import { CalendarService } from './calendar.service.js';
   imports: [AuditModule, AuthModule, UsersModule],
   controllers: [CalendarController],
   providers: [CalendarService],
+  exports: [CalendarService],
 })
 export class CalendarModule {}

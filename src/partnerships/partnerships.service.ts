@@ -159,7 +159,7 @@ export class PartnershipsService implements OnModuleInit {
 
   async list(query: PartnershipQuery): Promise<{ items: Partnership[]; total: number }> {
     const qb = this.dataSource.getRepository(Partnership).createQueryBuilder('p');
-    if (query.state) qb.andWhere('(p.state = :state OR p.state LIKE :prefix)', { state: query.state, prefix: `${escapeLike(query.state)}.%` });
+    if (query.state) qb.andWhere("(p.state = :state OR p.state LIKE :prefix ESCAPE '\\')", { state: query.state, prefix: `${escapeLike(query.state)}.%` });
     if (query.organizationId) qb.andWhere('p.organization_id = :org', { org: query.organizationId });
     if (query.overdue !== undefined) qb.andWhere('p.overdue = :overdue', { overdue: query.overdue });
     if (query.q) qb.andWhere("p.title_key LIKE :q ESCAPE '\\'", { q: `%${escapeLike(query.q.toLowerCase())}%` });

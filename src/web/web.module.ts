@@ -7,8 +7,8 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { PartnershipsModule } from '../partnerships/partnerships.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.js';
-import { ApprovalsService } from '../approvals/approvals.service.js';
-import { CalendarService } from '../calendar/calendar.service.js';
+import { ApprovalsModule } from '../approvals/approvals.module.js';
+import { CalendarModule } from '../calendar/calendar.module.js';
 import { ActivityPagesController } from './activity-pages.controller.js';
 import { AuditPagesController } from './audit-pages.controller.js';
 import { BoardController } from './board.controller.js';
@@ -36,7 +36,7 @@ const PAGES = [
 
 /** The web interface: server-rendered pages over the same services, rules and audit as the API. */
 @Module({
-  imports: [AuthModule, UsersModule, AuditModule, WorkflowEngineModule, OrganizationsModule, ActivitiesModule, PartnershipsModule],
+  imports: [AuthModule, UsersModule, AuditModule, WorkflowEngineModule, OrganizationsModule, ActivitiesModule, PartnershipsModule, ApprovalsModule, CalendarModule],
   controllers: PAGES,
   providers: [
     WebCsrf,
@@ -46,9 +46,6 @@ const PAGES = [
     CsrfGuard,
     PipelineBoard,
     PartnershipPage,
-    // Their modules keep them to themselves; both are stateless, so the pages get their own instances.
-    ApprovalsService,
-    CalendarService,
   ],
 })
 export class WebModule implements NestModule {
