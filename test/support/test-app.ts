@@ -29,9 +29,6 @@ export const testPostgresUrl = [process.env.DATABASE_URL, process.env.TEST_DATAB
 
 export const testDatabaseKind: 'postgres' | 'sqlite' = testPostgresUrl ? 'postgres' : 'sqlite';
 
-// An app started without `databaseEnv` must fail loudly, not fall back to the server's `public` schema.
-if (testPostgresUrl) process.env.DATABASE_SCHEMA = 'no_schema_chosen_see_database_env';
-
 /** On PostgreSQL, each data directory's schema: reopening the directory (a restart) reopens its data. */
 const schemas = new Map<string, string>();
 
@@ -79,6 +76,17 @@ export async function dropDatabase(dataDir: string): Promise<void> {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 }
+
+/**
+ * An app started without `databaseEnv` (none should be) lands in a throwaway schema of the test
+ * file's instead of the server's `public` schema, which tests never touch.
+ */
+const STRAY_APPS = 'apps started without databaseEnv';
+beforeAll(async () => {
+  if (!testPostgresUrl) return;
+  await createDatabase(STRAY_APPS);
+  process.env.DATABASE_SCHEMA = databaseEnv(STRAY_APPS).DATABASE_SCHEMA;
+});
 
 // Schemas of data directories that a test owns (kept across restarts) go when the file ends.
 afterAll(async () => {
