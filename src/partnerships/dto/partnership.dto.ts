@@ -2,6 +2,7 @@ import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -41,6 +42,7 @@ export class ProposedActivityDto {
   @Length(1, 300)
   title: string;
 
+  @IsDefined()
   @ValidateNested()
   @Type(() => RecurrenceDto)
   recurrence: RecurrenceDto;
