@@ -1,7 +1,10 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ModulesContainer } from '@nestjs/core';
 import { DECORATORS } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, ValidationTypes, validateSync } from 'class-validator';
 import request from 'supertest';
 import { IS_PUBLIC_KEY, ROLES_KEY } from '../src/auth/auth.decorators.js';
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
@@ -12,6 +15,13 @@ interface Schema {
   type?: string;
   format?: string;
   nullable?: boolean;
+  example?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   enum?: unknown[];
   properties?: Record<string, Schema>;
   required?: string[];
@@ -25,7 +35,7 @@ interface Operation {
   tags?: string[];
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ in: string; name: string }>;
-  requestBody?: unknown;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 
@@ -43,6 +53,10 @@ interface AppRoute {
   roles: string[];
   /** Left out of the document on purpose (`@ApiExcludeController`, `@ApiExcludeEndpoint`): the web pages. */
   excluded: boolean;
+  /** The DTO class of the whole `@Body()`, if the handler takes one. */
+  body?: Type;
+  /** The DTO class of the whole `@Query()`, if the handler takes one. */
+  query?: Type;
 }
 
 /** Every route Nest serves, read from the controllers' own metadata (not from the document under test). */
@@ -61,6 +75,13 @@ function routesOf(api: ApiApp): AppRoute[] {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (path === undefined || method === undefined) continue;
         const lookup = <T>(key: string): T | undefined => (Reflect.getMetadata(key, handler) as T | undefined) ?? (Reflect.getMetadata(key, controller) as T | undefined);
+        // `@Body()` and `@Query()` are stored as `<RouteParamtypes>:<index>`; the index names the parameter's design type.
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, { index: number; data?: unknown }>;
+        const paramTypes = (Reflect.getMetadata('design:paramtypes', controller.prototype, name) ?? []) as Type[];
+        const whole = (kind: RouteParamtypes) =>
+          Object.entries(args).find(([key, arg]) => key === `${kind}:${arg.index}` && arg.data === undefined)?.[1].index;
+        const bodyIndex = whole(RouteParamtypes.BODY);
+        const queryIndex = whole(RouteParamtypes.QUERY);
         routes.push({
           method: RequestMethod[method].toLowerCase(),
           path: join('api', base, path).replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
@@ -69,6 +90,8 @@ function routesOf(api: ApiApp): AppRoute[] {
           excluded:
             (Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller) as boolean[] | undefined)?.[0] === true ||
             (Reflect.getMetadata(DECORATORS.API_EXCLUDE_ENDPOINT, handler) as { disable?: boolean } | undefined)?.disable === true,
+          body: bodyIndex === undefined ? undefined : paramTypes[bodyIndex],
+          query: queryIndex === undefined ? undefined : paramTypes[queryIndex],
         });
       }
     }
@@ -122,6 +145,189 @@ function schemaErrors(doc: OpenApiDocument, schema: Schema, value: unknown, at =
   }
   return [];
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a request DTO accepts, read from its class-validator metadata and found by validating with
+// it (not from the document under test), so that each request-body schema can be held to it.
+
+type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+
+const BOUNDS = ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems'] as const;
+type Bound = (typeof BOUNDS)[number];
+
+interface Expected {
+  /** The OpenAPI type the validators imply; `object` for a nested DTO. */
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  /** The validators' limits, under the keyword that states each in a schema. */
+  bounds: Partial<Record<Bound, number>>;
+  /** The class a nested object is validated as. */
+  nested?: Type;
+  items?: Expected;
+}
+
+const FORMAT_OF: Record<string, string> = { isUuid: 'uuid', isEmail: 'email', isUrl: 'uri', isIsoDate: 'date' };
+const STRING_VALIDATORS = new Set(['isString', 'matches', ...Object.keys(FORMAT_OF)]);
+/** Validators with no schema keyword checked here (`required` and `nullable` are checked by validating). */
+const NO_KEYWORD = new Set(['arrayUnique', 'isArray', 'isDefined']);
+
+function validatorsOf(dto: Type): Map<string, ValidationMetadata[]> {
+  const byProperty = new Map<string, ValidationMetadata[]>();
+  for (const meta of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+    byProperty.set(meta.propertyName, [...(byProperty.get(meta.propertyName) ?? []), meta]);
+  }
+  return byProperty;
+}
+
+/** The schema a property's validators call for; `unknown` lists validators this reading has no rule for. */
+function expectedOf(dto: Type, property: string, metas: ValidationMetadata[]): { expected: Expected; unknown: string[] } {
+  const checks = metas.filter((m) => m.type !== ValidationTypes.CONDITIONAL_VALIDATION);
+  const nameOf = (m: ValidationMetadata) => (m.type === ValidationTypes.NESTED_VALIDATION ? 'nested' : (m.name ?? m.type));
+  const isArray = checks.some((m) => m.each || ['isArray', 'arrayMinSize', 'arrayMaxSize'].includes(nameOf(m)));
+  const element: Expected = { bounds: {} };
+  const array: Expected = { type: 'array', bounds: {}, items: element };
+  const unknown: string[] = [];
+  for (const meta of checks) {
+    const [first, second] = (meta.constraints ?? []) as unknown[];
+    const name = nameOf(meta);
+    if (name === 'arrayMinSize') array.bounds.minItems = first as number;
+    else if (name === 'arrayMaxSize') array.bounds.maxItems = first as number;
+    else if (name === 'nested') {
+      // The class the ValidationPipe's transform would make of the value.
+      const made = (plainToInstance(dto, { [property]: isArray ? [{}] : {} }) as Record<string, unknown>)[property];
+      element.type = 'object';
+      element.nested = ((isArray ? (made as object[])[0] : made) as object).constructor as Type;
+    } else if (name === 'isInt') element.type = 'integer';
+    else if (name === 'isBoolean') element.type = 'boolean';
+    else if (name === 'isObject') element.type = 'object';
+    else if (name === 'isIn') {
+      element.enum = [...(first as unknown[])];
+      element.type = typeof element.enum[0];
+    } else if (name === 'min') element.bounds.minimum = first as number;
+    else if (name === 'max') element.bounds.maximum = first as number;
+    else if (name === 'isLength') {
+      element.type = 'string';
+      element.bounds.minLength = first as number;
+      if (second !== undefined) element.bounds.maxLength = second as number;
+    } else if (name === 'isISO31661Alpha2') Object.assign(element, { type: 'string', bounds: { ...element.bounds, minLength: 2, maxLength: 2 } });
+    else if (STRING_VALIDATORS.has(name)) Object.assign(element, { type: 'string' }, FORMAT_OF[name] ? { format: FORMAT_OF[name] } : {});
+    else if (!NO_KEYWORD.has(name)) unknown.push(name);
+  }
+  return { expected: isArray ? array : element, unknown };
+}
+
+/** The validation errors the DTO gives `property` for this body, as the ValidationPipe would validate it. */
+function errorsOn(dto: Type, body: object, property: string): boolean {
+  return validateSync(plainToInstance(dto, body) as object).some((error) => error.property === property);
+}
+
+function resolve(doc: OpenApiDocument, schema: Schema): Schema {
+  const ref = schema.$ref ?? (schema.allOf?.length === 1 ? schema.allOf[0].$ref : undefined);
+  return ref ? resolve(doc, doc.components.schemas[ref.replace('#/components/schemas/', '')] ?? {}) : schema;
+}
+
+/** How a property's schema differs from what its validators check. */
+function propertyProblems(doc: OpenApiDocument, given: Schema, expected: Expected, at: string): string[] {
+  if (expected.nested) return dtoSchemaProblems(doc, given, expected.nested, at);
+  const schema = resolve(doc, given);
+  const problems: string[] = [];
+  if (expected.type === undefined) problems.push(`${at}: the DTO checks no type`);
+  else if (schema.type !== expected.type) problems.push(`${at}: type ${schema.type} in the document, ${expected.type} in the DTO`);
+  const documentedFormat = schema.format && Object.values(FORMAT_OF).includes(schema.format) ? schema.format : undefined;
+  if (documentedFormat !== expected.format) problems.push(`${at}: format ${documentedFormat} in the document, ${expected.format} in the DTO`);
+  const sorted = (values?: unknown[]) => (values ? [...values].map(String).sort().join('|') : undefined);
+  if (sorted(schema.enum) !== sorted(expected.enum)) problems.push(`${at}: enum ${sorted(schema.enum)} in the document, ${sorted(expected.enum)} in the DTO`);
+  for (const bound of BOUNDS) {
+    if (schema[bound] !== expected.bounds[bound]) problems.push(`${at}: ${bound} ${schema[bound]} in the document, ${expected.bounds[bound]} in the DTO`);
+  }
+  if (expected.items) problems.push(...(schema.items ? propertyProblems(doc, schema.items, expected.items, `${at}[]`) : [`${at}: an array without items`]));
+  return problems;
+}
+
+/** How an object schema differs from its DTO: properties, required, nullable, and each property's type, format, enum and bounds. */
+function dtoSchemaProblems(doc: OpenApiDocument, given: Schema, dto: Type, at: string): string[] {
+  const schema = resolve(doc, given);
+  const validators = validatorsOf(dto);
+  const properties = schema.properties ?? {};
+  const problems: string[] = [];
+  if (schema.type !== 'object') problems.push(`${at}: type ${schema.type}, not object, for ${dto.name}`);
+  for (const name of validators.keys()) if (!properties[name]) problems.push(`${at}.${name}: accepted by ${dto.name}, not in the document`);
+  for (const name of Object.keys(properties)) if (!validators.has(name)) problems.push(`${at}.${name}: in the document, refused by ${dto.name}`);
+  const required = [...validators.keys()].filter((name) => errorsOn(dto, {}, name)).sort();
+  if (required.join() !== [...(schema.required ?? [])].sort().join()) problems.push(`${at}: required [${schema.required ?? []}] in the document, [${required}] by ${dto.name}`);
+  for (const [name, metas] of validators) {
+    if (!properties[name]) continue;
+    const acceptsNull = !errorsOn(dto, { [name]: null }, name);
+    if (acceptsNull !== (properties[name].nullable === true)) problems.push(`${at}.${name}: nullable ${properties[name].nullable === true} in the document, ${acceptsNull} by ${dto.name}`);
+    const { expected, unknown } = expectedOf(dto, name, metas);
+    problems.push(...unknown.map((validator) => `${at}.${name}: no rule here for the validator ${validator}`));
+    problems.push(...propertyProblems(doc, properties[name], expected, `${at}.${name}`));
+  }
+  return problems;
+}
+
+/** A body made of the document's examples (nested objects and arrays of them too). */
+function exampleOf(doc: OpenApiDocument, given: Schema): unknown {
+  if (given.example !== undefined) return given.example;
+  const schema = resolve(doc, given);
+  if (schema.example !== undefined) return schema.example;
+  if (schema.type === 'array' && schema.items) {
+    const item = exampleOf(doc, schema.items);
+    return item === undefined ? undefined : [item];
+  }
+  if (!schema.properties) return undefined;
+  const entries = Object.entries(schema.properties).map(([name, property]) => [name, exampleOf(doc, property)] as const);
+  const filled = entries.filter(([, value]) => value !== undefined);
+  return filled.length ? Object.fromEntries(filled) : undefined;
+}
+
+/**
+ * Where the document still says less than DTOs outside the partnership and organization modules check
+ * (a `comment`, `label` or `displayName` that accepts null; lengths and sizes not stated). Listed so that
+ * they stay in view: fixing one fails the check until its line is removed here.
+ */
+const KNOWN_BODY_GAPS = [
+  'POST /api/auth/login.username: minLength undefined in the document, 1 in the DTO',
+  'POST /api/auth/login.username: maxLength undefined in the document, 100 in the DTO',
+  'POST /api/auth/login.password: minLength undefined in the document, 1 in the DTO',
+  'POST /api/auth/login.password: maxLength undefined in the document, 1024 in the DTO',
+  'POST /api/partnerships/{id}/events.comment: nullable false in the document, true by SendEventDto',
+  'POST /api/partnerships/{id}/events.comment: minLength undefined in the document, 1 in the DTO',
+  'POST /api/partnerships/{id}/events.comment: maxLength undefined in the document, 5000 in the DTO',
+  'POST /api/occurrences/{id}/events.comment: nullable false in the document, true by SendEventDto',
+  'POST /api/occurrences/{id}/events.comment: minLength undefined in the document, 1 in the DTO',
+  'POST /api/occurrences/{id}/events.comment: maxLength undefined in the document, 5000 in the DTO',
+  'POST /api/calendar/tokens.label: nullable false in the document, true by CreateCalendarTokenDto',
+  'POST /api/calendar/tokens.label: minLength undefined in the document, 1 in the DTO',
+  'POST /api/calendar/tokens.label: maxLength undefined in the document, 100 in the DTO',
+  'POST /api/users.displayName: nullable false in the document, true by CreateUserDto',
+  'POST /api/users.displayName: minLength undefined in the document, 1 in the DTO',
+  'POST /api/users.roles: maxItems undefined in the document, 4 in the DTO',
+  'PATCH /api/users/{id}.displayName: minLength undefined in the document, 1 in the DTO',
+  'PATCH /api/users/{id}.roles: maxItems undefined in the document, 4 in the DTO',
+];
+
+/** Every operation that takes a body, with the properties and required fields its DTO has. */
+const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] }> = {
+  'POST /api/auth/login': { properties: ['username', 'password'], required: ['username', 'password'] },
+  'POST /api/organizations': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts'], required: ['name', 'kind', 'country'] },
+  'PATCH /api/organizations/{id}': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts'], required: [] },
+  'POST /api/partnerships': {
+    properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
+    required: ['title', 'organizationId'],
+  },
+  'PATCH /api/partnerships/{id}': {
+    properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
+    required: [],
+  },
+  'POST /api/partnerships/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
+  'POST /api/partnerships/{id}/activities': { properties: ['kind', 'title', 'recurrence', 'startsOn'], required: ['kind', 'title', 'recurrence'] },
+  'POST /api/occurrences/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
+  'POST /api/calendar/tokens': { properties: ['label'], required: [] },
+  'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles'], required: ['username', 'password', 'roles'] },
+  'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password'], required: [] },
+};
 
 /** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
 const NEEDS_IF_MATCH = [
@@ -222,6 +428,73 @@ describe('the OpenAPI document', () => {
     });
     expect(missing).toEqual([]);
     expect(doc.components.schemas.ErrorResponse.required).toEqual(expect.arrayContaining(['statusCode', 'code', 'message']));
+  });
+
+  it('documents every request body as its DTO validates it: properties, required, nullable, types, formats, enums and bounds', () => {
+    const problems = routes.flatMap((route) => {
+      const label = `${route.method.toUpperCase()} ${route.path}`;
+      const body = operation(route.method, route.path).requestBody;
+      if (!route.body) return body ? [`${label}: documents a body the handler does not take`] : [];
+      const schema = body?.content?.['application/json']?.schema;
+      if (!schema) return [`${label}: takes ${route.body.name} but documents no JSON body`];
+      if (Object.keys(resolve(doc, schema).properties ?? {}).length === 0) return [`${label}: an empty schema for ${route.body.name}`];
+      return dtoSchemaProblems(doc, schema, route.body, label);
+    });
+    expect(problems.filter((problem) => !KNOWN_BODY_GAPS.includes(problem))).toEqual([]);
+    expect({ fixedButStillListed: KNOWN_BODY_GAPS.filter((gap) => !problems.includes(gap)) }).toEqual({ fixedButStillListed: [] });
+  });
+
+  it('lists the properties and required fields of each request body', () => {
+    const withBody = routes.filter((r) => operation(r.method, r.path).requestBody).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(withBody.sort()).toEqual(Object.keys(REQUEST_BODIES).sort());
+    for (const [route, { properties, required }] of Object.entries(REQUEST_BODIES)) {
+      const [method, path] = route.split(' ');
+      const schema = resolve(doc, operation(method.toLowerCase(), path).requestBody?.content?.['application/json']?.schema ?? {});
+      expect({ route, properties: Object.keys(schema.properties ?? {}).sort(), required: [...(schema.required ?? [])].sort() }).toEqual({
+        route,
+        properties: [...properties].sort(),
+        required: [...required].sort(),
+      });
+    }
+  });
+
+  it('documents every query parameter its DTO accepts, and no other', () => {
+    const problems = routes.flatMap((route) => {
+      const documented = (operation(route.method, route.path).parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+      const accepted = route.query ? [...validatorsOf(route.query).keys()].sort() : [];
+      return documented.join() === accepted.join() ? [] : [`${route.method.toUpperCase()} ${route.path}: query [${documented}] in the document, [${accepted}] by ${route.query?.name ?? 'no DTO'}`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('gives request-body examples that their DTO accepts, that the API takes as they are, and refuses without a required field', async () => {
+    const example = (method: string, path: string) => exampleOf(doc, operation(method, path).requestBody?.content?.['application/json']?.schema ?? {}) as Record<string, unknown> | undefined;
+    for (const route of routes.filter((r) => r.body)) {
+      const body = example(route.method, route.path);
+      if (body === undefined) continue;
+      const errors = validateSync(plainToInstance(route.body as Type, body) as object, { skipMissingProperties: true, whitelist: true, forbidNonWhitelisted: true });
+      expect({ route: `${route.method.toUpperCase()} ${route.path}`, errors: errors.map((e) => e.toString()) }).toEqual({ route: `${route.method.toUpperCase()} ${route.path}`, errors: [] });
+    }
+    const organization = await api.as('manager').post('/api/organizations').send(example('post', '/api/organizations')).expect(201);
+    expect(organization.body).toMatchObject({ name: 'Beaconhouse National University', country: 'PK', city: 'Lahore', contacts: [expect.objectContaining({ name: 'Mansoor Ahmad Khan' })] });
+    const partnership = await api.as('manager').post('/api/partnerships').send({ ...example('post', '/api/partnerships'), organizationId: organization.body.id }).expect(201);
+    expect(partnership.body.proposedActivities).toEqual([expect.objectContaining({ kind: 'annual_lecture', recurrence: { frequency: 'yearly', month: 10, day: 15 } })]);
+    await api.as('manager').post(`/api/partnerships/${partnership.body.id}/activities`).set('If-Match', `"${partnership.body.version}"`).send(example('post', '/api/partnerships/{id}/activities')).expect(201);
+    await api.as('manager').patch(`/api/organizations/${organization.body.id}`).set('If-Match', `"${organization.body.version}"`).send(example('patch', '/api/organizations/{id}')).expect(200);
+
+    const proposal = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organization.body.id)).expect(201)).body as { id: string };
+    const bodies: Array<[string, string, string, Record<string, unknown>]> = [
+      ['post', '/api/organizations', '/api/organizations', example('post', '/api/organizations') ?? {}],
+      ['post', '/api/partnerships', '/api/partnerships', { ...example('post', '/api/partnerships'), organizationId: organization.body.id }],
+      ['post', '/api/partnerships/{id}/activities', `/api/partnerships/${proposal.id}/activities`, example('post', '/api/partnerships/{id}/activities') ?? {}],
+    ];
+    for (const [method, path, url, body] of bodies) {
+      for (const field of resolve(doc, operation(method, path).requestBody?.content?.['application/json']?.schema ?? {}).required ?? []) {
+        const { [field]: _left, ...rest } = body;
+        const refused = await api.as('manager').post(url).set('If-Match', '"1"').send(rest);
+        expect({ path, without: field, status: refused.status }).toEqual({ path, without: field, status: 400 });
+      }
+    }
   });
 
   it('describes what the routes really answer, a whole partnership life long', async () => {

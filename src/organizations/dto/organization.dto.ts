@@ -1,4 +1,4 @@
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsOmittable } from '../../common/http/event-data.dto.js';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
@@ -15,41 +15,50 @@ export const ORGANIZATION_KINDS = [
 ] as const;
 
 export class ContactDto {
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Mansoor Ahmad Khan' })
   @IsString()
   @Length(1, 200)
   name: string;
 
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Director, Beaconhouse Centre for Policy Research (BCPR)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   title?: string;
 
+  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, example: 'bcpr@example.org' })
   @IsOptional()
   @IsEmail()
   email?: string;
 }
 
 export class CreateOrganizationDto {
+  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Beaconhouse National University' })
   @IsString()
   @Length(1, 200)
   name: string;
 
+  @ApiProperty({ enum: ORGANIZATION_KINDS, example: 'university' })
   @IsIn(ORGANIZATION_KINDS)
   kind: (typeof ORGANIZATION_KINDS)[number];
 
   /** ISO 3166-1 alpha-2, e.g. PK. */
+  @ApiProperty({ description: 'ISO 3166-1 alpha-2 country code; stored upper-case', minLength: 2, maxLength: 2, example: 'PK' })
   @IsISO31661Alpha2()
   country: string;
 
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 120, nullable: true, example: 'Lahore' })
   @IsOptional()
   @IsString()
   @Length(1, 120)
   city?: string;
 
+  @ApiPropertyOptional({ type: String, format: 'uri', nullable: true, description: 'With its protocol (https://…).', example: 'https://www.bnu.edu.pk' })
   @IsOptional()
   @IsUrl({ require_protocol: true })
   website?: string;
 
+  @ApiPropertyOptional({ type: () => [ContactDto], maxItems: 50, description: 'Replaces the whole list when sent in a PATCH.' })
   @IsOmittable()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
@@ -61,6 +70,7 @@ export class CreateOrganizationDto {
 export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto, { skipNullProperties: false }) {}
 
 export class ListOrganizationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Part of the name, any case.', example: 'Beaconhouse' })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -1,4 +1,4 @@
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,16 +17,21 @@ import { IsIsoDate, IsOmittable } from '../../common/http/event-data.dto.js';
 
 export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
 
-export class RecurrenceDto {
-  @IsIn(['once', 'yearly'])
-  frequency: 'once' | 'yearly';
+export const RECURRENCE_FREQUENCIES = ['once', 'yearly'] as const;
 
+export class RecurrenceDto {
+  @ApiProperty({ enum: RECURRENCE_FREQUENCIES, example: 'yearly', description: 'yearly: every year of each MOU term, on month/day; once: a single occurrence in the term.' })
+  @IsIn(RECURRENCE_FREQUENCIES)
+  frequency: (typeof RECURRENCE_FREQUENCIES)[number];
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 12, nullable: true, example: 10, description: 'Defaults to the month the term starts.' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(12)
   month?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 31, nullable: true, example: 15, description: 'Defaults to 1; clamped to the length of the month.' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -35,63 +40,90 @@ export class RecurrenceDto {
 }
 
 export class ProposedActivityDto {
+  @ApiProperty({ enum: ACTIVITY_KINDS, example: 'annual_lecture' })
   @IsIn(ACTIVITY_KINDS)
   kind: (typeof ACTIVITY_KINDS)[number];
 
+  @ApiProperty({ minLength: 1, maxLength: 300, example: 'Annual lecture on transnational organized crime, named after a prominent GI-TOC figure' })
   @IsString()
   @Length(1, 300)
   title: string;
 
+  @ApiProperty({ type: () => RecurrenceDto })
   @IsDefined()
   @ValidateNested()
   @Type(() => RecurrenceDto)
   recurrence: RecurrenceDto;
 
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, example: '2026-10-15', description: 'No occurrence falls before this day; with frequency once, it is the due date.' })
   @IsOptional()
   @IsIsoDate()
   startsOn?: string;
 }
 
 export class CreatePartnershipDto {
+  @ApiProperty({ minLength: 1, maxLength: 300, example: 'Beaconhouse National University: MOU for a named annual lecture, an organized-crime course and yearly research visits' })
   @IsString()
   @Length(1, 300)
   title: string;
 
+  @ApiProperty({ format: 'uuid', description: 'The partner organization (POST /api/organizations).' })
   @IsUUID()
   organizationId: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 10000,
+    nullable: true,
+    example:
+      'A formal collaboration underpinned by an MOU: an annual lecture on transnational organized crime named after a prominent GI-TOC figure; ' +
+      'direct GI-TOC involvement in the creation of a course on organized crime; yearly research visits to host seminars and conduct research on Pakistan.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 10000)
   summary?: string;
 
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Academic engagement (Pakistan Strategic Advisory Group, CSAObs)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   programme?: string;
 
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   focalPoint?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 0,
+    maxLength: 10000,
+    nullable: true,
+    example: 'Met at the university in Lahore during the November 2024 field visit, with two colleagues from the faculty of International Relations.',
+  })
   @IsOptional()
   @IsString()
   @Length(0, 10000)
   notes?: string;
 
+  @ApiPropertyOptional({ type: () => [ProposedActivityDto], maxItems: 20, description: 'The commitments the MOU would carry; each becomes a series of occurrences once it is in force.' })
   @IsOmittable()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   @Type(() => ProposedActivityDto)
   proposedActivities?: ProposedActivityDto[];
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 5, example: 2, description: 'Approvals needed to pass senior-management review; 1 when left out at creation.' })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(5)
   requiredApprovals?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, example: 14, description: 'Days a submission may wait for a decision before it is overdue; 14 when left out at creation.' })
   @IsOmittable()
   @IsInt()
   @Min(1)
