@@ -97,20 +97,34 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     return claim.affected === 1;
   }
 
-  /** Claims one timer and sends its event as `system`; false when another poller had it first. */
-  private fire(timer: Timer): Promise<boolean> {
-    return this.queue.run(async (manager) => {
-      if (!(await this.claim(manager, timer))) return false;
-      const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
-      try {
-        await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);
-      } catch (error) {
-        // The instance moved on without cancelling this timer: keep the claim, record the refusal.
-        if (!(error instanceof DomainError)) throw error;
-        this.logger.warn(`timer ${timer.id} (${timer.event}) refused: ${error.message}`);
-        await this.runtime.recordRefusal(timer.instanceType, timer.instanceId, input, error, manager);
-      }
-      return true;
-    });
+  /**
+   * Claims one timer and sends its event as `system`; false when another poller had it first, or
+   * when a concurrent change of the instance (possible on PostgreSQL, where writers do not queue)
+   * committed between reading and updating it: then the claim is rolled back with the rest, and
+   * the timer fires at the next poll on the new version.
+   */
+  private async fire(timer: Timer): Promise<boolean> {
+    try {
+      return await this.queue.run(async (manager) => {
+        if (!(await this.claim(manager, timer))) return false;
+        const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
+        try {
+          await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);
+        } catch (error) {
+          // The instance moved on without cancelling this timer: keep the claim, record the refusal.
+          if (!(error instanceof DomainError) || lostRace(error)) throw error;
+          this.logger.warn(`timer ${timer.id} (${timer.event}) refused: ${error.message}`);
+          await this.runtime.recordRefusal(timer.instanceType, timer.instanceId, input, error, manager);
+        }
+        return true;
+      });
+    } catch (error) {
+      if (lostRace(error)) return false;
+      throw error;
+    }
   }
+}
+
+function lostRace(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'VERSION_MISMATCH';
 }
