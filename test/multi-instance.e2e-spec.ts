@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,10 +15,11 @@ import { PartnershipsService } from '../src/partnerships/partnerships.service.js
 import { Timer } from '../src/timers/timer.entity.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { buildService } from './support/service-build.js';
 import { createDatabase, createTestApp, databaseEnv, dropDatabase, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /**
- * Two real service processes (`node dist/src/main.js`) on one database — a PostgreSQL schema of
+ * Two real service processes (the built `src/main.js`) on one database — a PostgreSQL schema of
  * their own when the suite runs on PostgreSQL, else one SQLite file — receive conflicting work at
  * the same moment. Afterwards every accepted request made exactly one transition, every timer
  * fired once, the chain verifies and replay reproduces every stored state.
@@ -62,6 +63,7 @@ class Instance {
 
   constructor(
     readonly name: string,
+    private readonly main: string,
     private readonly env: Record<string, string>,
   ) {}
 
@@ -70,7 +72,7 @@ class Instance {
     this.url = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.env, PORT: String(port) };
     delete env.NODE_OPTIONS;
-    this.child = spawn(process.execPath, [join('dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     await eventually(`${this.name} to answer health`, async () => {
@@ -110,7 +112,7 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
   const accepted = new Map<string, number>();
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+    const main = buildService('multi-instance-build');
     await createDatabase(dataDir);
     // Migrates the database first; later it plays the part of a client whose clock is behind.
     seeder = await createTestApp({ dataDir, clock: new ManualClock(new Date()), env: { ADMIN_PASSWORD } });
@@ -122,8 +124,8 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
       WORKFLOWS_DIR: 'workflows',
       RATE_LIMIT_WRITES_PER_MINUTE: '100000',
     };
-    a = new Instance('instance A', env);
-    b = new Instance('instance B', env);
+    a = new Instance('instance A', main, env);
+    b = new Instance('instance B', main, env);
     both = [a, b];
     await Promise.all(both.map((instance) => instance.start()));
 
