@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { IsOmittable } from './event-data.dto.js';
+import { IsOmittable } from './validators.js';
 
 export class SendEventDto {
   @ApiProperty({ example: 'SUBMIT_FOR_APPROVAL', description: 'An event of the workflow; `availableEvents` lists what the caller may send now.' })

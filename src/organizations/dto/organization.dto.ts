@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsOmittable } from '../../common/http/event-data.dto.js';
+import { IsOmittable } from '../../common/http/validators.js';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';

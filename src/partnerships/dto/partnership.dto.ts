@@ -13,7 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsIsoDate, IsOmittable } from '../../common/http/event-data.dto.js';
+import { IsIsoDate, IsOmittable } from '../../common/http/validators.js';
 
 export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
 
