@@ -50,6 +50,8 @@ export class AuditService {
    */
   async append(manager: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
     if (manager.connection.options.type === 'postgres') {
+      // Outside a transaction the lock would be gone before the insert: the chain could fork.
+      if (!manager.queryRunner?.isTransactionActive) throw new Error('audit rows are appended inside a write transaction');
       await manager.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [CHAIN_LOCK]);
     }
     const head = await manager
