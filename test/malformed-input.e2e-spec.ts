@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, USER_PASSWORD, type UserName } from './support/api.js';
+import { drivePartnership, occurrenceIdsOf, SHORT_TERM, type PartnershipState, type Term } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 
 /**
@@ -30,36 +30,21 @@ type Method = 'get' | 'post' | 'patch' | 'delete';
 // ---------------------------------------------------------------------------------------------
 // The objects the routes name, and who may call each route (so refusals come from validation, not roles).
 
-function sendAs(user: UserName, id: string, version: number, body: object) {
-  return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body);
-}
+/** The MOU term of these partnerships: it starts on 2026-03-01. */
+const TERM: Term = { effectiveFrom: '2026-03-01', expiresOn: '2029-03-31' };
 
-/** Takes a new partnership (submitted by `manager`) through the first `steps` steps of the MOU story. */
-async function partnershipAfter(organizationId: string, steps: number, expiresOn = '2029-03-31'): Promise<string> {
-  const id = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body.id as string;
-  const story: Array<[UserName, object]> = [
-    ['manager', { type: 'SUBMIT_FOR_APPROVAL' }],
-    ['approver', { type: 'APPROVE' }],
-    ['manager', { type: 'SHARE_DRAFT', data: { document: { name: 'MOU.docx', sha256: 'e'.repeat(64) } } }],
-    ['manager', { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-03-01', expiresOn } }],
-    ['manager', { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } }],
-    ['manager', { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } }],
-  ];
-  for (const [index, [user, body]] of story.slice(0, steps).entries()) await sendAs(user, id, index + 1, body).expect(200);
-  return id;
+/** A new partnership (submitted by `manager`) taken to `state`. */
+async function partnershipIn(organizationId: string, state: PartnershipState, term = TERM): Promise<string> {
+  return (await drivePartnership(api, organizationId, state, { term })).id;
 }
 
 const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id as string;
-const proposalId = await partnershipAfter(organizationId, 0);
-const negotiationId = await partnershipAfter(organizationId, 3);
-const signingId = await partnershipAfter(organizationId, 4);
-// Expiry within 90 days: the renewal window is already open once in force.
-const renewalId = await partnershipAfter(organizationId, 6, '2026-05-15');
-await api.get(TimersService).fireDue();
-const inForce = (await api.as('auditor').get(`/api/partnerships/${await partnershipAfter(organizationId, 6)}`).expect(200)).body as {
-  activities?: Array<{ occurrences: Array<{ id: string }> }>;
-};
-const occurrenceIds = (inForce.activities ?? []).flatMap((s) => s.occurrences.map((o) => o.id));
+const proposalId = await partnershipIn(organizationId, 'proposal');
+const negotiationId = await partnershipIn(organizationId, 'mou_negotiation');
+const signingId = await partnershipIn(organizationId, 'awaiting_signatures');
+// Expiry within 90 days: the renewal window is already open once in force (the due timers are fired).
+const renewalId = await partnershipIn(organizationId, 'in_force.renewal_due', SHORT_TERM);
+const occurrenceIds = await occurrenceIdsOf(api, await partnershipIn(organizationId, 'in_force.active'));
 const userId = (await api.as('admin').post('/api/users').send({ username: 'malformed.target', password: USER_PASSWORD, roles: ['auditor'] }).expect(201)).body.id as string;
 const calendarToken = docs.paths['/api/calendar/tokens'] ? ((await api.as('manager').post('/api/calendar/tokens').send({ label: 'x' })).body as { id?: string }) : {};
 

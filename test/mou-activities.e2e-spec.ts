@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
+import { driveSteps, mouSteps } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 
 interface OccurrenceView {
@@ -54,12 +55,15 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
   async function agreed(effectiveFrom: string, expiresOn: string, overrides = {}) {
     const org = await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201);
     const p = await api.as('manager').post('/api/partnerships').send(partnershipInput(org.body.id, overrides)).expect(201);
-    await send('manager', p.body.id, { type: 'SUBMIT_FOR_APPROVAL' });
-    await send('approver', p.body.id, { type: 'APPROVE' });
-    await send('manager', p.body.id, { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } });
-    await send('manager', p.body.id, { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64), url: 'https://files.example.org/mou-v2.docx' } } });
-    await send('manager', p.body.id, { type: 'AGREE_TEXT', data: { effectiveFrom, expiresOn } });
-    return p.body.id as string;
+    const [submit, approve] = mouSteps();
+    const { id } = await driveSteps(api, { id: p.body.id, version: p.body.version }, [
+      submit,
+      approve,
+      { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } } },
+      { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64), url: 'https://files.example.org/mou-v2.docx' } } } },
+      { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom, expiresOn } } },
+    ]);
+    return id;
   }
 
   it('enters in force signature by signature and creates the series and occurrences of the term', async () => {

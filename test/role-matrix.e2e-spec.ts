@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Role } from '../src/users/roles.js';
-import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, ROLE_USERS, USER_PASSWORD, type UserName } from './support/api.js';
+import { driveOccurrence, drivePartnership, occurrenceIdsOf, type PartnershipState as SetupState } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 
 /**
@@ -73,45 +73,9 @@ interface Snapshot {
   version: number;
 }
 
-async function partnership(id: string): Promise<Snapshot & { activities: Array<{ occurrences: Array<{ id: string; state: string }> }> }> {
-  return (await api.as('auditor').get(`/api/partnerships/${id}`).expect(200)).body;
-}
-
-function sendAs(user: UserName, id: string, version: number, body: object) {
-  return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body);
-}
-
-const SETUP_STEPS: Array<{ by: UserName; body: object }> = [
-  { by: 'manager', body: { type: 'SUBMIT_FOR_APPROVAL' } },
-  { by: 'approver', body: { type: 'APPROVE' } },
-  { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v1.docx', sha256: 'c'.repeat(64) } } } },
-  { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } } },
-  { by: 'manager', body: { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } } },
-  { by: 'manager', body: { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } } },
-];
-
-/** The state after the first n steps. */
-const STATE_AFTER_STEPS = ['proposal', 'senior_management_review', 'mou_drafting', 'mou_negotiation', 'awaiting_signatures', 'awaiting_signatures', 'in_force.active'] as const;
-type SetupState = (typeof STATE_AFTER_STEPS)[number] | 'in_force.renewal_due';
-
-/** A partnership submitted by `manager`, taken to the state the case needs. */
+/** A partnership submitted by `manager`, taken to the state the case needs (a short term for renewal_due: see drive.ts). */
 async function partnershipIn(state: SetupState): Promise<{ id: string; version: number }> {
-  const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(await organizationForPartnerships())).expect(201);
-  const id = created.body.id as string;
-  let version = 1;
-  const steps = [...SETUP_STEPS];
-  if (state === 'in_force.renewal_due') {
-    // A short term puts the renewal window (90 days before expiry) in the past, so the due timer moves it at once.
-    steps[3] = { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-03-01', expiresOn: '2026-05-15' } } };
-  }
-  const target = state === 'in_force.renewal_due' ? 'in_force.active' : state;
-  for (const step of steps.slice(0, STATE_AFTER_STEPS.indexOf(target))) {
-    version = (await sendAs(step.by, id, version, step.body).expect(200)).body.version as number;
-  }
-  if (state === 'in_force.renewal_due') await api.get(TimersService).fireDue();
-  const now = await partnership(id);
-  expect(now.state).toBe(state);
-  return { id, version: now.version };
+  return drivePartnership(api, await organizationForPartnerships(), state);
 }
 
 /** Planned occurrences of in-force partnerships, handed out one per case. */
@@ -119,18 +83,10 @@ const plannedOccurrences: string[] = [];
 async function occurrenceIn(state: 'planned' | 'scheduled', scheduleOn = '2026-10-15'): Promise<{ id: string; version: number }> {
   if (plannedOccurrences.length === 0) {
     const { id } = await partnershipIn('in_force.active');
-    const view = await partnership(id);
-    plannedOccurrences.push(...view.activities.flatMap((s) => s.occurrences.filter((o) => o.state === 'planned').map((o) => o.id)));
+    plannedOccurrences.push(...(await occurrenceIdsOf(api, id, 'planned')));
     expect(plannedOccurrences.length).toBeGreaterThan(0);
   }
-  const id = plannedOccurrences.shift() as string;
-  let version = (await api.as('auditor').get(`/api/occurrences/${id}`).expect(200)).body.version as number;
-  if (state === 'scheduled') {
-    const scheduled = await api.as('manager').post(`/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type: 'SCHEDULE', data: { date: scheduleOn } });
-    expect(scheduled.status).toBe(200);
-    version = scheduled.body.version as number;
-  }
-  return { id, version };
+  return driveOccurrence(api, plannedOccurrences.shift() as string, state, scheduleOn);
 }
 
 async function total(path: string): Promise<number> {
