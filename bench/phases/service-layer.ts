@@ -1,0 +1,66 @@
+import { DataSource } from 'typeorm';
+import { OrganizationsService } from '../../src/organizations/organizations.service.js';
+import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { BENCH_MANAGER, emit, log, nowMs, openServices, percentile, round, SCALE } from '../support.js';
+import { Pool, proposal, step, STEPS_PER_PARTNERSHIP, type Cursor } from '../workload.js';
+
+/**
+ * Persisted transitions per second through PartnershipsService.send, each in its own write
+ * transaction (load, version check, XState transition, guarded UPDATE, timer row written or
+ * deleted, audit row appended, commit): by one caller at a time, and by 16 concurrent callers,
+ * which is where a write queue could share commits.
+ */
+const DURATION_MS = Math.max(1000, 6000 * SCALE);
+const CONCURRENT = 16;
+/** Enough partnerships for ~2,000 transitions/s over both runs. */
+const POOL = Math.ceil((2 * DURATION_MS * 2) / STEPS_PER_PARTNERSHIP) + 100;
+
+const app = await openServices();
+const partnerships = app.get(PartnershipsService);
+const organization = await app.get(OrganizationsService).create({ name: 'Benchmark University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
+const cursors: Cursor[] = [];
+for (let n = 0; n < POOL; n += 1) {
+  const row = await partnerships.create(proposal(organization.id, n), BENCH_MANAGER);
+  cursors.push({ id: row.id, version: row.version, submitted: false });
+}
+log(`service layer: ${POOL} proposals created`);
+const pool = new Pool(cursors);
+
+/** One caller: STEPS_PER_PARTNERSHIP steps on a partnership, then the next one, until the time is up. */
+async function caller(until: number, latencies: number[]): Promise<void> {
+  while (nowMs() < until) {
+    const cursor = pool.take();
+    for (let s = 0; s < STEPS_PER_PARTNERSHIP && nowMs() < until; s += 1) {
+      const start = nowMs();
+      await step(partnerships, cursor);
+      latencies.push(nowMs() - start);
+    }
+  }
+}
+
+async function run(callers: number, ms: number) {
+  const latencies: number[] = [];
+  const start = nowMs();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: callers }, () => caller(start + ms, latencies)));
+  const seconds = (nowMs() - start) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
+  return {
+    transitions: latencies.length,
+    perSecond: round(latencies.length / seconds, 1),
+    p50Ms: round(percentile(latencies, 50), 3),
+    p99Ms: round(percentile(latencies, 99), 3),
+    /** This process's CPU time per transition: less sensitive than the rate to other work on a shared machine. */
+    cpuUsPerTransition: round((user + system) / latencies.length, 0),
+  };
+}
+
+await run(1, 500);
+const sequential = await run(1, DURATION_MS);
+log(`service layer, 1 caller: ${sequential.perSecond}/s`);
+const concurrent = await run(CONCURRENT, DURATION_MS);
+log(`service layer, ${CONCURRENT} callers: ${concurrent.perSecond}/s`);
+
+const [{ n: timerRows }] = (await app.get(DataSource).query(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL`)) as Array<{ n: number | string }>;
+await app.close();
+emit({ sequential, concurrent: { callers: CONCURRENT, ...concurrent }, partnershipsUsed: pool.used, pendingTimerRows: Number(timerRows) });

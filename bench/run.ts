@@ -1,0 +1,213 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freshSchema, round, SCALE, tempDir, type DatabaseKind } from './support.js';
+
+/**
+ * `npm run bench`: every figure next to a baseline measured in the same run on the same machine,
+ * each phase in a process of its own (so its peak RSS is its own). SQLite always; PostgreSQL too
+ * when DATABASE_URL is set. Prints a table and writes the same figures to bench/results/<time>.json.
+ */
+interface Rate {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerTransition?: number;
+}
+interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+}
+interface Size {
+  partnerships: number;
+  auditRows: number;
+  list: Latency;
+  listByState: Latency;
+  search: Latency;
+  history: Latency;
+}
+interface Throughput {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+}
+/** What each phase answers (its BENCH_RESULT line). */
+interface Figures {
+  raw: Rate & { peakRssMb: number };
+  service: { sequential: Rate; concurrent: Rate & { callers: number }; peakRssMb: number };
+  http: { runs: Array<Rate & { connections: number; non2xx: number }>; serverPeakRssMb: number; peakRssMb: number };
+  growth: { small: Size; large: Size; peakRssMb: number };
+  verify: Throughput;
+  sha: Throughput;
+}
+
+interface Row {
+  database: DatabaseKind;
+  figure: string;
+  measured: string;
+  baseline: string;
+  ratio: number | null;
+  target: string;
+  met: boolean | null;
+  peakRssMb: string;
+}
+
+async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
+  process.stderr.write(`${name} (${env.BENCH_DB})\n`);
+  const child = spawn(process.execPath, [join('dist', 'bench', 'phases', `${name}.js`)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (code !== 0 || !line) throw new Error(`phase ${name} failed (exit ${code}):\n${out}`);
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as T;
+}
+
+/** Each phase gets storage of its own; growth, verify and the hashing baseline share the bulk data. */
+async function runAll(database: DatabaseKind): Promise<Figures> {
+  const schemas: string[] = [];
+  const dirs: string[] = [];
+  const storage = (): Record<string, string> => {
+    const dir = tempDir('data');
+    dirs.push(dir);
+    if (database === 'sqlite') return { BENCH_DB: database, DATA_DIR: dir };
+    const schema = freshSchema();
+    schemas.push(schema);
+    return { BENCH_DB: database, DATA_DIR: dir, DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_SCHEMA: schema };
+  };
+  try {
+    const raw = await phase<Figures['raw']>('raw-insert', storage());
+    const service = await phase<Figures['service']>('service-layer', storage());
+    const http = await phase<Figures['http']>('http', storage());
+    const bulk = storage();
+    const growth = await phase<Figures['growth']>('growth', bulk);
+    const verify = await phase<Figures['verify']>('verify', bulk);
+    const sha = await phase<Figures['sha']>('sha-baseline', bulk);
+    return { raw, service, http, growth, verify, sha };
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    if (schemas.length > 0) {
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  }
+}
+
+const perSecond = (n: number) => `${round(n, 0)}/s`;
+const rss = (...mb: number[]) => mb.map((m) => `${m}`).join(' + ');
+
+function rows(database: DatabaseKind, f: Figures): Row[] {
+  const out: Row[] = [];
+  const add = (figure: string, measured: string, baseline: string, ratio: number, target: string, met: boolean, peak: string) =>
+    out.push({ database, figure, measured, baseline, ratio: round(ratio, 3), target, met, peakRssMb: peak });
+  const raw = f.raw.perSecond;
+  const seq = f.service.sequential;
+  const con = f.service.concurrent;
+  add(
+    'service layer, 1 caller (transitions/s)',
+    `${perSecond(seq.perSecond)} (p50 ${seq.p50Ms} ms, p99 ${seq.p99Ms} ms, ${seq.cpuUsPerTransition} µs CPU each)`,
+    `raw INSERT transactions ${perSecond(raw)} (peak RSS ${f.raw.peakRssMb} MiB)`,
+    seq.perSecond / raw,
+    '≥ 0.5',
+    seq.perSecond / raw >= 0.5,
+    rss(f.service.peakRssMb),
+  );
+  add(
+    `service layer, ${con.callers} callers (transitions/s)`,
+    `${perSecond(con.perSecond)} (p50 ${con.p50Ms} ms, p99 ${con.p99Ms} ms, ${con.cpuUsPerTransition} µs CPU each)`,
+    `raw INSERT transactions ${perSecond(raw)}`,
+    con.perSecond / raw,
+    '≥ 0.5',
+    con.perSecond / raw >= 0.5,
+    rss(f.service.peakRssMb),
+  );
+  for (const run of f.http.runs) {
+    const base = run.connections === 1 ? seq : con;
+    add(
+      `HTTP, ${run.connections} connection${run.connections === 1 ? '' : 's'} (transitions/s)`,
+      `${perSecond(run.perSecond)} (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx})`,
+      `service layer, ${run.connections === 1 ? '1 caller' : `${con.callers} callers`}: ${perSecond(base.perSecond)}`,
+      run.perSecond / base.perSecond,
+      '≥ 0.5',
+      run.perSecond / base.perSecond >= 0.5,
+      `server ${f.http.serverPeakRssMb}, load generator ${f.http.peakRssMb}`,
+    );
+  }
+  const { small, large } = f.growth;
+  for (const [key, label, target] of [
+    ['list', 'list, first page with total (p50 ms)', true],
+    ['search', 'title search (p50 ms)', true],
+    ['history', "one partnership's history (p50 ms)", true],
+    ['listByState', 'list filtered by state prefix (p50 ms)', false],
+  ] as const) {
+    const ratio = large[key].p50Ms / small[key].p50Ms;
+    out.push({
+      database,
+      figure: `${label}, ${large.partnerships} vs ${small.partnerships} partnerships`,
+      measured: `${large[key].p50Ms} ms at ${large.auditRows} audit rows`,
+      baseline: `${small[key].p50Ms} ms at ${small.auditRows} audit rows`,
+      ratio: round(ratio, 2),
+      target: target ? '≤ 2' : '(no target)',
+      met: target ? ratio <= 2 : null,
+      peakRssMb: rss(f.growth.peakRssMb),
+    });
+  }
+  add(
+    'verify() (audit rows/s)',
+    `${perSecond(f.verify.rowsPerSecond)} over ${f.verify.rows} rows (${f.verify.seconds} s)`,
+    `raw SHA-256 of the same canonical rows ${perSecond(f.sha.rowsPerSecond)} (peak RSS ${f.sha.peakRssMb} MiB)`,
+    f.verify.rowsPerSecond / f.sha.rowsPerSecond,
+    '≥ 0.5',
+    f.verify.rowsPerSecond / f.sha.rowsPerSecond >= 0.5,
+    rss(f.verify.peakRssMb),
+  );
+  return out;
+}
+
+function table(all: Row[]): string {
+  const header = ['db', 'figure', 'measured', 'baseline (same run)', 'ratio', 'target', 'met', 'peak RSS MiB'];
+  const cells = all.map((r) => [r.database, r.figure, r.measured, r.baseline, String(r.ratio), r.target, r.met === null ? '' : r.met ? 'yes' : 'NO', r.peakRssMb]);
+  return [header, header.map(() => '---'), ...cells].map((c) => `| ${c.join(' | ')} |`).join('\n');
+}
+
+function machine() {
+  const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+  return {
+    nproc: Number(sh('nproc', [])),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory: sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' '),
+    totalMemoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    loadAverageAtStart: loadavg().map((l) => round(l, 2)),
+  };
+}
+
+const startedAt = new Date();
+const host = machine();
+process.stderr.write(`benchmark, scale ${SCALE}, on ${host.nproc} CPU(s), load ${host.loadAverageAtStart.join(' ')}\n`);
+const databases: DatabaseKind[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+const figures: Record<string, Figures> = {};
+const all: Row[] = [];
+for (const database of databases) {
+  figures[database] = await runAll(database);
+  all.push(...rows(database, figures[database]));
+}
+const finishedAt = new Date();
+const report = {
+  startedAt: startedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  scale: SCALE,
+  machine: { ...host, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+  table: all,
+  figures,
+};
+mkdirSync(join('bench', 'results'), { recursive: true });
+const file = join('bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\n${table(all)}\n\nload average ${host.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd.join(' ')} at end; ${Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; figures in ${file}\n`);

@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module.js';
+import type { Actor } from '../src/workflow-engine/workflow.types.js';
+
+/** Shrinks every size and duration of the benchmark (1 = the full run). */
+export const SCALE = Math.max(0.01, Number(process.env.BENCH_SCALE ?? 1));
+export const BENCH_MANAGER: Actor = { id: 'bench-manager', roles: ['manager'] };
+export const BENCH_APPROVER: Actor = { id: 'bench-approver', roles: ['approver'] };
+export const ADMIN_PASSWORD = 'bench-admin-password';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** Which database a phase runs on: set by the runner through BENCH_DB (and DATABASE_URL, DATABASE_SCHEMA). */
+export function databaseKind(): DatabaseKind {
+  return process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+export function scaled(n: number, min = 1): number {
+  return Math.max(min, Math.round(n * SCALE));
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `bench-${prefix}-`));
+}
+
+export function freshSchema(): string {
+  return `bench_${randomBytes(6).toString('hex')}`;
+}
+
+/** The process's peak resident set so far (Linux VmHWM), in MiB. */
+export function peakRssMb(pid: number | 'self' = 'self'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export function log(message: string): void {
+  process.stderr.write(`  ${message}\n`);
+}
+
+/** A phase's figures go to stdout on one marked line, for the runner. */
+export function emit(result: Record<string, unknown>): void {
+  process.stdout.write(`\nBENCH_RESULT ${JSON.stringify({ ...result, peakRssMb: peakRssMb() })}\n`);
+}
+
+/** The service's own modules in this process (no HTTP), on DATA_DIR or the PostgreSQL schema the runner chose; poller off. */
+export async function openServices(): Promise<INestApplicationContext> {
+  Object.assign(process.env, { TIMER_POLL_MS: '0', WORKFLOWS_DIR: 'workflows', ADMIN_PASSWORD });
+  return NestFactory.createApplicationContext(AppModule, { logger: false });
+}
+
+/** Rows inserted many to a statement inside the caller's transaction, with the driver's placeholders. */
+export async function insertMany(
+  query: (sql: string, params: unknown[]) => Promise<unknown>,
+  kind: DatabaseKind,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
+  const perStatement = Math.floor(20_000 / columns.length);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const batch = rows.slice(start, start + perStatement);
+    let n = 0;
+    const values = batch.map(() => `(${columns.map(() => (kind === 'postgres' ? `$${++n}` : '?')).join(', ')})`).join(', ');
+    await query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values}`, batch.flat());
+  }
+}
+
+export function isPostgres(dataSource: DataSource): boolean {
+  return dataSource.options.type === 'postgres';
+}
+
+/** Runs `work` over and over for `ms`, returning each run's latency in milliseconds. */
+export async function forDuration(ms: number, work: (i: number) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  const end = nowMs() + ms;
+  for (let i = 0; nowMs() < end; i += 1) {
+    const start = nowMs();
+    await work(i);
+    latencies.push(nowMs() - start);
+  }
+  return latencies;
+}
