@@ -10,7 +10,7 @@ import { DEMO_USERS } from '../src/demo/demo-story.js';
 import { FIELD_VISIT_ORGANIZATIONS, FIELD_VISIT_STORIES } from '../src/demo/field-visit.data.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createDatabase, createTestApp, databaseEnv, dropDatabase, type TestApp } from './support/test-app.js';
 
 const ADMIN_PASSWORD = 'demo-admin-password';
 
@@ -61,6 +61,7 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'partnership-demo-'));
+    await seedInIsolation(dataDir);
     seeded = await seedDemoDatabase({ dataDir, adminPassword: ADMIN_PASSWORD, now });
     // The service as `npm run demo` then serves it: the seeded file, time going on from where the seed stopped.
     t = await createTestApp({ dataDir, clock: new ManualClock(now) });
@@ -74,6 +75,7 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
 
   afterAll(async () => {
     await t?.close();
+    await dropDatabase(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -194,11 +196,19 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
 describe('the demo seed on other days', () => {
   it.each(['2028-02-29T23:30:00.000Z', '2027-01-31T00:05:00.000Z', '2026-12-01T12:00:00.000Z'])('reaches every stage when today is %s', async (today) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'partnership-demo-'));
+    await seedInIsolation(dataDir);
     try {
       const seeded = await seedDemoDatabase({ dataDir, adminPassword: ADMIN_PASSWORD, now: new Date(today) });
       expect(seeded.partnerships.map((p) => p.state)).toEqual([...FIELD_VISIT_STORIES.map((s) => s.expectedState), 'in_force.active', 'in_force.renewal_due']);
     } finally {
+      await dropDatabase(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
+
+/** The seed reads its database from the environment, as `npm run demo` does: point it at this test's own. */
+async function seedInIsolation(dataDir: string): Promise<void> {
+  Object.assign(process.env, databaseEnv(dataDir));
+  await createDatabase(dataDir);
+}
