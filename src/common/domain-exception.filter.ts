@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { postgresCode } from '../database/write-queue.js';
 import { DomainError, type ErrorCode } from './domain-error.js';
 
 export interface ErrorBody {
@@ -71,6 +72,10 @@ export class DomainExceptionFilter implements ExceptionFilter {
         message: messages ? messages.join('; ') : String(payload.message ?? exception.message),
         ...(messages ? { details: { errors: messages } } : {}),
       };
+    }
+    // PostgreSQL refuses some values a client can send (a NUL character, say) with a data exception, class 22.
+    if (postgresCode(exception)?.startsWith('22')) {
+      return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'the request holds a value that cannot be stored or compared' };
     }
     // Errors raised by Express's body parser carry a client status (400 malformed JSON, 413 too large).
     const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;

@@ -108,11 +108,15 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       return await this.queue.run(async (manager) => {
         if (!(await this.claim(manager, timer))) return false;
         const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
+        // A savepoint, so that a refusal after some writes takes them back and keeps only the claim.
+        await manager.query('SAVEPOINT timer_event');
         try {
           await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);
+          await manager.query('RELEASE SAVEPOINT timer_event');
         } catch (error) {
           // The instance moved on without cancelling this timer: keep the claim, record the refusal.
           if (!(error instanceof DomainError) || lostRace(error)) throw error;
+          await manager.query('ROLLBACK TO SAVEPOINT timer_event');
           this.logger.warn(`timer ${timer.id} (${timer.event}) refused: ${error.message}`);
           await this.runtime.recordRefusal(timer.instanceType, timer.instanceId, input, error, manager);
         }
