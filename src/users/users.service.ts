@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { WriteQueue } from '../database/write-queue.js';
+import { isUniqueViolation, WriteQueue } from '../database/write-queue.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import { PASSWORD_MIN_LENGTH, type CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQueryDto } from './dto/list-users-query.dto.js';
@@ -252,9 +252,3 @@ function usernameTaken(username: string): DomainError {
   return new DomainError('CONFLICT', `the username "${username}" is taken`, { field: 'username' });
 }
 
-/** SQLite and PostgreSQL name a unique-index violation differently. */
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
-}
