@@ -479,6 +479,34 @@ describe('malformed input', () => {
     }
   });
 
+  it('refuses a recurrence month or day sent as null (400), which the due dates would read differently from one left out', async () => {
+    const activity = (recurrence: Record<string, unknown>) => ({ kind: 'seminar', title: 'Null recurrence', recurrence });
+    const recurrences = [
+      { frequency: 'once', month: null },
+      { frequency: 'yearly', month: null, day: 4 },
+      { frequency: 'yearly', month: 5, day: null },
+      { frequency: 'once', month: null, day: null },
+    ];
+    const url = `/api/partnerships/${proposalId}`;
+    for (const recurrence of recurrences) {
+      const version = await currentVersion(url);
+      const attempts: Array<[string, request.Test]> = [
+        ['POST /api/partnerships', api.as('manager').post('/api/partnerships').send({ ...partnershipInput(organizationId), proposedActivities: [activity(recurrence)] })],
+        ['PATCH /api/partnerships/{id}', api.as('manager').patch(url).set('If-Match', `"${version}"`).send({ proposedActivities: [activity(recurrence)] })],
+        ['POST /api/partnerships/{id}/activities', api.as('manager').post(`${url}/activities`).set('If-Match', `"${version}"`).send(activity(recurrence))],
+      ];
+      for (const [route, attempt] of attempts) {
+        const response = await attempt;
+        expectWellFormed(`${route} ${JSON.stringify(recurrence)}`, response);
+        expect({ route, recurrence, status: response.status, code: response.body.code }).toEqual({ route, recurrence, status: 400, code: 'VALIDATION_FAILED' });
+      }
+      expect(await currentVersion(url)).toBe(version);
+    }
+    // Left out, the same fields are taken: the default month and day.
+    const version = await currentVersion(url);
+    await api.as('manager').patch(url).set('If-Match', `"${version}"`).send({ proposedActivities: [activity({ frequency: 'once' })] }).expect(200);
+  });
+
   it('stored nothing it refused, polluted no prototype, and still serves', async () => {
     const after = await totals();
     expect(after).toEqual({

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class UpcomingQueryDto {
-  @ApiPropertyOptional({ default: 90, minimum: 1, maximum: 3660, description: 'The window, in days from today.' })
+  @ApiPropertyOptional({ type: 'integer', default: 90, minimum: 1, maximum: 3660, description: 'The window, in days from today.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

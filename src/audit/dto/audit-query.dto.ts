@@ -6,19 +6,19 @@ import { PageQueryDto } from '../../common/http/page-query.dto.js';
 const CALENDAR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Rows of one entity (partnership, occurrence, organization, user).' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Rows of one entity (partnership, occurrence, organization, user).' })
   @IsOptional()
   @IsString()
   @Length(1, 64)
   entityId?: string;
 
-  @ApiPropertyOptional({ description: 'Actor id, or `system` for timers.' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Actor id, or `system` for timers.' })
   @IsOptional()
   @IsString()
   @Length(1, 64)
   actor?: string;
 
-  @ApiPropertyOptional({ example: 'APPROVE' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 80, example: 'APPROVE' })
   @IsOptional()
   @IsString()
   @Length(1, 80)

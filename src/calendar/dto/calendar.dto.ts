@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOmittable } from '../../common/http/validators.js';
 
 export class CreateCalendarTokenDto {
-  @ApiPropertyOptional({ example: 'Work calendar' })
-  @IsOptional()
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Work calendar', description: 'Leave it out for no label (null is refused).' })
+  @IsOmittable()
   @IsString()
   @Length(1, 100)
   label?: string;

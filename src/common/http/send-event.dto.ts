@@ -8,8 +8,8 @@ export class SendEventDto {
   @Matches(/^[A-Z][A-Z_]{1,63}$/, { message: 'type must be an event name such as APPROVE' })
   type: string;
 
-  @ApiPropertyOptional({ example: 'Please add the course outline.', description: 'Needed by REQUEST_CHANGES, REJECT, TERMINATE and CANCEL.' })
-  @IsOptional()
+  @ApiPropertyOptional({ minLength: 1, maxLength: 5000, example: 'Please add the course outline.', description: 'Needed by REQUEST_CHANGES, REJECT, TERMINATE and CANCEL; leave it out for no comment (null is refused).' })
+  @IsOmittable()
   @IsString()
   @Length(1, 5000)
   comment?: string;

@@ -14,7 +14,7 @@ export class ListPartnershipsQueryDto extends PageQueryDto {
   @IsUUID()
   organizationId?: string;
 
-  @ApiPropertyOptional({ description: 'Text searched in titles.' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Text searched in titles.' })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -24,15 +24,15 @@ export class RecurrenceDto {
   @IsIn(RECURRENCE_FREQUENCIES)
   frequency: (typeof RECURRENCE_FREQUENCIES)[number];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 12, nullable: true, example: 10, description: 'Defaults to the month the term starts.' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 12, example: 10, description: 'Defaults to the month the term starts; leave it out for the default (null is refused).' })
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(12)
   month?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 31, nullable: true, example: 15, description: 'Defaults to 1; clamped to the length of the month.' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 31, example: 15, description: 'Defaults to 1; clamped to the length of the month; leave it out for the default (null is refused).' })
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(31)

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsOmittable } from '../../common/http/validators.js';
 import { ROLES, type Role } from '../roles.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,40}$/;
@@ -22,14 +23,14 @@ export class CreateUserDto {
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password: string;
 
-  @ApiPropertyOptional({ description: 'defaults to the username', example: 'Amina Khan', maxLength: 120 })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'defaults to the username; trimmed; leave it out for the default (null is refused)', example: 'Amina Khan', minLength: 1, maxLength: 120 })
+  @IsOmittable()
   @Transform(trimmed)
   @IsString()
   @Length(1, 120)
   displayName?: string;
 
-  @ApiProperty({ enum: ROLES, isArray: true, minItems: 1, example: ['manager'] })
+  @ApiProperty({ enum: ROLES, isArray: true, minItems: 1, maxItems: ROLES.length, uniqueItems: true, example: ['manager'] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(ROLES.length)

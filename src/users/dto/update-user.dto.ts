@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../roles.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './create-user.dto.js';
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES, isArray: true, minItems: 1, description: 'replaces all roles' })
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, minItems: 1, maxItems: ROLES.length, uniqueItems: true, description: 'replaces all roles' })
   @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
@@ -20,7 +20,7 @@ export class UpdateUserDto {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional({ maxLength: 120 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 120, description: 'trimmed' })
   @IsOmittable()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
