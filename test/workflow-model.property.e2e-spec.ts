@@ -286,7 +286,7 @@ function eventBody(type: string, variant: Variant, m: Model, real: Real, today: 
   });
   if (variant === 'unknownField') return { ...withComment(), body: { ...withComment().body, isAdmin: true }, dtoInvalid: true };
   if (variant === 'longComment') return { body: { type, comment: 'x'.repeat(5001) }, dtoInvalid: true };
-  if (variant === 'extraData') return withComment({ ...(withComment(validData(type, m, real, today, pick)).data ?? {}), sneaky: 1 }, { dataInvalid: true });
+  if (variant === 'extraData') return withComment({ ...(withComment(validData(type, m, today, pick)).data ?? {}), sneaky: 1 }, { dataInvalid: true });
   switch (type) {
     case 'APPROVE':
       if (variant === 'badFormat') return withComment({ contentHash: 'not-a-hash' }, { dataInvalid: true });
@@ -295,12 +295,12 @@ function eventBody(type: string, variant: Variant, m: Model, real: Real, today: 
     case 'SHARE_DRAFT':
       if (variant === 'badFormat') return withComment({ document: { name: 'draft', sha256: 'NOT HEX' } }, { dataInvalid: true });
       if (variant === 'missing') return withComment(pick % 2 === 0 ? undefined : { document: { name: 'draft' } }, { missingRequired: true });
-      return withComment(validData(type, m, real, today, pick));
+      return withComment(validData(type, m, today, pick));
     case 'AGREE_TEXT': {
       if (variant === 'badFormat') return withComment({ effectiveFrom: '2026/04/01', expiresOn: '2029-03-31' }, { dataInvalid: true });
       if (variant === 'missing') return withComment({ effectiveFrom: today }, { missingRequired: true });
       if (variant === 'guardFail') return withComment({ effectiveFrom: today, expiresOn: addDays(today, -(pick % 40)) });
-      return withComment(validData(type, m, real, today, pick));
+      return withComment(validData(type, m, today, pick));
     }
     case 'RECORD_SIGNATURE': {
       const party = m.signed.partner && !m.signed.own ? 'own' : 'partner';
@@ -308,13 +308,13 @@ function eventBody(type: string, variant: Variant, m: Model, real: Real, today: 
       if (variant === 'missing') return withComment({ party, signedOn: today }, { missingRequired: true });
       if (variant === 'guardFail') return withComment({ party, signatory: 'Dean', signedOn: addDays(today, 1 + (pick % 30)) });
       if (variant === 'otherParty') return withComment({ party: party === 'own' ? 'partner' : 'own', signatory: 'Dean', signedOn: today });
-      return withComment(validData(type, m, real, today, pick));
+      return withComment(validData(type, m, today, pick));
     }
     case 'RENEW': {
       if (variant === 'badFormat') return withComment({ expiresOn: 'soon' }, { dataInvalid: true });
       if (variant === 'missing') return withComment(undefined, { missingRequired: true });
       if (variant === 'guardFail') return withComment({ expiresOn: addDays(m.expiresOn ?? today, -(pick % 60)) });
-      return withComment(validData(type, m, real, today, pick));
+      return withComment(validData(type, m, today, pick));
     }
     default:
       // Events that take no data, and names that are no event at all.
@@ -323,7 +323,7 @@ function eventBody(type: string, variant: Variant, m: Model, real: Real, today: 
   }
 }
 
-function validData(type: string, m: Model, real: Real, today: string, pick: number): Record<string, unknown> | undefined {
+function validData(type: string, m: Model, today: string, pick: number): Record<string, unknown> | undefined {
   switch (type) {
     case 'SHARE_DRAFT':
       return { document: { name: `MOU draft ${pick}.docx`, sha256: HASH, ...(pick % 3 === 0 ? { url: 'https://files.example.org/mou.docx' } : {}) } };
