@@ -1,8 +1,11 @@
-import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { ApiProperty, OmitType, PickType } from '@nestjs/swagger';
 import { ACTIVITY_KINDS } from '../../partnerships/dto/partnership.dto.js';
-import { RecurrenceResponse } from '../../partnerships/dto/partnership-response.dto.js';
-
-const OCCURRENCE_STATES = ['planned', 'scheduled', 'held', 'cancelled', 'missed'];
+import {
+  OCCURRENCE_STATES,
+  OrganizationRefResponse,
+  PartnershipActivityResponse,
+  PartnershipSummaryResponse,
+} from '../../partnerships/dto/partnership-response.dto.js';
 
 export class PostponementResponse {
   @ApiProperty({ format: 'date', nullable: true, type: String, example: '2026-10-15' })
@@ -83,24 +86,9 @@ export class OccurrenceResponse extends OccurrenceViewResponse {
   availableEvents: string[];
 }
 
-export class ActivitySeriesResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ enum: ACTIVITY_KINDS, example: 'annual_lecture' })
-  kind: string;
-
-  @ApiProperty({ example: 'Annual named lecture' })
-  title: string;
-
-  @ApiProperty({ type: RecurrenceResponse })
-  recurrence: RecurrenceResponse;
-
+export class ActivitySeriesResponse extends OmitType(PartnershipActivityResponse, ['occurrences'] as const) {
   @ApiProperty({ format: 'date', nullable: true, type: String })
   startsOn: string | null;
-
-  @ApiProperty({ enum: ['proposal', 'added'], description: "proposal: one of the MOU's own commitments; added: added later." })
-  origin: 'proposal' | 'added';
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
@@ -128,21 +116,9 @@ export class UpcomingSeriesRefResponse {
   title: string;
 }
 
-export class UpcomingPartnershipRefResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
+export class UpcomingPartnershipRefResponse extends PickType(PartnershipSummaryResponse, ['id', 'title'] as const) {}
 
-  @ApiProperty({ example: 'Annual lecture and research collaboration' })
-  title: string;
-}
-
-export class UpcomingOrganizationRefResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ example: 'Beaconhouse National University' })
-  name: string;
-}
+export class UpcomingOrganizationRefResponse extends OrganizationRefResponse {}
 
 export class UpcomingOccurrenceResponse extends OmitType(OccurrenceViewResponse, ['date'] as const) {
   @ApiProperty({ format: 'date', description: 'The scheduled date once there is one, else the due date.', example: '2026-10-15' })

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ACTIVITY_KINDS } from './partnership.dto.js';
 
+/** The states of an activity occurrence. */
+export const OCCURRENCE_STATES = ['planned', 'scheduled', 'held', 'cancelled', 'missed'];
+
 const SHA256_EXAMPLE = '3f1c8a4e9b0d7f6e5a2c1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f';
 
 export class RecurrenceResponse {
@@ -205,7 +208,7 @@ export class ActivityOccurrenceRefResponse {
   @ApiProperty({ description: 'The MOU term the occurrence belongs to.', example: 1 })
   termNumber: number;
 
-  @ApiProperty({ enum: ['planned', 'scheduled', 'held', 'cancelled', 'missed'] })
+  @ApiProperty({ enum: OCCURRENCE_STATES })
   state: string;
 
   @ApiProperty({ format: 'date', description: 'The scheduled date once there is one, else the due date.', example: '2026-10-15' })

@@ -1,15 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType, PickType } from '@nestjs/swagger';
+import { FulfilmentResponse, PartnershipSummaryResponse } from '../../partnerships/dto/partnership-response.dto.js';
 
-export class OverdueApprovalResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ example: 'Annual lecture and research collaboration' })
-  title: string;
-
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
-  submittedAt: string | null;
-}
+export class OverdueApprovalResponse extends PickType(PartnershipSummaryResponse, ['id', 'title', 'submittedAt'] as const) {}
 
 export class OverdueApprovalsResponse {
   @ApiProperty({ example: 1 })
@@ -19,16 +11,7 @@ export class OverdueApprovalsResponse {
   items: OverdueApprovalResponse[];
 }
 
-export class ExpiringPartnershipResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ example: 'Annual lecture and research collaboration' })
-  title: string;
-
-  @ApiProperty({ format: 'uuid' })
-  organizationId: string;
-
+export class ExpiringPartnershipResponse extends PickType(PartnershipSummaryResponse, ['id', 'title', 'organizationId'] as const) {
   @ApiProperty({ example: 'in_force.renewal_due' })
   state: string;
 
@@ -44,27 +27,12 @@ export class ExpiringPartnershipsResponse {
   items: ExpiringPartnershipResponse[];
 }
 
-export class PartnershipFulfilmentResponse {
+export class PartnershipFulfilmentResponse extends OmitType(FulfilmentResponse, ['termNumber'] as const) {
   @ApiProperty({ format: 'uuid' })
   partnershipId: string;
 
   @ApiProperty({ nullable: true, type: String })
   title: string | null;
-
-  @ApiProperty({ example: 2 })
-  held: number;
-
-  @ApiProperty({ example: 0 })
-  missed: number;
-
-  @ApiProperty({ example: 0 })
-  cancelled: number;
-
-  @ApiProperty({ description: 'Planned or scheduled, not yet held.', example: 1 })
-  planned: number;
-
-  @ApiProperty({ example: 3 })
-  total: number;
 }
 
 /** The pipeline at a glance. */
