@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResp
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { dryRunView, eventInput } from '../common/http/event-request.js';
+import { answerEvent } from '../common/http/event-request.js';
 import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
@@ -89,15 +89,7 @@ export class ActivitiesController {
     @RequestId() requestId: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = eventInput(body, actor, version, requestId);
-    if (query.dryRun === 'true') {
-      const { row, result } = await this.activities.dryRun(id, input);
-      res.setHeader('ETag', etagOf(row.version));
-      return dryRunView(body.type, result);
-    }
-    const { row } = await this.activities.send(id, input);
-    res.setHeader('ETag', etagOf(row.version));
-    return this.occurrenceWithEvents(row, actor);
+    return answerEvent(this.activities, id, { body, query, version, actor, requestId, res }, (row) => this.occurrenceWithEvents(row, actor));
   }
 
   private occurrenceWithEvents(row: Occurrence, actor: Actor) {

@@ -6,7 +6,7 @@ import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
-import { dryRunView, eventInput } from '../common/http/event-request.js';
+import { answerEvent } from '../common/http/event-request.js';
 import { ListPartnershipsQueryDto } from './dto/list-partnerships.query.js';
 import { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
 import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
@@ -95,16 +95,7 @@ export class PartnershipsController {
     @RequestId() requestId: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = eventInput(body, actor, version, requestId);
-    if (query.dryRun === 'true') {
-      const { row, result } = await this.partnerships.dryRun(id, input);
-      res.setHeader('ETag', etagOf(row.version));
-      return dryRunView(body.type, result);
-    }
-    const { row } = await this.partnerships.send(id, input);
-    const view = await this.partnerships.view(row, actor);
-    res.setHeader('ETag', etagOf(view.version));
-    return view;
+    return answerEvent(this.partnerships, id, { body, query, version, actor, requestId, res }, (row) => this.partnerships.view(row, actor));
   }
 
   @Get(':id/history')
