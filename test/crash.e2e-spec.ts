@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, waitForHealth } from './support/service-process.js';
 
 /**
  * The real service as a child process, killed with SIGKILL at random points of a stream of
@@ -63,17 +63,6 @@ function builtAt(): number {
   return existsSync(BUILD_STAMP) ? statSync(BUILD_STAMP).mtimeMs : 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 class Service {
   private child?: ChildProcess;
   private exited?: Promise<void>;
@@ -104,18 +93,7 @@ class Service {
     closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const giveUpAt = Date.now() + 20_000;
-    while (Date.now() < giveUpAt) {
-      if (child.exitCode !== null) break;
-      try {
-        const health = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(1000) });
-        if (health.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(50);
-    }
-    throw new Error(`the service did not start; its log ends:\n${this.logTail()}`);
+    await waitForHealth(`${this.base}/health`, child, () => `the service did not start; its log ends:\n${this.logTail()}`);
   }
 
   async kill(): Promise<void> {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +15,7 @@ import { Timer } from '../src/timers/timer.entity.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
+import { freePort, waitForHealth } from './support/service-process.js';
 import { createDatabase, createTestApp, databaseEnv, dropDatabase, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /**
@@ -35,17 +35,6 @@ const JWT_SECRET = 'a-shared-jwt-secret-for-both-instances-0123456789';
 const DAY_MS = 86_400_000;
 const SLA_TIMERS = 12;
 const SLA_ACTION = 'xstate.after.approvalSla.partnership-mou.senior_management_review';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls until `check` holds, for at most `ms` of real time (the processes run on the real clock). */
 async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -75,13 +64,8 @@ class Instance {
     this.child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    await eventually(`${this.name} to answer health`, async () => {
-      if (this.child?.exitCode !== null) throw new Error(`${this.name} exited at start:\n${this.output}`);
-      return request(this.url)
-        .get('/api/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-    });
+    await waitForHealth(`${this.url}/api/health`, this.child, (exited) =>
+      exited ? `${this.name} exited at start:\n${this.output}` : `timed out waiting for ${this.name} to answer health`, 30_000);
   }
 
   /** What the process logged, for a failing assertion's message. */
