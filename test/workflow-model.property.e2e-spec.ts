@@ -85,17 +85,6 @@ const EDITABLE: Record<State, readonly string[]> = {
   withdrawn: [],
 };
 
-const USERS: readonly UserName[] = ['admin', 'manager', 'manager2', 'approver', 'approver2', 'auditor', 'managerApprover'];
-const ROLES: Record<UserName, readonly string[]> = {
-  admin: ['admin'],
-  manager: ['manager'],
-  manager2: ['manager'],
-  approver: ['approver'],
-  approver2: ['approver'],
-  auditor: ['auditor'],
-  managerApprover: ['manager', 'approver'],
-};
-
 type TimerName = 'approvalSla' | 'renewalWindow' | 'termExpiry';
 
 interface Model {
@@ -537,7 +526,10 @@ const setupArb = fc.record({
 // Hostile sequences send thousands of writes a minute; the limit is not what is under test. It is
 // read when its module loads, so the app's modules are imported only once it is set.
 process.env.RATE_LIMIT_WRITES_PER_MINUTE = '10000000';
-const { createApiApp } = await import('./support/api.js');
+const { createApiApp, ROLE_USERS } = await import('./support/api.js');
+/** The signed-in users of `createApiApp`, in its order, and their roles. */
+const USERS = Object.keys(ROLE_USERS) as UserName[];
+const ROLES: Record<UserName, readonly string[]> = ROLE_USERS;
 const { organizationInput } = await import('./support/factories.js');
 const timersServiceClass = (await import('../src/timers/timers.service.js')).TimersService;
 
