@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshSchema, round, SCALE, tempDir, type DatabaseKind } from './support.js';
 
@@ -39,7 +40,7 @@ interface Throughput {
 interface Figures {
   raw: Rate & { peakRssMb: number };
   service: { sequential: Rate; concurrent: Rate & { callers: number }; peakRssMb: number };
-  http: { runs: Array<Rate & { connections: number; non2xx: number }>; serverPeakRssMb: number; peakRssMb: number };
+  http: { runs: Array<Rate & { connections: number; non2xx: number; serverCpuUsPerRequest: number }>; serverPeakRssMb: number; peakRssMb: number };
   growth: { small: Size; large: Size; peakRssMb: number };
   verify: Throughput;
   sha: Throughput;
@@ -58,7 +59,9 @@ interface Row {
 
 async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
   process.stderr.write(`${name} (${env.BENCH_DB})\n`);
-  const child = spawn(process.execPath, [join('dist', 'bench', 'phases', `${name}.js`)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The database is the runner's choice alone: a phase on SQLite must not see DATABASE_URL.
+  const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`phases/${name}.js`, import.meta.url))], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -71,31 +74,30 @@ async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
 async function runAll(database: DatabaseKind): Promise<Figures> {
   const schemas: string[] = [];
   const dirs: string[] = [];
-  const storage = (): Record<string, string> => {
+  const postgres = database === 'postgres' ? new pg.Client({ connectionString: process.env.DATABASE_URL }) : undefined;
+  await postgres?.connect();
+  const storage = async (): Promise<Record<string, string>> => {
     const dir = tempDir('data');
     dirs.push(dir);
-    if (database === 'sqlite') return { BENCH_DB: database, DATA_DIR: dir };
+    if (!postgres) return { BENCH_DB: database, DATA_DIR: dir };
     const schema = freshSchema();
     schemas.push(schema);
+    await postgres.query(`CREATE SCHEMA ${schema}`);
     return { BENCH_DB: database, DATA_DIR: dir, DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_SCHEMA: schema };
   };
   try {
-    const raw = await phase<Figures['raw']>('raw-insert', storage());
-    const service = await phase<Figures['service']>('service-layer', storage());
-    const http = await phase<Figures['http']>('http', storage());
-    const bulk = storage();
+    const raw = await phase<Figures['raw']>('raw-insert', await storage());
+    const service = await phase<Figures['service']>('service-layer', await storage());
+    const http = await phase<Figures['http']>('http', await storage());
+    const bulk = await storage();
     const growth = await phase<Figures['growth']>('growth', bulk);
     const verify = await phase<Figures['verify']>('verify', bulk);
     const sha = await phase<Figures['sha']>('sha-baseline', bulk);
     return { raw, service, http, growth, verify, sha };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    if (schemas.length > 0) {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await client.connect();
-      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
+    for (const schema of schemas) await postgres?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await postgres?.end();
   }
 }
 
@@ -131,7 +133,7 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
     const base = run.connections === 1 ? seq : con;
     add(
       `HTTP, ${run.connections} connection${run.connections === 1 ? '' : 's'} (transitions/s)`,
-      `${perSecond(run.perSecond)} (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx})`,
+      `${perSecond(run.perSecond)} (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each)`,
       `service layer, ${run.connections === 1 ? '1 caller' : `${con.callers} callers`}: ${perSecond(base.perSecond)}`,
       run.perSecond / base.perSecond,
       '≥ 0.5',

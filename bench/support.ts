@@ -67,8 +67,12 @@ export function emit(result: Record<string, unknown>): void {
 
 /** The service's own modules in this process (no HTTP), on DATA_DIR or the PostgreSQL schema the runner chose; poller off. */
 export async function openServices(): Promise<INestApplicationContext> {
+  // A phase writes only where the runner told it to: never into a shared database's default schema.
+  if (databaseKind() === 'postgres' ? !process.env.DATABASE_SCHEMA : process.env.DATABASE_URL) {
+    throw new Error('BENCH_DB=postgres needs DATABASE_SCHEMA, and BENCH_DB=sqlite no DATABASE_URL: run the phases through npm run bench');
+  }
   Object.assign(process.env, { TIMER_POLL_MS: '0', WORKFLOWS_DIR: 'workflows', ADMIN_PASSWORD });
-  return NestFactory.createApplicationContext(AppModule, { logger: false });
+  return NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
 }
 
 /** Rows inserted many to a statement inside the caller's transaction, with the driver's placeholders. */

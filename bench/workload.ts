@@ -5,33 +5,39 @@ import { BENCH_APPROVER, BENCH_MANAGER } from './support.js';
 /**
  * The transition mix of the throughput figures: a proposal submitted (an approval-SLA timer row
  * written), then sent back with changes requested (the timer row deleted). Every step is a valid
- * transition with a version check, a timer change and an audit row. Each partnership takes at most
- * STEPS_PER_PARTNERSHIP of them, as in real life, where a proposal goes back and forth a few
- * times: its context (decisions, approvals) then stays the size it has in practice instead of
- * growing with the length of the run.
+ * transition with a version check, a timer change and an audit row. A caller takes a partnership
+ * for at most STEPS_PER_ROUND steps, then hands it back to the end of the pool's queue: spread over
+ * a large pool, each partnership goes back and forth a few times, as in real life, so its context
+ * (decisions, approvals) keeps the size it has in practice instead of growing with the run.
  */
-export const STEPS_PER_PARTNERSHIP = 8;
+export const STEPS_PER_ROUND = 8;
+export const POOL_SIZE = 2000;
+
 export interface Cursor {
   id: string;
   version: number;
   submitted: boolean;
+  /** Steps taken in the current round. */
+  steps: number;
 }
 
-/** Hands out partnerships that still have steps left; a caller holds one at a time. */
+/** Partnerships waiting for a caller, oldest round first; a caller holds one at a time. */
 export class Pool {
-  private next = 0;
+  private readonly ready: Cursor[];
 
-  constructor(private readonly cursors: Cursor[]) {}
+  constructor(cursors: Cursor[]) {
+    this.ready = [...cursors];
+  }
 
   take(): Cursor {
-    const cursor = this.cursors[this.next];
-    if (!cursor) throw new Error(`the pool of ${this.cursors.length} partnerships is used up; make it larger`);
-    this.next += 1;
+    const cursor = this.ready.shift();
+    if (!cursor) throw new Error('every partnership of the pool is held by a caller; make the pool larger');
     return cursor;
   }
 
-  get used(): number {
-    return this.next;
+  giveBack(cursor: Cursor): void {
+    cursor.steps = 0;
+    this.ready.push(cursor);
   }
 }
 
@@ -52,6 +58,12 @@ export async function step(partnerships: PartnershipsService, cursor: Cursor): P
   const body = cursor.submitted ? SEND_BACK : SUBMIT;
   const actor = cursor.submitted ? BENCH_APPROVER : BENCH_MANAGER;
   const { row } = await partnerships.send(cursor.id, { ...body, actor, expectedVersion: cursor.version });
-  cursor.version = row.version;
+  advance(cursor, row.version);
+}
+
+/** Records an accepted step. */
+export function advance(cursor: Cursor, version: number): void {
+  cursor.version = version;
   cursor.submitted = !cursor.submitted;
+  cursor.steps += 1;
 }

@@ -1,23 +1,23 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { freePort, waitForHealth } from '../../test/support/service-process.js';
 import { ADMIN_PASSWORD, BENCH_MANAGER, emit, log, openServices, peakRssMb, round, SCALE } from '../support.js';
-import { Pool, proposal, SEND_BACK, STEPS_PER_PARTNERSHIP, SUBMIT, type Cursor } from '../workload.js';
+import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT, type Cursor } from '../workload.js';
 
 /**
- * HTTP transitions per second against the real service (node dist/src/main.js) with autocannon
+ * HTTP transitions per second against the real service (dist/src/main.js) with autocannon
  * at 1, 10 and 50 connections: bearer-token authentication (the user reloaded from the database),
  * validation, If-Match, the same transition mix and write transaction as the service-layer
- * figure, and the partnership view as the answer. Every request is a valid transition: each
- * connection takes a partnership from a shared pool, sends the next step with the version the
- * previous answer's ETag named, and gives it back.
+ * figure, and the partnership view as the answer. Every request is a valid transition: a
+ * connection takes a partnership from the pool, sends its next step with the version the
+ * previous answer's ETag named, and after a round hands it back.
  */
 const DURATION_S = Math.max(2, Math.round(10 * SCALE));
 const CONNECTIONS = [1, 10, 50];
-const POOL = Math.ceil((CONNECTIONS.length * DURATION_S * 1500 + 2 * 1500) / STEPS_PER_PARTNERSHIP);
 const PASSWORD = 'bench user password';
 
 interface Run {
@@ -28,43 +28,32 @@ interface Run {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** The service process's CPU time per answered request. */
+  serverCpuUsPerRequest: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** CPU time a process has used, in microseconds (user + system, from /proc). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** The proposals are made through the services in this process (quicker than over HTTP); the service then starts on the same data. */
+async function seed(): Promise<Cursor[]> {
+  const services = await openServices();
+  const organization = await services.get(OrganizationsService).create({ name: 'Benchmark University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
+  const cursors: Cursor[] = [];
+  for (let n = 0; n < POOL_SIZE; n += 1) {
+    const row = await services.get(PartnershipsService).create(proposal(organization.id, n), BENCH_MANAGER);
+    cursors.push({ id: row.id, version: row.version, submitted: false, steps: 0 });
+  }
+  await services.close();
+  log(`http: ${POOL_SIZE} proposals created`);
+  return cursors;
 }
 
-// The proposals are made in this process through the services (quicker than over HTTP), then the service starts on the same data.
-const seeding = await openServices();
-const organization = await seeding.get(OrganizationsService).create({ name: 'Benchmark University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
-const cursors: Cursor[] = [];
-for (let n = 0; n < POOL; n += 1) {
-  const row = await seeding.get(PartnershipsService).create(proposal(organization.id, n), BENCH_MANAGER);
-  cursors.push({ id: row.id, version: row.version, submitted: false });
-}
-await seeding.close();
-log(`http: ${POOL} proposals created`);
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, ['dist/src/main.js'], {
-  env: { ...process.env, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-for (let i = 0; ; i += 1) {
-  if ((await fetch(`${base}/api/health`).catch(() => undefined))?.ok) break;
-  if (i > 300 || server.exitCode !== null) throw new Error('the service did not start');
-  await sleep(100);
-}
-
-async function call(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+async function post(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${base}/api${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -73,21 +62,19 @@ async function call(path: string, body: unknown, token?: string): Promise<Record
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, unknown>;
 }
-const login = async (username: string, password: string) => (await call('/auth/login', { username, password })).accessToken as string;
-const admin = await login('admin', ADMIN_PASSWORD);
-await call('/users', { username: 'manager', password: PASSWORD, roles: ['manager'] }, admin);
-await call('/users', { username: 'approver', password: PASSWORD, roles: ['approver'] }, admin);
-const tokens = { manager: await login('manager', PASSWORD), approver: await login('approver', PASSWORD) };
 
-const pool = new Pool(cursors);
-/** Partnerships between two requests, with steps left; a connection takes one, or a fresh one from the pool. */
-const idle: Array<Cursor & { steps: number }> = [];
-
-function bodies(cursor: Cursor) {
-  return cursor.submitted ? { body: JSON.stringify(SEND_BACK), token: tokens.approver } : { body: JSON.stringify(SUBMIT), token: tokens.manager };
+async function signIn(base: string): Promise<{ manager: string; approver: string }> {
+  const login = async (username: string, password: string) => (await post(base, '/auth/login', { username, password })).accessToken as string;
+  const admin = await login('admin', ADMIN_PASSWORD);
+  await post(base, '/users', { username: 'manager', password: PASSWORD, roles: ['manager'] }, admin);
+  await post(base, '/users', { username: 'approver', password: PASSWORD, roles: ['approver'] }, admin);
+  return { manager: await login('manager', PASSWORD), approver: await login('approver', PASSWORD) };
 }
 
-async function load(connections: number, seconds: number): Promise<Run> {
+async function load(base: string, serverPid: number, tokens: { manager: string; approver: string }, pool: Pool, connections: number, seconds: number): Promise<Run> {
+  /** Partnerships between two requests of a round; a connection takes one of these, or the next from the pool. */
+  const idle: Cursor[] = [];
+  const cpuBefore = cpuUs(serverPid);
   const result = await autocannon({
     url: base,
     connections,
@@ -95,29 +82,32 @@ async function load(connections: number, seconds: number): Promise<Run> {
     requests: [
       {
         setupRequest: (request, context) => {
-          const cursor = idle.pop() ?? { ...pool.take(), steps: 0 };
+          const cursor = idle.pop() ?? pool.take();
           (context as { cursor?: Cursor }).cursor = cursor;
-          const { body, token } = bodies(cursor);
+          const [body, token] = cursor.submitted ? [SEND_BACK, tokens.approver] : [SUBMIT, tokens.manager];
           return {
             ...request,
             method: 'POST',
             path: `/api/partnerships/${cursor.id}/events`,
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'if-match': `"${cursor.version}"` },
-            body,
+            body: JSON.stringify(body),
           };
         },
         onResponse: (status, _body, context, headers) => {
-          const cursor = (context as { cursor: Cursor & { steps: number } }).cursor;
+          const cursor = (context as { cursor: Cursor }).cursor;
+          // A refused step leaves its partnership out of the run; non-2xx counts it.
           if (status !== 200) return;
           const etag = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'etag')?.[1];
-          cursor.version = Number(String(etag).replaceAll('"', ''));
-          cursor.submitted = !cursor.submitted;
-          cursor.steps += 1;
-          if (cursor.steps < STEPS_PER_PARTNERSHIP) idle.push(cursor);
+          advance(cursor, Number(String(etag).replaceAll('"', '')));
+          if (cursor.steps < STEPS_PER_ROUND) idle.push(cursor);
+          else pool.giveBack(cursor);
         },
       },
     ],
   });
+  // Rounds cut short by the end of the run go back, with their versions, for the next run.
+  for (const cursor of idle) pool.giveBack(cursor);
+  const serverCpu = cpuUs(serverPid) - cpuBefore;
   const ok = result['2xx'];
   return {
     connections,
@@ -127,17 +117,31 @@ async function load(connections: number, seconds: number): Promise<Run> {
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    serverCpuUsPerRequest: round(serverCpu / Math.max(1, ok), 0),
   };
 }
 
-await load(10, 2);
-const runs: Run[] = [];
-for (const connections of CONNECTIONS) {
-  const run = await load(connections, DURATION_S);
-  log(`http, ${connections} connection(s): ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}`);
-  runs.push(run);
+const pool = new Pool(await seed());
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+// The service of the same build as this file.
+const server = spawn(process.execPath, [fileURLToPath(new URL('../../src/main.js', import.meta.url))], {
+  env: { ...process.env, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const exited = new Promise((resolve) => server.once('exit', resolve));
+try {
+  await waitForHealth(`${base}/api/health`, server, (exited) => (exited ? 'the service exited while starting' : 'the service did not start'), 30_000);
+  const tokens = await signIn(base);
+  await load(base, server.pid as number, tokens, pool, 10, 2);
+  const runs: Run[] = [];
+  for (const connections of CONNECTIONS) {
+    const run = await load(base, server.pid as number, tokens, pool, connections, DURATION_S);
+    log(`http, ${connections} connection(s): ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`);
+    runs.push(run);
+  }
+  emit({ durationSeconds: DURATION_S, runs, serverPeakRssMb: peakRssMb(server.pid as number) });
+} finally {
+  server.kill('SIGTERM');
+  await exited;
 }
-const serverPeakRssMb = peakRssMb(server.pid as number);
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
-emit({ durationSeconds: DURATION_S, runs, serverPeakRssMb });

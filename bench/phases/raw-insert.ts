@@ -28,7 +28,6 @@ async function postgres(): Promise<number[]> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   const schema = process.env.DATABASE_SCHEMA as string;
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await client.query(`CREATE TABLE ${schema}.raw_rows (seq bigserial PRIMARY KEY, payload text NOT NULL)`);
   const insert = { name: 'raw-insert', text: `INSERT INTO ${schema}.raw_rows (payload) VALUES ($1)` };
   await forDuration(300, async () => void (await client.query({ ...insert, values: [PAYLOAD] })));

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { BENCH_MANAGER, emit, log, nowMs, openServices, percentile, round, SCALE } from '../support.js';
-import { Pool, proposal, step, STEPS_PER_PARTNERSHIP, type Cursor } from '../workload.js';
+import { Pool, POOL_SIZE, proposal, step, STEPS_PER_ROUND, type Cursor } from '../workload.js';
 
 /**
  * Persisted transitions per second through PartnershipsService.send, each in its own write
@@ -12,29 +12,28 @@ import { Pool, proposal, step, STEPS_PER_PARTNERSHIP, type Cursor } from '../wor
  */
 const DURATION_MS = Math.max(1000, 6000 * SCALE);
 const CONCURRENT = 16;
-/** Enough partnerships for ~2,000 transitions/s over both runs. */
-const POOL = Math.ceil((2 * DURATION_MS * 2) / STEPS_PER_PARTNERSHIP) + 100;
 
 const app = await openServices();
 const partnerships = app.get(PartnershipsService);
 const organization = await app.get(OrganizationsService).create({ name: 'Benchmark University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
 const cursors: Cursor[] = [];
-for (let n = 0; n < POOL; n += 1) {
+for (let n = 0; n < POOL_SIZE; n += 1) {
   const row = await partnerships.create(proposal(organization.id, n), BENCH_MANAGER);
-  cursors.push({ id: row.id, version: row.version, submitted: false });
+  cursors.push({ id: row.id, version: row.version, submitted: false, steps: 0 });
 }
-log(`service layer: ${POOL} proposals created`);
+log(`service layer: ${POOL_SIZE} proposals created`);
 const pool = new Pool(cursors);
 
-/** One caller: STEPS_PER_PARTNERSHIP steps on a partnership, then the next one, until the time is up. */
+/** One caller: a round of steps on a partnership, then the next one, until the time is up. */
 async function caller(until: number, latencies: number[]): Promise<void> {
   while (nowMs() < until) {
     const cursor = pool.take();
-    for (let s = 0; s < STEPS_PER_PARTNERSHIP && nowMs() < until; s += 1) {
+    while (cursor.steps < STEPS_PER_ROUND && nowMs() < until) {
       const start = nowMs();
       await step(partnerships, cursor);
       latencies.push(nowMs() - start);
     }
+    pool.giveBack(cursor);
   }
 }
 
@@ -63,4 +62,4 @@ log(`service layer, ${CONCURRENT} callers: ${concurrent.perSecond}/s`);
 
 const [{ n: timerRows }] = (await app.get(DataSource).query(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL`)) as Array<{ n: number | string }>;
 await app.close();
-emit({ sequential, concurrent: { callers: CONCURRENT, ...concurrent }, partnershipsUsed: pool.used, pendingTimerRows: Number(timerRows) });
+emit({ sequential, concurrent: { callers: CONCURRENT, ...concurrent }, partnerships: POOL_SIZE, pendingTimerRows: Number(timerRows) });
