@@ -38,6 +38,8 @@ interface Throughput {
 }
 /** What each phase answers (its BENCH_RESULT line). */
 interface Figures {
+  /** The PostgreSQL server, when that is the database. */
+  server?: string;
   raw: Rate & { peakRssMb: number };
   service: { sequential: Rate; concurrent: Rate & { callers: number }; peakRssMb: number };
   http: { runs: Array<Rate & { connections: number; non2xx: number; serverCpuUsPerRequest: number }>; serverPeakRssMb: number; peakRssMb: number };
@@ -86,6 +88,7 @@ async function runAll(database: DatabaseKind): Promise<Figures> {
     return { BENCH_DB: database, DATA_DIR: dir, DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_SCHEMA: schema };
   };
   try {
+    const server = postgres ? ((await postgres.query(`SELECT version() || ', synchronous_commit=' || current_setting('synchronous_commit') AS v`)).rows[0] as { v: string }).v : undefined;
     const raw = await phase<Figures['raw']>('raw-insert', await storage());
     const service = await phase<Figures['service']>('service-layer', await storage());
     const http = await phase<Figures['http']>('http', await storage());
@@ -93,7 +96,7 @@ async function runAll(database: DatabaseKind): Promise<Figures> {
     const growth = await phase<Figures['growth']>('growth', bulk);
     const verify = await phase<Figures['verify']>('verify', bulk);
     const sha = await phase<Figures['sha']>('sha-baseline', bulk);
-    return { raw, service, http, growth, verify, sha };
+    return { ...(server ? { server } : {}), raw, service, http, growth, verify, sha };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     for (const schema of schemas) await postgres?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
