@@ -100,6 +100,8 @@ describe('the approval story over HTTP', () => {
     const missing = await api.as('manager').post(`/api/partnerships/${p.id}/events`).send({ type: 'SUBMIT_FOR_APPROVAL' }).expect(428);
     expect(missing.body.code).toBe('PRECONDITION_REQUIRED');
     await api.as('manager').patch(`/api/partnerships/${p.id}`).send({ notes: 'x' }).expect(428);
+    const empty = await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', '"1"').send({}).expect(400);
+    expect(empty.body.code).toBe('VALIDATION_FAILED');
     await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', '"1"').send({ notes: 'First note' }).expect(200);
     const stale = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(412);
     expect(stale.body).toMatchObject({ code: 'VERSION_MISMATCH', details: { currentVersion: 2 } });

@@ -59,6 +59,7 @@ export class OrganizationsService {
 
   update(id: string, input: UpdateOrganizationDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Organization> {
     return this.queue.run(async (manager) => {
+      if (Object.keys(input).length === 0) throw new DomainError('VALIDATION_FAILED', 'nothing to change: name at least one field');
       const row = await this.get(id, manager);
       assertVersion(row.version, expectedVersion);
       const at = this.clock.now().toISOString();

@@ -101,6 +101,7 @@ export class PartnershipsService implements OnModuleInit {
     const attempt: EventInput = { type: 'UPDATE', actor, expectedVersion, requestId, data: { ...input } };
     return this.runtime.auditRefusals(PARTNERSHIP_KIND, id, attempt, () =>
       this.queue.run(async (manager) => {
+        if (Object.keys(input).length === 0) throw new DomainError('VALIDATION_FAILED', 'nothing to change: name at least one field');
         const row = await this.get(id, manager);
         assertVersion(row.version, expectedVersion);
         const editable = new Set(this.engine.editableFields(this.runtime.definitionOf(row), row.state));
