@@ -125,7 +125,9 @@ const pool = new Pool(await seed());
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // The service of the same build as this file.
-const server = spawn(process.execPath, [fileURLToPath(new URL('../../src/main.js', import.meta.url))], {
+// BENCH_SERVER_NODE_ARGS passes flags to the service's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile.
+const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('../../src/main.js', import.meta.url))], {
   env: { ...process.env, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

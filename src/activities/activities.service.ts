@@ -228,30 +228,40 @@ export class ActivitiesService implements OnModuleInit {
   }
 
   /** Held, missed, cancelled and still planned occurrences of the partnership's current term. */
-  async fulfilment(partnership: Partnership): Promise<Fulfilment | null> {
-    const term = currentTerm(partnership);
-    if (!term) return null;
-    const rows = await this.dataSource
-      .getRepository(Occurrence)
-      .find({ where: { partnershipId: partnership.id, termNumber: term.number }, select: { state: true } });
-    return countFulfilment(term.number, rows.map((r) => r.state));
-  }
-
   async occurrence(id: string): Promise<Occurrence> {
     const row = await this.dataSource.manager.findOne(Occurrence, { where: { id } });
     if (!row) throw new DomainError('NOT_FOUND', `occurrence ${id} not found`);
     return row;
   }
 
-  async forPartnership(partnershipId: string): Promise<Array<ActivitySeries & { occurrences: Occurrence[] }>> {
+  async forPartnership(partnershipId: string): Promise<SeriesWithOccurrences[]> {
     if (!(await this.dataSource.getRepository(Partnership).exists({ where: { id: partnershipId } }))) {
       throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
     }
+    return this.seriesOf(partnershipId);
+  }
+
+  /**
+   * A partnership's series with their occurrences, and how the current term's occurrences stand,
+   * for a row already loaded: one query when it has no series yet (a proposal), two otherwise.
+   */
+  async activitiesOf(partnership: Partnership): Promise<{ series: SeriesWithOccurrences[]; fulfilment: Fulfilment | null }> {
+    const series = await this.seriesOf(partnership.id);
+    const term = currentTerm(partnership);
+    if (!term) return { series, fulfilment: null };
+    const states = series.flatMap((s) => s.occurrences.filter((o) => o.termNumber === term.number).map((o) => o.state));
+    return { series, fulfilment: countFulfilment(term.number, states) };
+  }
+
+  private async seriesOf(partnershipId: string): Promise<SeriesWithOccurrences[]> {
     const series = await this.dataSource.manager.find(ActivitySeries, { where: { partnershipId }, order: { position: 'ASC' } });
+    if (series.length === 0) return [];
     const occurrences = await this.dataSource.manager.find(Occurrence, { where: { partnershipId }, order: { dueOn: 'ASC' } });
     return series.map((s) => ({ ...s, occurrences: occurrences.filter((o) => o.seriesId === s.id) }));
   }
 }
+
+export type SeriesWithOccurrences = ActivitySeries & { occurrences: Occurrence[] };
 
 export interface Fulfilment {
   termNumber: number;

@@ -1,20 +1,31 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtService } from '@nestjs/jwt';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { AuthSettings, loadAuthSettings } from './auth-settings.js';
+import { AuthSettings, JWT_ALGORITHM, loadAuthSettings } from './auth-settings.js';
 import { LoginThrottle } from './login-throttle.js';
 import { RolesGuard } from './roles.guard.js';
 
 @Module({
-  imports: [UsersModule, JwtModule.register({})],
+  imports: [UsersModule],
   controllers: [AuthController],
   providers: [
     { provide: AuthSettings, inject: [ConfigService], useFactory: loadAuthSettings },
+    // Signs and checks with the key object, HS256 only; lifetimes are the settings'.
+    {
+      provide: JwtService,
+      inject: [AuthSettings],
+      useFactory: (settings: AuthSettings) =>
+        new JwtService({
+          secret: settings.jwtKey,
+          signOptions: { algorithm: JWT_ALGORITHM, expiresIn: settings.expiresInSeconds },
+          verifyOptions: { algorithms: [JWT_ALGORITHM] },
+        }),
+    },
     AuthService,
     LoginThrottle,
     // Global guards run in the order they are registered: authentication first, then roles.

@@ -12,8 +12,6 @@ interface TokenClaims {
   stamp: string;
 }
 
-const ALGORITHM = 'HS256';
-
 /**
  * Sign-in and token checks. Token lifetimes run on the wall clock, not the injectable domain Clock:
  * moving business time (in tests, or to fire timers) must not sign people out or in.
@@ -33,11 +31,7 @@ export class AuthService {
     if (!user) throw new DomainError('UNAUTHENTICATED', 'the username or password is wrong, or the account is disabled');
     await this.throttle.succeeded(client);
     const claims: TokenClaims = { sub: user.id, stamp: user.securityStamp };
-    const accessToken = await this.jwt.signAsync(claims, {
-      secret: this.settings.jwtSecret,
-      algorithm: ALGORITHM,
-      expiresIn: this.settings.expiresInSeconds,
-    });
+    const accessToken = await this.jwt.signAsync(claims);
     return { accessToken, tokenType: 'Bearer', expiresIn: this.settings.expiresInSeconds };
   }
 
@@ -47,7 +41,7 @@ export class AuthService {
     if (!token) throw new DomainError('UNAUTHENTICATED', 'sign in first: this route needs Authorization: Bearer <token>');
     let claims: Partial<TokenClaims>;
     try {
-      claims = await this.jwt.verifyAsync<Partial<TokenClaims>>(token, { secret: this.settings.jwtSecret, algorithms: [ALGORITHM] });
+      claims = await this.jwt.verifyAsync<Partial<TokenClaims>>(token);
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the token is invalid or has expired; sign in again');
     }

@@ -175,7 +175,7 @@ export class PartnershipsService implements OnModuleInit {
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
     const organization = await this.dataSource.manager.findOne(Organization, { where: { id: row.organizationId }, select: { id: true, name: true } });
-    const [series, fulfilment] = await Promise.all([this.activities.forPartnership(row.id), this.activities.fulfilment(row)]);
+    const { series, fulfilment } = await this.activities.activitiesOf(row);
     return partnershipView(row, {
       availableEvents: this.availableEvents(row, actor),
       organization,
