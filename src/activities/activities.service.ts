@@ -6,6 +6,7 @@ import { addDaysToDate, dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
+import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Partnership, PARTNERSHIP_KIND, type ProposedActivity } from '../partnerships/partnership.entity.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
@@ -254,8 +255,9 @@ export class ActivitiesService implements OnModuleInit {
   }
 
   private async seriesOf(partnershipId: string): Promise<SeriesWithOccurrences[]> {
+    // Most views are of partnerships without activities yet: a plain statement tells, before any entity query.
+    if ((await plainQuery(this.dataSource, 'SELECT 1 AS one FROM activity_series WHERE partnership_id = ? LIMIT 1', [partnershipId])).length === 0) return [];
     const series = await this.dataSource.manager.find(ActivitySeries, { where: { partnershipId }, order: { position: 'ASC' } });
-    if (series.length === 0) return [];
     const occurrences = await this.dataSource.manager.find(Occurrence, { where: { partnershipId }, order: { dueOn: 'ASC' } });
     return series.map((s) => ({ ...s, occurrences: occurrences.filter((o) => o.seriesId === s.id) }));
   }

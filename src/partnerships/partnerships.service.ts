@@ -4,6 +4,7 @@ import { ActivitiesService, effectiveDate } from '../activities/activities.servi
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
 import { DomainError } from '../common/domain-error.js';
+import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
@@ -11,7 +12,6 @@ import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
-import { Organization } from '../organizations/organization.entity.js';
 import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
@@ -174,11 +174,12 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
-    const organization = await this.dataSource.manager.findOne(Organization, { where: { id: row.organizationId }, select: { id: true, name: true } });
+    // The answer to every event request: plain statements for the organization's name and for whether there are activities at all.
+    const [organization] = await plainQuery<{ id: string; name: string }>(this.dataSource, 'SELECT id, name FROM organizations WHERE id = ?', [row.organizationId]);
     const { series, fulfilment } = await this.activities.activitiesOf(row);
     return partnershipView(row, {
       availableEvents: this.availableEvents(row, actor),
-      organization,
+      organization: organization ?? null,
       contentHash: contentHash(proposalContent(row)),
       activities: series.map((s) => ({
         id: s.id,

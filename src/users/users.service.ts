@@ -13,6 +13,7 @@ import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { ROLES, type Role } from './roles.js';
+import { plainQuery } from '../database/plain-query.js';
 import { User } from './user.entity.js';
 
 export const INITIAL_ADMIN_USERNAME = 'admin';
@@ -170,13 +171,12 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** The user a token names, as stored now, so a change of roles or a disabled account applies at once. */
   async findForSession(id: string): Promise<SessionUser | null> {
-    // Every authenticated request runs this: one plain statement (prepared once and cached by the
-    // driver) instead of an entity query, about a fifth of the cost.
-    const placeholder = this.dataSource.options.type === 'postgres' ? '$1' : '?';
-    const rows = (await this.dataSource.query(
-      `SELECT id, username, display_name, roles, active, security_stamp FROM users WHERE id = ${placeholder}`,
+    // Every authenticated request runs this: one plain statement instead of an entity query.
+    const rows = await plainQuery<{ id: string; username: string; display_name: string; roles: string; active: boolean | number; security_stamp: string }>(
+      this.dataSource,
+      'SELECT id, username, display_name, roles, active, security_stamp FROM users WHERE id = ?',
       [id],
-    )) as Array<{ id: string; username: string; display_name: string; roles: string; active: boolean | number; security_stamp: string }>;
+    );
     const row = rows[0];
     if (!row) return null;
     return {
