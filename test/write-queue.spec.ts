@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../src/common/domain-error.js';
 import { WriteQueue } from '../src/database/write-queue.js';
@@ -71,5 +73,47 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
     }
     const count = await t.get(DataSource).query('SELECT count(*) AS n FROM organizations');
     expect(Number(count[0].n)).toBe(testDatabaseKind === 'postgres' ? 2 : 3);
+  });
+
+  it('commits the transactions that queue up together, answers each only once stored, and rolls back only the one that fails', async () => {
+    const dataSource = t.get(DataSource);
+    const insert = (manager: EntityManager, name: string) =>
+      manager.query(
+        testDatabaseKind === 'postgres'
+          ? `INSERT INTO organizations (id, name, name_key, kind, country, contacts, version, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'university', 'PK', '[]', 1, 'test', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`
+          : `INSERT INTO organizations (id, name, name_key, kind, country, contacts, version, created_by, created_at, updated_at) VALUES (?, ?, ?, 'university', 'PK', '[]', 1, 'test', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+        [randomUUID(), name, name.toLowerCase()],
+      );
+    // On SQLite a second connection to the same file sees only what is committed.
+    const reader = testDatabaseKind === 'sqlite' ? new Database(dataSource.options.database as string, { readonly: true }) : undefined;
+    const committed = (name: string) => reader?.prepare('SELECT count(*) AS n FROM organizations WHERE name = ?').get(name) as { n: number } | undefined;
+    const seenFromOutside: Array<number | undefined> = [];
+    const answered: string[] = [];
+    const first = queue.run(async (manager) => void (await insert(manager, 'Grouped A'))).then(() => answered.push('A'));
+    const failing = queue.run(async (manager) => {
+      await insert(manager, 'Grouped B');
+      throw new DomainError('VALIDATION_FAILED', 'B refuses after writing');
+    });
+    const third = queue.run(async (manager) => {
+      // A is written but not yet committed: it shares this transaction's COMMIT.
+      seenFromOutside.push(committed('Grouped A')?.n);
+      await insert(manager, 'Grouped C');
+    }).then(() => answered.push('C'));
+    await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await Promise.all([first, third]);
+    const names = (await dataSource.query(`SELECT name FROM organizations WHERE name LIKE 'Grouped %' ORDER BY name`)) as Array<{ name: string }>;
+    expect(names.map((r) => r.name)).toEqual(['Grouped A', 'Grouped C']);
+    expect(answered.sort()).toEqual(['A', 'C']);
+    if (reader) {
+      expect(seenFromOutside).toEqual([0]);
+      expect(committed('Grouped A')?.n).toBe(1);
+      expect(committed('Grouped C')?.n).toBe(1);
+      reader.close();
+    }
+  });
+
+  it('answers a lone transaction that fails with its own error and goes on with the next', async () => {
+    await expect(queue.run(async () => Promise.reject(new DomainError('NOT_FOUND', 'nothing here')))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(queue.run(async (manager) => (await manager.query('SELECT 1 AS one')) as unknown)).resolves.toEqual([{ one: 1 }]);
   });
 });

@@ -16,9 +16,14 @@ const UNSTORABLE = new Set(['22001', '22003', '22021', '22P05']);
  * Runs write transactions.
  *
  * On SQLite they run one at a time: TypeORM's SQLite driver shares one connection, so two
- * overlapping transactions would interleave their statements; a promise chain keeps them apart.
- * Each one starts with BEGIN IMMEDIATE: it takes the write lock up front, so another process on
- * the same file waits (busy_timeout) instead of failing to upgrade a read lock.
+ * overlapping transactions would interleave their statements. The queue holds them apart, and
+ * commits them in groups: the transactions that queue up while one runs go into the same SQLite
+ * transaction, each from the second on in a SAVEPOINT of its own, and one COMMIT (one WAL fsync)
+ * ends the group. A failure rolls back only that transaction's savepoint and is answered at once;
+ * the others are answered only after the COMMIT, so nothing is acknowledged before it is durable.
+ * A transaction alone in the queue runs exactly as before: BEGIN IMMEDIATE, its work, COMMIT.
+ * BEGIN IMMEDIATE takes the write lock up front, so another process on the same file waits
+ * (busy_timeout) instead of failing to upgrade a read lock.
  *
  * On PostgreSQL each one has a pooled connection of its own and they run concurrently, in READ
  * COMMITTED. What must not interleave is guarded in the statements themselves: rows are updated
@@ -27,15 +32,21 @@ const UNSTORABLE = new Set(['22001', '22003', '22021', '22P05']);
  */
 @Injectable()
 export class WriteQueue {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly waiting: Array<Job<unknown>> = [];
+  private draining = false;
 
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.isSqlite()) return this.concurrent(work);
-    const next = this.tail.then(() => this.immediate(work));
-    this.tail = next.catch(() => undefined);
-    return next;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve, reject } as Job<unknown>);
+      if (!this.draining) {
+        this.draining = true;
+        // The first transaction starts on a later tick, as it did behind the promise chain.
+        void Promise.resolve().then(() => this.drain());
+      }
+    });
   }
 
   private isSqlite(): boolean {
@@ -60,23 +71,76 @@ export class WriteQueue {
     }
   }
 
-  private async immediate<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /** Runs groups until nobody waits. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) await this.group();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * One SQLite transaction: the first waiting job, then, while the group is below its size, each
+   * job that is waiting by the time the previous one finished, each in a savepoint; then COMMIT,
+   * and the jobs that succeeded are answered.
+   */
+  private async group(): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
+    const done: Array<{ job: Job<unknown>; result: unknown }> = [];
     try {
       await runner.query('BEGIN IMMEDIATE');
-      try {
-        const result = await work(runner.manager);
-        await runner.query('COMMIT');
-        return result;
-      } catch (error) {
-        await runner.query('ROLLBACK');
-        throw error;
+      let job: Job<unknown> | undefined;
+      while (done.length < GROUP_LIMIT && (job = this.waiting.shift()) !== undefined) {
+        // The first job of a group needs no savepoint: if it fails, the whole transaction goes.
+        const savepoint = done.length > 0;
+        if (savepoint) await runner.query('SAVEPOINT queued_write');
+        let result: unknown;
+        try {
+          result = await job.work(runner.manager);
+        } catch (error) {
+          job.reject(error);
+          if (!savepoint) {
+            await runner.query('ROLLBACK');
+            return;
+          }
+          if (!this.inTransaction()) throw error; // SQLite rolled the whole transaction back (disk full, I/O error).
+          await runner.query('ROLLBACK TO SAVEPOINT queued_write');
+          await runner.query('RELEASE SAVEPOINT queued_write');
+          continue;
+        }
+        if (savepoint) await runner.query('RELEASE SAVEPOINT queued_write');
+        done.push({ job, result });
       }
+      await runner.query('COMMIT');
+    } catch (error) {
+      // Nothing of the group is stored: every job that thought it succeeded gets the error instead.
+      if (this.inTransaction()) await runner.query('ROLLBACK');
+      for (const { job } of done) job.reject(error);
+      return;
     } finally {
       await runner.release();
     }
+    for (const { job, result } of done) job.resolve(result);
+  }
+
+  private inTransaction(): boolean {
+    return (this.dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection.inTransaction;
   }
 }
+
+/** A write transaction waiting for its turn, and how to answer its caller. */
+interface Job<T> {
+  work: (manager: EntityManager) => Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * At most this many transactions share a COMMIT, so the first of them waits for at most this
+ * many others before it is answered.
+ */
+const GROUP_LIMIT = 32;
 
 /** The SQLSTATE of a PostgreSQL error, if it is one. */
 export function postgresCode(error: unknown): string | undefined {
