@@ -99,14 +99,18 @@ export class WriteQueue {
         try {
           result = await job.work(runner.manager);
         } catch (error) {
-          job.reject(error);
-          if (!savepoint) {
-            await runner.query('ROLLBACK');
-            return;
+          // Its writes are undone before its caller hears of the failure.
+          try {
+            if (!savepoint) {
+              await runner.query('ROLLBACK');
+              return;
+            }
+            if (!this.inTransaction()) throw error; // SQLite rolled the whole transaction back (disk full, I/O error).
+            await runner.query('ROLLBACK TO SAVEPOINT queued_write');
+            await runner.query('RELEASE SAVEPOINT queued_write');
+          } finally {
+            job.reject(error);
           }
-          if (!this.inTransaction()) throw error; // SQLite rolled the whole transaction back (disk full, I/O error).
-          await runner.query('ROLLBACK TO SAVEPOINT queued_write');
-          await runner.query('RELEASE SAVEPOINT queued_write');
           continue;
         }
         if (savepoint) await runner.query('RELEASE SAVEPOINT queued_write');
