@@ -52,12 +52,29 @@ function scalar(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `scalar` for the fields whose few values repeat from row to row (action, states, actor, roles…):
+ * their text is kept, a bounded number of them, which costs less than writing it again.
+ */
+const repeated = new Map<string, string>();
+function repeatedScalar(value: unknown): string | undefined {
+  if (typeof value !== 'string') return scalar(value);
+  let text = repeated.get(value);
+  if (text === undefined) {
+    text = scalar(value);
+    if (text === undefined) return undefined;
+    if (repeated.size >= 1000) repeated.clear();
+    repeated.set(value, text);
+  }
+  return text;
+}
+
 /** `[…]` of scalars, or undefined when it is not a dense array of them. */
 function scalarArray(value: unknown): string | undefined {
   if (!Array.isArray(value)) return undefined;
   let text = '[';
   for (let i = 0; i < value.length; i += 1) {
-    const item = scalar(value[i]);
+    const item = repeatedScalar(value[i]);
     if (item === undefined) return undefined;
     text += i === 0 ? item : `,${item}`;
   }
@@ -72,19 +89,19 @@ function scalarArray(value: unknown): string | undefined {
  * every input; `audit-chain.spec.ts` checks that property.
  */
 export function canonicalBody(body: AuditBody): string {
-  const action = scalar(body.action);
-  const actorId = scalar(body.actorId);
+  const action = repeatedScalar(body.action);
+  const actorId = repeatedScalar(body.actorId);
   const actorRoles = scalarArray(body.actorRoles);
   const entityId = scalar(body.entityId);
-  const entityType = scalar(body.entityType);
-  const fromState = scalar(body.fromState);
+  const entityType = repeatedScalar(body.entityType);
+  const fromState = repeatedScalar(body.fromState);
   const occurredAt = scalar(body.occurredAt);
-  const outcome = scalar(body.outcome);
+  const outcome = repeatedScalar(body.outcome);
   const payload = scalar(body.payload);
   const requestId = scalar(body.requestId);
   const seq = scalar(body.seq);
-  const toState = scalar(body.toState);
-  const workflowId = scalar(body.workflowId);
+  const toState = repeatedScalar(body.toState);
+  const workflowId = repeatedScalar(body.workflowId);
   const workflowVersion = scalar(body.workflowVersion);
   if (
     action === undefined ||
@@ -135,10 +152,17 @@ export type VerifyResult = { ok: true; events: number; headHash: string } | { ok
 
 /** Walks records in seq order and reports the first one that breaks the chain. */
 export class ChainVerifier {
-  private expectedSeq = 1;
-  private prevHash = GENESIS_HASH;
   private count = 0;
   private failure?: { firstBadSeq: number; reason: string };
+
+  /**
+   * From the start of the chain by default; a part of the chain starts after the row before it:
+   * that row's seq + 1 and its stored hash.
+   */
+  constructor(
+    private expectedSeq = 1,
+    private prevHash = GENESIS_HASH,
+  ) {}
 
   /**
    * Returns false once the chain is broken; later records are not looked at. `unreadable` names

@@ -1,9 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '../common/canonical-json.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { AuditEvent } from './audit-event.entity.js';
-import { ChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
+import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
+import type { VerifyWorkerData } from './audit-verify.worker.js';
 
 export interface AuditEntry {
   occurredAt: string;
@@ -20,7 +28,51 @@ export interface AuditEntry {
   payload?: Record<string, unknown>;
 }
 
-const VERIFY_BATCH = 5000;
+/** Rows per export batch (entities). */
+const EXPORT_BATCH = 5000;
+
+/** How verify() goes about it; the defaults are the service's, tests change them. */
+export interface VerifyTuning {
+  /** Rows per read. In this thread a batch is checked without yielding, so this bounds how long verify() holds the event loop. */
+  batch: number;
+  /** From this many rows on (the highest seq), the chain is checked in parts by worker threads. */
+  parallelFrom: number;
+  /** Rows per part. */
+  rangeRows: number;
+  /** Worker threads (at most one per core). */
+  workers: number;
+  /** The compiled worker script; where it does not exist (e.g. under ts-jest), verify() runs in this thread. */
+  workerScript: URL;
+  /** When the workers fail (a connection refused, a worker that crashed), log it and verify in this thread instead of throwing. */
+  inThreadOnError: boolean;
+}
+
+export const DEFAULT_VERIFY_TUNING: VerifyTuning = {
+  batch: 2000,
+  parallelFrom: 100_000,
+  rangeRows: 50_000,
+  workers: Math.min(availableParallelism(), 4),
+  workerScript: new URL('./audit-verify.worker.js', import.meta.url),
+  inThreadOnError: true,
+};
+
+/** pg pool settings a worker's own client can take (no functions: they do not cross threads). */
+const PG_CLIENT_SETTINGS = [
+  'connectionString',
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'ssl',
+  'options',
+  'application_name',
+  'connectionTimeoutMillis',
+  'statement_timeout',
+  'query_timeout',
+  'keepAlive',
+] as const;
+
 /**
  * First key of the PostgreSQL advisory lock that serializes appends; the second is the schema's
  * hash, so deployments that share a database in separate schemas do not wait for each other.
@@ -41,6 +93,8 @@ export interface AuditSearch {
 /** Appends to and checks the tamper-evident audit chain. */
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+
   constructor(private readonly dataSource: DataSource) {}
 
   /**
@@ -82,16 +136,59 @@ export class AuditService {
     return row;
   }
 
-  /** Walks the whole chain in seq order, in batches, and names the first row that does not verify. */
-  async verify(): Promise<VerifyResult> {
-    const verifier = new ChainVerifier();
-    for await (const batch of this.batches()) {
-      for (const record of batch) if (!verifier.push(record)) return verifier.result();
+  /**
+   * Walks the whole chain in seq order and names the first row that does not verify. Rows are read
+   * raw, only the hashed columns, in keyset batches. A long chain is checked in parts by worker
+   * threads on connections of their own, the results merged in chain order (each part starts from
+   * the stored hash of the row before it, so a part's check does not wait for the one before); a
+   * short one, or when workers cannot be used, in this thread, yielding to the event loop between
+   * batches so the service keeps answering.
+   */
+  async verify(tuning: Partial<VerifyTuning> = {}): Promise<VerifyResult> {
+    const settings = { ...DEFAULT_VERIFY_TUNING, ...tuning };
+    const source = this.rowSource();
+    const lastSeq = await source.maxSeq();
+    const workerData = this.workerData(settings.batch);
+    if (lastSeq >= settings.parallelFrom && settings.workers > 1 && workerData && existsSync(fileURLToPath(settings.workerScript))) {
+      try {
+        return await verifyInWorkers(settings.workerScript, workerData, chainRanges(lastSeq, settings.rangeRows), settings.workers);
+      } catch (error) {
+        if (!settings.inThreadOnError) throw error;
+        this.logger.warn(`verifying the audit chain in worker threads failed, verifying in this thread: ${(error as Error).message}`);
+      }
     }
-    return verifier.result();
+    return verifyRange(
+      source,
+      { after: 0, until: null },
+      { batch: settings.batch, between: () => new Promise((resolve) => setImmediate(resolve)), readAhead: this.isPostgres() },
+    );
   }
 
-  /** The chain in seq order, a batch at a time, for verification and export. */
+  private isPostgres(): boolean {
+    return this.dataSource.options.type === 'postgres';
+  }
+
+  /** The chain read through the service's own connections: the better-sqlite3 handle TypeORM holds, or its pg pool. */
+  private rowSource(): AuditRowSource {
+    if (this.isPostgres()) {
+      const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+      return postgresRowSource(async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows);
+    }
+    return sqliteRowSource(() => (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection);
+  }
+
+  /** How a worker opens a connection of its own to the same database, if it can. */
+  private workerData(batch: number): VerifyWorkerData | undefined {
+    if (this.isPostgres()) {
+      const options = (this.dataSource.driver as unknown as { master: { options: Record<string, unknown> } }).master.options;
+      const config = Object.fromEntries(PG_CLIENT_SETTINGS.filter((key) => options[key] !== undefined && typeof options[key] !== 'function').map((key) => [key, options[key]]));
+      return { kind: 'postgres', batch, config };
+    }
+    const file = this.dataSource.options.database;
+    return typeof file === 'string' && file !== ':memory:' && file !== '' ? { kind: 'sqlite', batch, file } : undefined;
+  }
+
+  /** The chain in seq order as entities, a batch at a time, for the export. */
   async *batches(from = 0): AsyncGenerator<AuditEvent[]> {
     let after = from;
     for (;;) {
@@ -100,7 +197,7 @@ export class AuditService {
         .createQueryBuilder('a')
         .where('a.seq > :after', { after })
         .orderBy('a.seq', 'ASC')
-        .limit(VERIFY_BATCH)
+        .limit(EXPORT_BATCH)
         .getMany();
       if (rows.length === 0) return;
       yield rows;

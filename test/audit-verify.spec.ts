@@ -1,0 +1,209 @@
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DataSource } from 'typeorm';
+import { ChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from '../src/audit/audit-chain.js';
+import { AuditService, DEFAULT_VERIFY_TUNING, type VerifyTuning } from '../src/audit/audit.service.js';
+import { canonicalJson } from '../src/common/canonical-json.js';
+import { OrganizationsService } from '../src/organizations/organizations.service.js';
+import { actors, organizationInput } from './support/factories.js';
+import { buildService } from './support/service-build.js';
+import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
+
+/**
+ * verify() over a chain of several thousand rows, long enough for several batches and, with the
+ * worker threads, several parts: the first bad row is named wherever it lies, as the walk over
+ * the entities (the way verify() used to read the chain) names it.
+ */
+const ROWS = 4_600;
+const COLUMNS = [
+  'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id',
+  'workflow_version', 'outcome', 'request_id', 'payload', 'prev_hash', 'hash',
+];
+
+/** `?` placeholders become `$1, $2…` on PostgreSQL. */
+function sql(text: string): string {
+  let n = 0;
+  return testDatabaseKind === 'postgres' ? text.replace(/\?/g, () => `$${(n += 1)}`) : text;
+}
+
+/** Text that the encoder has to escape, or must leave alone. */
+const AWKWARD = ['plain', 'quote " and backslash \\', 'tab\tnewline\ncontrol\u0001\u001f', 'é ü 漢字 😀', '\u2028\u2029\u007f', ''];
+
+/** Appends rows after the current head, hashed with the service's rule, in one transaction. */
+async function appendRows(dataSource: DataSource, count: number): Promise<void> {
+  const [head] = await dataSource.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+  let seq = Number(head.seq);
+  let prevHash: string = head.hash;
+  const rows: unknown[][] = [];
+  for (let i = 0; i < count; i += 1) {
+    seq += 1;
+    const awkward = AWKWARD[i % AWKWARD.length];
+    const record: Omit<AuditRecord, 'hash'> = {
+      seq,
+      occurredAt: new Date(Date.UTC(2026, 2, 2, 9) + i * 1000).toISOString(),
+      actorId: i % 7 === 0 ? `actor ${awkward}` : 'u-manager',
+      actorRoles: i % 5 === 0 ? [] : i % 5 === 1 ? ['approver', 'manager'] : ['manager'],
+      action: i % 3 === 0 ? 'SHARE_DRAFT' : 'UPDATE',
+      entityType: 'partnership',
+      entityId: `p-${i % 50}`,
+      fromState: i % 4 === 0 ? null : 'mou_negotiation',
+      toState: i % 11 === 0 ? null : 'mou_negotiation',
+      workflowId: i % 13 === 0 ? null : 'partnership-mou',
+      workflowVersion: i % 13 === 0 ? null : 1 + (i % 3),
+      outcome: i % 17 === 0 ? 'denied' : 'ok',
+      requestId: i % 2 === 0 ? null : `req-${i}`,
+      payload: canonicalJson({ note: awkward, n: i, nested: { list: [1, 'two', null] } }),
+      prevHash,
+    };
+    const hash = hashRecord(record);
+    rows.push([
+      record.seq, record.occurredAt, record.actorId, JSON.stringify(record.actorRoles), record.action, record.entityType, record.entityId,
+      record.fromState, record.toState, record.workflowId, record.workflowVersion, record.outcome, record.requestId, record.payload,
+      record.prevHash, hash,
+    ]);
+    prevHash = hash;
+  }
+  await dataSource.transaction(async (manager) => {
+    const perStatement = 50;
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const batch = rows.slice(start, start + perStatement);
+      const values = batch.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
+      await manager.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${values}`), batch.flat());
+    }
+  });
+}
+
+/** What an attacker with raw database access would do first: switch off the append-only triggers. */
+async function disableAppendOnly(dataSource: DataSource): Promise<void> {
+  if (testDatabaseKind === 'postgres') {
+    await dataSource.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+  } else {
+    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_delete');
+    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
+  }
+}
+
+/** The chain walked as verify() used to walk it: entities from `batches()`, through ChainVerifier. */
+async function referenceVerify(audit: AuditService): Promise<VerifyResult> {
+  const verifier = new ChainVerifier();
+  for await (const batch of audit.batches()) {
+    for (const record of batch) if (!verifier.push(record)) return verifier.result();
+  }
+  return verifier.result();
+}
+
+/** The compiled worker script: ts-jest runs the TypeScript, a worker thread needs the build. */
+function builtWorkerScript(): URL {
+  const main = resolve(buildService('audit-verify-build'));
+  return pathToFileURL(join(dirname(main), 'audit', 'audit-verify.worker.js'));
+}
+
+describe('verify() over a chain of several batches', () => {
+  let t: TestApp;
+  let dataSource: DataSource;
+  let audit: AuditService;
+  let lastSeq: number;
+  let workerScript: URL;
+
+  it('is longer than a batch and shorter than the default threshold for worker threads', () => {
+    expect(ROWS).toBeGreaterThan(2 * DEFAULT_VERIFY_TUNING.batch);
+    expect(ROWS).toBeLessThan(DEFAULT_VERIFY_TUNING.parallelFrom);
+  });
+
+  const tunings: Array<[string, () => Partial<VerifyTuning>]> = [
+    // The chain is shorter than DEFAULT_VERIFY_TUNING.parallelFrom.
+    ['with the default settings (in this thread)', () => ({})],
+    ['in this thread, small batches', () => ({ parallelFrom: Number.MAX_SAFE_INTEGER, batch: 128 })],
+    ['in worker threads', () => ({ parallelFrom: 0, batch: 128, rangeRows: 1_000, workers: 2, workerScript, inThreadOnError: false })],
+  ];
+
+  beforeAll(async () => {
+    workerScript = builtWorkerScript();
+    t = await createTestApp();
+    dataSource = t.get(DataSource);
+    audit = t.get(AuditService);
+    await t.get(OrganizationsService).create(organizationInput(), actors.manager);
+    await appendRows(dataSource, ROWS);
+    await disableAppendOnly(dataSource);
+    const [head] = await dataSource.query('SELECT max(seq) AS seq FROM audit_events');
+    lastSeq = Number(head.seq);
+  }, 180_000);
+
+  afterAll(() => t?.close());
+
+  /** Runs `check` with the row at `seq` changed by `assignment` (raw SQL), then puts the row back. */
+  async function withTampered(changes: Array<[seq: number, assignment: string]>, check: () => Promise<void>): Promise<void> {
+    const originals = [];
+    for (const [seq, assignment] of changes) {
+      const [row] = await dataSource.query(sql('SELECT * FROM audit_events WHERE seq = ?'), [seq]);
+      originals.push(row);
+      if (assignment === 'DELETE') await dataSource.query(sql('DELETE FROM audit_events WHERE seq = ?'), [seq]);
+      else await dataSource.query(sql(`UPDATE audit_events SET ${assignment} WHERE seq = ?`), [seq]);
+    }
+    try {
+      await check();
+    } finally {
+      for (const row of originals) {
+        await dataSource.query(sql('DELETE FROM audit_events WHERE seq = ?'), [row.seq]);
+        await dataSource.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`), COLUMNS.map((c) => row[c]));
+      }
+    }
+  }
+
+  describe.each(tunings)('%s', (_how, tuning) => {
+    it('verifies the intact chain, with its length and head, as the walk over entities does', async () => {
+      const result = await audit.verify(tuning());
+      const [head] = await dataSource.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+      expect(result).toEqual({ ok: true, events: lastSeq, headHash: head.hash });
+      expect(result).toEqual(await referenceVerify(audit));
+    });
+
+    it.each([2, 127, 128, 129, 999, 1_000, 1_001, 1_999, 2_000, 2_001, 4_321])('names row %i when its content was edited', async (seq) => {
+      await withTampered([[seq, `outcome = 'forged'`]], async () => {
+        const expected = { ok: false, firstBadSeq: seq, reason: 'hash does not match the row content', events: seq - 1 };
+        expect(await audit.verify(tuning())).toEqual(expected);
+        expect(await referenceVerify(audit)).toEqual(expected);
+      });
+    });
+
+    it('names the last row, and the one after a deleted row, whatever part they fall in', async () => {
+      await withTampered([[lastSeq, `payload = '{}'`]], async () => {
+        expect(await audit.verify(tuning())).toMatchObject({ ok: false, firstBadSeq: lastSeq, events: lastSeq - 1 });
+      });
+      for (const seq of [1_000, 2_000, 3_001]) {
+        await withTampered([[seq, 'DELETE']], async () => {
+          const result = await audit.verify(tuning());
+          expect(result).toEqual({ ok: false, firstBadSeq: seq + 1, reason: `expected seq ${seq}, found ${seq + 1}`, events: seq - 1 });
+          expect(result).toEqual(await referenceVerify(audit));
+        });
+      }
+    });
+
+    it('names the earliest of several bad rows, however the parts finish', async () => {
+      await withTampered(
+        [
+          [4_400, `entity_id = 'p-forged'`],
+          [1_234, `prev_hash = '${GENESIS_HASH}'`],
+          [2_500, `actor_id = 'someone-else'`],
+        ],
+        async () => {
+          const result = await audit.verify(tuning());
+          expect(result).toEqual({ ok: false, firstBadSeq: 1_234, reason: 'prevHash does not match the hash of the previous row', events: 1_233 });
+          expect(result).toEqual(await referenceVerify(audit));
+        },
+      );
+    });
+
+    it('names a row whose roles are not JSON, where reading it as an entity would throw', async () => {
+      await withTampered([[3_333, `actor_roles = 'not json'`]], async () => {
+        expect(await audit.verify(tuning())).toEqual({ ok: false, firstBadSeq: 3_333, reason: 'actor_roles is not JSON', events: 3_332 });
+      });
+    });
+
+    it('counts rows appended since the chain was last verified', async () => {
+      await appendRows(dataSource, 3);
+      lastSeq += 3;
+      expect(await audit.verify(tuning())).toMatchObject({ ok: true, events: lastSeq });
+    });
+  });
+});
