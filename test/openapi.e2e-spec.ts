@@ -544,6 +544,9 @@ describe('the OpenAPI document', () => {
 
     await check('auditor', 'get', `/api/partnerships/${id}`, '/api/partnerships/{id}');
     await check('auditor', 'get', '/api/partnerships?state=terminated', '/api/partnerships');
+    const searched = await check('auditor', 'get', '/api/partnerships?q=annual%20lecture&limit=1', '/api/partnerships');
+    expect(searched.body).toMatchObject({ items: [expect.any(Object)], total: expect.any(Number), totalRelation: 'eq' });
+    expect(searched.body.total).toBeGreaterThanOrEqual(2);
     await check('auditor', 'get', `/api/partnerships/${second.body.id}/history`, '/api/partnerships/{id}/history');
     await check('auditor', 'get', `/api/partnerships/${id}/history`, '/api/partnerships/{id}/history');
     await check('auditor', 'get', '/api/audit?limit=200', '/api/audit');

@@ -13,10 +13,11 @@ export interface ProposedActivity {
 
 /** A partnership is an instance of the `partnership-mou` workflow plus the details people edit. */
 @Entity('partnerships')
-@Index('idx_partnerships_state', ['state', 'createdAt'])
-@Index('idx_partnerships_org', ['organizationId', 'createdAt'])
-@Index('idx_partnerships_created', ['createdAt'])
-@Index('idx_partnerships_title', ['titleKey'])
+// The list's indexes end in its order, created_at DESC then id (the migrations say DESC; decorators cannot).
+@Index('idx_partnerships_state', ['state', 'createdAt', 'id'])
+@Index('idx_partnerships_org', ['organizationId', 'createdAt', 'id'])
+@Index('idx_partnerships_created', ['createdAt', 'id'])
+@Index('idx_partnerships_overdue', ['overdue', 'createdAt', 'id'])
 export class Partnership extends WorkflowInstanceColumns {
   @Column({ type: 'varchar', length: 300 })
   title: string;

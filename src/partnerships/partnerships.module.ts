@@ -3,13 +3,14 @@ import { ActivitiesModule } from '../activities/activities.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { PartnershipListRepository } from './partnership-list.repository.js';
 import { PartnershipsController } from './partnerships.controller.js';
 import { PartnershipsService } from './partnerships.service.js';
 
 @Module({
   imports: [AuditModule, OrganizationsModule, ActivitiesModule, UsersModule],
   controllers: [PartnershipsController],
-  providers: [PartnershipsService],
+  providers: [PartnershipsService, PartnershipListRepository],
   exports: [PartnershipsService],
 })
 export class PartnershipsModule {}

@@ -13,6 +13,7 @@ import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type 
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
 import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
+import { PartnershipListRepository, type PartnershipPage, type PartnershipQuery } from './partnership-list.repository.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
@@ -41,15 +42,6 @@ const partnershipKind: InstanceKind<Partnership> = {
   mirror: (_row, context: WorkflowContext) => ({ overdue: context.overdue === true }),
 };
 
-export interface PartnershipQuery {
-  state?: string;
-  organizationId?: string;
-  q?: string;
-  overdue?: boolean;
-  limit?: number;
-  offset?: number;
-}
-
 @Injectable()
 export class PartnershipsService implements OnModuleInit {
   constructor(
@@ -60,6 +52,7 @@ export class PartnershipsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly organizations: OrganizationsService,
     private readonly activities: ActivitiesService,
+    private readonly lists: PartnershipListRepository,
   ) {}
 
   onModuleInit(): void {
@@ -158,19 +151,9 @@ export class PartnershipsService implements OnModuleInit {
     return row;
   }
 
-  async list(query: PartnershipQuery): Promise<{ items: Partnership[]; total: number }> {
-    const qb = this.dataSource.getRepository(Partnership).createQueryBuilder('p');
-    if (query.state) qb.andWhere("(p.state = :state OR p.state LIKE :prefix ESCAPE '\\')", { state: query.state, prefix: `${escapeLike(query.state)}.%` });
-    if (query.organizationId) qb.andWhere('p.organization_id = :org', { org: query.organizationId });
-    if (query.overdue !== undefined) qb.andWhere('p.overdue = :overdue', { overdue: query.overdue });
-    if (query.q) qb.andWhere("p.title_key LIKE :q ESCAPE '\\'", { q: `%${escapeLike(query.q.toLowerCase())}%` });
-    const [items, total] = await qb
-      .orderBy('p.created_at', 'DESC')
-      .addOrderBy('p.id', 'ASC')
-      .take(query.limit ?? 50)
-      .skip(query.offset ?? 0)
-      .getManyAndCount();
-    return { items, total };
+  /** A page of partnerships, newest first, with the total (a lower bound past a title search's count limit). */
+  list(query: PartnershipQuery): Promise<PartnershipPage> {
+    return this.lists.page(query);
   }
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
@@ -194,16 +177,12 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async listSummaries(query: PartnershipQuery) {
-    const { items, total } = await this.list(query);
-    return { items: items.map(partnershipSummary), total };
+    const { items, total, totalRelation } = await this.list(query);
+    return { items: items.map(partnershipSummary), total, totalRelation };
   }
 
   async history(id: string): Promise<AuditEvent[]> {
     await this.get(id);
     return this.audit.forEntity(id);
   }
-}
-
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -14,10 +14,16 @@ export class ListPartnershipsQueryDto extends PageQueryDto {
   @IsUUID()
   organizationId?: string;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Text searched in titles.' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    description: 'Text searched in titles: any part of a title, case-insensitive, every character literal. The total of a search is counted up to 1,000 (see totalRelation).',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  // No title holds a NUL (PostgreSQL cannot store one): refused alike on both databases, whatever is stored.
+  @Matches(/^[^\0]*$/, { message: 'q must not contain a NUL character' })
   q?: string;
 
   @ApiPropertyOptional({ type: Boolean })

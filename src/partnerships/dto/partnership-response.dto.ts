@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SEARCH_COUNT_LIMIT, type TotalRelation } from '../partnership-list.repository.js';
 import { ACTIVITY_KINDS } from './partnership.dto.js';
 
 /** The states of an activity occurrence. */
@@ -74,8 +75,17 @@ export class PartnershipListResponse {
   @ApiProperty({ type: PartnershipSummaryResponse, isArray: true })
   items: PartnershipSummaryResponse[];
 
-  @ApiProperty({ description: 'All matches, not only this page.', example: 1 })
+  @ApiProperty({ description: 'All matches, not only this page; with `totalRelation: "gte"`, a lower bound.', example: 1 })
   total: number;
+
+  @ApiProperty({
+    enum: ['eq', 'gte'],
+    example: 'eq',
+    description:
+      `\`eq\`: \`total\` is exact. \`gte\`: at least \`total\` match. Only a title search (\`q\`) answers \`gte\`: it counts ` +
+      `its matches up to ${SEARCH_COUNT_LIMIT.toLocaleString('en')} and stops there (show "${SEARCH_COUNT_LIMIT.toLocaleString('en')}+"), unless the page reached the last match.`,
+  })
+  totalRelation: TotalRelation;
 }
 
 export class OrganizationRefResponse {
