@@ -5,6 +5,7 @@ import { SEARCH_COUNT_LIMIT, type PartnershipQuery } from '../src/partnerships/p
 import { Partnership } from '../src/partnerships/partnership.entity.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { TimersService } from '../src/timers/timers.service.js';
+import { PipelineBoard } from '../src/web/pipeline-board.js';
 import type { Actor } from '../src/workflow-engine/workflow.types.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
@@ -208,5 +209,8 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     await expectListed({ organizationId: org.id, limit: 10, offset: 2000 });
     await expectListed({ state: 'proposal', limit: 10 });
 
+    const board = await t.get(PipelineBoard).build({ q: crowded });
+    expect(board.columns.find((c) => c.key === 'proposal')).toMatchObject({ total: SEARCH_COUNT_LIMIT, atLeast: true });
+    expect(board.columns.find((c) => c.key === 'closed')).toMatchObject({ total: 0, atLeast: false });
   });
 });

@@ -52,7 +52,9 @@ export class PipelineBoard {
             organizationName: names.get(card.organizationId) ?? '—',
             renewalSoon: card.state === 'in_force.renewal_due' || (card.state.startsWith('in_force') && card.expiresOn !== null && card.expiresOn <= horizon),
           }));
-        return { key: stage.key, closed: stage.closed, total: lists.reduce((n, l) => n + l.total, 0), cards };
+        // A title search counts up to a limit per state: past it, the column's total is a lower bound.
+        const atLeast = lists.some((l) => l.totalRelation === 'gte');
+        return { key: stage.key, closed: stage.closed, total: lists.reduce((n, l) => n + l.total, 0), atLeast, cards };
       }),
     );
     return { columns, organizations, filter, horizonDays: RENEWAL_HORIZON_DAYS };

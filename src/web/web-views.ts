@@ -72,5 +72,7 @@ const helpers = {
   dateTime: (iso: string | null | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—'),
   short: (hash: string | null | undefined) => (hash ? `${hash.slice(0, 12)}…` : '—'),
   words: (value: string | null | undefined) => (value ? value.replace(/_/g, ' ') : '—'),
+  /** A count, "1,000+" when it is only a lower bound. */
+  count: (n: number, atLeast = false) => `${n.toLocaleString('en')}${atLeast ? '+' : ''}`,
   stateClass: (state: string) => `state-${state.split('.')[0].replace(/_/g, '-')}`,
 };
