@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '../common/canonical-json.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
+import { plainQuery } from '../database/plain-query.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
@@ -108,14 +109,11 @@ export class AuditService {
       if (!manager.queryRunner?.isTransactionActive) throw new Error('audit rows are appended inside a write transaction');
       await manager.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [CHAIN_LOCK]);
     }
-    const head = await manager
-      .createQueryBuilder(AuditEvent, 'a')
-      .select(['a.seq', 'a.hash'])
-      .orderBy('a.seq', 'DESC')
-      .limit(1)
-      .getOne();
+    // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
+    // seq into the SQL, which made every append a statement prepared anew.
+    const [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
     const unhashed: Omit<AuditRecord, 'hash'> = {
-      seq: (head?.seq ?? 0) + 1,
+      seq: Number(head?.seq ?? 0) + 1,
       occurredAt: entry.occurredAt,
       actorId: entry.actor.id,
       actorRoles: [...entry.actor.roles].sort(),
@@ -132,7 +130,15 @@ export class AuditService {
       prevHash: head?.hash ?? GENESIS_HASH,
     };
     const row = manager.create(AuditEvent, { ...unhashed, hash: hashRecord(unhashed) });
-    await manager.insert(AuditEvent, row);
+    await plainQuery(
+      manager,
+      `INSERT INTO audit_events (seq, occurred_at, actor_id, actor_roles, action, entity_type, entity_id, from_state, to_state,
+         workflow_id, workflow_version, outcome, request_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        row.seq, row.occurredAt, row.actorId, JSON.stringify(row.actorRoles), row.action, row.entityType, row.entityId, row.fromState, row.toState,
+        row.workflowId, row.workflowVersion, row.outcome, row.requestId, row.payload, row.prevHash, row.hash,
+      ],
+    );
     return row;
   }
 
