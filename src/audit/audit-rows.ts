@@ -33,7 +33,7 @@ export type AuditRow = [
 export interface AuditRowSource {
   /** Rows with `after < seq <= until`, in seq order, at most `limit`. */
   rows(after: number, until: number | null, limit: number): Promise<AuditRow[]>;
-  /** The last row with `seq <= seq`: where a part of the chain that starts after `seq` links to. */
+  /** The last row of the chain (seq > 0, as verify() reads it) with `seq <= seq`: where a part that starts after `seq` links to. */
   lastUpTo(seq: number): Promise<{ seq: number; hash: string } | undefined>;
   /** The highest seq, 0 for an empty chain. */
   maxSeq(): Promise<number>;
@@ -42,7 +42,7 @@ export interface AuditRowSource {
 const SQL = {
   rows: `SELECT ${COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
   rowsUntil: `SELECT ${COLUMNS} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
-  lastUpTo: 'SELECT seq, hash FROM audit_events WHERE seq <= ? ORDER BY seq DESC LIMIT 1',
+  lastUpTo: 'SELECT seq, hash FROM audit_events WHERE seq > 0 AND seq <= ? ORDER BY seq DESC LIMIT 1',
   maxSeq: 'SELECT max(seq) FROM audit_events',
 };
 

@@ -18,7 +18,14 @@ export function chainRanges(lastSeq: number, rowsPerRange: number): ChainRange[]
  * worker has exited; rejects on a worker's error.
  */
 export async function verifyInWorkers(script: URL, data: VerifyWorkerData, ranges: ChainRange[], workerCount: number): Promise<VerifyResult> {
-  const workers = Array.from({ length: Math.max(1, Math.min(workerCount, ranges.length)) }, () => new Worker(script, { workerData: data }));
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < Math.max(1, Math.min(workerCount, ranges.length)); i += 1) workers.push(new Worker(script, { workerData: data }));
+  } catch (error) {
+    // e.g. settings that cannot be cloned to a thread: the workers already started go.
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    throw error;
+  }
   const exited = Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
   const results: Array<VerifyResult | undefined> = [];
   const merger = new RangeMerger();
