@@ -43,8 +43,10 @@ export class WriteQueue {
       this.waiting.push({ work, resolve, reject } as Job<unknown>);
       if (!this.draining) {
         this.draining = true;
-        // The first transaction starts on a later tick, as it did behind the promise chain.
-        void Promise.resolve().then(() => this.drain());
+        // The group starts after the I/O callbacks of this turn of the event loop: better-sqlite3
+        // answers synchronously, so a transaction runs to its COMMIT in one stretch of microtasks,
+        // and requests read from the network at the same moment would otherwise never join it.
+        setImmediate(() => void this.drain());
       }
     });
   }
