@@ -176,6 +176,6 @@ function titleSearch(q: string): TitleSearch {
   return { pattern: `%${escapeLike(key)}%`, trigrams: [...key].length >= TRIGRAM_LENGTH, phrase: `"${key.replace(/"/g, '""')}"` };
 }
 
-export function escapeLike(text: string): string {
+function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
