@@ -185,6 +185,21 @@ export class ChainVerifier {
     return true;
   }
 
+  /**
+   * The fast path's check (see `verifyRange`): takes a row as `push` would take it when the row has
+   * the expected seq, links to the previous row, and `prevHash + body` hashes to its stored hash,
+   * where `body` is a canonical text the caller vouches for. Otherwise returns false having
+   * recorded nothing: it never fails a row, the caller hands the row to `push`, which decides.
+   */
+  accept(seq: number, prevHash: unknown, hash: unknown, body: string): boolean {
+    if (this.failure || seq !== this.expectedSeq || prevHash !== this.prevHash || typeof hash !== 'string') return false;
+    if (sha256Hex(this.prevHash + body) !== hash) return false;
+    this.prevHash = hash;
+    this.expectedSeq += 1;
+    this.count += 1;
+    return true;
+  }
+
   result(): VerifyResult {
     if (this.failure) return { ok: false, ...this.failure, events: this.count };
     return { ok: true, events: this.count, headHash: this.prevHash };

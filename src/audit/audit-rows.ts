@@ -29,19 +29,93 @@ export type AuditRow = [
   hash: string,
 ];
 
+/**
+ * A row with its canonical text written by the database (the fast path of `verifyRange`):
+ * `actor_roles` as stored, and the text `canonicalBody` writes for the row, except that the
+ * stored `actor_roles` text is embedded as it is; null where a column holds a value the SQL does
+ * not render (then the row goes to the JS path).
+ */
+export type RenderedRow = [seq: number | string, prevHash: string, hash: string, actorRoles: string, body: string | null];
+
 /** Where a part of the chain is read from. `until` null: up to the end of the chain. */
 export interface AuditRowSource {
   /** Rows with `after < seq <= until`, in seq order, at most `limit`. */
   rows(after: number, until: number | null, limit: number): Promise<AuditRow[]>;
+  /** The same rows as `rows`, rendered by the database (see RenderedRow); a source without it is read through `rows` only. */
+  rendered?(after: number, until: number | null, limit: number): Promise<RenderedRow[]>;
   /** The last row of the chain (seq > 0, as verify() reads it) with `seq <= seq`: where a part that starts after `seq` links to. */
   lastUpTo(seq: number): Promise<{ seq: number; hash: string } | undefined>;
   /** The highest seq, 0 for an empty chain. */
   maxSeq(): Promise<number>;
 }
 
+/**
+ * The hashed fields in the order `canonicalBody` writes them (RFC 8785: keys sorted by UTF-16 code
+ * units), each with its column and how it is written.
+ */
+const BODY_FIELDS: ReadonlyArray<readonly [key: string, column: string, kind: 'string' | 'integer' | 'roles']> = [
+  ['action', 'action', 'string'],
+  ['actorId', 'actor_id', 'string'],
+  ['actorRoles', 'actor_roles', 'roles'],
+  ['entityId', 'entity_id', 'string'],
+  ['entityType', 'entity_type', 'string'],
+  ['fromState', 'from_state', 'string'],
+  ['occurredAt', 'occurred_at', 'string'],
+  ['outcome', 'outcome', 'string'],
+  ['payload', 'payload', 'string'],
+  ['requestId', 'request_id', 'string'],
+  ['seq', 'seq', 'integer'],
+  ['toState', 'to_state', 'string'],
+  ['workflowId', 'workflow_id', 'string'],
+  ['workflowVersion', 'workflow_version', 'integer'],
+];
+
+/** The SQL expression of a row's canonical text, each column's value written by `value`. */
+function renderedBody(value: (column: string, kind: 'string' | 'integer' | 'roles') => string): string {
+  return `${BODY_FIELDS.map(([key, column, kind], i) => `'${i === 0 ? '{' : ','}"${key}":' || ${value(column, kind)}`).join(' || ')} || '}'`;
+}
+
+/** JSON.stringify's integers: the safe ones (a larger one is read as an inexact number). */
+const SAFE = 'BETWEEN -9007199254740991 AND 9007199254740991';
+
+/**
+ * SQLite: `json_quote` writes a string as `JSON.stringify` writes the string better-sqlite3 reads
+ * (tested over every code point below U+0800, NUL, invalid UTF-8 and lone surrogates, which
+ * better-sqlite3 stores as WTF-8 bytes read back as U+FFFD on both sides) and null as `null`. In
+ * the string columns, TEXT affinity by the migration's declared types (varchar, text), a value is
+ * text, null or a BLOB, on which `json_quote` throws: the batch then goes to the JS path (a
+ * `typeof` guard on each of the ten would cost 10% of the read). The integer columns may hold
+ * anything: only an integer is written (`seq` is the rowid; `verifyRange` also wants it safe),
+ * `workflow_version` only when safe, or null; anything else makes the text null. `actor_roles` is
+ * embedded as stored.
+ */
+const SQLITE_BODY = renderedBody((column, kind) => {
+  if (kind === 'string') return `json_quote(${column})`;
+  if (kind === 'roles') return column;
+  if (column === 'seq') return `CASE typeof(seq) WHEN 'integer' THEN CAST(seq AS TEXT) END`;
+  return `CASE typeof(${column}) WHEN 'integer' THEN CASE WHEN ${column} ${SAFE} THEN CAST(${column} AS TEXT) END WHEN 'null' THEN 'null' END`;
+});
+
+/**
+ * PostgreSQL: `to_json(text)` escapes as `JSON.stringify` does (`\"`, `\\`, `\b \f \n \r \t`,
+ * other characters below U+0020 as `\u00xx`; a UTF8 database holds no NUL or invalid text), null
+ * is written `null`, integers as digits when safe. A null `actor_roles` makes the text null.
+ */
+const POSTGRES_BODY = renderedBody((column, kind) => {
+  if (kind === 'string') return `coalesce(to_json(${column})::text, 'null')`;
+  if (kind === 'roles') return column;
+  return `CASE WHEN ${column} IS NULL THEN 'null' WHEN ${column} ${SAFE} THEN ${column}::text END`;
+});
+
+const RENDERED = (body: string) => `seq, prev_hash, hash, actor_roles, ${body}`;
+
 const SQL = {
   rows: `SELECT ${COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
   rowsUntil: `SELECT ${COLUMNS} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+  sqliteRendered: `SELECT ${RENDERED(SQLITE_BODY)} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+  sqliteRenderedUntil: `SELECT ${RENDERED(SQLITE_BODY)} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+  postgresRendered: `SELECT ${RENDERED(POSTGRES_BODY)} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+  postgresRenderedUntil: `SELECT ${RENDERED(POSTGRES_BODY)} FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
   lastUpTo: 'SELECT seq, hash FROM audit_events WHERE seq > 0 AND seq <= ? ORDER BY seq DESC LIMIT 1',
   maxSeq: 'SELECT max(seq) FROM audit_events',
 };
@@ -54,6 +128,8 @@ function numbered(sql: string): string {
 interface SqliteStatements {
   rows: Statement<[number, number], AuditRow>;
   rowsUntil: Statement<[number, number, number], AuditRow>;
+  rendered: Statement<[number, number], RenderedRow>;
+  renderedUntil: Statement<[number, number, number], RenderedRow>;
   lastUpTo: Statement<[number], [number, string]>;
   maxSeq: Statement<[], [number | null]>;
 }
@@ -73,6 +149,8 @@ export function sqliteRowSource(connection: () => Database): AuditRowSource {
       prepared = {
         rows: db.prepare<[number, number], AuditRow>(SQL.rows).raw(true),
         rowsUntil: db.prepare<[number, number, number], AuditRow>(SQL.rowsUntil).raw(true),
+        rendered: db.prepare<[number, number], RenderedRow>(SQL.sqliteRendered).raw(true),
+        renderedUntil: db.prepare<[number, number, number], RenderedRow>(SQL.sqliteRenderedUntil).raw(true),
         lastUpTo: db.prepare<[number], [number, string]>(SQL.lastUpTo).raw(true),
         maxSeq: db.prepare<[], [number | null]>(SQL.maxSeq).raw(true),
       };
@@ -82,6 +160,8 @@ export function sqliteRowSource(connection: () => Database): AuditRowSource {
   };
   return {
     rows: async (after, until, limit) => (until === null ? statements().rows.all(after, limit) : statements().rowsUntil.all(after, until, limit)),
+    rendered: async (after, until, limit) =>
+      until === null ? statements().rendered.all(after, limit) : statements().renderedUntil.all(after, until, limit),
     lastUpTo: async (seq) => {
       const row = statements().lastUpTo.get(seq);
       return row && { seq: row[0], hash: row[1] };
@@ -97,9 +177,13 @@ export type ArrayQuery = (text: string, values: unknown[]) => Promise<unknown[][
 export function postgresRowSource(query: ArrayQuery): AuditRowSource {
   const rows = numbered(SQL.rows);
   const rowsUntil = numbered(SQL.rowsUntil);
+  const rendered = numbered(SQL.postgresRendered);
+  const renderedUntil = numbered(SQL.postgresRenderedUntil);
   const lastUpTo = numbered(SQL.lastUpTo);
   return {
     rows: async (after, until, limit) => (await (until === null ? query(rows, [after, limit]) : query(rowsUntil, [after, until, limit]))) as AuditRow[],
+    rendered: async (after, until, limit) =>
+      (await (until === null ? query(rendered, [after, limit]) : query(renderedUntil, [after, until, limit]))) as RenderedRow[],
     lastUpTo: async (seq) => {
       const [row] = await query(lastUpTo, [seq]);
       return row && { seq: integer(row[0] as number | string), hash: row[1] as string };
@@ -167,6 +251,42 @@ export class AuditRowDecoder {
   }
 }
 
+/**
+ * Whether a stored `actor_roles` text is exactly what `canonicalBody` writes for the roles it
+ * parses to: a JSON array of well-formed strings, written back the same. (`canonicalBody` writes
+ * each string as `JSON.stringify` does and joins them with commas, i.e. `JSON.stringify` of the
+ * array.) A few distinct texts repeat over the whole chain, so each is looked at once.
+ */
+export class CanonicalRoles {
+  private readonly known = new Map<string, boolean>();
+
+  test(text: unknown): boolean {
+    if (typeof text !== 'string') return false;
+    let canonical = this.known.get(text);
+    if (canonical === undefined) {
+      canonical = CanonicalRoles.check(text);
+      // Bounded: a chain written by the service has a handful of role sets.
+      if (this.known.size >= 1000) this.known.clear();
+      this.known.set(text, canonical);
+    }
+    return canonical;
+  }
+
+  private static check(text: string): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    return (
+      Array.isArray(value) &&
+      value.every((role) => typeof role === 'string' && (role as unknown as { isWellFormed(): boolean }).isWellFormed()) &&
+      JSON.stringify(value) === text
+    );
+  }
+}
+
 /** A part of the chain: the rows with `after < seq <= until` (`until` null: to the end). */
 export interface ChainRange {
   after: number;
@@ -180,6 +300,10 @@ export interface RangeOptions {
   between?: () => Promise<void>;
   /** Read the next batch while one is checked (worth it when the reads wait on a server). */
   readAhead?: boolean;
+  /** Read rows rendered by the database where the source can (default); false: the JS path only. */
+  rendered?: boolean;
+  /** Told the seq of each row the fast path left to the JS path (for tests and measurements). */
+  onFallback?: (seq: number) => void;
 }
 
 /**
@@ -187,25 +311,120 @@ export interface RangeOptions {
  * (its seq + 1 expected next, its stored hash as the next prevHash). Assuming every row before the
  * part verified, this is exactly what a walk over the whole chain finds inside the part; `events`
  * counts the part's rows that verified.
+ *
+ * The JS path reads the 16 hashed columns of each row, decodes them (AuditRowDecoder) and has
+ * ChainVerifier.push write the canonical text (`canonicalBody`) and check it: that path alone
+ * defines what verifies. Where the source can, rows are first read through a fast path that only
+ * makes good rows cheaper: the database writes each row's canonical text (RenderedRow: 5 columns
+ * to convert instead of 16, no encoding in JS) and a row is taken when ChainVerifier.accept
+ * finds the expected seq, the link to the previous row and `sha256(prevHash + text)` equal to the
+ * stored hash, its `actor_roles` text being canonical (CanonicalRoles) and its seq a safe integer.
+ * Anything else (a row not accepted, or a fast read that fails) never fails a row: that row and
+ * the rest of its batch are read again through `rows` and judged by `push`, exactly as the JS path
+ * would read and judge them from there (its batch cut at that point), and reading goes on after
+ * the last row judged.
+ *
+ * Why acceptance by the fast path implies acceptance by the JS path: under those conditions the
+ * SQL text is, character for character, the text `canonicalBody` writes for the row as the JS
+ * path decodes it, so both check the same equation `sha256(prevHash + text) = hash`:
+ * - the keys are BODY_FIELDS, in `canonicalBody`'s order;
+ * - each string column is written by `json_quote` / `to_json`, which escape exactly as
+ *   `JSON.stringify` does on the string the driver reads (what `canonicalBody` uses for a
+ *   well-formed string; strings decoded from UTF-8 always are), and null as `null`;
+ * - integers are written only when they are safe integers, as digits, as `String(n)` does;
+ *   anything else makes the text null, which is never accepted;
+ * - `actor_roles` is embedded as stored, and accepted only when that text is what
+ *   `canonicalBody` writes for the array the decoder parses from it;
+ * - every value is then a string, null or safe integer, so `canonicalBody` takes its fixed-shape
+ *   branch, whose output is exactly this concatenation.
+ * This does not lean on SHA-256 at all: collision resistance would only say that a matching SQL
+ * text equals the text the service hashed when it wrote the row, but a stored hash is data that
+ * whoever can edit the table can also write (e.g. over a row whose roles text is `[ "a" ]`, which
+ * would match its own SQL text and not the JS path's `["a"]`). Hence the roles check in JS: a
+ * non-canonical roles text, valid for the JS path or not, always goes to the JS path.
  */
 export async function verifyRange(source: AuditRowSource, range: ChainRange, options: RangeOptions): Promise<VerifyResult> {
   const start = range.after > 0 ? await source.lastUpTo(range.after) : undefined;
   const verifier = start ? new ChainVerifier(start.seq + 1, start.hash) : new ChainVerifier(1, GENESIS_HASH);
   const decoder = new AuditRowDecoder();
-  let next: Promise<AuditRow[]> | undefined = source.rows(range.after, range.until, options.batch);
+  const roles = new CanonicalRoles();
+  const rendered = options.rendered === false ? undefined : source.rendered?.bind(source);
+
+  /** The JS path: rows after `after`, at most `limit`; the seq of the last row judged, or undefined once the part's result is known. */
+  const judge = async (after: number, limit: number): Promise<number | undefined> => {
+    const rows = await source.rows(after, range.until, limit);
+    if (rows.length === 0) return undefined;
+    for (const row of rows) {
+      const record = decoder.decode(row);
+      if (!verifier.push(record, decoder.unreadable)) return undefined;
+    }
+    return integer(rows[rows.length - 1][0]);
+  };
+
+  if (!rendered) {
+    let next: Promise<AuditRow[]> | undefined = source.rows(range.after, range.until, options.batch);
+    try {
+      for (;;) {
+        const rows: AuditRow[] = await next;
+        next = undefined;
+        if (rows.length === 0) return verifier.result();
+        const after = integer(rows[rows.length - 1][0]);
+        if (options.readAhead) next = source.rows(after, range.until, options.batch);
+        for (const row of rows) {
+          const record = decoder.decode(row);
+          if (!verifier.push(record, decoder.unreadable)) return verifier.result();
+        }
+        await options.between?.();
+        next ??= source.rows(after, range.until, options.batch);
+      }
+    } finally {
+      // A batch read ahead and no longer wanted must not end as an unhandled rejection.
+      void next?.catch(() => undefined);
+    }
+  }
+
+  /** A fast read, or null when it failed (the JS path then reads the same rows and decides, throwing if it must). */
+  const read = (after: number): Promise<RenderedRow[] | null> =>
+    rendered(after, range.until, options.batch).catch(() => null);
+  let from = range.after;
+  let next: Promise<RenderedRow[] | null> | undefined = read(from);
   try {
     for (;;) {
-      const rows: AuditRow[] = await next;
+      const rows = await next;
       next = undefined;
-      if (rows.length === 0) return verifier.result();
-      const after = integer(rows[rows.length - 1][0]);
-      if (options.readAhead) next = source.rows(after, range.until, options.batch);
-      for (const row of rows) {
-        const record = decoder.decode(row);
-        if (!verifier.push(record, decoder.unreadable)) return verifier.result();
+      if (rows === null) {
+        options.onFallback?.(from);
+        const last = await judge(from, options.batch);
+        if (last === undefined) return verifier.result();
+        from = last;
+      } else {
+        if (rows.length === 0) return verifier.result();
+        const end = integer(rows[rows.length - 1][0]);
+        if (options.readAhead) next = read(end);
+        /** The seq of the last row taken, where the JS path goes on from. */
+        let taken = from;
+        for (let i = 0; i < rows.length; i += 1) {
+          const [rawSeq, prevHash, hash, actorRoles, body] = rows[i];
+          const seq = integer(rawSeq);
+          if (typeof body === 'string' && Number.isSafeInteger(seq) && roles.test(actorRoles) && verifier.accept(seq, prevHash, hash, body)) {
+            taken = seq;
+            continue;
+          }
+          options.onFallback?.(seq);
+          const last = await judge(taken, rows.length - i);
+          if (last === undefined) return verifier.result();
+          taken = last;
+          break;
+        }
+        from = taken;
+        if (from !== end) {
+          // The JS path stopped elsewhere than this batch (the table changed in between): the batch read ahead does not follow on.
+          void next?.catch(() => undefined);
+          next = undefined;
+        }
       }
       await options.between?.();
-      next ??= source.rows(after, range.until, options.batch);
+      next ??= read(from);
     }
   } finally {
     // A batch read ahead and no longer wanted must not end as an unhandled rejection.
