@@ -1,9 +1,19 @@
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataSource } from 'typeorm';
-import { ChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from '../src/audit/audit-chain.js';
+import type { Database } from 'better-sqlite3';
+import type { Pool } from 'pg';
+import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditRecord, type VerifyResult } from '../src/audit/audit-chain.js';
+import {
+  AuditRowDecoder,
+  CanonicalRoles,
+  postgresRowSource,
+  sqliteRowSource,
+  verifyRange,
+  type AuditRowSource,
+} from '../src/audit/audit-rows.js';
 import { AuditService, DEFAULT_VERIFY_TUNING, type VerifyTuning } from '../src/audit/audit.service.js';
-import { canonicalJson } from '../src/common/canonical-json.js';
+import { canonicalJson, sha256Hex } from '../src/common/canonical-json.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { actors, organizationInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
@@ -90,6 +100,22 @@ async function referenceVerify(audit: AuditService): Promise<VerifyResult> {
     for (const record of batch) if (!verifier.push(record)) return verifier.result();
   }
   return verifier.result();
+}
+
+/** The chain read as verify() reads it in this thread: the service's own connection. */
+function rowSource(dataSource: DataSource): AuditRowSource {
+  if (testDatabaseKind === 'postgres') {
+    const pool = (dataSource.driver as unknown as { master: Pool }).master;
+    return postgresRowSource(async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows);
+  }
+  return sqliteRowSource(() => (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection);
+}
+
+/** verifyRange over the whole chain in this thread, with the fallbacks from the fast path to the JS path counted. */
+async function verifyCounted(dataSource: DataSource, rendered = true): Promise<{ result: VerifyResult; fallbacks: number[] }> {
+  const fallbacks: number[] = [];
+  const result = await verifyRange(rowSource(dataSource), { after: 0, until: null }, { batch: 500, rendered, onFallback: (seq) => fallbacks.push(seq) });
+  return { result, fallbacks };
 }
 
 /** The compiled worker script: ts-jest runs the TypeScript, a worker thread needs the build. */
@@ -200,10 +226,138 @@ describe('verify() over a chain of several batches', () => {
       });
     });
 
+    it('accepts, through the JS path, roles stored as JSON text that is not canonical but parses to the same roles', async () => {
+      const [row] = await dataSource.query(sql(`SELECT seq FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`), ['["manager"]']);
+      const seq = Number(row.seq);
+      for (const roles of ['[ "manager" ]', '["\\u006danager"]']) {
+        await withTampered([[seq, `actor_roles = '${roles}'`]], async () => {
+          expect(await audit.verify(tuning())).toEqual({ ok: true, events: lastSeq, headHash: expect.any(String) });
+          expect(await referenceVerify(audit)).toMatchObject({ ok: true, events: lastSeq });
+        });
+      }
+    });
+
+    it('names a row rehashed over its own non-canonical roles text, which the JS path does not write', async () => {
+      const [row] = await dataSource.query(sql(`SELECT * FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`), ['["manager"]']);
+      const seq = Number(row.seq);
+      const record = new AuditRowDecoder().decode(COLUMNS.map((c) => row[c]) as never);
+      const body = canonicalBody(record).replace('"actorRoles":["manager"]', '"actorRoles":[ "manager" ]');
+      const forged = sha256Hex(record.prevHash + body);
+      // The next row is relinked too, so that only the roles text separates the two paths.
+      await withTampered(
+        [
+          [seq, `actor_roles = '[ "manager" ]', hash = '${forged}'`],
+          [seq + 1, `prev_hash = '${forged}'`],
+        ],
+        async () => {
+          const expected = { ok: false, firstBadSeq: seq, reason: 'hash does not match the row content', events: seq - 1 };
+          expect(await audit.verify(tuning())).toEqual(expected);
+          expect(await referenceVerify(audit)).toEqual(expected);
+        },
+      );
+    });
+
+    if (testDatabaseKind === 'sqlite') {
+      it('names a row holding a BLOB, on which json_quote throws', async () => {
+        await withTampered([[2_222, 'actor_id = CAST(actor_id AS BLOB)']], async () => {
+          expect(await audit.verify(tuning())).toEqual({ ok: false, firstBadSeq: 2_222, reason: 'hash does not match the row content', events: 2_221 });
+        });
+      });
+    }
+
     it('counts rows appended since the chain was last verified', async () => {
       await appendRows(dataSource, 3);
       lastSeq += 3;
       expect(await audit.verify(tuning())).toMatchObject({ ok: true, events: lastSeq });
     });
+  });
+});
+
+describe('the fast path of verify()', () => {
+  let t: TestApp;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    dataSource = t.get(DataSource);
+    await t.get(OrganizationsService).create(organizationInput(), actors.manager);
+    await appendRows(dataSource, 1_200);
+  }, 180_000);
+
+  afterAll(() => t?.close());
+
+  it('takes every row of an intact chain, awkward text included, without the JS path', async () => {
+    const [head] = await dataSource.query('SELECT max(seq) AS seq FROM audit_events');
+    const fast = await verifyCounted(dataSource);
+    expect(fast).toEqual({ result: { ok: true, events: Number(head.seq), headHash: expect.any(String) }, fallbacks: [] });
+    expect((await verifyCounted(dataSource, false)).result).toEqual(fast.result);
+  });
+
+  /** Rows far past the chain, never verified: each written as the string, null or number given. */
+  const ADVERSARIAL: Array<Record<string, unknown>> = [
+    { actor_id: '"\\\b\f\n\r\t\u0001\u001f\u007f\u0080\u009f', payload: '{"a":"\\"\\\\\\u0000"}' },
+    { entity_id: 'é ü 漢字 😀 \u2028\u2029 \ufeff \uffff \ufffd', outcome: '</script>' },
+    // better-sqlite3 stores a lone surrogate as WTF-8 bytes, pg as U+FFFD: either way read back as U+FFFD.
+    { action: 'a\ud800b', request_id: '\udfff', to_state: '\ud83d' },
+    { from_state: null, to_state: null, workflow_id: null, workflow_version: null, request_id: null },
+    { actor_roles: '[]' },
+    { actor_roles: '["approver","manager","\\"\\\\é😀"]' },
+    { actor_roles: '[ "a" ]' },
+    { actor_roles: '["\\u0061"]' },
+    { actor_roles: '["a",]' },
+    { actor_roles: 'not json' },
+    { actor_roles: '{"a":1}' },
+    { actor_roles: '["\\ud800"]' },
+    { actor_id: '', entity_type: '', payload: '', workflow_version: 0 },
+    { workflow_version: -2147483648 },
+    { workflow_version: 2147483647 },
+    ...(testDatabaseKind === 'sqlite'
+      ? [
+          { actor_id: 'nul\u0000inside', payload: '\u0000' },
+          { workflow_version: 9007199254740991 },
+          { workflow_version: 9007199254740993n },
+          { workflow_version: 1.5 },
+          { workflow_version: 'text in an integer column' },
+          { seq: 9007199254740991 },
+          { seq: 9007199254740993n },
+        ]
+      : []),
+  ];
+
+  it('writes, for every row it takes, exactly the text canonicalBody writes for the JS path', async () => {
+    const base = { occurred_at: '2026-03-02T09:00:00.000Z', actor_id: 'u', actor_roles: '["manager"]', action: 'UPDATE', entity_type: 'partnership',
+      entity_id: 'p-1', from_state: 'a', to_state: 'b', workflow_id: 'w', workflow_version: 1, outcome: 'ok', request_id: 'r', payload: '{}',
+      prev_hash: GENESIS_HASH, hash: GENESIS_HASH };
+    const start = 2_000_000_000;
+    for (const [i, fields] of ADVERSARIAL.entries()) {
+      const row: Record<string, unknown> = { ...base, seq: start + i, ...fields };
+      await dataSource.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`), COLUMNS.map((c) => row[c]));
+    }
+    const source = rowSource(dataSource);
+    const rows = await source.rows(start - 1, null, 1_000);
+    const rendered = await source.rendered!(start - 1, null, 1_000);
+    expect(rendered.map((r) => String(r[0]))).toEqual(rows.map((r) => String(r[0])));
+    const decoder = new AuditRowDecoder();
+    const roles = new CanonicalRoles();
+    const taken: string[] = [];
+    rows.forEach((row, i) => {
+      const [seq, prevHash, hash, storedRoles, body] = rendered[i];
+      expect([prevHash, hash, storedRoles]).toEqual([row[14], row[15], row[3]]);
+      if (body === null) return;
+      const record = decoder.decode(row);
+      // With its roles text as stored, the text is the JS path's to the character…
+      const marker = '["\\u0000roles"]';
+      expect(body).toBe(canonicalBody({ ...record, actorRoles: ['\u0000roles'] }).replace(marker, storedRoles));
+      // …and when those roles are canonical and the seq safe (what the fast path asks), it is the JS path's text itself.
+      if (roles.test(storedRoles) && Number.isSafeInteger(Number(seq))) {
+        expect(decoder.unreadable).toBeUndefined();
+        expect(body).toBe(canonicalBody(record));
+        taken.push(String(seq));
+      }
+    });
+    const canonicalRows = ADVERSARIAL.filter((f) => !('actor_roles' in f) || ['[]', '["approver","manager","\\"\\\\é😀"]'].includes(f.actor_roles as string));
+    // Every row is taken but those with non-canonical roles, and on SQLite an unsafe seq or a workflow_version that is unsafe, a fraction or text.
+    expect(taken.length).toBe(canonicalRows.length - (testDatabaseKind === 'sqlite' ? 4 : 0));
+    expect(taken.length).toBeGreaterThanOrEqual(9);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { ChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
-import { RangeMerger, verifyRange, type AuditRow, type AuditRowSource } from './audit-rows.js';
+import { sha256Hex } from '../common/canonical-json.js';
+import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { CanonicalRoles, RangeMerger, verifyRange, type AuditRow, type AuditRowSource, type RenderedRow } from './audit-rows.js';
 import { chainRanges } from './audit-verify-workers.js';
 
 function record(seq: number, prevHash: string): AuditRecord {
@@ -31,11 +32,28 @@ function toRow(r: AuditRecord, roles = JSON.stringify(r.actorRoles)): AuditRow {
   ];
 }
 
-/** The table, in memory: what the SQL of the real sources returns. */
-function memorySource(rows: AuditRow[]): AuditRowSource {
+/** The text the database renders for a row: canonicalBody's, with the stored roles text embedded as is. */
+function renderedBody(row: AuditRow): string {
+  return canonicalBody({ ...fromRow(row), actorRoles: ['\u0000roles'] }).replace('["\\u0000roles"]', row[3]);
+}
+
+/**
+ * The table, in memory: what the SQL of the real sources returns; with `rendered`, the fast path's
+ * rows too, a read of them failing when it would include the row `failAt` (as json_quote on a BLOB).
+ */
+function memorySource(rows: AuditRow[], rendered?: { failAt?: number }): AuditRowSource {
   const sorted = [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
+  const select = (after: number, until: number | null, limit: number) =>
+    sorted.filter((r) => Number(r[0]) > after && (until === null || Number(r[0]) <= until)).slice(0, limit);
   return {
-    rows: async (after, until, limit) => sorted.filter((r) => Number(r[0]) > after && (until === null || Number(r[0]) <= until)).slice(0, limit),
+    rows: async (after, until, limit) => select(after, until, limit),
+    ...(rendered && {
+      rendered: async (after: number, until: number | null, limit: number): Promise<RenderedRow[]> => {
+        const selected = select(after, until, limit);
+        if (selected.some((r) => r[0] === rendered.failAt)) throw new Error('JSON cannot hold BLOB values');
+        return selected.map((r) => [r[0], r[14], r[15], r[3], renderedBody(r)]);
+      },
+    }),
     lastUpTo: async (seq) => {
       const row = sorted.filter((r) => Number(r[0]) > 0 && Number(r[0]) <= seq).pop();
       return row && { seq: Number(row[0]), hash: row[15] };
@@ -69,8 +87,8 @@ function fromRow(row: AuditRow): AuditRecord {
 }
 
 /** verify()'s way: the chain cut into parts at `rangeRows`, each checked alone, the results merged in order. */
-async function inParts(rows: AuditRow[], rangeRows: number, batch: number): Promise<VerifyResult> {
-  const source = memorySource(rows);
+async function inParts(rows: AuditRow[], rangeRows: number, batch: number, rendered?: { failAt?: number }): Promise<VerifyResult> {
+  const source = memorySource(rows, rendered);
   const merger = new RangeMerger();
   for (const range of chainRanges(await source.maxSeq(), rangeRows)) {
     const failed = merger.add(await verifyRange(source, range, { batch }));
@@ -81,14 +99,28 @@ async function inParts(rows: AuditRow[], rangeRows: number, batch: number): Prom
 
 /** What an attacker with raw access does to the row `at` (modulo the chain's length). */
 interface Tampering {
-  kind: 'content' | 'link' | 'delete' | 'roles' | 'seq' | 'extra';
+  kind: 'content' | 'link' | 'delete' | 'roles' | 'seq' | 'extra' | 'spaced' | 'rehashed';
   at: number;
 }
 
 const tampering: fc.Arbitrary<Tampering> = fc.record({
-  kind: fc.constantFrom('content' as const, 'link' as const, 'delete' as const, 'roles' as const, 'seq' as const, 'extra' as const),
+  kind: fc.constantFrom(
+    'content' as const,
+    'link' as const,
+    'delete' as const,
+    'roles' as const,
+    'seq' as const,
+    'extra' as const,
+    'spaced' as const,
+    'rehashed' as const,
+  ),
   at: fc.nat(),
 });
+
+/** The roles text with spaces: not canonical, the same roles for the JS path. */
+function spaced(roles: string): string {
+  return roles.replace('[', '[ ').replace(/,/g, ', ');
+}
 
 function tamper(chain: AuditRecord[], changes: Tampering[]): AuditRow[] {
   const rows = new Map<number, AuditRow>(chain.map((r) => [r.seq, toRow(r)]));
@@ -96,7 +128,8 @@ function tamper(chain: AuditRecord[], changes: Tampering[]): AuditRow[] {
     const seq = 1 + (change.at % chain.length);
     const row = rows.get(seq);
     if (!row) continue;
-    if (change.kind === 'content') rows.set(seq, toRow({ ...fromRow(row), actorRoles: JSON.parse(row[3]), outcome: 'forged' }, row[3]));
+    // (Roles made unreadable by an earlier change stay so.)
+    if (change.kind === 'content') rows.set(seq, toRow({ ...fromRow(row), actorRoles: row[3] === 'not json' ? [] : JSON.parse(row[3]), outcome: 'forged' }, row[3]));
     if (change.kind === 'link') rows.set(seq, [...row.slice(0, 14), GENESIS_HASH, row[15]] as AuditRow);
     if (change.kind === 'delete') rows.delete(seq);
     if (change.kind === 'roles') rows.set(seq, [...row.slice(0, 3), 'not json', ...row.slice(4)] as AuditRow);
@@ -106,6 +139,13 @@ function tamper(chain: AuditRecord[], changes: Tampering[]): AuditRow[] {
       rows.set(seq + chain.length + 10, [seq + chain.length + 10, ...row.slice(1)] as AuditRow);
     }
     if (change.kind === 'extra') rows.set(-seq, [-seq, ...row.slice(1)] as AuditRow);
+    // Roles the JS path reads as before, in a text the fast path does not take.
+    if (change.kind === 'spaced') rows.set(seq, [...row.slice(0, 3), spaced(row[3]), ...row.slice(4)] as AuditRow);
+    // The same, and the row's hash written over the text the database renders for it, which is not the JS path's.
+    if (change.kind === 'rehashed') {
+      const edited = [...row.slice(0, 3), spaced(row[3]), ...row.slice(4)] as AuditRow;
+      rows.set(seq, [...edited.slice(0, 15), sha256Hex(edited[14] + renderedBody(edited))] as AuditRow);
+    }
   }
   return [...rows.values()];
 }
@@ -143,5 +183,54 @@ describe('verifying the chain in parts', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('finds the same through the fast path, which leaves every row it does not take (or cannot read) to the JS path', async () => {
+    const chain: AuditRecord[] = [];
+    for (let seq = 1; seq <= 60; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(tampering, { maxLength: 3 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.option(fc.integer({ min: 1, max: 65 })),
+        async (changes, rangeRows, batch, failAt) => {
+          const rows = tamper(chain, changes);
+          expect(await inParts(rows, rangeRows, batch, { failAt: failAt ?? undefined })).toEqual(wholeChain(rows));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('takes the rows of an intact chain without the JS path, and accepts a non-canonical roles text through it', async () => {
+    const chain: AuditRecord[] = [];
+    for (let seq = 1; seq <= 30; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const run = async (rows: AuditRow[]) => {
+      const fallbacks: number[] = [];
+      const result = await verifyRange(memorySource(rows, {}), { after: 0, until: null }, { batch: 7, onFallback: (seq) => fallbacks.push(seq) });
+      return { result, fallbacks };
+    };
+    const whole = { ok: true, events: 30, headHash: chain[29].hash };
+    expect(await run(chain.map((r) => toRow(r)))).toEqual({ result: whole, fallbacks: [] });
+    // Row 10 (`at` 9).
+    expect(await run(tamper(chain, [{ kind: 'spaced', at: 9 }]))).toEqual({ result: whole, fallbacks: [10] });
+    expect(await run(tamper(chain, [{ kind: 'rehashed', at: 9 }]))).toEqual({
+      result: { ok: false, firstBadSeq: 10, reason: 'hash does not match the row content', events: 9 },
+      fallbacks: [10],
+    });
+  });
+});
+
+describe('CanonicalRoles', () => {
+  it('takes only the text JSON.stringify writes for an array of well-formed strings', () => {
+    const roles = new CanonicalRoles();
+    for (const text of ['[]', '["manager"]', '["approver","manager"]', '["\\"\\\\\\u0000é😀"]']) expect(roles.test(text)).toBe(true);
+    for (const text of ['[ ]', '[ "a" ]', '["\\u0061"]', '["a",]', '["\\ud800"]', '[1]', '[null]', '{"a":1}', '"a"', 'not json', '', null, 1]) {
+      expect(roles.test(text)).toBe(false);
+    }
+    // Asked again, from the cache.
+    expect(roles.test('[ "a" ]')).toBe(false);
+    expect(roles.test('["manager"]')).toBe(true);
   });
 });

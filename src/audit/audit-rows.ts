@@ -85,14 +85,13 @@ const SAFE = 'BETWEEN -9007199254740991 AND 9007199254740991';
  * the string columns, TEXT affinity by the migration's declared types (varchar, text), a value is
  * text, null or a BLOB, on which `json_quote` throws: the batch then goes to the JS path (a
  * `typeof` guard on each of the ten would cost 10% of the read). The integer columns may hold
- * anything: only an integer is written (`seq` is the rowid; `verifyRange` also wants it safe),
- * `workflow_version` only when safe, or null; anything else makes the text null. `actor_roles` is
- * embedded as stored.
+ * anything: only a safe integer is written (and null for `workflow_version`); anything else makes
+ * the text null. `actor_roles` is embedded as stored.
  */
 const SQLITE_BODY = renderedBody((column, kind) => {
   if (kind === 'string') return `json_quote(${column})`;
   if (kind === 'roles') return column;
-  if (column === 'seq') return `CASE typeof(seq) WHEN 'integer' THEN CAST(seq AS TEXT) END`;
+  if (column === 'seq') return `CASE WHEN typeof(seq) = 'integer' AND seq ${SAFE} THEN CAST(seq AS TEXT) END`;
   return `CASE typeof(${column}) WHEN 'integer' THEN CASE WHEN ${column} ${SAFE} THEN CAST(${column} AS TEXT) END WHEN 'null' THEN 'null' END`;
 });
 
@@ -406,6 +405,7 @@ export async function verifyRange(source: AuditRowSource, range: ChainRange, opt
         for (let i = 0; i < rows.length; i += 1) {
           const [rawSeq, prevHash, hash, actorRoles, body] = rows[i];
           const seq = integer(rawSeq);
+          // (The SQL writes no unsafe seq; isSafeInteger costs nothing and keeps that out of the argument's way.)
           if (typeof body === 'string' && Number.isSafeInteger(seq) && roles.test(actorRoles) && verifier.accept(seq, prevHash, hash, body)) {
             taken = seq;
             continue;
