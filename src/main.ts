@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { logLevels } from './config/log-levels.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { bufferLogs: false });
+  const app = await NestFactory.create(AppModule, { bufferLogs: false, logger: logLevels(process.env.LOG_LEVEL) });
   configureApp(app);
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
