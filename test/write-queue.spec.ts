@@ -116,4 +116,18 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
     await expect(queue.run(async () => Promise.reject(new DomainError('NOT_FOUND', 'nothing here')))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(queue.run(async (manager) => (await manager.query('SELECT 1 AS one')) as unknown)).resolves.toEqual([{ one: 1 }]);
   });
+
+  it('gives the event loop a turn between transactions queued back to back, so a long run does not hold it', async () => {
+    let done = 0;
+    let doneWhenTheLoopTurned: number | undefined;
+    for (let i = 0; i < 50; i += 1) {
+      await queue.run(async (manager) => {
+        if (i === 0) setImmediate(() => (doneWhenTheLoopTurned = done));
+        await manager.query('SELECT 1 AS one');
+      });
+      done += 1;
+    }
+    expect(doneWhenTheLoopTurned).toBeDefined();
+    expect(doneWhenTheLoopTurned).toBeLessThan(5);
+  });
 });

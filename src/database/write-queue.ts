@@ -73,10 +73,17 @@ export class WriteQueue {
     }
   }
 
-  /** Runs groups until nobody waits. */
+  /**
+   * Runs groups until nobody waits. Between two groups the event loop gets a turn: callers that
+   * queue their next transaction as soon as one is answered (a backlog of due timers, a batch)
+   * would otherwise hold it, and requests, health checks and timers would wait for the whole run.
+   */
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) await this.group();
+      while (this.waiting.length > 0) {
+        await this.group();
+        if (this.waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      }
     } finally {
       this.draining = false;
     }
