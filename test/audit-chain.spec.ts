@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { plainQuery } from '../src/database/plain-query.js';
+import { disableAppendOnly } from './support/append-only.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
@@ -12,22 +14,6 @@ async function seed(t: TestApp, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const p = await partnerships.create(partnershipInput(org.id, { title: `Proposal ${i}` }), actors.manager);
     await partnerships.send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: 1 });
-  }
-}
-
-/** `?` placeholders become `$1, $2…` on PostgreSQL. */
-function sql(text: string): string {
-  let n = 0;
-  return testDatabaseKind === 'postgres' ? text.replace(/\?/g, () => `$${(n += 1)}`) : text;
-}
-
-/** What an attacker with raw database access would do first: switch off the append-only triggers. */
-async function disableAppendOnly(dataSource: DataSource): Promise<void> {
-  if (testDatabaseKind === 'postgres') {
-    await dataSource.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-  } else {
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_delete');
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
   }
 }
 
@@ -71,12 +57,11 @@ describe('the audit chain', () => {
   ])('names the seq of a row whose %s was edited in raw SQL', async (_what, assignment) => {
     for (const seq of [1, 4, 7]) {
       await disableAppendOnly(dataSource);
-      const before = await dataSource.query(sql(`SELECT * FROM audit_events WHERE seq = ?`), [seq]);
-      await dataSource.query(sql(`UPDATE audit_events SET ${assignment} WHERE seq = ?`), [seq]);
+      const before = await plainQuery(dataSource, `SELECT * FROM audit_events WHERE seq = ?`, [seq]);
+      await plainQuery(dataSource, `UPDATE audit_events SET ${assignment} WHERE seq = ?`, [seq]);
       expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: seq });
       const original = before[0];
-      await dataSource.query(
-        sql(`UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`),
+      await plainQuery(dataSource, `UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`,
         [original.payload, original.actor_id, original.occurred_at, original.outcome, original.to_state, seq],
       );
       expect(await audit.verify()).toMatchObject({ ok: true });

@@ -1,6 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataSource } from 'typeorm';
+import { plainQuery } from '../src/database/plain-query.js';
+import { disableAppendOnly } from './support/append-only.js';
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditRecord, type VerifyResult } from '../src/audit/audit-chain.js';
@@ -29,12 +31,6 @@ const COLUMNS = [
   'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id',
   'workflow_version', 'outcome', 'request_id', 'payload', 'prev_hash', 'hash',
 ];
-
-/** `?` placeholders become `$1, $2…` on PostgreSQL. */
-function sql(text: string): string {
-  let n = 0;
-  return testDatabaseKind === 'postgres' ? text.replace(/\?/g, () => `$${(n += 1)}`) : text;
-}
 
 /** Text that the encoder has to escape, or must leave alone. */
 const AWKWARD = ['plain', 'quote " and backslash \\', 'tab\tnewline\ncontrol\u0001\u001f', 'é ü 漢字 😀', '\u2028\u2029\u007f', ''];
@@ -78,19 +74,9 @@ async function appendRows(dataSource: DataSource, count: number): Promise<void> 
     for (let start = 0; start < rows.length; start += perStatement) {
       const batch = rows.slice(start, start + perStatement);
       const values = batch.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
-      await manager.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${values}`), batch.flat());
+      await plainQuery(manager, `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${values}`, batch.flat());
     }
   });
-}
-
-/** What an attacker with raw database access would do first: switch off the append-only triggers. */
-async function disableAppendOnly(dataSource: DataSource): Promise<void> {
-  if (testDatabaseKind === 'postgres') {
-    await dataSource.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-  } else {
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_delete');
-    await dataSource.query('DROP TRIGGER IF EXISTS audit_events_no_update');
-  }
 }
 
 /** The chain walked as verify() used to walk it: entities from `batches()`, through ChainVerifier. */
@@ -161,17 +147,17 @@ describe('verify() over a chain of several batches', () => {
   async function withTampered(changes: Array<[seq: number, assignment: string]>, check: () => Promise<void>): Promise<void> {
     const originals = [];
     for (const [seq, assignment] of changes) {
-      const [row] = await dataSource.query(sql('SELECT * FROM audit_events WHERE seq = ?'), [seq]);
+      const [row] = await plainQuery(dataSource, 'SELECT * FROM audit_events WHERE seq = ?', [seq]);
       originals.push(row);
-      if (assignment === 'DELETE') await dataSource.query(sql('DELETE FROM audit_events WHERE seq = ?'), [seq]);
-      else await dataSource.query(sql(`UPDATE audit_events SET ${assignment} WHERE seq = ?`), [seq]);
+      if (assignment === 'DELETE') await plainQuery(dataSource, 'DELETE FROM audit_events WHERE seq = ?', [seq]);
+      else await plainQuery(dataSource, `UPDATE audit_events SET ${assignment} WHERE seq = ?`, [seq]);
     }
     try {
       await check();
     } finally {
       for (const row of originals) {
-        await dataSource.query(sql('DELETE FROM audit_events WHERE seq = ?'), [row.seq]);
-        await dataSource.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`), COLUMNS.map((c) => row[c]));
+        await plainQuery(dataSource, 'DELETE FROM audit_events WHERE seq = ?', [row.seq]);
+        await plainQuery(dataSource, `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`, COLUMNS.map((c) => row[c]));
       }
     }
   }
@@ -227,7 +213,7 @@ describe('verify() over a chain of several batches', () => {
     });
 
     it('accepts, through the JS path, roles stored as JSON text that is not canonical but parses to the same roles', async () => {
-      const [row] = await dataSource.query(sql(`SELECT seq FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`), ['["manager"]']);
+      const [row] = await plainQuery(dataSource, `SELECT seq FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`, ['["manager"]']);
       const seq = Number(row.seq);
       for (const roles of ['[ "manager" ]', '["\\u006danager"]']) {
         await withTampered([[seq, `actor_roles = '${roles}'`]], async () => {
@@ -238,7 +224,7 @@ describe('verify() over a chain of several batches', () => {
     });
 
     it('names a row rehashed over its own non-canonical roles text, which the JS path does not write', async () => {
-      const [row] = await dataSource.query(sql(`SELECT * FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`), ['["manager"]']);
+      const [row] = await plainQuery(dataSource, `SELECT * FROM audit_events WHERE actor_roles = ? AND seq > 2000 ORDER BY seq LIMIT 1`, ['["manager"]']);
       const seq = Number(row.seq);
       const record = new AuditRowDecoder().decode(COLUMNS.map((c) => row[c]) as never);
       const body = canonicalBody(record).replace('"actorRoles":["manager"]', '"actorRoles":[ "manager" ]');
@@ -331,7 +317,7 @@ describe('the fast path of verify()', () => {
     const start = 2_000_000_000;
     for (const [i, fields] of ADVERSARIAL.entries()) {
       const row: Record<string, unknown> = { ...base, seq: start + i, ...fields };
-      await dataSource.query(sql(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`), COLUMNS.map((c) => row[c]));
+      await plainQuery(dataSource, `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`, COLUMNS.map((c) => row[c]));
     }
     const source = rowSource(dataSource);
     const rows = await source.rows(start - 1, null, 1_000);

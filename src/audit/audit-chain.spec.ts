@@ -1,27 +1,10 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.js';
-import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditBody, type AuditRecord } from './audit-chain.js';
+import { ChainVerifier, GENESIS_HASH, canonicalBody, genericBody, hashRecord, type AuditBody, type AuditRecord } from './audit-chain.js';
 
-/** The hash rule as it was first written: the definition the fast encoder must agree with. */
-function definition(body: AuditBody): string {
-  return canonicalJson({
-    seq: body.seq,
-    occurredAt: body.occurredAt,
-    actorId: body.actorId,
-    actorRoles: body.actorRoles,
-    action: body.action,
-    entityType: body.entityType,
-    entityId: body.entityId,
-    fromState: body.fromState,
-    toState: body.toState,
-    workflowId: body.workflowId,
-    workflowVersion: body.workflowVersion,
-    outcome: body.outcome,
-    requestId: body.requestId,
-    payload: body.payload,
-  });
-}
+/** The hash rule as it was first written (the generic RFC 8785 encoder): the definition the fast encoder must agree with. */
+const definition = genericBody;
 
 /** The outcome of `f`: its text, or the fact that it threw (canonicalize refuses lone surrogates). */
 function outcome(f: () => string): string {

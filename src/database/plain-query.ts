@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
  * PostgreSQL. For the few reads on every request, where building an entity query costs several
  * times what the database does; both drivers prepare the text once and reuse it.
  */
-export async function plainQuery<T>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
+export async function plainQuery<T = Record<string, unknown>>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
   const source = 'connection' in db ? db.connection : db;
   let n = 0;
   const text = source.options.type === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
