@@ -30,8 +30,13 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(TIMER_POLL_MS) private readonly pollMs: number,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /**
+   * With the poller on, the timers that fell due while no instance ran (a crash, a deploy) are
+   * fired before the service starts answering, then the poller takes over.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     if (this.pollMs <= 0) return;
+    await this.fireDue().catch((error: Error) => this.logger.error(`firing the timers due at start failed: ${error.message}`));
     this.handle = setInterval(() => {
       if (!this.running) {
         this.running = this.fireDue()
