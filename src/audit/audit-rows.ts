@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ChainVerifier, GENESIS_HASH, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { numberedPlaceholders } from '../database/plain-query.js';
 
 /**
  * The audit chain as plain rows for `verify()`: keyset batches of only the hashed columns, without
@@ -119,11 +120,6 @@ const SQL = {
   maxSeq: 'SELECT max(seq) FROM audit_events',
 };
 
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${(n += 1)}`);
-}
-
 interface SqliteStatements {
   rows: Statement<[number, number], AuditRow>;
   rowsUntil: Statement<[number, number, number], AuditRow>;
@@ -174,11 +170,11 @@ export type ArrayQuery = (text: string, values: unknown[]) => Promise<unknown[][
 
 /** PostgreSQL through a pg pool or client, rows as arrays. */
 export function postgresRowSource(query: ArrayQuery): AuditRowSource {
-  const rows = numbered(SQL.rows);
-  const rowsUntil = numbered(SQL.rowsUntil);
-  const rendered = numbered(SQL.postgresRendered);
-  const renderedUntil = numbered(SQL.postgresRenderedUntil);
-  const lastUpTo = numbered(SQL.lastUpTo);
+  const rows = numberedPlaceholders(SQL.rows);
+  const rowsUntil = numberedPlaceholders(SQL.rowsUntil);
+  const rendered = numberedPlaceholders(SQL.postgresRendered);
+  const renderedUntil = numberedPlaceholders(SQL.postgresRenderedUntil);
+  const lastUpTo = numberedPlaceholders(SQL.lastUpTo);
   return {
     rows: async (after, until, limit) => (await (until === null ? query(rows, [after, limit]) : query(rowsUntil, [after, until, limit]))) as AuditRow[],
     rendered: async (after, until, limit) =>

@@ -7,7 +7,12 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 export async function plainQuery<T = Record<string, unknown>>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
   const source = 'connection' in db ? db.connection : db;
-  let n = 0;
-  const text = source.options.type === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+  const text = source.options.type === 'postgres' ? numberedPlaceholders(sql) : sql;
   return (await db.query(text, parameters)) as T[];
+}
+
+/** `?, ?, …` as PostgreSQL's `$1, $2, …`. */
+export function numberedPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }
