@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { DomainError } from '../common/domain-error.js';
+import { EntityStatements } from './entity-statements.js';
 
 /** Refuses a change made against a version that is no longer the current one (412). */
 export function assertVersion(current: number, expected: number | undefined): void {
@@ -18,15 +18,10 @@ export async function updateVersioned<T extends ObjectLiteral>(
   entity: EntityTarget<T>,
   id: string,
   version: number,
-  changes: QueryDeepPartialEntity<T>,
+  changes: Partial<T>,
 ): Promise<number> {
   const next = version + 1;
-  const result = await manager
-    .createQueryBuilder()
-    .update(entity)
-    .set({ ...changes, version: next } as QueryDeepPartialEntity<T>)
-    .where('id = :id AND version = :version', { id, version })
-    .execute();
-  if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'it changed while this change was applied; read it again', { currentVersion: next });
+  const affected = await EntityStatements.of(manager.connection, entity).update(manager, id, { ...changes, version: next }, { property: 'version', value: version });
+  if (affected !== 1) throw new DomainError('VERSION_MISMATCH', 'it changed while this change was applied; read it again', { currentVersion: next });
   return next;
 }

@@ -4,6 +4,7 @@ import { ActivitiesService, effectiveDate } from '../activities/activities.servi
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
 import { DomainError } from '../common/domain-error.js';
+import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
@@ -146,7 +147,7 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async get(id: string, manager = this.dataSource.manager): Promise<Partnership> {
-    const row = await manager.findOne(Partnership, { where: { id } });
+    const row = await EntityStatements.of(this.dataSource, Partnership).findById(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `partnership ${id} not found`);
     return row;
   }

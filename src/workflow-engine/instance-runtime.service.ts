@@ -5,6 +5,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { EntityStatements } from '../database/entity-statements.js';
+import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Timer } from '../timers/timer.entity.js';
@@ -240,23 +242,19 @@ export class InstanceRuntime {
   }
 
   private async load<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, id: string): Promise<T> {
-    const row = await manager.findOne(kind.entity, { where: { id } as never });
+    const row = await EntityStatements.of(this.dataSource, kind.entity).findById(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `${kind.name} ${id} not found`);
     return row;
   }
 
   private async writeTimers(manager: EntityManager, instanceType: string, instanceId: string, result: TransitionResult): Promise<void> {
     for (const event of result.cancel) {
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from(Timer)
-        .where('instance_id = :instanceId AND event = :event AND fired_at IS NULL', { instanceId, event })
-        .execute();
+      await plainQuery(manager, 'DELETE FROM timers WHERE instance_id = ? AND event = ? AND fired_at IS NULL', [instanceId, event]);
     }
     const createdAt = this.now();
+    const timers = EntityStatements.of(this.dataSource, Timer);
     for (const timer of result.schedule) {
-      await manager.insert(Timer, { id: randomUUID(), instanceType, instanceId, event: timer.event, dueAt: timer.dueAt, firedAt: null, createdAt });
+      await timers.insert(manager, { id: randomUUID(), instanceType, instanceId, event: timer.event, dueAt: timer.dueAt, firedAt: null, createdAt });
     }
     if (result.schedule.length > 0) this.logger.debug(`scheduled ${result.schedule.length} timer(s) for ${instanceType} ${instanceId}`);
   }
