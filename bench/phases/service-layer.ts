@@ -7,11 +7,12 @@ import { Pool, POOL_SIZE, proposal, step, STEPS_PER_ROUND, type Cursor } from '.
 /**
  * Persisted transitions per second through PartnershipsService.send, each in its own write
  * transaction (load, version check, XState transition, guarded UPDATE, timer row written or
- * deleted, audit row appended, commit): by one caller at a time, and by 16 concurrent callers,
- * which is where a write queue could share commits.
+ * deleted, audit row appended, commit): by 1, 10 and 50 concurrent callers, the HTTP phase's
+ * connection counts, so each HTTP figure has the service layer at the same concurrency beside it.
+ * Concurrent callers are where the write queue can share commits.
  */
 const DURATION_MS = Math.max(1000, 6000 * SCALE);
-const CONCURRENT = 16;
+const CALLERS = [1, 10, 50];
 
 const app = await openServices();
 const partnerships = app.get(PartnershipsService);
@@ -55,11 +56,12 @@ async function run(callers: number, ms: number) {
 }
 
 await run(1, 500);
-const sequential = await run(1, DURATION_MS);
-log(`service layer, 1 caller: ${sequential.perSecond}/s`);
-const concurrent = await run(CONCURRENT, DURATION_MS);
-log(`service layer, ${CONCURRENT} callers: ${concurrent.perSecond}/s`);
+const runs = [];
+for (const callers of CALLERS) {
+  runs.push({ callers, ...(await run(callers, DURATION_MS)) });
+  log(`service layer, ${callers} caller(s): ${runs[runs.length - 1].perSecond}/s`);
+}
 
 const [{ n: timerRows }] = (await app.get(DataSource).query(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL`)) as Array<{ n: number | string }>;
 await app.close();
-emit({ sequential, concurrent: { callers: CONCURRENT, ...concurrent }, partnerships: POOL_SIZE, pendingTimerRows: Number(timerRows) });
+emit({ runs, partnerships: POOL_SIZE, pendingTimerRows: Number(timerRows) });
