@@ -31,7 +31,7 @@ describe('EntityStatements: fixed-text reads and writes equal to the entity mana
 
   it('reads a partnership exactly as findOne does: JSON columns parsed, booleans as booleans, an entity instance', async () => {
     const created = await partnerships.create(
-      partnershipInput(organizationId, { title: 'Annual "Quaid" lecture — ünïcode', proposedActivities: [{ kind: 'lecture', title: 'Lecture', recurrence: { frequency: 'yearly', month: 3, day: 14 } }] }),
+      partnershipInput(organizationId, { title: 'Annual "Quaid" lecture — ünïcode', proposedActivities: [{ kind: 'annual_lecture', title: 'Lecture', recurrence: { frequency: 'yearly', month: 3, day: 14 } }] }),
       actors.manager,
     );
     const { row } = await partnerships.send(created.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: created.version });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { COUNT_SHARDS } from '../src/database/migrations/1764320600000-partnership-count-shards.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { SEARCH_COUNT_LIMIT, type PartnershipQuery } from '../src/partnerships/partnership-list.repository.js';
 import { Partnership } from '../src/partnerships/partnership.entity.js';
@@ -47,7 +48,8 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     const group = (rows: Array<{ organization_id: string; state: string; overdue: unknown; n: number | string }>) =>
       Object.fromEntries(rows.filter((r) => Number(r.n) !== 0).map((r) => [`${r.organization_id} ${r.state} ${asBoolean(r.overdue)}`, Number(r.n)]));
     const counted = await dataSource.query('SELECT organization_id, state, overdue, COUNT(*) AS n FROM partnerships GROUP BY organization_id, state, overdue');
-    const kept = await dataSource.query('SELECT organization_id, state, overdue, n FROM partnership_counts');
+    // Summed over the shards a group may have (PostgreSQL).
+    const kept = await dataSource.query('SELECT organization_id, state, overdue, SUM(n) AS n FROM partnership_counts GROUP BY organization_id, state, overdue');
     expect(group(kept)).toEqual(group(counted));
     if (testDatabaseKind === 'sqlite') {
       // FTS5 checks its index against the content table, and fails loudly on any difference.
@@ -140,6 +142,62 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     await expectIndexesExact();
     await expectListed({ organizationId: a.id });
     await expectListed({ organizationId: b.id, state: 'proposal' });
+  });
+
+  (testDatabaseKind === 'postgres' ? it : it.skip)('lets two connections move partnerships between the same states without waiting for each other’s counter rows', async () => {
+    const organization = await newOrganization('Sharded Counters University');
+    const [first, second] = [
+      await partnerships.create(partnershipInput(organization.id, { title: 'Sharded one' }), actors.manager),
+      await partnerships.create(partnershipInput(organization.id, { title: 'Sharded two' }), actors.manager),
+    ];
+    // Two connections whose backends write different shards (pid mod COUNT_SHARDS).
+    const runners: QueryRunner[] = [];
+    const shardOf = async (runner: QueryRunner) => Number((await runner.query('SELECT pg_backend_pid() % $1 AS s', [COUNT_SHARDS]))[0].s);
+    try {
+      const a = dataSource.createQueryRunner();
+      runners.push(a);
+      const shardA = await shardOf(a);
+      let b: QueryRunner | undefined;
+      while (!b && runners.length < 40) {
+        const candidate = dataSource.createQueryRunner();
+        runners.push(candidate);
+        if ((await shardOf(candidate)) !== shardA) b = candidate;
+      }
+      if (!b) throw new Error('no second connection on another shard');
+      await a.startTransaction();
+      await b.startTransaction();
+      await a.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [first.id]);
+      // The same counter groups: with one row per group this UPDATE would wait for `a` to commit.
+      await b.query(`SET LOCAL lock_timeout = '1s'`);
+      await b.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [second.id]);
+      await b.commitTransaction();
+      await a.commitTransaction();
+      const shards = await dataSource.query(`SELECT COUNT(*) AS n FROM partnership_counts WHERE organization_id = $1 AND state = 'withdrawn' AND n <> 0`, [organization.id]);
+      expect(Number(shards[0].n)).toBe(2);
+      await expectIndexesExact();
+    } finally {
+      for (const runner of runners) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+  });
+
+  (testDatabaseKind === 'postgres' ? it : it.skip)('reverts the counter shards to one row per group and back, keeping every total', async () => {
+    const shardColumns = async () =>
+      (await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'partnership_counts' AND column_name = 'shard'`)).length;
+    expect(await shardColumns()).toBe(1);
+    await dataSource.undoLastMigration();
+    expect(await shardColumns()).toBe(0);
+    await expectIndexesExact();
+    // One row per group again, and the trigger writes to it.
+    const moved = await partnerships.create(partnershipInput((await newOrganization('Unsharded University')).id), actors.manager);
+    await send(moved.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    await expectIndexesExact();
+    await dataSource.runMigrations();
+    expect(await shardColumns()).toBe(1);
+    await send(moved.id, 'WITHDRAW', actors.manager, { comment: 'Withdrawn after the migration ran again.' });
+    await expectIndexesExact();
   });
 
   it('finds substrings of titles, shorter than a trigram too, taking every character literally', async () => {

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { COUNT_GROUP as GROUP, countsFollowFunction } from './partnership-counts-sql.js';
 
-const GROUP = 'organization_id, state, overdue';
 /** The list's indexes so far, and the columns they start with before `created_at`. */
 const LIST_INDEXES = [
   ['idx_partnerships_created', ''],
@@ -75,26 +75,11 @@ export class PartnershipCountsAndTitleSearch1764320500000 implements MigrationIn
     await runner.query(`CREATE TRIGGER partnership_titles_insert AFTER INSERT ON partnerships FOR EACH ROW EXECUTE FUNCTION partnership_titles_follow()`);
     await runner.query(`CREATE TRIGGER partnership_titles_update AFTER UPDATE OF title_key ON partnerships
       FOR EACH ROW WHEN (OLD.title_key IS DISTINCT FROM NEW.title_key) EXECUTE FUNCTION partnership_titles_follow()`);
-    const rows = (table: 'new_rows' | 'old_rows', sign: 1 | -1) => `SELECT ${GROUP}, ${sign} AS n FROM ${table}`;
     // Once per statement, not per row: every row-level change of a counter row leaves a row version
     // behind, and within one transaction each next change of the same row walks the versions before
     // it (a bulk insert of 20,000 partnerships in one transaction took 5 s to count, 40,000 took
-    // 19 s). The rows a statement changed are counted by group (transition tables), and the deltas
-    // applied in key order, so that writers take counter rows in one order and cannot deadlock on them.
-    const apply = (deltas: string) => `INSERT INTO partnership_counts AS c (${GROUP}, n)
-        SELECT ${GROUP}, SUM(n) FROM (${deltas}) AS delta GROUP BY ${GROUP} HAVING SUM(n) <> 0 ORDER BY ${GROUP}
-        ON CONFLICT (${GROUP}) DO UPDATE SET n = c.n + EXCLUDED.n;`;
-    await runner.query(`CREATE FUNCTION partnership_counts_follow() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-      BEGIN
-        IF TG_OP = 'INSERT' THEN
-          ${apply(rows('new_rows', 1))}
-        ELSIF TG_OP = 'DELETE' THEN
-          ${apply(rows('old_rows', -1))}
-        ELSE
-          ${apply(`${rows('old_rows', -1)} UNION ALL ${rows('new_rows', 1)}`)}
-        END IF;
-        RETURN NULL;
-      END $$`);
+    // 19 s). See countsFollowFunction.
+    await runner.query(countsFollowFunction(null));
     // A trigger with transition tables takes no column list: every UPDATE statement is looked at,
     // and one that moved no partnership between groups writes nothing.
     await runner.query(`CREATE TRIGGER partnership_counts_insert AFTER INSERT ON partnerships
