@@ -61,6 +61,7 @@ export function configureApp(app: INestApplication): void {
           requestId: requestIdOf(request),
           payload: { code: error.code, message: error.message, details: error.details ?? null },
         }),
+        { effect: false },
       );
       error.audited = true;
     }),

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata.js';
-import { numberedPlaceholders, plainQuery } from './plain-query.js';
+import { plainExecute, plainQuery } from './plain-query.js';
 
 /**
  * Fixed-text statements for an entity's hot paths: read by primary key, insert, and an update of
@@ -77,7 +77,7 @@ export class EntityStatements<T extends ObjectLiteral> {
     }
     const values = properties.map((property) => this.persistent(this.column(property), (changes as ObjectLiteral)[property]));
     values.push(id, this.persistent(this.column(where.property), where.value));
-    return changedRows(db, this.dataSource.options.type === 'postgres' ? numberedPlaceholders(text) : text, values);
+    return plainExecute(db, text, values);
   }
 
   private column(property: string): ColumnMetadata {
@@ -93,17 +93,4 @@ export class EntityStatements<T extends ObjectLiteral> {
 
 function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Runs a data-changing statement on the manager's query runner (its transaction), or a runner of its own: the rows it changed. */
-async function changedRows(db: DataSource | EntityManager, text: string, values: unknown[]): Promise<number> {
-  const manager = 'connection' in db ? db : db.manager;
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  try {
-    const result = await runner.query(text, values, true);
-    if (typeof result.affected !== 'number') throw new Error('the driver did not report how many rows the statement changed');
-    return result.affected;
-  } finally {
-    if (!manager.queryRunner) await runner.release();
-  }
 }

@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { idempotencyScope, type IdempotencyScope } from '../common/http/idempotency-scope.js';
+import { plainExecute } from './plain-query.js';
 
 /** PostgreSQL codes after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -35,9 +38,20 @@ export class WriteQueue {
   private readonly waiting: Array<Job<unknown>> = [];
   private draining = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
 
-  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a write transaction. Inside a request that holds an Idempotency-Key, the
+   * request's first transaction also marks the key applied (see IdempotencyScope), unless
+   * `effect: false` says it only records a refusal.
+   */
+  run<T>(work: (manager: EntityManager) => Promise<T>, options: { effect?: boolean } = {}): Promise<T> {
+    // Read here, in the caller's async context: a group runs its jobs in the context of whoever started it.
+    const scope = options.effect === false ? undefined : idempotencyScope.getStore();
+    if (scope && !scope.applied) work = this.markingApplied(work, scope);
     if (!this.isSqlite()) return this.concurrent(work);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve, reject } as Job<unknown>);
@@ -49,6 +63,21 @@ export class WriteQueue {
         setImmediate(() => void this.drain());
       }
     });
+  }
+
+  private markingApplied<T>(work: (manager: EntityManager) => Promise<T>, scope: IdempotencyScope): (manager: EntityManager) => Promise<T> {
+    return async (manager) => {
+      const result = await work(manager);
+      const marked = await plainExecute(
+        manager,
+        'UPDATE idempotency_keys SET applied_at = ? WHERE actor_id = ? AND key = ? AND created_at = ? AND status_code IS NULL AND applied_at IS NULL',
+        [this.clock.now().toISOString(), scope.actorId, scope.key, scope.reservedAt],
+      );
+      // A retry took the key over (this request was taken for dead): its effect must not happen twice.
+      if (marked !== 1) throw new DomainError('CONFLICT', 'a retry with this Idempotency-Key took over while this request ran; nothing was changed', { key: scope.key });
+      scope.applied = true;
+      return result;
+    };
   }
 
   private isSqlite(): boolean {

@@ -225,7 +225,8 @@ export class InstanceRuntime {
         payload: { code: error.code, message: error.message, details: error.details ?? null, comment: input.comment ?? null, data: input.data ?? null },
       });
     if (manager) await write(manager);
-    else await this.queue.run(write);
+    // A refusal is no effect of the request: it does not mark the request's Idempotency-Key applied.
+    else await this.queue.run(write, { effect: false });
     error.audited = true;
   }
 

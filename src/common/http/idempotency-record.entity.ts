@@ -24,4 +24,8 @@ export class IdempotencyRecord {
 
   @Column({ name: 'created_at', type: 'varchar', length: 30 })
   createdAt: string;
+
+  /** When the request's change was committed (in the same transaction); null while it has changed nothing. */
+  @Column({ name: 'applied_at', type: 'varchar', length: 30, nullable: true })
+  appliedAt: string | null;
 }

@@ -8,6 +8,7 @@ import { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { isUniqueViolation, WriteQueue } from '../../database/write-queue.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
+import { idempotencyScope } from './idempotency-scope.js';
 
 const KEY_RE = /^[A-Za-z0-9._:-]{1,200}$/;
 /** How often, and how long, a duplicate served by another instance waits for the first answer. */
@@ -68,9 +69,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
           throw new DomainError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request', { key });
         }
         if (stored.statusCode !== null) return replay(stored, response);
-        if (await this.takeOverAbandoned(stored)) return this.runAndStore(actorId, key, response, handle);
-      } else if (await this.reserve(actorId, key, fingerprint)) {
-        return this.runAndStore(actorId, key, response, handle);
+        if (this.abandoned(stored)) {
+          // The change was committed but its answer never stored: running it again would do it twice.
+          if (stored.appliedAt !== null) {
+            throw new DomainError('IDEMPOTENCY_ANSWER_LOST', 'the request with this Idempotency-Key took effect, but its answer was lost when the service stopped; read the resource to see it', {
+              key,
+              appliedAt: stored.appliedAt,
+            });
+          }
+          const reservedAt = await this.takeOverAbandoned(stored);
+          if (reservedAt) return this.runAndStore(actorId, key, reservedAt, response, handle);
+        }
+      } else {
+        const reservedAt = await this.reserve(actorId, key, fingerprint);
+        if (reservedAt) return this.runAndStore(actorId, key, reservedAt, response, handle);
       }
       if (Date.now() >= giveUpAt) {
         throw new DomainError('CONFLICT', 'a request with this Idempotency-Key is still being answered; retry it later', { key });
@@ -79,73 +91,72 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  /** Inserts the pending row; false when another request holds the key already. */
-  private async reserve(actorId: string, key: string, fingerprint: string): Promise<boolean> {
+  /** Inserts the pending row: its `created_at`, or null when another request holds the key already. */
+  private async reserve(actorId: string, key: string, fingerprint: string): Promise<string | null> {
+    const createdAt = this.clock.now().toISOString();
     try {
       await this.queue.run((manager) =>
-        manager.insert(IdempotencyRecord, {
-          actorId,
-          key,
-          fingerprint,
-          statusCode: null,
-          responseBody: null,
-          etag: null,
-          createdAt: this.clock.now().toISOString(),
-        }),
+        manager.insert(IdempotencyRecord, { actorId, key, fingerprint, statusCode: null, responseBody: null, etag: null, createdAt, appliedAt: null }),
       );
-      return true;
+      return createdAt;
     } catch (error) {
-      if (isUniqueViolation(error)) return false;
+      if (isUniqueViolation(error)) return null;
       throw error;
     }
   }
 
-  /** A pending row whose request died with its process (crash, kill) would hold the key forever. */
-  private async takeOverAbandoned(stored: IdempotencyRecord): Promise<boolean> {
+  /** Pending for so long that its request must have died with its process (crash, kill). */
+  private abandoned(stored: IdempotencyRecord): boolean {
+    return this.clock.now().getTime() - Date.parse(stored.createdAt) >= ABANDONED_AFTER_MS;
+  }
+
+  /**
+   * A pending row whose request died before changing anything would hold the key forever: a retry
+   * takes it over by writing a new `created_at` (returned), which the dead request's holder, were
+   * it still alive, could no longer mark applied. Null when another retry took it first.
+   */
+  private async takeOverAbandoned(stored: IdempotencyRecord): Promise<string | null> {
     const now = this.clock.now();
-    if (now.getTime() - Date.parse(stored.createdAt) < ABANDONED_AFTER_MS) return false;
     const result = await this.queue.run((manager) =>
       manager
         .createQueryBuilder()
         .update(IdempotencyRecord)
         .set({ createdAt: now.toISOString() })
-        .where('actor_id = :actorId AND key = :key AND status_code IS NULL AND created_at = :createdAt', {
+        .where('actor_id = :actorId AND key = :key AND status_code IS NULL AND applied_at IS NULL AND created_at = :createdAt', {
           actorId: stored.actorId,
           key: stored.key,
           createdAt: stored.createdAt,
         })
         .execute(),
     );
-    return result.affected === 1;
+    return result.affected === 1 ? now.toISOString() : null;
   }
 
-  /** Runs the request once; its answer is kept, and a failure frees the key for a retry. */
-  private async runAndStore(actorId: string, key: string, response: Response, handle: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * Runs the request once; its answer is kept, and a failure frees the key for a retry. The
+   * handler runs in the key's scope, so its first write transaction marks the key applied.
+   */
+  private async runAndStore(actorId: string, key: string, reservedAt: string, response: Response, handle: () => Promise<unknown>): Promise<unknown> {
     let body: unknown;
+    // Only this reservation's row: after a takeover the key is another request's.
+    const mine = 'actor_id = :actorId AND key = :key AND created_at = :reservedAt AND status_code IS NULL';
     try {
-      body = await handle();
+      body = await idempotencyScope.run({ actorId, key, reservedAt, applied: false }, handle);
     } catch (error) {
+      // A request that changed nothing frees its key for a retry; one that did keeps it (a retry would do it twice).
       await this.queue.run((manager) =>
-        manager
-          .createQueryBuilder()
-          .delete()
-          .from(IdempotencyRecord)
-          .where('actor_id = :actorId AND key = :key AND status_code IS NULL', { actorId, key })
-          .execute(),
+        manager.createQueryBuilder().delete().from(IdempotencyRecord).where(`${mine} AND applied_at IS NULL`, { actorId, key, reservedAt }).execute(),
       );
       throw error;
     }
     const etag = response.getHeader('ETag');
     await this.queue.run((manager) =>
-      manager.update(
-        IdempotencyRecord,
-        { actorId, key },
-        {
-          statusCode: response.statusCode,
-          responseBody: body === undefined ? null : JSON.stringify(body),
-          etag: typeof etag === 'string' ? etag : null,
-        },
-      ),
+      manager
+        .createQueryBuilder()
+        .update(IdempotencyRecord)
+        .set({ statusCode: response.statusCode, responseBody: body === undefined ? null : JSON.stringify(body), etag: typeof etag === 'string' ? etag : null })
+        .where(mine, { actorId, key, reservedAt })
+        .execute(),
     );
     return body;
   }
