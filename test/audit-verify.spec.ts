@@ -6,6 +6,8 @@ import { disableAppendOnly } from './support/append-only.js';
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditRecord, type VerifyResult } from '../src/audit/audit-chain.js';
+import pg from 'pg';
+import { COPY_COLUMNS, CopyBodyEncoder, CopyLines, copyOut, parseCopyLine, poolCopyOut } from '../src/audit/audit-copy.js';
 import {
   AuditRowDecoder,
   CanonicalRoles,
@@ -19,7 +21,7 @@ import { canonicalJson, sha256Hex } from '../src/common/canonical-json.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { actors, organizationInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
-import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
+import { createTestApp, testDatabaseKind, testPostgresUrl, type TestApp } from './support/test-app.js';
 
 /**
  * verify() over a chain of several thousand rows, long enough for several batches and, with the
@@ -88,19 +90,22 @@ async function referenceVerify(audit: AuditService): Promise<VerifyResult> {
   return verifier.result();
 }
 
-/** The chain read as verify() reads it in this thread: the service's own connection. */
+/** The chain read as verify() reads it in this thread: the service's own connection (on PostgreSQL, COPY on a client of its pool). */
 function rowSource(dataSource: DataSource): AuditRowSource {
   if (testDatabaseKind === 'postgres') {
     const pool = (dataSource.driver as unknown as { master: Pool }).master;
-    return postgresRowSource(async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows);
+    return postgresRowSource(
+      async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows,
+      (sql) => poolCopyOut(pool, sql),
+    );
   }
   return sqliteRowSource(() => (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection);
 }
 
 /** verifyRange over the whole chain in this thread, with the fallbacks from the fast path to the JS path counted. */
-async function verifyCounted(dataSource: DataSource, rendered = true): Promise<{ result: VerifyResult; fallbacks: number[] }> {
+async function verifyCounted(dataSource: DataSource, fast = true, copy = true): Promise<{ result: VerifyResult; fallbacks: number[] }> {
   const fallbacks: number[] = [];
-  const result = await verifyRange(rowSource(dataSource), { after: 0, until: null }, { batch: 500, rendered, onFallback: (seq) => fallbacks.push(seq) });
+  const result = await verifyRange(rowSource(dataSource), { after: 0, until: null }, { batch: 500, fast, copy, onFallback: (seq) => fallbacks.push(seq) });
   return { result, fallbacks };
 }
 
@@ -277,6 +282,9 @@ describe('the fast path of verify()', () => {
     const fast = await verifyCounted(dataSource);
     expect(fast).toEqual({ result: { ok: true, events: Number(head.seq), headHash: expect.any(String) }, fallbacks: [] });
     expect((await verifyCounted(dataSource, false)).result).toEqual(fast.result);
+    // On PostgreSQL the above read through COPY: the protocol's rows, rendered by the server and not, agree.
+    expect(await verifyCounted(dataSource, true, false)).toEqual(fast);
+    expect((await verifyCounted(dataSource, false, false)).result).toEqual(fast.result);
   });
 
   /** Rows far past the chain, never verified: each written as the string, null or number given. */
@@ -346,4 +354,58 @@ describe('the fast path of verify()', () => {
     expect(taken.length).toBe(canonicalRows.length - (testDatabaseKind === 'sqlite' ? 4 : 0));
     expect(taken.length).toBeGreaterThanOrEqual(9);
   });
+  if (testDatabaseKind === 'postgres') {
+    it('reads through COPY the rows the protocol reads, and writes, for each line it takes, the bytes the JS path hashes', async () => {
+      const start = 2_000_000_000;
+      const source = rowSource(dataSource);
+      const rows = await source.rows(start - 1, null, 1_000);
+      expect(rows.length).toBe(ADVERSARIAL.length);
+      const lines: Buffer[] = [];
+      const splitter = new CopyLines();
+      for await (const chunk of source.copy!(start - 1, null, 1_000)) {
+        splitter.lines(chunk, (buffer, from, end) => void lines.push(Buffer.from(buffer.subarray(from, end + 1))));
+      }
+      expect(splitter.pending).toBe(false);
+      const encoder = new CopyBodyEncoder((text) => new CanonicalRoles().test(text));
+      const decoder = new AuditRowDecoder();
+      let taken = 0;
+      lines.forEach((line, i) => {
+        const copied = parseCopyLine(line, 0, line.length - 1)!;
+        // The protocol's row, pg's integers as text.
+        expect(copied).toEqual(rows[i].map((v) => (typeof v === 'number' ? String(v) : v)));
+        const encoded = encoder.encode(line, 0, line.length - 1);
+        const record = decoder.decode(copied);
+        const canonical = new CanonicalRoles().test(rows[i][3]);
+        // Declined exactly where the roles text is not canonical (every other value is text PostgreSQL holds, so COPY's).
+        expect([i, encoded !== undefined]).toEqual([i, canonical]);
+        if (encoded) {
+          expect([encoded.seq, encoded.prevHash, encoded.hash]).toEqual([record.seq, record.prevHash, record.hash]);
+          expect(encoded.input.toString('hex')).toBe(Buffer.from(record.prevHash + canonicalBody(record)).toString('hex'));
+          taken += 1;
+        }
+      });
+      expect(taken).toBeGreaterThanOrEqual(9);
+    });
+
+    it('leaves the connection usable after a COPY left early (the rest is read and dropped)', async () => {
+      const client = new pg.Client({ connectionString: testPostgresUrl, options: `-c search_path=${(dataSource.options as { schema?: string }).schema}` });
+      await client.connect();
+      try {
+        const sql = `COPY (SELECT ${COPY_COLUMNS} FROM audit_events ORDER BY seq) TO STDOUT`;
+        for await (const chunk of copyOut(client, sql)) {
+          expect(chunk.length).toBeGreaterThan(0);
+          break;
+        }
+        const { rows } = await client.query('SELECT count(*)::int AS n FROM audit_events');
+        expect(rows[0].n).toBeGreaterThan(1_000);
+        // And a COPY that fails (no such column) leaves it usable too.
+        await expect(async () => {
+          for await (const _ of copyOut(client, 'COPY (SELECT no_such_column FROM audit_events) TO STDOUT')) void _;
+        }).rejects.toThrow(/no_such_column/);
+        expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await client.end();
+      }
+    });
+  }
 });

@@ -3,6 +3,7 @@ import { sha256Hex } from '../common/canonical-json.js';
 import { ChainVerifier, GENESIS_HASH, canonicalBody, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
 import { CanonicalRoles, RangeMerger, verifyRange, type AuditRow, type AuditRowSource, type RenderedRow } from './audit-rows.js';
 import { chainRanges } from './audit-verify-workers.js';
+import { copyLine } from '../../test/support/copy-text.js';
 
 function record(seq: number, prevHash: string): AuditRecord {
   const unhashed = {
@@ -37,11 +38,21 @@ function renderedBody(row: AuditRow): string {
   return canonicalBody({ ...fromRow(row), actorRoles: ['\u0000roles'] }).replace('["\\u0000roles"]', row[3]);
 }
 
+/** How the in-memory table answers a COPY: in chunks of `chunk` bytes, failing or writing text that is not COPY's where it reaches a row. */
+interface CopyOptions {
+  chunk: number;
+  /** The COPY fails once it has sent the rows before this one. */
+  failAt?: number;
+  /** This row's line is not COPY's text. */
+  garbleAt?: number;
+}
+
 /**
  * The table, in memory: what the SQL of the real sources returns; with `rendered`, the fast path's
- * rows too, a read of them failing when it would include the row `failAt` (as json_quote on a BLOB).
+ * rows too, a read of them failing when it would include the row `failAt` (as json_quote on a BLOB);
+ * with `copy`, the COPY text PostgreSQL would write for the rows (test/support/copy-text.ts).
  */
-function memorySource(rows: AuditRow[], rendered?: { failAt?: number }): AuditRowSource {
+function memorySource(rows: AuditRow[], rendered?: { failAt?: number }, copy?: CopyOptions): AuditRowSource {
   const sorted = [...rows].sort((a, b) => Number(a[0]) - Number(b[0]));
   const select = (after: number, until: number | null, limit: number) =>
     sorted.filter((r) => Number(r[0]) > after && (until === null || Number(r[0]) <= until)).slice(0, limit);
@@ -52,6 +63,16 @@ function memorySource(rows: AuditRow[], rendered?: { failAt?: number }): AuditRo
         const selected = select(after, until, limit);
         if (selected.some((r) => r[0] === rendered.failAt)) throw new Error('JSON cannot hold BLOB values');
         return selected.map((r) => [r[0], r[14], r[15], r[3], renderedBody(r)]);
+      },
+    }),
+    ...(copy && {
+      copy: async function* (after: number, until: number | null, limit: number): AsyncGenerator<Buffer> {
+        const selected = select(after, until, limit);
+        const lines = selected.map((r) => (r[0] === copy.garbleAt ? Buffer.from('not\\qCOPY\n') : copyLine(r)));
+        const failsAt = selected.findIndex((r) => r[0] === copy.failAt);
+        const text = Buffer.concat(failsAt === -1 ? lines : lines.slice(0, failsAt));
+        for (let at = 0; at < text.length; at += copy.chunk) yield text.subarray(at, at + copy.chunk);
+        if (failsAt !== -1) throw new Error('COPY failed');
       },
     }),
     lastUpTo: async (seq) => {
@@ -87,11 +108,17 @@ function fromRow(row: AuditRow): AuditRecord {
 }
 
 /** verify()'s way: the chain cut into parts at `rangeRows`, each checked alone, the results merged in order. */
-async function inParts(rows: AuditRow[], rangeRows: number, batch: number, rendered?: { failAt?: number }): Promise<VerifyResult> {
-  const source = memorySource(rows, rendered);
+async function inParts(
+  rows: AuditRow[],
+  rangeRows: number,
+  batch: number,
+  rendered?: { failAt?: number },
+  copy?: CopyOptions & { fast: boolean },
+): Promise<VerifyResult> {
+  const source = memorySource(rows, rendered, copy);
   const merger = new RangeMerger();
   for (const range of chainRanges(await source.maxSeq(), rangeRows)) {
-    const failed = merger.add(await verifyRange(source, range, { batch }));
+    const failed = merger.add(await verifyRange(source, range, { batch, ...(copy && { fast: copy.fast }) }));
     if (failed) return failed;
   }
   return merger.result();
@@ -201,6 +228,54 @@ describe('verifying the chain in parts', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('finds the same through COPY, fast path or not, whatever the chunks, and where a COPY fails or writes text that is not COPY’s', async () => {
+    const chain: AuditRecord[] = [];
+    for (let seq = 1; seq <= 60; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(tampering, { maxLength: 3 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.record({
+          chunk: fc.integer({ min: 1, max: 2000 }),
+          failAt: fc.option(fc.integer({ min: 1, max: 65 }), { nil: undefined }),
+          garbleAt: fc.option(fc.integer({ min: 1, max: 65 }), { nil: undefined }),
+          fast: fc.boolean(),
+        }),
+        async (changes, rangeRows, batch, copy) => {
+          const rows = tamper(chain, changes);
+          expect(await inParts(rows, rangeRows, batch, undefined, copy)).toEqual(wholeChain(rows));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('takes the rows of an intact chain through COPY without the JS path, and leaves it the rows it does not take', async () => {
+    const chain: AuditRecord[] = [];
+    for (let seq = 1; seq <= 30; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const run = async (rows: AuditRow[], copy: CopyOptions = { chunk: 100 }) => {
+      const fallbacks: number[] = [];
+      const result = await verifyRange(memorySource(rows, {}, copy), { after: 0, until: null }, { batch: 7, onFallback: (seq) => fallbacks.push(seq) });
+      return { result, fallbacks };
+    };
+    const whole = { ok: true, events: 30, headHash: chain[29].hash };
+    const intact = chain.map((r) => toRow(r));
+    expect(await run(intact)).toEqual({ result: whole, fallbacks: [] });
+    expect(await run(tamper(chain, [{ kind: 'spaced', at: 9 }]))).toEqual({ result: whole, fallbacks: [10] });
+    expect(await run(tamper(chain, [{ kind: 'rehashed', at: 9 }]))).toEqual({
+      result: { ok: false, firstBadSeq: 10, reason: 'hash does not match the row content', events: 9 },
+      fallbacks: [10],
+    });
+    expect(await run(tamper(chain, [{ kind: 'content', at: 9 }]))).toEqual({
+      result: { ok: false, firstBadSeq: 10, reason: 'hash does not match the row content', events: 9 },
+      fallbacks: [10],
+    });
+    // The rest of a COPY that fails, or whose text is not COPY's, is read through `rows` (batch 7: rows 8 to 14, then COPY again).
+    expect(await run(intact, { chunk: 100, failAt: 10 })).toEqual({ result: whole, fallbacks: [10] });
+    expect(await run(intact, { chunk: 100, garbleAt: 10 })).toEqual({ result: whole, fallbacks: [10] });
   });
 
   it('takes the rows of an intact chain without the JS path, and accepts a non-canonical roles text through it', async () => {

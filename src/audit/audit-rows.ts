@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ChainVerifier, GENESIS_HASH, type AuditRecord, type VerifyResult } from './audit-chain.js';
 import { numberedPlaceholders } from '../database/plain-query.js';
+import { COPY_COLUMNS, CopyBodyEncoder, CopyLines, parseCopyLine } from './audit-copy.js';
 
 /**
  * The audit chain as plain rows for `verify()`: keyset batches of only the hashed columns, without
@@ -42,6 +43,13 @@ export type RenderedRow = [seq: number | string, prevHash: string, hash: string,
 export interface AuditRowSource {
   /** Rows with `after < seq <= until`, in seq order, at most `limit`. */
   rows(after: number, until: number | null, limit: number): Promise<AuditRow[]>;
+  /**
+   * The same rows as `rows(after, until, limit)` as the text of a `COPY (SELECT COPY_COLUMNS …) TO
+   * STDOUT`, chunk by chunk as it arrives (see `audit-copy.ts`); the consumer may stop early. It
+   * fails (at once) where the connection's text is not UTF-8. A source without it is read through
+   * `rows` (and `rendered`).
+   */
+  copy?(after: number, until: number | null, limit: number): AsyncIterable<Buffer>;
   /** The same rows as `rows`, rendered by the database (see RenderedRow); a source without it is read through `rows` only. */
   rendered?(after: number, until: number | null, limit: number): Promise<RenderedRow[]>;
   /** The last row of the chain (seq > 0, as verify() reads it) with `seq <= seq`: where a part that starts after `seq` links to. */
@@ -168,15 +176,29 @@ export function sqliteRowSource(connection: () => Database): AuditRowSource {
 /** Runs a query with rows as arrays (pg's `rowMode: 'array'`): a pg Pool or Client. */
 export type ArrayQuery = (text: string, values: unknown[]) => Promise<unknown[][]>;
 
-/** PostgreSQL through a pg pool or client, rows as arrays. */
-export function postgresRowSource(query: ArrayQuery): AuditRowSource {
+/** The text of `sql`'s `COPY … TO STDOUT`, chunk by chunk, read to its end even when the consumer stops early (`copyOut`). */
+export type CopyOut = (sql: string) => AsyncIterable<Buffer>;
+
+/** PostgreSQL through a pg pool or client, rows as arrays; with `copy`, also through COPY. */
+export function postgresRowSource(query: ArrayQuery, copy?: CopyOut): AuditRowSource {
   const rows = numberedPlaceholders(SQL.rows);
   const rowsUntil = numberedPlaceholders(SQL.rowsUntil);
   const rendered = numberedPlaceholders(SQL.postgresRendered);
   const renderedUntil = numberedPlaceholders(SQL.postgresRenderedUntil);
   const lastUpTo = numberedPlaceholders(SQL.lastUpTo);
+  let utf8: Promise<boolean> | undefined;
   return {
     rows: async (after, until, limit) => (await (until === null ? query(rows, [after, limit]) : query(rowsUntil, [after, until, limit]))) as AuditRow[],
+    copy: copy
+      ? async function* (after, until, limit) {
+          utf8 ??= query("SELECT current_setting('client_encoding')", []).then(([row]) => row?.[0] === 'UTF8');
+          if (!(await utf8)) throw new Error('COPY is read as UTF-8, and the client encoding is not UTF8');
+          // COPY takes no parameters: the bounds are written into the text, integers only.
+          for (const n of [after, until ?? 0, limit]) if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+          const select = until === null ? `seq > ${after}` : `seq > ${after} AND seq <= ${until}`;
+          yield* copy(`COPY (SELECT ${COPY_COLUMNS} FROM audit_events WHERE ${select} ORDER BY seq LIMIT ${limit}) TO STDOUT`);
+        }
+      : undefined,
     rendered: async (after, until, limit) =>
       (await (until === null ? query(rendered, [after, limit]) : query(renderedUntil, [after, until, limit]))) as RenderedRow[],
     lastUpTo: async (seq) => {
@@ -295,8 +317,12 @@ export interface RangeOptions {
   between?: () => Promise<void>;
   /** Read the next batch while one is checked (worth it when the reads wait on a server). */
   readAhead?: boolean;
-  /** Read rows rendered by the database where the source can (default); false: the JS path only. */
-  rendered?: boolean;
+  /** Take rows through a fast path where there is one (default); false: the JS path only. */
+  fast?: boolean;
+  /** Read the rows through the source's `copy` where it has one (default; then nothing is rendered); false: through `rows` and `rendered`. */
+  copy?: boolean;
+  /** Rows per COPY (default: `batch`). */
+  copyBatch?: number;
   /** Told the seq of each row the fast path left to the JS path (for tests and measurements). */
   onFallback?: (seq: number) => void;
 }
@@ -318,6 +344,16 @@ export interface RangeOptions {
  * the rest of its batch are read again through `rows` and judged by `push`, exactly as the JS path
  * would read and judge them from there (its batch cut at that point), and reading goes on after
  * the last row judged.
+ *
+ * Where the source has `copy` (PostgreSQL), rows are read through COPY instead, and nothing is
+ * rendered: the fast path is then `CopyBodyEncoder`, which writes the bytes the JS path would hash
+ * straight from each line of COPY text (or declines), checked by ChainVerifier.acceptEncoded; a
+ * line it declines, or not accepted, is read by `parseCopyLine` (the row `rows` would have read)
+ * and judged by `push`, and the fast path goes on with the next line. `audit-copy.ts` argues
+ * both. When the COPY fails or its text is not COPY's, the rest of its rows are read through
+ * `rows` and judged by `push`. On PostgreSQL this is the quicker way here: the server writes the
+ * 16 plain columns as COPY text for about 1 µs a row against 4 µs for the rendered text, and
+ * Node spends less on a line than pg's DataRow parsing alone (bench/README.md).
  *
  * Why acceptance by the fast path implies acceptance by the JS path: under those conditions the
  * SQL text is, character for character, the text `canonicalBody` writes for the row as the JS
@@ -343,7 +379,8 @@ export async function verifyRange(source: AuditRowSource, range: ChainRange, opt
   const verifier = start ? new ChainVerifier(start.seq + 1, start.hash) : new ChainVerifier(1, GENESIS_HASH);
   const decoder = new AuditRowDecoder();
   const roles = new CanonicalRoles();
-  const rendered = options.rendered === false ? undefined : source.rendered?.bind(source);
+  const copy = options.copy === false ? undefined : source.copy?.bind(source);
+  const rendered = options.fast === false || copy ? undefined : source.rendered?.bind(source);
 
   /** The JS path: rows after `after`, at most `limit`; the seq of the last row judged, or undefined once the part's result is known. */
   const judge = async (after: number, limit: number): Promise<number | undefined> => {
@@ -355,6 +392,73 @@ export async function verifyRange(source: AuditRowSource, range: ChainRange, opt
     }
     return integer(rows[rows.length - 1][0]);
   };
+
+  if (copy) {
+    const limit = options.copyBatch ?? options.batch;
+    const encoder = options.fast === false ? undefined : new CopyBodyEncoder((text) => roles.test(text));
+    /** What a line came to: taken (undefined, go on), the part's result known, or not COPY's text. */
+    type Outcome = 'judged' | 'unreadable';
+    let after = range.after;
+    let count = 0;
+    const line = (buffer: Buffer, start: number, end: number): Outcome | undefined => {
+      const encoded = encoder?.encode(buffer, start, end);
+      if (encoded && verifier.acceptEncoded(encoded.seq, encoded.prevHash, encoded.hash, encoded.input)) {
+        after = encoded.seq;
+        count += 1;
+        return undefined;
+      }
+      const row = parseCopyLine(buffer, start, end);
+      if (row === undefined) return 'unreadable';
+      after = integer(row[0]);
+      count += 1;
+      if (encoder) options.onFallback?.(after);
+      const record = decoder.decode(row);
+      return verifier.push(record, decoder.unreadable) ? undefined : 'judged';
+    };
+    for (;;) {
+      count = 0;
+      const lines = new CopyLines();
+      const chunks = copy(after, range.until, limit)[Symbol.asyncIterator]();
+      let unreadable = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await chunks.next();
+          } catch {
+            unreadable = true; // The COPY failed: its rows are read through `rows`, which fails too if the database does.
+            break;
+          }
+          if (next.done) {
+            unreadable = lines.pending;
+            break;
+          }
+          const outcome = lines.lines(next.value, line);
+          if (outcome === 'judged') return verifier.result();
+          if (outcome === 'unreadable') {
+            unreadable = true;
+            break;
+          }
+        }
+      } finally {
+        // Stops a COPY left early (reading the rest of it: see `copyOut`).
+        await chunks.return?.();
+      }
+      if (unreadable) {
+        if (options.fast !== false) options.onFallback?.(after + 1);
+        const rows = await source.rows(after, range.until, limit - count);
+        for (const row of rows) {
+          const record = decoder.decode(row);
+          if (!verifier.push(record, decoder.unreadable)) return verifier.result();
+        }
+        count += rows.length;
+        if (rows.length > 0) after = integer(rows[rows.length - 1][0]);
+      }
+      // Fewer rows than asked for: the part has no more (an open-ended part is read until a read finds none, as below).
+      if (count === 0 || (range.until !== null && count < limit)) return verifier.result();
+      await options.between?.();
+    }
+  }
 
   if (!rendered) {
     let next: Promise<AuditRow[]> | undefined = source.rows(range.after, range.until, options.batch);

@@ -1,16 +1,18 @@
 /**
  * A worker thread of `AuditService.verify()`: checks the parts of the chain it is sent on a
  * database connection of its own (a read-only better-sqlite3 connection to the same file, or a pg
- * client with the service pool's settings), so that parts are read, encoded and hashed on several
- * cores at once. It answers each part with its VerifyResult, in the order they were sent.
+ * client with the service pool's settings, read through COPY), so that parts are read, encoded
+ * and hashed on several cores at once. It answers each part with its VerifyResult, in the order
+ * they were sent.
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { VerifyResult } from './audit-chain.js';
+import { copyOut } from './audit-copy.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource, type ChainRange } from './audit-rows.js';
 
-export type VerifyWorkerData = { batch: number } & ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; config: pg.ClientConfig });
+export type VerifyWorkerData = { batch: number } & ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; copyRows: number; config: pg.ClientConfig });
 
 /** A part to check, or `close`: finish the parts sent, close the connection and exit. */
 export type VerifyWorkerRequest = { id: number; range: ChainRange } | { close: true };
@@ -24,7 +26,10 @@ async function open(data: VerifyWorkerData): Promise<{ source: AuditRowSource; c
   const client = new pg.Client(data.config);
   await client.connect();
   return {
-    source: postgresRowSource(async (text, values) => (await client.query<unknown[]>({ text, values, rowMode: 'array' })).rows),
+    source: postgresRowSource(
+      async (text, values) => (await client.query<unknown[]>({ text, values, rowMode: 'array' })).rows,
+      (sql) => copyOut(client, sql),
+    ),
     close: () => client.end(),
   };
 }
@@ -49,7 +54,11 @@ if (parentPort) {
       }
       try {
         const { source } = await connection;
-        const result = await verifyRange(source, request.range, { batch: data.batch, readAhead: data.kind === 'postgres' });
+        const result = await verifyRange(source, request.range, {
+          batch: data.batch,
+          readAhead: data.kind === 'postgres',
+          ...(data.kind === 'postgres' ? { copyBatch: data.copyRows } : {}),
+        });
         port.postMessage({ id: request.id, result } satisfies VerifyWorkerResponse);
       } catch (error) {
         port.postMessage({ id: request.id, error: (error as Error).stack ?? String(error) } satisfies VerifyWorkerResponse);

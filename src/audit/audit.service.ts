@@ -10,6 +10,7 @@ import type { Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { poolCopyOut } from './audit-copy.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
 import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
 import type { VerifyWorkerData } from './audit-verify.worker.js';
@@ -40,6 +41,8 @@ export interface VerifyTuning {
   parallelFrom: number;
   /** Rows per part. */
   rangeRows: number;
+  /** Rows per `COPY` on PostgreSQL (a verify that stops early still reads the rest of its COPY: see `copyOut`). */
+  copyRows: number;
   /** Worker threads (at most one per core). */
   workers: number;
   /** The compiled worker script; where it does not exist (e.g. under ts-jest), verify() runs in this thread. */
@@ -52,6 +55,7 @@ export const DEFAULT_VERIFY_TUNING: VerifyTuning = {
   batch: 2000,
   parallelFrom: 100_000,
   rangeRows: 50_000,
+  copyRows: 50_000,
   workers: Math.min(availableParallelism(), 4),
   workerScript: new URL('./audit-verify.worker.js', import.meta.url),
   inThreadOnError: true,
@@ -144,7 +148,7 @@ export class AuditService {
 
   /**
    * Walks the whole chain in seq order and names the first row that does not verify. Rows are read
-   * raw, only the hashed columns, in keyset batches. A long chain is checked in parts by worker
+   * raw, only the hashed columns, in keyset batches (on PostgreSQL, a `COPY … TO STDOUT` each). A long chain is checked in parts by worker
    * threads on connections of their own, the results merged in chain order (each part starts from
    * the stored hash of the row before it, so a part's check does not wait for the one before); a
    * short one, or when workers cannot be used, in this thread, yielding to the event loop between
@@ -154,7 +158,7 @@ export class AuditService {
     const settings = { ...DEFAULT_VERIFY_TUNING, ...tuning };
     const source = this.rowSource();
     const lastSeq = await source.maxSeq();
-    const workerData = this.workerData(settings.batch);
+    const workerData = this.workerData(settings.batch, settings.copyRows);
     if (lastSeq >= settings.parallelFrom && settings.workers > 1 && workerData && existsSync(fileURLToPath(settings.workerScript))) {
       try {
         return await verifyInWorkers(settings.workerScript, workerData, chainRanges(lastSeq, settings.rangeRows), settings.workers);
@@ -166,7 +170,12 @@ export class AuditService {
     return verifyRange(
       source,
       { after: 0, until: null },
-      { batch: settings.batch, between: () => new Promise((resolve) => setImmediate(resolve)), readAhead: this.isPostgres() },
+      {
+        batch: settings.batch,
+        copyBatch: settings.copyRows,
+        between: () => new Promise((resolve) => setImmediate(resolve)),
+        readAhead: this.isPostgres(),
+      },
     );
   }
 
@@ -174,21 +183,24 @@ export class AuditService {
     return this.dataSource.options.type === 'postgres';
   }
 
-  /** The chain read through the service's own connections: the better-sqlite3 handle TypeORM holds, or its pg pool. */
+  /** The chain read through the service's own connections: the better-sqlite3 handle TypeORM holds, or its pg pool (COPY on a client of it). */
   private rowSource(): AuditRowSource {
     if (this.isPostgres()) {
       const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-      return postgresRowSource(async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows);
+      return postgresRowSource(
+        async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows,
+        (sql) => poolCopyOut(pool, sql),
+      );
     }
     return sqliteRowSource(() => (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection);
   }
 
   /** How a worker opens a connection of its own to the same database, if it can. */
-  private workerData(batch: number): VerifyWorkerData | undefined {
+  private workerData(batch: number, copyRows: number): VerifyWorkerData | undefined {
     if (this.isPostgres()) {
       const options = (this.dataSource.driver as unknown as { master: { options: Record<string, unknown> } }).master.options;
       const config = Object.fromEntries(PG_CLIENT_SETTINGS.filter((key) => options[key] !== undefined && typeof options[key] !== 'function').map((key) => [key, options[key]]));
-      return { kind: 'postgres', batch, config };
+      return { kind: 'postgres', batch, copyRows, config };
     }
     const file = this.dataSource.options.database;
     return typeof file === 'string' && file !== ':memory:' && file !== '' ? { kind: 'sqlite', batch, file } : undefined;
