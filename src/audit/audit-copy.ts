@@ -151,8 +151,7 @@ export class CopyLines {
       if (stop !== undefined) return stop;
       start = newline + 1;
     }
-    const last = chunk.lastIndexOf(10);
-    for (let end = last === -1 || last < start ? -1 : chunk.indexOf(10, start); end !== -1 && end <= last; end = chunk.indexOf(10, start)) {
+    for (let end = chunk.indexOf(10, start); end !== -1; end = chunk.indexOf(10, start)) {
       const stop = line(chunk, start, end);
       if (stop !== undefined) return stop;
       start = end + 1;
