@@ -24,8 +24,8 @@ export class EntityStatements<T extends ObjectLiteral> {
     private readonly dataSource: DataSource,
     private readonly metadata: EntityMetadata,
   ) {
-    if (metadata.relations.length > 0 || metadata.embeddeds.length > 0 || metadata.primaryColumns.length !== 1) {
-      throw new Error(`EntityStatements takes entities of plain columns with one primary key; ${metadata.name} is not one`);
+    if (metadata.relations.length > 0 || metadata.embeddeds.length > 0 || metadata.listeners.length > 0 || metadata.primaryColumns.length !== 1) {
+      throw new Error(`EntityStatements takes entities of plain columns with one primary key and no listeners; ${metadata.name} is not one`);
     }
     this.columns = metadata.columns;
     this.byProperty = new Map(this.columns.map((column) => [column.propertyName, column]));
