@@ -4,34 +4,31 @@ import type { Response } from 'express';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
-import { CreateOrganizationDto, ORGANIZATION_KINDS } from '../organizations/dto/organization.dto.js';
+import { CreateOrganizationDto, ORGANIZATION_KINDS, UpdateOrganizationDto } from '../organizations/dto/organization.dto.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { contactRowsFor, organizationFieldsOf, organizationFormValues } from './organization-form.js';
 import { refusalOf, type Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { field, validDto, type FormBody } from './web-forms.js';
+import { changedFields, validDto, versionOf, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-const CONTACT_ROWS = 3;
 const LISTED = 200;
 
-function organizationOf(body: FormBody): Record<string, unknown> {
-  const contacts = [];
-  for (let i = 0; i < CONTACT_ROWS; i += 1) {
-    const name = field(body, `contact.${i}.name`);
-    if (name === undefined) continue;
-    const title = field(body, `contact.${i}.title`);
-    const email = field(body, `contact.${i}.email`);
-    contacts.push({ name, ...(title ? { title } : {}), ...(email ? { email } : {}) });
-  }
-  const optional = Object.fromEntries(['city', 'website'].flatMap((name) => (field(body, name) ? [[name, field(body, name)]] : [])));
-  return { name: field(body, 'name'), kind: field(body, 'kind'), country: field(body, 'country'), ...optional, contacts };
+/** The edit form sent back with the reason it was refused and what the user typed. */
+interface FailedEdit {
+  values: FormBody;
+  refusal: Refusal;
 }
 
-/** Organizations: a list with a create form, and a page each with contacts and partnerships. Session-cookie pages, hence `@Public()`. */
+/**
+ * Organizations: a list with a create form, and a page each with contacts, partnerships and an edit
+ * form. Changes go through OrganizationsService as the API's do. Session-cookie pages, hence `@Public()`.
+ */
 @ApiExcludeController()
 @Public()
 @UseGuards(SignedInGuard, CsrfGuard)
@@ -42,6 +39,7 @@ export class OrganizationPagesController {
     private readonly organizations: OrganizationsService,
     private readonly partnerships: PartnershipsService,
     private readonly views: WebViews,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get()
@@ -53,7 +51,7 @@ export class OrganizationPagesController {
   @Roles('manager')
   async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(CreateOrganizationDto, organizationOf(body));
+      const input = validDto(CreateOrganizationDto, organizationFieldsOf(body));
       const row = await this.organizations.create(input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/organizations/${row.id}`);
     } catch (error) {
@@ -64,10 +62,49 @@ export class OrganizationPagesController {
   }
 
   @Get(':id')
-  async show(@Param('id', ParseUUIDPipe) id: string, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+  async show(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.renderOne(request, response, id, undefined, done === 'EDITED' || done === 'UNCHANGED' ? done : undefined);
+  }
+
+  /** The edit form carries the version it was read at, as If-Match does for the API: a stale form is refused, not merged. */
+  @Post(':id/details')
+  @Roles('manager')
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const version = versionOf(body);
+      const current = organizationFieldsOf(organizationFormValues(await this.organizations.get(id)), { keepEmpty: true });
+      const changes = changedFields(current, organizationFieldsOf(body, { keepEmpty: true }));
+      if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/organizations/${id}?done=UNCHANGED`);
+      await this.organizations.update(id, validDto(UpdateOrganizationDto, changes), request.actor!, version, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/organizations/${id}?done=EDITED`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
+      const refusal = await this.refusals.of(error, request);
+      await this.renderOne(request, response, id, { values: body, refusal }, undefined, refusal.status);
+    }
+  }
+
+  private async renderOne(request: WebRequest, response: Response, id: string, failed?: FailedEdit, done?: string, status = 200): Promise<void> {
     const organization = await this.organizations.get(id);
     const { items, total } = await this.partnerships.list({ organizationId: id, limit: LISTED });
-    this.views.page(request, response, 'organization', { title: organization.name, organization, partnerships: items.map(partnershipSummary), total });
+    const values = failed?.values ?? organizationFormValues(organization);
+    this.views.page(
+      request,
+      response,
+      'organization',
+      {
+        title: organization.name,
+        organization,
+        partnerships: items.map(partnershipSummary),
+        total,
+        values,
+        failed: failed ?? null,
+        done: done ?? null,
+        kinds: ORGANIZATION_KINDS,
+        contactRows: contactRowsFor(values),
+      },
+      status,
+    );
   }
 
   private async render(request: WebRequest, response: Response, q: string | undefined, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
@@ -76,7 +113,7 @@ export class OrganizationPagesController {
       request,
       response,
       'organizations',
-      { title: 'Organizations', organizations: items, total, q: q ?? '', values, refusal: refusal ?? null, kinds: ORGANIZATION_KINDS, contactRows: CONTACT_ROWS },
+      { title: 'Organizations', organizations: items, total, q: q ?? '', values, refusal: refusal ?? null, kinds: ORGANIZATION_KINDS, contactRows: contactRowsFor(values) },
       status,
     );
   }

@@ -1,9 +1,9 @@
 import { ACTIVITY_KINDS } from '../partnerships/dto/partnership.dto.js';
 import type { ProposedActivity } from '../partnerships/partnership.entity.js';
-import { field, integerField, type FormBody } from './web-forms.js';
+import { field, integerField, rowsFor, type FormBody } from './web-forms.js';
 
 /** Blank rows of proposed activities a form offers beyond those filled in; blank rows are ignored. */
-export const SPARE_ACTIVITY_ROWS = 2;
+const SPARE_ACTIVITY_ROWS = 2;
 /** As many as CreatePartnershipDto takes. */
 const MAX_ACTIVITY_ROWS = 20;
 export { ACTIVITY_KINDS };
@@ -72,4 +72,9 @@ export function partnershipFormValues(p: {
     });
   });
   return values;
+}
+
+/** Rows of proposed activities up to the last filled-in one, plus a few blank ones. */
+export function activityRowsFor(values: FormBody): number {
+  return rowsFor(values, 'activity', 'title', SPARE_ACTIVITY_ROWS, MAX_ACTIVITY_ROWS);
 }

@@ -5,7 +5,6 @@ import { ActivitiesService } from '../activities/activities.service.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { eventInput } from '../common/http/event-request.js';
-import { parseIfMatch } from '../common/http/if-match.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { SendEventDto } from '../common/http/send-event.dto.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
@@ -13,22 +12,17 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { CreatePartnershipDto, UpdatePartnershipDto } from '../partnerships/dto/partnership.dto.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { eventRequestOf } from './event-forms.js';
-import { ACTIVITY_KINDS, partnershipFieldsOf, partnershipFormValues, SPARE_ACTIVITY_ROWS } from './partnership-form.js';
+import { ACTIVITY_KINDS, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
 import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { field, validDto, type FormBody } from './web-forms.js';
+import { changedFields, field, validDto, versionOf, type FormBody } from './web-forms.js';
 import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const ORGANIZATIONS_LISTED = 1000;
 const ALL_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'requiredApprovals', 'approvalSlaDays', 'proposedActivities'];
-
-/** The version a form was rendered from, as If-Match carries it for the API: stale forms are refused, not merged. */
-function versionOf(body: FormBody): number {
-  return parseIfMatch(field(body, 'version'));
-}
 
 /**
  * The partnership pages. Every change goes through PartnershipsService / ActivitiesService exactly
@@ -93,7 +87,7 @@ export class PartnershipPagesController {
       const current = partnershipFieldsOf(partnershipFormValues(await this.partnerships.get(id)), ALL_FIELDS);
       const submitted = partnershipFieldsOf(body, ALL_FIELDS);
       // Only what the person changed is sent, so fields they could not edit are not "changed" to themselves.
-      const changes = Object.fromEntries(Object.entries(submitted).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(current[name])));
+      const changes = changedFields(current, submitted);
       if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=UNCHANGED`);
       const input = validDto(UpdatePartnershipDto, changes);
       await this.partnerships.updateDetails(id, input, request.actor!, versionOf(body), requestIdOf(request));
@@ -132,7 +126,7 @@ export class PartnershipPagesController {
       request,
       response,
       'partnership',
-      { title: data.p.title, ...data, values, kinds: ACTIVITY_KINDS, rows: rowsFor(values), done: /^[A-Z_]{1,40}$/.test(done ?? '') ? done : null },
+      { title: data.p.title, ...data, values, kinds: ACTIVITY_KINDS, rows: activityRowsFor(values), done: /^[A-Z_]{1,40}$/.test(done ?? '') ? done : null },
       status,
     );
   }
@@ -143,17 +137,8 @@ export class PartnershipPagesController {
       request,
       response,
       'partnership-new',
-      { title: 'New proposal', organizations, values, kinds: ACTIVITY_KINDS, rows: rowsFor(values), editable: ALL_FIELDS, refusal: refusal ?? null },
+      { title: 'New proposal', organizations, values, kinds: ACTIVITY_KINDS, rows: activityRowsFor(values), editable: ALL_FIELDS, refusal: refusal ?? null },
       status,
     );
   }
-}
-
-/** Rows up to the last filled-in activity, plus a few blank ones. */
-function rowsFor(values: FormBody): number {
-  const filled = Object.keys(values)
-    .map((name) => /^activity\.(\d+)\.title$/.exec(name))
-    .filter((match) => match !== null && field(values, match[0]) !== undefined)
-    .map((match) => Number(match![1]) + 1);
-  return Math.max(0, ...filled) + SPARE_ACTIVITY_ROWS;
 }

@@ -1,19 +1,15 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '../common/domain-error.js';
-import { requestIdOf } from '../common/http/request-id.js';
-import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
-import { refusalOf, type Refusal } from './refusal-words.js';
+import type { Refusal } from './refusal-words.js';
 import { SIGN_IN_PATH } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { SESSION_COOKIE, sessionCookieOptions, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-const AUDITED_STATUSES = new Set([403, 409, 412, 422]);
-
 /**
  * Errors on pages become pages: no session sends the browser to sign in, a refusal shows its reason
- * in plain words. Refusals that no service recorded are appended to the audit chain here, as the
- * API's filter does for API requests.
+ * in plain words, and is recorded in the audit chain when no service did (WebRefusals).
  */
 @Catch()
 @Injectable()
@@ -22,7 +18,7 @@ export class WebExceptionFilter implements ExceptionFilter {
 
   constructor(
     private readonly views: WebViews,
-    private readonly runtime: InstanceRuntime,
+    private readonly refusals: WebRefusals,
   ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
@@ -40,14 +36,7 @@ export class WebExceptionFilter implements ExceptionFilter {
   }
 
   private async refusal(exception: unknown, request: WebRequest): Promise<Refusal> {
-    if (exception instanceof DomainError) {
-      if (!exception.audited && request.actor && AUDITED_STATUSES.has(exception.status)) {
-        const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
-        const entityId = typeof request.params?.id === 'string' ? request.params.id.slice(0, 64) : '-';
-        await this.runtime.recordRefusal('request', entityId, { type: `${request.method} ${route}`, actor: request.actor, requestId: requestIdOf(request) }, exception);
-      }
-      return refusalOf(exception);
-    }
+    if (exception instanceof DomainError) return this.refusals.of(exception, request);
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Unknown pages and malformed ids in links (ParseUUIDPipe) both mean "no such page".
       return { code: 'NOT_FOUND', status: 404, message: 'There is no such page. It may have been a mistyped or outdated link.' };

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../common/domain-error.js';
+import { parseIfMatch } from '../common/http/if-match.js';
 
 /** A submitted form as Express parses it: flat names, string values (or lists for repeated names). */
 export type FormBody = Record<string, string | string[] | undefined>;
@@ -12,6 +13,11 @@ export function field(body: FormBody, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The version a form was rendered from, as If-Match carries it for the API: stale forms are refused, not merged. */
+export function versionOf(body: FormBody): number {
+  return parseIfMatch(field(body, 'version'));
+}
+
 /** Every value a repeated field (checkboxes) sent. */
 export function fieldList(body: FormBody, name: string): string[] {
   const raw = body[name];
@@ -21,6 +27,21 @@ export function fieldList(body: FormBody, name: string): string[] {
 export function integerField(body: FormBody, name: string): number | string | undefined {
   const value = field(body, name);
   return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+/** The submitted fields whose value differs from what is stored: only what the person changed is sent. */
+export function changedFields(current: Record<string, unknown>, submitted: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(submitted).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(current[name])));
+}
+
+/** How many numbered rows (`<prefix>.<i>.<key>`) a form offers: up to the last one filled in, plus `spare` blank ones, at most `max`. */
+export function rowsFor(values: FormBody, prefix: string, key: string, spare: number, max: number): number {
+  const pattern = new RegExp(`^${prefix}\\.(\\d+)\\.${key}$`);
+  const filled = Object.keys(values)
+    .map((name) => pattern.exec(name))
+    .filter((match) => match !== null && field(values, match[0]) !== undefined)
+    .map((match) => Number(match![1]) + 1);
+  return Math.min(max, Math.max(0, ...filled) + spare);
 }
 
 function messages(errors: ValidationError[], prefix = ''): string[] {

@@ -20,6 +20,7 @@ import { PartnershipPagesController } from './partnership-pages.controller.js';
 import { PipelineBoard } from './pipeline-board.js';
 import { SessionController } from './session.controller.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
+import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, WebCsrf, WebSessionMiddleware } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -42,6 +43,7 @@ const PAGES = [
     WebCsrf,
     WebViews,
     WebExceptionFilter,
+    WebRefusals,
     SignedInGuard,
     CsrfGuard,
     PipelineBoard,

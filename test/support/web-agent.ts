@@ -1,0 +1,43 @@
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { USER_PASSWORD } from './api.js';
+
+export interface WebPage {
+  status: number;
+  html: string;
+  /** The CSRF token of the page's forms. */
+  csrf: string;
+}
+
+/** A browser-like client of the pages: it keeps cookies, reads each page's CSRF token and posts forms with it. */
+export interface WebAgent {
+  get(path: string): Promise<WebPage>;
+  /** Posts a form with the CSRF token of the page last read, without following the redirect. */
+  post(path: string, form: Record<string, string>): Promise<{ status: number; html: string; location: string | undefined }>;
+}
+
+const CSRF_INPUT = /name="_csrf" value="([^"]+)"/;
+
+/** Signs `username` in through the sign-in page, as a person would. */
+export async function signInToPages(http: App, username: string, password = USER_PASSWORD): Promise<WebAgent> {
+  const agent = request.agent(http);
+  let csrf = '';
+  const get = async (path: string): Promise<WebPage> => {
+    const response = await agent.get(path);
+    csrf = CSRF_INPUT.exec(response.text)?.[1] ?? csrf;
+    return { status: response.status, html: response.text, csrf };
+  };
+  const post = async (path: string, form: Record<string, string>) => {
+    const response = await agent.post(path).type('form').send({ _csrf: csrf, ...form });
+    return { status: response.status, html: response.text, location: response.headers.location as string | undefined };
+  };
+  await get('/ui/sign-in');
+  const signedIn = await post('/ui/sign-in', { username, password, next: '/' });
+  if (signedIn.status !== 303) throw new Error(`sign-in as ${username} answered ${signedIn.status}`);
+  return { get, post };
+}
+
+/** The value of the form field with this id, as the page shows it (attribute-escaped HTML). */
+export function inputValue(html: string, id: string): string | undefined {
+  return new RegExp(`id="${id}"[^>]*\\svalue="([^"]*)"`).exec(html)?.[1];
+}

@@ -1,0 +1,133 @@
+import { AuditService } from '../src/audit/audit.service.js';
+import { OrganizationsService } from '../src/organizations/organizations.service.js';
+import { createApiApp, type ApiApp } from './support/api.js';
+import { organizationInput } from './support/factories.js';
+import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
+
+/**
+ * The page forms' refusals, over HTTP as a browser sends them (session cookie, CSRF token, form
+ * encoding): wrong role, stale version and invalid input each get a page that says why, keep what
+ * was typed and change nothing.
+ */
+describe('page forms refuse in plain words and keep what was typed', () => {
+  let api: ApiApp;
+  let manager: WebAgent;
+  let approver: WebAgent;
+
+  beforeAll(async () => {
+    api = await createApiApp();
+    manager = await signInToPages(api.http, 'manager');
+    approver = await signInToPages(api.http, 'approver');
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  describe('editing an organization', () => {
+    const organizations = () => api.get(OrganizationsService);
+    const createOrganization = (name: string) =>
+      organizations().create(organizationInput({ name, contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }] }), { id: api.ids.manager, roles: ['manager'] });
+    const form = (version: number, overrides: Record<string, string> = {}) => ({
+      version: String(version),
+      name: 'Riphah International University',
+      kind: 'university',
+      country: 'PK',
+      city: 'Islamabad',
+      website: '',
+      'contact.0.name': 'Dr. Sana Iqbal',
+      'contact.0.title': 'Dean',
+      'contact.0.email': '',
+      ...overrides,
+    });
+
+    it('saves the changes a manager made, with the audit row the API writes', async () => {
+      const org = await createOrganization('Riphah University');
+      const page = await manager.get(`/ui/organizations/${org.id}`);
+      expect(page.html).toContain('Edit organization');
+      expect(inputValue(page.html, 'org-name')).toBe('Riphah University');
+      expect(page.html).toContain(`name="version" value="${org.version}"`);
+
+      const saved = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { 'contact.1.name': 'Prof. Imran Shah', 'contact.1.email': 'imran@example.org' }));
+      expect(saved.status).toBe(303);
+      expect(saved.location).toBe(`/ui/organizations/${org.id}?done=EDITED`);
+      const after = await organizations().get(org.id);
+      expect(after).toMatchObject({
+        name: 'Riphah International University',
+        city: 'Islamabad',
+        version: org.version + 1,
+        contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }, { name: 'Prof. Imran Shah', email: 'imran@example.org' }],
+      });
+      const rows = (await api.get(AuditService).search({ entityId: org.id, action: 'UPDATE' })).items;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ actorId: api.ids.manager, outcome: 'ok', entityType: 'organization' });
+      // Only what changed is recorded: the kind and country were sent as they were.
+      expect(Object.keys(JSON.parse(rows[0].payload).changes).sort()).toEqual(['city', 'contacts', 'name']);
+    });
+
+    it('refuses an approver: no form on the page, and a forged post is refused and recorded', async () => {
+      const org = await createOrganization('Approver may not edit');
+      const page = await approver.get(`/ui/organizations/${org.id}`);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toContain('Edit organization');
+      const refused = await approver.post(`/ui/organizations/${org.id}/details`, form(org.version, { name: 'Renamed by an approver' }));
+      expect(refused.status).toBe(403);
+      expect(refused.html).toContain('Your roles do not allow this.');
+      expect((await organizations().get(org.id)).name).toBe('Approver may not edit');
+      const denied = (await api.get(AuditService).search({ entityId: org.id, outcome: 'denied' })).items;
+      expect(denied.map((r) => [r.actorId, r.action])).toEqual([[api.ids.approver, 'POST /ui/organizations/:id/details']]);
+    });
+
+    it('refuses a form read at an older version with the clear message of a 412, keeps the input, and records the attempt', async () => {
+      const org = await createOrganization('Stale form university');
+      await manager.get(`/ui/organizations/${org.id}`);
+      await organizations().update(org.id, { city: 'Rawalpindi' }, { id: api.ids.manager2, roles: ['manager'] }, org.version);
+
+      const refused = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { name: 'What I typed meanwhile' }));
+      expect(refused.status).toBe(412);
+      expect(refused.html).toContain('Someone changed this after you opened the page (it is now at version 2)');
+      expect(inputValue(refused.html, 'org-name')).toBe('What I typed meanwhile');
+      expect(refused.html).toMatch(/<details class="action" open>\s*<summary>Edit organization<\/summary>/);
+      // The page shows the current organization, and the form now carries its current version.
+      expect(refused.html).toContain('Rawalpindi, PK');
+      expect(refused.html).toContain('name="version" value="2"');
+      expect(await organizations().get(org.id)).toMatchObject({ name: 'Stale form university', city: 'Rawalpindi', version: 2 });
+      const denied = (await api.get(AuditService).search({ entityId: org.id, outcome: 'denied' })).items;
+      expect(denied).toHaveLength(1);
+      expect(JSON.parse(denied[0].payload)).toMatchObject({ code: 'VERSION_MISMATCH' });
+    });
+
+    it('refuses invalid input with a 400 that says what is wrong, next to the form, with the input kept', async () => {
+      const org = await createOrganization('Validated university');
+      await manager.get(`/ui/organizations/${org.id}`);
+      const refused = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { country: 'XX', website: 'not a url', 'contact.0.email': 'not-an-email' }));
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('Some of what you entered is not valid');
+      expect(refused.html).toContain('country must be a valid ISO31661 Alpha2 code');
+      expect(refused.html).toContain('website must be a URL address');
+      expect(refused.html).toContain('contacts.0.email: email must be an email');
+      expect(inputValue(refused.html, 'org-country')).toBe('XX');
+      expect(inputValue(refused.html, 'org-website')).toBe('not a url');
+      expect(inputValue(refused.html, 'c-0-email')).toBe('not-an-email');
+      expect(await organizations().get(org.id)).toMatchObject({ name: 'Validated university', country: 'PK', version: org.version });
+    });
+
+    it('refuses clearing a field the API cannot clear, rather than ignoring it', async () => {
+      const org = await createOrganization('Has a city');
+      await manager.get(`/ui/organizations/${org.id}`);
+      const refused = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { name: 'Has a city', city: '' }));
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('city must be longer than or equal to 1 characters');
+      expect((await organizations().get(org.id)).city).toBe('Lahore');
+    });
+
+    it('saves nothing and says so when nothing was changed', async () => {
+      const org = await createOrganization('Unchanged university');
+      await manager.get(`/ui/organizations/${org.id}`);
+      const unchanged = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { name: 'Unchanged university', city: 'Lahore' }));
+      expect(unchanged.location).toBe(`/ui/organizations/${org.id}?done=UNCHANGED`);
+      expect((await manager.get(unchanged.location!)).html).toContain('Nothing was changed.');
+      expect((await organizations().get(org.id)).version).toBe(org.version);
+    });
+  });
+});
