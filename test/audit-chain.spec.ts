@@ -41,6 +41,38 @@ describe('the audit chain', () => {
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
   });
 
+  // PostgreSQL only: there, writers on other connections append at the same time; SQLite has one writer.
+  if (testDatabaseKind === 'postgres') {
+    it('makes a second append wait for the chain lock, then link to the row the first one committed', async () => {
+      const entry = (action: string) => ({ occurredAt: t.clock.now().toISOString(), actor: actors.manager, action, entityType: 'request', entityId: '-', outcome: 'ok' as const });
+      const [first, second] = [dataSource.createQueryRunner(), dataSource.createQueryRunner()];
+      try {
+        await first.startTransaction();
+        await second.startTransaction();
+        const appended = await audit.append(first.manager, entry('FIRST'));
+        let secondDone = false;
+        const waiting = audit.append(second.manager, entry('SECOND')).then((row) => {
+          secondDone = true;
+          return row;
+        });
+        // The second append holds no row yet: it waits for the lock the first holds until its COMMIT.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(secondDone).toBe(false);
+        await first.commitTransaction();
+        const linked = await waiting;
+        await second.commitTransaction();
+        // It read the head after taking the lock, so it saw the first append's row, committed meanwhile.
+        expect(linked).toMatchObject({ seq: appended.seq + 1, prevHash: appended.hash });
+        expect(await audit.verify()).toMatchObject({ ok: true });
+      } finally {
+        for (const runner of [first, second]) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
+      }
+    });
+  }
+
   it('is append-only: the database refuses UPDATE and DELETE', async () => {
     await expect(dataSource.query(`UPDATE audit_events SET outcome = 'ok' WHERE seq = 2`)).rejects.toThrow(/append-only/);
     await expect(dataSource.query(`DELETE FROM audit_events WHERE seq = 2`)).rejects.toThrow(/append-only/);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { COUNT_SHARDS } from '../src/database/migrations/1764320600000-partnership-count-shards.js';
+import { COUNT_SHARDS, PartnershipCountShards1764320600000 } from '../src/database/migrations/1764320600000-partnership-count-shards.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { SEARCH_COUNT_LIMIT, type PartnershipQuery } from '../src/partnerships/partnership-list.repository.js';
 import { Partnership } from '../src/partnerships/partnership.entity.js';
@@ -191,16 +191,27 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
         : (await dataSource.query(`SELECT name FROM pragma_table_info('partnership_counts') WHERE name = 'shard'`)).length;
     const sharded = testDatabaseKind === 'postgres' ? 1 : 0;
     expect(await shardColumns()).toBe(sharded);
-    // Back to before the shard migration, undoing whatever came after it first.
-    const executed = async () => (await dataSource.query(`SELECT name FROM migrations ORDER BY id DESC`)).map((r: { name: string }) => r.name);
-    while ((await executed()).includes('PartnershipCountShards1764320600000')) await dataSource.undoLastMigration();
+    // The migration's own down() and up(), leaving the migrations after it in place.
+    const migration = new PartnershipCountShards1764320600000();
+    const migrate = async (step: 'up' | 'down') => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await migration[step](runner);
+        await runner.commitTransaction();
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    };
+    await migrate('down');
     expect(await shardColumns()).toBe(0);
     await expectIndexesExact();
     // One row per group again, and the trigger writes to it.
     const moved = await partnerships.create(partnershipInput((await newOrganization('Unsharded University')).id), actors.manager);
     await send(moved.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     await expectIndexesExact();
-    await dataSource.runMigrations();
+    await migrate('up');
     expect(await shardColumns()).toBe(sharded);
     await send(moved.id, 'WITHDRAW', actors.manager, { comment: 'Withdrawn after the migration ran again.' });
     await expectIndexesExact();

@@ -108,14 +108,17 @@ export class AuditService {
    * holds the chain's lock, which it keeps until commit; a fork would also break `seq`'s primary key.
    */
   async append(manager: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
+    // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
+    // seq into the SQL, which made every append a statement prepared anew.
+    let head: { seq: number | string; hash: string } | undefined;
     if (manager.connection.options.type === 'postgres') {
       // Outside a transaction the lock would be gone before the insert: the chain could fork.
       if (!manager.queryRunner?.isTransactionActive) throw new Error('audit rows are appended inside a write transaction');
-      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [CHAIN_LOCK]);
+      // The chain's lock, then its head, in one round trip (migration 1764320800000).
+      [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT head_seq AS seq, head_hash AS hash FROM audit_chain_head(?)', [CHAIN_LOCK]);
+    } else {
+      [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
     }
-    // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
-    // seq into the SQL, which made every append a statement prepared anew.
-    const [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
     const unhashed: Omit<AuditRecord, 'hash'> = {
       seq: Number(head?.seq ?? 0) + 1,
       occurredAt: entry.occurredAt,
