@@ -1,7 +1,9 @@
+import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
+import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
-import { organizationInput } from './support/factories.js';
+import { organizationInput, partnershipInput } from './support/factories.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
 
 /**
@@ -128,6 +130,96 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(unchanged.location).toBe(`/ui/organizations/${org.id}?done=UNCHANGED`);
       expect((await manager.get(unchanged.location!)).html).toContain('Nothing was changed.');
       expect((await organizations().get(org.id)).version).toBe(org.version);
+    });
+  });
+
+  describe('adding an activity series to a partnership', () => {
+    const partnerships = () => api.get(PartnershipsService);
+    const seriesOf = async (id: string) => (await api.get(ActivitiesService).forPartnership(id)).map((s) => ({ title: s.title, origin: s.origin }));
+    const seedProposal = async (title: string) => {
+      const manager = { id: api.ids.manager, roles: ['manager'] };
+      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), manager);
+      return partnerships().create(partnershipInput(org.id, { title }), manager);
+    };
+    const form = (version: number, overrides: Record<string, string> = {}) => ({
+      version: String(version),
+      'series.title': 'Joint seminar on illicit economies',
+      'series.kind': 'seminar',
+      'series.frequency': 'yearly',
+      'series.month': '6',
+      'series.day': '20',
+      'series.startsOn': '',
+      ...overrides,
+    });
+
+    it('adds a series a manager describes, with the audit row the API writes', async () => {
+      const p = await seedProposal('Adds a seminar');
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      expect(page.html).toContain('Add an activity');
+      const added = await manager.post(`/ui/partnerships/${p.id}/activities`, form(p.version, { 'series.startsOn': '2027-01-01' }));
+      expect(added.status).toBe(303);
+      expect(added.location).toMatch(new RegExp(`^/ui/partnerships/${p.id}\\?done=ADD_ACTIVITY#series-[0-9a-f-]{36}$`));
+      const series = await api.get(ActivitiesService).forPartnership(p.id);
+      expect(series.map((s) => ({ title: s.title, kind: s.kind, recurrence: s.recurrence, startsOn: s.startsOn, origin: s.origin }))).toEqual([
+        { title: 'Joint seminar on illicit economies', kind: 'seminar', recurrence: { frequency: 'yearly', month: 6, day: 20 }, startsOn: '2027-01-01', origin: 'added' },
+      ]);
+      expect((await partnerships().get(p.id)).version).toBe(p.version + 1);
+      const rows = (await api.get(AuditService).search({ entityId: p.id, action: 'ADD_ACTIVITY' })).items;
+      expect(rows.map((r) => [r.actorId, r.outcome])).toEqual([[api.ids.manager, 'ok']]);
+      expect((await manager.get(added.location!)).html).toContain('Add activity: done.');
+    });
+
+    it('refuses an approver: no form on the page, and a forged post is refused and recorded', async () => {
+      const p = await seedProposal('Approver may not add');
+      const page = await approver.get(`/ui/partnerships/${p.id}`);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toContain('Add an activity');
+      const refused = await approver.post(`/ui/partnerships/${p.id}/activities`, form(p.version));
+      expect(refused.status).toBe(403);
+      expect(refused.html).toContain('Your roles do not allow this.');
+      expect(await seriesOf(p.id)).toEqual([]);
+      const denied = (await api.get(AuditService).search({ entityId: p.id, outcome: 'denied' })).items;
+      expect(denied.map((r) => [r.actorId, r.action])).toEqual([[api.ids.approver, 'POST /ui/partnerships/:id/activities']]);
+    });
+
+    it('refuses a form read at an older version with the clear message of a 412, keeps the input, and records the attempt', async () => {
+      const p = await seedProposal('Stale activity form');
+      await manager.get(`/ui/partnerships/${p.id}`);
+      await partnerships().updateDetails(p.id, { notes: 'Changed meanwhile' }, { id: api.ids.manager2, roles: ['manager'] }, p.version);
+      const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(p.version, { 'series.title': 'What I typed meanwhile' }));
+      expect(refused.status).toBe(412);
+      expect(refused.html).toContain(`Someone changed this after you opened the page (it is now at version ${p.version + 1})`);
+      expect(refused.html).toMatch(/<details class="action" open>\s*<summary>Add an activity<\/summary>/);
+      expect(inputValue(refused.html, 'na-title')).toBe('What I typed meanwhile');
+      expect(inputValue(refused.html, 'na-month')).toBe('6');
+      expect(await seriesOf(p.id)).toEqual([]);
+      const denied = (await api.get(AuditService).search({ entityId: p.id, outcome: 'denied' })).items;
+      expect(denied.map((r) => [r.action, JSON.parse(r.payload).code])).toEqual([['ADD_ACTIVITY', 'VERSION_MISMATCH']]);
+    });
+
+    it('refuses invalid input with a 400 that says what is wrong, next to the form, with the input kept', async () => {
+      const p = await seedProposal('Invalid activity');
+      await manager.get(`/ui/partnerships/${p.id}`);
+      const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(p.version, { 'series.month': '13', 'series.startsOn': '2027-02-30' }));
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('Some of what you entered is not valid');
+      expect(refused.html).toContain('recurrence.month: month must not be greater than 12');
+      expect(refused.html).toContain('startsOn');
+      expect(inputValue(refused.html, 'na-title')).toBe('Joint seminar on illicit economies');
+      expect(inputValue(refused.html, 'na-month')).toBe('13');
+      expect(refused.html).toMatch(/<option value="seminar" selected>/);
+      expect(await seriesOf(p.id)).toEqual([]);
+    });
+
+    it('offers no form once the partnership is closed, and refuses a post that says it is', async () => {
+      const p = await seedProposal('Withdrawn before any activity');
+      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: { id: api.ids.manager, roles: ['manager'] }, expectedVersion: p.version, comment: 'Paused' });
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      expect(page.html).not.toContain('Add an activity');
+      const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(withdrawn.row.version));
+      expect(refused.status).toBe(409);
+      expect(refused.html).toContain('That is not possible while it is in withdrawn.');
+      expect(await seriesOf(p.id)).toEqual([]);
     });
   });
 });

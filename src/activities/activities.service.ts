@@ -134,7 +134,7 @@ export class ActivitiesService implements OnModuleInit {
         const partnership = await manager.findOne(Partnership, { where: { id: partnershipId } });
         if (!partnership) throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
         assertVersion(partnership.version, expectedVersion);
-        if (this.engine.isFinal(this.runtime.definitionOf(partnership), partnership.state)) {
+        if (!this.acceptsSeries(partnership)) {
           throw new DomainError('EVENT_NOT_ALLOWED', `activities cannot be added to a partnership that is ${partnership.state}`, { state: partnership.state });
         }
         const at = this.runtime.now();
@@ -174,6 +174,11 @@ export class ActivitiesService implements OnModuleInit {
         return series;
       }),
     );
+  }
+
+  /** Whether activity series can still be added: until the partnership reaches a final state. */
+  acceptsSeries(partnership: WorkflowInstance): boolean {
+    return !this.engine.isFinal(this.runtime.definitionOf(partnership), partnership.state);
   }
 
   send(id: string, input: EventInput): Promise<SendOutcome<Occurrence>> {

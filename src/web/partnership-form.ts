@@ -11,18 +11,22 @@ export { ACTIVITY_KINDS };
 const TEXT_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes'] as const;
 const NUMBER_FIELDS = ['requiredApprovals', 'approvalSlaDays'] as const;
 
+/** One activity of a form (`<prefix>.title`, `.kind`, `.frequency`, `.month`, `.day`, `.startsOn`), in the shape of ProposedActivityDto. */
+export function activityFieldsOf(body: FormBody, prefix: string): Record<string, unknown> {
+  const recurrence: Record<string, unknown> = { frequency: field(body, `${prefix}.frequency`) ?? 'yearly' };
+  for (const part of ['month', 'day'] as const) {
+    const value = integerField(body, `${prefix}.${part}`);
+    if (value !== undefined) recurrence[part] = value;
+  }
+  const startsOn = field(body, `${prefix}.startsOn`);
+  return { kind: field(body, `${prefix}.kind`) ?? 'other', title: field(body, `${prefix}.title`), recurrence, ...(startsOn ? { startsOn } : {}) };
+}
+
+/** The proposed activities of the proposal form; a row whose title is empty is dropped. */
 function activityRows(body: FormBody): Array<Record<string, unknown>> {
   const rows: Array<Record<string, unknown>> = [];
   for (let i = 0; i < MAX_ACTIVITY_ROWS; i += 1) {
-    const title = field(body, `activity.${i}.title`);
-    if (title === undefined) continue;
-    const recurrence: Record<string, unknown> = { frequency: field(body, `activity.${i}.frequency`) ?? 'yearly' };
-    for (const part of ['month', 'day'] as const) {
-      const value = integerField(body, `activity.${i}.${part}`);
-      if (value !== undefined) recurrence[part] = value;
-    }
-    const startsOn = field(body, `activity.${i}.startsOn`);
-    rows.push({ kind: field(body, `activity.${i}.kind`) ?? 'other', title, recurrence, ...(startsOn ? { startsOn } : {}) });
+    if (field(body, `activity.${i}.title`) !== undefined) rows.push(activityFieldsOf(body, `activity.${i}`));
   }
   return rows;
 }

@@ -15,7 +15,7 @@ import type { FormBody } from './web-forms.js';
 
 /** A form sent back with the reason it was refused and what the user typed, so nothing is lost. */
 export interface FailedAttempt {
-  /** The event type, `details` for the details form, or `occurrence:<id>` for an occurrence's form. */
+  /** The event type, `details` for the details form, `activity` for the new activity form, or `occurrence:<id>` for an occurrence's form. */
   form: string;
   type?: string;
   values: FormBody;
@@ -61,6 +61,7 @@ export class PartnershipPage {
       diagram: renderStateDiagram(definition, row.state, steps),
       forms,
       editable,
+      acceptsActivities: this.activities.acceptsSeries(row),
       organizations: editable.includes('organizationId')
         ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
         : [],

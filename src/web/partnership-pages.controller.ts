@@ -9,10 +9,10 @@ import { requestIdOf } from '../common/http/request-id.js';
 import { SendEventDto } from '../common/http/send-event.dto.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { CreatePartnershipDto, UpdatePartnershipDto } from '../partnerships/dto/partnership.dto.js';
+import { CreatePartnershipDto, ProposedActivityDto, UpdatePartnershipDto } from '../partnerships/dto/partnership.dto.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { eventRequestOf } from './event-forms.js';
-import { ACTIVITY_KINDS, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
+import { ACTIVITY_KINDS, activityFieldsOf, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
 import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
@@ -94,6 +94,19 @@ export class PartnershipPagesController {
       response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=EDITED`);
     } catch (error) {
       await this.refused(error, request, response, id, { form: 'details', values: body });
+    }
+  }
+
+  /** A commitment added later: a new activity series, through ActivitiesService.addSeries as the API adds one. */
+  @Post('partnerships/:id/activities')
+  @Roles('manager')
+  async addActivity(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const input = validDto(ProposedActivityDto, activityFieldsOf(body, 'series'));
+      const series = await this.activities.addSeries(id, input, request.actor!, versionOf(body), requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=ADD_ACTIVITY#series-${series.id}`);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: 'activity', values: body });
     }
   }
 
