@@ -2,6 +2,7 @@ import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
+import { partnershipFormValues } from '../src/web/partnership-form.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
@@ -114,13 +115,24 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(await organizations().get(org.id)).toMatchObject({ name: 'Validated university', country: 'PK', version: org.version });
     });
 
-    it('refuses clearing a field the API cannot clear, rather than ignoring it', async () => {
-      const org = await createOrganization('Has a city');
+    it('clears a field the person emptied, with the audit row the API writes, and says it was saved', async () => {
+      const org = await organizations().create(organizationInput({ name: 'Has a city', website: 'https://example.org' }), { id: api.ids.manager, roles: ['manager'] });
       await manager.get(`/ui/organizations/${org.id}`);
-      const refused = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { name: 'Has a city', city: '' }));
-      expect(refused.status).toBe(400);
-      expect(refused.html).toContain('city must be longer than or equal to 1 characters');
-      expect((await organizations().get(org.id)).city).toBe('Lahore');
+      const saved = await manager.post(
+        `/ui/organizations/${org.id}/details`,
+        form(org.version, { name: 'Has a city', city: '', website: 'https://example.org', 'contact.0.name': 'Dean of Social Sciences' }),
+      );
+      expect(saved.location).toBe(`/ui/organizations/${org.id}?done=EDITED`);
+      expect((await manager.get(saved.location!)).html).toContain('Details saved.');
+      expect(await organizations().get(org.id)).toMatchObject({ city: null, website: 'https://example.org', version: org.version + 1 });
+      const rows = (await api.get(AuditService).search({ entityId: org.id, action: 'UPDATE' })).items;
+      expect(rows.map((r) => JSON.parse(r.payload).changes)).toEqual([{ city: null }]);
+      // Empty and already empty is no change.
+      const unchanged = await manager.post(
+        `/ui/organizations/${org.id}/details`,
+        form(org.version + 1, { name: 'Has a city', city: '', website: 'https://example.org', 'contact.0.name': 'Dean of Social Sciences' }),
+      );
+      expect(unchanged.location).toBe(`/ui/organizations/${org.id}?done=UNCHANGED`);
     });
 
     it('saves nothing and says so when nothing was changed', async () => {
@@ -220,6 +232,67 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(refused.status).toBe(409);
       expect(refused.html).toContain('That is not possible while it is in withdrawn.');
       expect(await seriesOf(p.id)).toEqual([]);
+    });
+  });
+
+  describe("editing a partnership's details", () => {
+    const partnerships = () => api.get(PartnershipsService);
+    const managerActor = () => ({ id: api.ids.manager, roles: ['manager'] });
+    const seedProposal = async (title: string) => {
+      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), managerActor());
+      return partnerships().create(partnershipInput(org.id, { title, focalPoint: 'Dr. Sana Iqbal', notes: 'Met in Islamabad.' }), managerActor());
+    };
+    /** The edit form as the page renders it from what is stored, with the person's changes. */
+    const form = async (id: string, overrides: Record<string, string>) => {
+      const p = await partnerships().get(id);
+      return { version: String(p.version), ...(partnershipFormValues(p) as Record<string, string>), ...overrides };
+    };
+
+    it('clears the optional fields the person emptied, with the audit row the API writes, and says it was saved', async () => {
+      const p = await seedProposal('Clears its details');
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      expect(page.html).toContain('Edit details');
+      const saved = await manager.post(`/ui/partnerships/${p.id}/details`, await form(p.id, { summary: '', programme: ' ', focalPoint: '', notes: '' }));
+      expect(saved.status).toBe(303);
+      expect(saved.location).toBe(`/ui/partnerships/${p.id}?done=EDITED`);
+      expect((await manager.get(saved.location!)).html).toContain('Details saved.');
+      expect(await partnerships().get(p.id)).toMatchObject({
+        summary: null,
+        programme: null,
+        focalPoint: null,
+        notes: null,
+        title: 'Clears its details',
+        proposedActivities: p.proposedActivities,
+        version: p.version + 1,
+      });
+      const rows = (await api.get(AuditService).search({ entityId: p.id, action: 'UPDATE' })).items;
+      expect(rows.map((r) => [r.actorId, r.outcome, JSON.parse(r.payload).changes])).toEqual([
+        [api.ids.manager, 'ok', { summary: null, programme: null, focalPoint: null, notes: null }],
+      ]);
+      // Empty and already empty is no change.
+      const unchanged = await manager.post(`/ui/partnerships/${p.id}/details`, await form(p.id, {}));
+      expect(unchanged.location).toBe(`/ui/partnerships/${p.id}?done=UNCHANGED`);
+    });
+
+    it('leaves alone the fields the state does not offer, and clears the one it does', async () => {
+      const p = await seedProposal('Clears its notes in review');
+      const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      expect(page.html).not.toContain('id="pf-summary"');
+      // The page sends only the fields it renders: programme, focal point and notes here.
+      const saved = await manager.post(`/ui/partnerships/${p.id}/details`, {
+        version: String(submitted.row.version),
+        programme: 'Research',
+        focalPoint: 'Dr. Sana Iqbal',
+        notes: '',
+      });
+      expect(saved.location).toBe(`/ui/partnerships/${p.id}?done=EDITED`);
+      expect(await partnerships().get(p.id)).toMatchObject({ summary: p.summary, focalPoint: 'Dr. Sana Iqbal', notes: null, version: submitted.row.version + 1 });
+      // A forged post that empties what approvers are judging is refused as the API refuses it.
+      const forged = await manager.post(`/ui/partnerships/${p.id}/details`, { version: String(submitted.row.version + 1), summary: '' });
+      expect(forged.status).toBe(409);
+      expect(forged.html).toContain('That is not possible while it is in senior management review.');
+      expect((await partnerships().get(p.id)).summary).toBe(p.summary);
     });
   });
 });

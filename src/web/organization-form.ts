@@ -1,5 +1,5 @@
 import type { Organization } from '../organizations/organization.entity.js';
-import { field, rowsFor, type FormBody } from './web-forms.js';
+import { clearableField, field, rowsFor, type FormBody } from './web-forms.js';
 
 /** Blank contact rows a form offers beyond those filled in; a row whose name is left empty is dropped. */
 const SPARE_CONTACT_ROWS = 3;
@@ -9,10 +9,9 @@ const OPTIONAL_FIELDS = ['city', 'website'] as const;
 
 /**
  * The organization form in the shape of the API's organization DTOs. Empty optional fields are left
- * out, or, with `keepEmpty` (the edit form), sent as '' so that clearing one is refused by the DTO
- * rather than silently ignored.
+ * out, or, with `clear` (the edit form), sent as null, as a PATCH clears them.
  */
-export function organizationFieldsOf(body: FormBody, options: { keepEmpty?: boolean } = {}): Record<string, unknown> {
+export function organizationFieldsOf(body: FormBody, options: { clear?: boolean } = {}): Record<string, unknown> {
   const contacts = [];
   for (let i = 0; i < MAX_CONTACT_ROWS; i += 1) {
     const name = field(body, `contact.${i}.name`);
@@ -22,7 +21,10 @@ export function organizationFieldsOf(body: FormBody, options: { keepEmpty?: bool
     contacts.push({ name, ...(title ? { title } : {}), ...(email ? { email } : {}) });
   }
   const optional = Object.fromEntries(
-    OPTIONAL_FIELDS.flatMap((name) => (field(body, name) !== undefined ? [[name, field(body, name)]] : options.keepEmpty ? [[name, '']] : [])),
+    OPTIONAL_FIELDS.flatMap((name) => {
+      const value = options.clear ? clearableField(body, name) : field(body, name);
+      return value === undefined ? [] : [[name, value]];
+    }),
   );
   return { name: field(body, 'name'), kind: field(body, 'kind'), country: field(body, 'country'), ...optional, contacts };
 }

@@ -72,8 +72,8 @@ export class OrganizationPagesController {
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
       const version = versionOf(body);
-      const current = organizationFieldsOf(organizationFormValues(await this.organizations.get(id)), { keepEmpty: true });
-      const changes = changedFields(current, organizationFieldsOf(body, { keepEmpty: true }));
+      const current = organizationFieldsOf(organizationFormValues(await this.organizations.get(id)), { clear: true });
+      const changes = changedFields(current, organizationFieldsOf(body, { clear: true }));
       if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/organizations/${id}?done=UNCHANGED`);
       await this.organizations.update(id, validDto(UpdateOrganizationDto, changes), request.actor!, version, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/organizations/${id}?done=EDITED`);

@@ -1,6 +1,6 @@
 import { ACTIVITY_KINDS } from '../partnerships/dto/partnership.dto.js';
 import type { ProposedActivity } from '../partnerships/partnership.entity.js';
-import { field, integerField, rowsFor, type FormBody } from './web-forms.js';
+import { clearableField, field, integerField, rowsFor, type FormBody } from './web-forms.js';
 
 /** Blank rows of proposed activities a form offers beyond those filled in; blank rows are ignored. */
 const SPARE_ACTIVITY_ROWS = 2;
@@ -10,6 +10,8 @@ export { ACTIVITY_KINDS };
 
 const TEXT_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes'] as const;
 const NUMBER_FIELDS = ['requiredApprovals', 'approvalSlaDays'] as const;
+/** The details stored as null when there are none, which an edit clears by emptying them. */
+const CLEARABLE_FIELDS: readonly string[] = ['summary', 'programme', 'focalPoint', 'notes'];
 
 /** One activity of a form (`<prefix>.title`, `.kind`, `.frequency`, `.month`, `.day`, `.startsOn`), in the shape of ProposedActivityDto. */
 export function activityFieldsOf(body: FormBody, prefix: string): Record<string, unknown> {
@@ -20,6 +22,11 @@ export function activityFieldsOf(body: FormBody, prefix: string): Record<string,
   }
   const startsOn = field(body, `${prefix}.startsOn`);
   return { kind: field(body, `${prefix}.kind`) ?? 'other', title: field(body, `${prefix}.title`), recurrence, ...(startsOn ? { startsOn } : {}) };
+}
+
+/** Whether the form carried rows of proposed activities at all: it does not where the state no longer lets anyone edit them. */
+function hasActivityRows(body: FormBody): boolean {
+  return Object.keys(body).some((name) => /^activity\.\d+\.title$/.test(name));
 }
 
 /** The proposed activities of the proposal form; a row whose title is empty is dropped. */
@@ -33,13 +40,18 @@ function activityRows(body: FormBody): Array<Record<string, unknown>> {
 
 /**
  * The fields of the proposal form among `allowed`, in the shape of the API's partnership DTOs.
- * Empty text fields are left out, as the API's optional fields are.
+ * Empty text fields are left out, as the API's optional fields are; with `clear` (the edit form),
+ * an emptied clearable field is null instead, as a PATCH clears it.
  */
-export function partnershipFieldsOf(body: FormBody, allowed: readonly string[]): Record<string, unknown> {
+export function partnershipFieldsOf(body: FormBody, allowed: readonly string[], options: { clear?: boolean } = {}): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
-  for (const name of TEXT_FIELDS) if (allowed.includes(name) && field(body, name) !== undefined) plain[name] = field(body, name);
+  for (const name of TEXT_FIELDS) {
+    if (!allowed.includes(name)) continue;
+    const value = options.clear && CLEARABLE_FIELDS.includes(name) ? clearableField(body, name) : field(body, name);
+    if (value !== undefined) plain[name] = value;
+  }
   for (const name of NUMBER_FIELDS) if (allowed.includes(name) && field(body, name) !== undefined) plain[name] = integerField(body, name);
-  if (allowed.includes('proposedActivities')) plain.proposedActivities = activityRows(body);
+  if (allowed.includes('proposedActivities') && hasActivityRows(body)) plain.proposedActivities = activityRows(body);
   return plain;
 }
 

@@ -84,8 +84,8 @@ export class PartnershipPagesController {
   @Roles('manager')
   async updateDetails(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const current = partnershipFieldsOf(partnershipFormValues(await this.partnerships.get(id)), ALL_FIELDS);
-      const submitted = partnershipFieldsOf(body, ALL_FIELDS);
+      const current = partnershipFieldsOf(partnershipFormValues(await this.partnerships.get(id)), ALL_FIELDS, { clear: true });
+      const submitted = partnershipFieldsOf(body, ALL_FIELDS, { clear: true });
       // Only what the person changed is sent, so fields they could not edit are not "changed" to themselves.
       const changes = changedFields(current, submitted);
       if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=UNCHANGED`);

@@ -13,6 +13,14 @@ export function field(body: FormBody, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/**
+ * A field the person may empty to clear what is stored: null when it was sent empty (a JSON Merge
+ * Patch null, which clears it), undefined when the form did not carry it at all.
+ */
+export function clearableField(body: FormBody, name: string): string | null | undefined {
+  return body[name] === undefined ? undefined : (field(body, name) ?? null);
+}
+
 /** The version a form was rendered from, as If-Match carries it for the API: stale forms are refused, not merged. */
 export function versionOf(body: FormBody): number {
   return parseIfMatch(field(body, 'version'));

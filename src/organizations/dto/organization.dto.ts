@@ -47,13 +47,13 @@ export class CreateOrganizationDto {
   @IsISO31661Alpha2()
   country: string;
 
-  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 120, nullable: true, example: 'Lahore' })
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 120, nullable: true, description: 'null in a PATCH clears it.', example: 'Lahore' })
   @IsOptional()
   @IsString()
   @Length(1, 120)
   city?: string;
 
-  @ApiPropertyOptional({ type: String, format: 'uri', nullable: true, description: 'With its protocol (https://…).', example: 'https://www.bnu.edu.pk' })
+  @ApiPropertyOptional({ type: String, format: 'uri', nullable: true, description: 'With its protocol (https://…). null in a PATCH clears it.', example: 'https://www.bnu.edu.pk' })
   @IsOptional()
   @IsUrl({ require_protocol: true })
   website?: string;
@@ -66,7 +66,10 @@ export class CreateOrganizationDto {
   contacts?: ContactDto[];
 }
 
-/** Null is refused like any other wrong type (400), not written over a required column. */
+/**
+ * A JSON Merge Patch: null clears city or website (which keep their IsOptional); for a required
+ * field it is refused like any other wrong type (400).
+ */
 export class UpdateOrganizationDto extends PartialType(CreateOrganizationDto, { skipNullProperties: false }) {}
 
 export class ListOrganizationsQueryDto extends PageQueryDto {

@@ -76,6 +76,7 @@ export class CreatePartnershipDto {
     minLength: 1,
     maxLength: 10000,
     nullable: true,
+    description: 'Needed to submit. null in a PATCH clears it (JSON Merge Patch).',
     example:
       'A formal collaboration underpinned by an MOU: an annual lecture on transnational organized crime named after a prominent GI-TOC figure; ' +
       'direct GI-TOC involvement in the creation of a course on organized crime; yearly research visits to host seminars and conduct research on Pakistan.',
@@ -85,13 +86,13 @@ export class CreatePartnershipDto {
   @Length(1, 10000)
   summary?: string;
 
-  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Academic engagement (Pakistan Strategic Advisory Group, CSAObs)' })
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, description: 'null in a PATCH clears it.', example: 'Academic engagement (Pakistan Strategic Advisory Group, CSAObs)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   programme?: string;
 
-  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR' })
+  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, description: 'null in a PATCH clears it.', example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -102,6 +103,7 @@ export class CreatePartnershipDto {
     minLength: 0,
     maxLength: 10000,
     nullable: true,
+    description: 'null in a PATCH clears it.',
     example: 'Met at the university in Lahore during the November 2024 field visit, with two colleagues from the faculty of International Relations.',
   })
   @IsOptional()
@@ -131,5 +133,8 @@ export class CreatePartnershipDto {
   approvalSlaDays?: number;
 }
 
-/** Null is refused like any other wrong type (400), not written over a required column. */
+/**
+ * A JSON Merge Patch: null clears an optional field (summary, programme, focalPoint, notes, which
+ * keep their IsOptional); for a required one it is refused like any other wrong type (400).
+ */
 export class UpdatePartnershipDto extends PartialType(CreatePartnershipDto, { skipNullProperties: false }) {}
