@@ -295,4 +295,38 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect((await partnerships().get(p.id)).summary).toBe(p.summary);
     });
   });
+
+  describe('an event form posted from a stale page', () => {
+    const partnerships = () => api.get(PartnershipsService);
+    const managerActor = () => ({ id: api.ids.manager, roles: ['manager'] });
+    const seedProposal = async (title: string) => {
+      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), managerActor());
+      return partnerships().create(partnershipInput(org.id, { title }), managerActor());
+    };
+    /** The "What you can do now" section of a page. */
+    const actionsOf = (html: string) => /<section aria-labelledby="actions-h"[^]*?<\/section>/.exec(html)?.[0] ?? '';
+
+    it('shows the refusal at the top of the actions when the form it came from is no longer offered', async () => {
+      const p = await seedProposal('Withdrawn while the page was open');
+      expect((await manager.get(`/ui/partnerships/${p.id}`)).html).toContain('data-event="SUBMIT_FOR_APPROVAL"');
+      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: managerActor(), expectedVersion: p.version, comment: 'Paused' });
+      // The version is the current one, so the refusal is about the state, not a stale version.
+      const refused = await manager.post(`/ui/partnerships/${p.id}/events`, { type: 'SUBMIT_FOR_APPROVAL', version: String(withdrawn.row.version) });
+      expect(refused.status).toBe(409);
+      expect(refused.html).not.toContain('data-event="SUBMIT_FOR_APPROVAL"');
+      expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>That is not possible while it is in withdrawn\.<\/p><\/div>/);
+      expect((await partnerships().get(p.id)).state).toBe('withdrawn');
+    });
+
+    it('keeps the refusal beside the form, once, when the form is still offered', async () => {
+      const p = await seedProposal('Request changes without a comment');
+      const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
+      await approver.get(`/ui/partnerships/${p.id}`);
+      const refused = await approver.post(`/ui/partnerships/${p.id}/events`, { type: 'REQUEST_CHANGES', version: String(submitted.row.version), comment: '' });
+      expect(refused.status).toBe(422);
+      const actions = actionsOf(refused.html);
+      expect(actions.match(/role="alert"/g)).toHaveLength(1);
+      expect(actions).toMatch(/<form [^>]*data-event="REQUEST_CHANGES">(?:(?!<\/form>)[^])*role="alert"/);
+    });
+  });
 });

@@ -24,6 +24,21 @@ export interface FailedAttempt {
 
 const ORGANIZATIONS_LISTED = 1000;
 
+/** Forms with a place of their own whatever the state: the details form, and the new activity form (which shows its refusal in its section). */
+const PLACED_FORMS = ['details', 'activity'];
+
+/**
+ * Whether the event form a refusal belongs to is on the page again. One posted from a stale page
+ * may no longer be offered (the state has moved on); its refusal would then vanish with it.
+ */
+function eventFormShown(failed: FailedAttempt, forms: EventForm[], occurrences: Array<{ id: string; forms: EventForm[] }>): boolean {
+  if (failed.form.startsWith('occurrence:')) {
+    const occurrence = occurrences.find((o) => `occurrence:${o.id}` === failed.form);
+    return occurrence?.forms.some((f) => f.type === failed.type) ?? false;
+  }
+  return forms.some((f) => f.type === failed.form);
+}
+
 /** Everything the partnership page shows, gathered from the services the API uses. */
 @Injectable()
 export class PartnershipPage {
@@ -55,6 +70,14 @@ export class PartnershipPage {
     const steps = rows.filter((r) => r.outcome === 'ok' && r.entityType === PARTNERSHIP_KIND).map((r) => ({ from: r.fromState, to: r.toState }));
     const editable = this.engine.editableFields(definition, row.state);
     const forms: EventForm[] = eventForms(this.engine, definition, row.state, view.availableEvents);
+    const seriesViews = series.map((s) => ({
+      ...s,
+      occurrences: s.occurrences.map((o) => ({
+        ...occurrenceView(o),
+        forms: eventForms(this.engine, this.runtime.definitionOf(o), o.state, this.activities.availableEvents(o, actor)),
+      })),
+    }));
+    const offscreen = failed && !PLACED_FORMS.includes(failed.form) && !eventFormShown(failed, forms, seriesViews.flatMap((s) => s.occurrences));
     return {
       p: view,
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
@@ -66,14 +89,10 @@ export class PartnershipPage {
         ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
         : [],
       history: historyView(rows, names).items,
-      series: series.map((s) => ({
-        ...s,
-        occurrences: s.occurrences.map((o) => ({
-          ...occurrenceView(o),
-          forms: eventForms(this.engine, this.runtime.definitionOf(o), o.state, this.activities.availableEvents(o, actor)),
-        })),
-      })),
+      series: seriesViews,
       failed: failed ?? null,
+      /** The refusal of an event form no longer offered, shown at the top of the actions instead. */
+      offscreenRefusal: offscreen ? failed.refusal : null,
     };
   }
 }
