@@ -50,13 +50,17 @@ describe('the audit chain', () => {
         await first.startTransaction();
         await second.startTransaction();
         const appended = await audit.append(first.manager, entry('FIRST'));
+        const [{ pid }] = await second.query('SELECT pg_backend_pid() AS pid');
         let secondDone = false;
         const waiting = audit.append(second.manager, entry('SECOND')).then((row) => {
           secondDone = true;
           return row;
         });
-        // The second append holds no row yet: it waits for the lock the first holds until its COMMIT.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The second append holds no row yet: its backend waits for the advisory lock the first holds until its COMMIT.
+        const waitsForLock = async () =>
+          (await dataSource.query(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length === 1;
+        let polls = 0;
+        while (!(await waitsForLock())) if ((polls += 1) > 1000) throw new Error('the second append never waited for the chain lock');
         expect(secondDone).toBe(false);
         await first.commitTransaction();
         const linked = await waiting;
