@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { canonicalJson, sha256Hex } from '../src/common/canonical-json.js';
-import { idempotencyScope } from '../src/common/http/idempotency-scope.js';
+import { markApplied } from '../src/common/http/idempotency.interceptor.js';
+import { firstWriteHook } from '../src/database/write-queue.js';
 import { plainExecute, plainQuery } from '../src/database/plain-query.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
@@ -80,14 +81,14 @@ describe('Idempotency-Key across a crash between the change and its stored answe
     const organizations = api.get(OrganizationsService);
     const name = 'Superseded holder institute';
     // The holder reserved the key at 09:00; a retry has since taken it over, writing a new created_at.
-    const scope = { actorId: actors.manager.id, key: 'taken-over', reservedAt: '2026-03-02T09:00:00.000Z', applied: false };
+    const hook = markApplied(api.clock, { actorId: actors.manager.id, key: 'taken-over', reservedAt: '2026-03-02T09:00:00.000Z' });
     await plainExecute(
       dataSource,
       'INSERT INTO idempotency_keys (actor_id, key, fingerprint, status_code, response_body, etag, created_at, applied_at) VALUES (?, ?, ?, NULL, NULL, NULL, ?, NULL)',
       [actors.manager.id, 'taken-over', 'f'.repeat(64), '2026-03-02T09:02:01.000Z'],
     );
-    await expect(idempotencyScope.run(scope, () => organizations.create(organizationInput({ name }), actors.manager))).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(firstWriteHook.run(hook, () => organizations.create(organizationInput({ name }), actors.manager))).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await plainQuery(dataSource, 'SELECT id FROM organizations WHERE name = ?', [name])).toEqual([]);
-    expect(scope.applied).toBe(false);
+    expect(hook.done).toBe(false);
   });
 });

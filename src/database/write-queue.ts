@@ -1,10 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { idempotencyScope, type IdempotencyScope } from '../common/http/idempotency-scope.js';
-import { plainExecute } from './plain-query.js';
+
+/**
+ * Work to do inside the first write transaction that changes something on a caller's behalf, so
+ * that it commits, or rolls back, with that change: a request's Idempotency-Key marks itself
+ * applied there (IdempotencyInterceptor). Set with `firstWriteHook.run(hook, …)` around the
+ * caller's code; `done` once a transaction has run it.
+ */
+export interface FirstWriteHook {
+  done: boolean;
+  run(manager: EntityManager): Promise<void>;
+}
+
+export const firstWriteHook = new AsyncLocalStorage<FirstWriteHook>();
 
 /** PostgreSQL codes after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -38,20 +49,17 @@ export class WriteQueue {
   private readonly waiting: Array<Job<unknown>> = [];
   private draining = false;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Runs `work` in a write transaction. Inside a request that holds an Idempotency-Key, the
-   * request's first transaction also marks the key applied (see IdempotencyScope), unless
-   * `effect: false` says it only records a refusal.
+   * Runs `work` in a write transaction. Where the caller set a FirstWriteHook not yet done, the
+   * hook runs in the same transaction after `work`, unless `effect: false` says the transaction
+   * only records a refusal.
    */
   run<T>(work: (manager: EntityManager) => Promise<T>, options: { effect?: boolean } = {}): Promise<T> {
     // Read here, in the caller's async context: a group runs its jobs in the context of whoever started it.
-    const scope = options.effect === false ? undefined : idempotencyScope.getStore();
-    if (scope && !scope.applied) work = this.markingApplied(work, scope);
+    const hook = options.effect === false ? undefined : firstWriteHook.getStore();
+    if (hook && !hook.done) work = withHook(work, hook);
     if (!this.isSqlite()) return this.concurrent(work);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve, reject } as Job<unknown>);
@@ -63,21 +71,6 @@ export class WriteQueue {
         setImmediate(() => void this.drain());
       }
     });
-  }
-
-  private markingApplied<T>(work: (manager: EntityManager) => Promise<T>, scope: IdempotencyScope): (manager: EntityManager) => Promise<T> {
-    return async (manager) => {
-      const result = await work(manager);
-      const marked = await plainExecute(
-        manager,
-        'UPDATE idempotency_keys SET applied_at = ? WHERE actor_id = ? AND key = ? AND created_at = ? AND status_code IS NULL AND applied_at IS NULL',
-        [this.clock.now().toISOString(), scope.actorId, scope.key, scope.reservedAt],
-      );
-      // A retry took the key over (this request was taken for dead): its effect must not happen twice.
-      if (marked !== 1) throw new DomainError('CONFLICT', 'a retry with this Idempotency-Key took over while this request ran; nothing was changed', { key: scope.key });
-      scope.applied = true;
-      return result;
-    };
   }
 
   private isSqlite(): boolean {
@@ -169,6 +162,15 @@ export class WriteQueue {
   private inTransaction(): boolean {
     return (this.dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection.inTransaction;
   }
+}
+
+function withHook<T>(work: (manager: EntityManager) => Promise<T>, hook: FirstWriteHook): (manager: EntityManager) => Promise<T> {
+  return async (manager) => {
+    const result = await work(manager);
+    await hook.run(manager);
+    hook.done = true;
+    return result;
+  };
 }
 
 /** A write transaction waiting for its turn, and how to answer its caller. */

@@ -6,9 +6,9 @@ import { DataSource } from 'typeorm';
 import { canonicalJson, sha256Hex } from '../canonical-json.js';
 import { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import { isUniqueViolation, WriteQueue } from '../../database/write-queue.js';
+import { plainExecute } from '../../database/plain-query.js';
+import { firstWriteHook, isUniqueViolation, WriteQueue, type FirstWriteHook } from '../../database/write-queue.js';
 import { IdempotencyRecord } from './idempotency-record.entity.js';
-import { idempotencyScope } from './idempotency-scope.js';
 
 const KEY_RE = /^[A-Za-z0-9._:-]{1,200}$/;
 /** How often, and how long, a duplicate served by another instance waits for the first answer. */
@@ -134,14 +134,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /**
    * Runs the request once; its answer is kept, and a failure frees the key for a retry. The
-   * handler runs in the key's scope, so its first write transaction marks the key applied.
+   * handler runs with `markApplied`, so its first write transaction marks the key applied.
    */
   private async runAndStore(actorId: string, key: string, reservedAt: string, response: Response, handle: () => Promise<unknown>): Promise<unknown> {
     let body: unknown;
     // Only this reservation's row: after a takeover the key is another request's.
     const mine = 'actor_id = :actorId AND key = :key AND created_at = :reservedAt AND status_code IS NULL';
     try {
-      body = await idempotencyScope.run({ actorId, key, reservedAt, applied: false }, handle);
+      body = await firstWriteHook.run(markApplied(this.clock, { actorId, key, reservedAt }), handle);
     } catch (error) {
       // A request that changed nothing frees its key for a retry; one that did keeps it (a retry would do it twice).
       await this.queue.run((manager) =>
@@ -160,6 +160,28 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
     return body;
   }
+}
+
+/**
+ * Marks a reserved key applied inside the request's first write transaction (WriteQueue), so
+ * whether the request took effect is known even if the process dies before its answer is stored.
+ * `reservedAt` is the reservation's `created_at`: a retry that took the key over wrote a new one,
+ * and then this marking fails and the superseded request's change rolls back.
+ */
+export function markApplied(clock: Clock, reservation: { actorId: string; key: string; reservedAt: string }): FirstWriteHook {
+  return {
+    done: false,
+    async run(manager) {
+      const marked = await plainExecute(
+        manager,
+        'UPDATE idempotency_keys SET applied_at = ? WHERE actor_id = ? AND key = ? AND created_at = ? AND status_code IS NULL AND applied_at IS NULL',
+        [clock.now().toISOString(), reservation.actorId, reservation.key, reservation.reservedAt],
+      );
+      if (marked !== 1) {
+        throw new DomainError('CONFLICT', 'a retry with this Idempotency-Key took over while this request ran; nothing was changed', { key: reservation.key });
+      }
+    },
+  };
 }
 
 function replay(stored: IdempotencyRecord, response: Response): unknown {
