@@ -83,6 +83,13 @@ function memorySource(rows: AuditRow[], rendered?: { failAt?: number }, copy?: C
   };
 }
 
+/** `length` records, each linked to the one before it. */
+function linkedChain(length: number): AuditRecord[] {
+  const chain: AuditRecord[] = [];
+  for (let seq = 1; seq <= length; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+  return chain;
+}
+
 /** What ChainVerifier says walking every row with seq > 0 in order, as verify() always did. */
 function wholeChain(rows: AuditRow[]): VerifyResult {
   const verifier = new ChainVerifier();
@@ -201,8 +208,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('finds what the walk over the whole chain finds, wherever the parts are cut and the rows tampered', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 60; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(60);
     await fc.assert(
       fc.asyncProperty(fc.array(tampering, { maxLength: 3 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 25 }), async (changes, rangeRows, batch) => {
         const rows = tamper(chain, changes);
@@ -213,8 +219,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('finds the same through the fast path, which leaves every row it does not take (or cannot read) to the JS path', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 60; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(60);
     await fc.assert(
       fc.asyncProperty(
         fc.array(tampering, { maxLength: 3 }),
@@ -231,8 +236,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('finds the same through COPY, fast path or not, whatever the chunks, and where a COPY fails or writes text that is not COPY’s', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 60; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(60);
     await fc.assert(
       fc.asyncProperty(
         fc.array(tampering, { maxLength: 3 }),
