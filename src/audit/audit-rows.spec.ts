@@ -200,8 +200,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('starts a part after the chain’s rows only, never after a row below seq 1', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 6; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(6);
     const rows = [toRow({ ...chain[0], seq: 0 }), ...chain.slice(2).map((r) => toRow(r))];
     expect(await inParts(rows, 2, 10)).toEqual({ ok: false, firstBadSeq: 3, reason: 'expected seq 1, found 3', events: 0 });
     expect(wholeChain(rows)).toEqual(await inParts(rows, 2, 10));
@@ -258,8 +257,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('takes the rows of an intact chain through COPY without the JS path, and leaves it the rows it does not take', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 30; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(30);
     const run = async (rows: AuditRow[], copy: CopyOptions = { chunk: 100 }) => {
       const fallbacks: number[] = [];
       const result = await verifyRange(memorySource(rows, {}, copy), { after: 0, until: null }, { batch: 7, onFallback: (seq) => fallbacks.push(seq) });
@@ -283,8 +281,7 @@ describe('verifying the chain in parts', () => {
   });
 
   it('takes the rows of an intact chain without the JS path, and accepts a non-canonical roles text through it', async () => {
-    const chain: AuditRecord[] = [];
-    for (let seq = 1; seq <= 30; seq += 1) chain.push(record(seq, chain[chain.length - 1]?.hash ?? GENESIS_HASH));
+    const chain = linkedChain(30);
     const run = async (rows: AuditRow[]) => {
       const fallbacks: number[] = [];
       const result = await verifyRange(memorySource(rows, {}), { after: 0, until: null }, { batch: 7, onFallback: (seq) => fallbacks.push(seq) });
