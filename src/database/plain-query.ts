@@ -1,14 +1,39 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { type DataSource, type EntityManager, QueryFailedError, type QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /**
  * Runs one plain SQL statement written with `?` placeholders, numbered `$1, $2, …` for
- * PostgreSQL. For the few reads on every request, where building an entity query costs several
- * times what the database does; both drivers prepare the text once and reuse it.
+ * PostgreSQL. For the statements on every request and every transition, where building an entity
+ * query costs several times what the database does. Both drivers prepare a text once and then
+ * only bind values: better-sqlite3 through TypeORM's statement cache, PostgreSQL through a named
+ * statement per connection (`preparedStatementName`). So `sql` must be one of a bounded set of
+ * texts, never one built around its values.
  */
 export async function plainQuery<T = Record<string, unknown>>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
-  const source = 'connection' in db ? db.connection : db;
-  const text = source.options.type === 'postgres' ? numberedPlaceholders(sql) : sql;
-  return (await db.query(text, parameters)) as T[];
+  const manager = managerOf(db);
+  if (manager.connection.options.type !== 'postgres') return (await manager.query(sql, parameters)) as T[];
+  return (await onPostgres(manager, sql, parameters)).rows as T[];
+}
+
+/** Runs one data-changing statement (`?` placeholders) in the manager's transaction, or on a connection of its own: the rows it changed. */
+export async function plainExecute(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<number> {
+  const manager = managerOf(db);
+  if (manager.connection.options.type === 'postgres') return (await onPostgres(manager, sql, parameters)).rowCount ?? 0;
+  return withRunner(manager, async (runner) => {
+    const result = await runner.query(sql, parameters, true);
+    if (typeof result.affected !== 'number') throw new Error('the driver did not report how many rows the statement changed');
+    return result.affected;
+  });
+}
+
+/**
+ * The manager a statement runs through. A released query runner is refused: on PostgreSQL it
+ * still holds its pg client, which is back in the pool and may be in someone else's transaction.
+ */
+function managerOf(db: DataSource | EntityManager): EntityManager {
+  const manager = 'connection' in db ? db : db.manager;
+  if (manager.queryRunner?.isReleased) throw new QueryRunnerAlreadyReleasedError();
+  return manager;
 }
 
 /** `?, ?, …` as PostgreSQL's `$1, $2, …`. */
@@ -17,15 +42,49 @@ export function numberedPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Runs one data-changing statement (`?` placeholders) in the manager's transaction, or on a connection of its own: the rows it changed. */
-export async function plainExecute(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<number> {
-  const manager = 'connection' in db ? db : db.manager;
+const statementNames = new Map<string, string>();
+
+/**
+ * The name a PostgreSQL statement text is prepared under on every connection: derived from the
+ * text, so the same in every process (and visible as such in `pg_prepared_statements`). Sent
+ * with a name, a statement is parsed and planned once per connection and then only bound and
+ * executed; unnamed, as TypeORM sends every query, the server parses and plans it each time.
+ */
+export function preparedStatementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `pe_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/**
+ * One statement on the pg client under the manager's query runner (its transaction's
+ * connection), as a named statement; a failure is a `QueryFailedError`, as TypeORM's own
+ * queries fail, so the write queue still tells conflicts and lost connections apart.
+ */
+function onPostgres(manager: EntityManager, sql: string, parameters: unknown[]) {
+  const text = numberedPlaceholders(sql);
+  return withRunner(manager, async (runner) => {
+    const client = (await runner.connect()) as PgClient;
+    try {
+      return await client.query({ name: preparedStatementName(text), text, values: parameters });
+    } catch (error) {
+      throw new QueryFailedError(text, parameters, error as Error);
+    }
+  });
+}
+
+/** The manager's query runner, or one of its own for this statement, released after it. */
+async function withRunner<R>(manager: EntityManager, work: (runner: QueryRunner) => Promise<R>): Promise<R> {
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
-    const text = manager.connection.options.type === 'postgres' ? numberedPlaceholders(sql) : sql;
-    const result = await runner.query(text, parameters, true);
-    if (typeof result.affected !== 'number') throw new Error('the driver did not report how many rows the statement changed');
-    return result.affected;
+    return await work(runner);
   } finally {
     if (!manager.queryRunner) await runner.release();
   }
