@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
+import { hashRecord, type AuditRecord } from '../src/audit/audit-chain.js';
+import { AuditChainAppend1764320900000 } from '../src/database/migrations/1764320900000-audit-chain-append.js';
 import { plainQuery } from '../src/database/plain-query.js';
 import { disableAppendOnly } from './support/append-only.js';
 import { AuditService } from '../src/audit/audit.service.js';
+import { WriteQueue } from '../src/database/write-queue.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
@@ -41,6 +44,37 @@ describe('the audit chain', () => {
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
   });
 
+  it('stores, for rows of awkward text, the hash the service’s rule gives over the stored fields', async () => {
+    const awkward = ['quote " and backslash \\', 'tab\tnewline\ncontrol\u0001\u001f', 'é ü 漢字 😀', '\u2028\u2029\u007f', ',"seq":0,"toState":', ''];
+    await t.get(WriteQueue).run(async (manager) => {
+      for (const [n, text] of awkward.entries()) {
+        await audit.append(manager, {
+          occurredAt: t.clock.now().toISOString(),
+          actor: { id: `actor ${text}`.slice(0, 64), roles: ['manager', text] },
+          action: `ACTION_${n}`,
+          entityType: 'request',
+          entityId: text || '-',
+          fromState: text,
+          toState: null,
+          outcome: 'ok',
+          requestId: text,
+          payload: { text, nested: { seq: n, list: [text, null, 1.5] } },
+        });
+      }
+    });
+    const rows = await dataSource.query(`SELECT * FROM audit_events WHERE action LIKE 'ACTION_%' ORDER BY seq`);
+    expect(rows).toHaveLength(awkward.length);
+    for (const row of rows) {
+      const record: Omit<AuditRecord, 'hash'> = {
+        seq: Number(row.seq), occurredAt: row.occurred_at, actorId: row.actor_id, actorRoles: JSON.parse(row.actor_roles), action: row.action,
+        entityType: row.entity_type, entityId: row.entity_id, fromState: row.from_state, toState: row.to_state, workflowId: row.workflow_id,
+        workflowVersion: row.workflow_version, outcome: row.outcome, requestId: row.request_id, payload: row.payload, prevHash: row.prev_hash,
+      };
+      expect(row.hash).toBe(hashRecord(record));
+    }
+    expect(await audit.verify()).toMatchObject({ ok: true });
+  });
+
   // PostgreSQL only: there, writers on other connections append at the same time; SQLite has one writer.
   if (testDatabaseKind === 'postgres') {
     it('makes a second append wait for the chain lock, then link to the row the first one committed', async () => {
@@ -74,6 +108,52 @@ describe('the audit chain', () => {
           await runner.release();
         }
       }
+    });
+
+    it('rolls back an append whose hash the database computed otherwise than the service’s rule', async () => {
+      // The function as a server that hashed other bytes would run it: one more space in the row's text.
+      const signature = 'integer, text, text, varchar, varchar, text, varchar, varchar, varchar, varchar, varchar, varchar, integer, varchar, varchar, text';
+      await dataSource.query(`ALTER FUNCTION audit_chain_append(${signature}) RENAME TO audit_chain_append_faithful`);
+      await dataSource.query(`CREATE FUNCTION audit_chain_append(${signature}) RETURNS TABLE (appended_seq integer, appended_prev_hash varchar, appended_hash varchar)
+        LANGUAGE sql AS $$ SELECT * FROM audit_chain_append_faithful($1, $2, $3 || ' ', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) $$`);
+      const partnerships = t.get(PartnershipsService);
+      const organization = await t.get(OrganizationsService).create(organizationInput(), actors.manager).catch((error: unknown) => error);
+      expect(String(organization)).toMatch(/the database hashed audit row \d+ as [0-9a-f]{64}, the service's rule gives [0-9a-f]{64}/);
+      const rowsBefore = await dataSource.query('SELECT count(*)::int AS n FROM audit_events');
+      const [existing] = await dataSource.query(`SELECT id, version FROM partnerships ORDER BY created_at LIMIT 1`);
+      await expect(partnerships.send(existing.id, { type: 'REQUEST_CHANGES', actor: actors.approver, expectedVersion: existing.version, comment: 'x' })).rejects.toThrow(
+        /the database hashed audit row/,
+      );
+      // Nothing of either change was kept: no row, no new version, and the chain still verifies.
+      expect(await dataSource.query('SELECT count(*)::int AS n FROM audit_events')).toEqual(rowsBefore);
+      expect((await partnerships.get(existing.id)).version).toBe(existing.version);
+      expect(await audit.verify()).toMatchObject({ ok: true });
+    });
+
+    it('goes back to audit_chain_head() with its migration’s down(), and forward again with up()', async () => {
+      const migration = new AuditChainAppend1764320900000();
+      const migrate = async (step: 'up' | 'down') => {
+        const runner = dataSource.createQueryRunner();
+        try {
+          await runner.startTransaction();
+          await migration[step](runner);
+          await runner.commitTransaction();
+        } finally {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
+      };
+      const functions = async () =>
+        (await dataSource.query(`SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'audit_chain_%' ORDER BY proname`)).map(
+          (row: { proname: string }) => row.proname,
+        );
+      expect(await functions()).toEqual(['audit_chain_append']);
+      await migrate('down');
+      expect(await functions()).toEqual(['audit_chain_head']);
+      await migrate('up');
+      expect(await functions()).toEqual(['audit_chain_append']);
+      await seed(t, 1);
+      expect(await audit.verify()).toMatchObject({ ok: true });
     });
   }
 

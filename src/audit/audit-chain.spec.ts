@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.js';
-import { ChainVerifier, GENESIS_HASH, canonicalBody, genericBody, hashRecord, type AuditBody, type AuditRecord } from './audit-chain.js';
+import { ChainVerifier, GENESIS_HASH, canonicalBody, canonicalBodyAroundSeq, genericBody, hashRecord, type AuditBody, type AuditRecord } from './audit-chain.js';
 
 /** The hash rule as it was first written (the generic RFC 8785 encoder): the definition the fast encoder must agree with. */
 const definition = genericBody;
@@ -115,6 +115,22 @@ describe('canonicalBody, the audit row encoder', () => {
   it('throws, as canonicalJson does, on a lone surrogate', () => {
     expect(() => canonicalBody({ ...sampleBody(), actorId: 'a\ud800' })).toThrow();
     expect(() => canonicalBody({ ...sampleBody(), actorRoles: ['\udc00'] })).toThrow();
+  });
+
+  it('splits a row’s text around its seq so that any seq written between the parts gives canonicalBody’s text', () => {
+    fc.assert(
+      fc.property(wellTypedBody, fc.oneof(fc.nat(), fc.maxSafeInteger()), ({ seq: _ignored, ...body }, seq) => {
+        fc.pre(outcome(() => definition({ ...body, seq })) !== 'threw');
+        const { before, after } = canonicalBodyAroundSeq(body);
+        expect(before + String(seq) + after).toBe(canonicalBody({ ...body, seq }));
+      }),
+      { numRuns: 2000 },
+    );
+    // The key inside a string is escaped, so it is never taken for the row's own.
+    const tricky = { ...sampleBody(), payload: '{"x":",\\"seq\\":0,\\"toState\\":"}', requestId: ',"seq":0,"toState":' };
+    const { seq: _seq, ...body } = tricky;
+    const { before, after } = canonicalBodyAroundSeq(body);
+    expect(before + '41' + after).toBe(canonicalBody({ ...body, seq: 41 }));
   });
 
   it('keeps the hash rule: sha256(prevHash + canonical JSON of the row)', () => {

@@ -128,6 +128,22 @@ export function canonicalBody(body: AuditBody): string {
   );
 }
 
+const SEQ_KEY = ',"seq":';
+const SEQ_PLACEHOLDER = `${SEQ_KEY}0,"toState":`;
+
+/**
+ * `canonicalBody` of a row whose seq is not known yet, as the text before its seq's digits and
+ * the text after them: `before + seq + after` is `canonicalBody({ ...body, seq })` for every
+ * non-negative safe integer seq. The key `seq` is found where no string can put it: a string's
+ * quotes are all escaped, so `,"seq":0,"toState":` occurs in the text only as the row's own key.
+ */
+export function canonicalBodyAroundSeq(body: Omit<AuditBody, 'seq'>): { before: string; after: string } {
+  const text = canonicalBody({ ...body, seq: 0 });
+  const at = text.indexOf(SEQ_PLACEHOLDER);
+  if (at < 0 || text.indexOf(SEQ_PLACEHOLDER, at + 1) >= 0) throw new Error('the canonical text of an audit row has no single seq key');
+  return { before: text.slice(0, at + SEQ_KEY.length), after: text.slice(at + SEQ_KEY.length + 1) };
+}
+
 /** The definition the fast path above must agree with. */
 export function genericBody(body: AuditBody): string {
   return canonicalJson({

@@ -9,7 +9,7 @@ import { canonicalJson } from '../common/canonical-json.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
 import { AuditEvent } from './audit-event.entity.js';
-import { GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
 import { poolCopyOut } from './audit-copy.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
 import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
@@ -108,19 +108,7 @@ export class AuditService {
    * holds the chain's lock, which it keeps until commit; a fork would also break `seq`'s primary key.
    */
   async append(manager: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
-    // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
-    // seq into the SQL, which made every append a statement prepared anew.
-    let head: { seq: number | string; hash: string } | undefined;
-    if (manager.connection.options.type === 'postgres') {
-      // Outside a transaction the lock would be gone before the insert: the chain could fork.
-      if (!manager.queryRunner?.isTransactionActive) throw new Error('audit rows are appended inside a write transaction');
-      // The chain's lock, then its head, in one round trip (migration 1764320800000).
-      [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT head_seq AS seq, head_hash AS hash FROM audit_chain_head(?)', [CHAIN_LOCK]);
-    } else {
-      [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
-    }
-    const unhashed: Omit<AuditRecord, 'hash'> = {
-      seq: Number(head?.seq ?? 0) + 1,
+    const fields: Omit<AuditRecord, 'hash' | 'seq' | 'prevHash'> = {
       occurredAt: entry.occurredAt,
       actorId: entry.actor.id,
       actorRoles: [...entry.actor.roles].sort(),
@@ -134,19 +122,41 @@ export class AuditService {
       outcome: entry.outcome,
       requestId: entry.requestId ?? null,
       payload: canonicalJson(entry.payload ?? {}),
-      prevHash: head?.hash ?? GENESIS_HASH,
     };
-    const row = manager.create(AuditEvent, { ...unhashed, hash: hashRecord(unhashed) });
+    const values = [
+      fields.occurredAt, fields.actorId, JSON.stringify(fields.actorRoles), fields.action, fields.entityType, fields.entityId, fields.fromState, fields.toState,
+      fields.workflowId, fields.workflowVersion, fields.outcome, fields.requestId, fields.payload,
+    ];
+    // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
+    // seq into the SQL, which made every append a statement prepared anew.
+    if (manager.connection.options.type === 'postgres') {
+      // Outside a transaction the lock would be gone before the commit: the chain could fork.
+      if (!manager.queryRunner?.isTransactionActive) throw new Error('audit rows are appended inside a write transaction');
+      // Lock, head, link, hash and insert in one round trip (migration 1764320900000), from the
+      // row's canonical text around its seq; the hash is then checked against the service's own rule.
+      const { before, after } = canonicalBodyAroundSeq(fields);
+      const [appended] = await plainQuery<{ seq: number; prev_hash: string; hash: string }>(
+        manager,
+        'SELECT appended_seq AS seq, appended_prev_hash AS prev_hash, appended_hash AS hash FROM audit_chain_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [CHAIN_LOCK, before, after, ...values],
+      );
+      const record = { ...fields, seq: Number(appended.seq), prevHash: appended.prev_hash };
+      const hash = hashRecord(record);
+      if (appended.hash !== hash) {
+        throw new Error(`the database hashed audit row ${record.seq} as ${appended.hash}, the service's rule gives ${hash}: the append is rolled back`);
+      }
+      return manager.create(AuditEvent, { ...record, hash });
+    }
+    const [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
+    const record = { ...fields, seq: Number(head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
+    const hash = hashRecord(record);
     await plainQuery(
       manager,
-      `INSERT INTO audit_events (seq, occurred_at, actor_id, actor_roles, action, entity_type, entity_id, from_state, to_state,
-         workflow_id, workflow_version, outcome, request_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        row.seq, row.occurredAt, row.actorId, JSON.stringify(row.actorRoles), row.action, row.entityType, row.entityId, row.fromState, row.toState,
-        row.workflowId, row.workflowVersion, row.outcome, row.requestId, row.payload, row.prevHash, row.hash,
-      ],
+      `INSERT INTO audit_events (occurred_at, actor_id, actor_roles, action, entity_type, entity_id, from_state, to_state,
+         workflow_id, workflow_version, outcome, request_id, payload, seq, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [...values, record.seq, record.prevHash, hash],
     );
-    return row;
+    return manager.create(AuditEvent, { ...record, hash });
   }
 
   /**

@@ -15,12 +15,7 @@ export class AuditChainHead1764320800000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     if (runner.connection.options.type !== 'postgres') return;
-    await runner.query(`CREATE FUNCTION audit_chain_head(lock_key integer) RETURNS TABLE (head_seq integer, head_hash varchar)
-      LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
-      BEGIN
-        PERFORM pg_advisory_xact_lock(lock_key, hashtext(current_schema()));
-        RETURN QUERY SELECT a.seq, a.hash::varchar FROM audit_events a ORDER BY a.seq DESC LIMIT 1;
-      END $$`);
+    await runner.query(CREATE_AUDIT_CHAIN_HEAD);
   }
 
   async down(runner: QueryRunner): Promise<void> {
@@ -28,3 +23,11 @@ export class AuditChainHead1764320800000 implements MigrationInterface {
     await runner.query(`DROP FUNCTION audit_chain_head(integer)`);
   }
 }
+
+/** Also run by the down() of the migration that replaced the function (1764320900000). */
+export const CREATE_AUDIT_CHAIN_HEAD = `CREATE FUNCTION audit_chain_head(lock_key integer) RETURNS TABLE (head_seq integer, head_hash varchar)
+      LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(lock_key, hashtext(current_schema()));
+        RETURN QUERY SELECT a.seq, a.hash::varchar FROM audit_events a ORDER BY a.seq DESC LIMIT 1;
+      END $$`;
