@@ -12,7 +12,9 @@ import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT,
  * HTTP transitions per second against the real service (dist/src/main.js) with autocannon
  * at 1, 10 and 50 connections: bearer-token authentication (the user reloaded from the database),
  * validation, If-Match, the same transition mix and write transaction as the service-layer
- * figure, and the partnership view as the answer. Every request is a valid transition: a
+ * figure. Each count is run twice: with `Prefer: return=minimal` (the answer is id, state and
+ * version: the service layer's work, over HTTP) and without (the answer is the partnership's whole
+ * view, which the service-layer figure does not build). Every request is a valid transition: a
  * connection takes a partnership from the pool, sends its next step with the version the
  * previous answer's ETag named, and after a round hands it back.
  */
@@ -20,8 +22,12 @@ const DURATION_S = Math.max(2, Math.round(10 * SCALE));
 const CONNECTIONS = [1, 10, 50];
 const PASSWORD = 'bench user password';
 
+type Answer = 'minimal' | 'view';
+
 interface Run {
   connections: number;
+  /** `minimal`: sent with Prefer: return=minimal; `view`: answered with the whole partnership view. */
+  answer: Answer;
   requests: number;
   perSecond: number;
   p50Ms: number;
@@ -71,7 +77,7 @@ async function signIn(base: string): Promise<{ manager: string; approver: string
   return { manager: await login('manager', PASSWORD), approver: await login('approver', PASSWORD) };
 }
 
-async function load(base: string, serverPid: number, tokens: { manager: string; approver: string }, pool: Pool, connections: number, seconds: number): Promise<Run> {
+async function load(base: string, serverPid: number, tokens: { manager: string; approver: string }, pool: Pool, connections: number, answer: Answer, seconds: number): Promise<Run> {
   /** Partnerships between two requests of a round; a connection takes one of these, or the next from the pool. */
   const idle: Cursor[] = [];
   const cpuBefore = cpuUs(serverPid);
@@ -89,7 +95,12 @@ async function load(base: string, serverPid: number, tokens: { manager: string; 
             ...request,
             method: 'POST',
             path: `/api/partnerships/${cursor.id}/events`,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'if-match': `"${cursor.version}"` },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'if-match': `"${cursor.version}"`,
+              ...(answer === 'minimal' ? { prefer: 'return=minimal' } : {}),
+            },
             body: JSON.stringify(body),
           };
         },
@@ -111,6 +122,7 @@ async function load(base: string, serverPid: number, tokens: { manager: string; 
   const ok = result['2xx'];
   return {
     connections,
+    answer,
     requests: ok,
     perSecond: round(ok / result.duration, 1),
     p50Ms: result.latency.p50,
@@ -135,12 +147,14 @@ const exited = new Promise((resolve) => server.once('exit', resolve));
 try {
   await waitForHealth(`${base}/api/health`, server, (exited) => (exited ? 'the service exited while starting' : 'the service did not start'), 30_000);
   const tokens = await signIn(base);
-  await load(base, server.pid as number, tokens, pool, 10, 2);
+  await load(base, server.pid as number, tokens, pool, 10, 'view', 2);
   const runs: Run[] = [];
   for (const connections of CONNECTIONS) {
-    const run = await load(base, server.pid as number, tokens, pool, connections, DURATION_S);
-    log(`http, ${connections} connection(s): ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`);
-    runs.push(run);
+    for (const answer of ['minimal', 'view'] as const) {
+      const run = await load(base, server.pid as number, tokens, pool, connections, answer, DURATION_S);
+      log(`http, ${connections} connection(s), ${answer} answer: ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`);
+      runs.push(run);
+    }
   }
   emit({ durationSeconds: DURATION_S, runs, serverPeakRssMb: peakRssMb(server.pid as number) });
 } finally {

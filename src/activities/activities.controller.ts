@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
@@ -13,14 +13,14 @@ import type { Actor } from '../workflow-engine/workflow.types.js';
 import { ActivitiesService, occurrenceView } from './activities.service.js';
 import { UpcomingQueryDto } from './dto/upcoming-query.dto.js';
 import { ActivitySeriesListResponse, OccurrenceResponse, UpcomingListResponse } from './dto/activity-response.dto.js';
-import { DryRunResponse } from '../partnerships/dto/partnership-response.dto.js';
+import { DryRunResponse, MinimalEventResponse } from '../partnerships/dto/partnership-response.dto.js';
 import type { Occurrence } from './occurrence.entity.js';
 
 const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 
 @ApiTags('activities')
 @ApiBearerAuth()
-@ApiExtraModels(OccurrenceResponse, DryRunResponse)
+@ApiExtraModels(OccurrenceResponse, DryRunResponse, MinimalEventResponse)
 @Controller()
 export class ActivitiesController {
   constructor(private readonly activities: ActivitiesService) {}
@@ -75,10 +75,11 @@ export class ActivitiesController {
   @ApiOkResponse({
     description: 'The occurrence after the event; with ?dryRun=true, what the event would do.',
     headers: ETAG_HEADER,
-    schema: { oneOf: [{ $ref: getSchemaPath(OccurrenceResponse) }, { $ref: getSchemaPath(DryRunResponse) }] },
+    schema: { oneOf: [{ $ref: getSchemaPath(OccurrenceResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
   })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
+  @ApiHeader({ name: 'Prefer', required: false, description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
@@ -87,9 +88,10 @@ export class ActivitiesController {
     @IfMatchVersion() version: number,
     @CurrentActor() actor: Actor,
     @RequestId() requestId: string,
+    @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return answerEvent(this.activities, id, { body, query, version, actor, requestId, res }, (row) => this.occurrenceWithEvents(row, actor));
+    return answerEvent(this.activities, id, { body, query, version, actor, requestId, prefer, res }, (row) => this.occurrenceWithEvents(row, actor));
   }
 
   private occurrenceWithEvents(row: Occurrence, actor: Actor) {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
@@ -15,13 +15,13 @@ import { PartnershipsService } from './partnerships.service.js';
 import { historyView } from '../audit/audit.view.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
-import { DryRunResponse, PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
+import { DryRunResponse, MinimalEventResponse, PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
 
 const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 
 @ApiTags('partnerships')
 @ApiBearerAuth()
-@ApiExtraModels(PartnershipResponse, DryRunResponse)
+@ApiExtraModels(PartnershipResponse, DryRunResponse, MinimalEventResponse)
 @Controller('partnerships')
 export class PartnershipsController {
   constructor(
@@ -81,10 +81,11 @@ export class PartnershipsController {
   @ApiOkResponse({
     description: 'The partnership after the event; with ?dryRun=true, what the event would do.',
     headers: ETAG_HEADER,
-    schema: { oneOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }] },
+    schema: { oneOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
   })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
+  @ApiHeader({ name: 'Prefer', required: false, description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view' })
   @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
@@ -93,9 +94,10 @@ export class PartnershipsController {
     @IfMatchVersion() version: number,
     @CurrentActor() actor: Actor,
     @RequestId() requestId: string,
+    @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return answerEvent(this.partnerships, id, { body, query, version, actor, requestId, res }, (row) => this.partnerships.view(row, actor));
+    return answerEvent(this.partnerships, id, { body, query, version, actor, requestId, prefer, res }, (row) => this.partnerships.view(row, actor));
   }
 
   @Get(':id/history')

@@ -24,14 +24,29 @@ export function dryRunView(type: string, result: TransitionResult) {
   };
 }
 
-/** What a `POST …/events` route received: the event, `?dryRun`, If-Match, the caller, the request id and the response. */
+/** What a `POST …/events` route received: the event, `?dryRun`, If-Match, the caller, the request id, `Prefer` and the response. */
 export interface EventRequest {
   body: SendEventDto;
   query: DryRunQueryDto;
   version: number;
   actor: Actor;
   requestId: string;
+  prefer: string | string[] | undefined;
   res: Response;
+}
+
+/**
+ * Whether a `Prefer` header (RFC 7240) asks for `return=minimal`: preferences are separated by
+ * commas, their parameters by semicolons, names and these values are case-insensitive, a value
+ * may be quoted, and of several `return` preferences the first counts.
+ */
+export function prefersMinimal(prefer: string | string[] | undefined): boolean {
+  const headers = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
+  for (const preference of headers.flatMap((header) => header.split(','))) {
+    const [name, value = ''] = preference.split(';')[0].split('=', 2).map((part) => part.trim());
+    if (name.toLowerCase() === 'return') return value.replace(/^"(.*)"$/, '$1').toLowerCase() === 'minimal';
+  }
+  return false;
 }
 
 /** A service that runs events on one kind of workflow instance. */
@@ -41,13 +56,15 @@ export interface EventTarget<T extends WorkflowInstance> {
 }
 
 /**
- * Answers an event request to instance `id`: with `?dryRun=true` what the event would do, else
- * `view` of the instance after it; either way with the instance's version as ETag.
+ * Answers an event request to instance `id`: with `?dryRun=true` what the event would do; with
+ * `Prefer: return=minimal` the instance's id, state and version after it (and
+ * `Preference-Applied`), without building its view; else `view` of the instance after it. Always
+ * with the instance's version as ETag.
  */
-export async function answerEvent<T extends WorkflowInstance, V extends { version: number }>(
+export async function answerEvent<T extends WorkflowInstance, V>(
   target: EventTarget<T>,
   id: string,
-  { body, query, version, actor, requestId, res }: EventRequest,
+  { body, query, version, actor, requestId, prefer, res }: EventRequest,
   view: (row: T) => V | Promise<V>,
 ) {
   const input = eventInput(body, actor, version, requestId);
@@ -57,7 +74,10 @@ export async function answerEvent<T extends WorkflowInstance, V extends { versio
     return dryRunView(body.type, result);
   }
   const { row } = await target.send(id, input);
-  const after = await view(row);
-  res.setHeader('ETag', etagOf(after.version));
-  return after;
+  res.setHeader('ETag', etagOf(row.version));
+  if (prefersMinimal(prefer)) {
+    res.setHeader('Preference-Applied', 'return=minimal');
+    return { id: row.id, state: row.state, version: row.version };
+  }
+  return view(row);
 }

@@ -370,3 +370,15 @@ export class DryRunResponse {
   @ApiProperty({ type: String, isArray: true, description: 'Names of the effects that would be carried out.', example: [] })
   effects: string[];
 }
+
+/** The answer to an event sent with `Prefer: return=minimal`: what a client needs to send the next one. */
+export class MinimalEventResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'senior_management_review' })
+  state: string;
+
+  @ApiProperty({ example: 3, description: 'The version after the event, also the ETag.' })
+  version: number;
+}
