@@ -8,6 +8,7 @@ import { WriteQueue } from '../src/database/write-queue.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { runMigrationStep } from './support/migrate.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 async function seed(t: TestApp, count: number): Promise<void> {
@@ -131,18 +132,7 @@ describe('the audit chain', () => {
     });
 
     it('goes back to audit_chain_head() with its migration’s down(), and forward again with up()', async () => {
-      const migration = new AuditChainAppend1764320900000();
-      const migrate = async (step: 'up' | 'down') => {
-        const runner = dataSource.createQueryRunner();
-        try {
-          await runner.startTransaction();
-          await migration[step](runner);
-          await runner.commitTransaction();
-        } finally {
-          if (runner.isTransactionActive) await runner.rollbackTransaction();
-          await runner.release();
-        }
-      };
+      const migrate = (step: 'up' | 'down') => runMigrationStep(dataSource, new AuditChainAppend1764320900000(), step);
       const functions = async () =>
         (await dataSource.query(`SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'audit_chain_%' ORDER BY proname`)).map(
           (row: { proname: string }) => row.proname,

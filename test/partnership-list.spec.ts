@@ -9,6 +9,7 @@ import { TimersService } from '../src/timers/timers.service.js';
 import { PipelineBoard } from '../src/web/pipeline-board.js';
 import type { Actor } from '../src/workflow-engine/workflow.types.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { runMigrationStep } from './support/migrate.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /**
@@ -192,18 +193,7 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     const sharded = testDatabaseKind === 'postgres' ? 1 : 0;
     expect(await shardColumns()).toBe(sharded);
     // The migration's own down() and up(), leaving the migrations after it in place.
-    const migration = new PartnershipCountShards1764320600000();
-    const migrate = async (step: 'up' | 'down') => {
-      const runner = dataSource.createQueryRunner();
-      try {
-        await runner.startTransaction();
-        await migration[step](runner);
-        await runner.commitTransaction();
-      } finally {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
-        await runner.release();
-      }
-    };
+    const migrate = (step: 'up' | 'down') => runMigrationStep(dataSource, new PartnershipCountShards1764320600000(), step);
     await migrate('down');
     expect(await shardColumns()).toBe(0);
     await expectIndexesExact();
