@@ -274,6 +274,16 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(unchanged.location).toBe(`/ui/partnerships/${p.id}?done=UNCHANGED`);
     });
 
+    it('refuses an emptied title with a 400 beside the form, keeping what was typed, instead of dropping it', async () => {
+      const p = await seedProposal('Keeps its title');
+      const refused = await manager.post(`/ui/partnerships/${p.id}/details`, await form(p.id, { title: ' ', focalPoint: 'Typed with the title emptied' }));
+      expect(refused.status).toBe(400);
+      expect(refused.html).toMatch(/<details class="action" open>\s*<summary>Edit details<\/summary>/);
+      expect(refused.html).toMatch(/role="alert"><p>Some of what you entered is not valid: [^<]*title/);
+      expect(inputValue(refused.html, 'pf-focal')).toBe('Typed with the title emptied');
+      expect(await partnerships().get(p.id)).toMatchObject({ title: 'Keeps its title', focalPoint: 'Dr. Sana Iqbal', version: p.version });
+    });
+
     it('leaves alone the fields the state does not offer, and clears the one it does', async () => {
       const p = await seedProposal('Clears its notes in review');
       const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
@@ -316,6 +326,33 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(refused.html).not.toContain('data-event="SUBMIT_FOR_APPROVAL"');
       expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>That is not possible while it is in withdrawn\.<\/p><\/div>/);
       expect((await partnerships().get(p.id)).state).toBe('withdrawn');
+    });
+
+    it('shows the refusal of the details form at the top of the actions when nothing is editable any more', async () => {
+      const p = await seedProposal('Edited after it was withdrawn');
+      expect((await manager.get(`/ui/partnerships/${p.id}`)).html).toContain('Edit details');
+      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: managerActor(), expectedVersion: p.version, comment: 'Paused' });
+      const refused = await manager.post(`/ui/partnerships/${p.id}/details`, { version: String(withdrawn.row.version), title: p.title, notes: 'Typed after the withdrawal' });
+      expect(refused.status).toBe(409);
+      expect(refused.html).not.toContain('Edit details');
+      expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>[^<]+<\/p><\/div>/);
+      expect((await partnerships().get(p.id)).notes).toBe(p.notes);
+    });
+
+    it('shows the refusal of the new activity form at the top of the actions once the partnership is closed', async () => {
+      const p = await seedProposal('Activity added after it was withdrawn');
+      expect((await manager.get(`/ui/partnerships/${p.id}`)).html).toContain('Add an activity');
+      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: managerActor(), expectedVersion: p.version, comment: 'Paused' });
+      const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, {
+        version: String(withdrawn.row.version),
+        'series.title': 'Joint seminar',
+        'series.kind': 'seminar',
+        'series.frequency': 'once',
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.html).not.toContain('Add an activity');
+      expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>[^<]+<\/p><\/div>/);
+      expect(await api.get(ActivitiesService).forPartnership(p.id)).toEqual([]);
     });
 
     it('keeps the refusal beside the form, once, when the form is still offered', async () => {

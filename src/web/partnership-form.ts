@@ -39,15 +39,24 @@ function activityRows(body: FormBody): Array<Record<string, unknown>> {
 }
 
 /**
+ * A required field the edit form carried: emptied, it is sent as '' so that validation refuses it
+ * (400, the typed values kept) instead of the form dropping it as if it were unchanged.
+ */
+function requiredField(body: FormBody, name: string): string | undefined {
+  return body[name] === undefined ? undefined : (field(body, name) ?? '');
+}
+
+/**
  * The fields of the proposal form among `allowed`, in the shape of the API's partnership DTOs.
  * Empty text fields are left out, as the API's optional fields are; with `clear` (the edit form),
- * an emptied clearable field is null instead, as a PATCH clears it.
+ * an emptied clearable field is null instead, as a PATCH clears it, and an emptied required one
+ * is '' (refused).
  */
 export function partnershipFieldsOf(body: FormBody, allowed: readonly string[], options: { clear?: boolean } = {}): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
   for (const name of TEXT_FIELDS) {
     if (!allowed.includes(name)) continue;
-    const value = options.clear && CLEARABLE_FIELDS.includes(name) ? clearableField(body, name) : field(body, name);
+    const value = !options.clear ? field(body, name) : CLEARABLE_FIELDS.includes(name) ? clearableField(body, name) : requiredField(body, name);
     if (value !== undefined) plain[name] = value;
   }
   for (const name of NUMBER_FIELDS) if (allowed.includes(name) && field(body, name) !== undefined) plain[name] = integerField(body, name);

@@ -24,19 +24,29 @@ export interface FailedAttempt {
 
 const ORGANIZATIONS_LISTED = 1000;
 
-/** Forms with a place of their own whatever the state: the details form, and the new activity form (which shows its refusal in its section). */
-const PLACED_FORMS = ['details', 'activity'];
+/** The forms the page shows, as `partnership.eta` decides: each shows its own refusal. */
+interface ShownForms {
+  /** The details form: a manager's, while some field is editable. */
+  details: boolean;
+  /** The new activity form: a manager's, until the partnership is closed. */
+  activity: boolean;
+  events: EventForm[];
+  occurrences: Array<{ id: string; forms: EventForm[] }>;
+}
 
 /**
- * Whether the event form a refusal belongs to is on the page again. One posted from a stale page
- * may no longer be offered (the state has moved on); its refusal would then vanish with it.
+ * Whether the form a refusal belongs to is on the page again. One posted from a stale page may
+ * no longer be offered (the state has moved on, nothing is editable any more, the partnership was
+ * closed), or never was to this user (a forged post); its refusal would then vanish with it.
  */
-function eventFormShown(failed: FailedAttempt, forms: EventForm[], occurrences: Array<{ id: string; forms: EventForm[] }>): boolean {
+function formShown(failed: FailedAttempt, shown: ShownForms): boolean {
+  if (failed.form === 'details') return shown.details;
+  if (failed.form === 'activity') return shown.activity;
   if (failed.form.startsWith('occurrence:')) {
-    const occurrence = occurrences.find((o) => `occurrence:${o.id}` === failed.form);
+    const occurrence = shown.occurrences.find((o) => `occurrence:${o.id}` === failed.form);
     return occurrence?.forms.some((f) => f.type === failed.type) ?? false;
   }
-  return forms.some((f) => f.type === failed.form);
+  return shown.events.some((f) => f.type === failed.form);
 }
 
 /** Everything the partnership page shows, gathered from the services the API uses. */
@@ -77,21 +87,24 @@ export class PartnershipPage {
         forms: eventForms(this.engine, this.runtime.definitionOf(o), o.state, this.activities.availableEvents(o, actor)),
       })),
     }));
-    const offscreen = failed && !PLACED_FORMS.includes(failed.form) && !eventFormShown(failed, forms, seriesViews.flatMap((s) => s.occurrences));
+    const isManager = actor.roles.includes('manager');
+    const acceptsActivities = this.activities.acceptsSeries(row);
+    const shown = { details: isManager && editable.length > 0, activity: isManager && acceptsActivities, events: forms, occurrences: seriesViews.flatMap((s) => s.occurrences) };
+    const offscreen = failed !== undefined && !formShown(failed, shown);
     return {
       p: view,
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: renderStateDiagram(definition, row.state, steps),
       forms,
       editable,
-      acceptsActivities: this.activities.acceptsSeries(row),
+      acceptsActivities,
       organizations: editable.includes('organizationId')
         ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
         : [],
       history: historyView(rows, names).items,
       series: seriesViews,
       failed: failed ?? null,
-      /** The refusal of an event form no longer offered, shown at the top of the actions instead. */
+      /** The refusal of a form the page does not show, shown at the top of the actions instead. */
       offscreenRefusal: offscreen ? failed.refusal : null,
     };
   }
