@@ -12,6 +12,9 @@ async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
   Logger.log(`Partnership Engine listening on http://localhost:${port}/api`, 'Bootstrap');
+  // Started by a parent with an IPC channel (the tests, the benchmark): tell it the service is
+  // listening, then let the channel go so that it does not keep the process alive.
+  process.send?.({ ready: port }, () => process.disconnect());
 }
 
 bootstrap().catch((error: Error) => {

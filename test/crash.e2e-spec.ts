@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForHealth } from './support/service-process.js';
+import { freePort, waitForReady } from './support/service-process.js';
 
 /**
  * The real service as a child process, killed with SIGKILL at random points of a stream of
@@ -90,11 +90,11 @@ class Service {
     delete env.DATABASE_SCHEMA;
     delete env.NODE_OPTIONS;
     const log = openSync(join(this.dataDir, 'service.log'), 'a');
-    const child = spawn(process.execPath, [join(BUILD_DIR, 'src', 'main.js')], { env, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [join(BUILD_DIR, 'src', 'main.js')], { env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitForHealth(`${this.base}/health`, child, () => `the service did not start; its log ends:\n${this.logTail()}`);
+    await waitForReady(child, () => `the service did not start; its log ends:\n${this.logTail()}`);
   }
 
   async kill(): Promise<void> {
@@ -328,7 +328,7 @@ describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
     const db = new Database(dbPath, { readonly: true });
     try {
       const unfired = db.prepare(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL AND rowid IN (${dueAtKill.map(() => '?').join(',')})`);
-      // The restarted service fires what fell due before it answers health (TimersService.onApplicationBootstrap).
+      // The restarted service fires what fell due before it listens and says it is ready (TimersService.onApplicationBootstrap).
       const left = (unfired.get(...dueAtKill) as { n: number }).n;
       expect({ dueAtKill: dueAtKill.length, unfiredAfterRestart: left }).toEqual({ dueAtKill: dueAtKill.length, unfiredAfterRestart: 0 });
       dueTimersCarriedOverACrash += dueAtKill.length;

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Occurrence } from '../src/activities/occurrence.entity.js';
@@ -15,7 +14,7 @@ import { Timer } from '../src/timers/timer.entity.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
-import { freePort, waitForHealth } from './support/service-process.js';
+import { freePort, waitForReady } from './support/service-process.js';
 import { createDatabase, createTestApp, databaseEnv, dropDatabase, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /**
@@ -24,10 +23,12 @@ import { createDatabase, createTestApp, databaseEnv, dropDatabase, testDatabaseK
  * the same moment. Afterwards every accepted request made exactly one transition, every timer
  * fired once, the chain verifies and replay reproduces every stored state.
  *
- * The processes run on the real clock. To have timers fall due while both poll, without a
+ * The processes run on the system clock. To have timers fall due while both poll, without a
  * test-only clock in the service, the proposals are submitted through an in-process app on the
- * same database whose manual clock stands a day and a few seconds in the past, with a one-day
- * approval SLA: their SLA timers fall due a few seconds from now, in real time.
+ * same database whose manual clock stands more than a day in the past, with a one-day approval
+ * SLA: each SLA timer is due as soon as it is written. Nothing waits on real time: the test waits
+ * for the instances to say they are listening, and for their log lines of the timers they fired
+ * (written after each commit, at LOG_LEVEL=debug).
  */
 const ADMIN_PASSWORD = 'multi-instance-admin-password';
 const PASSWORD = 'multi instance manager password';
@@ -36,18 +37,23 @@ const DAY_MS = 86_400_000;
 const SLA_TIMERS = 12;
 const SLA_ACTION = 'xstate.after.approvalSla.partnership-mou.senior_management_review';
 
-/** Polls until `check` holds, for at most `ms` of real time (the processes run on the real clock). */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+/** Resolves once `holds` is true of the instances' output, checked again whenever one of them writes. */
+function whenLogged(instances: Instance[], holds: (output: string) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!holds(instances.map((instance) => instance.log).join('\n'))) return;
+      for (const instance of instances) instance.off(check);
+      resolve();
+    };
+    for (const instance of instances) instance.on(check);
+    check();
+  });
 }
 
 class Instance {
   private child?: ChildProcess;
   private output = '';
+  private readonly listeners = new Set<() => void>();
   url = '';
 
   constructor(
@@ -61,11 +67,23 @@ class Instance {
     this.url = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.env, PORT: String(port) };
     delete env.NODE_OPTIONS;
-    this.child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    await waitForHealth(`${this.url}/api/health`, this.child, (exited) =>
-      exited ? `${this.name} exited at start:\n${this.output}` : `timed out waiting for ${this.name} to answer health`, 30_000);
+    this.child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const append = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      for (const listener of this.listeners) listener();
+    };
+    this.child.stdout?.on('data', append);
+    this.child.stderr?.on('data', append);
+    await waitForReady(this.child, () => `${this.name} exited at start:\n${this.output}`);
+  }
+
+  /** Calls `listener` whenever the process writes to its output. */
+  on(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  off(listener: () => void): void {
+    this.listeners.delete(listener);
   }
 
   /** What the process logged, for a failing assertion's message. */
@@ -78,9 +96,7 @@ class Instance {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const stubborn = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
-    clearTimeout(stubborn);
   }
 }
 
@@ -105,6 +121,7 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
       ADMIN_PASSWORD,
       JWT_SECRET,
       TIMER_POLL_MS: '40',
+      LOG_LEVEL: 'debug',
       WORKFLOWS_DIR: 'workflows',
       RATE_LIMIT_WRITES_PER_MINUTE: '100000',
     };
@@ -207,8 +224,8 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
     const organizations = seeder.get(OrganizationsService);
     const partnerships = seeder.get(PartnershipsService);
     const org = await organizations.create(organizationInput({ name: 'Timer test organization' }), actors.manager);
-    // Submitted "a day ago" with a one-day SLA: due from 2 s from now on, 100 ms apart.
-    const firstDue = Date.now() + 2_000;
+    // Submitted "a day ago" with a one-day SLA: each is due as it is written, a minute ago, 100 ms apart.
+    const firstDue = Date.now() - 60_000;
     const ids: string[] = [];
     for (let i = 0; i < SLA_TIMERS; i += 1) {
       seeder.clock.set(new Date(firstDue + i * 100 - DAY_MS));
@@ -216,11 +233,11 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
       await partnerships.send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: p.version });
       ids.push(p.id);
     }
-    const timers = seeder.get(DataSource).getRepository(Timer);
-    await eventually('every SLA timer to fire', async () => {
-      const rows = await timers.find({ where: ids.map((instanceId) => ({ instanceId })) });
-      return rows.length === SLA_TIMERS && rows.every((t) => t.firedAt !== null);
-    });
+    // Each instance logs a timer it fired after its commit; wait until the lines name all of them.
+    await whenLogged(both, (output) => ids.every((id) => output.includes(`${SLA_ACTION}) of partnership ${id}`)));
+    const rows = await seeder.get(DataSource).getRepository(Timer).find({ where: ids.map((instanceId) => ({ instanceId })) });
+    expect(rows).toHaveLength(SLA_TIMERS);
+    expect(rows.every((t) => t.firedAt !== null)).toBe(true);
 
     const audit = seeder.get(DataSource).getRepository(AuditEvent);
     for (const id of ids) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
-import { freePort, waitForHealth } from '../../test/support/service-process.js';
+import { freePort, waitForReady } from '../../test/support/service-process.js';
 import { ADMIN_PASSWORD, BENCH_MANAGER, emit, log, openServices, peakRssMb, round, SCALE } from '../support.js';
 import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT, type Cursor } from '../workload.js';
 
@@ -141,11 +141,11 @@ const base = `http://127.0.0.1:${port}`;
 const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const server = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('../../src/main.js', import.meta.url))], {
   env: { ...process.env, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
 const exited = new Promise((resolve) => server.once('exit', resolve));
 try {
-  await waitForHealth(`${base}/api/health`, server, (exited) => (exited ? 'the service exited while starting' : 'the service did not start'), 30_000);
+  await waitForReady(server, () => 'the service exited while starting');
   const tokens = await signIn(base);
   await load(base, server.pid as number, tokens, pool, 10, 'view', 2);
   const runs: Run[] = [];

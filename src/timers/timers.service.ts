@@ -110,7 +110,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
    */
   private async fire(timer: Timer): Promise<boolean> {
     try {
-      return await this.queue.run(async (manager) => {
+      const fired = await this.queue.run(async (manager) => {
         if (!(await this.claim(manager, timer))) return false;
         const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
         // A savepoint, so that a refusal after some writes takes them back and keeps only the claim.
@@ -127,6 +127,9 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
         }
         return true;
       });
+      // After the commit: whoever reads this line (a supervisor, the multi-instance test) finds it stored.
+      if (fired) this.logger.debug(`fired timer ${timer.id} (${timer.event}) of ${timer.instanceType} ${timer.instanceId}`);
+      return fired;
     } catch (error) {
       if (lostRace(error)) return false;
       throw error;

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago, for a service process to listen on. */
 export function freePort(): Promise<number> {
@@ -15,20 +14,19 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Polls `healthUrl` until it answers 2xx. Throws `failure(exited)` when `child` exits first
- * (exited true) or after `ms` of real time (exited false).
+ * Waits until `child`, a service process spawned with an IPC channel (`'ipc'` in its stdio),
+ * reports that it is listening (src/main.ts sends `{ready: port}` after `listen`); throws
+ * `failure()` when it exits first. Nothing is polled: how long a start may take is the test's
+ * timeout.
  */
-export async function waitForHealth(healthUrl: string, child: ChildProcess, failure: (exited: boolean) => string, ms = 20_000): Promise<void> {
-  const giveUpAt = Date.now() + ms;
-  while (Date.now() < giveUpAt) {
-    if (child.exitCode !== null) throw new Error(failure(true));
-    try {
-      const health = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) });
-      if (health.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(failure(false));
+export function waitForReady(child: ChildProcess, failure: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onExit = () => reject(new Error(failure()));
+    child.once('exit', onExit);
+    child.once('message', (message: { ready?: number }) => {
+      child.off('exit', onExit);
+      if (typeof message?.ready === 'number') resolve();
+      else reject(new Error(`the service sent ${JSON.stringify(message)} instead of {ready}`));
+    });
+  });
 }
