@@ -1,4 +1,4 @@
-import { assign, initialTransition, setup, transition, type AnyStateMachine, type StateValue } from 'xstate';
+import { assign, createActor, setup, type AnyActorScope, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
 import {
   delays,
@@ -110,6 +110,56 @@ export function buildMachine(definition: WorkflowDefinition): AnyStateMachine {
   }).createMachine(config as never) as unknown as AnyStateMachine;
 }
 
+type Snapshot = ReturnType<AnyStateMachine['resolveState']>;
+type Collected = Array<{ type: string; params?: unknown }>;
+
+/**
+ * XState's pure `transition` and `initialTransition`, without the actor those build on every call
+ * only to get an actor scope: constructing it computes the machine's initial snapshot (its context
+ * and entry actions), as much work again as the transition itself. One scope per machine serves
+ * every call instead. That is safe here because nothing outlives a call in it: the machines built
+ * from definitions invoke and spawn no actors, the scope's executor only collects the actions
+ * (effects and timers are carried out by the services, never by XState), and a call runs to its end
+ * synchronously, so two calls never share the collector.
+ */
+class InertMachine {
+  private collected: Collected = [];
+  private readonly scope: AnyActorScope;
+
+  constructor(readonly machine: AnyStateMachine) {
+    const self = createActor(machine);
+    const ignore = () => undefined;
+    this.scope = {
+      self,
+      id: '',
+      sessionId: '',
+      system: self.system,
+      logger: ignore,
+      defer: ignore,
+      emit: ignore,
+      stopChild: ignore,
+      actionExecutor: (action) => void this.collected.push(action),
+    };
+  }
+
+  initialTransition(input: unknown): [Snapshot, Collected] {
+    return this.collect(() => this.machine.getInitialSnapshot(this.scope, input));
+  }
+
+  transition(state: { value: StateValue; context: WorkflowContext }, event: EngineEvent): [Snapshot, Collected] {
+    return this.collect(() => this.machine.transition(this.machine.resolveState(state), event, this.scope));
+  }
+
+  private collect(step: () => Snapshot): [Snapshot, Collected] {
+    const actions: Collected = (this.collected = []);
+    try {
+      return [step(), actions];
+    } finally {
+      this.collected = [];
+    }
+  }
+}
+
 interface Candidate {
   transition: TransitionConfig;
   /** True for `after` transitions, which only the timer poller (actor `system`) may fire. */
@@ -122,20 +172,23 @@ interface Candidate {
  * one, then lets XState compute the next state, and returns the timers and effects to carry out.
  */
 export class WorkflowEngine {
-  private readonly machines = new WeakMap<WorkflowDefinition, AnyStateMachine>();
+  private readonly machines = new WeakMap<WorkflowDefinition, InertMachine>();
 
   machineOf(definition: WorkflowDefinition): AnyStateMachine {
-    let machine = this.machines.get(definition);
-    if (!machine) {
-      machine = buildMachine(definition);
-      this.machines.set(definition, machine);
+    return this.inert(definition).machine;
+  }
+
+  private inert(definition: WorkflowDefinition): InertMachine {
+    let inert = this.machines.get(definition);
+    if (!inert) {
+      inert = new InertMachine(buildMachine(definition));
+      this.machines.set(definition, inert);
     }
-    return machine;
+    return inert;
   }
 
   start(definition: WorkflowDefinition, input: { context?: WorkflowContext; at: string }): TransitionResult {
-    const machine = this.machineOf(definition);
-    const [snapshot, actions] = initialTransition(machine, input);
+    const [snapshot, actions] = this.inert(definition).initialTransition(input);
     return this.result('', undefined, snapshot.value, snapshot.context, actions, input.at);
   }
 
@@ -161,9 +214,7 @@ export class WorkflowEngine {
       }
       throw new DomainError('GUARD_FAILED', `${event.type} refused by rule ${rule}`, { rule });
     }
-    const machine = this.machineOf(definition);
-    const snapshot = machine.resolveState({ value: fromDotted(state.value), context: state.context });
-    const [next, actions] = transition(machine, snapshot, event);
+    const [next, actions] = this.inert(definition).transition({ value: fromDotted(state.value), context: state.context }, event);
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);
   }
 

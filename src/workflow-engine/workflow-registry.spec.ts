@@ -110,6 +110,13 @@ describe('WorkflowRegistry refuses a broken definition, naming the file and the 
     );
   });
 
+  it('an invoked actor: the engine carries out timers and effects itself and runs no actors', () => {
+    const error = brokenCopy(MOU, (d) => {
+      (states(d).in_force as Record<string, unknown>).invoke = { src: 'mailer' };
+    });
+    expect(error.message).toBe('partnership-mou.v1.json: machine.states.in_force.invoke: definitions invoke no actors');
+  });
+
   it('an unknown delay', () => {
     const error = brokenCopy(ACTIVITY, (d) => {
       states(d).planned.after = { thirtyDays: { target: 'missed' } };

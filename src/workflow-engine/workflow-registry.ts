@@ -74,6 +74,8 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
     if (entry.node.type === 'parallel' || entry.node.type === 'history') {
       fail(entry.location, `state type "${entry.node.type}" is not supported`);
     }
+    // The engine runs machines purely: it carries out timers and effects itself, and runs no actors.
+    if (Object.hasOwn(entry.node, 'invoke')) fail(`${entry.location}.invoke`, 'definitions invoke no actors');
     const editable = entry.node.meta?.editable;
     if (editable !== undefined && (!Array.isArray(editable) || editable.some((f) => typeof f !== 'string'))) {
       fail(`${entry.location}.meta.editable`, 'must be a list of field names');
