@@ -1,4 +1,4 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { ActivitiesModule } from '../activities/activities.module.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -52,6 +52,8 @@ const PAGES = [
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(cookieParser(), WebSessionMiddleware).forRoutes(...PAGES);
+    // Two paths instead of the pages' 25 routes: Express matches every request, API requests
+    // included, against each middleware path in turn before it reaches the routes.
+    consumer.apply(cookieParser(), WebSessionMiddleware).forRoutes({ path: '/', method: RequestMethod.GET }, { path: 'ui/{*path}', method: RequestMethod.ALL });
   }
 }
