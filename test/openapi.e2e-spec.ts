@@ -71,9 +71,10 @@ function routesOf(api: ApiApp): AppRoute[] {
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[name];
         if (name === 'constructor' || typeof handler !== 'function') continue;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        // A handler may serve several paths (`@All(['', '{*path}'])`).
+        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (path === undefined || method === undefined) continue;
+        if (paths === undefined || method === undefined) continue;
         const lookup = <T>(key: string): T | undefined => (Reflect.getMetadata(key, handler) as T | undefined) ?? (Reflect.getMetadata(key, controller) as T | undefined);
         // `@Body()` and `@Query()` are stored as `<RouteParamtypes>:<index>`; the index names the parameter's design type.
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, { index: number; data?: unknown }>;
@@ -82,7 +83,7 @@ function routesOf(api: ApiApp): AppRoute[] {
           Object.entries(args).find(([key, arg]) => key === `${kind}:${arg.index}` && arg.data === undefined)?.[1].index;
         const bodyIndex = whole(RouteParamtypes.BODY);
         const queryIndex = whole(RouteParamtypes.QUERY);
-        routes.push({
+        for (const path of [paths].flat()) routes.push({
           method: RequestMethod[method].toLowerCase(),
           path: join('api', base, path).replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
           isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,

@@ -3,6 +3,7 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { partnershipFormValues } from '../src/web/partnership-form.js';
+import request from 'supertest';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
@@ -364,6 +365,34 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       const actions = actionsOf(refused.html);
       expect(actions.match(/role="alert"/g)).toHaveLength(1);
       expect(actions).toMatch(/<form [^>]*data-event="REQUEST_CHANGES">(?:(?!<\/form>)[^])*role="alert"/);
+    });
+  });
+
+  describe('an address under /ui that is no page', () => {
+    const NO_SUCH_PAGE = 'There is no such page. It may have been a mistyped or outdated link.';
+
+    it('answers 404 with the web interface\'s page, with the navigation of whoever is signed in, for any method', async () => {
+      for (const path of ['/ui/no-such-page', '/ui', '/ui/', '/ui/partnerships/new/extra']) {
+        const page = await manager.get(path);
+        expect({ path, status: page.status }).toEqual({ path, status: 404 });
+        expect(page.html).toContain('<title>Not found');
+        expect(page.html).toContain(NO_SUCH_PAGE);
+        expect(page.html).toContain('Sign out');
+      }
+      const posted = await manager.post('/ui/no-such-form', { anything: 'x' });
+      expect(posted.status).toBe(404);
+      expect(posted.html).toContain(NO_SUCH_PAGE);
+    });
+
+    it('answers a visitor who is not signed in with the same page, and leaves the API its JSON 404', async () => {
+      const visitor = await request(api.http).get('/ui/no-such-page');
+      expect(visitor.status).toBe(404);
+      expect(visitor.type).toBe('text/html');
+      expect(visitor.text).toContain(NO_SUCH_PAGE);
+      expect(visitor.text).not.toContain('Sign out');
+      const apiAnswer = await request(api.http).get('/api/no-such-resource');
+      expect(apiAnswer.status).toBe(404);
+      expect(apiAnswer.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: 'Cannot GET /api/no-such-resource' });
     });
   });
 });

@@ -25,14 +25,20 @@ export class WebExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<WebRequest>();
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
-    if (exception instanceof DomainError && exception.code === 'UNAUTHENTICATED') {
-      response.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
-      const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.originalUrl)}` : '';
-      response.redirect(303, `${SIGN_IN_PATH}${next}`);
-      return;
+    try {
+      if (exception instanceof DomainError && exception.code === 'UNAUTHENTICATED') {
+        response.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
+        const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.originalUrl)}` : '';
+        response.redirect(303, `${SIGN_IN_PATH}${next}`);
+        return;
+      }
+      const refusal = await this.refusal(exception, request);
+      this.views.page(request, response, 'error', { title: refusal.status === 404 ? 'Not found' : 'Refused', refusal }, refusal.status);
+    } catch (error) {
+      // Nothing else would answer: the browser would wait for a page until it gave up.
+      this.logger.error(`could not show the error page for ${request.method} ${request.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);
+      if (!response.headersSent) response.status(500).type('text/plain').send('Something went wrong on our side; the error was logged. Try again in a moment.');
     }
-    const refusal = await this.refusal(exception, request);
-    this.views.page(request, response, 'error', { title: refusal.status === 404 ? 'Not found' : 'Refused', refusal }, refusal.status);
   }
 
   private async refusal(exception: unknown, request: WebRequest): Promise<Refusal> {

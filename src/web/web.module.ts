@@ -16,6 +16,7 @@ import { InboxController } from './inbox.controller.js';
 import { OrganizationPagesController } from './organization-pages.controller.js';
 import { UserPagesController } from './user-pages.controller.js';
 import { PartnershipPage } from './partnership-page.js';
+import { PageNotFoundController } from './page-not-found.controller.js';
 import { PartnershipPagesController } from './partnership-pages.controller.js';
 import { PipelineBoard } from './pipeline-board.js';
 import { SessionController } from './session.controller.js';
@@ -23,6 +24,7 @@ import { WebExceptionFilter } from './web-exception.filter.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, WebCsrf, WebSessionMiddleware } from './web-session.js';
 import { WebViews } from './web-views.js';
+import { WEB_PATHS } from './web.setup.js';
 
 const PAGES = [
   SessionController,
@@ -33,6 +35,8 @@ const PAGES = [
   ActivityPagesController,
   AuditPagesController,
   UserPagesController,
+  // Last: it answers every /ui address that none of the pages above matched.
+  PageNotFoundController,
 ];
 
 /** The web interface: server-rendered pages over the same services, rules and audit as the API. */
@@ -52,8 +56,10 @@ const PAGES = [
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    // Two paths instead of the pages' 25 routes: Express matches every request, API requests
-    // included, against each middleware path in turn before it reaches the routes.
-    consumer.apply(cookieParser(), WebSessionMiddleware).forRoutes({ path: '/', method: RequestMethod.GET }, { path: 'ui/{*path}', method: RequestMethod.ALL });
+    // The web interface's paths instead of the pages' 25 routes: Express matches every request,
+    // API requests included, against each middleware path in turn before it reaches the routes.
+    consumer
+      .apply(cookieParser(), WebSessionMiddleware)
+      .forRoutes({ path: '/', method: RequestMethod.GET }, ...WEB_PATHS.map((path) => ({ path, method: RequestMethod.ALL })));
   }
 }

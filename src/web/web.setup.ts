@@ -5,8 +5,10 @@ import { ASSETS_PATH, PUBLIC_DIR, WEB_PREFIX } from './web-paths.js';
 
 const require = createRequire(import.meta.url);
 
+/** The web interface's paths apart from the board at `/`: `/ui` itself and everything under it. */
+export const WEB_PATHS = [WEB_PREFIX.slice(1), `${WEB_PREFIX.slice(1)}/{*path}`];
 /** Routes of the web interface that stay outside the API's `/api` prefix. */
-export const WEB_ROUTES = ['/', `${WEB_PREFIX.slice(1)}/{*path}`];
+export const WEB_ROUTES = ['/', ...WEB_PATHS];
 
 /** The web interface's static files: its own CSS and script, and htmx from node_modules (no CDN). */
 export function serveWebAssets(app: NestExpressApplication): void {
