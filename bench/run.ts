@@ -29,6 +29,7 @@ interface Size {
   listByState: Latency;
   search: Latency;
   history: Latency;
+  report: Latency;
 }
 interface Throughput {
   rows: number;
@@ -149,6 +150,7 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
     ['search', 'title search (p50 ms)', true],
     ['history', "one partnership's history (p50 ms)", true],
     ['listByState', 'list filtered by state prefix (p50 ms)', false],
+    ['report', 'pipeline report (p50 ms)', false],
   ] as const) {
     const ratio = large[key].p50Ms / small[key].p50Ms;
     out.push({

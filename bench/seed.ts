@@ -17,7 +17,7 @@ const BASE_TIME = Date.parse('2026-01-05T09:00:00.000Z');
 
 const PARTNERSHIP_COLUMNS = [
   'id', 'title', 'title_key', 'organization_id', 'summary', 'programme', 'focal_point', 'notes', 'proposed_activities', 'required_approvals',
-  'approval_sla_days', 'workflow_id', 'workflow_version', 'definition_hash', 'state', 'context', 'overdue', 'version', 'created_by', 'created_at', 'updated_at',
+  'approval_sla_days', 'workflow_id', 'workflow_version', 'definition_hash', 'state', 'context', 'overdue', 'expires_on', 'version', 'created_by', 'created_at', 'updated_at',
 ];
 const AUDIT_COLUMNS = [
   'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id', 'workflow_version',
@@ -72,7 +72,8 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
         const id = randomUUID();
         const createdAt = new Date(BASE_TIME + n * 1000).toISOString();
         const title = `${TITLE_WORDS[n % TITLE_WORDS.length]} partnership ${n}`;
-        const path = steps(n % 2 === 1);
+        const signedIntoForce = n % 2 === 1;
+        const path = steps(signedIntoForce);
         const finalState = path[path.length - 1].to;
         const context = {
           requiredApprovals: 1,
@@ -94,7 +95,7 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
         partnerships.push([
           id, title, title.toLowerCase(), target.organizationId, 'An annual named lecture and yearly research visits.', 'Research', null, null,
           JSON.stringify(activities), 1, 14, 'partnership-mou', 1, target.definitionHash, finalState, JSON.stringify(context),
-          kind === 'postgres' ? false : 0, AUDIT_ROWS_PER_PARTNERSHIP, BENCH_MANAGER.id, createdAt, createdAt,
+          kind === 'postgres' ? false : 0, signedIntoForce ? context.expiresOn : null, AUDIT_ROWS_PER_PARTNERSHIP, BENCH_MANAGER.id, createdAt, createdAt,
         ]);
         path.forEach((step, i) => {
           seq += 1;

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { ReportsService } from '../../src/reports/reports.service.js';
 import { WorkflowRegistry } from '../../src/workflow-engine/workflow-registry.js';
 import { BENCH_MANAGER, emit, isPostgres, log, nowMs, openServices, percentile, round, scaled } from '../support.js';
 import { AUDIT_ROWS_PER_PARTNERSHIP, SEARCH_WORD, seedPartnerships } from '../seed.js';
@@ -8,8 +9,8 @@ import { AUDIT_ROWS_PER_PARTNERSHIP, SEARCH_WORD, seedPartnerships } from '../se
 /**
  * Latency of the reads that grow with the data, through the service layer: the first page of the
  * partnership list (newest first, with its total), the list filtered by a state prefix, a title
- * search, and one partnership's history. At a small and a large size, the large one 100 times
- * the small one; the data is left in place for the verify figures.
+ * search, one partnership's history, and the pipeline report. At a small and a large size, the
+ * large one 100 times the small one; the data is left in place for the verify figures.
  */
 const SMALL = scaled(1_000, 100);
 const LARGE = scaled(100_000, 1_000);
@@ -19,6 +20,7 @@ const TIME_LIMIT_MS = 4000;
 const app = await openServices();
 const dataSource = app.get(DataSource);
 const partnerships = app.get(PartnershipsService);
+const reports = app.get(ReportsService);
 const organization = await app.get(OrganizationsService).create({ name: 'Growth University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
 const target = { organizationId: organization.id, definitionHash: app.get(WorkflowRegistry).latest('partnership-mou').hash };
 
@@ -44,8 +46,11 @@ async function measure(size: number) {
     listByState: await latencyP50(() => partnerships.listSummaries({ state: 'in_force', limit: 50 })),
     search: await latencyP50(() => partnerships.listSummaries({ q: SEARCH_WORD, limit: 50 })),
     history: await latencyP50((i) => partnerships.history(ids[(i * 7919) % ids.length])),
+    report: await latencyP50(() => reports.pipeline()),
   };
-  log(`growth at ${size}: list ${figures.list.p50Ms} ms, by state ${figures.listByState.p50Ms} ms, search ${figures.search.p50Ms} ms, history ${figures.history.p50Ms} ms`);
+  log(
+    `growth at ${size}: list ${figures.list.p50Ms} ms, by state ${figures.listByState.p50Ms} ms, search ${figures.search.p50Ms} ms, history ${figures.history.p50Ms} ms, report ${figures.report.p50Ms} ms`,
+  );
   return figures;
 }
 

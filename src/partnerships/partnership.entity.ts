@@ -18,6 +18,7 @@ export interface ProposedActivity {
 @Index('idx_partnerships_org', ['organizationId', 'createdAt', 'id'])
 @Index('idx_partnerships_created', ['createdAt', 'id'])
 @Index('idx_partnerships_overdue', ['overdue', 'createdAt', 'id'])
+@Index('idx_partnerships_expires', ['expiresOn'])
 export class Partnership extends WorkflowInstanceColumns {
   @Column({ type: 'varchar', length: 300 })
   title: string;
@@ -52,6 +53,10 @@ export class Partnership extends WorkflowInstanceColumns {
   /** Mirrors context.overdue so lists can filter on it with an index. */
   @Column({ type: 'boolean' })
   overdue: boolean;
+
+  /** Mirrors context.expiresOn while the partnership is in force, else null, so the report finds MOUs about to expire with an index. */
+  @Column({ name: 'expires_on', type: 'varchar', length: 10, nullable: true })
+  expiresOn: string | null;
 
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy: string;

@@ -36,11 +36,17 @@ export function proposalContent(
   };
 }
 
+/** A calendar date as the workflow stores one: what `expires_on` mirrors (the migration's backfill checks the same). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 const partnershipKind: InstanceKind<Partnership> = {
   name: PARTNERSHIP_KIND,
   entity: Partnership,
   subject: proposalContent,
-  mirror: (_row, context: WorkflowContext) => ({ overdue: context.overdue === true }),
+  mirror: (state: string, context: WorkflowContext) => ({
+    overdue: context.overdue === true,
+    expiresOn: (state === 'in_force' || state.startsWith('in_force.')) && typeof context.expiresOn === 'string' && ISO_DATE.test(context.expiresOn) ? context.expiresOn : null,
+  }),
 };
 
 @Injectable()
@@ -82,6 +88,7 @@ export class PartnershipsService implements OnModuleInit {
           requiredApprovals,
           approvalSlaDays,
           overdue: false,
+          expiresOn: null,
           createdBy: actor.id,
           createdAt: at,
         },

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, LessThanOrEqual } from 'typeorm';
 import { countFulfilment } from '../activities/activities.service.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { Clock } from '../common/clock.js';
@@ -16,18 +16,33 @@ export class ReportsService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
+  /**
+   * Reads in time that grows with what the report shows, not with the table: counts from the
+   * partnership counters, overdue approvals and expiring MOUs through their indexes (`overdue`,
+   * `expires_on`), titles and terms only of partnerships that have occurrences.
+   */
   async pipeline() {
     const today = dateOf(this.clock.now());
     const horizon = addDaysToDate(today, EXPIRY_HORIZON_DAYS);
     const partnerships = this.dataSource.getRepository(Partnership);
-    const counts = await partnerships.createQueryBuilder('p').select('p.state', 'state').addSelect('COUNT(*)', 'count').groupBy('p.state').getRawMany<{ state: string; count: string | number }>();
+    const counts = await this.dataSource
+      .createQueryBuilder()
+      .select('c.state', 'state')
+      .addSelect('SUM(c.n)', 'count')
+      .from('partnership_counts', 'c')
+      .groupBy('c.state')
+      .having('SUM(c.n) > 0')
+      .getRawMany<{ state: string; count: string | number }>();
     const countsByState = Object.fromEntries(counts.sort((a, b) => a.state.localeCompare(b.state)).map((r) => [r.state, Number(r.count)]));
-    const overdue = await partnerships.find({ where: { overdue: true }, order: { createdAt: 'ASC' } });
-    const inForce = await partnerships.createQueryBuilder('p').where("p.state LIKE 'in_force%'").getMany();
-    const expiring = inForce
-      .map((p) => ({ id: p.id, title: p.title, organizationId: p.organizationId, state: p.state, expiresOn: String(p.context.expiresOn) }))
-      .filter((p) => p.expiresOn <= horizon)
-      .sort((a, b) => a.expiresOn.localeCompare(b.expiresOn));
+    const overdue = await partnerships.find({ select: { id: true, title: true, context: true }, where: { overdue: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    // expires_on is set only while a partnership is in force.
+    const expiring = (
+      await partnerships.find({
+        select: { id: true, title: true, organizationId: true, state: true, expiresOn: true },
+        where: { expiresOn: LessThanOrEqual(horizon) },
+        order: { expiresOn: 'ASC', createdAt: 'ASC', id: 'ASC' },
+      })
+    ).map((p) => ({ id: p.id, title: p.title, organizationId: p.organizationId, state: p.state, expiresOn: p.expiresOn as string }));
     const occurrenceStates = await this.dataSource
       .getRepository(Occurrence)
       .createQueryBuilder('o')
@@ -44,7 +59,13 @@ export class ReportsService {
       statesByPartnership.set(row.partnershipId, states);
     }
     const titles = new Map(
-      (await partnerships.find({ select: { id: true, title: true, context: true } })).map((p) => [p.id, { title: p.title, terms: ((p.context.terms ?? []) as unknown[]).length }]),
+      (
+        await partnerships
+          .createQueryBuilder('p')
+          .select(['p.id', 'p.title', 'p.context'])
+          .where('p.id IN (SELECT DISTINCT o.partnership_id FROM occurrences o)')
+          .getMany()
+      ).map((p) => [p.id, { title: p.title, terms: ((p.context.terms ?? []) as unknown[]).length }]),
     );
     const fulfilment = [...statesByPartnership.entries()]
       .map(([partnershipId, states]) => {

@@ -34,7 +34,7 @@ export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
   /** The content that approvers judge; its SHA-256 binds each decision to what was seen. */
   subject?(row: T): Record<string, unknown>;
   /** Columns kept in step with the context, e.g. a flag that lists filter on. */
-  mirror?(row: T, context: WorkflowContext): Partial<T>;
+  mirror?(state: string, context: WorkflowContext): Partial<T>;
 }
 
 export interface EventInput {
@@ -127,7 +127,7 @@ export class InstanceRuntime {
       version: 1,
       updatedAt: at,
     } as unknown as T;
-    const row = { ...base, ...(kind.mirror?.(base, started.context) ?? {}) } as T;
+    const row = { ...base, ...(kind.mirror?.(started.value, started.context) ?? {}) } as T;
     await manager.insert(kind.entity, row as never);
     await this.writeTimers(manager, kind.name, row.id, started);
     await this.audit.append(manager, {
@@ -173,7 +173,7 @@ export class InstanceRuntime {
       state: result.value,
       context: result.context,
       updatedAt: event.at,
-      ...(kind.mirror?.(row, result.context) ?? {}),
+      ...changedFields(row, kind.mirror?.(result.value, result.context) ?? {}),
     } as Partial<T>;
     const version = await updateVersioned(manager, kind.entity, id, row.version, changes as never);
     const updated = { ...row, ...changes, version } as T;
@@ -259,6 +259,11 @@ export class InstanceRuntime {
     }
     if (result.schedule.length > 0) this.logger.debug(`scheduled ${result.schedule.length} timer(s) for ${instanceType} ${instanceId}`);
   }
+}
+
+/** The fields whose value differs from the row's: an UPDATE that leaves the others out leaves their indexes alone. */
+function changedFields<T extends object>(row: T, fields: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([name, value]) => row[name as keyof T] !== value)) as Partial<T>;
 }
 
 export function contentHash(subject: Record<string, unknown>): string {
