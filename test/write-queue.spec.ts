@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService, type AuditEntry } from '../src/audit/audit.service.js';
 import { DomainError } from '../src/common/domain-error.js';
 import { WriteQueue } from '../src/database/write-queue.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
@@ -110,6 +111,33 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
       expect(committed('Grouped C')?.n).toBe(1);
       reader.close();
     }
+  });
+
+  it('links each audit row to the one before it when queued writes share a transaction, also after one of them rolled back', async () => {
+    const audit = t.get(AuditService);
+    const entry = (action: string): AuditEntry => ({ occurredAt: '2026-01-01T00:00:00.000Z', actor: actors.manager, action, entityType: 'test', entityId: 'grouped-audit', outcome: 'ok' });
+    const first = queue.run(async (manager) => {
+      await audit.append(manager, entry('A1'));
+      await audit.append(manager, entry('A2'));
+    });
+    const failing = queue.run(async (manager) => {
+      await audit.append(manager, entry('B'));
+      throw new DomainError('VALIDATION_FAILED', 'B refuses after appending');
+    });
+    const third = queue.run(async (manager) => void (await audit.append(manager, entry('C'))));
+    await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await Promise.all([first, third]);
+    const rows = (await t.get(DataSource).query(`SELECT seq, action, prev_hash, hash FROM audit_events WHERE entity_id = 'grouped-audit' ORDER BY seq`)) as Array<{
+      seq: number | string;
+      action: string;
+      prev_hash: string;
+      hash: string;
+    }>;
+    expect(rows.map((row) => row.action)).toEqual(['A1', 'A2', 'C']);
+    // C follows A2 directly: B's row, rolled back with its savepoint, left no gap and no link.
+    expect([Number(rows[1].seq) - Number(rows[0].seq), Number(rows[2].seq) - Number(rows[1].seq)]).toEqual([1, 1]);
+    expect([rows[1].prev_hash, rows[2].prev_hash]).toEqual([rows[0].hash, rows[1].hash]);
+    expect(await audit.verify()).toMatchObject({ ok: true });
   });
 
   it('answers a lone transaction that fails with its own error and goes on with the next', async () => {

@@ -8,6 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '../common/canonical-json.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
+import { transactionMemo } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
 import { poolCopyOut } from './audit-copy.js';
@@ -96,6 +97,13 @@ export interface AuditSearch {
 }
 
 /** Appends to and checks the tamper-evident audit chain. */
+/** The last row of the chain, as a SQLite write transaction remembers it after appending. */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+const CHAIN_HEAD = 'audit chain head';
+
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
@@ -147,7 +155,11 @@ export class AuditService {
       }
       return manager.create(AuditEvent, { ...record, hash });
     }
-    const [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
+    // SQLite has one writer at a time (BEGIN IMMEDIATE): within a queued group the head is the row
+    // the group appended last, unless a savepoint rolled that back (then the queue emptied the memo).
+    const head =
+      transactionMemo.get<ChainHead>(manager, CHAIN_HEAD) ??
+      (await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []))[0];
     const record = { ...fields, seq: Number(head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
     const hash = hashRecord(record);
     await plainQuery(
@@ -156,6 +168,7 @@ export class AuditService {
          workflow_id, workflow_version, outcome, request_id, payload, seq, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [...values, record.seq, record.prevHash, hash],
     );
+    transactionMemo.set(manager, CHAIN_HEAD, { seq: record.seq, hash } satisfies ChainHead);
     return manager.create(AuditEvent, { ...record, hash });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
 
 /**
@@ -16,6 +16,34 @@ export interface FirstWriteHook {
 }
 
 export const firstWriteHook = new AsyncLocalStorage<FirstWriteHook>();
+
+const MEMO = Symbol('write transaction memo');
+type Memo = Map<string, unknown>;
+type MemoHolder = { [MEMO]?: Memo };
+
+/**
+ * What a queued SQLite write transaction remembers for its own later statements (the audit chain's
+ * head after its last append, so the next append in the same group need not read it back). It lives
+ * on the query runner only while the queue runs a group: the queue starts it empty after BEGIN,
+ * empties it when a queued write's savepoint rolls back, and drops it when the group ends, so a
+ * value never outlives the writes it describes. Anywhere else nothing is remembered.
+ */
+export const transactionMemo = {
+  get<T>(manager: EntityManager, key: string): T | undefined {
+    return (manager.queryRunner?.data as MemoHolder | undefined)?.[MEMO]?.get(key) as T | undefined;
+  },
+  set(manager: EntityManager, key: string, value: unknown): void {
+    (manager.queryRunner?.data as MemoHolder | undefined)?.[MEMO]?.set(key, value);
+  },
+};
+
+function startMemo(runner: QueryRunner): void {
+  (runner.data as MemoHolder)[MEMO] = new Map();
+}
+
+function dropMemo(runner: QueryRunner): void {
+  delete (runner.data as MemoHolder)[MEMO];
+}
 
 /** PostgreSQL codes after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -121,6 +149,7 @@ export class WriteQueue {
     const done: Array<{ job: Job<unknown>; result: unknown }> = [];
     try {
       await runner.query('BEGIN IMMEDIATE');
+      startMemo(runner);
       let job: Job<unknown> | undefined;
       while (done.length < GROUP_LIMIT && (job = this.waiting.shift()) !== undefined) {
         // The first job of a group needs no savepoint: if it fails, the whole transaction goes.
@@ -137,6 +166,7 @@ export class WriteQueue {
               return;
             }
             if (!this.inTransaction()) throw error; // SQLite rolled the whole transaction back (disk full, I/O error).
+            startMemo(runner);
             await runner.query('ROLLBACK TO SAVEPOINT queued_write');
             await runner.query('RELEASE SAVEPOINT queued_write');
           } finally {
@@ -154,6 +184,7 @@ export class WriteQueue {
       for (const { job } of done) job.reject(error);
       return;
     } finally {
+      dropMemo(runner);
       await runner.release();
     }
     for (const { job, result } of done) job.resolve(result);
