@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { plainExecute, plainQuery } from '../src/database/plain-query.js';
 import { PartnershipExpiresOn1764321000000 } from '../src/database/migrations/1764321000000-partnership-expires-on.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
@@ -66,13 +67,13 @@ describe('the expiry date the pipeline report reads', () => {
     const inForce = await drivePartnership(api, organizationId, 'in_force.active');
     const malformed = await drivePartnership(api, organizationId, 'in_force.active');
     const agreed = await drivePartnership(api, organizationId, 'awaiting_signatures');
-    const [{ context }] = (await dataSource.query(`SELECT context FROM partnerships WHERE id = '${malformed.id}'`)) as Array<{ context: string }>;
-    await dataSource.query(`UPDATE partnerships SET context = '${JSON.stringify({ ...JSON.parse(context), expiresOn: 'next spring' })}' WHERE id = '${malformed.id}'`);
+    const [{ context }] = await plainQuery<{ context: string }>(dataSource, 'SELECT context FROM partnerships WHERE id = ?', [malformed.id]);
+    await plainExecute(dataSource, 'UPDATE partnerships SET context = ? WHERE id = ?', [JSON.stringify({ ...JSON.parse(context), expiresOn: 'next spring' }), malformed.id]);
     const before = await stored([inForce.id, malformed.id, agreed.id]);
     expect(before[0]).toBe('2029-03-31');
 
     await runMigrationStep(dataSource, new PartnershipExpiresOn1764321000000(), 'down');
-    const columns = (await dataSource.query(`SELECT * FROM partnerships WHERE id = '${inForce.id}'`)) as Array<Record<string, unknown>>;
+    const columns = await plainQuery(dataSource, 'SELECT * FROM partnerships WHERE id = ?', [inForce.id]);
     expect(Object.keys(columns[0])).not.toContain('expires_on');
     await runMigrationStep(dataSource, new PartnershipExpiresOn1764321000000(), 'up');
     expect(await stored([inForce.id, malformed.id, agreed.id])).toEqual(['2029-03-31', null, null]);

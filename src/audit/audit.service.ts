@@ -96,7 +96,6 @@ export interface AuditSearch {
   offset?: number;
 }
 
-/** Appends to and checks the tamper-evident audit chain. */
 /** The last row of the chain, as a SQLite write transaction remembers it after appending. */
 interface ChainHead {
   seq: number;
@@ -104,6 +103,7 @@ interface ChainHead {
 }
 const CHAIN_HEAD = 'audit chain head';
 
+/** Appends to and checks the tamper-evident audit chain. */
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);

@@ -91,7 +91,7 @@ export class PartnershipListRepository {
   }
 
   /** Partnerships per state passing the state, organization and overdue filters, from the counters. */
-  private async countsByState(query: PartnershipQuery): Promise<Map<string, number>> {
+  async countsByState(query: PartnershipQuery = {}): Promise<Map<string, number>> {
     const qb = this.dataSource.createQueryBuilder().select('c.state', 'state').addSelect('SUM(c.n)', 'n').from('partnership_counts', 'c');
     if (query.state) qb.andWhere("(c.state = :state OR c.state LIKE :prefix ESCAPE '\\')", { state: query.state, prefix: `${escapeLike(query.state)}.%` });
     if (query.organizationId) qb.andWhere('c.organization_id = :org', { org: query.organizationId });

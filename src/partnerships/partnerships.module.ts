@@ -11,6 +11,6 @@ import { PartnershipsService } from './partnerships.service.js';
   imports: [AuditModule, OrganizationsModule, ActivitiesModule, UsersModule],
   controllers: [PartnershipsController],
   providers: [PartnershipsService, PartnershipListRepository],
-  exports: [PartnershipsService],
+  exports: [PartnershipsService, PartnershipListRepository],
 })
 export class PartnershipsModule {}

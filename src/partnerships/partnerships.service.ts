@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { ActivitiesService, effectiveDate } from '../activities/activities.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
+import { isIsoDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
@@ -36,16 +37,13 @@ export function proposalContent(
   };
 }
 
-/** A calendar date as the workflow stores one: what `expires_on` mirrors (the migration's backfill checks the same). */
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 const partnershipKind: InstanceKind<Partnership> = {
   name: PARTNERSHIP_KIND,
   entity: Partnership,
   subject: proposalContent,
   mirror: (state: string, context: WorkflowContext) => ({
     overdue: context.overdue === true,
-    expiresOn: (state === 'in_force' || state.startsWith('in_force.')) && typeof context.expiresOn === 'string' && ISO_DATE.test(context.expiresOn) ? context.expiresOn : null,
+    expiresOn: state.startsWith('in_force') && isIsoDate(context.expiresOn) ? context.expiresOn : null,
   }),
 };
 

@@ -5,6 +5,7 @@ import { Occurrence } from '../activities/occurrence.entity.js';
 import { Clock } from '../common/clock.js';
 import { addDaysToDate, dateOf } from '../common/dates.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
+import { PartnershipListRepository } from '../partnerships/partnership-list.repository.js';
 
 export const EXPIRY_HORIZON_DAYS = 90;
 
@@ -14,6 +15,7 @@ export class ReportsService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly lists: PartnershipListRepository,
   ) {}
 
   /**
@@ -25,15 +27,7 @@ export class ReportsService {
     const today = dateOf(this.clock.now());
     const horizon = addDaysToDate(today, EXPIRY_HORIZON_DAYS);
     const partnerships = this.dataSource.getRepository(Partnership);
-    const counts = await this.dataSource
-      .createQueryBuilder()
-      .select('c.state', 'state')
-      .addSelect('SUM(c.n)', 'count')
-      .from('partnership_counts', 'c')
-      .groupBy('c.state')
-      .having('SUM(c.n) > 0')
-      .getRawMany<{ state: string; count: string | number }>();
-    const countsByState = Object.fromEntries(counts.sort((a, b) => a.state.localeCompare(b.state)).map((r) => [r.state, Number(r.count)]));
+    const countsByState = Object.fromEntries([...(await this.lists.countsByState())].sort(([a], [b]) => a.localeCompare(b)));
     const overdue = await partnerships.find({ select: { id: true, title: true, context: true }, where: { overdue: true }, order: { createdAt: 'ASC', id: 'ASC' } });
     // expires_on is set only while a partnership is in force.
     const expiring = (

@@ -11,12 +11,12 @@ export class PartnershipExpiresOn1764321000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`ALTER TABLE partnerships ADD COLUMN expires_on varchar(10)`);
-    // Only a well-formed date is mirrored, as the service does.
+    // Only a date written YYYY-MM-DD is mirrored, as the service does (which also checks it is a real date).
     const expiresOn =
       runner.connection.options.type === 'postgres'
         ? `CASE WHEN context::jsonb ->> 'expiresOn' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN context::jsonb ->> 'expiresOn' END`
         : `CASE WHEN json_type(context, '$.expiresOn') = 'text' AND json_extract(context, '$.expiresOn') GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN json_extract(context, '$.expiresOn') END`;
-    await runner.query(`UPDATE partnerships SET expires_on = ${expiresOn} WHERE state = 'in_force' OR state LIKE 'in\\_force.%' ESCAPE '\\'`);
+    await runner.query(`UPDATE partnerships SET expires_on = ${expiresOn} WHERE state LIKE 'in_force%'`);
     await runner.query(`CREATE INDEX idx_partnerships_expires ON partnerships (expires_on)`);
   }
 
