@@ -43,7 +43,13 @@ interface Figures {
   server?: string;
   raw: Rate & { peakRssMb: number };
   service: { runs: Array<Rate & { callers: number }>; peakRssMb: number };
-  http: { runs: Array<Rate & { connections: number; answer: 'minimal' | 'view'; non2xx: number; serverCpuUsPerRequest: number }>; serverPeakRssMb: number; peakRssMb: number };
+  http: {
+    runs: Array<Rate & { connections: number; answer: 'minimal' | 'view'; non2xx: number; serverCpuUsPerRequest: number }>;
+    /** `GET /api/auth/me` at each connection count: the HTTP floor. */
+    floors: Array<Rate & { connections: number; non2xx: number; serverCpuUsPerRequest: number }>;
+    serverPeakRssMb: number;
+    peakRssMb: number;
+  };
   growth: { small: Size; large: Size; peakRssMb: number };
   verify: Throughput;
   sha: Throughput;
@@ -125,17 +131,21 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
       rss(f.service.peakRssMb),
     );
   }
-  for (const run of f.http.runs) {
+  // Each count in order: the floor, then the two answers. Stable sort: the floor stays first.
+  const httpRuns = [...f.http.floors.map((run) => ({ ...run, answer: 'floor' as const })), ...f.http.runs].sort((a, b) => a.connections - b.connections);
+  const what = { floor: 'floor: GET /api/auth/me, no transition (requests/s)', minimal: 'Prefer: return=minimal (transitions/s)', view: 'whole view as the answer (transitions/s)' };
+  for (const run of httpRuns) {
     // The service layer at the same concurrency: the difference is the HTTP layer alone.
     const base = f.service.runs.find((s) => s.callers === run.connections);
     if (!base) throw new Error(`no service-layer run with ${run.connections} callers to compare HTTP with`);
     // Judged: the minimal answer, the service layer's work over HTTP. Reported beside it: the
-    // whole view as the answer, work the service-layer figure does not do.
+    // whole view as the answer, work the service-layer figure does not do, and the floor, an
+    // authenticated request that changes nothing, which no event request can outrun.
     const judged = run.answer === 'minimal';
     const ratio = run.perSecond / base.perSecond;
     out.push({
       database,
-      figure: `HTTP, ${run.connections} connection${run.connections === 1 ? '' : 's'}, ${judged ? 'Prefer: return=minimal' : 'whole view as the answer'} (transitions/s)`,
+      figure: `HTTP, ${run.connections} connection${run.connections === 1 ? '' : 's'}, ${what[run.answer]}`,
       measured: `${perSecond(run.perSecond)} (p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each)`,
       baseline: `service layer, ${callers(base.callers)}: ${perSecond(base.perSecond)}`,
       ratio: round(ratio, 3),

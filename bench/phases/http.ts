@@ -17,12 +17,27 @@ import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT,
  * view, which the service-layer figure does not build). Every request is a valid transition: a
  * connection takes a partnership from the pool, sends its next step with the version the
  * previous answer's ETag named, and after a round hands it back.
+ *
+ * Beside them, at each count, the floor: `GET /api/auth/me` with the same bearer token, i.e. the
+ * HTTP server, the framework, authentication and the user's row, and no transition. No event
+ * request can be answered faster than this one, so its rate bounds what the judged figure can reach.
  */
 const DURATION_S = Math.max(2, Math.round(10 * SCALE));
 const CONNECTIONS = [1, 10, 50];
 const PASSWORD = 'bench user password';
 
 type Answer = 'minimal' | 'view';
+
+/** `GET /api/auth/me` at one connection count: the HTTP floor under the event requests. */
+interface FloorRun {
+  connections: number;
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  serverCpuUsPerRequest: number;
+}
 
 interface Run {
   connections: number;
@@ -133,6 +148,22 @@ async function load(base: string, serverPid: number, tokens: { manager: string; 
   };
 }
 
+async function floor(base: string, serverPid: number, token: string, connections: number, seconds: number): Promise<FloorRun> {
+  const cpuBefore = cpuUs(serverPid);
+  const result = await autocannon({ url: `${base}/api/auth/me`, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+  const serverCpu = cpuUs(serverPid) - cpuBefore;
+  const ok = result['2xx'];
+  return {
+    connections,
+    requests: ok,
+    perSecond: round(ok / result.duration, 1),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    serverCpuUsPerRequest: round(serverCpu / Math.max(1, ok), 0),
+  };
+}
+
 const pool = new Pool(await seed());
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -149,14 +180,18 @@ try {
   const tokens = await signIn(base);
   await load(base, server.pid as number, tokens, pool, 10, 'view', 2);
   const runs: Run[] = [];
+  const floors: FloorRun[] = [];
   for (const connections of CONNECTIONS) {
+    const bound = await floor(base, server.pid as number, tokens.manager, connections, DURATION_S);
+    log(`http floor, ${connections} connection(s), GET /api/auth/me: ${bound.perSecond}/s, p50 ${bound.p50Ms} ms, p99 ${bound.p99Ms} ms, non-2xx ${bound.non2xx}, ${bound.serverCpuUsPerRequest} µs server CPU each`);
+    floors.push(bound);
     for (const answer of ['minimal', 'view'] as const) {
       const run = await load(base, server.pid as number, tokens, pool, connections, answer, DURATION_S);
       log(`http, ${connections} connection(s), ${answer} answer: ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`);
       runs.push(run);
     }
   }
-  emit({ durationSeconds: DURATION_S, runs, serverPeakRssMb: peakRssMb(server.pid as number) });
+  emit({ durationSeconds: DURATION_S, runs, floors, serverPeakRssMb: peakRssMb(server.pid as number) });
 } finally {
   server.kill('SIGTERM');
   await exited;
