@@ -1,71 +1,122 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { ReportsService } from '../../src/reports/reports.service.js';
 import { WorkflowRegistry } from '../../src/workflow-engine/workflow-registry.js';
 import { BENCH_MANAGER, emit, isPostgres, log, nowMs, openServices, percentile, round, scaled } from '../support.js';
-import { AUDIT_ROWS_PER_PARTNERSHIP, SEARCH_WORD, seedPartnerships } from '../seed.js';
+import { AUDIT_ROWS_PER_PARTNERSHIP, SEARCH_WORD, seedPartnerships, type SeedTarget } from '../seed.js';
 
 /**
  * Latency of the reads that grow with the data, through the service layer: the first page of the
  * partnership list (newest first, with its total), the list filtered by a state prefix, a title
  * search, one partnership's history, and the pipeline report. At a small and a large size, the
- * large one 100 times the small one; the data is left in place for the verify figures.
+ * large one 100 times the small one, each in a store of its own (the large one where the runner
+ * said, left for the verify figures; the small one beside it: a schema of its own on PostgreSQL,
+ * dropped at the end, a folder in DATA_DIR on SQLite), both open at once:
+ * the two sizes are measured in alternating rounds, so that the machine's drift over the minute
+ * the seeding takes, or during the measurement, falls on both alike.
  */
 const SMALL = scaled(1_000, 100);
 const LARGE = scaled(100_000, 1_000);
 const ITERATIONS = 200;
-const TIME_LIMIT_MS = 4000;
+const ROUNDS = 10;
+const TIME_LIMIT_MS = 8000;
 
-const app = await openServices();
-const dataSource = app.get(DataSource);
-const partnerships = app.get(PartnershipsService);
-const reports = app.get(ReportsService);
-const organization = await app.get(OrganizationsService).create({ name: 'Growth University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
-const target = { organizationId: organization.id, definitionHash: app.get(WorkflowRegistry).latest('partnership-mou').hash };
+interface Store {
+  size: number;
+  app: INestApplicationContext;
+  dataSource: DataSource;
+  partnerships: PartnershipsService;
+  reports: ReportsService;
+  ids: string[];
+}
 
-async function latencyP50(work: (i: number) => Promise<unknown>): Promise<{ p50Ms: number; p99Ms: number; samples: number }> {
-  for (let i = 0; i < 5; i += 1) await work(i);
-  const latencies: number[] = [];
-  const end = nowMs() + TIME_LIMIT_MS;
-  for (let i = 0; i < ITERATIONS && nowMs() < end; i += 1) {
-    const start = nowMs();
-    await work(i);
-    latencies.push(nowMs() - start);
+/** The services on the runner's store, or, with `env`, on another one (opened with those settings, then put back). */
+async function open(size: number, env: Record<string, string> = {}): Promise<Store> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    const app = await openServices();
+    const dataSource = app.get(DataSource);
+    const organization = await app.get(OrganizationsService).create({ name: 'Growth University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
+    await seed(dataSource, { organizationId: organization.id, definitionHash: app.get(WorkflowRegistry).latest('partnership-mou').hash }, size);
+    const ids = ((await dataSource.query(`SELECT id FROM partnerships ORDER BY id LIMIT 500`)) as Array<{ id: string }>).map((r) => r.id);
+    return { size, app, dataSource, partnerships: app.get(PartnershipsService), reports: app.get(ReportsService), ids };
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
-  return { p50Ms: round(percentile(latencies, 50), 3), p99Ms: round(percentile(latencies, 99), 3), samples: latencies.length };
 }
 
-async function measure(size: number) {
-  const ids = ((await dataSource.query(`SELECT id FROM partnerships ORDER BY id LIMIT 500`)) as Array<{ id: string }>).map((r) => r.id);
-  const [{ n: auditRows }] = (await dataSource.query('SELECT count(*) AS n FROM audit_events')) as Array<{ n: number | string }>;
-  const figures = {
-    partnerships: size,
-    auditRows: Number(auditRows),
-    list: await latencyP50(() => partnerships.listSummaries({ limit: 50 })),
-    listByState: await latencyP50(() => partnerships.listSummaries({ state: 'in_force', limit: 50 })),
-    search: await latencyP50(() => partnerships.listSummaries({ q: SEARCH_WORD, limit: 50 })),
-    history: await latencyP50((i) => partnerships.history(ids[(i * 7919) % ids.length])),
-    report: await latencyP50(() => reports.pipeline()),
-  };
-  log(
-    `growth at ${size}: list ${figures.list.p50Ms} ms, by state ${figures.listByState.p50Ms} ms, search ${figures.search.p50Ms} ms, history ${figures.history.p50Ms} ms, report ${figures.report.p50Ms} ms`,
-  );
-  return figures;
-}
-
-async function seed(from: number, to: number): Promise<void> {
+async function seed(dataSource: DataSource, target: SeedTarget, size: number): Promise<void> {
   const start = nowMs();
-  await seedPartnerships(dataSource, target, from, to);
+  await seedPartnerships(dataSource, target, 0, size);
   // A PostgreSQL server in service vacuums and analyzes after bulk changes (autovacuum), which also lets
   // index-only scans skip the heap; SQLite is measured as the service leaves it.
   if (isPostgres(dataSource)) await dataSource.query('VACUUM ANALYZE');
-  log(`seeded partnerships ${from}..${to - 1} (${(to - from) * AUDIT_ROWS_PER_PARTNERSHIP} audit rows) in ${((nowMs() - start) / 1000).toFixed(1)} s`);
+  log(`seeded ${size} partnerships (${size * AUDIT_ROWS_PER_PARTNERSHIP} audit rows) in ${((nowMs() - start) / 1000).toFixed(1)} s`);
 }
 
-await seed(0, SMALL);
-const small = await measure(SMALL);
-await seed(SMALL, LARGE);
-const large = await measure(LARGE);
-await app.close();
-emit({ small, large });
+type Figure = 'list' | 'listByState' | 'search' | 'history' | 'report';
+const WORK: Record<Figure, (store: Store, i: number) => Promise<unknown>> = {
+  list: (store) => store.partnerships.listSummaries({ limit: 50 }),
+  listByState: (store) => store.partnerships.listSummaries({ state: 'in_force', limit: 50 }),
+  search: (store) => store.partnerships.listSummaries({ q: SEARCH_WORD, limit: 50 }),
+  history: (store, i) => store.partnerships.history(store.ids[(i * 7919) % store.ids.length]),
+  report: (store) => store.reports.pipeline(),
+};
+
+interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+}
+
+/** One figure at both sizes: a warm-up each, then rounds of calls alternating small and large. */
+async function compare(figure: Figure, stores: Store[]): Promise<Latency[]> {
+  const latencies = stores.map(() => [] as number[]);
+  for (const store of stores) for (let i = 0; i < 5; i += 1) await WORK[figure](store, i);
+  const end = nowMs() + TIME_LIMIT_MS;
+  for (let round = 0; round < ROUNDS && nowMs() < end; round += 1) {
+    for (const [s, store] of stores.entries()) {
+      for (let n = 0; n < ITERATIONS / ROUNDS; n += 1) {
+        const start = nowMs();
+        await WORK[figure](store, round * (ITERATIONS / ROUNDS) + n);
+        latencies[s].push(nowMs() - start);
+      }
+    }
+  }
+  return latencies.map((values) => ({ p50Ms: round(percentile(values, 50), 3), p99Ms: round(percentile(values, 99), 3), samples: values.length }));
+}
+
+/** The number of partnerships and audit rows a store holds. */
+async function sizeOf(store: Store): Promise<Record<string, unknown>> {
+  const [{ n: auditRows }] = (await store.dataSource.query('SELECT count(*) AS n FROM audit_events')) as Array<{ n: number | string }>;
+  return { partnerships: store.size, auditRows: Number(auditRows) };
+}
+
+const large = await open(LARGE);
+const postgres = isPostgres(large.dataSource);
+const smallSchema = `${process.env.DATABASE_SCHEMA}_small`;
+let small: Store | undefined;
+try {
+  if (postgres) await large.dataSource.query(`CREATE SCHEMA ${smallSchema}`);
+  small = await open(SMALL, postgres ? { DATABASE_SCHEMA: smallSchema } : { DATA_DIR: join(process.env.DATA_DIR ?? '.', 'growth-small') });
+  const stores = [small, large];
+  const [smallFigures, largeFigures] = [await sizeOf(small), await sizeOf(large)];
+  for (const figure of Object.keys(WORK) as Figure[]) {
+    [smallFigures[figure], largeFigures[figure]] = await compare(figure, stores);
+  }
+  for (const f of [smallFigures, largeFigures]) {
+    log(`growth at ${f.partnerships}: ${(Object.keys(WORK) as Figure[]).map((k) => `${k} ${(f[k] as Latency).p50Ms} ms`).join(', ')}`);
+  }
+  emit({ small: smallFigures, large: largeFigures });
+} finally {
+  await small?.app.close();
+  if (postgres) await large.dataSource.query(`DROP SCHEMA IF EXISTS ${smallSchema} CASCADE`);
+  await large.app.close();
+}
