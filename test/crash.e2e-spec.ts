@@ -1,16 +1,20 @@
 import Database from 'better-sqlite3';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { buildService } from './support/service-build.js';
 import { freePort, waitForReady } from './support/service-process.js';
+import { createDatabase, databaseEnv, dropDatabase, testDatabaseKind } from './support/test-app.js';
 
 /**
  * The real service as a child process, killed with SIGKILL at random points of a stream of
- * transitions and restarted on the same SQLite file. After every kill: nothing acknowledged is
- * lost, state and audit agree row for row, the file is sound, pending timers keep their due time;
- * after every restart: the chain verifies and timers that fell due still fire. SQLite only: the
- * point is the file's crash safety. CRASH_SEED picks other kill points.
+ * transitions and restarted on the same database: a SQLite file, or on PostgreSQL a schema of its
+ * own. After every kill: nothing acknowledged is lost, state and audit agree row for row, the
+ * SQLite file is sound (PRAGMA integrity_check), pending timers keep their due time; after every
+ * restart: the chain verifies and timers that fell due still fire. CRASH_SEED picks other kill
+ * points.
  */
 const SEED = Number(process.env.CRASH_SEED ?? 20261128);
 /** Kills in the middle of the stream; one more ends the run. */
@@ -21,8 +25,6 @@ const MAX_ACKS_BEFORE_KILL = 300;
 const ADMIN_PASSWORD = 'crash-admin-password';
 const PASSWORD = 'crash user password';
 const DAY_MS = 86_400_000;
-const BUILD_DIR = join('node_modules', '.cache', 'crash-e2e-build');
-const BUILD_STAMP = join(BUILD_DIR, 'built-at');
 
 /** mulberry32: small, seedable, good enough to pick kill points reproducibly. */
 function prng(seed: number): () => number {
@@ -52,22 +54,34 @@ interface View {
   signatures: { partner: unknown; own: unknown };
 }
 
-function newestSource(dir: string): number {
-  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs;
-  }));
+/** Reads what the killed service left behind, with `?` placeholders on either database. */
+interface Store {
+  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
 }
 
-/** When the last build that succeeded started (its stamp file's time); 0 if there is none. */
-function builtAt(): number {
-  return existsSync(BUILD_STAMP) ? statSync(BUILD_STAMP).mtimeMs : 0;
+async function openStore(dataDir: string): Promise<Store> {
+  const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = databaseEnv(dataDir);
+  if (url) {
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    await client.connect();
+    return {
+      rows: async <T>(sql: string, params: unknown[] = []) => {
+        let n = 0;
+        return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+      },
+      close: () => client.end(),
+    };
+  }
+  const db = new Database(join(dataDir, 'partnerships.sqlite'));
+  return { rows: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[], close: async () => void db.close() };
 }
 
 class Service {
   private child?: ChildProcess;
   private exited?: Promise<void>;
   port = 0;
+  main = '';
 
   constructor(private readonly dataDir: string) {}
 
@@ -80,7 +94,6 @@ class Service {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(this.port),
-      DATA_DIR: this.dataDir,
       ADMIN_PASSWORD,
       TIMER_POLL_MS: '50',
       WORKFLOWS_DIR: 'workflows',
@@ -89,8 +102,9 @@ class Service {
     delete env.DATABASE_URL;
     delete env.DATABASE_SCHEMA;
     delete env.NODE_OPTIONS;
+    Object.assign(env, databaseEnv(this.dataDir));
     const log = openSync(join(this.dataDir, 'service.log'), 'a');
-    const child = spawn(process.execPath, [join(BUILD_DIR, 'src', 'main.js')], { env, stdio: ['ignore', log, log, 'ipc'] });
+    const child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -108,16 +122,14 @@ class Service {
   }
 }
 
-// SQLite only: the PostgreSQL run of the suite leaves this file out (package.json, test:postgres).
-describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
+describe(`kill -9 during a stream of transitions on ${testDatabaseKind === 'postgres' ? 'PostgreSQL' : 'SQLite'} (seed ${SEED})`, () => {
   const random = prng(SEED);
   const dataDir = mkdtempSync(join(tmpdir(), 'partnership-crash-'));
-  const dbPath = join(dataDir, 'partnerships.sqlite');
   const service = new Service(dataDir);
   const acks: Ack[] = [];
   const unexpected: string[] = [];
   /** Per partnership, the approval-SLA timer seen pending at the previous kill. */
-  let pendingSla = new Map<string, { id: string; dueAt: string }>();
+  let pendingSla = new Map<string, { id: string; due_at: string }>();
   let tokens: { manager: string; approver: string; auditor: string };
   let requestCounter = 0;
   let partnershipCounter = 0;
@@ -125,18 +137,13 @@ describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
   let dueTimersCarriedOverACrash = 0;
 
   beforeAll(async () => {
-    // The project's build, into a directory of its own so that a rebuild of dist/ mid-run cannot
-    // change the code under test; skipped when nothing in src/ is newer than the last one.
-    if (newestSource('src') >= builtAt()) {
-      const startedAt = new Date();
-      execFileSync('npm', ['run', 'build', '--', '--outDir', BUILD_DIR], { stdio: 'pipe' });
-      writeFileSync(BUILD_STAMP, '');
-      utimesSync(BUILD_STAMP, startedAt, startedAt);
-    }
+    service.main = buildService('crash-e2e-build');
+    await createDatabase(dataDir);
   }, 120_000);
 
   afterAll(async () => {
     await service.kill();
+    await dropDatabase(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -261,12 +268,12 @@ describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
     await Promise.all(streams);
   }
 
-  /** What must hold in the file the killed process left behind. */
-  function checkFile(): number[] {
-    const db = new Database(dbPath);
+  /** What must hold in the database the killed process left behind; returns the ids of the timers due. */
+  async function checkStore(): Promise<string[]> {
+    const store = await openStore(dataDir);
     try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const partnerships = db.prepare('SELECT id, state, version, context FROM partnerships').all() as Array<{ id: string; state: string; version: number; context: string }>;
+      if (testDatabaseKind === 'sqlite') expect(await store.rows('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      const partnerships = await store.rows<{ id: string; state: string; version: number; context: string }>('SELECT id, state, version, context FROM partnerships');
       const byId = new Map(partnerships.map((p) => [p.id, p]));
 
       for (const ack of acks) {
@@ -274,66 +281,72 @@ describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
         expect(row).toBeDefined();
         expect(row!.version).toBeGreaterThanOrEqual(ack.version);
         if (row!.version === ack.version) expect(row!.state).toBe(ack.state);
-        const audited = db.prepare(`SELECT count(*) AS n FROM audit_events WHERE request_id = ? AND entity_id = ? AND outcome = 'ok'`).get(ack.requestId, ack.partnershipId) as { n: number };
-        expect({ ack: ack.requestId, rows: audited.n }).toEqual({ ack: ack.requestId, rows: 1 });
+        const [audited] = await store.rows<{ n: number | string }>(
+          `SELECT count(*) AS n FROM audit_events WHERE request_id = ? AND entity_id = ? AND outcome = 'ok'`,
+          [ack.requestId, ack.partnershipId],
+        );
+        expect({ ack: ack.requestId, rows: Number(audited.n) }).toEqual({ ack: ack.requestId, rows: 1 });
       }
 
       // Every change of a workflow instance is one `ok` audit row of it, and its last row names its state.
       for (const table of ['partnerships', 'occurrences']) {
-        const mismatches = db
-          .prepare(
-            `SELECT i.id, i.version, i.state, count(a.seq) AS audited,
-                    (SELECT to_state FROM audit_events l WHERE l.entity_id = i.id AND l.outcome = 'ok' ORDER BY l.seq DESC LIMIT 1) AS lastState
+        const mismatches = await store.rows(
+          `SELECT * FROM (
+             SELECT i.id, i.version, i.state, count(a.seq) AS audited,
+                    (SELECT to_state FROM audit_events l WHERE l.entity_id = i.id AND l.outcome = 'ok' ORDER BY l.seq DESC LIMIT 1) AS last_state
                FROM ${table} i LEFT JOIN audit_events a ON a.entity_id = i.id AND a.outcome = 'ok'
-              GROUP BY i.id HAVING count(a.seq) <> i.version OR lastState IS NOT i.state`,
-          )
-          .all();
+              GROUP BY i.id, i.version, i.state
+           ) m WHERE m.audited <> m.version OR m.last_state IS DISTINCT FROM m.state`,
+        );
         expect({ table, mismatches }).toEqual({ table, mismatches: [] });
       }
-      const orphans = db
-        .prepare(
-          `SELECT a.seq, a.entity_id FROM audit_events a
-            WHERE a.outcome = 'ok' AND a.entity_type IN ('partnership', 'occurrence')
-              AND NOT EXISTS (SELECT 1 FROM partnerships p WHERE p.id = a.entity_id)
-              AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.id = a.entity_id)`,
-        )
-        .all();
+      const orphans = await store.rows(
+        `SELECT a.seq, a.entity_id FROM audit_events a
+          WHERE a.outcome = 'ok' AND a.entity_type IN ('partnership', 'occurrence')
+            AND NOT EXISTS (SELECT 1 FROM partnerships p WHERE p.id = a.entity_id)
+            AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.id = a.entity_id)`,
+      );
       expect(orphans).toEqual([]);
 
       // Timers: never two pending for one instance and event; a review's SLA timer is due one day after its submission, unchanged across crashes.
-      const doubled = db.prepare('SELECT instance_id, event, count(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY instance_id, event HAVING n > 1').all();
+      const doubled = await store.rows('SELECT instance_id, event, count(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY instance_id, event HAVING count(*) > 1');
       expect(doubled).toEqual([]);
-      const sla = new Map<string, { id: string; dueAt: string }>();
+      const sla = new Map<string, { id: string; due_at: string }>();
       for (const p of partnerships.filter((row) => row.state === 'senior_management_review')) {
-        const timers = db.prepare(`SELECT id, due_at AS dueAt FROM timers WHERE instance_id = ? AND fired_at IS NULL AND event LIKE 'xstate.after.approvalSla.%'`).all(p.id) as Array<{ id: string; dueAt: string }>;
-        const submittedAt = JSON.parse(p.context).submittedAt as string;
-        expect(timers).toEqual([{ id: expect.any(String), dueAt: new Date(Date.parse(submittedAt) + DAY_MS).toISOString() }]);
+        const timers = await store.rows<{ id: string; due_at: string }>(
+          `SELECT id, due_at FROM timers WHERE instance_id = ? AND fired_at IS NULL AND event LIKE 'xstate.after.approvalSla.%'`,
+          [p.id],
+        );
+        const submittedAt = (JSON.parse(p.context) as { submittedAt: string }).submittedAt;
+        expect(timers).toEqual([{ id: expect.any(String), due_at: new Date(Date.parse(submittedAt) + DAY_MS).toISOString() }]);
         const before = pendingSla.get(p.id);
         if (before) expect(timers[0]).toEqual(before);
         sla.set(p.id, timers[0]);
       }
       pendingSla = sla;
-      const due = db.prepare('SELECT rowid AS id FROM timers WHERE fired_at IS NULL AND due_at <= ?').all(new Date().toISOString()) as Array<{ id: number }>;
+      const due = await store.rows<{ id: string }>('SELECT id FROM timers WHERE fired_at IS NULL AND due_at <= ?', [new Date().toISOString()]);
       return due.map((t) => t.id);
     } finally {
-      db.close();
+      await store.close();
     }
   }
 
   /** After a restart: the chain verifies, and the timers that were due at the kill fire. */
-  async function checkRestarted(dueAtKill: number[]): Promise<void> {
+  async function checkRestarted(dueAtKill: string[]): Promise<void> {
     const verify = await call('GET', '/audit/verify', tokens.auditor);
     expect(verify).toMatchObject({ status: 200, body: { ok: true } });
     if (dueAtKill.length === 0) return;
-    const db = new Database(dbPath, { readonly: true });
+    const store = await openStore(dataDir);
     try {
-      const unfired = db.prepare(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL AND rowid IN (${dueAtKill.map(() => '?').join(',')})`);
       // The restarted service fires what fell due before it listens and says it is ready (TimersService.onApplicationBootstrap).
-      const left = (unfired.get(...dueAtKill) as { n: number }).n;
-      expect({ dueAtKill: dueAtKill.length, unfiredAfterRestart: left }).toEqual({ dueAtKill: dueAtKill.length, unfiredAfterRestart: 0 });
+      const [{ n: left }] = await store.rows<{ n: number | string }>(
+        `SELECT count(*) AS n FROM timers WHERE fired_at IS NULL AND id IN (${dueAtKill.map(() => '?').join(',')})`,
+        dueAtKill,
+      );
+      expect({ dueAtKill: dueAtKill.length, unfiredAfterRestart: Number(left) }).toEqual({ dueAtKill: dueAtKill.length, unfiredAfterRestart: 0 });
       dueTimersCarriedOverACrash += dueAtKill.length;
     } finally {
-      db.close();
+      await store.close();
     }
   }
 
@@ -342,13 +355,13 @@ describe(`kill -9 during a stream of transitions (seed ${SEED})`, () => {
     await setUp();
     for (let kill = 1; kill <= KILLS; kill += 1) {
       await driveAndKill();
-      const dueAtKill = checkFile();
+      const dueAtKill = await checkStore();
       await service.start();
       await checkRestarted(dueAtKill);
     }
-    // One more look at the whole file the last restart left.
+    // One more look at the whole database the last restart left.
     await service.kill();
-    checkFile();
+    await checkStore();
     expect(unexpected).toEqual([]);
     // The run did exercise what it claims to: many acknowledged writes, MOUs in force, waiting and due timers.
     expect({
