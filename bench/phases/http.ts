@@ -28,21 +28,9 @@ const PASSWORD = 'bench user password';
 
 type Answer = 'minimal' | 'view';
 
-/** `GET /api/auth/me` at one connection count: the HTTP floor under the event requests. */
-interface FloorRun {
+/** What autocannon measured at one connection count. */
+interface Measured {
   connections: number;
-  requests: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  serverCpuUsPerRequest: number;
-}
-
-interface Run {
-  connections: number;
-  /** `minimal`: sent with Prefer: return=minimal; `view`: answered with the whole partnership view. */
-  answer: Answer;
   requests: number;
   perSecond: number;
   p50Ms: number;
@@ -51,6 +39,11 @@ interface Run {
   errors: number;
   /** The service process's CPU time per answered request. */
   serverCpuUsPerRequest: number;
+}
+
+interface Run extends Measured {
+  /** `minimal`: sent with Prefer: return=minimal; `view`: answered with the whole partnership view. */
+  answer: Answer;
 }
 
 /** CPU time a process has used, in microseconds (user + system, from /proc). */
@@ -133,35 +126,28 @@ async function load(base: string, serverPid: number, tokens: { manager: string; 
   });
   // Rounds cut short by the end of the run go back, with their versions, for the next run.
   for (const cursor of idle) pool.giveBack(cursor);
-  const serverCpu = cpuUs(serverPid) - cpuBefore;
+  return { ...measured(connections, result, cpuUs(serverPid) - cpuBefore), answer };
+}
+
+function measured(connections: number, result: autocannon.Result, serverCpuUs: number): Measured {
   const ok = result['2xx'];
   return {
     connections,
-    answer,
     requests: ok,
     perSecond: round(ok / result.duration, 1),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
-    serverCpuUsPerRequest: round(serverCpu / Math.max(1, ok), 0),
+    serverCpuUsPerRequest: round(serverCpuUs / Math.max(1, ok), 0),
   };
 }
 
-async function floor(base: string, serverPid: number, token: string, connections: number, seconds: number): Promise<FloorRun> {
+/** `GET /api/auth/me` at one connection count: the HTTP floor under the event requests. */
+async function floor(base: string, serverPid: number, token: string, connections: number, seconds: number): Promise<Measured> {
   const cpuBefore = cpuUs(serverPid);
   const result = await autocannon({ url: `${base}/api/auth/me`, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } });
-  const serverCpu = cpuUs(serverPid) - cpuBefore;
-  const ok = result['2xx'];
-  return {
-    connections,
-    requests: ok,
-    perSecond: round(ok / result.duration, 1),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    serverCpuUsPerRequest: round(serverCpu / Math.max(1, ok), 0),
-  };
+  return measured(connections, result, cpuUs(serverPid) - cpuBefore);
 }
 
 const pool = new Pool(await seed());
@@ -180,7 +166,7 @@ try {
   const tokens = await signIn(base);
   await load(base, server.pid as number, tokens, pool, 10, 'view', 2);
   const runs: Run[] = [];
-  const floors: FloorRun[] = [];
+  const floors: Measured[] = [];
   for (const connections of CONNECTIONS) {
     const bound = await floor(base, server.pid as number, tokens.manager, connections, DURATION_S);
     log(`http floor, ${connections} connection(s), GET /api/auth/me: ${bound.perSecond}/s, p50 ${bound.p50Ms} ms, p99 ${bound.p99Ms} ms, non-2xx ${bound.non2xx}, ${bound.serverCpuUsPerRequest} µs server CPU each`);
