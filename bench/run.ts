@@ -4,7 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freshSchema, round, SCALE, tempDir, type DatabaseKind } from './support.js';
+import { freshSchema, round, SCALE, tempDir, type DatabaseKind, type Latency } from './support.js';
 
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run on the same machine,
@@ -16,11 +16,6 @@ interface Rate {
   p50Ms: number;
   p99Ms: number;
   cpuUsPerTransition?: number;
-}
-interface Latency {
-  p50Ms: number;
-  p99Ms: number;
-  samples: number;
 }
 interface Size {
   partnerships: number;

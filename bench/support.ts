@@ -41,6 +41,13 @@ export function peakRssMb(pid: number | 'self' = 'self'): number {
   return Math.round(kb / 1024);
 }
 
+/** A latency figure, as the growth phase reports it and the runner reads it. */
+export interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import { OrganizationsService } from '../../src/organizations/organizations.serv
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { ReportsService } from '../../src/reports/reports.service.js';
 import { WorkflowRegistry } from '../../src/workflow-engine/workflow-registry.js';
-import { BENCH_MANAGER, emit, isPostgres, log, nowMs, openServices, percentile, round, scaled } from '../support.js';
+import { BENCH_MANAGER, emit, isPostgres, log, nowMs, openServices, percentile, round, scaled, type Latency } from '../support.js';
 import { AUDIT_ROWS_PER_PARTNERSHIP, SEARCH_WORD, seedPartnerships, type SeedTarget } from '../seed.js';
 
 /**
@@ -69,12 +69,6 @@ const WORK: Record<Figure, (store: Store, i: number) => Promise<unknown>> = {
   history: (store, i) => store.partnerships.history(store.ids[(i * 7919) % store.ids.length]),
   report: (store) => store.reports.pipeline(),
 };
-
-interface Latency {
-  p50Ms: number;
-  p99Ms: number;
-  samples: number;
-}
 
 /** One figure at both sizes: a warm-up each, then rounds of calls alternating small and large. */
 async function compare(figure: Figure, stores: Store[]): Promise<Latency[]> {
