@@ -1,9 +1,9 @@
+import request from 'supertest';
 import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { partnershipFormValues } from '../src/web/partnership-form.js';
-import request from 'supertest';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';

@@ -35,9 +35,9 @@ export class AuthService {
   /**
    * Tokens whose signature has been checked, by their exact text. Checking an HS256 signature,
    * decoding and parsing a token was 5 % of an HTTP event's CPU profile; a token's text cannot
-   * change, so of what verifying checks only
-   * the expiry depends on when it is asked, and that is checked again on every use. What the token
-   * names is not cached: the user is read on every request (disabled, new roles, new password).
+   * change, so of what verifying checks only the expiry depends on when it is asked, and that is
+   * checked again on every use. What the token names is not cached: the user is read on every
+   * request (disabled, new roles, new password).
    */
   private readonly verified = new LRUCache<string, VerifiedClaims & { exp: number }>({ max: VERIFIED_TOKENS });
 
