@@ -7,6 +7,7 @@ import { AuditService } from './audit/audit.service.js';
 import { Clock } from './common/clock.js';
 import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
+import { documentBodyErrors } from './common/http/api-errors.js';
 import { requestIdMiddleware, requestIdOf } from './common/http/request-id.js';
 import { WriteQueue } from './database/write-queue.js';
 import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
@@ -39,9 +40,11 @@ export function configureApp(app: INestApplication): void {
         'Errors are {statusCode, code, message, details?}.',
     )
     .setVersion('1')
+    // 3.1, whose schemas are JSON Schema 2020-12: it can say that a referenced object may be null (3.0 cannot).
+    .setOpenAPIVersion('3.1.0')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, () => documentBodyErrors(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'api/docs-json' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const audit = app.get(AuditService);
   const queue = app.get(WriteQueue);

@@ -78,11 +78,12 @@ describe('clearing optional fields with null', () => {
 
   it('documents in OpenAPI which fields of the PATCH bodies null clears, and no others', async () => {
     const doc = (await request(api.http).get('/api/docs-json').expect(200)).body as {
-      components: { schemas: Record<string, { properties: Record<string, { nullable?: boolean; description?: string }> }> };
+      components: { schemas: Record<string, { properties: Record<string, { type?: string | string[]; description?: string }> }> };
     };
+    // OpenAPI 3.1 says a field takes null with `type: [T, 'null']`.
     const nullable = (schema: string) =>
       Object.entries(doc.components.schemas[schema].properties)
-        .filter(([, property]) => property.nullable === true)
+        .filter(([, property]) => Array.isArray(property.type) && property.type.includes('null'))
         .map(([name, property]) => [name, property.description?.includes('null in a PATCH clears it')]);
     expect(nullable('UpdatePartnershipDto')).toEqual([
       ['summary', true],

@@ -10,7 +10,7 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
-const CODE_BY_STATUS: Record<number, ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'SERVICE_UNAVAILABLE'> = {
+export const CODE_BY_STATUS: Record<number, ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'SERVICE_UNAVAILABLE'> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',

@@ -81,12 +81,13 @@ export class PartnershipsController {
   @ApiOkResponse({
     description: 'The partnership after the event; with ?dryRun=true, what the event would do.',
     headers: ETAG_HEADER,
-    schema: { oneOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
+    // anyOf, not oneOf: the objects are open, so the whole view also matches MinimalEventResponse's three fields.
+    schema: { anyOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
   })
   @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
   @ApiHeader({ name: 'Prefer', required: false, description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view' })
-  @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428)
+  @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428, 429)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: SendEventDto,

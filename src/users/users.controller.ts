@@ -1,5 +1,15 @@
 import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -46,6 +56,7 @@ export class UsersController {
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED: an admin cannot disable themselves or drop their own admin role' })
+  @ApiPreconditionFailedResponse({ type: ErrorResponse, description: 'VERSION_MISMATCH: another change to the user was saved between the read and the write of this one; send it again' })
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateUserDto,

@@ -1,30 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import { ERROR_STATUS } from '../domain-error.js';
+import { CODE_BY_STATUS } from '../domain-exception.filter.js';
+
+/**
+ * Every code an error answer can carry: the domain's, those the exception filter gives other HTTP
+ * errors (its fallback for a status it does not know, and a 500), and the health check's.
+ */
+const ERROR_CODES = [...new Set([...Object.keys(ERROR_STATUS), ...Object.values(CODE_BY_STATUS), 'HTTP_ERROR', 'INTERNAL_ERROR', 'DATABASE_DOWN'])];
 
 export class ErrorResponse {
   @ApiProperty({ example: 409 })
   statusCode: number;
 
-  @ApiProperty({
-    example: 'EVENT_NOT_ALLOWED',
-    enum: [
-      'VALIDATION_FAILED',
-      'UNAUTHENTICATED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'CONFLICT',
-      'EVENT_NOT_ALLOWED',
-      'GUARD_FAILED',
-      'VERSION_MISMATCH',
-      'PRECONDITION_REQUIRED',
-      'IDEMPOTENCY_CONFLICT',
-      'IDEMPOTENCY_ANSWER_LOST',
-      'SEPARATION_OF_DUTIES',
-      'TOO_MANY_REQUESTS',
-      'PAYLOAD_TOO_LARGE',
-      'INTERNAL_ERROR',
-    ],
-  })
+  @ApiProperty({ example: 'EVENT_NOT_ALLOWED', enum: ERROR_CODES })
   code: string;
 
   @ApiProperty({ example: 'SHARE_DRAFT is not allowed in state proposal' })
@@ -42,6 +31,8 @@ const MEANING: Record<number, string> = {
   409: 'EVENT_NOT_ALLOWED (details.allowedEvents lists what is allowed now), CONFLICT, or IDEMPOTENCY_ANSWER_LOST (the request with this Idempotency-Key took effect, but the service stopped before its answer was kept: read the resource)',
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
   422: 'GUARD_FAILED (details.rule names the rule) or IDEMPOTENCY_CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8)',
   428: 'PRECONDITION_REQUIRED: If-Match is missing',
   429: 'TOO_MANY_REQUESTS',
 };
@@ -49,4 +40,19 @@ const MEANING: Record<number, string> = {
 /** Documents the error answers of a route in SPEC's one error shape. */
 export function ApiErrors(...statuses: number[]) {
   return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: MEANING[status], type: ErrorResponse })));
+}
+
+/**
+ * Documents what the body parser answers, before any route runs, to every operation that takes a
+ * body: 413 and 415 (a malformed body is 400, which every such operation declares already).
+ */
+export function documentBodyErrors(document: OpenAPIObject): OpenAPIObject {
+  const content = { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponse) } } };
+  for (const path of Object.values(document.paths)) {
+    for (const operation of [path.post, path.put, path.patch, path.delete]) {
+      if (!operation?.requestBody) continue;
+      for (const status of [413, 415]) operation.responses[status] ??= { description: MEANING[status], content };
+    }
+  }
+  return document;
 }

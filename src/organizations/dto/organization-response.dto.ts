@@ -5,11 +5,11 @@ export class ContactResponse {
   @ApiProperty({ example: 'Dean of Social Sciences' })
   name: string;
 
-  @ApiPropertyOptional({ example: 'Dean' })
-  title?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Dean', description: 'Left out when none was given; null when it was sent as null.' })
+  title?: string | null;
 
-  @ApiPropertyOptional({ format: 'email', example: 'dean@example.edu' })
-  email?: string;
+  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, example: 'dean@example.edu', description: 'Left out when none was given; null when it was sent as null.' })
+  email?: string | null;
 }
 
 export class OrganizationResponse {

@@ -324,7 +324,7 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({ type: PartnershipActivityResponse, isArray: true, description: 'Activity series of the MOU, with their occurrences.' })
   activities: PartnershipActivityResponse[];
 
-  @ApiProperty({ type: FulfilmentResponse, nullable: true, description: 'Held, missed, cancelled and planned occurrences of the current term; null before the MOU is in force.' })
+  @ApiProperty({ type: FulfilmentResponse, nullable: true, description: 'Held, missed, cancelled and planned occurrences of the current term; null until a term is agreed.' })
   fulfilment: FulfilmentResponse | null;
 
   @ApiProperty({ format: 'uuid' })
