@@ -454,7 +454,6 @@ describe('the OpenAPI document', () => {
   const problems: string[] = [];
   beforeEach(() => problems.splice(0));
   const bodyOf = <T>(answer: Answer) => answer.body as T;
-  const random = () => randomUUID();
 
   /**
    * Sends a request as `caller` and expects `status`; the answer's problems with what the document
@@ -502,17 +501,17 @@ describe('the OpenAPI document', () => {
   }
 
   /** The URL of a documented path with each parameter filled in. */
-  const urlOf = (path: string, values: Record<string, string> = {}) => path.replace(/\{(\w+)\}/g, (_whole, name: string) => values[name] ?? random());
+  const urlOf = (path: string, values: Record<string, string> = {}) => path.replace(/\{(\w+)\}/g, (_whole, name: string) => values[name] ?? randomUUID());
 
   it('answers every route as documented, as each role that may call it, a partnership life long', async () => {
     await call('anonymous', 'get', '/api/health', '/api/health', 200);
     await call('anonymous', 'post', '/api/auth/login', '/api/auth/login', 200, { body: { username: 'auditor', password: USER_PASSWORD } });
     for (const user of SIGNED_IN) await call(user, 'get', '/api/auth/me', '/api/auth/me', 200);
-    await readAsEveryone('/api/workflows', '/api/workflows');
+    expect(bodyOf<{ total: number }>(await readAsEveryone('/api/workflows', '/api/workflows')).total).toBeGreaterThanOrEqual(2);
     await readAsEveryone('/api/workflows/{id}', '/api/workflows/partnership-mou');
     await readAsEveryone('/api/workflows/{id}/versions/{version}', '/api/workflows/recurring-activity/versions/1');
 
-    // Organizations: one with only what is required (a contact whose title and email were sent as null), one with everything.
+    // Organizations: one with the least it can have (and a contact whose title and email were sent as null), one with everything.
     const bare = bodyOf<Versioned>(
       await call('manager', 'post', '/api/organizations', '/api/organizations', 201, {
         body: { name: 'Sindh Police', kind: 'law_enforcement', country: 'PK', contacts: [{ name: 'Inspector General', title: null, email: null }] },
@@ -594,6 +593,7 @@ describe('the OpenAPI document', () => {
     const cancel = await occurrenceEvent(cancelled, { type: 'CANCEL', comment: 'Venue closed.' });
     expect(cancel.body).toMatchObject({ state: 'cancelled', postponements: [expect.any(Object)], cancellation: expect.any(Object) });
     for (const occurrence of [held, cancelled, planned]) await readAsEveryone('/api/occurrences/{id}', `/api/occurrences/${occurrence.id}`);
+    expect(bodyOf<{ fulfilment: object }>(await readAsEveryone('/api/partnerships/{id}', url)).fulfilment).toMatchObject({ held: 1, cancelled: 1 });
     await readAsEveryone('/api/activities/upcoming', '/api/activities/upcoming?days=3650');
 
     // Sent back with a comment: a decision; then renewed, and one terminated.
@@ -621,7 +621,8 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/partnerships/{id}/activities', `/api/partnerships/${expiring.id}/activities`);
     for (const id of [created.id, second.id, expiring.id, plain.id]) await readAsEveryone('/api/partnerships/{id}/history', `/api/partnerships/${id}/history`);
     await readAsEveryone('/api/partnerships', '/api/partnerships');
-    await readAsEveryone('/api/partnerships', '/api/partnerships?q=annual%20lecture&limit=1');
+    const searched = await readAsEveryone('/api/partnerships', '/api/partnerships?q=annual%20lecture&limit=1');
+    expect(searched.body).toMatchObject({ items: [expect.any(Object)], totalRelation: 'eq' });
     await readAsEveryone('/api/partnerships', '/api/partnerships?state=in_force&overdue=false');
     await readAsEveryone('/api/approvals/pending', '/api/approvals/pending');
     await readAsEveryone('/api/reports/pipeline', '/api/reports/pipeline');
@@ -710,7 +711,7 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/first', 400);
 
     // 404: ids of nothing.
-    const nothing = random();
+    const nothing = randomUUID();
     await call('auditor', 'get', '/api/organizations/{id}', `/api/organizations/${nothing}`, 404);
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${nothing}`, 404, { ifMatch: '"1"', body: { city: 'Karachi' } });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404);
