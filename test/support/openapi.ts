@@ -98,11 +98,31 @@ function responseSchemas(doc: OpenApiDocument, close: boolean) {
 }
 
 function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}${e.keyword === 'unevaluatedProperties' ? ` (${String(e.params.unevaluatedProperty)})` : ''}`);
+  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+}
+
+/**
+ * The fields an answer has and the closed document does not declare. Where an answer may be one of
+ * several schemas (anyOf), each tried schema reports its own; the one that declares most of the
+ * object is the one it is, so at each place only the shortest list counts.
+ */
+function undeclaredFields(errors: ErrorObject[] | null | undefined): string[] {
+  const byPlace = new Map<string, Map<unknown, string[]>>();
+  for (const error of errors ?? []) {
+    if (error.keyword !== 'unevaluatedProperties') continue;
+    if (!byPlace.has(error.instancePath)) byPlace.set(error.instancePath, new Map());
+    const bySchema = byPlace.get(error.instancePath) as Map<unknown, string[]>;
+    bySchema.set(error.parentSchema, [...(bySchema.get(error.parentSchema) ?? []), String(error.params.unevaluatedProperty)]);
+  }
+  return [...byPlace].flatMap(([at, bySchema]) => {
+    const closest = [...bySchema.values()].reduce((shortest, fields) => (fields.length < shortest.length ? fields : shortest));
+    return closest.map((field) => `${at}/${field}`);
+  });
 }
 
 export class OpenApiAnswers {
-  private readonly ajv = new Ajv2020({ strict: true, allErrors: true });
+  // verbose: each error carries the schema object it comes from (see undeclaredFields).
+  private readonly ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
   private readonly validators = new Map<string, ValidateFunction>();
   /** Every answer checked, by operation and status. */
   readonly seen = new Set<AnswerKey>();
@@ -156,12 +176,12 @@ export class OpenApiAnswers {
     for (const [index, value] of values.entries()) {
       const at = JSON_SEQUENCES.has(mediaType) ? `${label} ${mediaType} line ${index + 1}` : `${label} ${mediaType}`;
       const published = this.validator('published.json', path, method, status, mediaType);
-      if (!published(value)) problems.push(...describeErrors(published.errors).map((error) => `${at}: ${error}`));
-      const closedToOthers = this.validator('closed.json', path, method, status, mediaType);
-      if (!closedToOthers(value)) {
-        const undeclared = (closedToOthers.errors ?? []).filter((e) => e.keyword === 'unevaluatedProperties');
-        problems.push(...describeErrors(undeclared).map((error) => `${at}: ${error}, a field the document does not declare`));
+      if (!published(value)) {
+        problems.push(...describeErrors(published.errors).map((error) => `${at}: ${error}`));
+        continue;
       }
+      const closedToOthers = this.validator('closed.json', path, method, status, mediaType);
+      if (!closedToOthers(value)) problems.push(...undeclaredFields(closedToOthers.errors).map((field) => `${at}: ${field} is not in the document`));
     }
     return problems;
   }

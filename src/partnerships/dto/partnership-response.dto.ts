@@ -28,8 +28,8 @@ export class ProposedActivityResponse {
   @ApiProperty({ type: RecurrenceResponse })
   recurrence: RecurrenceResponse;
 
-  @ApiPropertyOptional({ format: 'date', example: '2026-10-15' })
-  startsOn?: string;
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, example: '2026-10-15' })
+  startsOn?: string | null;
 }
 
 /** A partnership as lists show it. */
