@@ -30,9 +30,9 @@ const MEANING: Record<number, string> = {
   404: 'NOT_FOUND',
   409: 'EVENT_NOT_ALLOWED (details.allowedEvents lists what is allowed now), CONFLICT, or IDEMPOTENCY_ANSWER_LOST (the request with this Idempotency-Key took effect, but the service stopped before its answer was kept: read the resource)',
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
-  422: 'GUARD_FAILED (details.rule names the rule) or IDEMPOTENCY_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8)',
+  422: 'GUARD_FAILED (details.rule names the rule) or IDEMPOTENCY_CONFLICT',
   428: 'PRECONDITION_REQUIRED: If-Match is missing',
   429: 'TOO_MANY_REQUESTS',
 };
