@@ -22,7 +22,6 @@ export interface Schema {
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean | Schema;
-  unevaluatedProperties?: boolean;
   items?: Schema;
   allOf?: Schema[];
   anyOf?: Schema[];
@@ -82,15 +81,14 @@ function closed(schema: unknown): unknown {
   return copy;
 }
 
-/** The schemas of every answer of every operation, where a reference into the document resolves. */
+/** The schema of every answer of every operation, by path, method, status and media type. */
 function responseSchemas(doc: OpenApiDocument, close: boolean) {
-  const paths: Record<string, unknown> = {};
+  const paths: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       for (const [status, answer] of Object.entries(operation.responses)) {
-        for (const [mediaType, media] of Object.entries(answer.content ?? {})) {
-          ((((paths[path] ??= {}) as Record<string, Record<string, Record<string, unknown>>>)[method] ??= {})[status] ??= {})[mediaType] = close ? closed(media.schema) : media.schema;
-        }
+        const byMediaType = ((paths[path] ??= {})[method] ??= {})[status] ??= {};
+        for (const [mediaType, media] of Object.entries(answer.content ?? {})) byMediaType[mediaType] = close ? closed(media.schema) : media.schema;
       }
     }
   }
