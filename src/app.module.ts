@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyInterceptor } from './common/http/idempotency.interceptor.js';
+import { RequestInputGuard } from './common/http/request-input.guard.js';
 import { ConfigModule } from '@nestjs/config';
 import { ActivitiesModule } from './activities/activities.module.js';
 import { ApprovalsModule } from './approvals/approvals.module.js';
@@ -40,6 +41,10 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     WebModule,
   ],
   controllers: [HealthController],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+  providers: [
+    // The root module's global guard runs before those of the modules it imports (AuthModule's): input is checked before anything else.
+    { provide: APP_GUARD, useClass: RequestInputGuard },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
 })
 export class AppModule {}

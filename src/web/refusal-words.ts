@@ -39,6 +39,7 @@ function words(error: DomainError): string {
   switch (error.code) {
     case 'VALIDATION_FAILED': {
       const errors = Array.isArray(details.errors) ? (details.errors as string[]) : [error.message];
+      if (Array.isArray(details.parameters)) return `This is not a valid address (${errors.join('; ')}). It may have been mistyped or cut short.`;
       return `Some of what you entered is not valid: ${errors.join('; ')}.`;
     }
     case 'UNAUTHENTICATED':
