@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '../common/canonical-json.js';
-import type { Actor } from '../workflow-engine/workflow.types.js';
+import { isUUID } from 'class-validator';
+import { DomainError } from '../common/domain-error.js';
+import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
 import { transactionMemo } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
@@ -251,6 +253,10 @@ export class AuditService {
 
   /** Rows matching the filters, in chain order, a page at a time. */
   async search(query: AuditSearch): Promise<{ items: AuditEvent[]; total: number }> {
+    if (query.actor !== undefined && !(await this.isActor(query.actor))) {
+      const errors = ['actor must be the id of a user, or system'];
+      throw new DomainError('VALIDATION_FAILED', errors[0], { errors });
+    }
     const qb = this.dataSource.getRepository(AuditEvent).createQueryBuilder('a');
     if (query.entityId) qb.andWhere('a.entity_id = :entityId', { entityId: query.entityId });
     if (query.actor) qb.andWhere('a.actor_id = :actor', { actor: query.actor });
@@ -264,6 +270,12 @@ export class AuditService {
       .skip(query.offset ?? 0)
       .getManyAndCount();
     return { items, total };
+  }
+
+  /** Whether an audit row can name `id` as its actor: the timers' `system`, or a user. */
+  private async isActor(id: string): Promise<boolean> {
+    if (id === SYSTEM_ACTOR.id) return true;
+    return isUUID(id) && (await plainQuery(this.dataSource, 'SELECT 1 AS found FROM users WHERE id = ?', [id])).length > 0;
   }
 
   /** One entity's rows, oldest first. */

@@ -90,6 +90,10 @@ export class OrganizationsService {
     return row;
   }
 
+  async exists(id: string): Promise<boolean> {
+    return (await this.dataSource.getRepository(Organization).countBy({ id })) > 0;
+  }
+
   async list(query: OrganizationQuery): Promise<{ items: Organization[]; total: number }> {
     const qb = this.dataSource.getRepository(Organization).createQueryBuilder('o');
     if (query.q) qb.where('o.name_key LIKE :q', { q: `%${query.q.toLowerCase()}%` });

@@ -11,6 +11,7 @@ import { assertVersion, updateVersioned } from '../database/versioned-update.js'
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
@@ -58,6 +59,7 @@ export class PartnershipsService implements OnModuleInit {
     private readonly organizations: OrganizationsService,
     private readonly activities: ActivitiesService,
     private readonly lists: PartnershipListRepository,
+    private readonly registry: WorkflowRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -157,6 +159,14 @@ export class PartnershipsService implements OnModuleInit {
     return row;
   }
 
+  /** A filter that names no state or no organization is refused (400): an empty list would say that nothing matched it. */
+  async checkFilters(query: Pick<PartnershipQuery, 'state' | 'organizationId'>): Promise<void> {
+    const errors: string[] = [];
+    if (query.state !== undefined && !this.registry.hasState(query.state)) errors.push('state must be a state of a workflow, or a dotted prefix of one such as in_force');
+    if (query.organizationId !== undefined && !(await this.organizations.exists(query.organizationId))) errors.push('organizationId must name an organization');
+    if (errors.length > 0) throw new DomainError('VALIDATION_FAILED', errors.join('; '), { errors });
+  }
+
   /** A page of partnerships, newest first, with the total (a lower bound past a title search's count limit). */
   list(query: PartnershipQuery): Promise<PartnershipPage> {
     return this.lists.page(query);
@@ -183,6 +193,7 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async listSummaries(query: PartnershipQuery) {
+    await this.checkFilters(query);
     const { items, total, totalRelation } = await this.list(query);
     return { items: items.map(partnershipSummary), total, totalRelation };
   }

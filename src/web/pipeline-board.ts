@@ -29,6 +29,7 @@ export class PipelineBoard {
   ) {}
 
   async build(filter: BoardFilter) {
+    await this.partnerships.checkFilters(filter);
     const { definition } = this.registry.latest(PARTNERSHIP_WORKFLOW);
     const states = Object.entries(definition.machine.states);
     const stages = [

@@ -193,9 +193,18 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
   return def;
 }
 
+/** The dotted path of every state of a machine, compound states included (`in_force`, `in_force.active`). */
+function statePaths(node: StateConfig, prefix = ''): string[] {
+  return Object.entries(node.states ?? {}).flatMap(([key, child]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [path, ...statePaths(child, path)];
+  });
+}
+
 /** Every workflow version of a directory, validated, by id and version. */
 export class WorkflowRegistry {
   private readonly byKey = new Map<string, RegisteredWorkflow>();
+  private readonly states = new Set<string>();
 
   static loadDirectory(dir: string): WorkflowRegistry {
     const registry = new WorkflowRegistry();
@@ -215,6 +224,12 @@ export class WorkflowRegistry {
 
   add(workflow: RegisteredWorkflow): void {
     this.byKey.set(`${workflow.definition.id}@${workflow.definition.version}`, workflow);
+    for (const path of statePaths(workflow.definition.machine)) this.states.add(path);
+  }
+
+  /** Whether `state` is a state of any loaded definition; a compound one stands for its children, so it is also every dotted prefix a list filter takes. */
+  hasState(state: string): boolean {
+    return this.states.has(state);
   }
 
   get(id: string, version: number): RegisteredWorkflow {
