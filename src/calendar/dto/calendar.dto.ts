@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { IsOmittable } from '../../common/http/validators.js';
+import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 
 export class CreateCalendarTokenDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Work calendar', description: 'Leave it out for no label (null is refused).' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
+  @NoBidiControls()
   label?: string;
 }
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateNested, validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../domain-error.js';
-import { IsIsoDate } from './validators.js';
+import { IsIsoDate, NoBidiControls } from './validators.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -10,10 +10,11 @@ export class DocumentDto {
   @ApiProperty({ example: 'MOU draft v2.docx' })
   @IsString()
   @Length(1, 300)
+  @NoBidiControls()
   name: string;
 
   @ApiProperty({ description: 'SHA-256 of the document, lower-case hex', example: 'a'.repeat(64) })
-  @Matches(SHA256, { message: 'document.sha256 must be 64 lower-case hex characters' })
+  @Matches(SHA256, { message: '$property must be 64 lower-case hex characters' })
   sha256: string;
 
   @ApiPropertyOptional({ example: 'https://files.example.org/mou-v2.docx' })
@@ -47,6 +48,7 @@ export class SignatureData {
   @ApiProperty({ example: 'Vice-Chancellor' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   signatory: string;
 
   @ApiProperty({ example: '2026-03-20', description: 'Not in the future.' })
@@ -76,6 +78,7 @@ export class ScheduleData {
   @IsOptional()
   @IsString()
   @Length(1, 300)
+  @NoBidiControls()
   venue?: string;
 }
 

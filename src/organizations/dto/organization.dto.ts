@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsOmittable } from '../../common/http/validators.js';
+import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
@@ -18,12 +18,14 @@ export class ContactDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Mansoor Ahmad Khan' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   name: string;
 
   @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, example: 'Director, Beaconhouse Centre for Policy Research (BCPR)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   title?: string;
 
   @ApiPropertyOptional({ type: String, format: 'email', nullable: true, example: 'bcpr@example.org' })
@@ -36,6 +38,7 @@ export class CreateOrganizationDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Beaconhouse National University' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   name: string;
 
   @ApiProperty({ enum: ORGANIZATION_KINDS, example: 'university' })
@@ -51,6 +54,7 @@ export class CreateOrganizationDto {
   @IsOptional()
   @IsString()
   @Length(1, 120)
+  @NoBidiControls()
   city?: string;
 
   @ApiPropertyOptional({ type: String, format: 'uri', nullable: true, description: 'With its protocol (https://…). null in a PATCH clears it.', example: 'https://www.bnu.edu.pk' })

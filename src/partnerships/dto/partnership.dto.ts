@@ -13,7 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsIsoDate, IsOmittable } from '../../common/http/validators.js';
+import { IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 
 export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
 
@@ -47,6 +47,7 @@ export class ProposedActivityDto {
   @ApiProperty({ minLength: 1, maxLength: 300, example: 'Annual lecture on transnational organized crime, named after a prominent GI-TOC figure' })
   @IsString()
   @Length(1, 300)
+  @NoBidiControls()
   title: string;
 
   @ApiProperty({ type: () => RecurrenceDto })
@@ -65,6 +66,7 @@ export class CreatePartnershipDto {
   @ApiProperty({ minLength: 1, maxLength: 300, example: 'Beaconhouse National University: MOU for a named annual lecture, an organized-crime course and yearly research visits' })
   @IsString()
   @Length(1, 300)
+  @NoBidiControls()
   title: string;
 
   @ApiProperty({ format: 'uuid', description: 'The partner organization (POST /api/organizations).' })
@@ -90,12 +92,14 @@ export class CreatePartnershipDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   programme?: string;
 
   @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, description: 'null in a PATCH clears it.', example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   focalPoint?: string;
 
   @ApiPropertyOptional({

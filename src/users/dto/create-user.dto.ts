@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
-import { IsOmittable } from '../../common/http/validators.js';
+import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { ROLES, type Role } from '../roles.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,40}$/;
@@ -28,6 +28,7 @@ export class CreateUserDto {
   @Transform(trimmed)
   @IsString()
   @Length(1, 120)
+  @NoBidiControls()
   displayName?: string;
 
   @ApiProperty({ enum: ROLES, isArray: true, minItems: 1, maxItems: ROLES.length, uniqueItems: true, example: ['manager'] })

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, Length } from 'class-validator';
-import { IsOmittable } from '../../common/http/validators.js';
+import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { ROLES, type Role } from '../roles.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './create-user.dto.js';
 
@@ -25,6 +25,7 @@ export class UpdateUserDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 120)
+  @NoBidiControls()
   displayName?: string;
 
   @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password', description: 'a new password ends the user’s existing sessions' })
