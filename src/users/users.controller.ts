@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -18,6 +18,7 @@ import { UpdateUserDto } from './dto/update-user.dto.js';
 import { UserDto, UserListDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
+import { RequestId } from '../common/http/request-id.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -32,8 +33,8 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'CONFLICT: the username is taken' })
   @ApiErrors(400)
-  create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor, @Headers('x-request-id') requestId?: string): Promise<UserDto> {
-    return this.users.create(body, actor, requestId?.slice(0, 80));
+  create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor, @RequestId() requestId: string): Promise<UserDto> {
+    return this.users.create(body, actor, requestId);
   }
 
   @Get()
@@ -61,8 +62,8 @@ export class UsersController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateUserDto,
     @CurrentActor() actor: Actor,
-    @Headers('x-request-id') requestId?: string,
+    @RequestId() requestId: string,
   ): Promise<UserDto> {
-    return this.users.update(id, body, actor, requestId?.slice(0, 80));
+    return this.users.update(id, body, actor, requestId);
   }
 }

@@ -2,9 +2,13 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 
-const INCOMING = /^[A-Za-z0-9._:-]{1,80}$/;
+/** SPEC: a client's request id is kept only as a plain token; anything else (a formula, a path, a long text) is replaced. */
+const INCOMING = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Gives every request an id (the caller's `X-Request-Id` when it is sane), echoed back and kept in audit rows. */
+/**
+ * Gives every request an id (the caller's `X-Request-Id` when it is a plain token), echoed back and
+ * kept in audit rows. Read it with `requestIdOf` or `@RequestId()`, never from the header.
+ */
 export function requestIdMiddleware(request: Request, response: Response, next: NextFunction): void {
   const incoming = request.headers['x-request-id'];
   const id = typeof incoming === 'string' && INCOMING.test(incoming) ? incoming : randomUUID();
