@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AuditService } from './audit/audit.service.js';
+import { AUDITED_STATUSES, RefusalAdmission } from './audit/refused-requests.js';
 import { Clock } from './common/clock.js';
 import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
@@ -13,7 +14,6 @@ import { WriteQueue } from './database/write-queue.js';
 import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
 import type { Actor } from './workflow-engine/workflow.types.js';
 
-const AUDITED_STATUSES = new Set([403, 409, 412, 422]);
 export const BODY_LIMIT = '256kb';
 
 /** HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. */
@@ -47,23 +47,20 @@ export function configureApp(app: INestApplication): void {
   SwaggerModule.setup('api/docs', app, () => documentBodyErrors(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'api/docs-json' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const audit = app.get(AuditService);
+  const refusals = app.get(RefusalAdmission);
   const queue = app.get(WriteQueue);
   const clock = app.get(Clock);
   app.useGlobalFilters(
     new DomainExceptionFilter(async (request: Request, error: DomainError) => {
       const actor = (request as Request & { actor?: Actor }).actor;
       if (error.audited || !actor || !AUDITED_STATUSES.has(error.status)) return;
-      await queue.run((manager) =>
-        audit.append(manager, {
-          occurredAt: clock.now().toISOString(),
-          actor,
-          action: `${request.method} ${request.route?.path ?? request.path}`,
-          entityType: 'request',
-          entityId: typeof request.params?.id === 'string' ? request.params.id.slice(0, 64) : '-',
-          outcome: 'denied',
-          requestId: requestIdOf(request),
-          payload: { code: error.code, message: error.message, details: error.details ?? null },
-        }),
+      const fields = await refusals.admit(actor, {
+        action: `${request.method} ${request.route?.path ?? request.path}`,
+        entityId: request.params?.id,
+        payload: { code: error.code, message: error.message, details: error.details ?? null },
+      });
+      await queue.run(
+        (manager) => audit.append(manager, { occurredAt: clock.now().toISOString(), actor, entityType: 'request', outcome: 'denied', requestId: requestIdOf(request), ...fields }),
         { effect: false },
       );
       error.audited = true;

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
+import { RefusalAdmission } from './refused-requests.js';
 
 @Module({
   controllers: [AuditController],
-  providers: [AuditService],
-  exports: [AuditService],
+  providers: [AuditService, RefusalAdmission],
+  exports: [AuditService, RefusalAdmission],
 })
 export class AuditModule {}

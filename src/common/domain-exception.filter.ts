@@ -25,7 +25,10 @@ export const CODE_BY_STATUS: Record<number, ErrorCode | 'PAYLOAD_TOO_LARGE' | 'U
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Refusals that SPEC wants in the audit log; a hook records those no service recorded already. */
+/**
+ * Refusals that SPEC wants in the audit log; a hook records those no service recorded already. A
+ * DomainError it throws (429 past the caller's write limit) is answered instead of the refusal.
+ */
 export type RefusalRecorder = (request: Request, error: DomainError) => Promise<void>;
 
 /**
@@ -42,17 +45,19 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request>();
-    const body = this.toBody(exception, request);
+    let answered = exception;
     if (exception instanceof DomainError && this.recordRefusal) {
       try {
         await this.recordRefusal(request, exception);
       } catch (error) {
-        this.logger.error(`could not audit a refusal: ${(error as Error).message}`);
+        if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') answered = error;
+        else this.logger.error(`could not audit a refusal: ${(error as Error).message}`);
       }
     }
+    const body = this.toBody(answered, request);
     if (response.headersSent) return;
-    if (exception instanceof DomainError && exception.code === 'TOO_MANY_REQUESTS' && exception.details?.retryAfterSeconds) {
-      response.setHeader('Retry-After', String(exception.details.retryAfterSeconds));
+    if (answered instanceof DomainError && answered.code === 'TOO_MANY_REQUESTS' && answered.details?.retryAfterSeconds) {
+      response.setHeader('Retry-After', String(answered.details.retryAfterSeconds));
     }
     response.status(body.statusCode).json(body);
   }

@@ -28,6 +28,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_WRITES_PER_MINUTE?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -45,6 +51,8 @@ export interface AppConfig {
   workflowsDir: string;
   timerPollMs: number;
   databaseUrl?: string;
+  /** Changes and refused attempts per user (per address before sign-in) and minute before 429. */
+  rateLimitWritesPerMinute: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -55,5 +63,6 @@ export const appConfig = registerAs('app', (): AppConfig => {
     workflowsDir: env.WORKFLOWS_DIR ?? './workflows',
     timerPollMs: env.TIMER_POLL_MS ?? 5000,
     databaseUrl: env.DATABASE_URL,
+    rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE ?? 600,
   };
 });

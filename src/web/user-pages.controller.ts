@@ -8,8 +8,9 @@ import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
 import { ROLES } from '../users/roles.js';
 import { UsersService } from '../users/users.service.js';
-import { refusalOf, type Refusal } from './refusal-words.js';
+import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
+import { WebRefusals } from './web-refusals.js';
 import { field, fieldList, validDto, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { CsrfGuard, type WebRequest } from './web-session.js';
@@ -28,6 +29,7 @@ export class UserPagesController {
   constructor(
     private readonly users: UsersService,
     private readonly views: WebViews,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get()
@@ -43,7 +45,7 @@ export class UserPagesController {
       response.redirect(303, `${WEB_PREFIX}/users?done=CREATED`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       await this.render(request, response, { failed: { form: 'create', values: body, refusal } }, refusal.status);
     }
   }
@@ -56,7 +58,7 @@ export class UserPagesController {
       response.redirect(303, `${WEB_PREFIX}/users?done=SAVED#user-${id}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       await this.render(request, response, { failed: { form: id, values: body, refusal } }, refusal.status);
     }
   }

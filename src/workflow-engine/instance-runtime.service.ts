@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntityTarget } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { AUDITED_STATUSES, RefusalAdmission, refusalFields } from '../audit/refused-requests.js';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -55,9 +56,6 @@ export interface SendOutcome<T extends WorkflowInstance = WorkflowInstance> {
 
 export type EffectHandler = (manager: EntityManager, kind: InstanceKind, row: WorkflowInstance, event: EngineEvent) => Promise<void>;
 
-/** Codes of refusals that SPEC wants in the audit log. */
-const AUDITED_REFUSALS = new Set([403, 409, 412, 422]);
-
 /**
  * Persists workflow instances: every change of state goes through `apply`, inside one write
  * transaction that checks the version, runs the pure engine, updates the row with a version
@@ -73,6 +71,7 @@ export class InstanceRuntime {
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
     private readonly audit: AuditService,
+    private readonly refusals: RefusalAdmission,
     private readonly registry: WorkflowRegistry,
     private readonly engine: WorkflowEngine,
     @Inject(Clock) private readonly clock: Clock,
@@ -205,25 +204,27 @@ export class InstanceRuntime {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof DomainError && AUDITED_REFUSALS.has(error.status)) {
+      if (error instanceof DomainError && AUDITED_STATUSES.has(error.status)) {
         await this.recordRefusal(kindName, id, input, error);
       }
       throw error;
     }
   }
 
+  /**
+   * Without `manager`, a request's refusal: it takes a point of the caller's write limit first
+   * (RefusalAdmission), and past the limit throws 429 instead of writing. With `manager`, a timer's,
+   * inside the timer's transaction: the poller is no caller and has no limit.
+   */
   async recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager?: EntityManager): Promise<void> {
+    const refused = {
+      action: input.type,
+      entityId: id,
+      payload: { code: error.code, message: error.message, details: error.details ?? null, comment: input.comment ?? null, data: input.data ?? null },
+    };
+    const fields = manager ? refusalFields(refused) : await this.refusals.admit(input.actor, refused);
     const write = (m: EntityManager) =>
-      this.audit.append(m, {
-        occurredAt: this.now(),
-        actor: input.actor,
-        action: input.type,
-        entityType: kindName,
-        entityId: id,
-        outcome: 'denied',
-        requestId: input.requestId,
-        payload: { code: error.code, message: error.message, details: error.details ?? null, comment: input.comment ?? null, data: input.data ?? null },
-      });
+      this.audit.append(m, { occurredAt: this.now(), actor: input.actor, entityType: kindName, outcome: 'denied', requestId: input.requestId, ...fields });
     if (manager) await write(manager);
     // A refusal is no effect of the request: it does not mark the request's Idempotency-Key applied.
     else await this.queue.run(write, { effect: false });

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { sha256Hex } from '../common/canonical-json.js';
+import { WriteRateLimiter } from '../common/http/write-rate-limit.guard.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+
+/** The refusals SPEC wants in the audit chain. */
+export const AUDITED_STATUSES: ReadonlySet<number> = new Set([403, 409, 412, 422]);
+
+/**
+ * The most of any one text a refusal's row keeps, in UTF-16 units (as the validators count). A
+ * longer text (a comment, a report) is kept up to here, with its full length and SHA-256 beside it
+ * under `truncated`, so the row still proves what was sent without holding all of it.
+ */
+export const REFUSAL_TEXT_LIMIT = 500;
+
+/** The `action` column's width. */
+const ACTION_LIMIT = 80;
+
+/** What a refusal's audit row says of the request beyond who, when and which request id. */
+export interface RefusalFields {
+  action: string;
+  entityId: string;
+  payload: Record<string, unknown>;
+}
+
+/** `text` cut to at most `max` UTF-16 units, never between the two halves of a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max;
+  return text.slice(0, end);
+}
+
+/**
+ * A refusal's fields as its row keeps them: the entity id only when it is a UUID ('-' otherwise),
+ * the action within its column, every text of the payload within REFUSAL_TEXT_LIMIT. So a row never
+ * fails to be written, and none holds more than a few kilobytes (comment and data included).
+ */
+export function refusalFields(fields: { action: string; entityId: unknown; payload: Record<string, unknown> }): RefusalFields {
+  const truncated: Record<string, { length: number; sha256: string }> = {};
+  const bound = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') {
+      if (value.length <= REFUSAL_TEXT_LIMIT) return value;
+      truncated[path] = { length: value.length, sha256: sha256Hex(value) };
+      return cut(value, REFUSAL_TEXT_LIMIT);
+    }
+    if (Array.isArray(value)) return value.map((item, i) => bound(item, `${path}[${i}]`));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, bound(item, path ? `${path}.${key}` : key)]));
+    return value;
+  };
+  const payload = bound(fields.payload, '') as Record<string, unknown>;
+  return {
+    action: cut(fields.action, ACTION_LIMIT),
+    entityId: typeof fields.entityId === 'string' && isUUID(fields.entityId) ? fields.entityId : '-',
+    payload: Object.keys(truncated).length > 0 ? { ...payload, truncated } : payload,
+  };
+}
+
+/**
+ * What each recorder of a refused request calls before it appends the row (the API's exception
+ * filter, the pages' WebRefusals, InstanceRuntime.auditRefusals): the refusal takes a point of its
+ * caller's write limit, so nobody floods the chain with refusals, and past the limit the caller
+ * gets 429 TOO_MANY_REQUESTS (thrown here) instead of a row. A timer's refusal has no caller and
+ * takes no point.
+ */
+@Injectable()
+export class RefusalAdmission {
+  constructor(private readonly limiter: WriteRateLimiter) {}
+
+  async admit(actor: Actor, fields: { action: string; entityId: unknown; payload: Record<string, unknown> }): Promise<RefusalFields> {
+    await this.limiter.take(actor.id);
+    return refusalFields(fields);
+  }
+}
