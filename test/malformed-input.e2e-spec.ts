@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import fc from 'fast-check';
 import request from 'supertest';
 import { createApiApp, USER_PASSWORD, type UserName } from './support/api.js';
@@ -83,6 +84,15 @@ function validBody(method: Method, path: string): Record<string, unknown> {
     'post /api/calendar/tokens': { label: 'fuzzed' },
   };
   return bodies[`${method} ${path}`] ?? {};
+}
+
+/** A path segment as the router decodes it, or as sent when it cannot be decoded (`%E0%A4%A`). */
+function decodeOrKeep(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +224,9 @@ const BAD_IDS = [
   `${'a'.repeat(36)}`,
   'x'.repeat(4000),
   encodeURIComponent('ünïcödé-🙂-\u202E'),
+  // Cut at 64 UTF-16 units, as refusal rows once cut ids, the emoji's surrogate pair is split.
+  encodeURIComponent(`${'a'.repeat(63)}🙂`),
+  encodeURIComponent('=HYPERLINK("https://evil.example","x")'),
   '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
   '%00',
   '%E0%A4%A',
@@ -370,6 +383,11 @@ describe('malformed input', () => {
         ['application/x-www-form-urlencoded', 'p='.concat('q'.repeat(300 * 1024))],
         ['multipart/form-data; boundary=xyz', `--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--xyz--`],
         ['image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47])],
+        // Built to cost: nested past the validators' stack, too many fields, too many items (each 400 before any validation).
+        ['application/json', `${'{"a":'.repeat(1500)}1${'}'.repeat(1500)}`],
+        ['application/json', `${'['.repeat(60_000)}${']'.repeat(60_000)}`],
+        ['application/json', JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])))],
+        ['application/json', JSON.stringify({ ...JSON.parse(valid), items: Array.from({ length: 5000 }, () => ({ name: 'x' })) })],
       ];
       for (const [contentType, payload, headers] of variants) {
         const ifMatch = await ifMatchFor(method, path, url);
@@ -377,6 +395,9 @@ describe('malformed input', () => {
         expectWellFormed(`${method} ${path} ${contentType} ${String(payload).slice(0, 60)}`, response);
         record(method, path, url, response);
         if (typeof payload === 'string' && payload.length > 256 * 1024) expect(response.status).toBe(413);
+        if (typeof payload === 'string' && payload.length > 20_000 && payload.length <= 256 * 1024 && contentType === 'application/json') {
+          expect({ payload: payload.slice(0, 40), status: response.status, bytes: response.text.length < 1000 }).toEqual({ payload: payload.slice(0, 40), status: 400, bytes: true });
+        }
       }
     });
   }
@@ -391,9 +412,28 @@ describe('malformed input', () => {
         const response = method === 'get' || method === 'delete' ? await test : await test.send(validBody(method, path));
         expectWellFormed(`${method} ${url.slice(0, 120)}`, response);
         expect(response.status).toBeGreaterThanOrEqual(400);
+        // An id that is no UUID is refused with 400 before anything else (a workflow's id is a name, not a UUID).
+        if (!path.startsWith('/api/workflows') && !isUUID(decodeOrKeep(bad))) {
+          expect({ url: url.slice(0, 120), status: response.status, code: response.body.code }).toEqual({ url: url.slice(0, 120), status: 400, code: 'VALIDATION_FAILED' });
+        }
       }
     });
   }
+
+  it('refuses text no database keeps (a NUL, a lone surrogate) in every field of every body with 400', async () => {
+    for (const { method, path } of bodyRoutes) {
+      const url = filled(path);
+      const caller = path === '/api/auth/login' ? null : callerFor(path);
+      const valid = validBody(method, path);
+      for (const field of Object.keys(valid).filter((f) => typeof valid[f] === 'string')) {
+        for (const text of ['x\u0000y', 'x\ud800', '\udfffx']) {
+          const response = await send(method, url, caller).set(await ifMatchFor(method, path, url)).send({ ...valid, [field]: text });
+          expectWellFormed(`${method} ${path} ${field}: ${JSON.stringify(text)}`, response);
+          expect({ path, field, text, status: response.status, named: String(response.body.message).includes(field) }).toEqual({ path, field, text, status: 400, named: true });
+        }
+      }
+    }
+  });
 
   const queryRoutes = ROUTES.filter((r) => r.method === 'get');
   for (const { method, path, takesQuery } of queryRoutes) {
@@ -525,6 +565,19 @@ describe('malformed input', () => {
     // Whatever the junk left behind, every read still answers (the feed and the reports read everything).
     for (const { path } of ROUTES.filter((r) => r.method === 'get')) expectWellFormed(`after: GET ${path}`, await send('get', filled(path), callerFor(path)));
     expect((await api.as('auditor').get('/api/audit/verify').expect(200)).body.ok).toBe(true);
+    // Every refusal the junk caused is in the chain, in a row whose id, request id and text any database keeps.
+    const denied: Array<{ entityId: string; requestId: string; payload: unknown }> = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = (await api.as('auditor').get(`/api/audit?outcome=denied&limit=200&offset=${offset}`).expect(200)).body;
+      denied.push(...page.items);
+      if (offset + 200 >= page.total) break;
+    }
+    expect(denied.length).toBeGreaterThan(0);
+    for (const row of denied) {
+      expect({ entityId: row.entityId, requestId: row.requestId }).toEqual({ entityId: expect.stringMatching(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|-)$/), requestId: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) });
+      expect(JSON.stringify(row.payload)).not.toMatch(/\\u0000|\\ud[89a-f]/i);
+      expect(JSON.stringify(row.payload).length).toBeLessThan(12_000);
+    }
     expect(checked.requests).toBeGreaterThan(1000);
     console.log(`${checked.requests} malformed requests`);
   });
