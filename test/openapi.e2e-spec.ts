@@ -95,7 +95,7 @@ interface Expected {
 const FORMAT_OF: Record<string, string> = { isUuid: 'uuid', isEmail: 'email', isUrl: 'uri', isIsoDate: 'date' };
 const STRING_VALIDATORS = new Set(['isString', 'matches', 'isIso8601', ...Object.keys(FORMAT_OF)]);
 /** Validators with no schema keyword checked here (`required` and `nullable` are checked by validating). */
-const NO_KEYWORD = new Set(['arrayUnique', 'isArray', 'isDefined']);
+const NO_KEYWORD = new Set(['arrayUnique', 'isArray', 'isDefined', 'noBidiControls']);
 
 function validatorsOf(dto: Type): Map<string, ValidationMetadata[]> {
   const byProperty = new Map<string, ValidationMetadata[]>();

@@ -22,8 +22,6 @@ export class ListPartnershipsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  // No title holds a NUL (PostgreSQL cannot store one): refused alike on both databases, whatever is stored.
-  @Matches(/^[^\0]*$/, { message: 'q must not contain a NUL character' })
   q?: string;
 
   @ApiPropertyOptional({ type: Boolean })
