@@ -34,7 +34,8 @@ function cut(text: string, max: number): string {
 /**
  * A refusal's fields as its row keeps them: the entity id only when it is a UUID ('-' otherwise),
  * the action within its column, every text of the payload within REFUSAL_TEXT_LIMIT. So a row never
- * fails to be written, and none holds more than a few kilobytes (comment and data included).
+ * fails to be written, and its size follows from how many fields a body may have, not how long
+ * they are: at most about 2 KB for a refused event, 11 KB for a refused partnership edit.
  */
 export function refusalFields(fields: { action: string; entityId: unknown; payload: Record<string, unknown> }): RefusalFields {
   const truncated: Record<string, { length: number; sha256: string }> = {};
@@ -58,10 +59,10 @@ export function refusalFields(fields: { action: string; entityId: unknown; paylo
 
 /**
  * What each recorder of a refused request calls before it appends the row (the API's exception
- * filter, the pages' WebRefusals, InstanceRuntime.auditRefusals): the refusal takes a point of its
- * caller's write limit, so nobody floods the chain with refusals, and past the limit the caller
- * gets 429 TOO_MANY_REQUESTS (thrown here) instead of a row. A timer's refusal has no caller and
- * takes no point.
+ * filter; InstanceRuntime.recordRefusal, for auditRefusals and the pages' WebRefusals): the
+ * refusal takes a point of its caller's write limit, so nobody floods the chain with refusals, and
+ * past the limit the caller gets 429 TOO_MANY_REQUESTS (thrown here) instead of a row. A timer's
+ * refusal has no caller and takes no point.
  */
 @Injectable()
 export class RefusalAdmission {

@@ -3,7 +3,7 @@
  * (a web form with 50 contacts); past these, class-transformer and class-validator would spend time
  * (or, 1,500 levels deep, overflow the stack) on input that cannot mean anything to any route.
  */
-export const INPUT_LIMITS = { depth: 10, entries: 1000 } as const;
+const INPUT_LIMITS = { depth: 10, entries: 1000 } as const;
 
 /** Keys that name the prototype chain: no route takes them, and some parsers act on them instead of keeping them. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -18,7 +18,7 @@ const UNSTORABLE = /[\0\p{Cs}]/u;
 /** Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
 export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
 
-export function isStorableText(text: string): boolean {
+function isStorableText(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
 
