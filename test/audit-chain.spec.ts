@@ -154,6 +154,64 @@ describe('the audit chain', () => {
     expect(await audit.verify()).toMatchObject({ ok: true });
   });
 
+  it('refuses every INSERT or REPLACE that would reuse a seq, and leaves the row as it was', async () => {
+    const [original] = await plainQuery<Record<string, unknown>>(dataSource, 'SELECT * FROM audit_events WHERE seq = 2', []);
+    const columns = Object.keys(original);
+    const forged = columns.map((column) => (column === 'payload' ? '{"forged":true}' : original[column]));
+    const row = `(${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    const statements =
+      testDatabaseKind === 'sqlite'
+        ? [
+            `INSERT INTO audit_events ${row}`,
+            // REPLACE deletes the old row without firing DELETE triggers: only a BEFORE INSERT trigger sees it.
+            `REPLACE INTO audit_events ${row}`,
+            `INSERT OR REPLACE INTO audit_events ${row}`,
+            `INSERT OR IGNORE INTO audit_events ${row}`,
+            `INSERT INTO audit_events ${row} ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload`,
+            `UPDATE OR REPLACE audit_events SET seq = 2 WHERE seq = 3`,
+          ]
+        : [
+            `INSERT INTO audit_events ${row}`,
+            `INSERT INTO audit_events ${row} ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload`,
+            `MERGE INTO audit_events a USING (SELECT ?::integer AS seq) f ON a.seq = f.seq WHEN MATCHED THEN UPDATE SET payload = '{"forged":true}'`,
+            `MERGE INTO audit_events a USING (SELECT ?::integer AS seq) f ON a.seq = f.seq WHEN MATCHED THEN DELETE`,
+          ];
+    for (const sql of statements) {
+      const parameters = sql.startsWith('MERGE') ? [2] : sql.startsWith('UPDATE') ? [] : forged;
+      await expect(plainQuery(dataSource, sql, parameters)).rejects.toThrow(/append-only|duplicate key/);
+    }
+    expect(await plainQuery(dataSource, 'SELECT * FROM audit_events WHERE seq = 2', [])).toEqual([original]);
+    expect(await audit.verify()).toMatchObject({ ok: true });
+  });
+
+  if (testDatabaseKind === 'sqlite') {
+    it('refuses a row put into the gap a deleted row left', async () => {
+      const [deleted] = await plainQuery<Record<string, unknown>>(dataSource, 'SELECT * FROM audit_events WHERE seq = 3', []);
+      await dataSource.query('DROP TRIGGER audit_events_no_delete');
+      await dataSource.query('DELETE FROM audit_events WHERE seq = 3');
+      const columns = Object.keys(deleted);
+      await expect(
+        plainQuery(dataSource, `INSERT INTO audit_events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(deleted)),
+      ).rejects.toThrow(/append-only: a row takes a seq above the head/);
+    });
+  }
+
+  if (testDatabaseKind === 'postgres') {
+    it('keeps refusing UPDATE, DELETE and TRUNCATE with session_replication_role = replica, which skips ordinary triggers', async () => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.query('SET session_replication_role = replica');
+        await expect(runner.query(`UPDATE audit_events SET outcome = 'denied' WHERE seq = 2`)).rejects.toThrow(/append-only/);
+        await expect(runner.query(`DELETE FROM audit_events WHERE seq > 2`)).rejects.toThrow(/append-only/);
+        await expect(runner.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+      } finally {
+        await runner.query('RESET session_replication_role');
+        await runner.release();
+      }
+      expect(await audit.verify()).toMatchObject({ ok: true });
+    });
+  }
+
   it.each([
     ['the payload', `payload = '{"forged":true}'`],
     ['the actor', `actor_id = 'someone-else'`],

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { join } from 'node:path';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /** The environment the service reads, validated once at boot. */
 export class EnvironmentVariables {
@@ -34,6 +35,23 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   RATE_LIMIT_WRITES_PER_MINUTE?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  AUDIT_SIGNING_KEY_FILE?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUDIT_CHECKPOINT_EVERY?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  AUDIT_CHECKPOINT_POLL_MS?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -53,16 +71,26 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Changes and refused attempts per user (per address before sign-in) and minute before 429. */
   rateLimitWritesPerMinute: number;
+  /** The Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; created on first start when missing. */
+  auditSigningKeyFile: string;
+  /** A checkpoint is signed in the transaction of every row whose seq is a multiple of this. */
+  auditCheckpointEvery: number;
+  /** How often the service looks for a head left unsigned for an hour; 0: never (tests call it). */
+  auditCheckpointPollMs: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
   const env = validateEnvironment(process.env);
+  const dataDir = env.DATA_DIR ?? './data';
   return {
     port: env.PORT ?? 3000,
-    dataDir: env.DATA_DIR ?? './data',
+    dataDir,
     workflowsDir: env.WORKFLOWS_DIR ?? './workflows',
     timerPollMs: env.TIMER_POLL_MS ?? 5000,
     databaseUrl: env.DATABASE_URL,
     rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE ?? 600,
+    auditSigningKeyFile: env.AUDIT_SIGNING_KEY_FILE ?? join(dataDir, 'audit-signing-key'),
+    auditCheckpointEvery: env.AUDIT_CHECKPOINT_EVERY ?? 1000,
+    auditCheckpointPollMs: env.AUDIT_CHECKPOINT_POLL_MS ?? 60_000,
   };
 });
