@@ -40,7 +40,7 @@ describe('the audit chain', () => {
     const rows = await dataSource.query('SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq');
     // First-start admin, one organization, three proposals created and submitted.
     expect(rows.length).toBeGreaterThanOrEqual(7);
-    expect(result).toEqual({ ok: true, events: rows.length, headHash: rows[rows.length - 1].hash });
+    expect(result).toEqual({ ok: true, events: rows.length, headHash: rows[rows.length - 1].hash, checkpoints: { checked: 0, lastSeq: null } });
     expect(rows[0].prev_hash).toBe('0'.repeat(64));
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
   });

@@ -1,11 +1,29 @@
-import { Module } from '@nestjs/common';
-import { AuditController } from './audit.controller.js';
+import { forwardRef, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app.config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuditCheckpointPoller } from './audit-checkpoint.poller.js';
+import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
+import { AuditSigningKey, loadAuditSigningKey } from './audit-signing-key.js';
+import { AuditController, AuditPublicKeyController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 import { RefusalAdmission } from './refused-requests.js';
 
 @Module({
-  controllers: [AuditController],
-  providers: [AuditService, RefusalAdmission],
+  // The CSV export names actors (UsersService), and users' changes are audited (AuditService).
+  imports: [forwardRef(() => UsersModule)],
+  controllers: [AuditController, AuditPublicKeyController],
+  providers: [
+    AuditService,
+    AuditCheckpointsRepository,
+    AuditCheckpointPoller,
+    RefusalAdmission,
+    {
+      provide: AuditSigningKey,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => loadAuditSigningKey(config.getOrThrow<AppConfig>('app').auditSigningKeyFile),
+    },
+  ],
   exports: [AuditService, RefusalAdmission],
 })
 export class AuditModule {}

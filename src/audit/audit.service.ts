@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { Database } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -7,12 +8,17 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { canonicalJson } from '../common/canonical-json.js';
+import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import type { AppConfig } from '../config/app.config.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
-import { transactionMemo } from '../database/write-queue.js';
+import { transactionMemo, WriteQueue } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
+import { checkAgainstCheckpoints, forgedCheckpoint, type AuditVerifyResult, type Checkpoint } from './audit-checkpoint.js';
+import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
+import { AuditSigningKey } from './audit-signing-key.js';
 import { poolCopyOut } from './audit-copy.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
 import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
@@ -87,6 +93,11 @@ const PG_CLIENT_SETTINGS = [
  */
 const CHAIN_LOCK = 0x61756469;
 
+/** A head left unsigned is signed once the last checkpoint is this old (SPEC: at least hourly while rows are added). */
+export const CHECKPOINT_AT_LEAST_EVERY_MS = 3_600_000;
+/** Checkpoint signatures checked between two yields to the event loop (about 10 ms of work here). */
+const SIGNATURES_PER_TURN = 32;
+
 export interface AuditSearch {
   entityId?: string;
   actor?: string;
@@ -109,8 +120,18 @@ const CHAIN_HEAD = 'audit chain head';
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
+  private readonly checkpointEvery: number;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly checkpoints: AuditCheckpointsRepository,
+    private readonly key: AuditSigningKey,
+    @Inject(Clock) private readonly clock: Clock,
+    config: ConfigService,
+  ) {
+    this.checkpointEvery = config.getOrThrow<AppConfig>('app').auditCheckpointEvery;
+  }
 
   /**
    * Appends one row inside the caller's write transaction, linked to the current head. On
@@ -155,6 +176,8 @@ export class AuditService {
       if (appended.hash !== hash) {
         throw new Error(`the database hashed audit row ${record.seq} as ${appended.hash}, the service's rule gives ${hash}: the append is rolled back`);
       }
+      // Still under the chain's lock, which the transaction holds until its commit.
+      if (record.seq % this.checkpointEvery === 0) await this.checkpoint(manager, record.seq, hash);
       return manager.create(AuditEvent, { ...record, hash });
     }
     // SQLite has one writer at a time (BEGIN IMMEDIATE): within a queued group the head is the row
@@ -171,18 +194,93 @@ export class AuditService {
       [...values, record.seq, record.prevHash, hash],
     );
     transactionMemo.set(manager, CHAIN_HEAD, { seq: record.seq, hash } satisfies ChainHead);
+    if (record.seq % this.checkpointEvery === 0) await this.checkpoint(manager, record.seq, hash);
     return manager.create(AuditEvent, { ...record, hash });
   }
 
   /**
-   * Walks the whole chain in seq order and names the first row that does not verify. Rows are read
+   * Signs a checkpoint of row `seq` in the transaction that holds the chain (the one appending
+   * it, or `checkpointIfDue`'s under the chain's lock). A checkpoint that already names this seq
+   * stays: the primary key refuses a second one, and one that names another hash means the chain
+   * was cut and written again, which verify() reports; failing here would stop every write.
+   */
+  private async checkpoint(manager: EntityManager, seq: number, hash: string): Promise<Checkpoint | undefined> {
+    const existing = await this.checkpoints.at(manager, seq);
+    if (existing) {
+      if (existing.hash !== hash) this.logger.error(`row ${seq} is not the row its checkpoint signed (the chain was cut and written again): GET /api/audit/verify says more`);
+      return undefined;
+    }
+    const checkpoint = this.key.sign({ seq, hash, signedAt: this.clock.now().toISOString() });
+    await this.checkpoints.insert(manager, checkpoint);
+    return checkpoint;
+  }
+
+  /**
+   * Signs the chain's head when rows were added since the last checkpoint and that one is an hour
+   * old (or there is none yet), so that rows added between the every-N checkpoints are signed at
+   * least hourly; the checkpoint poller calls it. On PostgreSQL it takes the chain's lock first,
+   * so the head and the last checkpoint it reads are the latest committed, and of several
+   * instances one signs.
+   */
+  async checkpointIfDue(): Promise<Checkpoint | undefined> {
+    return this.queue.run(async (manager) => {
+      if (this.isPostgres()) await plainQuery(manager, 'SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))', [CHAIN_LOCK]);
+      const [head] = await plainQuery<{ seq: number | string; hash: string }>(manager, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1', []);
+      if (!head) return undefined;
+      const last = await this.checkpoints.latest(manager);
+      if (last && (last.seq >= Number(head.seq) || this.clock.now().getTime() - Date.parse(last.signedAt) < CHECKPOINT_AT_LEAST_EVERY_MS)) return undefined;
+      return this.checkpoint(manager, Number(head.seq), head.hash);
+    });
+  }
+
+  /** The public half of the key that signs checkpoints, as PEM. */
+  publicKeyPem(): string {
+    return this.key.publicKeyPem;
+  }
+
+  /** The checkpoints in seq order, a page at a time. */
+  listCheckpoints(limit = 50, offset = 0): Promise<{ items: Checkpoint[]; total: number }> {
+    return this.checkpoints.page(limit, offset);
+  }
+
+  /**
+   * Checks the chain and every checkpoint: each is the service key's signature, and names a row
+   * the chain has, with the hash it signed. So a chain rewritten and hashed again from some row
+   * on, or cut below its last checkpoint, does not verify; `checkAgainstCheckpoints` says how the
+   * two verdicts combine.
+   *
+   * The chain's walk: names the first row that does not verify, in seq order. Rows are read
    * raw, only the hashed columns, in keyset batches (on PostgreSQL, a `COPY … TO STDOUT` each). A long chain is checked in parts by worker
    * threads on connections of their own, the results merged in chain order (each part starts from
    * the stored hash of the row before it, so a part's check does not wait for the one before); a
    * short one, or when workers cannot be used, in this thread, yielding to the event loop between
    * batches so the service keeps answering.
    */
-  async verify(tuning: Partial<VerifyTuning> = {}): Promise<VerifyResult> {
+  async verify(tuning: Partial<VerifyTuning> = {}): Promise<AuditVerifyResult> {
+    // Read before the walk: every row a checkpoint names was written by then, so an intact chain reaches it.
+    const checkpoints = await this.checkpoints.withRowHashes();
+    const [chain, forged] = await Promise.all([this.verifyChain(tuning), this.forgedCheckpoints(checkpoints)]);
+    return checkAgainstCheckpoints(chain, checkpoints, forged);
+  }
+
+  /**
+   * The checkpoints whose signature is not the service key's, by seq, with why. An Ed25519 check
+   * costs a few hundred SHA-256 of a row, so they are checked beside the walk (which, over a long
+   * chain, waits on its worker threads), yielding to the event loop between batches.
+   */
+  private async forgedCheckpoints(checkpoints: Checkpoint[]): Promise<Map<number, string>> {
+    const forged = new Map<number, string>();
+    const key = this.key.checker;
+    for (let i = 0; i < checkpoints.length; i += 1) {
+      const reason = forgedCheckpoint(checkpoints[i], key);
+      if (reason !== undefined) forged.set(checkpoints[i].seq, reason);
+      if (i % SIGNATURES_PER_TURN === SIGNATURES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return forged;
+  }
+
+  /** The chain alone, walked from its first row to its head. */
+  private async verifyChain(tuning: Partial<VerifyTuning>): Promise<VerifyResult> {
     const settings = { ...DEFAULT_VERIFY_TUNING, ...tuning };
     const source = this.rowSource();
     const lastSeq = await source.maxSeq();
@@ -249,6 +347,22 @@ export class AuditService {
       yield rows;
       after = rows[rows.length - 1].seq;
     }
+  }
+
+  /**
+   * What the JSONL export holds: the chain a batch at a time, each with the checkpoints of its
+   * rows, then any checkpoint naming a row past the last one exported. Those are read before the
+   * rows, so an intact chain reaches them all: one left over means the chain was cut.
+   */
+  async *exportBatches(): AsyncGenerator<{ rows: AuditEvent[]; checkpoints: Checkpoint[] }> {
+    const lastCheckpoint = (await this.checkpoints.latest())?.seq ?? 0;
+    let after = 0;
+    for await (const rows of this.batches()) {
+      const last = rows[rows.length - 1].seq;
+      yield { rows, checkpoints: await this.checkpoints.between(after, last) };
+      after = last;
+    }
+    if (lastCheckpoint > after) yield { rows: [], checkpoints: await this.checkpoints.between(after, lastCheckpoint) };
   }
 
   /** Rows matching the filters, in chain order, a page at a time. */

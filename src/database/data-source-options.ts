@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
+import { AuditCheckpoint } from '../audit/audit-checkpoint.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
@@ -12,7 +13,7 @@ import { Timer } from '../timers/timer.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditEvent, CalendarToken, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
+export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
 
 export interface DatabaseSettings {
   dataDir: string;

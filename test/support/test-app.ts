@@ -96,7 +96,7 @@ afterAll(async () => {
 /**
  * The real AppModule on fresh storage (a SQLite file in a temp directory, or a fresh PostgreSQL
  * schema, created before and dropped after), with a manual clock and the timer poller off (tests fire timers by moving the clock
- * and calling `fireDue`).
+ * and calling `fireDue`), and the audit checkpoint poller off too (tests call `AuditService.checkpointIfDue`).
  */
 export async function createTestApp(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'partnership-engine-'));
@@ -106,7 +106,7 @@ export async function createTestApp(options: { dataDir?: string; clock?: ManualC
     await dropDatabase(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  Object.assign(process.env, { ...databaseEnv(dataDir), TIMER_POLL_MS: '0', WORKFLOWS_DIR: 'workflows', ...options.env });
+  Object.assign(process.env, { ...databaseEnv(dataDir), TIMER_POLL_MS: '0', AUDIT_CHECKPOINT_POLL_MS: '0', WORKFLOWS_DIR: 'workflows', ...options.env });
   let app: INestApplication;
   try {
     await createDatabase(dataDir);

@@ -61,6 +61,46 @@ export class AuditListResponse {
   total: number;
 }
 
+/** A signed checkpoint of the chain's head (the README says what is signed). */
+export class CheckpointResponse {
+  @ApiProperty({ description: 'The row it signs.', example: 1000 })
+  seq: number;
+
+  @ApiProperty({ description: 'That row’s hash.', example: HASH_EXAMPLE })
+  hash: string;
+
+  @ApiProperty({ format: 'date-time' })
+  signedAt: string;
+
+  @ApiProperty({ description: 'Hex SHA-256 of the DER of the public key that signed it.', example: HASH_EXAMPLE })
+  keyFingerprint: string;
+
+  @ApiProperty({ description: 'Ed25519 signature, base64.' })
+  signature: string;
+}
+
+export class CheckpointListResponse {
+  @ApiProperty({ type: CheckpointResponse, isArray: true, description: 'In seq order.' })
+  items: CheckpointResponse[];
+
+  @ApiProperty({ example: 3 })
+  total: number;
+}
+
+/** A line of the JSONL export that is not a row: the checkpoint of the row on the line before. */
+export class CheckpointLineResponse {
+  @ApiProperty({ type: CheckpointResponse })
+  checkpoint: CheckpointResponse;
+}
+
+export class CheckpointSummaryResponse {
+  @ApiProperty({ description: 'Checkpoints checked: each signed by the service’s key, and naming a row of the chain with its hash.', example: 2 })
+  checked: number;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'The highest seq a checkpoint names; null before the first checkpoint.', example: 2000 })
+  lastSeq: number | null;
+}
+
 export class AuditVerifiedResponse {
   @ApiProperty({ enum: [true] })
   ok: true;
@@ -70,13 +110,16 @@ export class AuditVerifiedResponse {
 
   @ApiProperty({ description: 'Hash of the last row; keep it to detect a rewritten chain later.', example: HASH_EXAMPLE })
   headHash: string;
+
+  @ApiProperty({ type: CheckpointSummaryResponse })
+  checkpoints: CheckpointSummaryResponse;
 }
 
 export class AuditBrokenResponse {
   @ApiProperty({ enum: [false] })
   ok: false;
 
-  @ApiProperty({ description: 'The first row that does not verify.', example: 17 })
+  @ApiProperty({ description: 'The first row that does not verify: one whose hash or link is wrong, one that is not the row a checkpoint signed, or the first row cut off.', example: 17 })
   firstBadSeq: number;
 
   @ApiProperty({ example: 'hash mismatch' })
