@@ -194,7 +194,12 @@ describe('the approval story over HTTP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-export-'));
     const good = join(dir, 'good.jsonl');
     writeFileSync(good, exported.body as string);
-    expect(await verifyExport(good)).toEqual({ ok: true, events: verify.body.events, headHash: verify.body.headHash });
+    expect(await verifyExport(good)).toEqual({
+      ok: true,
+      events: verify.body.events,
+      headHash: verify.body.headHash,
+      checkpoints: { checked: 0, lastSeq: null, signatures: 'not checked' },
+    });
     const tampered = lines.map((line) => JSON.parse(line));
     const target = tampered.find((row) => row.action === 'APPROVE' && row.outcome === 'ok');
     target.actorId = api.ids.manager;
@@ -202,7 +207,7 @@ describe('the approval story over HTTP', () => {
     writeFileSync(bad, tampered.map((row) => JSON.stringify(row)).join('\n') + '\n');
     expect(await verifyExport(bad)).toMatchObject({ ok: false, firstBadSeq: target.seq });
     const csv = await api.as('auditor').get('/api/audit/export?format=csv').expect(200);
-    expect(csv.text.split('\n')[0]).toBe('seq,occurredAt,actorId,actorRoles,action,entityType,entityId,fromState,toState,workflowId,workflowVersion,outcome,requestId,payload,prevHash,hash');
+    expect(csv.text.split('\n')[0]).toBe('seq,occurredAt,actorId,actorName,actorRoles,action,entityType,entityId,fromState,toState,workflowId,workflowVersion,outcome,requestId,payload,prevHash,hash');
     expect(readFileSync(good, 'utf8').length).toBeGreaterThan(0);
   });
 });

@@ -276,6 +276,9 @@ const ROWS: Row[] = [
   get('/api/audit', async () => '/api/audit?limit=5', AUDIT_READERS),
   get('/api/audit/verify', async () => '/api/audit/verify', AUDIT_READERS),
   get('/api/audit/export', async () => '/api/audit/export?format=csv', AUDIT_READERS),
+  get('/api/audit/checkpoints', async () => '/api/audit/checkpoints', AUDIT_READERS),
+  // The key that checks the checkpoints is for anyone to keep elsewhere.
+  get('/api/audit/public-key', async () => '/api/audit/public-key', 'anyone'),
 
   {
     route: 'POST /api/users',
