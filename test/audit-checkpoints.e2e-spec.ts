@@ -7,11 +7,13 @@ import { DataSource } from 'typeorm';
 import { hashRecord, type AuditRecord } from '../src/audit/audit-chain.js';
 import { checkpointMessage, keyFingerprint, type Checkpoint } from '../src/audit/audit-checkpoint.js';
 import { AuditService, CHECKPOINT_AT_LEAST_EVERY_MS } from '../src/audit/audit.service.js';
+import { AuditCheckpoints1764322000000 } from '../src/database/migrations/1764322000000-audit-checkpoints.js';
 import { plainQuery } from '../src/database/plain-query.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { disableAppendOnly } from './support/append-only.js';
 import { ADMIN_PASSWORD } from './support/api.js';
 import { actors, organizationInput } from './support/factories.js';
+import { runMigrationStep } from './support/migrate.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /** Appends `count` rows through the service (one organization each). */
@@ -216,6 +218,32 @@ describe('signed checkpoints of the audit chain', () => {
       expect(new Set(seqs).size).toBe(seqs.length);
       expect(seqs).toEqual(expect.arrayContaining(Array.from({ length: Math.floor(head / 3) }, (_, i) => 3 * (i + 1))));
       expect(await audit.verify()).toMatchObject({ ok: true, checkpoints: { checked: seqs.length, lastSeq: Math.max(...seqs) } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('goes back with its migration’s down() (no checkpoints, the chain as before) and forward again with up()', async () => {
+    const t = await createTestApp({ env: { AUDIT_CHECKPOINT_EVERY: '5' } });
+    try {
+      const dataSource = t.get(DataSource);
+      await addRows(t, 5);
+      const tables = async () =>
+        (testDatabaseKind === 'sqlite'
+          ? await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'`)
+          : await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_checkpoints'`)
+        ).length;
+      await runMigrationStep(dataSource, new AuditCheckpoints1764322000000(), 'down');
+      expect(await tables()).toBe(0);
+      if (testDatabaseKind === 'sqlite') {
+        // The seq guard goes with it: REPLACE is what it was before.
+        const [row] = await plainQuery<Record<string, unknown>>(dataSource, 'SELECT * FROM audit_events WHERE seq = 2', []);
+        await plainQuery(dataSource, `REPLACE INTO audit_events (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
+      }
+      await runMigrationStep(dataSource, new AuditCheckpoints1764322000000(), 'up');
+      expect(await tables()).toBe(1);
+      await addRows(t, 5);
+      expect(await t.get(AuditService).verify()).toMatchObject({ ok: true, checkpoints: { checked: 1, lastSeq: 10 } });
     } finally {
       await t.close();
     }

@@ -25,13 +25,18 @@ export class AuditCheckpointPoller implements OnApplicationBootstrap, OnApplicat
   onApplicationBootstrap(): void {
     if (this.pollMs <= 0) return;
     this.handle = setInterval(() => {
-      this.running ??= this.audit
-        .checkpointIfDue()
-        .then((checkpoint) => checkpoint && this.logger.debug(`signed checkpoint ${checkpoint.seq} of the audit chain`))
-        .catch((error: Error) => this.logger.error(`signing an audit checkpoint failed: ${error.message}`))
-        .finally(() => (this.running = undefined));
+      this.running ??= this.tick().finally(() => (this.running = undefined));
     }, this.pollMs);
     this.handle.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const checkpoint = await this.audit.checkpointIfDue();
+      if (checkpoint) this.logger.debug(`signed checkpoint ${checkpoint.seq} of the audit chain`);
+    } catch (error) {
+      this.logger.error(`signing an audit checkpoint failed: ${(error as Error).message}`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -110,11 +110,13 @@ export type CheckpointWithRow = Checkpoint & { rowHash: string | null };
  * whose hash is not the one it signed.
  */
 export function checkAgainstCheckpoints(chain: VerifyResult, checkpoints: CheckpointWithRow[], forged: Map<number, string>): AuditVerifyResult {
+  /** The last row the walk took. */
   const end = chain.ok ? chain.events : chain.firstBadSeq - 1;
+  const fail = (firstBadSeq: number, reason: string): AuditVerifyResult => ({ ok: false, firstBadSeq, reason, events: firstBadSeq - 1 });
   let lastMatched: number | undefined;
   for (const checkpoint of checkpoints) {
+    // Past a broken row the chain's own verdict comes first.
     if (checkpoint.seq > end && !chain.ok) break;
-    const fail = (firstBadSeq: number, reason: string): AuditVerifyResult => ({ ok: false, firstBadSeq, reason, events: firstBadSeq - 1 });
     const forgery = forged.get(checkpoint.seq);
     if (forgery !== undefined) return fail(checkpoint.seq, forgery);
     if (checkpoint.rowHash === null || checkpoint.seq > end) return fail(Math.min(checkpoint.seq, end + 1), cutChain(checkpoint, Math.min(checkpoint.seq - 1, end)));

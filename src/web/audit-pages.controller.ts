@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { AuditController } from '../audit/audit.controller.js';
 import { AuditService } from '../audit/audit.service.js';
 import { auditRowView } from '../audit/audit.view.js';
-import type { AuditVerifyResult } from '../audit/audit-checkpoint.js';
+import type { VerifyResult } from '../audit/audit-chain.js';
 import { AuditQueryDto, ExportQueryDto } from '../audit/dto/audit-query.dto.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { UsersService } from '../users/users.service.js';
@@ -51,7 +51,7 @@ export class AuditPagesController {
     await api.export(validDto(ExportQueryDto, { format: field(query, 'format') }), response);
   }
 
-  private async render(request: WebRequest, response: Response, query: FormBody, verified?: AuditVerifyResult): Promise<void> {
+  private async render(request: WebRequest, response: Response, query: FormBody, verified?: VerifyResult): Promise<void> {
     const filters = Object.fromEntries(FILTERS.flatMap((name) => (field(query, name) ? [[name, field(query, name)]] : [])));
     const search = validDto(AuditQueryDto, { ...filters, offset: integerField(query, 'offset'), limit: PAGE_SIZE });
     const { items, total } = await this.audit.search(search);
