@@ -39,8 +39,8 @@ export class AuditCheckpointsRepository {
   }
 
   /** The checkpoint of the highest seq. */
-  async latest(manager: EntityManager | DataSource = this.dataSource): Promise<Checkpoint | undefined> {
-    const [row] = await plainQuery<CheckpointRow>(manager, `SELECT ${COLUMNS} FROM audit_checkpoints c ORDER BY c.seq DESC LIMIT 1`, []);
+  async latest(db: EntityManager | DataSource = this.dataSource): Promise<Checkpoint | undefined> {
+    const [row] = await plainQuery<CheckpointRow>(db, `SELECT ${COLUMNS} FROM audit_checkpoints c ORDER BY c.seq DESC LIMIT 1`, []);
     return row && checkpointOf(row);
   }
 
