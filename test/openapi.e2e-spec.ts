@@ -636,6 +636,8 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/audit/verify', '/api/audit/verify');
     await readAsEveryone('/api/audit/export', '/api/audit/export?format=jsonl');
     await readAsEveryone('/api/audit/export', '/api/audit/export?format=csv');
+    await readAsEveryone('/api/audit/checkpoints', '/api/audit/checkpoints');
+    await call('anonymous', 'get', '/api/audit/public-key', '/api/audit/public-key', 200);
 
     // Calendar feeds: a token without a label and one with, the feed by bearer and by token, a revocation.
     const unlabelled = bodyOf<{ id: string; token: string }>(await call('auditor', 'post', '/api/calendar/tokens', '/api/calendar/tokens', 201, { body: {} }));
@@ -688,6 +690,7 @@ describe('the OpenAPI document', () => {
     const notAnId = 'not-a-uuid';
     await call('auditor', 'get', '/api/audit', '/api/audit?outcome=bogus', 400);
     await call('auditor', 'get', '/api/audit/export', '/api/audit/export?format=xml', 400);
+    await call('auditor', 'get', '/api/audit/checkpoints', '/api/audit/checkpoints?limit=0', 400);
     await call('manager', 'post', '/api/organizations', '/api/organizations', 400, { body: {} });
     await call('auditor', 'get', '/api/organizations', '/api/organizations?limit=0', 400);
     await call('auditor', 'get', '/api/organizations/{id}', `/api/organizations/${notAnId}`, 400);
