@@ -11,7 +11,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
-import { generatePassword, seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
+import { seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
+import { generatePassword } from '../src/users/password-policy.js';
+import { INITIAL_ADMIN_USERNAME } from '../src/users/users.service.js';
 
 const DEFAULT_DATA_DIR = './data-demo';
 const DATABASE_FILE = 'partnerships.sqlite';
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   startAfresh(dataDir, explicit);
   process.env.DATA_DIR = dataDir;
   const adminFromEnv = Boolean(process.env.ADMIN_PASSWORD);
-  const adminPassword = process.env.ADMIN_PASSWORD || generatePassword();
+  const adminPassword = process.env.ADMIN_PASSWORD || generatePassword(INITIAL_ADMIN_USERNAME);
   const seeded = await seedDemoDatabase({ dataDir, adminPassword });
 
   const app = await NestFactory.create(AppModule, { bufferLogs: false });

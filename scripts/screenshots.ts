@@ -12,7 +12,9 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
-import { generatePassword, seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
+import { seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
+import { generatePassword } from '../src/users/password-policy.js';
+import { INITIAL_ADMIN_USERNAME } from '../src/users/users.service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -67,7 +69,7 @@ async function signedInPage(browser: Browser, baseURL: string, width: number, us
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-screenshots-'));
-  const adminPassword = generatePassword();
+  const adminPassword = generatePassword(INITIAL_ADMIN_USERNAME);
   Object.assign(process.env, { DATA_DIR: dataDir, TIMER_POLL_MS: '0', ADMIN_PASSWORD: adminPassword });
   delete process.env.DATABASE_URL;
   const seed = await seedDemoDatabase({ dataDir, adminPassword });

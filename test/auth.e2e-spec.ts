@@ -167,6 +167,31 @@ describe('sign-in, users and roles over HTTP', () => {
     }
   });
 
+  it('refuses weak passwords on creation and on change, naming the rule, and changes nothing', async () => {
+    const id = await createUser('weak.password', PASSWORDS.manager, ['manager']);
+    const rules: Array<[string, string, string]> = [
+      ['too-short', 'passwordMinLength', 'password must have at least 10 characters'],
+      ['aaaaaaaaaa', 'passwordNotOneCharacter', 'password must not be one character repeated'],
+      ['1234567890', 'passwordNotCommon', 'password is a commonly used password; choose another'],
+    ];
+    for (const [password, rule, message] of [...rules, ['New.Weak.User', 'passwordNotUsername', 'password must not be the username']]) {
+      const response = await post(t, '/api/users', adminToken, { username: 'new.weak.user', password, roles: ['manager'] });
+      expect({ password, status: response.status, body: response.body }).toEqual({
+        password,
+        status: 400,
+        body: { statusCode: 400, code: 'VALIDATION_FAILED', message, details: { field: 'password', rule, errors: [message] } },
+      });
+    }
+    for (const [password, rule] of [...rules, ['WEAK.PASSWORD', 'passwordNotUsername']]) {
+      const response = await patch(t, `/api/users/${id}`, adminToken, { password, displayName: 'Not saved' });
+      expect({ password, status: response.status, rule: response.body.details?.rule }).toEqual({ password, status: 400, rule });
+    }
+    const users = (await get(t, '/api/users', adminToken).expect(200)).body.items as Array<{ username: string; displayName: string; version: number }>;
+    expect(users.map((u) => u.username)).not.toContain('new.weak.user');
+    expect(users.find((u) => u.username === 'weak.password')).toMatchObject({ displayName: 'weak.password', version: 1 });
+    await login(t, 'weak.password', PASSWORDS.manager).expect(200);
+  });
+
   it('forbids user management to anyone but an admin, naming the role needed', async () => {
     await createUser('approver.one', PASSWORDS.approver, ['approver', 'manager', 'auditor']);
     const token = await tokenFor(t, 'approver.one', PASSWORDS.approver);
@@ -264,6 +289,33 @@ describe('sign-in, users and roles over HTTP', () => {
     for (const secret of [ADMIN_PASSWORD, ...Object.values(PASSWORDS)]) expect(everything).not.toContain(secret);
     expect(everything).not.toContain('scrypt$');
     expect(await t.get(AuditService).verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('first start with a weak ADMIN_PASSWORD', () => {
+  afterAll(() => {
+    delete process.env.ADMIN_PASSWORD;
+  });
+
+  it('refuses to start, naming the rule, and creates no admin', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-auth-'));
+    try {
+      for (const [password, message] of [
+        ['aaaaaaaaaa', 'ADMIN_PASSWORD is refused: password must not be one character repeated'],
+        ['1234567890', 'ADMIN_PASSWORD is refused: password is a commonly used password; choose another'],
+        ['admin', 'ADMIN_PASSWORD is refused: password must have at least 10 characters'],
+      ]) {
+        await expect(createTestApp({ dataDir, env: { ADMIN_PASSWORD: password } })).rejects.toThrow(message);
+      }
+      const started = await createTestApp({ dataDir, env: { ADMIN_PASSWORD } });
+      try {
+        await login(started, 'admin', ADMIN_PASSWORD).expect(200);
+      } finally {
+        await started.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

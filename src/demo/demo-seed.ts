@@ -1,6 +1,5 @@
 import { ConsoleLogger, type INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ActivitiesService } from '../activities/activities.service.js';
 import { ManualClock } from '../common/clock.js';
@@ -8,6 +7,7 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { Timer } from '../timers/timer.entity.js';
 import { TimersService } from '../timers/timers.service.js';
+import { generatePassword } from '../users/password-policy.js';
 import type { Role } from '../users/roles.js';
 import { INITIAL_ADMIN_USERNAME, UsersService } from '../users/users.service.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
@@ -72,11 +72,6 @@ export async function seedDemoDatabase(options: DemoSeedOptions): Promise<DemoSe
   }
 }
 
-/** A password of 16 URL-safe characters. */
-export function generatePassword(): string {
-  return randomBytes(12).toString('base64url');
-}
-
 interface TimelineEntry {
   at: string;
   run(): Promise<void>;
@@ -133,7 +128,7 @@ class DemoSeeder {
   private async createUsers(admin: Actor): Promise<DemoAccount[]> {
     const accounts: DemoAccount[] = [];
     for (const user of DEMO_USERS) {
-      const password = generatePassword();
+      const password = generatePassword(user.username);
       const created = await this.users.create({ ...user, roles: [...user.roles], password }, admin, DEMO_REQUEST_ID);
       this.actors.set(user.username, { id: created.id, roles: [...created.roles] });
       accounts.push({ username: user.username, roles: user.roles, password });

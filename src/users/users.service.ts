@@ -7,11 +7,12 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUniqueViolation, WriteQueue } from '../database/write-queue.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
-import { PASSWORD_MIN_LENGTH, type CreateUserDto } from './dto/create-user.dto.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
+import { generatePassword, passwordProblem } from './password-policy.js';
 import { ROLES, type Role } from './roles.js';
 import { plainQuery } from '../database/plain-query.js';
 import { User } from './user.entity.js';
@@ -57,10 +58,9 @@ export class UsersService implements OnApplicationBootstrap {
   async ensureInitialAdmin(): Promise<void> {
     if ((await this.dataSource.getRepository(User).count()) > 0) return;
     const configured = this.config.get<string>('ADMIN_PASSWORD') || undefined;
-    if (configured !== undefined && configured.length < PASSWORD_MIN_LENGTH) {
-      throw new Error(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH} characters`);
-    }
-    const password = configured ?? randomBytes(18).toString('base64url');
+    const problem = configured === undefined ? null : passwordProblem(configured, INITIAL_ADMIN_USERNAME);
+    if (problem) throw new Error(`ADMIN_PASSWORD is refused: ${problem.message}`);
+    const password = configured ?? generatePassword(INITIAL_ADMIN_USERNAME);
     const passwordHash = await hashPassword(password);
     let created: boolean;
     try {
@@ -85,6 +85,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(input: CreateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
+    refuseWeakPassword(input.password, input.username);
     // Hashing is slow on purpose: do it before taking the write lock.
     const passwordHash = await hashPassword(input.password);
     try {
@@ -99,6 +100,8 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async update(id: string, input: UpdateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
+    // A username never changes, so the password can be checked against it before the write lock.
+    if (input.password !== undefined) refuseWeakPassword(input.password, (await this.findRow(id, this.dataSource.manager)).username);
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
     return this.queue.run(async (manager) => {
       const row = await this.findRow(id, manager);
@@ -246,6 +249,12 @@ function refuseSelfLockout(self: User, input: UpdateUserDto): void {
   if (input.roles !== undefined && self.roles.includes('admin') && !input.roles.includes('admin')) {
     throw new DomainError('GUARD_FAILED', 'you cannot remove your own admin role', { rule: 'adminKeepsOwnAdminRole' });
   }
+}
+
+/** 400 naming the rule the password breaks, in the shape of the API's other validation errors. */
+function refuseWeakPassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem) throw new DomainError('VALIDATION_FAILED', problem.message, { field: 'password', rule: problem.rule, errors: [problem.message] });
 }
 
 function normalizeRoles(roles: readonly Role[]): Role[] {

@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_RULES } from '../password-policy.js';
 import { ROLES, type Role } from '../roles.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9._-]{3,40}$/;
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
 
 const lowerCaseTrimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -18,9 +17,10 @@ export class CreateUserDto {
   @Matches(USERNAME_PATTERN, { message: 'username must be 3–40 characters of a-z, 0-9, ".", "_" or "-"' })
   username: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
+  /** The rules beyond its size are the password policy's, checked by UsersService wherever a password is set. */
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password', description: PASSWORD_RULES })
   @IsString()
-  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 
   @ApiPropertyOptional({ description: 'defaults to the username; trimmed; leave it out for the default (null is refused)', example: 'Amina Khan', minLength: 1, maxLength: 120 })

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { ROLES, type Role } from '../roles.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './create-user.dto.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_RULES } from '../password-policy.js';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES, isArray: true, minItems: 1, maxItems: ROLES.length, uniqueItems: true, description: 'replaces all roles' })
@@ -28,9 +28,14 @@ export class UpdateUserDto {
   @NoBidiControls()
   displayName?: string;
 
-  @ApiPropertyOptional({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password', description: 'a new password ends the user’s existing sessions' })
+  @ApiPropertyOptional({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    format: 'password',
+    description: `${PASSWORD_RULES}; a new password ends the user’s sessions and calendar feed tokens`,
+  })
   @IsOmittable()
   @IsString()
-  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password?: string;
 }
