@@ -7,10 +7,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
+import { ensurePrivateDirectory } from '../src/common/private-files.js';
 import { seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
 import { generatePassword } from '../src/users/password-policy.js';
 import { INITIAL_ADMIN_USERNAME } from '../src/users/users.service.js';
@@ -26,7 +27,7 @@ function startAfresh(dataDir: string, explicit: boolean): void {
     throw new Error(`${database} was not made by the demo; choose another DATA_DIR (the demo starts afresh and will not delete it)`);
   }
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${database}${suffix}`, { force: true });
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirectory(dataDir);
   writeFileSync(join(dataDir, DEMO_MARKER), 'This directory holds the demo database; `npm run demo` replaces it at every start.\n');
 }
 

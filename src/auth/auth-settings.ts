@@ -1,7 +1,8 @@
 import type { ConfigService } from '@nestjs/config';
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory } from '../common/private-files.js';
 import type { AppConfig } from '../config/app.config.js';
 
 const MIN_SECRET_LENGTH = 32;
@@ -46,7 +47,7 @@ function expiresInSeconds(raw: string | undefined): number {
 
 function secretFromFile(dataDir: string): string {
   const path = join(dataDir, JWT_SECRET_FILE);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirectory(dataDir);
   try {
     // `wx` fails if the file exists, so a second instance starting at the same moment keeps the first one's secret.
     writeFileSync(path, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });

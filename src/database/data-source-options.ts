@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
@@ -6,6 +5,7 @@ import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditCheckpoint } from '../audit/audit-checkpoint.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
+import { ensurePrivateDirectory, ensurePrivateFile, makePrivateIfPresent } from '../common/private-files.js';
 import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
@@ -54,10 +54,15 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       ...common,
     };
   }
-  mkdirSync(settings.dataDir, { recursive: true });
+  // Readable by the service's user only. SQLite gives the -wal and -shm files it creates the
+  // database file's mode; those an older version left readable to others are made private here.
+  ensurePrivateDirectory(settings.dataDir);
+  const database = join(settings.dataDir, 'partnerships.sqlite');
+  ensurePrivateFile(database);
+  for (const companion of ['-wal', '-shm']) makePrivateIfPresent(`${database}${companion}`);
   return {
     type: 'better-sqlite3',
-    database: join(settings.dataDir, 'partnerships.sqlite'),
+    database,
     enableWAL: true,
     prepareDatabase: (db: { pragma: (sql: string) => unknown }) => {
       db.pragma('synchronous = FULL');
