@@ -257,6 +257,26 @@ describe('sign-in, users and roles over HTTP', () => {
     await get(t, '/api/auth/me', adminToken).expect(200);
   });
 
+  it('tells caches to keep no answer that carries a token or a person’s data', async () => {
+    const id = await createUser('no.store', PASSWORDS.manager, ['manager']);
+    const token = await tokenFor(t, 'no.store', PASSWORDS.manager);
+    const feedToken = await post(t, '/api/calendar/tokens', token, { label: 'Phone' }).expect(201);
+    const answers = {
+      login: await login(t, 'no.store', PASSWORDS.manager).expect(200),
+      me: await get(t, '/api/auth/me', token).expect(200),
+      'create user': await post(t, '/api/users', adminToken, { username: 'no.store.two', password: PASSWORDS.manager, roles: ['auditor'] }).expect(201),
+      'list users': await get(t, '/api/users', adminToken).expect(200),
+      'get user': await get(t, `/api/users/${id}`, adminToken).expect(200),
+      'change user': await patch(t, `/api/users/${id}`, adminToken, { displayName: 'No Store' }).expect(200),
+      'create feed token': feedToken,
+      'list feed tokens': await get(t, '/api/calendar/tokens', token).expect(200),
+      'revoke feed token': await request(server(t)).delete(`/api/calendar/tokens/${feedToken.body.id}`).set('Authorization', `Bearer ${token}`).expect(200),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, response.headers['cache-control']]))).toEqual(
+      Object.fromEntries(Object.keys(answers).map((name) => [name, 'no-store'])),
+    );
+  });
+
   it('refuses unknown PATCH fields', async () => {
     const response = await patch(t, `/api/users/${adminId}`, adminToken, { username: 'root' }).expect(400);
     expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });

@@ -8,6 +8,7 @@ import { AccessTokenDto } from './dto/access-token.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeDto } from './dto/me.dto.js';
 import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
+import { NoStore } from '../common/http/no-store.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -16,6 +17,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AccessTokenDto })
   @ApiErrors(400)
@@ -27,6 +29,7 @@ export class AuthController {
 
   @ApiBearerAuth()
   @Get('me')
+  @NoStore()
   @ApiOkResponse({ type: MeDto })
   @ApiErrors(401)
   me(@CurrentUser() user: AuthenticatedUser): MeDto {

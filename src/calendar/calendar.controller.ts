@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import { CurrentActor, Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { NoStore } from '../common/http/no-store.js';
 import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CalendarService } from './calendar.service.js';
@@ -39,6 +40,7 @@ export class CalendarController {
   }
 
   @Post('calendar/tokens')
+  @NoStore()
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: CreatedCalendarTokenResponse })
   @ApiErrors(400, 401)
@@ -47,6 +49,7 @@ export class CalendarController {
   }
 
   @Get('calendar/tokens')
+  @NoStore()
   @ApiBearerAuth()
   @ApiOkResponse({ type: CalendarTokenListResponse })
   @ApiErrors(401)
@@ -55,6 +58,7 @@ export class CalendarController {
   }
 
   @Delete('calendar/tokens/:id')
+  @NoStore()
   @ApiBearerAuth()
   @ApiOkResponse({ type: CalendarTokenResponse, description: 'The token, revoked (again, if it already was).' })
   @ApiErrors(400, 401, 404)

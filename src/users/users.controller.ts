@@ -19,6 +19,7 @@ import { UserDto, UserListDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
 import { RequestId } from '../common/http/request-id.js';
+import { NoStore } from '../common/http/no-store.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -30,6 +31,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @NoStore()
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'CONFLICT: the username is taken' })
   @ApiErrors(400)
@@ -38,6 +40,7 @@ export class UsersController {
   }
 
   @Get()
+  @NoStore()
   @ApiOkResponse({ type: UserListDto })
   @ApiErrors(400)
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
@@ -45,6 +48,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @NoStore()
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)
@@ -53,6 +57,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @NoStore()
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)

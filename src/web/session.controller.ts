@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
 import { DomainError } from '../common/domain-error.js';
+import { NoStore } from '../common/http/no-store.js';
 import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, type FormBody } from './web-forms.js';
@@ -24,12 +25,14 @@ export class SessionController {
   ) {}
 
   @Get('sign-in')
+  @NoStore()
   signInPage(@Req() request: WebRequest, @Res() response: Response, @Query('next') next?: string): void {
     if (request.user) return response.redirect(303, safeLocalPath(next));
     this.views.page(request, response, 'sign-in', { title: 'Sign in', next: safeLocalPath(next), username: '' });
   }
 
   @Post('sign-in')
+  @NoStore()
   async signIn(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     const username = field(body, 'username') ?? '';
     const next = safeLocalPath(field(body, 'next'));
@@ -45,6 +48,7 @@ export class SessionController {
   }
 
   @Post('sign-out')
+  @NoStore()
   signOut(@Req() request: WebRequest, @Res() response: Response): void {
     response.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
     response.clearCookie(CSRF_COOKIE, sessionCookieOptions(request));

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
+import { NoStore } from '../common/http/no-store.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
@@ -33,11 +34,13 @@ export class UserPagesController {
   ) {}
 
   @Get()
+  @NoStore()
   async list(@Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     await this.render(request, response, { done: done === 'CREATED' || done === 'SAVED' ? done : null });
   }
 
   @Post()
+  @NoStore()
   async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
       const input = validDto(CreateUserDto, { username: field(body, 'username'), password: field(body, 'password'), displayName: field(body, 'displayName'), roles: fieldList(body, 'roles') });
@@ -51,6 +54,7 @@ export class UserPagesController {
   }
 
   @Post(':id')
+  @NoStore()
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
       const input = validDto(UpdateUserDto, { roles: fieldList(body, 'roles'), active: field(body, 'active') === 'true' });

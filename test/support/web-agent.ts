@@ -7,13 +7,14 @@ export interface WebPage {
   html: string;
   /** The CSRF token of the page's forms. */
   csrf: string;
+  headers: Record<string, string>;
 }
 
 /** A browser-like client of the pages: it keeps cookies, reads each page's CSRF token and posts forms with it. */
 export interface WebAgent {
   get(path: string): Promise<WebPage>;
   /** Posts a form with the CSRF token of the page last read, without following the redirect. */
-  post(path: string, form: Record<string, string>): Promise<{ status: number; html: string; location: string | undefined }>;
+  post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
 }
 
 const CSRF_INPUT = /name="_csrf" value="([^"]+)"/;
@@ -25,11 +26,11 @@ export async function signInToPages(http: App, username: string, password = USER
   const get = async (path: string): Promise<WebPage> => {
     const response = await agent.get(path);
     csrf = CSRF_INPUT.exec(response.text)?.[1] ?? csrf;
-    return { status: response.status, html: response.text, csrf };
+    return { status: response.status, html: response.text, csrf, headers: response.headers as Record<string, string> };
   };
-  const post = async (path: string, form: Record<string, string>) => {
+  const post = async (path: string, form: Record<string, string | string[]>) => {
     const response = await agent.post(path).type('form').send({ _csrf: csrf, ...form });
-    return { status: response.status, html: response.text, location: response.headers.location as string | undefined };
+    return { status: response.status, html: response.text, location: response.headers.location as string | undefined, headers: response.headers as Record<string, string> };
   };
   await get('/ui/sign-in');
   const signedIn = await post('/ui/sign-in', { username, password, next: '/' });

@@ -1,0 +1,50 @@
+import request from 'supertest';
+import { UsersService } from '../src/users/users.service.js';
+import { ADMIN_PASSWORD, createApiApp, type ApiApp } from './support/api.js';
+import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
+
+/** The users page and the sign-in pages, over HTTP as a browser sends them (session cookie, CSRF token, form encoding). */
+describe('the users page and the session pages', () => {
+  let api: ApiApp;
+  let admin: WebAgent;
+
+  beforeAll(async () => {
+    api = await createApiApp();
+    admin = await signInToPages(api.http, 'admin', ADMIN_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('tells caches to keep none of them: they show people or carry the session', async () => {
+    expect((await admin.get('/ui/users')).headers['cache-control']).toBe('no-store');
+    const refused = await admin.post('/ui/users', { username: 'x', password: 'x', roles: 'manager' });
+    expect(refused.headers['cache-control']).toBe('no-store');
+    const signInPage = await request(api.http).get('/ui/sign-in').expect(200);
+    expect(signInPage.headers['cache-control']).toBe('no-store');
+    const signedIn = await request(api.http).post('/ui/sign-in').type('form').set('Cookie', signInPage.headers['set-cookie']).send({
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(signInPage.text)?.[1],
+      username: 'manager',
+      password: 'correct horse battery',
+      next: '/',
+    });
+    expect({ status: signedIn.status, cacheControl: signedIn.headers['cache-control'] }).toEqual({ status: 303, cacheControl: 'no-store' });
+  });
+
+  it('refuses a weak password in plain words, naming the rule, keeps what was typed and creates no one', async () => {
+    await admin.get('/ui/users');
+    for (const [password, words] of [
+      ['aaaaaaaaaa', 'password must not be one character repeated'],
+      ['1234567890', 'password is a commonly used password; choose another'],
+      ['Page.User.One', 'password must not be the username'],
+    ]) {
+      const refused = await admin.post('/ui/users', { username: 'page.user.one', displayName: 'Page User', password, roles: 'manager' });
+      expect({ status: refused.status, said: refused.html.includes(words) }).toEqual({ status: 400, said: true });
+      expect(inputValue(refused.html, 'nu-username')).toBe('page.user.one');
+      expect(inputValue(refused.html, 'nu-name')).toBe('Page User');
+    }
+    const { items } = await api.get(UsersService).list({ limit: 100 });
+    expect(items.map((u) => u.username)).not.toContain('page.user.one');
+  });
+});
