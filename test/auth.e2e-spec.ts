@@ -246,15 +246,32 @@ describe('sign-in, users and roles over HTTP', () => {
     await get(t, '/api/auth/me', newToken).expect(200);
   });
 
-  it('never lets an admin disable themselves or drop their own admin role', async () => {
+  it('never lets an admin disable themselves or change their own roles, and records each attempt', async () => {
     const disable = await patch(t, `/api/users/${adminId}`, adminToken, { active: false }).expect(422);
     expect(disable.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'adminCannotDisableSelf' } });
-    const demote = await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['manager'] }).expect(422);
-    expect(demote.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'adminKeepsOwnAdminRole' } });
-    const kept = await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin', 'auditor'] }).expect(200);
-    expect(kept.body.roles).toEqual(['admin', 'auditor']);
-    await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin'] }).expect(200);
-    await get(t, '/api/auth/me', adminToken).expect(200);
+    for (const roles of [['manager'], ['admin', 'approver']]) {
+      const refused = await patch(t, `/api/users/${adminId}`, adminToken, { roles }).expect(403);
+      expect(refused.body).toEqual({
+        statusCode: 403,
+        code: 'SEPARATION_OF_DUTIES',
+        message: 'another admin must change your roles',
+        details: { rule: 'adminCannotChangeOwnRoles' },
+      });
+    }
+    // Sending the roles one holds changes nothing, so it is not refused.
+    expect((await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin'], displayName: 'Administrator' }).expect(200)).body).toMatchObject({ roles: ['admin'], version: 1 });
+    expect((await get(t, '/api/auth/me', adminToken).expect(200)).body.roles).toEqual(['admin']);
+    const denied = await t.get(AuditService).search({ actor: adminId, outcome: 'denied', entityId: adminId });
+    expect(denied.items.map((row) => JSON.parse(row.payload).details.rule)).toEqual(['adminCannotDisableSelf', 'adminCannotChangeOwnRoles', 'adminCannotChangeOwnRoles']);
+
+    // Another admin may.
+    const second = await createUser('second.admin', PASSWORDS.manager, ['admin']);
+    const secondToken = await tokenFor(t, 'second.admin', PASSWORDS.manager);
+    await patch(t, `/api/users/${second}`, secondToken, { roles: ['admin', 'approver'] }).expect(403);
+    const third = await createUser('third.admin', PASSWORDS.manager, ['admin']);
+    const granted = await patch(t, `/api/users/${second}`, await tokenFor(t, 'third.admin', PASSWORDS.manager), { roles: ['admin', 'approver'] }).expect(200);
+    expect(granted.body.roles).toEqual(['admin', 'approver']);
+    expect(third).not.toBe(second);
   });
 
   it('tells caches to keep no answer that carries a token or a person’s data', async () => {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { AuditService } from '../src/audit/audit.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import { ADMIN_PASSWORD, createApiApp, type ApiApp } from './support/api.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
@@ -46,5 +47,19 @@ describe('the users page and the session pages', () => {
     }
     const { items } = await api.get(UsersService).list({ limit: 100 });
     expect(items.map((u) => u.username)).not.toContain('page.user.one');
+  });
+
+  it('refuses an admin who gives themselves a role, says another admin must, and records the attempt', async () => {
+    await admin.get('/ui/users');
+    const refused = await admin.post(`/ui/users/${api.ids.admin}`, { roles: ['admin', 'approver'], active: 'true' });
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('You cannot change your own roles: another admin must.');
+    expect((await api.get(UsersService).get(api.ids.admin)).roles).toEqual(['admin']);
+    const denied = await api.get(AuditService).search({ actor: api.ids.admin, outcome: 'denied' });
+    expect(denied.items.map((row) => JSON.parse(row.payload))).toEqual([
+      expect.objectContaining({ code: 'SEPARATION_OF_DUTIES', message: 'another admin must change your roles', details: { rule: 'adminCannotChangeOwnRoles' } }),
+    ]);
+    // Saving one's own entry unchanged is no change of roles.
+    expect((await admin.post(`/ui/users/${api.ids.admin}`, { roles: 'admin', active: 'true' })).status).toBe(303);
   });
 });

@@ -61,7 +61,8 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)
-  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED: an admin cannot disable themselves or drop their own admin role' })
+  @ApiForbiddenResponse({ type: ErrorResponse, description: 'FORBIDDEN: only admins manage users; SEPARATION_OF_DUTIES: an admin cannot change their own roles' })
+  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED: an admin cannot disable themselves' })
   @ApiPreconditionFailedResponse({ type: ErrorResponse, description: 'VERSION_MISMATCH: another change to the user was saved between the read and the write of this one; send it again' })
   update(
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -105,7 +105,7 @@ export class UsersService implements OnApplicationBootstrap {
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
     return this.queue.run(async (manager) => {
       const row = await this.findRow(id, manager);
-      if (row.id === actor.id) refuseSelfLockout(row, input);
+      if (row.id === actor.id) refuseChangesToSelf(row, input);
       const at = this.clock.now().toISOString();
       const changes: Partial<User> = {};
       const recorded: Record<string, unknown> = {};
@@ -241,13 +241,17 @@ export class UsersService implements OnApplicationBootstrap {
   }
 }
 
-/** An admin can neither disable themselves nor drop their own admin role, so someone can always manage users. */
-function refuseSelfLockout(self: User, input: UpdateUserDto): void {
+/**
+ * An admin cannot disable themselves, so someone can always manage users, and cannot change their
+ * own roles (SPEC, separation of duties): another admin must, or an admin could make themselves an
+ * approver and decide alone.
+ */
+function refuseChangesToSelf(self: User, input: UpdateUserDto): void {
   if (input.active === false) {
     throw new DomainError('GUARD_FAILED', 'you cannot disable your own account', { rule: 'adminCannotDisableSelf' });
   }
-  if (input.roles !== undefined && self.roles.includes('admin') && !input.roles.includes('admin')) {
-    throw new DomainError('GUARD_FAILED', 'you cannot remove your own admin role', { rule: 'adminKeepsOwnAdminRole' });
+  if (input.roles !== undefined && normalizeRoles(input.roles).join() !== self.roles.join()) {
+    throw new DomainError('SEPARATION_OF_DUTIES', 'another admin must change your roles', { rule: 'adminCannotChangeOwnRoles' });
   }
 }
 

@@ -29,7 +29,7 @@ const RULE_WORDS: Record<string, string> = {
   fieldsPresent: 'Write a summary before submitting the proposal.',
   minItems: 'Add at least one proposed activity before submitting the proposal.',
   adminCannotDisableSelf: 'You cannot disable your own account.',
-  adminKeepsOwnAdminRole: 'You cannot remove your own admin role.',
+  adminCannotChangeOwnRoles: 'You cannot change your own roles: another admin must.',
 };
 
 const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');
@@ -49,7 +49,7 @@ function words(error: DomainError): string {
         ? 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.'
         : 'Your roles do not allow this.';
     case 'SEPARATION_OF_DUTIES':
-      return 'You submitted this proposal, so someone else must decide on it.';
+      return RULE_WORDS[String(details.rule)] ?? 'You submitted this proposal, so someone else must decide on it.';
     case 'NOT_FOUND':
       return 'This does not exist, or no longer exists.';
     case 'EVENT_NOT_ALLOWED': {
