@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_RULES } from '../password-policy.js';
 import { ROLES, type Role } from '../roles.js';
@@ -17,10 +17,10 @@ export class CreateUserDto {
   @Matches(USERNAME_PATTERN, { message: 'username must be 3–40 characters of a-z, 0-9, ".", "_" or "-"' })
   username: string;
 
-  /** The rules beyond its size are the password policy's, checked by UsersService wherever a password is set. */
+  /** Its size is checked here too, so the document states it; the other rules are the password policy's, which UsersService applies. */
   @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password', description: PASSWORD_RULES })
   @IsString()
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password: string;
 
   @ApiPropertyOptional({ description: 'defaults to the username; trimmed; leave it out for the default (null is refused)', example: 'Amina Khan', minLength: 1, maxLength: 120 })
