@@ -210,10 +210,24 @@ describe('sign-in, users and roles over HTTP', () => {
     await get(t, '/api/users/00000000-0000-4000-8000-000000000000', adminToken).expect(404);
   });
 
-  it('stops a disabled user at once, tokens included, and lets them back in when re-enabled', async () => {
+  it('ends a token when it signs out, at once, and only that token', async () => {
+    await createUser('signs.out', PASSWORDS.manager, ['manager']);
+    const [first, second] = [await tokenFor(t, 'signs.out', PASSWORDS.manager), await tokenFor(t, 'signs.out', PASSWORDS.manager)];
+    await get(t, '/api/auth/me', first).expect(200);
+    const signedOut = await post(t, '/api/auth/logout', first, {}).expect(200);
+    expect(signedOut.body).toEqual({ endedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect((await get(t, '/api/auth/me', first).expect(401)).body).toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is no longer valid; sign in again' });
+    await post(t, '/api/auth/logout', first, {}).expect(401);
+    await get(t, '/api/auth/me', second).expect(200);
+    await request(server(t)).post('/api/auth/logout').expect(401);
+  });
+
+  it('stops a disabled user at once, tokens and feed tokens included, and a re-enabled user signs in afresh', async () => {
     const id = await createUser('to.disable', PASSWORDS.manager, ['manager']);
     const token = await tokenFor(t, 'to.disable', PASSWORDS.manager);
     await get(t, '/api/auth/me', token).expect(200);
+    const feed = (await post(t, '/api/calendar/tokens', token, { label: 'Phone' }).expect(201)).body as { path: string };
+    await get(t, feed.path).expect(200);
 
     const disabled = await patch(t, `/api/users/${id}`, adminToken, { active: false }).expect(200);
     expect(disabled.body).toMatchObject({ active: false, version: 2 });
@@ -221,30 +235,50 @@ describe('sign-in, users and roles over HTTP', () => {
     expect(refused.body).toMatchObject({ code: 'UNAUTHENTICATED' });
     await login(t, 'to.disable', PASSWORDS.manager).expect(401);
 
+    await get(t, feed.path).expect(401);
+
     await patch(t, `/api/users/${id}`, adminToken, { active: true }).expect(200);
-    await get(t, '/api/auth/me', token).expect(200);
-    await login(t, 'to.disable', PASSWORDS.manager).expect(200);
+    // What was ended stays ended: re-enabling gives back no old token, session or feed.
+    await get(t, '/api/auth/me', token).expect(401);
+    await get(t, feed.path).expect(401);
+    const fresh = await tokenFor(t, 'to.disable', PASSWORDS.manager);
+    await get(t, '/api/auth/me', fresh).expect(200);
   });
 
-  it('applies a change of roles to the next request', async () => {
+  it('ends the sessions of a user whose roles change; the next sign-in has the new roles', async () => {
     const id = await createUser('role.change', PASSWORDS.manager, ['manager']);
     const token = await tokenFor(t, 'role.change', PASSWORDS.manager);
     await get(t, '/api/users', token).expect(403);
     const promoted = await patch(t, `/api/users/${id}`, adminToken, { roles: ['approver', 'admin'], displayName: 'Role Change' }).expect(200);
     expect(promoted.body).toMatchObject({ roles: ['admin', 'approver'], displayName: 'Role Change' });
-    await get(t, '/api/users', token).expect(200);
-    expect((await get(t, '/api/auth/me', token).expect(200)).body.roles).toEqual(['admin', 'approver']);
+    await get(t, '/api/users', token).expect(401);
+    const fresh = await tokenFor(t, 'role.change', PASSWORDS.manager);
+    await get(t, '/api/users', fresh).expect(200);
+    expect((await get(t, '/api/auth/me', fresh).expect(200)).body.roles).toEqual(['admin', 'approver']);
+    // A change of the display name alone ends nothing.
+    await patch(t, `/api/users/${id}`, adminToken, { displayName: 'Role Changed' }).expect(200);
+    await get(t, '/api/auth/me', fresh).expect(200);
   });
 
-  it('changes a password: the new one signs in, the old one and old tokens no longer work', async () => {
+  it('changes a password: the new one signs in, the old one, old tokens and feed tokens no longer work', async () => {
     const id = await createUser('pw.change', PASSWORDS.manager, ['manager']);
     const oldToken = await tokenFor(t, 'pw.change', PASSWORDS.manager);
+    const feed = (await post(t, '/api/calendar/tokens', oldToken, { label: 'Laptop' }).expect(201)).body as { id: string; path: string };
+    const othersFeed = (await post(t, '/api/calendar/tokens', adminToken, { label: 'Admin' }).expect(201)).body as { path: string };
+    await get(t, feed.path).expect(200);
     await patch(t, `/api/users/${id}`, adminToken, { password: 'short' }).expect(400);
+    await get(t, '/api/auth/me', oldToken).expect(200);
     await patch(t, `/api/users/${id}`, adminToken, { password: PASSWORDS.changed }).expect(200);
     await login(t, 'pw.change', PASSWORDS.manager).expect(401);
     const newToken = await tokenFor(t, 'pw.change', PASSWORDS.changed);
     await get(t, '/api/auth/me', oldToken).expect(401);
     await get(t, '/api/auth/me', newToken).expect(200);
+    await get(t, feed.path).expect(401);
+    const listed = (await get(t, '/api/calendar/tokens', newToken).expect(200)).body.items as Array<{ id: string; revokedAt: string | null }>;
+    expect(listed).toEqual([expect.objectContaining({ id: feed.id, revokedAt: expect.any(String) })]);
+    // Someone else's sessions and feeds are not touched.
+    await get(t, '/api/auth/me', adminToken).expect(200);
+    await get(t, othersFeed.path).expect(200);
   });
 
   it('never lets an admin disable themselves or change their own roles, and records each attempt', async () => {
@@ -269,10 +303,8 @@ describe('sign-in, users and roles over HTTP', () => {
     const second = await createUser('second.admin', PASSWORDS.manager, ['admin']);
     const secondToken = await tokenFor(t, 'second.admin', PASSWORDS.manager);
     await patch(t, `/api/users/${second}`, secondToken, { roles: ['admin', 'approver'] }).expect(403);
-    const third = await createUser('third.admin', PASSWORDS.manager, ['admin']);
-    const granted = await patch(t, `/api/users/${second}`, await tokenFor(t, 'third.admin', PASSWORDS.manager), { roles: ['admin', 'approver'] }).expect(200);
+    const granted = await patch(t, `/api/users/${second}`, adminToken, { roles: ['admin', 'approver'] }).expect(200);
     expect(granted.body.roles).toEqual(['admin', 'approver']);
-    expect(third).not.toBe(second);
   });
 
   it('tells caches to keep no answer that carries a token or a person’s data', async () => {
@@ -307,11 +339,11 @@ describe('sign-in, users and roles over HTTP', () => {
     expect(secret.length).toBeGreaterThanOrEqual(32);
     // The file's secret is the one in use: a token signed with it, but long expired, is refused as expired.
     const jwt = new JwtService();
-    const { stamp } = jwt.decode<{ stamp: string }>(adminToken);
+    const { sid } = jwt.decode<{ sid: string }>(adminToken);
     const past = Math.floor(Date.now() / 1000) - 7200;
-    const expired = jwt.sign({ sub: adminId, stamp, iat: past }, { secret, expiresIn: 3600 });
+    const expired = jwt.sign({ sub: adminId, sid, iat: past }, { secret, expiresIn: 3600 });
     await get(t, '/api/auth/me', expired).expect(401);
-    const fresh = jwt.sign({ sub: adminId, stamp }, { secret, expiresIn: 60 });
+    const fresh = jwt.sign({ sub: adminId, sid }, { secret, expiresIn: 60 });
     await get(t, '/api/auth/me', fresh).expect(200);
   });
 
@@ -327,6 +359,28 @@ describe('sign-in, users and roles over HTTP', () => {
     for (const secret of [ADMIN_PASSWORD, ...Object.values(PASSWORDS)]) expect(everything).not.toContain(secret);
     expect(everything).not.toContain('scrypt$');
     expect(await t.get(AuditService).verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('sessions on two instances serving one database', () => {
+  it('ends a token on both when it signs out on one, though both had accepted it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-auth-'));
+    const first = await createTestApp({ dataDir, env: { ADMIN_PASSWORD } });
+    const second = await createTestApp({ dataDir });
+    try {
+      const token = await tokenFor(first, 'admin', ADMIN_PASSWORD);
+      const other = await tokenFor(second, 'admin', ADMIN_PASSWORD);
+      await get(second, '/api/auth/me', token).expect(200);
+      await get(first, '/api/auth/me', token).expect(200);
+      await post(first, '/api/auth/logout', token, {}).expect(200);
+      await get(second, '/api/auth/me', token).expect(401);
+      await get(first, '/api/auth/me', token).expect(401);
+      await get(first, '/api/auth/me', other).expect(200);
+    } finally {
+      await second.close();
+      await first.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Role } from '../src/users/roles.js';
-import { createApiApp, ROLE_USERS, USER_PASSWORD, type UserName } from './support/api.js';
+import { ADMIN_PASSWORD, createApiApp, ROLE_USERS, USER_PASSWORD, type UserName } from './support/api.js';
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, type PartnershipState as SetupState } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 
@@ -87,6 +87,17 @@ async function occurrenceIn(state: 'planned' | 'scheduled', scheduleOn = '2026-1
     expect(plannedOccurrences.length).toBeGreaterThan(0);
   }
   return driveOccurrence(api, plannedOccurrences.shift() as string, state, scheduleOn);
+}
+
+/** A second token per user, signed in once: signing out ends a token, and the other rows go on using the first. */
+let spareTokens: Record<UserName, string> | undefined;
+async function signInAgain(): Promise<Record<UserName, string>> {
+  const tokens = {} as Record<UserName, string>;
+  for (const name of Object.keys(ROLE_USERS) as UserName[]) {
+    const password = name === 'admin' ? ADMIN_PASSWORD : USER_PASSWORD;
+    tokens[name] = (await request(api.http).post('/api/auth/login').send({ username: name.toLowerCase(), password }).expect(200)).body.accessToken as string;
+  }
+  return tokens;
 }
 
 async function total(path: string): Promise<number> {
@@ -176,6 +187,20 @@ const ROWS: Row[] = [
     prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }), allowedStatus: 200 }),
   },
   get('/api/auth/me', async () => '/api/auth/me'),
+  {
+    route: 'POST /api/auth/logout',
+    who: 'signed-in',
+    prepare: async () => {
+      const tokens = (spareTokens ??= await signInAgain());
+      return {
+        send: (caller) => {
+          const test = request(api.http).post('/api/auth/logout');
+          return caller === 'anonymous' ? test : test.set('Authorization', `Bearer ${tokens[caller]}`);
+        },
+        allowedStatus: 200,
+      };
+    },
+  },
 
   get('/api/workflows', async () => '/api/workflows'),
   get('/api/workflows/{id}', async () => '/api/workflows/partnership-mou'),

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthenticatedUser } from '../users/users.service.js';
@@ -7,6 +7,7 @@ import { AuthService } from './auth.service.js';
 import { AccessTokenDto } from './dto/access-token.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeDto } from './dto/me.dto.js';
+import { SignedOutDto } from './dto/signed-out.dto.js';
 import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
 import { NoStore } from '../common/http/no-store.js';
 
@@ -25,6 +26,16 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'TOO_MANY_REQUESTS: too many failed sign-ins from this address; see Retry-After' })
   login(@Body() body: LoginDto, @Req() request: Request): Promise<AccessTokenDto> {
     return this.auth.login(body.username, body.password, request.ip ?? request.socket.remoteAddress ?? 'unknown');
+  }
+
+  @ApiBearerAuth()
+  @Post('logout')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SignedOutDto, description: 'The session of this token has ended.' })
+  @ApiErrors(401)
+  async logout(@Headers('authorization') authorization: string | undefined): Promise<SignedOutDto> {
+    await this.auth.logout(authorization);
+    return { endedAt: new Date().toISOString() };
   }
 
   @ApiBearerAuth()

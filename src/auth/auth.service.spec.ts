@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { JwtService, type JwtModuleOptions } from '@nestjs/jwt';
 import { DomainError } from '../common/domain-error.js';
+import type { WriteQueue } from '../database/write-queue.js';
 import type { SessionUser, UsersService } from '../users/users.service.js';
 import { AuthSettings, JWT_ALGORITHM } from './auth-settings.js';
 import { AuthService } from './auth.service.js';
@@ -17,11 +18,12 @@ const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 
 function setup() {
   const jwt = new JwtService(options);
-  const user: SessionUser = { id: 'u1', username: 'amna', displayName: 'Amna', roles: ['manager'], active: true, securityStamp: 's1' };
-  const users = { findForSession: jest.fn(async (id: string) => (id === user.id ? { ...user } : null)) };
-  const service = new AuthService(users as unknown as UsersService, jwt, settings, {} as LoginThrottle);
+  const user: SessionUser = { id: 'u1', username: 'amna', displayName: 'Amna', roles: ['manager'], active: true };
+  const sessions = new Set(['s1']);
+  const users = { findForSession: jest.fn(async (id: string, sid: string) => (id === user.id && sessions.has(sid) ? { ...user } : null)) };
+  const service = new AuthService(users as unknown as UsersService, jwt, settings, {} as LoginThrottle, {} as WriteQueue);
   const verify = jest.spyOn(jwt, 'verifyAsync');
-  return { jwt, user, users, service, verify };
+  return { jwt, user, sessions, users, service, verify };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -44,7 +46,7 @@ describe('AuthService.authenticate with tokens it has verified before', () => {
 
   it('checks the signature once per token, and reads the user on every request', async () => {
     const { jwt, service, users, verify } = setup();
-    const token = await jwt.signAsync({ sub: 'u1', stamp: 's1' });
+    const token = await jwt.signAsync({ sub: 'u1', sid: 's1' });
     for (let i = 0; i < 3; i += 1) {
       await expect(service.authenticate(`Bearer ${token}`)).resolves.toEqual({ id: 'u1', username: 'amna', displayName: 'Amna', roles: ['manager'] });
     }
@@ -54,7 +56,7 @@ describe('AuthService.authenticate with tokens it has verified before', () => {
 
   it('refuses a token it accepted once it has expired, at the second jsonwebtoken refuses it', async () => {
     const { jwt, service } = setup();
-    const token = await jwt.signAsync({ sub: 'u1', stamp: 's1' });
+    const token = await jwt.signAsync({ sub: 'u1', sid: 's1' });
     await service.authenticate(`Bearer ${token}`);
     now = T0 + 59_999;
     await expect(service.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ id: 'u1' });
@@ -66,23 +68,29 @@ describe('AuthService.authenticate with tokens it has verified before', () => {
 
   it('refuses a token with the same claims and another signature while the genuine one is remembered', async () => {
     const { jwt, service } = setup();
-    const token = await jwt.signAsync({ sub: 'u1', stamp: 's1' });
+    const token = await jwt.signAsync({ sub: 'u1', sid: 's1' });
     await service.authenticate(`Bearer ${token}`);
     const [header, payload] = token.split('.');
-    const forged = `${header}.${payload}.${new JwtService().sign({ sub: 'u1', stamp: 's1', iat: T0 / 1000 }, { secret: 'another secret that is at least thirty-two characters', expiresIn: 60 }).split('.')[2]}`;
+    const forged = `${header}.${payload}.${new JwtService().sign({ sub: 'u1', sid: 's1', iat: T0 / 1000 }, { secret: 'another secret that is at least thirty-two characters', expiresIn: 60 }).split('.')[2]}`;
     expect(forged).not.toBe(token);
     expect(await refusal(service.authenticate(`Bearer ${forged}`))).toBe('the token is invalid or has expired; sign in again');
     await expect(service.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ id: 'u1' });
   });
 
-  it('refuses a remembered token once its user is disabled or has a new password', async () => {
-    const { jwt, service, user } = setup();
-    const token = await jwt.signAsync({ sub: 'u1', stamp: 's1' });
+  it('refuses a remembered token once its user is disabled or its session has ended', async () => {
+    const { jwt, service, user, sessions } = setup();
+    const token = await jwt.signAsync({ sub: 'u1', sid: 's1' });
     await service.authenticate(`Bearer ${token}`);
     user.active = false;
     expect(await refusal(service.authenticate(`Bearer ${token}`))).toBe('the token is no longer valid; sign in again');
     user.active = true;
-    user.securityStamp = 's2';
+    sessions.delete('s1');
+    expect(await refusal(service.authenticate(`Bearer ${token}`))).toBe('the token is no longer valid; sign in again');
+  });
+
+  it('refuses a genuine token that names no session, as tokens issued before sessions do', async () => {
+    const { jwt, service } = setup();
+    const token = await jwt.signAsync({ sub: 'u1', stamp: 's1' });
     expect(await refusal(service.authenticate(`Bearer ${token}`))).toBe('the token is no longer valid; sign in again');
   });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { LRUCache } from 'lru-cache';
 import { DomainError } from '../common/domain-error.js';
+import { WriteQueue } from '../database/write-queue.js';
 import { UsersService, type AuthenticatedUser } from '../users/users.service.js';
 import { AuthSettings } from './auth-settings.js';
 import type { AccessTokenDto } from './dto/access-token.dto.js';
@@ -9,8 +10,8 @@ import { LoginThrottle } from './login-throttle.js';
 
 interface TokenClaims {
   sub: string;
-  /** The user's security stamp when the token was issued; a new password renews the stamp. */
-  stamp: string;
+  /** The session the token belongs to (a `user_sessions` row): it ends on sign-out and on a change to the user. */
+  sid: string;
 }
 
 /** Claims as verified: jsonwebtoken adds `iat` and `exp` (seconds since the epoch) when it signs. */
@@ -30,14 +31,15 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly settings: AuthSettings,
     private readonly throttle: LoginThrottle,
+    private readonly queue: WriteQueue,
   ) {}
 
   /**
    * Tokens whose signature has been checked, by their exact text. Checking an HS256 signature,
    * decoding and parsing a token was 5 % of an HTTP event's CPU profile; a token's text cannot
    * change, so of what verifying checks only the expiry depends on when it is asked, and that is
-   * checked again on every use. What the token names is not cached: the user is read on every
-   * request (disabled, new roles, new password).
+   * checked again on every use. What the token names is not cached: its session and user are
+   * read on every request, in one statement (signed out, disabled, new roles, new password).
    */
   private readonly verified = new LRUCache<string, VerifiedClaims & { exp: number }>({ max: VERIFIED_TOKENS });
 
@@ -46,18 +48,34 @@ export class AuthService {
     const user = await this.users.verifyCredentials(username, password);
     if (!user) throw new DomainError('UNAUTHENTICATED', 'the username or password is wrong, or the account is disabled');
     await this.throttle.succeeded(client);
-    const claims: TokenClaims = { sub: user.id, stamp: user.securityStamp };
-    const accessToken = await this.jwt.signAsync(claims);
+    const createdAt = new Date();
+    const expiresAt = new Date(createdAt.getTime() + this.settings.expiresInSeconds * 1000);
+    const sid = await this.queue.run((manager) => this.users.openSession(manager, user.id, { createdAt, expiresAt }));
+    const claims: TokenClaims = { sub: user.id, sid };
+    // Issued at the row's time, rounded down to the second: the token expires no later than its row.
+    const accessToken = await this.jwt.signAsync({ ...claims, iat: Math.floor(createdAt.getTime() / 1000) });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.settings.expiresInSeconds };
+  }
+
+  /** Ends the session of the token in an `Authorization: Bearer` header; a token that names none (invalid, expired, ended) ends nothing. */
+  async logout(authorization: string | undefined): Promise<void> {
+    const token = bearerToken(authorization);
+    if (!token) return;
+    const claims = await this.claimsOf(token).catch((error: unknown) => {
+      if (error instanceof DomainError) return null;
+      throw error;
+    });
+    if (typeof claims?.sub === 'string' && typeof claims.sid === 'string') await this.users.endSession(claims.sub, claims.sid);
+    this.verified.delete(token);
   }
 
   /** The user an `Authorization: Bearer` header speaks for, as stored now; refuses anything else with 401. */
   async authenticate(authorization: string | undefined): Promise<AuthenticatedUser> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const token = bearerToken(authorization);
     if (!token) throw new DomainError('UNAUTHENTICATED', 'sign in first: this route needs Authorization: Bearer <token>');
     const claims = await this.claimsOf(token);
-    const user = typeof claims.sub === 'string' ? await this.users.findForSession(claims.sub) : null;
-    if (!user || !user.active || user.securityStamp !== claims.stamp) {
+    const user = typeof claims.sub === 'string' && typeof claims.sid === 'string' ? await this.users.findForSession(claims.sub, claims.sid) : null;
+    if (!user || !user.active) {
       throw new DomainError('UNAUTHENTICATED', 'the token is no longer valid; sign in again');
     }
     return { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles };
@@ -78,4 +96,8 @@ export class AuthService {
     if (typeof claims.exp === 'number' && claims.nbf === undefined) this.verified.set(token, { ...claims, exp: claims.exp });
     return claims;
   }
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
 }

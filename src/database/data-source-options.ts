@@ -10,10 +10,11 @@ import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { Timer } from '../timers/timer.entity.js';
+import { UserSession } from '../users/user-session.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User];
+export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, Occurrence, Organization, Partnership, Timer, User, UserSession];
 
 export interface DatabaseSettings {
   dataDir: string;

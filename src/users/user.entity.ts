@@ -24,10 +24,6 @@ export class User {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 
-  /** Renewed with each new password; tokens carry the stamp they were issued with, so old sessions end. */
-  @Column({ name: 'security_stamp', type: 'varchar', length: 36 })
-  securityStamp: string;
-
   @Column({ type: 'integer' })
   version: number;
 

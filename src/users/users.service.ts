@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { isUniqueViolation, WriteQueue } from '../database/write-queue.js';
@@ -15,6 +16,7 @@ import { hashPassword, verifyPassword } from './password-hasher.js';
 import { generatePassword, passwordProblem } from './password-policy.js';
 import { ROLES, type Role } from './roles.js';
 import { plainQuery } from '../database/plain-query.js';
+import { UserSession } from './user-session.entity.js';
 import { User } from './user.entity.js';
 
 export const INITIAL_ADMIN_USERNAME = 'admin';
@@ -27,10 +29,9 @@ export interface AuthenticatedUser {
   roles: Role[];
 }
 
-/** What token checks need to know about a user. */
+/** What sign-in and token checks need to know about a user. */
 export interface SessionUser extends AuthenticatedUser {
   active: boolean;
-  securityStamp: string;
 }
 
 @Injectable()
@@ -126,13 +127,18 @@ export class UsersService implements OnApplicationBootstrap {
       }
       if (passwordHash !== undefined) {
         changes.passwordHash = passwordHash;
-        changes.securityStamp = randomUUID();
         recorded.password = 'changed';
       }
       if (Object.keys(changes).length === 0) return toUserDto(row);
       Object.assign(changes, { version: row.version + 1, updatedAt: at });
       const result = await manager.update(User, { id, version: row.version }, changes);
       if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the user changed meanwhile; read it again', { currentVersion: row.version + 1 });
+      // What the user may do is no longer what they signed in with: their sessions and calendar feed tokens end (SPEC).
+      const endsSessions = changes.active === false || changes.roles !== undefined || passwordHash !== undefined;
+      if (endsSessions) {
+        await manager.delete(UserSession, { userId: id });
+        await manager.update(CalendarToken, { userId: id, revokedAt: IsNull() }, { revokedAt: at });
+      }
       await this.audit.append(manager, {
         occurredAt: at,
         actor,
@@ -141,7 +147,7 @@ export class UsersService implements OnApplicationBootstrap {
         entityId: id,
         outcome: 'ok',
         requestId,
-        payload: { username: row.username, changes: recorded, version: row.version + 1 },
+        payload: { username: row.username, changes: recorded, version: row.version + 1, ...(endsSessions ? { sessionsEnded: true } : {}) },
       });
       return toUserDto({ ...row, ...changes });
     });
@@ -172,13 +178,33 @@ export class UsersService implements OnApplicationBootstrap {
     return matches && row.active ? toSessionUser(row) : null;
   }
 
-  /** The user a token names, as stored now, so a change of roles or a disabled account applies at once. */
-  async findForSession(id: string): Promise<SessionUser | null> {
-    // Every authenticated request runs this: one plain statement instead of an entity query.
-    const rows = await plainQuery<{ id: string; username: string; display_name: string; roles: string; active: boolean | number; security_stamp: string }>(
+  /**
+   * Starts a session for a user who has just signed in, in the caller's transaction; the token
+   * names it. The user's sessions past their expiry go now, so the table holds about one row per
+   * token that could still be used.
+   */
+  async openSession(manager: EntityManager, userId: string, times: { createdAt: Date; expiresAt: Date }): Promise<string> {
+    await manager.delete(UserSession, { userId, expiresAt: LessThanOrEqual(times.createdAt.toISOString()) });
+    const id = randomUUID();
+    await manager.insert(UserSession, { id, userId, createdAt: times.createdAt.toISOString(), expiresAt: times.expiresAt.toISOString() });
+    return id;
+  }
+
+  /** Ends one session (signing out); one that has already ended stays ended. */
+  async endSession(userId: string, sessionId: string): Promise<void> {
+    await this.queue.run((manager) => manager.delete(UserSession, { id: sessionId, userId }));
+  }
+
+  /**
+   * The user a token names, as stored now, if the session it names has not ended, so signing out,
+   * a change of roles or a disabled account applies at once, on every instance.
+   */
+  async findForSession(userId: string, sessionId: string): Promise<SessionUser | null> {
+    // Every authenticated request runs this: one plain statement (two primary-key lookups) instead of an entity query.
+    const rows = await plainQuery<{ id: string; username: string; display_name: string; roles: string; active: boolean | number }>(
       this.dataSource,
-      'SELECT id, username, display_name, roles, active, security_stamp FROM users WHERE id = ?',
-      [id],
+      'SELECT u.id, u.username, u.display_name, u.roles, u.active FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?',
+      [sessionId, userId],
     );
     const row = rows[0];
     if (!row) return null;
@@ -188,8 +214,12 @@ export class UsersService implements OnApplicationBootstrap {
       displayName: row.display_name,
       roles: JSON.parse(row.roles) as Role[],
       active: row.active === true || row.active === 1,
-      securityStamp: row.security_stamp,
     };
+  }
+
+  /** Whether the user exists and is not disabled. */
+  async isActive(id: string): Promise<boolean> {
+    return this.dataSource.getRepository(User).exists({ where: { id, active: true } });
   }
 
   /** Usernames and display names by user id, for showing who did what; ids of no user are left out. */
@@ -221,7 +251,6 @@ export class UsersService implements OnApplicationBootstrap {
       roles: normalizeRoles(input.roles),
       active: true,
       passwordHash,
-      securityStamp: randomUUID(),
       version: 1,
       createdAt: at,
       updatedAt: at,
@@ -272,7 +301,6 @@ function toSessionUser(row: User): SessionUser {
     displayName: row.displayName,
     roles: row.roles,
     active: row.active,
-    securityStamp: row.securityStamp,
   };
 }
 

@@ -49,7 +49,10 @@ export class SessionController {
 
   @Post('sign-out')
   @NoStore()
-  signOut(@Req() request: WebRequest, @Res() response: Response): void {
+  async signOut(@Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    const token: unknown = request.cookies?.[SESSION_COOKIE];
+    // The session ends on the server, not only in this browser: a copy of the cookie is refused too.
+    if (typeof token === 'string' && token !== '') await this.auth.logout(`Bearer ${token}`);
     response.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
     response.clearCookie(CSRF_COOKIE, sessionCookieOptions(request));
     response.redirect(303, SIGN_IN_PATH);

@@ -38,6 +38,19 @@ describe('web sessions, roles and refusals', () => {
     await context.close();
   });
 
+  it('ends the session on the server at sign-out: a copy of the cookie kept from before is refused', async () => {
+    const page = await web.signIn('auditor');
+    const context = page.context();
+    const kept = (await context.cookies()).find((c) => c.name === 'pe_session');
+    expect(kept).toBeDefined();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(new URL(page.url()).pathname).toBe('/ui/sign-in');
+    await context.addCookies([kept!]);
+    await page.goto('/ui/audit');
+    expect(new URL(page.url()).pathname).toBe('/ui/sign-in');
+    expect((await context.cookies()).some((c) => c.name === 'pe_session')).toBe(false);
+  });
+
   it('shows a manager no approver actions, and refuses the inbox', async () => {
     const id = await web.seedProposal({ title: 'Waiting for senior management', submit: true });
     const page = await web.signIn('manager');
