@@ -1,4 +1,5 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -6,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AuditService } from './audit/audit.service.js';
 import { AUDITED_STATUSES, RefusalAdmission } from './audit/refused-requests.js';
 import { Clock } from './common/clock.js';
+import type { AppConfig } from './config/app.config.js';
 import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { documentBodyErrors } from './common/http/api-errors.js';
@@ -21,7 +23,8 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  express.set('trust proxy', 'loopback');
+  // A client's address is the socket's unless TRUST_PROXY names the proxies whose X-Forwarded-For counts.
+  express.set('trust proxy', app.get(ConfigService).getOrThrow<AppConfig>('app').trustProxy);
   // Pages and the API allow scripts, styles and images from this server only; Swagger UI's page
   // carries inline <style> blocks, so /api/docs keeps helmet's default policy.
   const strict = helmet({

@@ -18,7 +18,7 @@ function server(t: TestApp) {
   return t.app.getHttpServer();
 }
 
-/** Each test signs in from its own address (the app trusts X-Forwarded-For from loopback), so throttling stays per test. */
+/** Each test signs in from its own address (the app trusts X-Forwarded-For from loopback: TRUST_PROXY), so throttling stays per test. */
 let nextAddress = 1;
 function clientAddress(): string {
   nextAddress += 1;
@@ -54,7 +54,7 @@ describe('sign-in, users and roles over HTTP', () => {
 
   beforeAll(async () => {
     delete process.env.JWT_SECRET;
-    t = await createTestApp({ env: { ADMIN_PASSWORD } });
+    t = await createTestApp({ env: { ADMIN_PASSWORD, TRUST_PROXY: 'loopback' } });
     adminToken = await tokenFor(t, 'admin', ADMIN_PASSWORD);
     adminId = (await get(t, '/api/auth/me', adminToken).expect(200)).body.id;
   });
@@ -62,6 +62,7 @@ describe('sign-in, users and roles over HTTP', () => {
   afterAll(async () => {
     await t.close();
     delete process.env.ADMIN_PASSWORD;
+    delete process.env.TRUST_PROXY;
   });
 
   async function createUser(username: string, password: string, roles: string[]): Promise<string> {
@@ -95,24 +96,82 @@ describe('sign-in, users and roles over HTTP', () => {
     await login(t, 'admin', '').expect(400);
   });
 
-  it('refuses a client with 429 and Retry-After after five failed sign-ins, even with the right password', async () => {
-    const address = clientAddress();
-    for (let attempt = 0; attempt < 5; attempt += 1) await login(t, 'admin', 'wrong-password', address).expect(401);
-    const refused = await login(t, 'admin', 'wrong-password', address).expect(429);
-    expect(refused.body).toMatchObject({ code: 'TOO_MANY_REQUESTS', details: { retryAfterSeconds: expect.any(Number) } });
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
-    await login(t, 'admin', ADMIN_PASSWORD, address).expect(429);
-    // Another client is not affected.
-    await login(t, 'admin', ADMIN_PASSWORD).expect(200);
+  it('locks an account after five bad guesses, right password or not, and locks nobody else behind the same address', async () => {
+    const id = await createUser('guessed.at', PASSWORDS.manager, ['manager']);
+    await createUser('same.office', PASSWORDS.manager, ['manager']);
+    const office = clientAddress();
+    for (let attempt = 0; attempt < 5; attempt += 1) await login(t, 'guessed.at', 'wrong-password', office).expect(401);
+    const refused = await login(t, 'guessed.at', PASSWORDS.manager, office).expect(429);
+    expect(refused.body).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: expect.stringContaining('too many failed sign-ins for this account'),
+      details: { retryAfterSeconds: 900, scope: 'account' },
+    });
+    expect(refused.headers['retry-after']).toBe('900');
+    // The account is locked wherever the guesses come from ...
+    await login(t, 'GUESSED.AT', PASSWORDS.manager).expect(429);
+    // ... and its colleague behind the same address signs in.
+    await login(t, 'same.office', PASSWORDS.manager, office).expect(200);
+
+    const audit = await t.get(AuditService).forEntity(id);
+    const rows = audit.filter((row) => row.action.startsWith('LOGIN_'));
+    expect(rows.map((row) => [row.action, row.actorId, row.outcome, JSON.parse(row.payload)])).toEqual([
+      ...Array.from({ length: 5 }, () => ['LOGIN_FAILED', 'anonymous', 'denied', { username: 'guessed.at', address: office, reason: 'wrongPassword' }]),
+      ['LOGIN_LOCKED', 'anonymous', 'denied', { scope: 'account', username: 'guessed.at', address: office, until: '2026-03-02T09:15:00.000Z' }],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain('wrong-password');
+    expect(await t.get(AuditService).verify()).toMatchObject({ ok: true });
+
+    // The window runs on the service's clock: once it has passed, the account signs in again.
+    t.clock.set('2026-03-02T09:15:00.000Z');
+    await login(t, 'guessed.at', PASSWORDS.manager, office).expect(200);
+    t.clock.set('2026-03-02T09:00:00.000Z');
   });
 
-  it('does not count successful sign-ins against a client', async () => {
+  it('does not count successful sign-ins against an account', async () => {
+    await createUser('often.in', PASSWORDS.manager, ['manager']);
     const address = clientAddress();
-    for (let attempt = 0; attempt < 4; attempt += 1) await login(t, 'admin', 'wrong-password', address).expect(401);
-    for (let attempt = 0; attempt < 3; attempt += 1) await login(t, 'admin', ADMIN_PASSWORD, address).expect(200);
-    await login(t, 'admin', 'wrong-password', address).expect(401);
-    await login(t, 'admin', 'wrong-password', address).expect(429);
+    for (let attempt = 0; attempt < 4; attempt += 1) await login(t, 'often.in', 'wrong-password', address).expect(401);
+    for (let attempt = 0; attempt < 3; attempt += 1) await login(t, 'often.in', PASSWORDS.manager, address).expect(200);
+    await login(t, 'often.in', 'wrong-password', address).expect(401);
+    await login(t, 'often.in', 'wrong-password', address).expect(429);
+  });
+
+  it('locks an address after fifty failed sign-ins across accounts, and audits each failure and the lock once', async () => {
+    const sprayer = clientAddress();
+    const before = (await t.get(AuditService).search({ actor: 'anonymous', limit: 1 })).total;
+    for (let attempt = 0; attempt < 50; attempt += 1) await login(t, `sprayed.${attempt}`, 'wrong-password', sprayer).expect(401);
+    const refused = await login(t, 'admin', ADMIN_PASSWORD, sprayer).expect(429);
+    expect(refused.body).toMatchObject({ message: expect.stringContaining('too many failed sign-ins from this address'), details: { scope: 'address' } });
+    await login(t, 'sprayed.50', 'wrong-password', sprayer).expect(429);
+    // Another address is not affected, nor the accounts it did not guess at.
+    await login(t, 'admin', ADMIN_PASSWORD).expect(200);
+
+    const rows = (await t.get(AuditService).search({ actor: 'anonymous', limit: 100, offset: before })).items;
+    expect(rows.map((row) => row.action)).toEqual([...Array.from({ length: 50 }, () => 'LOGIN_FAILED'), 'LOGIN_LOCKED']);
+    expect(rows[0]).toMatchObject({ entityType: 'user', entityId: '-' });
+    expect(JSON.parse(rows[0].payload)).toEqual({ username: 'sprayed.0', address: sprayer, reason: 'unknownUser' });
+    expect(rows[50]).toMatchObject({ entityType: 'address', entityId: sprayer });
+    expect(JSON.parse(rows[50].payload)).toEqual({ scope: 'address', username: 'sprayed.49', address: sprayer, until: '2026-03-02T09:15:00.000Z' });
+  });
+
+  it('logs each failed sign-in and lock-out, never the password, nor a name that is no username', async () => {
+    await createUser('logged.user', PASSWORDS.manager, ['manager']);
+    const warned = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const address = clientAddress();
+      for (let attempt = 0; attempt < 5; attempt += 1) await login(t, 'logged.user', `secret-guess-${attempt}`, address).expect(401);
+      await login(t, 'my password is hunter22', 'secret-guess-x', address).expect(401);
+      const lines = warned.mock.calls.map((call) => String(call[0]));
+      expect(lines).toEqual([
+        ...Array.from({ length: 5 }, () => `sign-in failed for logged.user from ${address}: wrongPassword`),
+        'sign-in locked for the account logged.user until 2026-03-02T09:15:00.000Z',
+        `sign-in failed for a name that is no username from ${address}: unknownUser`,
+      ]);
+      expect(lines.join('\n')).not.toMatch(/secret-guess|hunter22/);
+    } finally {
+      warned.mockRestore();
+    }
   });
 
   it('lets an admin create users with roles, answering without the password', async () => {
@@ -359,6 +418,42 @@ describe('sign-in, users and roles over HTTP', () => {
     for (const secret of [ADMIN_PASSWORD, ...Object.values(PASSWORDS)]) expect(everything).not.toContain(secret);
     expect(everything).not.toContain('scrypt$');
     expect(await t.get(AuditService).verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('whose address a sign-in comes from: TRUST_PROXY', () => {
+  afterEach(() => {
+    delete process.env.TRUST_PROXY;
+    delete process.env.ADMIN_PASSWORD;
+  });
+
+  /** The address recorded for a failed sign-in sent through this machine's loopback with X-Forwarded-For: 203.0.113.77. */
+  async function addressRecorded(trustProxy: string | undefined): Promise<string> {
+    delete process.env.TRUST_PROXY;
+    const t = await createTestApp({ env: { ADMIN_PASSWORD, ...(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }) } });
+    try {
+      await login(t, 'admin', 'wrong-password', '203.0.113.77').expect(401);
+      const [row] = (await t.get(AuditService).search({ action: 'LOGIN_FAILED' })).items;
+      return JSON.parse(row.payload).address as string;
+    } finally {
+      await t.close();
+    }
+  }
+
+  it("is the socket's unless TRUST_PROXY names the proxy: a client cannot choose its own", async () => {
+    expect(await addressRecorded(undefined)).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    expect(await addressRecorded('10.0.0.0/8, 192.168.0.1')).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+  });
+
+  it('is the one X-Forwarded-For names when the request came through a proxy TRUST_PROXY names', async () => {
+    expect(await addressRecorded('loopback')).toBe('203.0.113.77');
+    expect(await addressRecorded('127.0.0.1/8, ::1')).toBe('203.0.113.77');
+  });
+
+  it('refuses to start with a value Express could not read', async () => {
+    await expect(createTestApp({ env: { TRUST_PROXY: 'the proxy' } })).rejects.toThrow(
+      'TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses, subnets (CIDR), loopback, linklocal or uniquelocal',
+    );
   });
 });
 

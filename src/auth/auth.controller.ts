@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { AuthenticatedUser } from '../users/users.service.js';
 import { CurrentUser, Public } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
+import { loginClientOf } from './login-throttle.js';
 import { AccessTokenDto } from './dto/access-token.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeDto } from './dto/me.dto.js';
@@ -23,9 +24,9 @@ export class AuthController {
   @ApiOkResponse({ type: AccessTokenDto })
   @ApiErrors(400)
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'UNAUTHENTICATED: unknown user, wrong password or disabled account' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'TOO_MANY_REQUESTS: too many failed sign-ins from this address; see Retry-After' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'TOO_MANY_REQUESTS: too many failed sign-ins for this account or from this address; see Retry-After' })
   login(@Body() body: LoginDto, @Req() request: Request): Promise<AccessTokenDto> {
-    return this.auth.login(body.username, body.password, request.ip ?? request.socket.remoteAddress ?? 'unknown');
+    return this.auth.login(body.username, body.password, loginClientOf(request));
   }
 
   @ApiBearerAuth()

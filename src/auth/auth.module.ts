@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
+import { AuditModule } from '../audit/audit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
@@ -11,7 +12,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { RolesGuard } from './roles.guard.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [AuditModule, UsersModule],
   controllers: [AuthController],
   providers: [
     { provide: AuthSettings, inject: [ConfigService], useFactory: loadAuthSettings },

@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
 import { JwtService, type JwtModuleOptions } from '@nestjs/jwt';
+import type { AuditService } from '../audit/audit.service.js';
+import type { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { WriteQueue } from '../database/write-queue.js';
 import type { SessionUser, UsersService } from '../users/users.service.js';
@@ -21,7 +23,7 @@ function setup() {
   const user: SessionUser = { id: 'u1', username: 'amna', displayName: 'Amna', roles: ['manager'], active: true };
   const sessions = new Set(['s1']);
   const users = { findForSession: jest.fn(async (id: string, sid: string) => (id === user.id && sessions.has(sid) ? { ...user } : null)) };
-  const service = new AuthService(users as unknown as UsersService, jwt, settings, {} as LoginThrottle, {} as WriteQueue);
+  const service = new AuthService(users as unknown as UsersService, jwt, settings, {} as LoginThrottle, {} as WriteQueue, {} as AuditService, {} as Clock);
   const verify = jest.spyOn(jwt, 'verifyAsync');
   return { jwt, user, sessions, users, service, verify };
 }

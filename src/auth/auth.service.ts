@@ -1,12 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { LRUCache } from 'lru-cache';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
-import { UsersService, type AuthenticatedUser } from '../users/users.service.js';
+import { USERNAME_PATTERN } from '../users/dto/create-user.dto.js';
+import { UsersService, type AuthenticatedUser, type CredentialCheck } from '../users/users.service.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
 import { AuthSettings } from './auth-settings.js';
 import type { AccessTokenDto } from './dto/access-token.dto.js';
-import { LoginThrottle } from './login-throttle.js';
+import { LoginThrottle, type LoginClient } from './login-throttle.js';
 
 interface TokenClaims {
   sub: string;
@@ -20,18 +24,25 @@ type VerifiedClaims = Partial<TokenClaims> & { exp?: number; nbf?: number };
 /** How many verified tokens are remembered, the least recently used forgotten first. */
 const VERIFIED_TOKENS = 10_000;
 
+/** Who a failed sign-in is recorded as: nobody has signed in. */
+export const ANONYMOUS_ACTOR: Actor = { id: 'anonymous', roles: [] };
+
 /**
  * Sign-in and token checks. Token lifetimes run on the wall clock, not the injectable domain Clock:
  * moving business time (in tests, or to fire timers) must not sign people out or in.
  */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly users: UsersService,
     private readonly jwt: JwtService,
     private readonly settings: AuthSettings,
     private readonly throttle: LoginThrottle,
     private readonly queue: WriteQueue,
+    private readonly audit: AuditService,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   /**
@@ -43,18 +54,62 @@ export class AuthService {
    */
   private readonly verified = new LRUCache<string, VerifiedClaims & { exp: number }>({ max: VERIFIED_TOKENS });
 
-  async login(username: string, password: string, client: string): Promise<AccessTokenDto> {
-    await this.throttle.begin(client);
-    const user = await this.users.verifyCredentials(username, password);
-    if (!user) throw new DomainError('UNAUTHENTICATED', 'the username or password is wrong, or the account is disabled');
-    await this.throttle.succeeded(client);
+  async login(username: string, password: string, client: LoginClient): Promise<AccessTokenDto> {
+    try {
+      await this.queue.run((manager) => this.throttle.begin(manager, username, client));
+    } catch (error) {
+      if (error instanceof DomainError) this.logger.debug(`sign-in refused for ${nameForRecords(username) ?? 'a name that is no username'} from ${client.address}: ${error.message}`);
+      throw error;
+    }
+    const check = await this.users.verifyCredentials(username, password);
+    if (!check.user) {
+      await this.recordFailure(username, client, check);
+      throw new DomainError('UNAUTHENTICATED', 'the username or password is wrong, or the account is disabled');
+    }
+    const user = check.user;
     const createdAt = new Date();
     const expiresAt = new Date(createdAt.getTime() + this.settings.expiresInSeconds * 1000);
-    const sid = await this.queue.run((manager) => this.users.openSession(manager, user.id, { createdAt, expiresAt }));
+    const sid = await this.queue.run(async (manager) => {
+      await this.throttle.succeeded(manager, username, client);
+      return this.users.openSession(manager, user.id, { createdAt, expiresAt });
+    });
     const claims: TokenClaims = { sub: user.id, sid };
     // Issued at the row's time, rounded down to the second: the token expires no later than its row.
     const accessToken = await this.jwt.signAsync({ ...claims, iat: Math.floor(createdAt.getTime() / 1000) });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.settings.expiresInSeconds };
+  }
+
+  /**
+   * A failed sign-in is audited (LOGIN_FAILED) and logged, and so is a lock it sets (LOGIN_LOCKED),
+   * never with the password. The address's limit bounds how many rows one client can add.
+   */
+  private async recordFailure(username: string, client: LoginClient, check: Extract<CredentialCheck, { user: null }>): Promise<void> {
+    const name = nameForRecords(username);
+    const address = client.address.slice(0, 64);
+    const lockouts = await this.queue.run(async (manager) => {
+      const row = (action: string, entityType: string, entityId: string, payload: Record<string, unknown>) =>
+        this.audit.append(manager, {
+          occurredAt: this.clock.now().toISOString(),
+          actor: ANONYMOUS_ACTOR,
+          action,
+          entityType,
+          entityId,
+          outcome: 'denied',
+          requestId: client.requestId,
+          payload,
+        });
+      await row('LOGIN_FAILED', 'user', check.userId ?? '-', { username: name, address, reason: check.reason });
+      const locks = await this.throttle.failed(manager, username, client);
+      for (const lock of locks) {
+        const [entityType, entityId] = lock.scope === 'account' ? ['user', check.userId ?? '-'] : ['address', address];
+        await row('LOGIN_LOCKED', entityType, entityId, { scope: lock.scope, username: name, address, until: lock.until });
+      }
+      return locks;
+    });
+    this.logger.warn(`sign-in failed for ${name ?? 'a name that is no username'} from ${address}: ${check.reason}`);
+    for (const lock of lockouts) {
+      this.logger.warn(`sign-in locked for ${lock.scope === 'account' ? `the account ${name ?? '(not a username)'}` : `the address ${address}`} until ${lock.until}`);
+    }
   }
 
   /** Ends the session of the token in an `Authorization: Bearer` header; a token that names none (invalid, expired, ended) ends nothing. */
@@ -100,4 +155,10 @@ export class AuthService {
 
 function bearerToken(authorization: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
+/** The name a sign-in was tried with, for audit rows and logs: only when it could be a username, so no stray text (a password typed in the wrong field) is kept. */
+function nameForRecords(username: string): string | null {
+  const name = username.trim().toLowerCase();
+  return USERNAME_PATTERN.test(name) ? name : null;
 }

@@ -1,7 +1,36 @@
 import { registerAs } from '@nestjs/config';
 import { plainToInstance, Type } from 'class-transformer';
 import { join } from 'node:path';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  validateSync,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+
+@ValidatorConstraint({ name: 'trustProxy' })
+class TrustProxyValue implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    try {
+      parseTrustProxy(String(value));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  defaultMessage(): string {
+    return 'TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses, subnets (CIDR), loopback, linklocal or uniquelocal';
+  }
+}
 
 /** The environment the service reads, validated once at boot. */
 export class EnvironmentVariables {
@@ -52,6 +81,11 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   AUDIT_CHECKPOINT_POLL_MS?: number;
+
+  @IsOptional()
+  @IsString()
+  @Validate(TrustProxyValue)
+  TRUST_PROXY?: string;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -77,6 +111,8 @@ export interface AppConfig {
   auditCheckpointEvery: number;
   /** How often the service looks for a head left unsigned for an hour; 0: never (tests call it). */
   auditCheckpointPollMs: number;
+  /** Whose X-Forwarded-For counts for a client's address (sign-in throttling, audit); none by default. */
+  trustProxy: TrustProxy;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -92,5 +128,6 @@ export const appConfig = registerAs('app', (): AppConfig => {
     auditSigningKeyFile: env.AUDIT_SIGNING_KEY_FILE ?? join(dataDir, 'audit-signing-key'),
     auditCheckpointEvery: env.AUDIT_CHECKPOINT_EVERY ?? 1000,
     auditCheckpointPollMs: env.AUDIT_CHECKPOINT_POLL_MS ?? 60_000,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 });

@@ -104,7 +104,7 @@ class DemoSeeder {
     if (this.app.get(InstanceRuntime).now() !== this.clock.now().toISOString()) {
       throw new Error('the demo clock is not the clock the services read; seeding would record the wrong times');
     }
-    const admin = await this.users.verifyCredentials(INITIAL_ADMIN_USERNAME, adminPassword);
+    const { user: admin } = await this.users.verifyCredentials(INITIAL_ADMIN_USERNAME, adminPassword);
     if (!admin) throw new Error('the admin password does not match: the demo needs a fresh database');
     const accounts = await this.createUsers({ id: admin.id, roles: [...admin.roles] });
 

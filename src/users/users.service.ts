@@ -34,6 +34,12 @@ export interface SessionUser extends AuthenticatedUser {
   active: boolean;
 }
 
+/**
+ * A sign-in's credentials, checked: the user, or why not, for the audit row of a failed sign-in
+ * (the client is told the same for every reason).
+ */
+export type CredentialCheck = { user: SessionUser } | { user: null; userId: string | null; reason: 'unknownUser' | 'wrongPassword' | 'disabled' };
+
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Users');
@@ -166,16 +172,17 @@ export class UsersService implements OnApplicationBootstrap {
     return { items: rows.map(toUserDto), total };
   }
 
-  /** The active user with these credentials, or null: the same answer for an unknown name and a wrong password. */
-  async verifyCredentials(username: string, password: string): Promise<SessionUser | null> {
+  /** The active user with these credentials, or why not; an unknown name costs a password check too. */
+  async verifyCredentials(username: string, password: string): Promise<CredentialCheck> {
     const row = await this.dataSource.getRepository(User).findOne({ where: { username: username.trim().toLowerCase() } });
     if (!row) {
       this.decoyHash ??= hashPassword(randomBytes(32).toString('base64url'));
       await verifyPassword(password, await this.decoyHash);
-      return null;
+      return { user: null, userId: null, reason: 'unknownUser' };
     }
-    const matches = await verifyPassword(password, row.passwordHash);
-    return matches && row.active ? toSessionUser(row) : null;
+    if (!(await verifyPassword(password, row.passwordHash))) return { user: null, userId: row.id, reason: 'wrongPassword' };
+    if (!row.active) return { user: null, userId: row.id, reason: 'disabled' };
+    return { user: toSessionUser(row) };
   }
 
   /**

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
+import { loginClientOf } from '../auth/login-throttle.js';
 import { DomainError } from '../common/domain-error.js';
 import { NoStore } from '../common/http/no-store.js';
 import { refusalOf } from './refusal-words.js';
@@ -37,7 +38,7 @@ export class SessionController {
     const username = field(body, 'username') ?? '';
     const next = safeLocalPath(field(body, 'next'));
     try {
-      const { accessToken, expiresIn } = await this.auth.login(username, field(body, 'password') ?? '', request.ip ?? request.socket.remoteAddress ?? 'unknown');
+      const { accessToken, expiresIn } = await this.auth.login(username, field(body, 'password') ?? '', loginClientOf(request));
       response.cookie(SESSION_COOKIE, accessToken, sessionCookieOptions(request, expiresIn));
       response.redirect(303, next);
     } catch (error) {

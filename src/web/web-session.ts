@@ -20,7 +20,7 @@ export interface WebRequest extends Request {
   actor?: Actor;
 }
 
-/** HttpOnly and SameSite=Strict; Secure whenever the request came over HTTPS (directly or through a loopback proxy). */
+/** HttpOnly and SameSite=Strict; Secure whenever the request came over HTTPS (directly, or through a proxy TRUST_PROXY names). */
 export function sessionCookieOptions(request: Request, maxAgeSeconds?: number): CookieOptions {
   return {
     httpOnly: true,
