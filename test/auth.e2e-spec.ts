@@ -137,22 +137,23 @@ describe('sign-in, users and roles over HTTP', () => {
     await login(t, 'often.in', 'wrong-password', address).expect(429);
   });
 
-  it('locks an address after fifty failed sign-ins across accounts, and audits each failure and the lock once', async () => {
-    const sprayer = clientAddress();
+  it('locks an address (an IPv6 /64) after fifty failed sign-ins across accounts, and audits each failure and the lock once', async () => {
+    // One client stepping through the addresses of its /64, a new one for every guess.
+    const network = `2001:db8:0:${nextAddress += 1}`;
     const before = (await t.get(AuditService).search({ actor: 'anonymous', limit: 1 })).total;
-    for (let attempt = 0; attempt < 50; attempt += 1) await login(t, `sprayed.${attempt}`, 'wrong-password', sprayer).expect(401);
-    const refused = await login(t, 'admin', ADMIN_PASSWORD, sprayer).expect(429);
+    for (let attempt = 0; attempt < 50; attempt += 1) await login(t, `sprayed.${attempt}`, 'wrong-password', `${network}::${(attempt + 1).toString(16)}`).expect(401);
+    const refused = await login(t, 'admin', ADMIN_PASSWORD, `${network}::ffff`).expect(429);
     expect(refused.body).toMatchObject({ message: expect.stringContaining('too many failed sign-ins from this address'), details: { scope: 'address' } });
-    await login(t, 'sprayed.50', 'wrong-password', sprayer).expect(429);
+    await login(t, 'sprayed.50', 'wrong-password', `${network}::1`).expect(429);
     // Another address is not affected, nor the accounts it did not guess at.
-    await login(t, 'admin', ADMIN_PASSWORD).expect(200);
+    await login(t, 'admin', ADMIN_PASSWORD, `2001:db8:1:${nextAddress}::1`).expect(200);
 
     const rows = (await t.get(AuditService).search({ actor: 'anonymous', limit: 100, offset: before })).items;
     expect(rows.map((row) => row.action)).toEqual([...Array.from({ length: 50 }, () => 'LOGIN_FAILED'), 'LOGIN_LOCKED']);
     expect(rows[0]).toMatchObject({ entityType: 'user', entityId: '-' });
-    expect(JSON.parse(rows[0].payload)).toEqual({ username: 'sprayed.0', address: sprayer, reason: 'unknownUser' });
-    expect(rows[50]).toMatchObject({ entityType: 'address', entityId: sprayer });
-    expect(JSON.parse(rows[50].payload)).toEqual({ scope: 'address', username: 'sprayed.49', address: sprayer, until: '2026-03-02T09:15:00.000Z' });
+    expect(JSON.parse(rows[0].payload)).toEqual({ username: 'sprayed.0', address: `${network}::1`, reason: 'unknownUser' });
+    expect(rows[50]).toMatchObject({ entityType: 'address', entityId: `${network}::/64` });
+    expect(JSON.parse(rows[50].payload)).toEqual({ scope: 'address', username: 'sprayed.49', address: `${network}::32`, until: '2026-03-02T09:15:00.000Z' });
   });
 
   it('logs each failed sign-in and lock-out, never the password, nor a name that is no username', async () => {

@@ -10,7 +10,7 @@ import { UsersService, type AuthenticatedUser, type CredentialCheck } from '../u
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { AuthSettings } from './auth-settings.js';
 import type { AccessTokenDto } from './dto/access-token.dto.js';
-import { LoginThrottle, type LoginClient } from './login-throttle.js';
+import { LoginThrottle, throttledNetwork, type LoginClient } from './login-throttle.js';
 
 interface TokenClaims {
   sub: string;
@@ -101,14 +101,14 @@ export class AuthService {
       await row('LOGIN_FAILED', 'user', check.userId ?? '-', { username: name, address, reason: check.reason });
       const locks = await this.throttle.failed(manager, username, client);
       for (const lock of locks) {
-        const [entityType, entityId] = lock.scope === 'account' ? ['user', check.userId ?? '-'] : ['address', address];
+        const [entityType, entityId] = lock.scope === 'account' ? ['user', check.userId ?? '-'] : ['address', throttledNetwork(address)];
         await row('LOGIN_LOCKED', entityType, entityId, { scope: lock.scope, username: name, address, until: lock.until });
       }
       return locks;
     });
     this.logger.warn(`sign-in failed for ${name ?? 'a name that is no username'} from ${address}: ${check.reason}`);
     for (const lock of lockouts) {
-      this.logger.warn(`sign-in locked for ${lock.scope === 'account' ? `the account ${name ?? '(not a username)'}` : `the address ${address}`} until ${lock.until}`);
+      this.logger.warn(`sign-in locked for ${lock.scope === 'account' ? `the account ${name ?? '(not a username)'}` : `the address ${throttledNetwork(address)}`} until ${lock.until}`);
     }
   }
 

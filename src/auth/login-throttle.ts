@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import ipaddr from 'ipaddr.js';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -32,6 +33,21 @@ export function loginClientOf(request: Request): LoginClient {
 export interface Lockout {
   scope: ThrottleScope;
   until: string;
+}
+
+/**
+ * The addresses one client is counted as: an IPv4 address (IPv4-mapped IPv6 included) on its own,
+ * an IPv6 address with its /64, which one subscriber holds whole and could otherwise step through
+ * to reset the count at every guess.
+ */
+export function throttledNetwork(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${(parsed as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((part) => part.toString(16))
+    .join(':')}::/64`;
 }
 
 interface Subjects {
@@ -112,7 +128,7 @@ export class LoginThrottle {
 /** Hashed: whatever a client sends as a username fits the column and can be stored on either database. */
 function subjectsOf(username: string, client: LoginClient): Subjects {
   const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-  return { account: `account:${digest(username.trim().toLowerCase())}`, address: `address:${digest(client.address)}` };
+  return { account: `account:${digest(username.trim().toLowerCase())}`, address: `address:${digest(throttledNetwork(client.address))}` };
 }
 
 function scopeOf(subject: string, subjects: Subjects): ThrottleScope {
