@@ -25,7 +25,7 @@ type VerifiedClaims = Partial<TokenClaims> & { exp?: number; nbf?: number };
 const VERIFIED_TOKENS = 10_000;
 
 /** Who a failed sign-in is recorded as: nobody has signed in. */
-export const ANONYMOUS_ACTOR: Actor = { id: 'anonymous', roles: [] };
+const ANONYMOUS_ACTOR: Actor = { id: 'anonymous', roles: [] };
 
 /**
  * Sign-in and token checks. Token lifetimes run on the wall clock, not the injectable domain Clock:
