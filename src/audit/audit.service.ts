@@ -11,7 +11,7 @@ import { canonicalJson } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
-import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
+import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
 import { transactionMemo, WriteQueue } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
@@ -376,7 +376,7 @@ export class AuditService {
   /** Rows matching the filters, in chain order, a page at a time. */
   async search(query: AuditSearch): Promise<{ items: AuditEvent[]; total: number }> {
     if (query.actor !== undefined && !(await this.isActor(query.actor))) {
-      const errors = ['actor must be the id of a user, or system'];
+      const errors = ['actor must be the id of a user, system or anonymous'];
       throw new DomainError('VALIDATION_FAILED', errors[0], { errors });
     }
     const qb = this.dataSource.getRepository(AuditEvent).createQueryBuilder('a');
@@ -396,7 +396,7 @@ export class AuditService {
 
   /** Whether an audit row can name `id` as its actor: the timers' `system`, or a user. */
   private async isActor(id: string): Promise<boolean> {
-    if (id === SYSTEM_ACTOR.id) return true;
+    if (id === SYSTEM_ACTOR.id || id === ANONYMOUS_ACTOR.id) return true;
     return isUUID(id) && (await plainQuery(this.dataSource, 'SELECT 1 AS found FROM users WHERE id = ?', [id])).length > 0;
   }
 

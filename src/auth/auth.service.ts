@@ -7,7 +7,7 @@ import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { USERNAME_PATTERN } from '../users/dto/create-user.dto.js';
 import { UsersService, type AuthenticatedUser, type CredentialCheck } from '../users/users.service.js';
-import type { Actor } from '../workflow-engine/workflow.types.js';
+import { ANONYMOUS_ACTOR } from '../workflow-engine/workflow.types.js';
 import { AuthSettings } from './auth-settings.js';
 import type { AccessTokenDto } from './dto/access-token.dto.js';
 import { LoginThrottle, throttledNetwork, type LoginClient } from './login-throttle.js';
@@ -25,7 +25,6 @@ type VerifiedClaims = Partial<TokenClaims> & { exp?: number; nbf?: number };
 const VERIFIED_TOKENS = 10_000;
 
 /** Who a failed sign-in is recorded as: nobody has signed in. */
-const ANONYMOUS_ACTOR: Actor = { id: 'anonymous', roles: [] };
 
 /**
  * Sign-in and token checks. Token lifetimes run on the wall clock, not the injectable domain Clock:

@@ -7,6 +7,9 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', roles: ['system'] };
 
+/** Who a failed sign-in is recorded as: nobody is signed in yet. */
+export const ANONYMOUS_ACTOR: Actor = { id: 'anonymous', roles: [] };
+
 /** A reference to a guard, action or delay by name, as JSON can write it. */
 export type NamedRef = string | { type: string; params?: Record<string, unknown> };
 
