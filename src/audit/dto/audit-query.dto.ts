@@ -12,7 +12,7 @@ export class AuditQueryDto extends PageQueryDto {
   @Length(1, 64)
   entityId?: string;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Actor id, or `system` for timers.' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64, description: 'Actor id, `system` for timers, or `anonymous` for failed sign-ins.' })
   @IsOptional()
   @IsString()
   @Length(1, 64)

@@ -10,7 +10,7 @@ export class AuditRowResponse {
   @ApiProperty({ format: 'date-time' })
   occurredAt: string;
 
-  @ApiProperty({ description: 'User id, or `system` for timers.' })
+  @ApiProperty({ description: 'User id, `system` for timers, or `anonymous` for failed sign-ins.' })
   actorId: string;
 
   @ApiProperty({ type: String, isArray: true, example: ['approver'] })
@@ -130,7 +130,7 @@ export class AuditBrokenResponse {
 }
 
 export class HistoryActorResponse {
-  @ApiProperty({ description: 'User id, or `system` for timers.' })
+  @ApiProperty({ description: 'User id, `system` for timers, or `anonymous` for failed sign-ins.' })
   id: string;
 
   @ApiProperty({ example: 'amina.khan' })
