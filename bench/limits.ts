@@ -1,22 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { freePort, waitForReady } from '../test/support/service-process.js';
-import { freshSchema, log, round, tempDir, type DatabaseKind } from './support.js';
+import { freshSchema, log, machine, round, tempDir, type DatabaseKind } from './support.js';
 
 /**
  * `npm run bench:limits`: the largest answer and the slowest request each role can make, through
  * the public HTTP API and the web pages of the built service (dist/src/main.js) on a fresh
  * DATA_DIR, and on PostgreSQL too (a fresh schema) when DATABASE_URL is set. Every request is
  * recorded (role, route, status, bytes, ms) with the worst wait of a `GET /api/health` probe fired
- * every 50 ms meanwhile from another thread, which tells whether the request stalled everyone
- * else. Refusals are results, not failures: the script reports what it got. Durations are
- * measured, never judged; statuses and bytes are what a later run compares.
+ * every 50 ms (up to 100 waiting) meanwhile from another thread, which tells whether the request
+ * stalled everyone else. Refusals are results, not failures: the script reports what it got.
+ * Durations are measured, never judged; statuses and bytes are what a later run compares.
  *
  * Sizes are capped (MOUS, FLOOD) so that a run stays within about five minutes per database on two
  * quiet cores; bench/README.md says how.
@@ -41,6 +41,8 @@ const MOUS: ReadonlyArray<{ series: number; expiresOn: string } | { series: numb
 const FLOOD = 200;
 const REQUEST_TIMEOUT_MS = 180_000;
 const PROBE_EVERY_MS = 50;
+/** Probes waiting at once, at most: well within a listen backlog (511 by default). */
+const PROBES_IN_FLIGHT = 100;
 const COMMENT = 'x'.repeat(5000);
 /** A JSON body just under the service's 256 KB limit, and one just over it. */
 const NEAR_LIMIT = 255 * 1024;
@@ -417,6 +419,8 @@ interface RunResult {
   database: DatabaseKind;
   startedAt: string;
   seconds: number;
+  /** The machine's load average (1, 5, 15 min) at the start and at the end: the other work the times shared two cores with. */
+  loadAverage: { atStart: number[]; atEnd: number[] };
   mous: Mou[];
   floods: Flood[];
   auditRows: number | null;
@@ -429,8 +433,9 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
   const adminPassword = strongPassword();
   const service = await startService(storage, adminPassword);
   const startedAt = now();
+  const loadAtStart = loadavg().map((l) => round(l, 2));
   const client = new Client(service.base, startedAt);
-  const probe = new Worker(new URL('limits-health.js', import.meta.url), { workerData: { url: `${service.base}/api/health`, everyMs: PROBE_EVERY_MS, timeoutMs: REQUEST_TIMEOUT_MS } });
+  const probe = new Worker(new URL('limits-health.js', import.meta.url), { workerData: { url: `${service.base}/api/health`, everyMs: PROBE_EVERY_MS, timeoutMs: REQUEST_TIMEOUT_MS, maxInFlight: PROBES_IN_FLIGHT } });
   const probeSamples = new Promise<Array<[number, number, number | string]>>((resolve) => probe.once('message', resolve));
   const mous: Mou[] = [];
   const floods: Flood[] = [];
@@ -544,7 +549,9 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     }
     auditRows = await auditTotal(client);
   } finally {
+    // The probes in flight are answered before the service stops.
     probe.postMessage('stop');
+    await probeSamples;
     service.child.kill('SIGTERM');
     // A service busy in one long request may not get to its shutdown: it is stopped after a while.
     const stopping = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
@@ -563,6 +570,7 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     database,
     startedAt: new Date(startedAt).toISOString(),
     seconds: round((now() - startedAt) / 1000, 1),
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => round(l, 2)) },
     mous,
     floods,
     auditRows,
@@ -579,7 +587,7 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
 const show = (row: Row | undefined) => (row ? `${row.route} → ${row.status}${row.code ? ` ${row.code}` : ''}, ${row.bytes.toLocaleString('en')} B, ${row.ms.toLocaleString('en')} ms (${row.what})` : '—');
 
 function table(result: RunResult): string {
-  const lines = [`### ${result.database}: ${result.rows.length} requests in ${result.seconds} s`, '', '| role | largest response | slowest request | worst health-probe wait |', '| --- | --- | --- | --- |'];
+  const lines = [`### ${result.database}: ${result.rows.length} requests in ${result.seconds} s, load average ${result.loadAverage.atStart[0]} at the start, ${result.loadAverage.atEnd[0]} at the end`, '', '| role | largest response | slowest request | worst health-probe wait |', '| --- | --- | --- | --- |'];
   for (const role of ['anonymous', ...SIGNED_IN] as Role[]) {
     const rows = result.rows.filter((r) => r.role === role);
     const largest = rows.reduce<Row | undefined>((best, r) => (!best || r.bytes > best.bytes ? r : best), undefined);
@@ -614,6 +622,8 @@ async function withStorage<T>(database: DatabaseKind, work: (storage: Record<str
 
 const databases: DatabaseKind[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 const started = new Date();
+const host = machine();
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const runs: RunResult[] = [];
 for (const database of databases) {
   process.stderr.write(`limits (${database})\n`);
@@ -623,7 +633,6 @@ for (const database of databases) {
 }
 mkdirSync(join('bench', 'results'), { recursive: true });
 const file = join('bench', 'results', `limits-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-const settings = { mous: MOUS, flood: FLOOD, probeEveryMs: PROBE_EVERY_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS };
-const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageAtEnd: loadavg().map((l) => round(l, 2)) };
-writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), settings, machine, runs }, null, 1)}\n`);
+const settings = { mous: MOUS, flood: FLOOD, probeEveryMs: PROBE_EVERY_MS, probesInFlight: PROBES_IN_FLIGHT, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), commit, settings, machine: host, runs }, null, 1)}\n`);
 process.stdout.write(`\nwrote ${file}\n`);

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freshSchema, round, SCALE, tempDir, type DatabaseKind, type Latency } from './support.js';
+import { freshSchema, machine, round, SCALE, tempDir, type DatabaseKind, type Latency } from './support.js';
 
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run on the same machine,
@@ -185,18 +185,6 @@ function table(all: Row[]): string {
   const header = ['db', 'figure', 'measured', 'baseline (same run)', 'ratio', 'target', 'met', 'peak RSS MiB'];
   const cells = all.map((r) => [r.database, r.figure, r.measured, r.baseline, String(r.ratio), r.target, r.met === null ? '' : r.met ? 'yes' : 'NO', r.peakRssMb]);
   return [header, header.map(() => '---'), ...cells].map((c) => `| ${c.join(' | ')} |`).join('\n');
-}
-
-function machine() {
-  const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  return {
-    nproc: Number(sh('nproc', [])),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    memory: sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' '),
-    totalMemoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-    loadAverageAtStart: loadavg().map((l) => round(l, 2)),
-  };
 }
 
 const startedAt = new Date();

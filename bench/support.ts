@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
@@ -61,6 +62,19 @@ export function nowMs(): number {
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The machine a run's figures come from, as a results file records it. */
+export function machine() {
+  const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+  return {
+    nproc: Number(sh('nproc', [])),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory: sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' '),
+    totalMemoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    loadAverageAtStart: loadavg().map((l) => round(l, 2)),
+  };
 }
 
 export function log(message: string): void {
