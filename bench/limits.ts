@@ -468,8 +468,9 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
       },
       keep: true,
     });
-    const organizationId = json<{ id?: string }>(organization)?.id;
-    if (!organizationId) throw new Error(`no organization: ${organization.status} ${organization.text.slice(0, 300)}`);
+    // Without one, every proposal below is refused too: recorded like any refusal.
+    const organizationId = json<{ id?: string }>(organization)?.id ?? '';
+    if (!organizationId) log(`no organization: ${organization.status} ${organization.text.slice(0, 300)}`);
 
     for (const asked of MOUS) {
       const mou = await buildMou(client, organizationId, asked.series, 'expiresOn' in asked ? asked.expiresOn : termOfYears(today(), asked.years));
