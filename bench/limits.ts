@@ -62,7 +62,7 @@ interface Row {
   code: string | null;
   bytes: number;
   ms: number;
-  /** The slowest health probe that overlapped this request, in ms (null: none did). */
+  /** The slowest health probe fired while this request was in flight, in ms (null: none was). */
   healthWorstMs: number | null;
   /** When the request started, ms after the run's start. */
   atMs: number;
@@ -70,8 +70,7 @@ interface Row {
 
 interface Ask {
   what: string;
-  method?: string;
-  /** Sent as JSON. */
+  /** Sent as JSON (a body makes it a POST). */
   body?: unknown;
   /** Sent as is, with `contentType`. */
   raw?: string;
@@ -130,12 +129,12 @@ class Client {
   private readonly cookies = new Map<Role, Map<string, string>>();
 
   constructor(
-    readonly base: string,
+    private readonly base: string,
     private readonly startedAt: number,
   ) {}
 
   async request(role: Role, path: string, ask: Ask): Promise<Answer> {
-    const method = ask.method ?? (ask.body !== undefined || ask.raw !== undefined ? 'POST' : 'GET');
+    const method = ask.body !== undefined || ask.raw !== undefined ? 'POST' : 'GET';
     const headers: Record<string, string> = { ...ask.headers };
     const auth = ask.auth ?? 'bearer';
     const token = this.tokens.get(role);
@@ -277,6 +276,7 @@ async function buildMou(client: Client, organizationId: string, seriesAsked: num
     proposedActivities: Array.from({ length: n }, (_, i) => activity(i)),
   });
   let created = await client.request('manager', '/api/partnerships', { what: `propose ${what}`, body: proposal(seriesAsked), keep: true });
+  // 20: the most a proposal takes today (CreatePartnershipDto); the rest are added one by one.
   let inProposal = Math.min(seriesAsked, 20);
   if (created.status !== 201 && seriesAsked > inProposal) {
     created = await client.request('manager', '/api/partnerships', { what: `propose ${what} (${inProposal} in the proposal)`, body: proposal(inProposal), keep: true });
@@ -340,7 +340,7 @@ async function auditTotal(client: Client): Promise<number | null> {
 
 /** `count` refused events in a row, each with a 5,000-character comment, and how many of them the audit chain took. */
 async function flood(client: Client, role: Role, target: { id: string; version: number }, count: number): Promise<Flood> {
-  // An event the role may not send on a proposal: refused with 403.
+  // An event the role may not send on a proposal (403 or 409): a refusal, audited.
   const event = role === 'approver' ? 'WITHDRAW' : 'APPROVE';
   const before = await auditTotal(client);
   const statuses: Record<string, number> = {};
@@ -553,6 +553,8 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     // The probes in flight are answered before the service stops.
     probe.postMessage('stop');
     await probeSamples;
+    // A service that died under a request is a finding: its log goes with the temporary directory, so its end is shown here.
+    if (service.child.exitCode !== null || service.child.signalCode !== null) log(`the service exited during the run; its log ends:\n${readFileSync(service.logFile, 'utf8').slice(-4000)}`);
     service.child.kill('SIGTERM');
     // A service busy in one long request may not get to its shutdown: it is stopped after a while.
     const stopping = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
