@@ -607,6 +607,18 @@ function table(result: RunResult): string {
   return lines.join('\n');
 }
 
+/**
+ * The results file: `head` and each run indented, each request row on a line of its own (some
+ * 4,000 rows a database), so that the file stays readable and two runs compare line by line.
+ */
+function resultsText(head: Record<string, unknown>, runs: RunResult[]): string {
+  const indented = (value: unknown, depth: number) => JSON.stringify(value, null, 1).replaceAll('\n', `\n${' '.repeat(depth)}`);
+  const run = ({ rows, ...rest }: RunResult) =>
+    `  {\n${Object.entries(rest).map(([key, value]) => `   ${JSON.stringify(key)}: ${indented(value, 3)},\n`).join('')}   "rows": [\n${rows.map((row) => `    ${JSON.stringify(row)}`).join(',\n')}\n   ]\n  }`;
+  const fields = Object.entries(head).map(([key, value]) => ` ${JSON.stringify(key)}: ${indented(value, 1)},\n`);
+  return `{\n${fields.join('')} "runs": [\n${runs.map(run).join(',\n')}\n ]\n}\n`;
+}
+
 /** Fresh storage per database: a temporary DATA_DIR, and on PostgreSQL a schema created here and dropped after. */
 async function withStorage<T>(database: DatabaseKind, work: (storage: Record<string, string>) => Promise<T>): Promise<T> {
   const dir = tempDir('limits');
@@ -638,5 +650,5 @@ for (const database of databases) {
 mkdirSync(join('bench', 'results'), { recursive: true });
 const file = join('bench', 'results', `limits-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 const settings = { mous: MOUS, flood: FLOOD, probeEveryMs: PROBE_EVERY_MS, probesInFlight: PROBES_IN_FLIGHT, requestTimeoutMs: REQUEST_TIMEOUT_MS };
-writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), commit, settings, machine: host, runs }, null, 1)}\n`);
+writeFileSync(file, resultsText({ startedAt: started.toISOString(), commit, settings, machine: host }, runs));
 process.stdout.write(`\nwrote ${file}\n`);
