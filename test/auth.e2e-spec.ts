@@ -154,7 +154,8 @@ describe('sign-in, users and roles over HTTP', () => {
     expect(JSON.parse(rows[0].payload)).toEqual({ username: 'sprayed.0', address: `${network}::1`, reason: 'unknownUser' });
     expect(rows[50]).toMatchObject({ entityType: 'address', entityId: `${network}::/64` });
     expect(JSON.parse(rows[50].payload)).toEqual({ scope: 'address', username: 'sprayed.49', address: `${network}::32`, until: '2026-03-02T09:15:00.000Z' });
-  });
+    // Fifty scrypt checks in a row (N = 2^15): about 5 s on an idle machine, more than a minute on a loaded one.
+  }, 180_000);
 
   it('logs each failed sign-in and lock-out, never the password, nor a name that is no username', async () => {
     await createUser('logged.user', PASSWORDS.manager, ['manager']);
