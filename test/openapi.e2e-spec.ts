@@ -93,8 +93,11 @@ interface Expected {
 
 const FORMAT_OF: Record<string, string> = { isUuid: 'uuid', isEmail: 'email', isUrl: 'uri', isIsoDate: 'date' };
 const STRING_VALIDATORS = new Set(['isString', 'matches', 'isIso8601', ...Object.keys(FORMAT_OF)]);
-/** Validators with no schema keyword checked here (`required` and `nullable` are checked by validating). */
-const NO_KEYWORD = new Set(['arrayUnique', 'isArray', 'isDefined', 'noBidiControls']);
+/**
+ * Validators with no schema keyword checked here (`required` and `nullable` are checked by
+ * validating; a day that exists every year depends on the month beside it, which no keyword states).
+ */
+const NO_KEYWORD = new Set(['arrayUnique', 'isArray', 'isDefined', 'isDayOfEveryYear', 'noBidiControls']);
 
 function validatorsOf(dto: Type): Map<string, ValidationMetadata[]> {
   const byProperty = new Map<string, ValidationMetadata[]>();

@@ -96,6 +96,11 @@ interface Model {
   requiredApprovals: number;
   approvalSlaDays: number;
   submittedBy: string | null;
+  creator: string;
+  /** Who edited what approvers judge since the last submission. */
+  editors: string[];
+  /** Who wrote the content under review (its creator and editors), fixed at submission: none of them decides on it. */
+  authors: string[];
   quorum: number;
   approvals: string[];
   signed: { partner: boolean; own: boolean };
@@ -150,22 +155,35 @@ function failingGuard(m: Model, userId: string, event: EventType, body: EventBod
     case 'SUBMIT_FOR_APPROVAL':
       return m.hasSummary ? undefined : 'fieldsPresent';
     case 'APPROVE':
-      if (m.submittedBy === userId) return 'notSubmitter';
+      if (isAuthor(m, userId)) return 'notSubmitter';
       if (m.approvals.includes(userId)) return 'notAlreadyApproved';
       return data.contentHash === undefined || body.contentHashIsCurrent ? undefined : 'approvedContentIsCurrent';
     case 'REQUEST_CHANGES':
     case 'REJECT':
-      return m.submittedBy === userId ? 'notSubmitter' : undefined;
+      return isAuthor(m, userId) ? 'notSubmitter' : undefined;
     case 'AGREE_TEXT':
-      return isDate(data.effectiveFrom) && isDate(data.expiresOn) && String(data.expiresOn) > String(data.effectiveFrom) ? undefined : 'datesOrdered';
+      return isTerm(data.effectiveFrom, data.expiresOn, now) ? undefined : 'datesOrdered';
     case 'RECORD_SIGNATURE':
       if (m.signed[data.party as 'partner' | 'own']) return 'partyNotSigned';
       return isDate(data.signedOn) && String(data.signedOn) <= dateOf(now) ? undefined : 'notInFuture';
     case 'RENEW':
-      return isDate(data.expiresOn) && String(data.expiresOn) > String(m.expiresOn) ? undefined : 'datesOrdered';
+      return isTerm(m.expiresOn, data.expiresOn, now) ? undefined : 'datesOrdered';
     default:
       return undefined;
   }
+}
+
+/** Whoever wrote what approvers judge never decides on it. */
+function isAuthor(m: Model, userId: string): boolean {
+  return m.submittedBy === userId || m.creator === userId || m.authors.includes(userId);
+}
+
+/** SPEC: a term ends after it starts, has not already ended, and lasts at most MAX_TERM_YEARS (10). */
+function isTerm(from: unknown, to: unknown, now: number): boolean {
+  if (!isDate(from) || !isDate(to) || String(to) <= String(from) || String(to) < dateOf(now)) return false;
+  const [year, rest] = [Number(String(from).slice(0, 4)), String(from).slice(4)];
+  const tenYearsOn = rest === '-02-29' ? `${year + 10}-02-28` : `${year + 10}${rest}`;
+  return String(to) <= tenYearsOn;
 }
 
 function isDate(value: unknown): boolean {
@@ -190,6 +208,7 @@ function applyEvent(m: Model, userId: string, event: EventType, body: EventBody,
   switch (event) {
     case 'SUBMIT_FOR_APPROVAL':
       Object.assign(m, { state: 'senior_management_review', submittedBy: userId, approvals: [], quorum: m.requiredApprovals, overdue: false });
+      Object.assign(m, { authors: [m.creator, ...m.editors], editors: [] });
       m.timers = [{ name: 'approvalSla', dueAt: now + m.approvalSlaDays * DAY_MS }];
       break;
     case 'WITHDRAW':
@@ -288,7 +307,9 @@ function eventBody(type: string, variant: Variant, m: Model, real: Real, today: 
     case 'AGREE_TEXT': {
       if (variant === 'badFormat') return withComment({ effectiveFrom: '2026/04/01', expiresOn: '2029-03-31' }, { dataInvalid: true });
       if (variant === 'missing') return withComment({ effectiveFrom: today }, { missingRequired: true });
-      if (variant === 'guardFail') return withComment({ effectiveFrom: today, expiresOn: addDays(today, -(pick % 40)) });
+      // out of order, or already ended
+      if (variant === 'guardFail' && pick % 2 === 0) return withComment({ effectiveFrom: today, expiresOn: addDays(today, -(pick % 40)) });
+      if (variant === 'guardFail') return withComment({ effectiveFrom: addDays(today, -800), expiresOn: addDays(today, -1 - (pick % 40)) });
       return withComment(validData(type, m, today, pick));
     }
     case 'RECORD_SIGNATURE': {
@@ -318,7 +339,8 @@ function validData(type: string, m: Model, today: string, pick: number): Record<
       return { document: { name: `MOU draft ${pick}.docx`, sha256: HASH, ...(pick % 3 === 0 ? { url: 'https://files.example.org/mou.docx' } : {}) } };
     case 'AGREE_TEXT': {
       const effectiveFrom = addDays(today, (pick % 500) - 400);
-      return { effectiveFrom, expiresOn: addDays(effectiveFrom, 1 + ((pick * 7919) % 1500)) };
+      // ends after today, within ten years of its start
+      return { effectiveFrom, expiresOn: addDays(effectiveFrom > today ? effectiveFrom : today, 1 + ((pick * 7919) % 1500)) };
     }
     case 'RECORD_SIGNATURE':
       return { party: m.signed.partner && !m.signed.own ? 'own' : 'partner', signatory: 'Vice-Chancellor', signedOn: addDays(today, -(pick % 20)) };
@@ -397,7 +419,9 @@ class EventCommand implements fc.AsyncCommand<Model, Real> {
   private user(type: string, m: Model, ids: Record<UserName, string>): UserName {
     const role = ROLE_OF[type as EventType];
     let holders = this.mode !== 'any' && role ? USERS.filter((u) => ROLES[u].includes(role)) : USERS;
-    if (this.mode === 'step' && type === 'APPROVE') holders = holders.filter((u) => ids[u] !== m.submittedBy && !m.approvals.includes(ids[u]));
+    // a step's approver is one who may still approve, while there is one (a quorum of 3 with the creator an approver has none left)
+    const eligible = holders.filter((u) => !isAuthor(m, ids[u]) && !m.approvals.includes(ids[u]));
+    if (this.mode === 'step' && type === 'APPROVE' && eligible.length > 0) holders = eligible;
     return holders[this.userIndex % holders.length];
   }
 
@@ -420,6 +444,9 @@ class EventCommand implements fc.AsyncCommand<Model, Real> {
     return `Event(${this.mode}#${this.typeIndex}, user#${this.userIndex}, ${this.variant}, If-Match ${this.ifMatch}, ${this.pick})`;
   }
 }
+
+/** The patched fields that approvers judge: whoever edits them becomes an author of the next submission. */
+const JUDGED = ['title', 'summary', 'requiredApprovals'];
 
 const PATCHES: Record<string, { valid: (pick: number) => unknown; invalid: unknown }> = {
   notes: { valid: (pick) => `note ${pick}`, invalid: 42 },
@@ -450,6 +477,7 @@ class PatchCommand implements fc.AsyncCommand<Model, Real> {
     const response = await call.send({ [this.field]: value });
     if (expected.status === 200) {
       m.version += 1;
+      if (JUDGED.includes(this.field) && !m.editors.includes(real.api.ids[user])) m.editors.push(real.api.ids[user]);
       if (this.field === 'summary') m.hasSummary = true;
       if (this.field === 'requiredApprovals') m.requiredApprovals = value as number;
     }
@@ -568,6 +596,9 @@ describe('the partnership workflow against its model, over HTTP', () => {
           requiredApprovals: setup.requiredApprovals,
           approvalSlaDays: setup.approvalSlaDays,
           submittedBy: null,
+          creator: api.ids[setup.creator],
+          editors: [],
+          authors: [],
           quorum: setup.requiredApprovals,
           approvals: [],
           signed: { partner: false, own: false },

@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { MAX_ACTIVITY_SERIES } from '../partnerships/dto/partnership.dto.js';
 import { Partnership, PARTNERSHIP_KIND, type ProposedActivity } from '../partnerships/partnership.entity.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime, type EventInput, type SendOutcome, type WorkflowInstance } from '../workflow-engine/instance-runtime.service.js';
@@ -137,6 +138,7 @@ export class ActivitiesService implements OnModuleInit {
         if (!this.acceptsSeries(partnership)) {
           throw new DomainError('EVENT_NOT_ALLOWED', `activities cannot be added to a partnership that is ${partnership.state}`, { state: partnership.state });
         }
+        await this.assertSeriesWithinBound(manager, partnershipId, partnership.proposedActivities.length, 1);
         const at = this.runtime.now();
         const existing = await manager.count(ActivitySeries, { where: { partnershipId } });
         const series: ActivitySeries = {
@@ -174,6 +176,25 @@ export class ActivitiesService implements OnModuleInit {
         return series;
       }),
     );
+  }
+
+  /**
+   * Refuses a change that would give a partnership more than MAX_ACTIVITY_SERIES series: those it
+   * has, those its proposal becomes when the MOU enters force (`proposed`), and `adding` more.
+   */
+  async assertSeriesWithinBound(manager: EntityManager, partnershipId: string, proposed: number, adding: number): Promise<void> {
+    const [counted] = await plainQuery<{ total: number | string; proposal: number | string | null }>(
+      manager,
+      "SELECT COUNT(*) AS total, SUM(CASE WHEN origin = 'proposal' THEN 1 ELSE 0 END) AS proposal FROM activity_series WHERE partnership_id = ?",
+      [partnershipId],
+    );
+    const existing = Number(counted?.total ?? 0);
+    // Once the proposal has become series, they are among the existing ones.
+    const planned = existing + (Number(counted?.proposal ?? 0) > 0 ? 0 : proposed) + adding;
+    if (planned > MAX_ACTIVITY_SERIES) {
+      const reason = `a partnership has at most ${MAX_ACTIVITY_SERIES} activity series, proposed and added together: this would make ${planned}`;
+      throw new DomainError('GUARD_FAILED', reason, { rule: 'maxActivitySeries', reason });
+    }
   }
 
   /** Whether activity series can still be added: until the partnership reaches a final state. */

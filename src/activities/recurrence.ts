@@ -18,7 +18,8 @@ function dateIn(year: number, month: number, day: number): string {
 
 /**
  * The due dates of a series within one term. Yearly: every year of the term, in the given month
- * (default: the month the term starts) and day (default 1, clamped to the month's length). Once:
+ * (default: the month the term starts) and day (default 1; a new series names a day that exists
+ * every year, one stored before that rule is clamped to the month's length). Once:
  * `startsOn`, or the first month/day on or after the term's start, or the start itself.
  */
 export function dueDatesInTerm(recurrence: Recurrence, startsOn: string | null, term: Term): string[] {

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { PageQueryDto } from '../common/http/page-query.dto.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { ApprovalsService } from './approvals.service.js';
 import { PendingApprovalListResponse } from './dto/pending-approvals-response.dto.js';
@@ -12,12 +13,12 @@ import { PendingApprovalListResponse } from './dto/pending-approvals-response.dt
 export class ApprovalsController {
   constructor(private readonly approvals: ApprovalsService) {}
 
-  /** Excludes what the caller submitted or already approved; `overdue` marks items past their approval SLA. */
+  /** Excludes what the caller wrote (created, edited, submitted) or already approved; `overdue` marks items past their approval SLA. Paged. */
   @Get('pending')
   @Roles('approver')
   @ApiOkResponse({ type: PendingApprovalListResponse })
-  @ApiErrors(401, 403)
-  pending(@CurrentActor() actor: Actor) {
-    return this.approvals.pending(actor);
+  @ApiErrors(400, 401, 403)
+  pending(@Query() query: PageQueryDto, @CurrentActor() actor: Actor) {
+    return this.approvals.pending(actor, query);
   }
 }

@@ -21,3 +21,11 @@ export function addDaysToDate(date: string, days: number): string {
 export function dateOf(instant: string | Date): string {
   return new Date(instant).toISOString().slice(0, 10);
 }
+
+/** The same day `years` later; 29 February becomes 28 February in a year without it. */
+export function addYearsToDate(date: string, years: number): string {
+  const year = Number(date.slice(0, 4)) + years;
+  const [month, day] = [Number(date.slice(5, 7)), Number(date.slice(8, 10))];
+  const last = new Date(new Date(0).setUTCFullYear(year, month, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${date.slice(5, 7)}-${String(Math.min(day, last)).padStart(2, '0')}`;
+}

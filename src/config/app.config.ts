@@ -86,6 +86,13 @@ export class EnvironmentVariables {
   @IsString()
   @Validate(TrustProxyValue)
   TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'MAX_TERM_YEARS must be a whole number of years' })
+  @Min(1, { message: 'MAX_TERM_YEARS must be at least 1' })
+  @Max(100, { message: 'MAX_TERM_YEARS must be at most 100' })
+  MAX_TERM_YEARS?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -113,6 +120,8 @@ export interface AppConfig {
   auditCheckpointPollMs: number;
   /** Whose X-Forwarded-For counts for a client's address (sign-in throttling, audit); none by default. */
   trustProxy: TrustProxy;
+  /** The longest an MOU term (agreed or renewed) may last. */
+  maxTermYears: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -129,5 +138,6 @@ export const appConfig = registerAs('app', (): AppConfig => {
     auditCheckpointEvery: env.AUDIT_CHECKPOINT_EVERY ?? 1000,
     auditCheckpointPollMs: env.AUDIT_CHECKPOINT_POLL_MS ?? 60_000,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    maxTermYears: env.MAX_TERM_YEARS ?? 10,
   };
 });

@@ -11,6 +11,12 @@ export interface ProposedActivity {
   startsOn?: string;
 }
 
+/** An edit of judged content by `by`, made after the submission at `after` (null: before the first). */
+export interface JudgedEdit {
+  by: string;
+  after: string | null;
+}
+
 /** A partnership is an instance of the `partnership-mou` workflow plus the details people edit. */
 @Entity('partnerships')
 // The list's indexes end in its order, created_at DESC then id (the migrations say DESC; decorators cannot).
@@ -57,6 +63,10 @@ export class Partnership extends WorkflowInstanceColumns {
   /** Mirrors context.expiresOn while the partnership is in force, else null, so the report finds MOUs about to expire with an index. */
   @Column({ name: 'expires_on', type: 'varchar', length: 10, nullable: true })
   expiresOn: string | null;
+
+  /** Who edited what approvers judge since the last submission: they are its authors too, so they never decide on it. */
+  @Column({ name: 'judged_edits', type: 'simple-json' })
+  judgedEdits: JudgedEdit[];
 
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy: string;

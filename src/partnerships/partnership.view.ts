@@ -31,8 +31,11 @@ export function partnershipSummary(row: Partnership) {
 
 export function partnershipView(row: Partnership, extras: {
     availableEvents: string[];
+    eventsRefused: string | null;
     organization: { id: string; name: string } | null;
     contentHash: string;
+    /** Approvals of the content as it stands. */
+    approvalCount: number;
     activities: Array<{
       id: string;
       kind: string;
@@ -47,6 +50,7 @@ export function partnershipView(row: Partnership, extras: {
   const terms = (context.terms ?? []) as Term[];
   return {
     ...partnershipSummary(row),
+    approvalCount: extras.approvalCount,
     organization: extras.organization,
     summary: row.summary,
     programme: row.programme,
@@ -58,6 +62,8 @@ export function partnershipView(row: Partnership, extras: {
     /** SHA-256 of what approvers judge; an approver may send it back as `data.contentHash`. */
     contentHash: extras.contentHash,
     availableEvents: extras.availableEvents,
+    /** Why the partnership takes no events at all now (its definition changed after it started); null when it takes them. */
+    eventsRefused: extras.eventsRefused,
     submittedBy: (context.submittedBy as string | null) ?? null,
     approvals: context.approvals ?? [],
     decisions: context.decisions ?? [],

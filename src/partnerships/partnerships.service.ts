@@ -1,36 +1,49 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ActivitiesService, effectiveDate } from '../activities/activities.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
 import { isIsoDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
+import type { AppConfig } from '../config/app.config.js';
 import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { WorkflowEngine } from '../workflow-engine/engine.js';
+import { WorkflowEngine, type EventFacts } from '../workflow-engine/engine.js';
+import { contentHash, InstanceRuntime, type EventInput, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
-import { contentHash, InstanceRuntime, type EventInput, type InstanceKind, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
+import { currentApprovals } from '../workflow-engine/vocabulary.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
-import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
+import { Partnership, PARTNERSHIP_KIND, type JudgedEdit } from './partnership.entity.js';
 import { PartnershipListRepository, type PartnershipPage, type PartnershipQuery } from './partnership-list.repository.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
 
+/** The fields of a partnership that approvers judge; an edit of any of them makes its editor an author of the proposal. */
+export const JUDGED_FIELDS = ['title', 'organizationId', 'summary', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'] as const;
+
+/** What approvers judge of the organization a proposal names, as it stands. */
+export interface JudgedOrganization {
+  name: string;
+  kind: string;
+  country: string;
+}
+
 /**
  * What approvers judge, with the approval settings the workflow copies at submission; each
- * approval is bound to the SHA-256 of exactly this.
+ * approval is bound to the SHA-256 of exactly this. The organization is judged with it: renaming
+ * it changes the hash like any other change.
  */
-export function proposalContent(
-  row: Pick<Partnership, 'title' | 'organizationId' | 'summary' | 'proposedActivities' | 'requiredApprovals' | 'approvalSlaDays'>,
-) {
+export function proposalContent(row: Pick<Partnership, (typeof JUDGED_FIELDS)[number]>, organization: JudgedOrganization | null) {
   return {
     title: row.title,
     organizationId: row.organizationId,
+    organization: organization ? { name: organization.name, kind: organization.kind, country: organization.country } : null,
     summary: row.summary,
     proposedActivities: row.proposedActivities,
     requiredApprovals: row.requiredApprovals,
@@ -38,15 +51,22 @@ export function proposalContent(
   };
 }
 
-const partnershipKind: InstanceKind<Partnership> = {
-  name: PARTNERSHIP_KIND,
-  entity: Partnership,
-  subject: proposalContent,
-  mirror: (state: string, context: WorkflowContext) => ({
-    overdue: context.overdue === true,
-    expiresOn: state.startsWith('in_force') && isIsoDate(context.expiresOn) ? context.expiresOn : null,
-  }),
-};
+/** The submission that edits of judged content count toward: the last one, or none yet. */
+function submissionOf(row: Pick<Partnership, 'context'>): string | null {
+  return typeof row.context.submittedAt === 'string' ? row.context.submittedAt : null;
+}
+
+/** Who wrote what approvers judge as it stands: the creator, and whoever edited it since the last submission. */
+export function contentAuthors(row: Pick<Partnership, 'createdBy' | 'judgedEdits' | 'context'>): string[] {
+  const since = submissionOf(row);
+  return [...new Set([row.createdBy, ...row.judgedEdits.filter((edit) => edit.after === since).map((edit) => edit.by)])].sort();
+}
+
+/** One indexed lookup (the primary key), on the path of every partnership event. */
+async function judgedOrganization(manager: EntityManager, organizationId: string): Promise<JudgedOrganization | null> {
+  const [organization] = await plainQuery<JudgedOrganization>(manager, 'SELECT name, kind, country FROM organizations WHERE id = ?', [organizationId]);
+  return organization ?? null;
+}
 
 @Injectable()
 export class PartnershipsService implements OnModuleInit {
@@ -60,18 +80,37 @@ export class PartnershipsService implements OnModuleInit {
     private readonly activities: ActivitiesService,
     private readonly lists: PartnershipListRepository,
     private readonly registry: WorkflowRegistry,
+    private readonly config: ConfigService,
   ) {}
 
   onModuleInit(): void {
-    this.runtime.registerKind(partnershipKind);
+    this.runtime.registerKind<Partnership>({
+      name: PARTNERSHIP_KIND,
+      entity: Partnership,
+      subject: async (manager, row) => proposalContent(row, await judgedOrganization(manager, row.organizationId)),
+      authors: contentAuthors,
+      limits: { maxTermYears: this.config.getOrThrow<AppConfig>('app').maxTermYears },
+      mirror: (state: string, context: WorkflowContext) => ({
+        overdue: context.overdue === true,
+        expiresOn: state.startsWith('in_force') && isIsoDate(context.expiresOn) ? context.expiresOn : null,
+      }),
+    });
+  }
+
+  /** The approval settings a new proposal gets unless it names its own: the latest definition's, and nobody else's. */
+  defaults(): { requiredApprovals: number; approvalSlaDays: number } {
+    const context = this.registry.latest(PARTNERSHIP_WORKFLOW).definition.machine.context;
+    // The registry refuses a definition whose quorum or SLA has no number in its context.
+    return { requiredApprovals: Number(context.requiredApprovals), approvalSlaDays: Number(context.approvalSlaDays) };
   }
 
   create(input: CreatePartnershipDto, actor: Actor, requestId?: string): Promise<Partnership> {
     return this.queue.run(async (manager) => {
       await this.organizations.get(input.organizationId, manager);
       const at = this.runtime.now();
-      const requiredApprovals = input.requiredApprovals ?? 1;
-      const approvalSlaDays = input.approvalSlaDays ?? 14;
+      const defaults = this.defaults();
+      const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
+      const approvalSlaDays = input.approvalSlaDays ?? defaults.approvalSlaDays;
       return this.runtime.create<Partnership>(
         manager,
         PARTNERSHIP_KIND,
@@ -89,6 +128,7 @@ export class PartnershipsService implements OnModuleInit {
           approvalSlaDays,
           overdue: false,
           expiresOn: null,
+          judgedEdits: [],
           createdBy: actor.id,
           createdAt: at,
         },
@@ -114,12 +154,14 @@ export class PartnershipsService implements OnModuleInit {
           });
         }
         if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
+        if (input.proposedActivities !== undefined) await this.activities.assertSeriesWithinBound(manager, id, input.proposedActivities.length, 0);
         const at = this.runtime.now();
         const changes: Omit<Partial<Partnership>, 'context'> = { ...input, updatedAt: at };
         if (input.title !== undefined) {
           changes.title = input.title.trim();
           changes.titleKey = changes.title.toLowerCase();
         }
+        if (JUDGED_FIELDS.some((field) => input[field] !== undefined)) changes.judgedEdits = judgedEditsAfter(row, actor.id);
         changes.version = await updateVersioned(manager, Partnership, id, row.version, changes);
         const updated = { ...row, ...changes };
         await this.audit.append(manager, {
@@ -149,8 +191,15 @@ export class PartnershipsService implements OnModuleInit {
     return this.runtime.dryRun<Partnership>(PARTNERSHIP_KIND, id, input);
   }
 
-  availableEvents(row: Partnership, actor: Actor): string[] {
-    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor);
+  /** What `actor` may send now; none while the definition the partnership started on has changed (`eventsRefused` says so). */
+  availableEvents(row: Partnership, actor: Actor, facts: EventFacts): string[] {
+    if (this.runtime.definitionChange(row)) return [];
+    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor, facts);
+  }
+
+  /** What the actor guards read of a partnership whose organization is already loaded: who wrote the proposal, and its hash. */
+  factsOf(row: Partnership, organization: JudgedOrganization | null): EventFacts {
+    return { authors: contentAuthors(row), contentHash: contentHash(proposalContent(row, organization)) };
   }
 
   async get(id: string, manager = this.dataSource.manager): Promise<Partnership> {
@@ -173,13 +222,18 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
-    // The answer to every event request: plain statements for the organization's name and for whether there are activities at all.
-    const [organization] = await plainQuery<{ id: string; name: string }>(this.dataSource, 'SELECT id, name FROM organizations WHERE id = ?', [row.organizationId]);
+    // The answer to every event request: plain statements for the organization (name, and what approvers judge of it) and for whether there are activities at all.
+    const [organization] = await plainQuery<{ id: string } & JudgedOrganization>(this.dataSource, 'SELECT id, name, kind, country FROM organizations WHERE id = ?', [
+      row.organizationId,
+    ]);
     const { series, fulfilment } = await this.activities.activitiesOf(row);
+    const facts = this.factsOf(row, organization ?? null);
     return partnershipView(row, {
-      availableEvents: this.availableEvents(row, actor),
-      organization: organization ?? null,
-      contentHash: contentHash(proposalContent(row)),
+      availableEvents: this.availableEvents(row, actor, facts),
+      eventsRefused: this.runtime.definitionChange(row) ?? null,
+      organization: organization ? { id: organization.id, name: organization.name } : null,
+      contentHash: facts.contentHash as string,
+      approvalCount: currentApprovals(row.context, facts.contentHash).length,
       activities: series.map((s) => ({
         id: s.id,
         kind: s.kind,
@@ -202,4 +256,11 @@ export class PartnershipsService implements OnModuleInit {
     await this.get(id);
     return this.audit.forEntity(id);
   }
+}
+
+/** The edits of judged content that count toward the next decision, with this actor's added: older rounds' editors were recorded at their submission. */
+function judgedEditsAfter(row: Partnership, actorId: string): JudgedEdit[] {
+  const after = submissionOf(row);
+  const current = row.judgedEdits.filter((edit) => edit.after === after && edit.by !== actorId);
+  return [...current, { by: actorId, after }];
 }

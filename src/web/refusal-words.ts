@@ -23,7 +23,6 @@ const FIELD_WORDS: Record<string, string> = {
 const RULE_WORDS: Record<string, string> = {
   notAlreadyApproved: 'You have already approved this proposal; one approver counts once.',
   approvedContentIsCurrent: 'The proposal changed after you read it. Read the current version, then decide again.',
-  datesOrdered: 'The dates are in the wrong order: the later date must come after the earlier one (a renewal must end after the current expiry; a postponement must move the date later).',
   notInFuture: 'The signing date cannot be in the future.',
   partyNotSigned: 'That party has already signed.',
   fieldsPresent: 'Write a summary before submitting the proposal.',
@@ -49,7 +48,7 @@ function words(error: DomainError): string {
         ? 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.'
         : 'Your roles do not allow this.';
     case 'SEPARATION_OF_DUTIES':
-      return RULE_WORDS[String(details.rule)] ?? 'You submitted this proposal, so someone else must decide on it.';
+      return RULE_WORDS[String(details.rule)] ?? 'You created, edited or submitted this proposal, so someone else must decide on it.';
     case 'NOT_FOUND':
       return 'This does not exist, or no longer exists.';
     case 'EVENT_NOT_ALLOWED': {
@@ -65,7 +64,9 @@ function words(error: DomainError): string {
       if (details.rule === 'requires' && Array.isArray(details.missing)) {
         return `Fill in ${(details.missing as string[]).map((path) => FIELD_WORDS[path] ?? path).join(' and ')}.`;
       }
-      return RULE_WORDS[String(details.rule)] ?? `A rule refused this: ${error.message}.`;
+      if (RULE_WORDS[String(details.rule)]) return RULE_WORDS[String(details.rule)];
+      // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).
+      return typeof details.reason === 'string' ? `${details.reason[0].toUpperCase()}${details.reason.slice(1)}.` : `A rule refused this: ${error.message}.`;
     }
     case 'CONFLICT':
       return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;

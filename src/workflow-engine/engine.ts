@@ -4,8 +4,9 @@ import {
   delays,
   effects,
   evaluateGuard,
-  firstFailingGuard,
+  guardRefusal,
   guards,
+  isActorGuard,
   isPresent,
   readPath,
   refType,
@@ -28,8 +29,8 @@ import type {
 
 const AFTER_PREFIX = 'xstate.after.';
 
-/** Guards that depend only on who sends the event, so the list of available events can honour them. */
-const ACTOR_GUARDS = new Set(['notSubmitter', 'notAlreadyApproved']);
+/** What the service knows of an instance that actor guards read: who wrote the judged content, and its hash. */
+export type EventFacts = Pick<EngineEvent, 'authors' | 'contentHash'>;
 
 interface InitEvent {
   type: 'xstate.init';
@@ -208,25 +209,22 @@ export class WorkflowEngine {
     }
     const scope: Scope = { context: state.context, event };
     if (!candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope))) {
-      const rule = firstFailingGuard(first.transition.guard as NamedRef, scope) ?? 'guard';
-      if (rule === 'notSubmitter') {
-        throw new DomainError('SEPARATION_OF_DUTIES', 'The submitter of a proposal cannot decide on it', { rule });
-      }
-      throw new DomainError('GUARD_FAILED', `${event.type} refused by rule ${rule}`, { rule });
+      const refused = guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' };
+      throw new DomainError(refused.code, `${event.type} refused by rule ${refused.rule}: ${refused.reason}`, { rule: refused.rule, reason: refused.reason });
     }
     const [next, actions] = this.inert(definition).transition({ value: fromDotted(state.value), context: state.context }, event);
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);
   }
 
   /** The events this actor may send now; guards that depend on the payload are left to the send. */
-  availableEvents(definition: WorkflowDefinition, state: InstanceState, actor: Actor): string[] {
-    const probe: Scope = { context: state.context, event: { type: '', actor, at: new Date(0).toISOString() } };
+  availableEvents(definition: WorkflowDefinition, state: InstanceState, actor: Actor, facts: EventFacts = {}): string[] {
+    const probe: Scope = { context: state.context, event: { type: '', actor, at: new Date(0).toISOString(), ...facts } };
     const events = new Set<string>();
     for (const node of this.activeNodes(definition, state.value).reverse()) {
       for (const [type, config] of Object.entries(node.on ?? {})) {
         const [first] = asTransitions(config);
         if (!first?.meta?.roles?.some((role) => actor.roles.includes(role))) continue;
-        const actorGuards = this.guardLeaves(first.guard).filter((g) => ACTOR_GUARDS.has(refType(g)));
+        const actorGuards = this.guardLeaves(first.guard).filter(isActorGuard);
         if (actorGuards.every((g) => evaluateGuard(g, { ...probe, event: { ...probe.event, type } }))) events.add(type);
       }
     }

@@ -13,7 +13,7 @@ import { WriteQueue } from '../database/write-queue.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
 import { WorkflowRegistry } from './workflow-registry.js';
-import type { Actor, EngineEvent, TransitionResult, WorkflowContext, WorkflowDefinition } from './workflow.types.js';
+import type { Actor, EngineEvent, EventLimits, TransitionResult, WorkflowContext, WorkflowDefinition } from './workflow.types.js';
 
 /** The columns every persisted workflow instance has. */
 export interface WorkflowInstance {
@@ -32,8 +32,15 @@ export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
   /** Used as the timers' instance type and the audit rows' entity type. */
   name: string;
   entity: EntityTarget<T>;
-  /** The content that approvers judge; its SHA-256 binds each decision to what was seen. */
-  subject?(row: T): Record<string, unknown>;
+  /**
+   * The content that approvers judge, read in the event's transaction; its SHA-256 binds each
+   * decision to what was seen. It is on the path of every event of the kind: keep it to one indexed lookup.
+   */
+  subject?(manager: EntityManager, row: T): Promise<Record<string, unknown>>;
+  /** Who wrote the subject as it stands (separation of duties reads it from each event). */
+  authors?(row: T): string[];
+  /** Bounds set on every event of the kind, and recorded with it (MAX_TERM_YEARS). */
+  limits?: EventLimits;
   /** Columns kept in step with the context, e.g. a flag that lists filter on. */
   mirror?(state: string, context: WorkflowContext): Partial<T>;
 }
@@ -91,12 +98,18 @@ export class InstanceRuntime {
     return kind;
   }
 
+  /** The definition an instance runs on; 409 when its file changed after the instance started, for it takes no events then. */
   definitionOf(row: WorkflowInstance): WorkflowDefinition {
+    const changed = this.definitionChange(row);
+    if (changed) throw new DomainError('CONFLICT', changed);
+    return this.registry.get(row.workflowId, row.workflowVersion).definition;
+  }
+
+  /** Why the instance takes no events because its definition file changed after it started; undefined when it did not. It can still be read. */
+  definitionChange(row: WorkflowInstance): string | undefined {
     const workflow = this.registry.get(row.workflowId, row.workflowVersion);
-    if (workflow.hash !== row.definitionHash) {
-      throw new DomainError('CONFLICT', `the definition of ${row.workflowId} v${row.workflowVersion} changed after this instance started`);
-    }
-    return workflow.definition;
+    if (workflow.hash === row.definitionHash) return undefined;
+    return `the definition of ${row.workflowId} v${row.workflowVersion} changed after this instance started, so it takes no events; it can still be read, listed and exported`;
   }
 
   now(): string {
@@ -155,7 +168,7 @@ export class InstanceRuntime {
     const kind = this.kind(kindName) as unknown as InstanceKind<T>;
     const row = await this.load(this.dataSource.manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
-    const event = this.eventFor(kind, row, input);
+    const event = await this.eventFor(this.dataSource.manager, kind, row, input);
     const result = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
     return { row, result, event };
   }
@@ -166,7 +179,7 @@ export class InstanceRuntime {
     const row = await this.load(manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
     const definition = this.definitionOf(row);
-    const event = this.eventFor(kind, row, input);
+    const event = await this.eventFor(manager, kind, row, input);
     const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
     const changes = {
       state: result.value,
@@ -231,8 +244,8 @@ export class InstanceRuntime {
     error.audited = true;
   }
 
-  private eventFor<T extends WorkflowInstance>(kind: InstanceKind<T>, row: T, input: EventInput): EngineEvent {
-    const subject = kind.subject?.(row);
+  private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
+    const subject = await kind.subject?.(manager, row);
     return {
       type: input.type,
       actor: { id: input.actor.id, roles: [...input.actor.roles].sort() },
@@ -240,6 +253,8 @@ export class InstanceRuntime {
       ...(input.comment !== undefined ? { comment: input.comment } : {}),
       ...(input.data !== undefined ? { data: input.data } : {}),
       ...(subject ? { subject, contentHash: contentHash(subject) } : {}),
+      ...(kind.authors ? { authors: kind.authors(row) } : {}),
+      ...(kind.limits ? { limits: kind.limits } : {}),
     };
   }
 

@@ -46,6 +46,12 @@ const SUBJECT = {
   proposedActivities: [{ kind: 'annual_lecture', title: 'Annual named lecture' }],
 };
 const CONTENT_HASH = sha256Hex(canonicalJson(SUBJECT));
+/** The proposal as it stands after a change (its organization renamed, say). */
+const CHANGED_HASH = sha256Hex(canonicalJson({ ...SUBJECT, summary: 'Changed after the first approval' }));
+/** Who wrote the proposal: m1 created it. */
+const AUTHORS = ['m1'];
+/** The bounds the service sets on every partnership event. */
+const LIMITS = { maxTermYears: 10 };
 const AGREED = { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' };
 const RENEWED_UNTIL = '2032-02-28';
 
@@ -63,24 +69,24 @@ const timerDue: WorkflowModel['timerDue'] = {
 
 /** Valid payloads for every event of the definition; a new event without one fails the model. */
 const payloads: WorkflowModel['payloads'] = {
-  SUBMIT_FOR_APPROVAL: () => [{ at: '2026-01-06T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH }],
+  SUBMIT_FOR_APPROVAL: () => [{ at: '2026-01-06T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS }],
   APPROVE: () => [
-    { at: '2026-01-08T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, data: { contentHash: CONTENT_HASH } },
+    { at: '2026-01-08T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, data: { contentHash: CONTENT_HASH } },
   ],
   REQUEST_CHANGES: () => [
-    { at: '2026-01-08T10:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, comment: 'Name the focal point at the university' },
+    { at: '2026-01-08T10:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, comment: 'Name the focal point at the university' },
   ],
-  REJECT: () => [{ at: '2026-01-08T11:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, comment: 'Outside our mandate' }],
+  REJECT: () => [{ at: '2026-01-08T11:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, comment: 'Outside our mandate' }],
   WITHDRAW: () => [{ at: '2026-01-09T09:00:00.000Z', comment: 'The university withdrew' }],
   SHARE_DRAFT: () => [{ at: '2026-01-20T09:00:00.000Z', data: { document: { name: 'mou-draft.pdf', sha256: sha256Hex('MOU draft') } } }],
-  AGREE_TEXT: () => [{ at: '2026-02-10T09:00:00.000Z', data: AGREED }],
+  AGREE_TEXT: () => [{ at: '2026-02-10T09:00:00.000Z', limits: LIMITS, data: AGREED }],
   RECORD_SIGNATURE: () => [
     { at: '2026-02-21T15:00:00.000Z', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-02-20' } },
     // signed the day the signature is recorded: the latest day that is not in the future
     { at: '2026-02-21T15:00:00.000Z', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-02-21' } },
   ],
   TERMINATE: () => [{ at: '2027-06-01T09:00:00.000Z', comment: 'The programme was closed' }],
-  RENEW: () => [{ at: '2028-12-01T09:00:00.000Z', comment: 'Renewed for three years', data: { expiresOn: RENEWED_UNTIL } }],
+  RENEW: () => [{ at: '2028-12-01T09:00:00.000Z', limits: LIMITS, comment: 'Renewed for three years', data: { expiresOn: RENEWED_UNTIL } }],
 };
 
 /**
@@ -224,6 +230,37 @@ describe('partnership-mou v1, refusals', () => {
     ]);
   });
 
+  it('refuses a decision by whoever wrote the proposal (its creator, an editor since the last submission), even when someone else submitted it', () => {
+    for (const author of [['m2'], ['m1', 'm2']]) {
+      const submitted = last(play(['SUBMIT_FOR_APPROVAL', m1, { authors: author }]));
+      for (const type of ['APPROVE', 'REQUEST_CHANGES', 'REJECT']) {
+        // the authors were recorded at submission: a later event that names none still refuses them
+        expect(refusalOf(submitted, type, m2, { authors: [] })).toMatchObject({ code: 'SEPARATION_OF_DUTIES', details: { rule: 'notSubmitter' } });
+      }
+      expect(engine.availableEvents(definition, submitted, m2, { authors: [] })).toEqual(['WITHDRAW']);
+    }
+    // the creator as the decision's event names it, for a proposal submitted before authors were recorded
+    const submitted = last(play(['SUBMIT_FOR_APPROVAL', m1, { authors: undefined }]));
+    expect(refusalOf(submitted, 'APPROVE', m2, { authors: ['m2'] })).toMatchObject({ code: 'SEPARATION_OF_DUTIES' });
+    expect(last(play(['SUBMIT_FOR_APPROVAL', m1], ['APPROVE', m2])).context.approvals).toEqual([
+      { by: 'm2', at: '2026-01-08T09:00:00.000Z', contentHash: CONTENT_HASH },
+    ]);
+  });
+
+  it('counts only approvals of the content as it stands: an approval of content that has since changed no longer counts', () => {
+    const changed = { contentHash: CHANGED_HASH, data: { contentHash: CHANGED_HASH } };
+    const [, , firstApproved, secondApproved, again] = play(['SUBMIT_FOR_APPROVAL', m1], ['APPROVE', a1], ['APPROVE', a2, changed], ['APPROVE', a1, changed]);
+    expect(firstApproved.value).toBe('senior_management_review');
+    expect(secondApproved.value).toBe('senior_management_review');
+    // its approver may approve the content as it stands, and then the quorum of two is reached
+    expect(again.value).toBe('mou_drafting');
+    expect(refusalOf(secondApproved, 'APPROVE', a2, changed)).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'notAlreadyApproved' } });
+    expect(refusalOf(secondApproved, 'APPROVE', a1, { data: { contentHash: CONTENT_HASH }, contentHash: CHANGED_HASH })).toMatchObject({
+      code: 'GUARD_FAILED',
+      details: { rule: 'approvedContentIsCurrent' },
+    });
+  });
+
   it('counts one approver once', () => {
     const once = last(play(['SUBMIT_FOR_APPROVAL', m1], ['APPROVE', a1]));
     expect(once.value).toBe('senior_management_review');
@@ -308,6 +345,25 @@ describe('partnership-mou v1, refusals', () => {
       code: 'GUARD_FAILED',
       details: { rule: 'datesOrdered' },
     });
+  });
+
+  it('refuses a term that has already ended, or that lasts longer than the maximum the event carries', () => {
+    const negotiating = last(play(...APPROVED, ['SHARE_DRAFT', m1]));
+    // the text is agreed on 2026-02-10
+    const ended = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2025-01-01', expiresOn: '2026-02-09' } });
+    expect(ended).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2026-02-09) is before today (2026-02-10)' } });
+    const endless = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } });
+    expect(endless).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'datesOrdered' } });
+    expect(endless.message).toBe('AGREE_TEXT refused by rule datesOrdered: a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-03-01)');
+    expect(refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-02' } })).toMatchObject({ details: { rule: 'datesOrdered' } });
+    expect(last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-01' } }])).value).toBe('awaiting_signatures');
+    // the bound is the event's: one recorded without limits (before there were any) is judged as it was accepted
+    expect(last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { limits: undefined, data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } }])).value).toBe(
+      'awaiting_signatures',
+    );
+    const renewalDue = last(play(...SIGNED, [RENEWAL_WINDOW, SYSTEM_ACTOR]));
+    expect(refusalOf(renewalDue, 'RENEW', a1, { data: { expiresOn: '2039-03-01' } })).toMatchObject({ details: { rule: 'datesOrdered' } });
+    expect(engine.send(definition, renewalDue, eventFor(renewalDue, 'RENEW', a1, { data: { expiresOn: '2039-02-28' } })).value).toBe('in_force.active');
   });
 
   it('refuses a second signature for the same party, a signature dated in the future, and an unknown party', () => {

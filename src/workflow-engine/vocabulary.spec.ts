@@ -5,6 +5,7 @@ import {
   evaluateGuard,
   firstFailingGuard,
   guardNames,
+  guardRefusal,
   guards,
   isPresent,
   readPath,
@@ -58,11 +59,18 @@ const guardCases: Record<string, () => void> = {
   notSubmitter: () => {
     expect(guard('notSubmitter', scope({ submittedBy: 'm1' }))).toBe(true);
     expect(guard('notSubmitter', scope({ submittedBy: 'a1' }))).toBe(false);
+    // whoever wrote the proposal: its authors as recorded at submission, and as the event names them
+    expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2', 'a1'] }))).toBe(false);
+    expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2'] }, { authors: ['a1'] }))).toBe(false);
+    expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2'] }, { authors: ['m3'] }))).toBe(true);
   },
   notAlreadyApproved: () => {
     expect(guard('notAlreadyApproved', scope({ approvals: [] }))).toBe(true);
     expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a2' }] }))).toBe(true);
     expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a2' }, { by: 'a1' }] }))).toBe(false);
+    // an approval of content that has since changed no longer counts, so its approver may approve again
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a1', contentHash: 'h1' }] }, { contentHash: 'h1' }))).toBe(false);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a1', contentHash: 'h1' }] }, { contentHash: 'h2' }))).toBe(true);
   },
   approvedContentIsCurrent: () => {
     expect(guard('approvedContentIsCurrent', scope({}, { contentHash: 'h1' }))).toBe(true);
@@ -73,9 +81,13 @@ const guardCases: Record<string, () => void> = {
   quorumReached: () => {
     expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [{ by: 'a1' }] }))).toBe(false);
     expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [{ by: 'a1' }, { by: 'a2' }] }))).toBe(true);
-    // one approval is the default quorum
-    expect(guard('quorumReached', scope({ approvals: [] }))).toBe(false);
-    expect(guard('quorumReached', scope({ approvals: [{ by: 'a1' }] }))).toBe(true);
+    // only approvals of the content as it stands count
+    const approvals = [
+      { by: 'a1', contentHash: 'h1' },
+      { by: 'a2', contentHash: 'h2' },
+    ];
+    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals }, { contentHash: 'h2' }))).toBe(false);
+    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [...approvals, { by: 'a1', contentHash: 'h2' }] }, { contentHash: 'h2' }))).toBe(true);
   },
   datesOrdered: () => {
     const params = { from: 'context.expiresOn', to: 'event.data.expiresOn' };
@@ -86,6 +98,22 @@ const guardCases: Record<string, () => void> = {
       expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: invalid } }), params)).toBe(false);
       expect(guard('datesOrdered', scope({ expiresOn: invalid }, { data: { expiresOn: '2099-01-01' } }), params)).toBe(false);
     }
+    // under an event's term limits: a term that has not ended on the event's day (2026-03-10), at most maxTermYears long
+    const term = { from: 'event.data.effectiveFrom', to: 'event.data.expiresOn' };
+    const limits = { maxTermYears: 10 };
+    const agreed = (effectiveFrom: string, expiresOn: string, withLimits = true) =>
+      guard('datesOrdered', scope({}, { data: { effectiveFrom, expiresOn }, ...(withLimits ? { limits } : {}) }), term);
+    expect(agreed('2026-04-01', '2036-04-01')).toBe(true);
+    expect(agreed('2026-04-01', '2036-04-02')).toBe(false);
+    expect(agreed('2024-02-29', '2034-02-28')).toBe(true);
+    expect(agreed('2024-02-29', '2034-03-01')).toBe(false);
+    expect(agreed('2020-01-01', '2026-03-10')).toBe(true);
+    expect(agreed('2020-01-01', '2026-03-09')).toBe(false);
+    // an event recorded without limits is judged as it was accepted
+    expect(agreed('2026-04-01', '9999-12-31', false)).toBe(true);
+    expect(agreed('2020-01-01', '2020-12-31', false)).toBe(true);
+    expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2039-02-28' }, limits }), params)).toBe(true);
+    expect(guard('datesOrdered', scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2039-03-01' }, limits }), params)).toBe(false);
   },
   notInFuture: () => {
     const params = { field: 'event.data.signedOn' };
@@ -126,6 +154,29 @@ describe('vocabulary guards', () => {
     expect(evaluateGuard('notSubmitter', scope({ submittedBy: 'm1' }))).toBe(true);
     expect(evaluateGuard({ type: 'notSubmitter' }, scope({ submittedBy: 'a1' }))).toBe(false);
     expect(() => evaluateGuard('isFriday', scope())).toThrow(new TypeError('unknown guard "isFriday"'));
+  });
+
+  it('guardRefusal says in plain words why a rule refuses, with the code the rule maps to', () => {
+    expect(guardRefusal('notSubmitter', scope({ submittedBy: 'a1' }))).toEqual({
+      rule: 'notSubmitter',
+      code: 'SEPARATION_OF_DUTIES',
+      reason: 'whoever created, edited or submitted a proposal cannot decide on it: someone else must',
+    });
+    const term = { type: 'datesOrdered', params: { from: 'event.data.effectiveFrom', to: 'event.data.expiresOn' } };
+    const limits = { maxTermYears: 10 };
+    expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2026-04-01', expiresOn: '9999-12-31' }, limits }))).toEqual({
+      rule: 'datesOrdered',
+      code: 'GUARD_FAILED',
+      reason: 'a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-04-01)',
+    });
+    expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2020-01-01', expiresOn: '2020-12-31' }, limits }))?.reason).toBe(
+      'the term would already have ended: expiresOn (2020-12-31) is before today (2026-03-10)',
+    );
+    const renewal = { type: 'datesOrdered', params: { from: 'context.expiresOn', to: 'event.data.expiresOn' } };
+    expect(guardRefusal(renewal, scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2029-02-01' } }))?.reason).toBe(
+      'expiresOn (2029-02-01) must come after the current expiresOn (2029-02-28)',
+    );
+    expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' }, limits }))).toBeUndefined();
   });
 
   it('firstFailingGuard names the first leaf that refuses, looking inside nested `all`', () => {
@@ -176,6 +227,11 @@ const updateCases: Record<string, () => void> = {
       approvalSlaDays: 14,
       approvals: [],
       overdue: false,
+    });
+    // who wrote the submitted content, when the event names them
+    expect(update('recordSubmission', scope(context, { actor: { id: 'm1', roles: ['manager'] }, authors: ['m0', 'm2'] }))).toMatchObject({
+      submittedBy: 'm1',
+      authors: ['m0', 'm2'],
     });
     // the approval settings of the submitted content are fixed with it
     expect(update('recordSubmission', scope(context, { subject: { requiredApprovals: 3, approvalSlaDays: 7 } }))).toMatchObject({
@@ -278,13 +334,12 @@ const delayCases: Record<string, () => void> = {
   approvalSla: () => {
     expect(delays.approvalSla(scope({ approvalSlaDays: 14 }))).toBe(14 * DAY_MS);
     expect(delays.approvalSla(scope({ approvalSlaDays: 3 }))).toBe(3 * DAY_MS);
-    expect(delays.approvalSla(scope({}))).toBe(14 * DAY_MS);
   },
   renewalWindow: () => {
     expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }))).toBe('2028-11-30T00:00:00.000Z');
     expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 30 }))).toBe('2029-01-29T00:00:00.000Z');
     // an instant, whenever it is measured from
-    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28' }, { at: '2027-07-01T08:15:00.000Z' }))).toBe('2028-11-30T00:00:00.000Z');
+    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }, { at: '2027-07-01T08:15:00.000Z' }))).toBe('2028-11-30T00:00:00.000Z');
   },
   termExpiry: () => {
     expect(dueAt('termExpiry', scope({ expiresOn: '2029-02-28' }))).toBe('2029-03-01T00:00:00.000Z');

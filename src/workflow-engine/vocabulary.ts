@@ -1,5 +1,5 @@
 import { DAY_MS } from '../common/clock.js';
-import { addDaysToDate, dateOf, isIsoDate, startOfDate } from '../common/dates.js';
+import { addDaysToDate, addYearsToDate, dateOf, isIsoDate, startOfDate } from '../common/dates.js';
 import type { EngineEvent, NamedRef, WorkflowContext } from './workflow.types.js';
 
 /**
@@ -53,45 +53,137 @@ function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
-export const guards: Record<string, GuardFn> = {
+/** A rule as a guard states it: whether the event passes, and if not, why in plain words. */
+interface GuardRule {
+  test: GuardFn;
+  /** Why the rule refuses the event, for the person who sent it. */
+  reason: (scope: Scope, params: Params) => string;
+  /** The refusal's code when it is not GUARD_FAILED (422). */
+  code?: 'SEPARATION_OF_DUTIES';
+  /** It depends only on who sends the event (and the facts the service adds to it), so lists of available events can honour it. */
+  aboutActor?: boolean;
+}
+
+/** How a refusal names the field at a path: `event.data.expiresOn` as the sender wrote it, `expiresOn`; `context.expiresOn` as `the current expiresOn`. */
+function fieldWords(path: string): string {
+  const name = path.split('.').pop() ?? path;
+  return path.startsWith('context.') ? `the current ${name}` : name;
+}
+
+/** Whoever wrote what approvers judge: the submitter, the authors recorded at submission, and the authors the event names. */
+function authorsOf({ context, event }: Scope): string[] {
+  return [context.submittedBy, ...list(context.authors), ...list(event.authors)].filter((id): id is string => typeof id === 'string');
+}
+
+/** Approvals of the content as it stands (its hash): one bound to another content hash no longer counts. */
+export function currentApprovals(context: WorkflowContext, contentHash: string | undefined): Array<{ by: string }> {
+  return list<{ by: string; contentHash?: string | null }>(context.approvals).filter((a) => (a.contentHash ?? null) === (contentHash ?? null));
+}
+
+/**
+ * What is wrong with the pair of dates, or undefined. Under an event's term limits the pair is a
+ * term (or the current expiry and a renewed one): `to` must also not have passed on the event's
+ * day, and may lie at most `maxTermYears` after `from`.
+ */
+function datesProblem(scope: Scope, params: Params): string | undefined {
+  const [fromPath, toPath] = [stringParam(params, 'from'), stringParam(params, 'to')];
+  const [from, to] = [readPath(scope, fromPath), readPath(scope, toPath)];
+  if (!isIsoDate(from)) return `${fieldWords(fromPath)} must be a real date written YYYY-MM-DD`;
+  if (!isIsoDate(to)) return `${fieldWords(toPath)} must be a real date written YYYY-MM-DD`;
+  if (to <= from) return `${fieldWords(toPath)} (${to}) must come after ${fieldWords(fromPath)} (${from})`;
+  const limits = scope.event.limits;
+  if (limits === undefined) return undefined;
+  const today = dateOf(scope.event.at);
+  if (to < today) return `the term would already have ended: ${fieldWords(toPath)} (${to}) is before today (${today})`;
+  const max = limits.maxTermYears;
+  if (max !== undefined && to > addYearsToDate(from, max)) {
+    return `a term lasts at most ${max} years: ${fieldWords(toPath)} (${to}) is more than ${max} years after ${fieldWords(fromPath)} (${from})`;
+  }
+  return undefined;
+}
+
+const guardRules: Record<string, GuardRule> = {
   /** Every listed path holds a non-empty value. */
-  fieldsPresent: (scope, params) => list<string>(params?.fields).every((f) => isPresent(readPath(scope, f))),
-  /** The list at `field` has at least `min` items. */
-  minItems: (scope, params) => list(readPath(scope, stringParam(params, 'field'))).length >= Number(params?.min ?? 1),
-  /** Separation of duties: whoever submitted a proposal never decides on it. */
-  notSubmitter: ({ context, event }) => context.submittedBy !== event.actor.id,
-  /** One approver counts once. */
-  notAlreadyApproved: ({ context, event }) =>
-    !list<{ by: string }>(context.approvals).some((a) => a.by === event.actor.id),
-  /** An approver who names the content hash they read approves only that content. */
-  approvedContentIsCurrent: ({ event }) => {
-    const seen = event.data?.contentHash;
-    return seen === undefined || seen === event.contentHash;
+  fieldsPresent: {
+    test: (scope, params) => list<string>(params?.fields).every((f) => isPresent(readPath(scope, f))),
+    reason: (scope, params) => `${list<string>(params?.fields).filter((f) => !isPresent(readPath(scope, f))).map(fieldWords).join(', ')} must not be empty`,
   },
-  quorumReached: ({ context }) => list(context.approvals).length >= Number(context.requiredApprovals ?? 1),
-  /** Both dates are real dates and `to` comes strictly after `from`. */
-  datesOrdered: (scope, params) => {
-    const from = readPath(scope, stringParam(params, 'from'));
-    const to = readPath(scope, stringParam(params, 'to'));
-    return isIsoDate(from) && isIsoDate(to) && to > from;
+  /** The list at `field` has at least `min` items. */
+  minItems: {
+    test: (scope, params) => list(readPath(scope, stringParam(params, 'field'))).length >= Number(params?.min ?? 1),
+    reason: (_, params) => `needs at least ${Number(params?.min ?? 1)} of ${fieldWords(stringParam(params, 'field'))}`,
+  },
+  /**
+   * Separation of duties: whoever wrote what approvers judge (the creator, the submitter, whoever
+   * edited it since the last submission) never decides on it. The name is the one published
+   * definitions use; events without `authors` (recorded before authors were) check the submitter.
+   */
+  notSubmitter: {
+    test: (scope) => !authorsOf(scope).includes(scope.event.actor.id),
+    reason: () => 'whoever created, edited or submitted a proposal cannot decide on it: someone else must',
+    code: 'SEPARATION_OF_DUTIES',
+    aboutActor: true,
+  },
+  /** One approver counts once: an approval of the content as it stands, not yet given by this approver. */
+  notAlreadyApproved: {
+    test: ({ context, event }) => !currentApprovals(context, event.contentHash).some((a) => a.by === event.actor.id),
+    reason: () => 'you have already approved this proposal as it stands; one approver counts once',
+    aboutActor: true,
+  },
+  /** An approver who names the content hash they read approves only that content. */
+  approvedContentIsCurrent: {
+    test: ({ event }) => {
+      const seen = event.data?.contentHash;
+      return seen === undefined || seen === event.contentHash;
+    },
+    reason: () => 'the proposal (or its organization) changed after you read it: read it again, then decide',
+  },
+  /** Enough approvals of the content as it stands. */
+  quorumReached: {
+    test: ({ context, event }) => currentApprovals(context, event.contentHash).length >= Number(context.requiredApprovals),
+    reason: ({ context }) => `needs ${Number(context.requiredApprovals)} approvals of the proposal as it stands`,
+  },
+  /** Both dates are real dates and `to` comes strictly after `from`; under the event's term limits, also a term's bounds. */
+  datesOrdered: {
+    test: (scope, params) => datesProblem(scope, params) === undefined,
+    reason: (scope, params) => datesProblem(scope, params) ?? 'the dates are in order',
   },
   /** A real date no later than the day of the event. */
-  notInFuture: (scope, params) => {
-    const value = readPath(scope, stringParam(params, 'field'));
-    return isIsoDate(value) && value <= dateOf(scope.event.at);
+  notInFuture: {
+    test: (scope, params) => {
+      const value = readPath(scope, stringParam(params, 'field'));
+      return isIsoDate(value) && value <= dateOf(scope.event.at);
+    },
+    reason: (scope, params) => `${fieldWords(stringParam(params, 'field'))} must be a real date no later than today (${dateOf(scope.event.at)})`,
   },
-  partyNotSigned: ({ context, event }) => {
-    const party = event.data?.party;
-    const signatures = (context.signatures ?? {}) as Record<string, unknown>;
-    return (party === 'partner' || party === 'own') && !signatures[party];
+  partyNotSigned: {
+    test: ({ context, event }) => {
+      const party = event.data?.party;
+      const signatures = (context.signatures ?? {}) as Record<string, unknown>;
+      return (party === 'partner' || party === 'own') && !signatures[party];
+    },
+    reason: ({ event }) => `the ${String(event.data?.party)} party has already signed`,
   },
-  bothPartiesSigned: ({ context }) => {
-    const signatures = (context.signatures ?? {}) as Record<string, unknown>;
-    return Boolean(signatures.partner) && Boolean(signatures.own);
+  bothPartiesSigned: {
+    test: ({ context }) => {
+      const signatures = (context.signatures ?? {}) as Record<string, unknown>;
+      return Boolean(signatures.partner) && Boolean(signatures.own);
+    },
+    reason: () => 'both parties must sign',
   },
   /** Composite guard: JSON cannot express XState's `and`, so the vocabulary has its own. */
-  all: (scope, params) => list<NamedRef>(params?.guards).every((g) => evaluateGuard(g, scope)),
+  all: {
+    test: (scope, params) => list<NamedRef>(params?.guards).every((g) => evaluateGuard(g, scope)),
+    reason: () => 'every rule it lists must hold',
+  },
 };
+
+export const guards: Record<string, GuardFn> = Object.fromEntries(Object.entries(guardRules).map(([name, rule]) => [name, rule.test]));
+
+/** Guards that depend only on who sends the event, so the list of available events can honour them. */
+export function isActorGuard(ref: NamedRef): boolean {
+  return guardRules[refType(ref)]?.aboutActor === true;
+}
 
 export function evaluateGuard(ref: NamedRef, scope: Scope): boolean {
   const guard = guards[refType(ref)];
@@ -101,14 +193,21 @@ export function evaluateGuard(ref: NamedRef, scope: Scope): boolean {
 
 /** The first named guard, looking inside `all`, that refuses; undefined when all pass. */
 export function firstFailingGuard(ref: NamedRef, scope: Scope): string | undefined {
+  return guardRefusal(ref, scope)?.rule;
+}
+
+/** The first guard, looking inside `all`, that refuses, with its code and its reason in plain words; undefined when all pass. */
+export function guardRefusal(ref: NamedRef, scope: Scope): { rule: string; code: 'GUARD_FAILED' | 'SEPARATION_OF_DUTIES'; reason: string } | undefined {
   if (refType(ref) === 'all') {
     for (const inner of list<NamedRef>(refParams(ref)?.guards)) {
-      const failing = firstFailingGuard(inner, scope);
+      const failing = guardRefusal(inner, scope);
       if (failing) return failing;
     }
     return undefined;
   }
-  return evaluateGuard(ref, scope) ? undefined : refType(ref);
+  if (evaluateGuard(ref, scope)) return undefined;
+  const rule = guardRules[refType(ref)];
+  return { rule: refType(ref), code: rule.code ?? 'GUARD_FAILED', reason: rule.reason(scope, refParams(ref)) };
 }
 
 /** Guards nested in an `all`, so the registry can check every name. */
@@ -121,10 +220,11 @@ export function guardNames(ref: NamedRef): string[] {
 const by = (event: EngineEvent) => ({ by: event.actor.id, at: event.at });
 
 export const updates: Record<string, UpdateFn> = {
-  /** Fixes who submitted and the approval settings of the content submitted; earlier approvals no longer count. */
+  /** Fixes who submitted, who wrote what they submitted, and its approval settings; earlier approvals no longer count. */
   recordSubmission: ({ context, event }) => ({
     submittedBy: event.actor.id,
     submittedAt: event.at,
+    ...(event.authors ? { authors: event.authors } : {}),
     requiredApprovals: event.subject?.requiredApprovals ?? context.requiredApprovals,
     approvalSlaDays: event.subject?.approvalSlaDays ?? context.approvalSlaDays,
     approvals: [],
@@ -210,18 +310,30 @@ function untilInstant(targetMs: number, event: EngineEvent): number {
 }
 
 export const delays: Record<string, DelayFn> = {
-  approvalSla: ({ context }) => Number(context.approvalSlaDays ?? 14) * DAY_MS,
+  approvalSla: ({ context }) => Number(context.approvalSlaDays) * DAY_MS,
   /** `renewalLeadDays` before the day the current term expires. */
   renewalWindow: ({ context, event }) =>
-    untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays ?? 90) * DAY_MS, event),
+    untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays) * DAY_MS, event),
   /** The term runs through `expiresOn`, so it ends at the start of the next day (UTC). */
   termExpiry: ({ context, event }) => untilInstant(startOfDate(addDaysToDate(String(context.expiresOn), 1)), event),
   /** `graceDays` after the due date, or after the scheduled date when that is later. */
   graceExpired: ({ context, event }) => {
     const due = String(context.dueOn);
     const date = isIsoDate(context.date) && context.date > due ? context.date : due;
-    return untilInstant(startOfDate(addDaysToDate(date, Number(context.graceDays ?? 30) + 1)), event);
+    return untilInstant(startOfDate(addDaysToDate(date, Number(context.graceDays) + 1)), event);
   },
+};
+
+/**
+ * The settings each guard or delay reads from the context. Their defaults come from the
+ * definition's `machine.context` and nowhere else, so the registry refuses a definition that uses
+ * one of these names without giving the setting a number there.
+ */
+export const contextSettings: Record<string, string[]> = {
+  quorumReached: ['requiredApprovals'],
+  approvalSla: ['approvalSlaDays'],
+  renewalWindow: ['renewalLeadDays'],
+  graceExpired: ['graceDays'],
 };
 
 export { refType, refParams };

@@ -124,6 +124,18 @@ describe('WorkflowRegistry refuses a broken definition, naming the file and the 
     expect(error.message).toBe('recurring-activity.v1.json: machine.states.planned.after.thirtyDays: unknown delay "thirtyDays"');
   });
 
+  it('a guard or delay whose setting has no number in the context: defaults come from the definition only', () => {
+    expect(brokenCopy(MOU, (d) => delete d.machine.context.requiredApprovals).message).toBe(
+      'partnership-mou.v1.json: machine.context: machine.states.senior_management_review.always.guard uses "quorumReached", which needs a number "requiredApprovals" here',
+    );
+    expect(brokenCopy(MOU, (d) => (d.machine.context.approvalSlaDays = '14')).message).toBe(
+      'partnership-mou.v1.json: machine.context: machine.states.senior_management_review.after.approvalSla uses "approvalSla", which needs a number "approvalSlaDays" here',
+    );
+    expect(brokenCopy(ACTIVITY, (d) => delete d.machine.context.graceDays).message).toBe(
+      'recurring-activity.v1.json: machine.context: machine.states.planned.after.graceExpired uses "graceExpired", which needs a number "graceDays" here',
+    );
+  });
+
   it('an event without meta.roles', () => {
     const error = brokenCopy(MOU, (d) => {
       delete on(states(d).proposal, 'SUBMIT_FOR_APPROVAL').meta;

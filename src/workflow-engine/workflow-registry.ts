@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sha256Hex } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
-import { delays, effects, guardNames, guards, refType, updates } from './vocabulary.js';
+import { contextSettings, delays, effects, guardNames, guards, refType, updates } from './vocabulary.js';
 import type { NamedRef, StateConfig, TransitionConfig, WorkflowDefinition } from './workflow.types.js';
 
 /** A definition that cannot run. The message names the file and the path inside it. */
@@ -99,6 +99,13 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
     const name = refType(ref);
     const has = known instanceof Set ? known.has(name) : Object.hasOwn(known, name);
     if (!has) fail(location, `unknown ${kind} "${name}"`);
+    needsSettings(location, name);
+  };
+  // A guard or delay that reads a setting takes its default from the definition's context only.
+  const needsSettings = (location: string, name: string) => {
+    for (const setting of Object.hasOwn(contextSettings, name) ? contextSettings[name] : []) {
+      if (typeof machine.context[setting] !== 'number') fail('machine.context', `${location} uses "${name}", which needs a number "${setting}" here`);
+    }
   };
   const resolveTarget = (from: NodeEntry, target: string, location: string): NodeEntry => {
     let path: string;
@@ -129,6 +136,7 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
       ...Object.entries(node.on ?? {}).map(([event, t]) => [`${location}.on.${event}`, transitionsOf(t), 'on'] as [string, TransitionConfig[], 'on']),
       ...Object.entries(node.after ?? {}).map(([delay, t]) => {
         if (!Object.hasOwn(delays, delay)) fail(`${location}.after.${delay}`, `unknown delay "${delay}"`);
+        needsSettings(`${location}.after.${delay}`, delay);
         return [`${location}.after.${delay}`, transitionsOf(t), 'after'] as [string, TransitionConfig[], 'after'];
       }),
       ...(node.always ? [[`${location}.always`, transitionsOf(node.always), 'always'] as [string, TransitionConfig[], 'always']] : []),

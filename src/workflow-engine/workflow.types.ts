@@ -63,6 +63,18 @@ export interface EngineEvent {
   subject?: Record<string, unknown>;
   /** SHA-256 of the canonical JSON of `subject`. */
   contentHash?: string;
+  /** Who wrote `subject`: the instance's creator and whoever edited it since the last submission. */
+  authors?: string[];
+  /**
+   * The bounds the service set when the event was sent. They travel with the event into its audit
+   * row, so a replay judges the event by the bounds it was accepted under, whatever they are now.
+   */
+  limits?: EventLimits;
+}
+
+export interface EventLimits {
+  /** The longest a term may last, in years (MAX_TERM_YEARS); a term may also not have ended already. */
+  maxTermYears?: number;
 }
 
 export type WorkflowContext = Record<string, unknown>;

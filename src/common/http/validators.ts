@@ -32,3 +32,39 @@ export function NoBidiControls(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** The longest each month is in every year: February has 29 days only in leap years. */
+const DAYS_EVERY_YEAR = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * A day of the month that exists every year in the month named by the sibling property
+ * `monthProperty`, or, without one, in every month: a yearly 31 February or 29 February would
+ * otherwise have to be moved to another day without anyone saying so.
+ */
+export function IsDayOfEveryYear(monthProperty: string, options?: ValidationOptions): PropertyDecorator {
+  const monthOf = (object: object): number | undefined => {
+    const month = (object as Record<string, unknown>)[monthProperty];
+    return typeof month === 'number' && Number.isInteger(month) && month >= 1 && month <= 12 ? month : undefined;
+  };
+  return ValidateBy(
+    {
+      name: 'isDayOfEveryYear',
+      validator: {
+        validate: (day, args) => {
+          if (typeof day !== 'number') return true;
+          const month = args ? monthOf(args.object) : undefined;
+          return day <= (month === undefined ? Math.min(...DAYS_EVERY_YEAR) : DAYS_EVERY_YEAR[month - 1]);
+        },
+        defaultMessage: (args) => {
+          const month = args ? monthOf(args.object) : undefined;
+          if (month === undefined) {
+            return `${args?.property ?? 'day'} ${String(args?.value)} does not exist in every month (without a ${monthProperty}, the month the term starts is used): pick a day from 1 to 28, or name the ${monthProperty}`;
+          }
+          return `${args?.property ?? 'day'} ${String(args?.value)} does not exist every year in ${MONTH_NAMES[month - 1]}: pick a day from 1 to ${DAYS_EVERY_YEAR[month - 1]}`;
+        },
+      },
+    },
+    options,
+  );
+}

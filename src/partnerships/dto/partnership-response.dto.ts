@@ -297,6 +297,13 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({ description: 'The events the caller may send now.', type: String, isArray: true, example: ['SUBMIT_FOR_APPROVAL', 'WITHDRAW'] })
   availableEvents: string[];
 
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the partnership takes no events at all now: its workflow definition file changed after it started. It can still be read, listed and exported. Null when it takes events.',
+  })
+  eventsRefused: string | null;
+
   @ApiProperty({ format: 'uuid', nullable: true, type: String })
   submittedBy: string | null;
 

@@ -13,7 +13,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
+import { IsDayOfEveryYear, IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
+
+/** A partnership has at most this many activity series, proposed and added later together (SPEC). */
+export const MAX_ACTIVITY_SERIES = 20;
 
 export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'course', 'training', 'other'] as const;
 
@@ -31,11 +34,18 @@ export class RecurrenceDto {
   @Max(12)
   month?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 31, example: 15, description: 'Defaults to 1; clamped to the length of the month; leave it out for the default (null is refused).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 31,
+    example: 15,
+    description: 'Defaults to 1; a day that exists every year in the month (up to 28 in February, and without a month); leave it out for the default (null is refused).',
+  })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(31)
+  @IsDayOfEveryYear('month')
   day?: number;
 }
 
@@ -115,9 +125,13 @@ export class CreatePartnershipDto {
   @Length(0, 10000)
   notes?: string;
 
-  @ApiPropertyOptional({ type: () => [ProposedActivityDto], maxItems: 20, description: 'The commitments the MOU would carry; each becomes a series of occurrences once it is in force.' })
+  @ApiPropertyOptional({
+    type: () => [ProposedActivityDto],
+    maxItems: MAX_ACTIVITY_SERIES,
+    description: 'The commitments the MOU would carry; each becomes a series of occurrences once it is in force. With the series added later, at most 20.',
+  })
   @IsOmittable()
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(MAX_ACTIVITY_SERIES)
   @ValidateNested({ each: true })
   @Type(() => ProposedActivityDto)
   proposedActivities?: ProposedActivityDto[];
