@@ -224,9 +224,9 @@ describe(`kill -9 during a stream of transitions on ${testDatabaseKind === 'post
         else if (p.state === 'mou_drafting' || (p.state === 'mou_negotiation' && p.drafts.length < 2)) {
           result = await send(tokens.manager, { type: 'SHARE_DRAFT', data: { document: { name: `draft ${p.drafts.length + 1}`, sha256: 'ab'.repeat(32) } } });
         } else if (p.state === 'mou_negotiation') {
-          // A term that ends today (the service's real clock): its renewal window and its past occurrences' grace periods are due at once.
-          const today = new Date().toISOString().slice(0, 10);
-          result = await send(tokens.manager, { type: 'AGREE_TEXT', data: { effectiveFrom: `${Number(today.slice(0, 4)) - 5}-01-01`, expiresOn: today } });
+          // A year's term that ends today (the service's real clock): its renewal window and its past occurrence's grace period are due at once.
+          const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+          result = await send(tokens.manager, { type: 'AGREE_TEXT', data: { effectiveFrom: day(Date.now() - 364 * DAY_MS), expiresOn: day(Date.now()) } });
         } else if (p.state === 'awaiting_signatures') {
           const party = p.signatures.partner ? 'own' : 'partner';
           result = await send(tokens.manager, { type: 'RECORD_SIGNATURE', data: { party, signatory: `${party} signatory`, signedOn: '2020-01-01' } });

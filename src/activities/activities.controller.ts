@@ -56,8 +56,7 @@ export class ActivitiesController {
   @ApiOkResponse({ type: UpcomingListResponse })
   @ApiErrors(400, 401)
   async upcoming(@Query() query: UpcomingQueryDto) {
-    const items = await this.activities.upcoming(query.days ?? 90);
-    return { items, total: items.length };
+    return this.activities.upcoming(query.days ?? 90, query);
   }
 
   @Get('occurrences/:id')

@@ -43,7 +43,11 @@ export class ActivitiesService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.runtime.registerKind<Occurrence>({ name: OCCURRENCE_KIND, entity: Occurrence });
+    this.runtime.registerKind<Occurrence>({
+      name: OCCURRENCE_KIND,
+      entity: Occurrence,
+      mirror: (_state, context) => ({ occursOn: typeof context.date === 'string' ? context.date : String(context.dueOn) }),
+    });
     this.runtime.registerEffect('ensureActivityOccurrences', async (manager, _kind, row, event) => {
       await this.ensureOccurrences(manager, row as PartnershipLike, event);
     });
@@ -73,7 +77,7 @@ export class ActivitiesService implements OnModuleInit {
           manager,
           OCCURRENCE_KIND,
           OCCURRENCE_WORKFLOW,
-          { seriesId: series.id, partnershipId: partnership.id, termNumber: term.number, dueOn, createdAt: event.at },
+          { seriesId: series.id, partnershipId: partnership.id, termNumber: term.number, dueOn, occursOn: dueOn, createdAt: event.at },
           { actor: event.actor, context: { dueOn } },
         ),
       );
@@ -214,25 +218,28 @@ export class ActivitiesService implements OnModuleInit {
     return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor);
   }
 
-  /** Open occurrences whose date (scheduled, else due) falls within `days` from today, soonest first. */
-  async upcoming(days: number): Promise<UpcomingOccurrence[]> {
+  /** A page of the open occurrences whose date (scheduled, else due) falls within `days` from today, soonest first, with their total. */
+  async upcoming(days: number, page: { limit?: number; offset?: number } = {}): Promise<{ items: UpcomingOccurrence[]; total: number }> {
     const today = dateOf(this.runtime.now());
     const until = addDaysToDate(today, days);
-    // The due date bounds the scan; a scheduled date can move an occurrence later or earlier within its grace.
-    const rows = await this.dataSource
+    const [rows, total] = await this.dataSource
       .getRepository(Occurrence)
       .createQueryBuilder('o')
-      .where('o.state IN (:...states) AND o.due_on <= :until', { states: OPEN_STATES, until })
-      .orderBy('o.due_on', 'ASC')
-      .getMany();
-    const inWindow = rows
-      .map((o) => ({ occurrence: o, date: effectiveDate(o) }))
-      .filter(({ date }) => date >= today && date <= until)
-      .sort((a, b) => a.date.localeCompare(b.date) || a.occurrence.id.localeCompare(b.occurrence.id));
-    if (inWindow.length === 0) return [];
-    const seriesIds = [...new Set(inWindow.map(({ occurrence }) => occurrence.seriesId))];
+      .where('o.occurs_on >= :today AND o.occurs_on <= :until AND o.state IN (:...states)', { today, until, states: OPEN_STATES })
+      .orderBy('o.occurs_on', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(page.limit ?? 50)
+      .offset(page.offset ?? 0)
+      .getManyAndCount();
+    return { items: await this.withContext(rows), total };
+  }
+
+  /** Occurrences with their series, partnership and organization, in four queries whatever their number. */
+  private async withContext(rows: Occurrence[]): Promise<UpcomingOccurrence[]> {
+    if (rows.length === 0) return [];
+    const seriesIds = [...new Set(rows.map((occurrence) => occurrence.seriesId))];
     const series = await this.dataSource.getRepository(ActivitySeries).find({ where: { id: In(seriesIds) } });
-    const partnershipIds = [...new Set(inWindow.map(({ occurrence }) => occurrence.partnershipId))];
+    const partnershipIds = [...new Set(rows.map((occurrence) => occurrence.partnershipId))];
     const partnerships = await this.dataSource.getRepository(Partnership).find({ where: { id: In(partnershipIds) }, select: { id: true, title: true, organizationId: true } });
     const organizations = await this.dataSource
       .getRepository(Organization)
@@ -240,13 +247,13 @@ export class ActivitiesService implements OnModuleInit {
     const seriesById = new Map(series.map((s) => [s.id, s]));
     const partnershipById = new Map(partnerships.map((p) => [p.id, p]));
     const organizationById = new Map(organizations.map((o) => [o.id, o]));
-    return inWindow.map(({ occurrence, date }) => {
+    return rows.map((occurrence) => {
       const s = seriesById.get(occurrence.seriesId);
       const p = partnershipById.get(occurrence.partnershipId);
       const org = p ? organizationById.get(p.organizationId) : undefined;
       return {
         ...occurrenceView(occurrence),
-        date,
+        date: effectiveDate(occurrence),
         series: s ? { id: s.id, kind: s.kind, title: s.title } : null,
         partnership: p ? { id: p.id, title: p.title } : null,
         organization: org ? { id: org.id, name: org.name } : null,

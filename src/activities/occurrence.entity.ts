@@ -6,6 +6,7 @@ import { WorkflowInstanceColumns } from '../workflow-engine/workflow-instance.co
 @Index('idx_occurrences_series_due', ['seriesId', 'dueOn'], { unique: true })
 @Index('idx_occurrences_partnership', ['partnershipId', 'dueOn'])
 @Index('idx_occurrences_due', ['dueOn'])
+@Index('idx_occurrences_occurs', ['occursOn', 'id'])
 export class Occurrence extends WorkflowInstanceColumns {
   @Column({ name: 'series_id', type: 'varchar', length: 36 })
   seriesId: string;
@@ -18,4 +19,8 @@ export class Occurrence extends WorkflowInstanceColumns {
 
   @Column({ name: 'due_on', type: 'varchar', length: 10 })
   dueOn: string;
+
+  /** Mirrors the date it is expected on (the scheduled date once there is one, else `dueOn`), so windows of dates are read through an index. */
+  @Column({ name: 'occurs_on', type: 'varchar', length: 10 })
+  occursOn: string;
 }

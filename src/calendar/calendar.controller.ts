@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { once } from 'node:events';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -19,24 +20,28 @@ export class CalendarController {
     private readonly auth: AuthService,
   ) {}
 
-  /** With a bearer token, or with `?token=` of a personal feed token for calendar apps. */
+  /** With a bearer token, or with `?token=` of a personal feed token for calendar apps. Streamed: the window's events a batch at a time. */
   @Get('calendar.ics')
   @Public()
   @ApiBearerAuth()
-  @ApiOkResponse({ description: 'iCalendar (RFC 5545): occurrences, MOU expiries and renewal windows.', content: { 'text/calendar': { schema: { type: 'string' } } } })
-  @Header('Cache-Control', 'private, max-age=300')
+  @ApiOkResponse({
+    description: 'iCalendar (RFC 5545): occurrences, MOU expiries and renewal windows whose dates fall in the window (from, to), streamed.',
+    content: { 'text/calendar': { schema: { type: 'string' } } },
+  })
   @ApiErrors(400, 401)
-  async feed(
-    @Query() query: CalendarFeedQueryDto,
-    @Headers('authorization') authorization: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<string> {
+  async feed(@Query() query: CalendarFeedQueryDto, @Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
     if (query.token !== undefined) await this.calendar.userForToken(query.token);
     else await this.auth.authenticate(authorization);
-    const body = await this.calendar.feed();
-    // Set only on success, so a refusal still answers JSON in the one error shape.
+    const window = this.calendar.window(query);
+    // Set only once the request is accepted, so a refusal still answers JSON in the one error shape.
+    res.status(200);
     res.type('text/calendar; charset=utf-8');
-    return body;
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    for await (const piece of this.calendar.feed(window)) {
+      if (res.destroyed) return;
+      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
   }
 
   @Post('calendar/tokens')

@@ -1,18 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import ical, { ICalEventStatus } from 'ical-generator';
+import ical, { ICalEventStatus, type ICalCalendar } from 'ical-generator';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
-import { effectiveDate } from '../activities/activities.service.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
-import { addDaysToDate, startOfDate } from '../common/dates.js';
+import { addDaysToDate, addYearsToDate, dateOf, startOfDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
+import { PARTNERSHIP_WORKFLOW } from '../partnerships/partnerships.service.js';
 import { UsersService } from '../users/users.service.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CalendarToken } from './calendar-token.entity.js';
 
@@ -44,6 +45,7 @@ export class CalendarService {
     private readonly queue: WriteQueue,
     private readonly audit: AuditService,
     private readonly users: UsersService,
+    private readonly registry: WorkflowRegistry,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -106,30 +108,101 @@ export class CalendarService {
     if (!row || row.revokedAt || !(await this.users.isActive(row.userId))) throw new DomainError('UNAUTHENTICATED', 'this calendar token is unknown or has been revoked');
   }
 
-  async feed(): Promise<string> {
-    const calendar = ical({
-      name: 'Partnership Engine',
-      description: 'Activity occurrences, MOU expiries and renewal windows',
-      prodId: { company: 'Partnership Engine', product: 'Partnerships', language: 'EN' },
-    });
-    const occurrences = await this.dataSource.getRepository(Occurrence).find({ order: { dueOn: 'ASC' } });
-    const partnerships = await this.dataSource.getRepository(Partnership).find();
-    const series = occurrences.length
-      ? await this.dataSource.getRepository(ActivitySeries).find({ where: { id: In([...new Set(occurrences.map((o) => o.seriesId))]) } })
-      : [];
-    const organizations = await this.dataSource.getRepository(Organization).find({ select: { id: true, name: true } });
+  /**
+   * The window a feed covers: `from` and `to` as asked, a year back to two years ahead by default
+   * (a missing end is three years from the other), at most FEED_MAX_YEARS long (400 beyond).
+   */
+  window(query: { from?: string; to?: string }): FeedWindow {
+    const today = dateOf(this.clock.now());
+    const from = query.from ?? (query.to ? addYearsToDate(query.to, -FEED_DEFAULT_YEARS) : addYearsToDate(today, -1));
+    const to = query.to ?? (query.from ? addYearsToDate(query.from, FEED_DEFAULT_YEARS) : addYearsToDate(today, FEED_DEFAULT_YEARS - 1));
+    const refuse = (problem: string) => new DomainError('VALIDATION_FAILED', problem, { errors: [problem] });
+    if (to < from) throw refuse(`to (${to}) must not come before from (${from})`);
+    if (to > addYearsToDate(from, FEED_MAX_YEARS)) throw refuse(`the window may span at most ${FEED_MAX_YEARS} years: from ${from} to ${to} is longer`);
+    return { from, to };
+  }
+
+  /**
+   * The iCalendar text of a window, in pieces: the header, then the events of FEED_BATCH rows at a
+   * time, then the end. Each batch is read only when the one before has been taken, so memory
+   * holds one batch and the event loop is free between them, however many rows the window has.
+   */
+  async *feed(window: FeedWindow): AsyncGenerator<string> {
+    const head = feedCalendar().toString().slice(0, -FEED_END.length);
+    yield head;
+    for await (const occurrences of this.occurrencesIn(window)) yield eventsText(head, (calendar) => this.occurrenceEvents(calendar, occurrences));
+    for await (const partnerships of this.expiriesNear(window)) yield eventsText(head, (calendar) => this.termEvents(calendar, partnerships, window));
+    yield FEED_END;
+  }
+
+  /** Occurrences whose date falls in the window, in (date, id) order, a batch at a time through the `occurs_on` index. */
+  private async *occurrencesIn(window: FeedWindow): AsyncGenerator<Occurrence[]> {
+    let after: { date: string; id: string } | undefined;
+    for (;;) {
+      const query = this.dataSource
+        .getRepository(Occurrence)
+        .createQueryBuilder('o')
+        .where('o.occurs_on >= :from AND o.occurs_on <= :to', window)
+        .orderBy('o.occurs_on', 'ASC')
+        .addOrderBy('o.id', 'ASC')
+        .limit(FEED_BATCH);
+      if (after) query.andWhere('(o.occurs_on > :afterDate OR (o.occurs_on = :afterDate AND o.id > :afterId))', { afterDate: after.date, afterId: after.id });
+      const batch = await query.getMany();
+      if (batch.length === 0) return;
+      yield batch;
+      const last = batch[batch.length - 1];
+      after = { date: last.occursOn, id: last.id };
+    }
+  }
+
+  /** MOUs in force whose expiry, or the opening of whose renewal window, falls in the window, a batch at a time through the `expires_on` index. */
+  private async *expiriesNear(window: FeedWindow): AsyncGenerator<Partnership[]> {
+    // A renewal window opens renewalLeadDays before the expiry: an expiry up to the longest lead after the window may open one inside it.
+    const until = addDaysToDate(window.to, this.longestRenewalLead());
+    let after: { date: string; id: string } | undefined;
+    for (;;) {
+      const query = this.dataSource
+        .getRepository(Partnership)
+        .createQueryBuilder('p')
+        .select(['p.id', 'p.title', 'p.organizationId', 'p.context', 'p.expiresOn', 'p.updatedAt'])
+        .where('p.expires_on >= :from AND p.expires_on <= :until', { from: window.from, until })
+        .orderBy('p.expires_on', 'ASC')
+        .addOrderBy('p.id', 'ASC')
+        .limit(FEED_BATCH);
+      if (after) query.andWhere('(p.expires_on > :afterDate OR (p.expires_on = :afterDate AND p.id > :afterId))', { afterDate: after.date, afterId: after.id });
+      const batch = await query.getMany();
+      if (batch.length === 0) return;
+      yield batch;
+      const last = batch[batch.length - 1];
+      after = { date: last.expiresOn as string, id: last.id };
+    }
+  }
+
+  private longestRenewalLead(): number {
+    return Math.max(0, ...this.registry.versions(PARTNERSHIP_WORKFLOW).map((w) => Number(w.definition.machine.context.renewalLeadDays) || 0));
+  }
+
+  private async organizationNames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(Organization).find({ select: { id: true, name: true }, where: { id: In([...new Set(ids)]) } });
+    return new Map(rows.map((o) => [o.id, o.name]));
+  }
+
+  private async occurrenceEvents(calendar: ICalCalendar, occurrences: Occurrence[]): Promise<void> {
+    const series = await this.dataSource.getRepository(ActivitySeries).find({ where: { id: In([...new Set(occurrences.map((o) => o.seriesId))]) } });
+    const partnerships = await this.dataSource
+      .getRepository(Partnership)
+      .find({ select: { id: true, title: true, organizationId: true }, where: { id: In([...new Set(occurrences.map((o) => o.partnershipId))]) } });
+    const orgName = await this.organizationNames(partnerships.map((p) => p.organizationId));
     const seriesById = new Map(series.map((s) => [s.id, s]));
     const partnershipById = new Map(partnerships.map((p) => [p.id, p]));
-    const orgName = new Map(organizations.map((o) => [o.id, o.name]));
-    const day = (date: string) => new Date(startOfDate(date));
-
     for (const occurrence of occurrences) {
       const s = seriesById.get(occurrence.seriesId);
       const p = partnershipById.get(occurrence.partnershipId);
       const venue = occurrence.context.venue;
       calendar.createEvent({
         id: `occurrence-${occurrence.id}@${UID_DOMAIN}`,
-        start: day(effectiveDate(occurrence)),
+        start: day(occurrence.occursOn),
         allDay: true,
         stamp: new Date(occurrence.updatedAt),
         summary: `${s?.title ?? 'Activity'} (${occurrence.state})`,
@@ -144,29 +217,67 @@ export class CalendarService {
         status: STATUS[occurrence.state],
       });
     }
+  }
+
+  private async termEvents(calendar: ICalCalendar, partnerships: Partnership[], window: FeedWindow): Promise<void> {
+    const orgName = await this.organizationNames(partnerships.map((p) => p.organizationId));
+    const inWindow = (date: string) => date >= window.from && date <= window.to;
     for (const p of partnerships) {
-      if (!p.state.startsWith('in_force')) continue;
-      const expiresOn = String(p.context.expiresOn);
+      const expiresOn = p.expiresOn as string;
       const termNumber = ((p.context.terms ?? []) as unknown[]).length;
       const org = orgName.get(p.organizationId) ?? p.organizationId;
-      calendar.createEvent({
-        id: `mou-expiry-${p.id}-term-${termNumber}@${UID_DOMAIN}`,
-        start: day(expiresOn),
-        allDay: true,
-        stamp: new Date(p.updatedAt),
-        summary: `MOU expires: ${p.title}`,
-        description: `The MOU with ${org} (term ${termNumber}) runs through ${expiresOn}.`,
-      });
-      const windowOpens = addDaysToDate(expiresOn, -Number(p.context.renewalLeadDays ?? 90));
-      calendar.createEvent({
-        id: `mou-renewal-${p.id}-term-${termNumber}@${UID_DOMAIN}`,
-        start: day(windowOpens),
-        allDay: true,
-        stamp: new Date(p.updatedAt),
-        summary: `Renewal window opens: ${p.title}`,
-        description: `Decide on renewing the MOU with ${org} before it expires on ${expiresOn}.`,
-      });
+      if (inWindow(expiresOn)) {
+        calendar.createEvent({
+          id: `mou-expiry-${p.id}-term-${termNumber}@${UID_DOMAIN}`,
+          start: day(expiresOn),
+          allDay: true,
+          stamp: new Date(p.updatedAt),
+          summary: `MOU expires: ${p.title}`,
+          description: `The MOU with ${org} (term ${termNumber}) runs through ${expiresOn}.`,
+        });
+      }
+      const windowOpens = addDaysToDate(expiresOn, -Number(p.context.renewalLeadDays));
+      if (inWindow(windowOpens)) {
+        calendar.createEvent({
+          id: `mou-renewal-${p.id}-term-${termNumber}@${UID_DOMAIN}`,
+          start: day(windowOpens),
+          allDay: true,
+          stamp: new Date(p.updatedAt),
+          summary: `Renewal window opens: ${p.title}`,
+          description: `Decide on renewing the MOU with ${org} before it expires on ${expiresOn}.`,
+        });
+      }
     }
-    return calendar.toString();
   }
+}
+
+export interface FeedWindow {
+  from: string;
+  to: string;
+}
+
+/** The feed's default span, and the longest a client may ask for. */
+const FEED_DEFAULT_YEARS = 3;
+const FEED_MAX_YEARS = 5;
+/** Rows read, and events written, at a time. */
+const FEED_BATCH = 500;
+const FEED_END = 'END:VCALENDAR';
+
+function feedCalendar(): ICalCalendar {
+  return ical({
+    name: 'Partnership Engine',
+    description: 'Activity occurrences, MOU expiries and renewal windows',
+    prodId: { company: 'Partnership Engine', product: 'Partnerships', language: 'EN' },
+  });
+}
+
+const day = (date: string) => new Date(startOfDate(date));
+
+/** The text of some events as a calendar writes them (lines folded), without the header and end every piece would repeat. */
+async function eventsText(head: string, add: (calendar: ICalCalendar) => Promise<void>): Promise<string> {
+  const calendar = feedCalendar();
+  await add(calendar);
+  const text = calendar.toString();
+  if (!text.startsWith(head) || !text.endsWith(FEED_END)) throw new Error('ical-generator no longer writes the calendar header before its events');
+  return text.slice(head.length, -FEED_END.length);
 }

@@ -17,6 +17,8 @@ import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const DEFAULT_DAYS = 90;
+/** Occurrences a page lists, each with its forms. */
+const PAGE_SIZE = 50;
 
 /**
  * Upcoming activity occurrences with what can be done to each, and personal calendar feed tokens
@@ -38,9 +40,9 @@ export class ActivityPagesController {
 
   @Get()
   async upcoming(@Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
-    const { days = DEFAULT_DAYS } = validDto(UpcomingQueryDto, { days: integerField(query, 'days') });
+    const { days = DEFAULT_DAYS, offset = 0 } = validDto(UpcomingQueryDto, { days: integerField(query, 'days'), offset: integerField(query, 'offset') });
     const done = field(query, 'done');
-    await this.render(request, response, { days, done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null });
+    await this.render(request, response, { days, offset, done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null });
   }
 
   @Post('calendar-tokens')
@@ -48,7 +50,7 @@ export class ActivityPagesController {
     const { label } = validDto(CreateCalendarTokenDto, { label: field(body, 'label') });
     const created = await this.calendar.createToken(request.actor!, label, requestIdOf(request));
     const feedUrl = `${request.protocol}://${request.get('host')}${created.path}`;
-    await this.render(request, response, { days: DEFAULT_DAYS, done: null, feedUrl });
+    await this.render(request, response, { days: DEFAULT_DAYS, offset: 0, done: null, feedUrl });
   }
 
   @Post('calendar-tokens/:id/revoke')
@@ -57,16 +59,16 @@ export class ActivityPagesController {
     response.redirect(303, `${WEB_PREFIX}/activities?done=REVOKED`);
   }
 
-  private async render(request: WebRequest, response: Response, extra: { days: number; done: string | null; feedUrl?: string }): Promise<void> {
+  private async render(request: WebRequest, response: Response, extra: { days: number; offset: number; done: string | null; feedUrl?: string }): Promise<void> {
     const actor = request.actor!;
-    const upcoming = await this.activities.upcoming(extra.days);
+    const upcoming = await this.activities.upcoming(extra.days, { limit: PAGE_SIZE, offset: extra.offset });
     const items = await Promise.all(
-      upcoming.map(async (item) => {
+      upcoming.items.map(async (item) => {
         const row = await this.activities.occurrence(item.id);
         return { ...item, forms: eventForms(this.engine, this.runtime.definitionOf(row), row.state, this.activities.availableEvents(row, actor)) };
       }),
     );
     const tokens = (await this.calendar.listTokens(actor)).items;
-    this.views.page(request, response, 'activities', { title: 'Activities', items, tokens, feedUrl: null, failed: null, ...extra });
+    this.views.page(request, response, 'activities', { title: 'Activities', items, total: upcoming.total, pageSize: PAGE_SIZE, tokens, feedUrl: null, failed: null, ...extra });
   }
 }

@@ -135,9 +135,9 @@ export class UpcomingOccurrenceResponse extends OmitType(OccurrenceViewResponse,
 }
 
 export class UpcomingListResponse {
-  @ApiProperty({ type: UpcomingOccurrenceResponse, isArray: true, description: 'Soonest first.' })
+  @ApiProperty({ type: UpcomingOccurrenceResponse, isArray: true, description: 'One page of them (limit, offset), soonest first.' })
   items: UpcomingOccurrenceResponse[];
 
-  @ApiProperty({ example: 4 })
+  @ApiProperty({ example: 4, description: 'All those in the window.' })
   total: number;
 }

@@ -1,8 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/http/page-query.dto.js';
 
-export class UpcomingQueryDto {
+/** A window of days from today, read a page at a time. */
+export class UpcomingQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', default: 90, minimum: 1, maximum: 3660, description: 'The window, in days from today.' })
   @IsOptional()
   @Type(() => Number)
