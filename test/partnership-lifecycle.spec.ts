@@ -135,7 +135,8 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     expect(p.state).toBe('expired');
     expect(await pendingTimers(p.id)).toEqual([]);
 
-    const history = await partnerships.history(p.id);
+    // The history holds its occurrences' rows too (SPEC): the partnership's own are these.
+    const history = (await partnerships.history(p.id)).items.filter((h) => h.entityType === 'partnership');
     expect(history.map((h) => h.action)).toEqual([
       'CREATE',
       'SUBMIT_FOR_APPROVAL',
@@ -203,7 +204,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as DomainError).code).toBe('VERSION_MISMATCH');
-    const history = await partnerships.history(p.id);
+    const history = (await partnerships.history(p.id)).items;
     expect(history.filter((h) => h.outcome === 'ok' && h.action !== 'CREATE')).toHaveLength(1);
     expect((await partnerships.get(p.id)).version).toBe(2);
   });
@@ -218,7 +219,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     await expectRefusal(send(p.id, 'REQUEST_CHANGES', actors.approver2), 'GUARD_FAILED');
     await expectRefusal(send(p.id, 'APPROVE', actors.manager), 'FORBIDDEN');
     await expectRefusal(send(p.id, 'SHARE_DRAFT', actors.manager), 'EVENT_NOT_ALLOWED');
-    const denied = (await partnerships.history(p.id)).filter((h) => h.outcome === 'denied');
+    const denied = (await partnerships.history(p.id)).items.filter((h) => h.outcome === 'denied');
     expect(denied.map((d) => [d.action, JSON.parse(d.payload).code])).toEqual([
       ['APPROVE', 'SEPARATION_OF_DUTIES'],
       ['APPROVE', 'GUARD_FAILED'],
@@ -250,7 +251,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     const [a, b] = await Promise.all([timers.fireDue(), timers.fireDue()]);
     expect(a + b).toBeGreaterThanOrEqual(5);
     for (const id of ids) {
-      const fired = (await partnerships.history(id)).filter((h) => h.action.startsWith('xstate.after.approvalSla'));
+      const fired = (await partnerships.history(id)).items.filter((h) => h.action.startsWith('xstate.after.approvalSla'));
       expect(fired).toHaveLength(1);
       expect((await partnerships.get(id)).overdue).toBe(true);
     }

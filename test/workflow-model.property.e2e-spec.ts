@@ -610,10 +610,17 @@ describe('the partnership workflow against its model, over HTTP', () => {
         // A run starts with up to ten valid main-line steps, so its random commands also meet the later states.
         const steps = Array.from({ length: setup.steps }, (_, i) => new EventCommand('step', 0, i, 'valid', 'right', setup.pick + i));
         await fc.asyncModelRun(() => ({ model, real }), [...steps, ...commands]);
-        // The history holds one `ok` row per change (the version) and one `denied` row per audited refusal.
-        const history = (await api.as('auditor').get(`/api/partnerships/${real.id}/history`).expect(200)).body.items as Array<{ outcome: string; toState: string }>;
-        const changes = history.filter((h) => h.outcome === 'ok');
-        const rows = { ok: changes.length, denied: history.length - changes.length, lastState: changes.at(-1)?.toState };
+        // The history holds one `ok` row per change (the version) and one `denied` row per audited refusal,
+        // besides its occurrences' rows; it comes a page at a time.
+        const history: Array<{ outcome: string; toState: string; entityType: string }> = [];
+        for (let total = Infinity; history.length < total; ) {
+          const page = (await api.as('auditor').get(`/api/partnerships/${real.id}/history?limit=200&offset=${history.length}`).expect(200)).body;
+          if (page.items.length === 0) throw new Error(`history page at ${history.length} of ${page.total} is empty`);
+          history.push(...page.items);
+          total = page.total;
+        }
+        const changes = history.filter((h) => h.entityType === 'partnership' && h.outcome === 'ok');
+        const rows = { ok: changes.length, denied: history.filter((h) => h.entityType === 'partnership' && h.outcome === 'denied').length, lastState: changes.at(-1)?.toState };
         if (JSON.stringify(rows) !== JSON.stringify({ ok: model.version, denied: model.denied, lastState: model.state })) {
           throw new Error(`history ${JSON.stringify(rows)}, model version ${model.version}, ${model.denied} audited refusals, state ${model.state}`);
         }

@@ -268,6 +268,11 @@ export class ActivitiesService implements OnModuleInit {
     return row;
   }
 
+  /** The ids of a partnership's occurrences, through its index: the entities whose history is part of the partnership's. */
+  async occurrenceIdsOf(partnershipId: string): Promise<string[]> {
+    return (await plainQuery<{ id: string }>(this.dataSource, 'SELECT id FROM occurrences WHERE partnership_id = ?', [partnershipId])).map((row) => row.id);
+  }
+
   async forPartnership(partnershipId: string): Promise<SeriesWithOccurrences[]> {
     if (!(await this.dataSource.getRepository(Partnership).exists({ where: { id: partnershipId } }))) {
       throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);

@@ -400,7 +400,30 @@ export class AuditService {
     return isUUID(id) && (await plainQuery(this.dataSource, 'SELECT 1 AS found FROM users WHERE id = ?', [id])).length > 0;
   }
 
-  /** One entity's rows, oldest first. */
+  /** The rows of these entities (an instance and those it owns), oldest first, a page at a time through the entity index, with their total. */
+  async forEntities(entityIds: string[], page: { limit: number; offset: number }): Promise<{ items: AuditEvent[]; total: number }> {
+    const [items, total] = await this.dataSource
+      .getRepository(AuditEvent)
+      .createQueryBuilder('a')
+      .where('a.entity_id IN (:...entityIds)', { entityIds })
+      .orderBy('a.seq', 'ASC')
+      .limit(page.limit)
+      .offset(page.offset)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  /** The distinct steps (from state, to state) of an entity's accepted rows: what its diagram highlights, however long its history. */
+  async stepsOf(entityId: string): Promise<Array<{ from: string | null; to: string | null }>> {
+    const rows = await plainQuery<{ from_state: string | null; to_state: string | null }>(
+      this.dataSource,
+      "SELECT DISTINCT from_state, to_state FROM audit_events WHERE entity_id = ? AND outcome = 'ok'",
+      [entityId],
+    );
+    return rows.map((row) => ({ from: row.from_state, to: row.to_state }));
+  }
+
+  /** One entity's rows, oldest first: all of them, for a replay. */
   forEntity(entityId: string): Promise<AuditEvent[]> {
     return this.dataSource.getRepository(AuditEvent).find({ where: { entityId }, order: { seq: 'ASC' } });
   }

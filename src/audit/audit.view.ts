@@ -35,15 +35,17 @@ function describe(row: AuditEvent, payload: Record<string, unknown>): string {
   return row.fromState === row.toState ? `${row.action} (stays ${row.toState})` : `${row.action}: ${row.fromState} → ${row.toState}`;
 }
 
-/** One instance's audit rows as a person reads them: who did what, when, from which state to which, and why. */
+/** Audit rows of an instance (and of those it owns) as a person reads them: who did what to which, when, from which state to which, and why. */
 export function historyView(rows: AuditEvent[], names: Map<string, ActorName>) {
-  const items = rows.map((row) => {
+  return rows.map((row) => {
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
     const event = (payload.event ?? {}) as { comment?: string; data?: Record<string, unknown>; contentHash?: string };
     const name = names.get(row.actorId);
     return {
       seq: row.seq,
       at: row.occurredAt,
+      entityType: row.entityType,
+      entityId: row.entityId,
       actor: {
         id: row.actorId,
         username: name?.username ?? row.actorId,
@@ -62,5 +64,4 @@ export function historyView(rows: AuditEvent[], names: Map<string, ActorName>) {
       hash: row.hash,
     };
   });
-  return { items, total: items.length };
 }

@@ -14,6 +14,7 @@ import { UsersService } from '../users/users.service.js';
 import { PartnershipsService } from './partnerships.service.js';
 import { historyView } from '../audit/audit.view.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
 import { DryRunResponse, MinimalEventResponse, PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
 
@@ -101,11 +102,12 @@ export class PartnershipsController {
     return answerEvent(this.partnerships, id, { body, query, version, actor, requestId, prefer, res }, (row) => this.partnerships.view(row, actor));
   }
 
+  /** The partnership's rows and its occurrences', oldest first, a page at a time (limit 50 by default, at most 200). */
   @Get(':id/history')
   @ApiOkResponse({ type: HistoryListResponse })
   @ApiErrors(400, 401, 404)
-  async history(@Param('id', ParseUUIDPipe) id: string) {
-    const rows = await this.partnerships.history(id);
-    return historyView(rows, await this.users.displayNames(rows.map((r) => r.actorId)));
+  async history(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto) {
+    const { items, total } = await this.partnerships.history(id, page);
+    return { items: historyView(items, await this.users.displayNames(items.map((r) => r.actorId))), total };
   }
 }

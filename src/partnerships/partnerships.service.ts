@@ -24,6 +24,9 @@ import { partnershipSummary, partnershipView, type PartnershipView } from './par
 
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
 
+/** History rows a page holds unless the caller asks for another number (at most 200, as every list). */
+export const HISTORY_PAGE = 50;
+
 /** The fields of a partnership that approvers judge; an edit of any of them makes its editor an author of the proposal. */
 export const JUDGED_FIELDS = ['title', 'organizationId', 'summary', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'] as const;
 
@@ -252,9 +255,11 @@ export class PartnershipsService implements OnModuleInit {
     return { items: items.map(partnershipSummary), total, totalRelation };
   }
 
-  async history(id: string): Promise<AuditEvent[]> {
+  /** A page of the partnership's audit rows and its occurrences', oldest first (SPEC: who recorded the lecture as held is part of its history), with their total. */
+  async history(id: string, page: { limit?: number; offset?: number } = {}): Promise<{ items: AuditEvent[]; total: number }> {
     await this.get(id);
-    return this.audit.forEntity(id);
+    const occurrences = await this.activities.occurrenceIdsOf(id);
+    return this.audit.forEntities([id, ...occurrences], { limit: page.limit ?? HISTORY_PAGE, offset: page.offset ?? 0 });
   }
 }
 

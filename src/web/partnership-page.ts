@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ActivitiesService, occurrenceView } from '../activities/activities.service.js';
 import { historyView } from '../audit/audit.view.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { PARTNERSHIP_KIND } from '../partnerships/partnership.entity.js';
-import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { HISTORY_PAGE, PartnershipsService } from '../partnerships/partnerships.service.js';
 import { UsersService } from '../users/users.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
@@ -59,16 +59,18 @@ export class PartnershipPage {
     private readonly users: UsersService,
     private readonly runtime: InstanceRuntime,
     private readonly engine: WorkflowEngine,
+    private readonly audit: AuditService,
   ) {}
 
-  async build(id: string, actor: Actor, failed?: FailedAttempt) {
+  /** `historyOffset`: where the page of history shown starts, oldest first. */
+  async build(id: string, actor: Actor, failed?: FailedAttempt, historyOffset = 0) {
     const row = await this.partnerships.get(id);
     const view = await this.partnerships.view(row, actor);
     const definition = this.runtime.definitionOf(row);
-    const rows = await this.partnerships.history(id);
+    const history = await this.partnerships.history(id, { limit: HISTORY_PAGE, offset: historyOffset });
     const series = await this.activities.forPartnership(id);
     const people = [
-      ...rows.map((r) => r.actorId),
+      ...history.items.map((r) => r.actorId),
       ...(view.approvals as Array<{ by: string }>).map((a) => a.by),
       ...(view.decisions as Array<{ by: string }>).map((d) => d.by),
       ...(view.drafts as Array<{ sharedBy: string }>).map((d) => d.sharedBy),
@@ -77,7 +79,7 @@ export class PartnershipPage {
       view.createdBy,
     ];
     const names = await this.users.displayNames(people);
-    const steps = rows.filter((r) => r.outcome === 'ok' && r.entityType === PARTNERSHIP_KIND).map((r) => ({ from: r.fromState, to: r.toState }));
+    const steps = await this.audit.stepsOf(id);
     const editable = this.engine.editableFields(definition, row.state);
     const forms: EventForm[] = eventForms(this.engine, definition, row.state, view.availableEvents);
     const seriesViews = series.map((s) => ({
@@ -101,7 +103,8 @@ export class PartnershipPage {
       organizations: editable.includes('organizationId')
         ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
         : [],
-      history: historyView(rows, names).items,
+      history: historyView(history.items, names),
+      historyPage: { offset: historyOffset, size: HISTORY_PAGE, total: history.total },
       series: seriesViews,
       failed: failed ?? null,
       /** The refusal of a form the page does not show, shown at the top of the actions instead. */

@@ -5,6 +5,7 @@ import { ActivitiesService } from '../activities/activities.service.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { eventInput } from '../common/http/event-request.js';
+import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { SendEventDto } from '../common/http/send-event.dto.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
@@ -16,7 +17,7 @@ import { ACTIVITY_KINDS, activityFieldsOf, activityRowsFor, partnershipFieldsOf,
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
 import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { changedFields, field, validDto, versionOf, type FormBody } from './web-forms.js';
+import { changedFields, field, integerField, validDto, versionOf, type FormBody } from './web-forms.js';
 import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
@@ -64,8 +65,9 @@ export class PartnershipPagesController {
   }
 
   @Get('partnerships/:id')
-  async show(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
-    await this.render(request, response, id, undefined, done);
+  async show(@Param('id', ParseUUIDPipe) id: string, @Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    const { offset = 0 } = validDto(PageQueryDto, { offset: integerField(query, 'historyOffset') });
+    await this.render(request, response, id, undefined, field(query, 'done'), 200, offset);
   }
 
   @Post('partnerships/:id/events')
@@ -132,8 +134,8 @@ export class PartnershipPagesController {
     await this.render(request, response, id, { ...attempt, refusal }, undefined, refusal.status);
   }
 
-  private async render(request: WebRequest, response: Response, id: string, failed?: FailedAttempt, done?: string, status = 200): Promise<void> {
-    const data = await this.page.build(id, request.actor!, failed);
+  private async render(request: WebRequest, response: Response, id: string, failed?: FailedAttempt, done?: string, status = 200, historyOffset = 0): Promise<void> {
+    const data = await this.page.build(id, request.actor!, failed, historyOffset);
     const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
     this.views.page(
       request,

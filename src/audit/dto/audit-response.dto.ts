@@ -151,13 +151,19 @@ export class HistoryRefusalResponse {
   message: string;
 }
 
-/** One audit row of a partnership as a person reads it. */
+/** One audit row of a partnership, or of one of its occurrences, as a person reads it. */
 export class HistoryItemResponse {
   @ApiProperty({ example: 42 })
   seq: number;
 
   @ApiProperty({ format: 'date-time' })
   at: string;
+
+  @ApiProperty({ enum: ['partnership', 'occurrence'], description: 'What the row is about: the partnership, or one of its activity occurrences.' })
+  entityType: string;
+
+  @ApiProperty({ format: 'uuid' })
+  entityId: string;
 
   @ApiProperty({ type: HistoryActorResponse })
   actor: HistoryActorResponse;
@@ -194,9 +200,9 @@ export class HistoryItemResponse {
 }
 
 export class HistoryListResponse {
-  @ApiProperty({ type: HistoryItemResponse, isArray: true, description: 'Oldest first.' })
+  @ApiProperty({ type: HistoryItemResponse, isArray: true, description: 'One page (limit, offset), oldest first.' })
   items: HistoryItemResponse[];
 
-  @ApiProperty({ example: 4 })
+  @ApiProperty({ example: 4, description: 'All the rows of the partnership and its occurrences.' })
   total: number;
 }
