@@ -95,7 +95,7 @@ export class ActivitiesController {
   }
 
   private occurrenceWithEvents(row: Occurrence, actor: Actor) {
-    return { ...occurrenceView(row), availableEvents: this.activities.availableEvents(row, actor) };
+    return { ...occurrenceView(row), availableEvents: this.activities.availableEvents(row, actor), eventsRefused: this.activities.eventsRefused(row) ?? null };
   }
 
   private async seriesView(partnershipId: string, actor: Actor) {

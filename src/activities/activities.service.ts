@@ -203,7 +203,8 @@ export class ActivitiesService implements OnModuleInit {
 
   /** Whether activity series can still be added: until the partnership reaches a final state. */
   acceptsSeries(partnership: WorkflowInstance): boolean {
-    return !this.engine.isFinal(this.runtime.definitionOf(partnership), partnership.state);
+    const definition = this.runtime.readableDefinitionOf(partnership);
+    return definition !== undefined && !this.engine.isFinal(definition, partnership.state);
   }
 
   send(id: string, input: EventInput): Promise<SendOutcome<Occurrence>> {
@@ -214,8 +215,15 @@ export class ActivitiesService implements OnModuleInit {
     return this.runtime.dryRun<Occurrence>(OCCURRENCE_KIND, id, input);
   }
 
+  /** Why the occurrence takes no events at all now (its definition changed after it started); undefined when it takes them. */
+  eventsRefused(row: Occurrence): string | undefined {
+    return this.runtime.definitionChange(row);
+  }
+
+  /** What `actor` may send now; none while the definition the occurrence started on has changed. */
   availableEvents(row: Occurrence, actor: Actor): string[] {
-    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor);
+    const definition = this.runtime.readableDefinitionOf(row);
+    return definition ? this.engine.availableEvents(definition, { value: row.state, context: row.context }, actor) : [];
   }
 
   /** A page of the open occurrences whose date (scheduled, else due) falls within `days` from today, soonest first, with their total. */

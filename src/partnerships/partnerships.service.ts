@@ -196,8 +196,8 @@ export class PartnershipsService implements OnModuleInit {
 
   /** What `actor` may send now; none while the definition the partnership started on has changed (`eventsRefused` says so). */
   availableEvents(row: Partnership, actor: Actor, facts: EventFacts): string[] {
-    if (this.runtime.definitionChange(row)) return [];
-    return this.engine.availableEvents(this.runtime.definitionOf(row), { value: row.state, context: row.context }, actor, facts);
+    const definition = this.runtime.readableDefinitionOf(row);
+    return definition ? this.engine.availableEvents(definition, { value: row.state, context: row.context }, actor, facts) : [];
   }
 
   /** What the actor guards read of a partnership whose organization is already loaded: who wrote the proposal, and its hash. */

@@ -65,7 +65,8 @@ export class ActivityPagesController {
     const items = await Promise.all(
       upcoming.items.map(async (item) => {
         const row = await this.activities.occurrence(item.id);
-        return { ...item, forms: eventForms(this.engine, this.runtime.definitionOf(row), row.state, this.activities.availableEvents(row, actor)) };
+        const definition = this.runtime.readableDefinitionOf(row);
+        return { ...item, forms: definition ? eventForms(this.engine, definition, row.state, this.activities.availableEvents(row, actor)) : [] };
       }),
     );
     const tokens = (await this.calendar.listTokens(actor)).items;

@@ -66,7 +66,8 @@ export class PartnershipPage {
   async build(id: string, actor: Actor, failed?: FailedAttempt, historyOffset = 0) {
     const row = await this.partnerships.get(id);
     const view = await this.partnerships.view(row, actor);
-    const definition = this.runtime.definitionOf(row);
+    // Undefined when the definition file changed after the partnership started: it is read, but takes no events.
+    const definition = this.runtime.readableDefinitionOf(row);
     const history = await this.partnerships.history(id, { limit: HISTORY_PAGE, offset: historyOffset });
     const series = await this.activities.forPartnership(id);
     const people = [
@@ -80,14 +81,17 @@ export class PartnershipPage {
     ];
     const names = await this.users.displayNames(people);
     const steps = await this.audit.stepsOf(id);
-    const editable = this.engine.editableFields(definition, row.state);
-    const forms: EventForm[] = eventForms(this.engine, definition, row.state, view.availableEvents);
+    const editable = definition ? this.engine.editableFields(definition, row.state) : [];
+    const forms: EventForm[] = definition ? eventForms(this.engine, definition, row.state, view.availableEvents) : [];
     const seriesViews = series.map((s) => ({
       ...s,
-      occurrences: s.occurrences.map((o) => ({
-        ...occurrenceView(o),
-        forms: eventForms(this.engine, this.runtime.definitionOf(o), o.state, this.activities.availableEvents(o, actor)),
-      })),
+      occurrences: s.occurrences.map((o) => {
+        const occurrenceDefinition = this.runtime.readableDefinitionOf(o);
+        return {
+          ...occurrenceView(o),
+          forms: occurrenceDefinition ? eventForms(this.engine, occurrenceDefinition, o.state, this.activities.availableEvents(o, actor)) : [],
+        };
+      }),
     }));
     const isManager = actor.roles.includes('manager');
     const acceptsActivities = this.activities.acceptsSeries(row);
@@ -96,7 +100,7 @@ export class PartnershipPage {
     return {
       p: view,
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
-      diagram: renderStateDiagram(definition, row.state, steps),
+      diagram: definition ? renderStateDiagram(definition, row.state, steps) : null,
       forms,
       editable,
       acceptsActivities,

@@ -105,6 +105,11 @@ export class InstanceRuntime {
     return this.registry.get(row.workflowId, row.workflowVersion).definition;
   }
 
+  /** The definition of an instance that takes events; undefined when its file changed after the instance started (it is then read without one). */
+  readableDefinitionOf(row: WorkflowInstance): WorkflowDefinition | undefined {
+    return this.definitionChange(row) ? undefined : this.definitionOf(row);
+  }
+
   /** Why the instance takes no events because its definition file changed after it started; undefined when it did not. It can still be read. */
   definitionChange(row: WorkflowInstance): string | undefined {
     const workflow = this.registry.get(row.workflowId, row.workflowVersion);

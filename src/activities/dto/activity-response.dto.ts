@@ -84,6 +84,9 @@ export class OccurrenceViewResponse {
 export class OccurrenceResponse extends OccurrenceViewResponse {
   @ApiProperty({ type: String, isArray: true, description: 'The events the caller may send now.', example: ['SCHEDULE', 'CANCEL'] })
   availableEvents: string[];
+
+  @ApiProperty({ nullable: true, type: String, description: 'Why it takes no events at all now: its workflow definition file changed after it started. Null when it takes them.' })
+  eventsRefused: string | null;
 }
 
 export class ActivitySeriesResponse extends OmitType(PartnershipActivityResponse, ['occurrences'] as const) {
