@@ -47,7 +47,12 @@ export class PartnershipPagesController {
   @Get('partnerships/new')
   @Roles('manager')
   async newProposal(@Query('organizationId') organizationId: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
-    await this.proposalForm(request, response, { organizationId: organizationId ?? '', requiredApprovals: '1', approvalSlaDays: '14' });
+    const defaults = this.partnerships.defaults();
+    await this.proposalForm(request, response, {
+      organizationId: organizationId ?? '',
+      requiredApprovals: String(defaults.requiredApprovals),
+      approvalSlaDays: String(defaults.approvalSlaDays),
+    });
   }
 
   @Post('partnerships')

@@ -136,14 +136,14 @@ export class CreatePartnershipDto {
   @Type(() => ProposedActivityDto)
   proposedActivities?: ProposedActivityDto[];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 5, example: 2, description: 'Approvals needed to pass senior-management review; 1 when left out at creation.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 5, example: 2, description: "Approvals needed to pass senior-management review; when left out at creation, the workflow definition's default (machine.context, 1 in partnership-mou v1)." })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(5)
   requiredApprovals?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, example: 14, description: 'Days a submission may wait for a decision before it is overdue; 14 when left out at creation.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, example: 14, description: "Days a submission may wait for a decision before it is overdue; when left out at creation, the workflow definition's default (machine.context, 14 in partnership-mou v1)." })
   @IsOmittable()
   @IsInt()
   @Min(1)
