@@ -84,6 +84,26 @@ describe('the calendar feed and the upcoming list answer a bounded window, over 
     await api.as('auditor').get('/api/activities/upcoming?days=3660&limit=201').expect(400);
   });
 
+  it('lists one’s calendar links a page at a time, newest first', async () => {
+    for (let i = 1; i <= 55; i += 1) {
+      await api.as('approver').post('/api/calendar/tokens').send({ label: `Link ${i}` }).expect(201);
+      api.clock.set(new Date(api.clock.now().getTime() + 1000));
+    }
+    const first = (await api.as('approver').get('/api/calendar/tokens').expect(200)).body;
+    expect(first.total).toBe(55);
+    expect(first.items).toHaveLength(50);
+    expect(first.items[0].label).toBe('Link 55');
+    expect((await api.as('approver').get('/api/calendar/tokens?offset=50').expect(200)).body.items.map((t: { label: string }) => t.label)).toEqual([
+      'Link 5',
+      'Link 4',
+      'Link 3',
+      'Link 2',
+      'Link 1',
+    ]);
+    const page = await (await signInToPages(api.http, 'approver')).get('/ui/activities');
+    expect(page.html).toContain('The newest 50 of 55.');
+  });
+
   it('shows upcoming activities on the web a page at a time', async () => {
     const pages = await signInToPages(api.http, 'manager');
     const first = await pages.get('/ui/activities?days=3660');

@@ -101,6 +101,23 @@ describe('bounded terms and activity series, over HTTP', () => {
     await api.as('manager').patch(`/api/partnerships/${created.body.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty.slice(0, 19) }).expect(200);
   });
 
+  it('refuses an event after which the partnership would hold more than 256 KB, so that drafts cannot make every later event dearer', async () => {
+    let p = await negotiating();
+    const draft = (n: number) => ({ type: 'SHARE_DRAFT', data: { document: { name: `Draft ${n} ${'n'.repeat(280)}`, sha256: 'd'.repeat(64), url: `https://files.example.org/${'u'.repeat(2000)}` } } });
+    let refused: { status: number; body: { code: string; details: { rule: string; reason: string } } } | undefined;
+    for (let n = 1; n <= 200 && !refused; n += 1) {
+      const answer = await sendEvent(api, 'manager', p.id, p.version, draft(n));
+      if (answer.status === 200) p = { ...p, version: answer.body.version };
+      else refused = answer;
+    }
+    expect(refused?.status).toBe(422);
+    expect(refused?.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'maxContextSize', reason: expect.stringContaining('past the 256 KB an instance may hold') } });
+    const view = await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200);
+    expect(view.text.length).toBeLessThan(300_000);
+    // what does not add to it still goes through: the partnership keeps a way out
+    await sendEvent(api, 'manager', p.id, p.version, { type: 'WITHDRAW', comment: 'Too many drafts.' }).expect(200);
+  });
+
   it('refuses a yearly date that does not exist every year, instead of moving it silently', async () => {
     const cases: Array<[Record<string, number>, string]> = [
       [{ month: 2, day: 31 }, 'does not exist every year in February: pick a day from 1 to 28'],

@@ -19,7 +19,8 @@ import { dueDatesInTerm, type Term } from './recurrence.js';
 
 export const OCCURRENCE_KIND = 'occurrence';
 export const OCCURRENCE_WORKFLOW = 'recurring-activity';
-const OPEN_STATES = ['planned', 'scheduled'];
+/** Occurrences still to be held: `planned` in fulfilment counts. */
+export const OPEN_OCCURRENCE_STATES = ['planned', 'scheduled'];
 
 
 interface PartnershipLike extends WorkflowInstance {
@@ -92,7 +93,7 @@ export class ActivitiesService implements OnModuleInit {
       .where('o.partnership_id = :partnershipId AND o.due_on > :today AND o.state IN (:...states)', {
         partnershipId,
         today,
-        states: OPEN_STATES,
+        states: OPEN_OCCURRENCE_STATES,
       })
       .orderBy('o.due_on', 'ASC')
       .getMany();
@@ -233,7 +234,7 @@ export class ActivitiesService implements OnModuleInit {
     const [rows, total] = await this.dataSource
       .getRepository(Occurrence)
       .createQueryBuilder('o')
-      .where('o.occurs_on >= :today AND o.occurs_on <= :until AND o.state IN (:...states)', { today, until, states: OPEN_STATES })
+      .where('o.occurs_on >= :today AND o.occurs_on <= :until AND o.state IN (:...states)', { today, until, states: OPEN_OCCURRENCE_STATES })
       .orderBy('o.occurs_on', 'ASC')
       .addOrderBy('o.id', 'ASC')
       .limit(page.limit ?? 50)
@@ -322,7 +323,7 @@ export interface Fulfilment {
 
 export function countFulfilment(termNumber: number, states: string[]): Fulfilment {
   const count = (wanted: string[]) => states.filter((s) => wanted.includes(s)).length;
-  return { termNumber, held: count(['held']), missed: count(['missed']), cancelled: count(['cancelled']), planned: count(OPEN_STATES), total: states.length };
+  return { termNumber, held: count(['held']), missed: count(['missed']), cancelled: count(['cancelled']), planned: count(OPEN_OCCURRENCE_STATES), total: states.length };
 }
 
 /** The date an occurrence is expected on: the scheduled date once there is one, else the due date. */

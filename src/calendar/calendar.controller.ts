@@ -6,6 +6,7 @@ import { CurrentActor, Public } from '../auth/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { NoStore } from '../common/http/no-store.js';
+import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CalendarService } from './calendar.service.js';
@@ -58,8 +59,8 @@ export class CalendarController {
   @ApiBearerAuth()
   @ApiOkResponse({ type: CalendarTokenListResponse })
   @ApiErrors(401)
-  listTokens(@CurrentActor() actor: Actor) {
-    return this.calendar.listTokens(actor);
+  listTokens(@Query() page: PageQueryDto, @CurrentActor() actor: Actor) {
+    return this.calendar.listTokens(actor, page);
   }
 
   @Delete('calendar/tokens/:id')

@@ -76,9 +76,12 @@ export class CalendarService {
     });
   }
 
-  async listTokens(actor: Actor) {
-    const rows = await this.dataSource.getRepository(CalendarToken).find({ where: { userId: actor.id }, order: { createdAt: 'ASC' } });
-    return { items: rows.map(tokenView), total: rows.length };
+  /** A page of the caller's tokens, newest first, with their total. */
+  async listTokens(actor: Actor, page: { limit?: number; offset?: number } = {}) {
+    const [rows, total] = await this.dataSource
+      .getRepository(CalendarToken)
+      .findAndCount({ where: { userId: actor.id }, order: { createdAt: 'DESC', id: 'ASC' }, take: page.limit ?? 50, skip: page.offset ?? 0 });
+    return { items: rows.map(tokenView), total };
   }
 
   revokeToken(actor: Actor, id: string, requestId: string) {

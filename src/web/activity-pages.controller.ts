@@ -69,7 +69,17 @@ export class ActivityPagesController {
         return { ...item, forms: definition ? eventForms(this.engine, definition, row.state, this.activities.availableEvents(row, actor)) : [] };
       }),
     );
-    const tokens = (await this.calendar.listTokens(actor)).items;
-    this.views.page(request, response, 'activities', { title: 'Activities', items, total: upcoming.total, pageSize: PAGE_SIZE, tokens, feedUrl: null, failed: null, ...extra });
+    const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });
+    this.views.page(request, response, 'activities', {
+      title: 'Activities',
+      items,
+      total: upcoming.total,
+      pageSize: PAGE_SIZE,
+      tokens: tokens.items,
+      tokenTotal: tokens.total,
+      feedUrl: null,
+      failed: null,
+      ...extra,
+    });
   }
 }

@@ -63,19 +63,20 @@ export class InboxController {
   }
 
   private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {
-    const items = await this.items(request.actor!);
-    this.views.page(request, response, 'inbox', { title: 'Inbox', items, done: null, failed: null, ...extra }, status);
+    const { items, total } = await this.items(request.actor!);
+    this.views.page(request, response, 'inbox', { title: 'Inbox', items, total, done: null, failed: null, ...extra }, status);
   }
 
-  /** Overdue first, then the oldest submission; each with what the approver judges and its content hash. */
+  /** The oldest submissions (the inbox's first page), overdue first; each with what the approver judges and its content hash. */
   private async items(actor: Actor) {
-    const { items } = await this.approvals.pending(actor);
+    const { items, total } = await this.approvals.pending(actor);
     const ordered = items.slice().sort((a, b) => Number(b.overdue) - Number(a.overdue));
-    return Promise.all(
+    const withContent = await Promise.all(
       ordered.map(async (item) => {
         const view = await this.partnerships.view(await this.partnerships.get(item.id), actor);
         return { ...item, contentHash: view.contentHash, proposedActivities: view.proposedActivities, programme: view.programme };
       }),
     );
+    return { items: withContent, total };
   }
 }

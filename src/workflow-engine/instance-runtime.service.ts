@@ -13,7 +13,7 @@ import { WriteQueue } from '../database/write-queue.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
 import { WorkflowRegistry } from './workflow-registry.js';
-import type { Actor, EngineEvent, EventLimits, TransitionResult, WorkflowContext, WorkflowDefinition } from './workflow.types.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent, type EventLimits, type TransitionResult, type WorkflowContext, type WorkflowDefinition } from './workflow.types.js';
 
 /** The columns every persisted workflow instance has. */
 export interface WorkflowInstance {
@@ -62,6 +62,15 @@ export interface SendOutcome<T extends WorkflowInstance = WorkflowInstance> {
 }
 
 export type EffectHandler = (manager: EntityManager, kind: InstanceKind, row: WorkflowInstance, event: EngineEvent) => Promise<void>;
+
+/**
+ * The most an instance's context may hold, as JSON. Each event may add to it (a draft, a decision
+ * with its comment) and every later event reads and writes all of it, so without a bound repeated
+ * events would make each one dearer. Real partnerships hold a few kilobytes. Past the bound, a
+ * person's event that would make it larger is refused; one that does not (a withdrawal) and the
+ * timers still go through, so no instance is left without a way out.
+ */
+export const MAX_CONTEXT_BYTES = 256 * 1024;
 
 /**
  * Persists workflow instances: every change of state goes through `apply`, inside one write
@@ -174,7 +183,7 @@ export class InstanceRuntime {
     const row = await this.load(this.dataSource.manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
     const event = await this.eventFor(this.dataSource.manager, kind, row, input);
-    const result = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
+    const result = withinSize(row.context, this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event), event);
     return { row, result, event };
   }
 
@@ -185,7 +194,7 @@ export class InstanceRuntime {
     assertVersion(row.version, input.expectedVersion);
     const definition = this.definitionOf(row);
     const event = await this.eventFor(manager, kind, row, input);
-    const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
+    const result = withinSize(row.context, this.engine.send(definition, { value: row.state, context: row.context }, event), event);
     const changes = {
       state: result.value,
       context: result.context,
@@ -289,4 +298,15 @@ function changedFields<T extends object>(row: T, fields: Partial<T>): Partial<T>
 
 export function contentHash(subject: Record<string, unknown>): string {
   return sha256Hex(canonicalJson(subject));
+}
+
+/** Refuses a person's step after which the instance would hold more than MAX_CONTEXT_BYTES, and more than before. */
+function withinSize(before: WorkflowContext, result: TransitionResult, event: EngineEvent): TransitionResult {
+  if (!result.changed || event.actor.id === SYSTEM_ACTOR.id) return result;
+  const bytes = Buffer.byteLength(JSON.stringify(result.context));
+  if (bytes > MAX_CONTEXT_BYTES && bytes > Buffer.byteLength(JSON.stringify(before))) {
+    const reason = `its record would grow to ${Math.ceil(bytes / 1024)} KB, past the ${MAX_CONTEXT_BYTES / 1024} KB an instance may hold (drafts, decisions, comments)`;
+    throw new DomainError('GUARD_FAILED', `refused: ${reason}`, { rule: 'maxContextSize', reason });
+  }
+  return result;
 }

@@ -24,9 +24,9 @@ export class CreatedCalendarTokenResponse extends CalendarTokenResponse {
 }
 
 export class CalendarTokenListResponse {
-  @ApiProperty({ type: CalendarTokenResponse, isArray: true, description: "The caller's own tokens, oldest first; secrets are never shown again." })
+  @ApiProperty({ type: CalendarTokenResponse, isArray: true, description: "A page (limit, offset) of the caller's own tokens, newest first; secrets are never shown again." })
   items: CalendarTokenResponse[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ example: 1, description: "All the caller's tokens." })
   total: number;
 }

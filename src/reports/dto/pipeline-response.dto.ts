@@ -7,7 +7,7 @@ export class OverdueApprovalsResponse {
   @ApiProperty({ example: 1 })
   count: number;
 
-  @ApiProperty({ type: OverdueApprovalResponse, isArray: true, description: 'Oldest first.' })
+  @ApiProperty({ type: OverdueApprovalResponse, isArray: true, description: 'Oldest first, at most 100 (count has them all).' })
   items: OverdueApprovalResponse[];
 }
 
@@ -23,7 +23,7 @@ export class ExpiringPartnershipsResponse {
   @ApiProperty({ example: 1 })
   count: number;
 
-  @ApiProperty({ type: ExpiringPartnershipResponse, isArray: true, description: 'Soonest expiry first.' })
+  @ApiProperty({ type: ExpiringPartnershipResponse, isArray: true, description: 'Soonest expiry first, at most 100 (count has them all).' })
   items: ExpiringPartnershipResponse[];
 }
 
@@ -60,6 +60,9 @@ export class PipelineResponse {
   @ApiProperty({ type: ExpiringPartnershipsResponse, description: 'MOUs in force that expire within expiringWithinDays.' })
   expiring: ExpiringPartnershipsResponse;
 
-  @ApiProperty({ type: PartnershipFulfilmentResponse, isArray: true, description: 'Occurrences per partnership, over all terms, by outcome.' })
+  @ApiProperty({ type: PartnershipFulfilmentResponse, isArray: true, description: 'Occurrences per partnership, over all terms, by outcome: the first 100 partnerships with occurrences, by title.' })
   fulfilment: PartnershipFulfilmentResponse[];
+
+  @ApiProperty({ example: 3, description: 'All the partnerships with occurrences.' })
+  fulfilmentCount: number;
 }
