@@ -58,7 +58,7 @@ export class CalendarController {
   @NoStore()
   @ApiBearerAuth()
   @ApiOkResponse({ type: CalendarTokenListResponse })
-  @ApiErrors(401)
+  @ApiErrors(400, 401)
   listTokens(@Query() page: PageQueryDto, @CurrentActor() actor: Actor) {
     return this.calendar.listTokens(actor, page);
   }

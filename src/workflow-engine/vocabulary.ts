@@ -162,7 +162,10 @@ const guardRules: Record<string, GuardRule> = {
       const signatures = (context.signatures ?? {}) as Record<string, unknown>;
       return (party === 'partner' || party === 'own') && !signatures[party];
     },
-    reason: ({ event }) => `the ${String(event.data?.party)} party has already signed`,
+    reason: ({ event }) => {
+      const party = event.data?.party;
+      return party === 'partner' || party === 'own' ? `the ${party} party has already signed` : 'party must be partner or own';
+    },
   },
   bothPartiesSigned: {
     test: ({ context }) => {

@@ -159,7 +159,10 @@ export class HistoryItemResponse {
   @ApiProperty({ format: 'date-time' })
   at: string;
 
-  @ApiProperty({ enum: ['partnership', 'occurrence'], description: 'What the row is about: the partnership, or one of its activity occurrences.' })
+  @ApiProperty({
+    enum: ['partnership', 'occurrence', 'request'],
+    description: 'What the row is about: the partnership, one of its activity occurrences, or a request about it refused before it reached either (a role, a missing If-Match).',
+  })
   entityType: string;
 
   @ApiProperty({ format: 'uuid' })
