@@ -698,6 +698,8 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/audit', '/api/audit?outcome=bogus', 400);
     await call('auditor', 'get', '/api/audit/export', '/api/audit/export?format=xml', 400);
     await call('auditor', 'get', '/api/audit/checkpoints', '/api/audit/checkpoints?limit=0', 400);
+    await call('approver', 'get', '/api/approvals/pending', '/api/approvals/pending?limit=0', 400);
+    await call('auditor', 'get', '/api/calendar/tokens', '/api/calendar/tokens?limit=0', 400);
     await call('manager', 'post', '/api/organizations', '/api/organizations', 400, { body: {} });
     await call('auditor', 'get', '/api/organizations', '/api/organizations?limit=0', 400);
     await call('auditor', 'get', '/api/organizations/{id}', `/api/organizations/${notAnId}`, 400);
