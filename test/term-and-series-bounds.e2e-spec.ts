@@ -91,6 +91,25 @@ describe('bounded terms and activity series, over HTTP', () => {
     expect((await api.as('auditor').get(`/api/partnerships/${p.id}/activities`).expect(200)).body.total).toBe(20);
   });
 
+  it('cancels the future occurrences of a terminated MOU without copying its comment into each of them', async () => {
+    const p = await negotiating(Array.from({ length: 20 }, (_, i) => yearly(i + 1)));
+    const signed = await driveSteps(api, p, [
+      { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' } } },
+      ...mouSteps().slice(4),
+    ]);
+    const reason = 'The programme closed. '.repeat(220);
+    await sendEvent(api, 'approver', p.id, signed.version, { type: 'TERMINATE', comment: reason }).expect(200);
+    const activities = await api.as('auditor').get(`/api/partnerships/${p.id}/activities`).expect(200);
+    const cancelled = (activities.body.items as Array<{ occurrences: Array<{ state: string; cancellation: { comment: string } | null }> }>)
+      .flatMap((s) => s.occurrences)
+      .filter((o) => o.state === 'cancelled');
+    expect(cancelled).toHaveLength(20 * 11);
+    expect(new Set(cancelled.map((o) => o.cancellation?.comment))).toEqual(new Set(['The MOU was terminated.']));
+    // 220 copies of a 4,840-character reason would be over a megabyte; the reason stays on the partnership.
+    expect(activities.text.length).toBeLessThan(300_000);
+    expect((await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200)).body.termination).toMatchObject({ comment: reason });
+  });
+
   it('counts series added to a proposal with its proposed activities', async () => {
     const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: [yearly(1)] })).expect(201);
     const added = await api.as('manager').post(`/api/partnerships/${created.body.id}/activities`).set('If-Match', `"${created.body.version}"`).send(yearly(2)).expect(201);
