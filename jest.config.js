@@ -9,6 +9,7 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
   },
   testEnvironmentOptions: { globalsCleanup: 'off' },
+  setupFiles: ['<rootDir>/test/support/test-env.ts'],
 };
 
 /** The suites that start service processes, kill them or run long seeded sequences. */

@@ -35,4 +35,17 @@ describe('start-up', () => {
       'partnership-mou.v1.json: machine.states.proposal.on.WITHDRAW.guard: unknown guard "noSuchGuard"',
     );
   });
+
+  it('hashes new passwords with PASSWORD_HASH_COST, and refuses a cost outside 10 to 17 at start', async () => {
+    const t = await createTestApp({ env: { PASSWORD_HASH_COST: '11', ADMIN_PASSWORD: 'a long admin password 4711' } });
+    try {
+      const [admin] = await t.app.get(DataSource).query("SELECT password_hash AS hash FROM users WHERE username = 'admin'");
+      expect(admin.hash).toMatch(/^scrypt\$2048\$8\$1\$/);
+    } finally {
+      await t.close();
+    }
+    for (const cost of ['9', '18', 'fifteen']) {
+      await expect(createTestApp({ env: { PASSWORD_HASH_COST: cost } })).rejects.toThrow(/invalid configuration: .*PASSWORD_HASH_COST/);
+    }
+  });
 });

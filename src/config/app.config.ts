@@ -14,6 +14,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 @ValidatorConstraint({ name: 'trustProxy' })
@@ -93,6 +94,13 @@ export class EnvironmentVariables {
   @Min(1, { message: 'MAX_TERM_YEARS must be at least 1' })
   @Max(100, { message: 'MAX_TERM_YEARS must be at most 100' })
   MAX_TERM_YEARS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'PASSWORD_HASH_COST must be a whole number (log2 of scrypt\'s N)' })
+  @Min(10, { message: 'PASSWORD_HASH_COST must be at least 10' })
+  @Max(17, { message: 'PASSWORD_HASH_COST must be at most 17' })
+  PASSWORD_HASH_COST?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -122,6 +130,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** The longest an MOU term (agreed or renewed) may last. */
   maxTermYears: number;
+  /** log2 of scrypt's N for new password hashes. */
+  passwordHashCost: number;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -139,5 +149,6 @@ export const appConfig = registerAs('app', (): AppConfig => {
     auditCheckpointPollMs: env.AUDIT_CHECKPOINT_POLL_MS ?? 60_000,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     maxTermYears: env.MAX_TERM_YEARS ?? 10,
+    passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
   };
 });

@@ -5,6 +5,11 @@ describe('password hasher', () => {
     const first = await hashPassword('correct horse battery');
     const second = await hashPassword('correct horse battery');
     expect(first).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    // A lower cost for new hashes (PASSWORD_HASH_COST) is stored in the hash, and it verifies by it.
+    const cheap = await hashPassword('correct horse battery', 10);
+    expect(cheap).toMatch(/^scrypt\$1024\$8\$1\$/);
+    await expect(verifyPassword('correct horse battery', cheap)).resolves.toBe(true);
+    await expect(verifyPassword('correct horse batterY', cheap)).resolves.toBe(false);
     expect(second).not.toBe(first);
     await expect(verifyPassword('correct horse battery', first)).resolves.toBe(true);
     await expect(verifyPassword('correct horse battery', second)).resolves.toBe(true);

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import type { AppConfig } from '../config/app.config.js';
 import { isUniqueViolation, WriteQueue } from '../database/write-queue.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -52,7 +53,12 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     @Inject(Clock) private readonly clock: Clock,
     private readonly config: ConfigService,
-  ) {}
+  ) {
+    this.hashCost = config.getOrThrow<AppConfig>('app').passwordHashCost;
+  }
+
+  /** log2 of scrypt's N for new password hashes. */
+  private readonly hashCost: number;
 
   onApplicationBootstrap(): Promise<void> {
     return this.ensureInitialAdmin();
@@ -68,7 +74,7 @@ export class UsersService implements OnApplicationBootstrap {
     const problem = configured === undefined ? null : passwordProblem(configured, INITIAL_ADMIN_USERNAME);
     if (problem) throw new Error(`ADMIN_PASSWORD is refused: ${problem.message}`);
     const password = configured ?? generatePassword(INITIAL_ADMIN_USERNAME);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hashPassword(password, this.hashCost);
     let created: boolean;
     try {
       created = await this.queue.run(async (manager) => {
@@ -94,7 +100,7 @@ export class UsersService implements OnApplicationBootstrap {
   async create(input: CreateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
     refuseWeakPassword(input.password, input.username);
     // Hashing is slow on purpose: do it before taking the write lock.
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await hashPassword(input.password, this.hashCost);
     try {
       return await this.queue.run(async (manager) => {
         if (await manager.exists(User, { where: { username: input.username } })) throw usernameTaken(input.username);
@@ -109,7 +115,7 @@ export class UsersService implements OnApplicationBootstrap {
   async update(id: string, input: UpdateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
     // A username never changes, so the password can be checked against it before the write lock.
     if (input.password !== undefined) refuseWeakPassword(input.password, (await this.findRow(id, this.dataSource.manager)).username);
-    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password, this.hashCost);
     return this.queue.run(async (manager) => {
       const row = await this.findRow(id, manager);
       if (row.id === actor.id) refuseChangesToSelf(row, input);
@@ -176,7 +182,7 @@ export class UsersService implements OnApplicationBootstrap {
   async verifyCredentials(username: string, password: string): Promise<CredentialCheck> {
     const row = await this.dataSource.getRepository(User).findOne({ where: { username: username.trim().toLowerCase() } });
     if (!row) {
-      this.decoyHash ??= hashPassword(randomBytes(32).toString('base64url'));
+      this.decoyHash ??= hashPassword(randomBytes(32).toString('base64url'), this.hashCost);
       await verifyPassword(password, await this.decoyHash);
       return { user: null, userId: null, reason: 'unknownUser' };
     }
