@@ -6,11 +6,13 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../src/app.module.js';
 import { configureApp } from '../src/app.setup.js';
+import { validateEnvironment, type AppConfig } from '../src/config/app.config.js';
 import { ensurePrivateDirectory } from '../src/common/private-files.js';
 import { seedDemoDatabase, type DemoSeedResult } from '../src/demo/demo-seed.js';
 import { generatePassword } from '../src/users/password-policy.js';
@@ -58,19 +60,21 @@ function printSeed(result: DemoSeedResult, dataDir: string, adminFromEnv: boolea
 }
 
 async function main(): Promise<void> {
-  if (process.env.DATABASE_URL) throw new Error('the demo runs on its own SQLite file; unset DATABASE_URL');
-  const explicit = Boolean(process.env.DATA_DIR);
-  const dataDir = resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR);
+  // The raw settings: the demo has a data directory of its own when DATA_DIR is unset.
+  const settings = validateEnvironment(process.env);
+  if (settings.DATABASE_URL) throw new Error('the demo runs on its own SQLite file; unset DATABASE_URL');
+  const explicit = Boolean(settings.DATA_DIR);
+  const dataDir = resolve(settings.DATA_DIR || DEFAULT_DATA_DIR);
   startAfresh(dataDir, explicit);
   process.env.DATA_DIR = dataDir;
-  const adminFromEnv = Boolean(process.env.ADMIN_PASSWORD);
-  const adminPassword = process.env.ADMIN_PASSWORD || generatePassword(INITIAL_ADMIN_USERNAME);
+  const adminFromEnv = settings.ADMIN_PASSWORD !== undefined;
+  const adminPassword = settings.ADMIN_PASSWORD ?? generatePassword(INITIAL_ADMIN_USERNAME);
   const seeded = await seedDemoDatabase({ dataDir, adminPassword });
 
   const app = await NestFactory.create(AppModule, { bufferLogs: false });
   configureApp(app);
   app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
+  const { port } = app.get(ConfigService).getOrThrow<AppConfig>('app');
   await app.listen(port);
   // After Nest's start-up lines, so the accounts are the last thing on the screen.
   printSeed(seeded, dataDir, adminFromEnv, adminPassword);

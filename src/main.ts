@@ -3,13 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { logLevels } from './config/log-levels.js';
+import { loadAppConfig } from './config/app.config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { bufferLogs: false, logger: logLevels(process.env.LOG_LEVEL) });
+  // Read before Nest starts, which needs the log levels; the modules read the same values again.
+  const { logLevels, port } = loadAppConfig();
+  const app = await NestFactory.create(AppModule, { bufferLogs: false, logger: logLevels });
   configureApp(app);
   app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
   Logger.log(`Partnership Engine listening on http://localhost:${port}/api`, 'Bootstrap');
   // Started by a parent with an IPC channel (the tests, the benchmark): tell it the service is

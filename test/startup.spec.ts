@@ -36,6 +36,20 @@ describe('start-up', () => {
     );
   });
 
+  it.each([
+    ['RATE_LIMIT_WRITES_PER_MINUTE', 'many'],
+    ['RATE_LIMIT_WRITES_PER_MINUTE', '0'],
+    ['PORT', 'http'],
+    ['PORT', '70000'],
+  ])('refuses %s=%s at start, naming the setting', async (name, value) => {
+    try {
+      await expect(createTestApp({ env: { [name]: value } })).rejects.toThrow(new RegExp(`invalid configuration: .*${name}`));
+    } finally {
+      // createTestApp leaves its env in process.env, where it would stop the next app.
+      delete process.env[name];
+    }
+  });
+
   it('hashes new passwords with PASSWORD_HASH_COST, and refuses a cost outside 10 to 17 at start', async () => {
     const t = await createTestApp({ env: { PASSWORD_HASH_COST: '11', ADMIN_PASSWORD: 'a long admin password 4711' } });
     try {

@@ -3,10 +3,8 @@ import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDirectory } from '../common/private-files.js';
-import type { AppConfig } from '../config/app.config.js';
+import { MIN_JWT_SECRET_LENGTH, type AppConfig } from '../config/app.config.js';
 
-const MIN_SECRET_LENGTH = 32;
-const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const JWT_SECRET_FILE = 'jwt-secret';
 export const JWT_ALGORITHM = 'HS256';
 
@@ -32,17 +30,8 @@ export class AuthSettings {
  * database must share JWT_SECRET.
  */
 export function loadAuthSettings(config: ConfigService): AuthSettings {
-  const configured = config.get<string>('JWT_SECRET');
-  const secret = configured || secretFromFile(config.getOrThrow<AppConfig>('app').dataDir);
-  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-  return new AuthSettings(secret, expiresInSeconds(config.get<string>('JWT_EXPIRES_IN_SECONDS')));
-}
-
-function expiresInSeconds(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_EXPIRES_IN_SECONDS;
-  const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 1) throw new Error('JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds');
-  return seconds;
+  const app = config.getOrThrow<AppConfig>('app');
+  return new AuthSettings(app.jwtSecret ?? secretFromFile(app.dataDir), app.jwtExpiresInSeconds);
 }
 
 function secretFromFile(dataDir: string): string {
@@ -54,5 +43,7 @@ function secretFromFile(dataDir: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return readFileSync(path, 'utf8').trim();
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < MIN_JWT_SECRET_LENGTH) throw new Error(`${path} holds fewer than ${MIN_JWT_SECRET_LENGTH} characters; delete it for a new secret`);
+  return secret;
 }

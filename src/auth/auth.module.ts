@@ -33,6 +33,6 @@ import { RolesGuard } from './roles.guard.js';
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, AuthSettings],
 })
 export class AuthModule {}

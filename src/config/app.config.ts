@@ -1,37 +1,40 @@
+import type { LogLevel } from '@nestjs/common';
 import { registerAs } from '@nestjs/config';
-import { plainToInstance, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import { join } from 'node:path';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  Validate,
-  validateSync,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
+import { logLevels } from './log-levels.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
-@ValidatorConstraint({ name: 'trustProxy' })
-class TrustProxyValue implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    try {
-      parseTrustProxy(String(value));
-      return true;
-    } catch {
-      return false;
-    }
-  }
+export const MIN_JWT_SECRET_LENGTH = 32;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const TRUST_PROXY_MESSAGE =
+  'TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses, subnets (CIDR), loopback, linklocal or uniquelocal';
 
-  defaultMessage(): string {
-    return 'TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses, subnets (CIDR), loopback, linklocal or uniquelocal';
+/** The message `parse` throws for `value`, or undefined when it takes it. */
+function parseProblem(parse: (raw: string) => unknown, value: unknown): string | undefined {
+  try {
+    parse(String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
+
+/** Valid when `parse` takes the value; the message is `message`, or else the one `parse` throws. */
+function ParsedBy(parse: (raw: string) => unknown, message?: string): PropertyDecorator {
+  return ValidateBy({
+    name: parse.name,
+    validator: {
+      validate: (value: unknown) => parseProblem(parse, value) === undefined,
+      defaultMessage: (args) => message ?? parseProblem(parse, args?.value) ?? '',
+    },
+  });
+}
+
+/** These settings have always treated an empty value as unset. */
+const EmptyAsUnset = (): PropertyDecorator => Transform(({ value, obj, key }) => ((obj as Record<string, unknown>)[key] === '' ? undefined : value));
 
 /** The environment the service reads, validated once at boot. */
 export class EnvironmentVariables {
@@ -60,6 +63,30 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /** Checked only with DATABASE_URL set: on SQLite the schema is not used. */
+  @EmptyAsUnset()
+  @ValidateIf((env: EnvironmentVariables) => Boolean(env.DATABASE_URL) && env.DATABASE_SCHEMA !== undefined)
+  @Matches(SCHEMA_NAME, { message: ({ value }) => `DATABASE_SCHEMA must be a lower-case SQL name (${SCHEMA_NAME.source}), got "${String(value)}"` })
+  DATABASE_SCHEMA?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_JWT_SECRET_LENGTH, { message: `JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters` })
+  JWT_SECRET?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds' })
+  @Min(1, { message: 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds' })
+  JWT_EXPIRES_IN_SECONDS?: number;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -85,7 +112,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @IsString()
-  @Validate(TrustProxyValue)
+  @ParsedBy(parseTrustProxy, TRUST_PROXY_MESSAGE)
   TRUST_PROXY?: string;
 
   @IsOptional()
@@ -101,6 +128,11 @@ export class EnvironmentVariables {
   @Min(10, { message: 'PASSWORD_HASH_COST must be at least 10' })
   @Max(17, { message: 'PASSWORD_HASH_COST must be at most 17' })
   PASSWORD_HASH_COST?: number;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @ParsedBy(logLevels)
+  LOG_LEVEL?: string;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -118,6 +150,13 @@ export interface AppConfig {
   workflowsDir: string;
   timerPollMs: number;
   databaseUrl?: string;
+  /** An existing PostgreSQL schema to keep the tables in (default: the server's search_path, i.e. `public`). */
+  databaseSchema?: string;
+  /** The first admin's password, used on a first start only; generated when unset. */
+  adminPassword?: string;
+  /** The token-signing secret; generated into `$DATA_DIR/jwt-secret` when unset. */
+  jwtSecret?: string;
+  jwtExpiresInSeconds: number;
   /** Changes and refused attempts per user (per address before sign-in) and minute before 429. */
   rateLimitWritesPerMinute: number;
   /** The Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; created on first start when missing. */
@@ -132,10 +171,16 @@ export interface AppConfig {
   maxTermYears: number;
   /** log2 of scrypt's N for new password hashes. */
   passwordHashCost: number;
+  /** The levels Nest's logger prints. */
+  logLevels: LogLevel[];
 }
 
-export const appConfig = registerAs('app', (): AppConfig => {
-  const env = validateEnvironment(process.env);
+/**
+ * The settings, validated: what the service reads through ConfigService (`app`), and what code
+ * that runs before or outside Nest (main.ts, scripts) reads directly.
+ */
+export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
+  const env = validateEnvironment(raw);
   const dataDir = env.DATA_DIR ?? './data';
   return {
     port: env.PORT ?? 3000,
@@ -143,6 +188,10 @@ export const appConfig = registerAs('app', (): AppConfig => {
     workflowsDir: env.WORKFLOWS_DIR ?? './workflows',
     timerPollMs: env.TIMER_POLL_MS ?? 5000,
     databaseUrl: env.DATABASE_URL,
+    databaseSchema: env.DATABASE_SCHEMA,
+    adminPassword: env.ADMIN_PASSWORD,
+    jwtSecret: env.JWT_SECRET,
+    jwtExpiresInSeconds: env.JWT_EXPIRES_IN_SECONDS ?? 3600,
     rateLimitWritesPerMinute: env.RATE_LIMIT_WRITES_PER_MINUTE ?? 600,
     auditSigningKeyFile: env.AUDIT_SIGNING_KEY_FILE ?? join(dataDir, 'audit-signing-key'),
     auditCheckpointEvery: env.AUDIT_CHECKPOINT_EVERY ?? 1000,
@@ -150,5 +199,8 @@ export const appConfig = registerAs('app', (): AppConfig => {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     maxTermYears: env.MAX_TERM_YEARS ?? 10,
     passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
+    logLevels: logLevels(env.LOG_LEVEL),
   };
-});
+}
+
+export const appConfig = registerAs('app', (): AppConfig => loadAppConfig());

@@ -20,11 +20,10 @@ export interface DatabaseSettings {
   dataDir: string;
   /** `postgres://…` selects PostgreSQL; without it the service runs on the embedded SQLite file. */
   databaseUrl?: string;
-  /** An existing PostgreSQL schema to keep the tables in (default: the server's search_path, i.e. `public`). */
+  /** An existing PostgreSQL schema to keep the tables in, its name checked by the configuration. */
   databaseSchema?: string;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Key of the session lock that keeps instances (and test clean-up) from migrating at the same time. */
 export const MIGRATION_LOCK = 0x70656d67;
 /** Errors that mean "the server is not reachable (yet)", worth retrying at start; anything else stops start-up. */
@@ -43,9 +42,6 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
   const common = { entities, migrations, migrationsRun: false, synchronize: false, logging: false } as const;
   if (settings.databaseUrl) {
     const schema = settings.databaseSchema;
-    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-      throw new Error(`DATABASE_SCHEMA must be a lower-case SQL name (${SCHEMA_NAME.source}), got "${schema}"`);
-    }
     return {
       type: 'postgres',
       url: settings.databaseUrl,

@@ -10,15 +10,7 @@ import { WriteQueue } from './write-queue.js';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => {
-        const app = config.getOrThrow<AppConfig>('app');
-        const options = dataSourceOptions({
-          dataDir: app.dataDir,
-          databaseUrl: app.databaseUrl,
-          databaseSchema: config.get<string>('DATABASE_SCHEMA') || undefined,
-        });
-        return { ...options, toRetry: isUnreachable };
-      },
+      useFactory: (config: ConfigService) => ({ ...dataSourceOptions(config.getOrThrow<AppConfig>('app')), toRetry: isUnreachable }),
       dataSourceFactory: (options) => {
         if (!options) throw new Error('no data source options');
         return openDataSource(options);

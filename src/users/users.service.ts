@@ -70,7 +70,7 @@ export class UsersService implements OnApplicationBootstrap {
    */
   async ensureInitialAdmin(): Promise<void> {
     if ((await this.dataSource.getRepository(User).count()) > 0) return;
-    const configured = this.config.get<string>('ADMIN_PASSWORD') || undefined;
+    const configured = this.config.getOrThrow<AppConfig>('app').adminPassword;
     const problem = configured === undefined ? null : passwordProblem(configured, INITIAL_ADMIN_USERNAME);
     if (problem) throw new Error(`ADMIN_PASSWORD is refused: ${problem.message}`);
     const password = configured ?? generatePassword(INITIAL_ADMIN_USERNAME);

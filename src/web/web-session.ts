@@ -1,9 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable, type NestMiddleware } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
 import { hkdfSync } from 'node:crypto';
-import { loadAuthSettings } from '../auth/auth-settings.js';
+import { AuthSettings } from '../auth/auth-settings.js';
 import { AuthService } from '../auth/auth.service.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AuthenticatedUser } from '../users/users.service.js';
@@ -75,8 +74,8 @@ export class SignedInGuard implements CanActivate {
 export class WebCsrf {
   private readonly csrf: DoubleCsrfUtilities;
 
-  constructor(config: ConfigService) {
-    const key = Buffer.from(hkdfSync('sha256', loadAuthSettings(config).jwtSecret, '', 'partnership-engine web csrf', 32)).toString('hex');
+  constructor(settings: AuthSettings) {
+    const key = Buffer.from(hkdfSync('sha256', settings.jwtSecret, '', 'partnership-engine web csrf', 32)).toString('hex');
     this.csrf = doubleCsrf({
       getSecret: () => key,
       getSessionIdentifier: (request) => String(request.cookies?.[SESSION_COOKIE] ?? ''),

@@ -1,0 +1,44 @@
+import { loadAppConfig } from './app.config.js';
+
+const POSTGRES = { DATABASE_URL: 'postgres://db.example/partnerships' };
+
+describe('loadAppConfig', () => {
+  it('gives every setting its default when the environment is empty', () => {
+    expect(loadAppConfig({})).toMatchObject({
+      port: 3000,
+      dataDir: './data',
+      rateLimitWritesPerMinute: 600,
+      jwtExpiresInSeconds: 3600,
+      logLevels: ['fatal', 'error', 'warn', 'log'],
+    });
+  });
+
+  it('takes an empty value of the settings that always allowed it as unset', () => {
+    const config = loadAppConfig({ ...POSTGRES, DATABASE_SCHEMA: '', ADMIN_PASSWORD: '', JWT_SECRET: '', JWT_EXPIRES_IN_SECONDS: '', LOG_LEVEL: '' });
+    expect(config).toMatchObject({ databaseSchema: undefined, adminPassword: undefined, jwtSecret: undefined, jwtExpiresInSeconds: 3600 });
+    expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
+  });
+
+  it('reads the settings it validates', () => {
+    const secret = 'x'.repeat(32);
+    const config = loadAppConfig({ ...POSTGRES, DATABASE_SCHEMA: 'partnerships', JWT_SECRET: secret, JWT_EXPIRES_IN_SECONDS: '60', LOG_LEVEL: ' DEBUG ' });
+    expect(config).toMatchObject({ databaseSchema: 'partnerships', jwtSecret: secret, jwtExpiresInSeconds: 60 });
+    expect(config.logLevels).toContain('debug');
+  });
+
+  it.each([
+    [{ ...POSTGRES, DATABASE_SCHEMA: 'Partnerships' }, 'DATABASE_SCHEMA must be a lower-case SQL name (^[a-z_][a-z0-9_]{0,62}$), got "Partnerships"'],
+    [{ JWT_SECRET: 'too short' }, 'JWT_SECRET must be at least 32 characters'],
+    [{ JWT_EXPIRES_IN_SECONDS: '1.5' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
+    [{ JWT_EXPIRES_IN_SECONDS: '0' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"'],
+    [{ RATE_LIMIT_WRITES_PER_MINUTE: 'NaN' }, 'RATE_LIMIT_WRITES_PER_MINUTE must not be less than 1, RATE_LIMIT_WRITES_PER_MINUTE must be an integer number'],
+    [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
+  ])('refuses %j, naming the setting', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(`invalid configuration: ${message}`);
+  });
+
+  it('leaves DATABASE_SCHEMA unchecked on SQLite, where no schema is used', () => {
+    expect(() => loadAppConfig({ DATABASE_SCHEMA: 'Partnerships' })).not.toThrow();
+  });
+});
