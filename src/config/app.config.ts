@@ -1,6 +1,6 @@
 import type { LogLevel } from '@nestjs/common';
 import { registerAs } from '@nestjs/config';
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform, type TransformFnParams, Type } from 'class-transformer';
 import { join } from 'node:path';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
@@ -34,7 +34,8 @@ function ParsedBy(parse: (raw: string) => unknown, message?: string): PropertyDe
 }
 
 /** These settings have always treated an empty value as unset. */
-const EmptyAsUnset = (): PropertyDecorator => Transform(({ value, obj, key }) => ((obj as Record<string, unknown>)[key] === '' ? undefined : value));
+const EmptyAsUnset = (): PropertyDecorator =>
+  Transform(({ value, obj, key }: TransformFnParams): unknown => ((obj as Record<string, unknown>)[key] === '' ? undefined : value));
 
 /** The environment the service reads, validated once at boot. */
 export class EnvironmentVariables {
@@ -124,7 +125,7 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'PASSWORD_HASH_COST must be a whole number (log2 of scrypt\'s N)' })
+  @IsInt({ message: "PASSWORD_HASH_COST must be a whole number (log2 of scrypt's N)" })
   @Min(10, { message: 'PASSWORD_HASH_COST must be at least 10' })
   @Max(17, { message: 'PASSWORD_HASH_COST must be at most 17' })
   PASSWORD_HASH_COST?: number;
