@@ -5,7 +5,7 @@ import { Organization } from '../organizations/organization.entity.js';
 import { addDaysToDate, dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { AuditService } from '../audit/audit.service.js';
-import { assertVersion, updateVersioned } from '../database/versioned-update.js';
+import { beginAuditedEdit, stateKept } from '../audit/audited-edit.js';
 import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { MAX_ACTIVITY_SERIES } from '../partnerships/dto/partnership.dto.js';
@@ -140,7 +140,8 @@ export class ActivitiesService implements OnModuleInit {
       this.queue.run(async (manager) => {
         const partnership = await manager.findOne(Partnership, { where: { id: partnershipId } });
         if (!partnership) throw new DomainError('NOT_FOUND', `partnership ${partnershipId} not found`);
-        assertVersion(partnership.version, expectedVersion);
+        const target = { entity: Partnership, entityType: PARTNERSHIP_KIND, row: partnership, expectedVersion, actor, requestId };
+        const edit = beginAuditedEdit(manager, this.audit, target);
         if (!this.acceptsSeries(partnership)) {
           throw new DomainError('EVENT_NOT_ALLOWED', `activities cannot be added to a partnership that is ${partnership.state}`, { state: partnership.state });
         }
@@ -160,21 +161,8 @@ export class ActivitiesService implements OnModuleInit {
           createdAt: at,
         };
         await manager.insert(ActivitySeries, series);
-        const version = await updateVersioned(manager, Partnership, partnershipId, partnership.version, { updatedAt: at });
-        await this.audit.append(manager, {
-          occurredAt: at,
-          actor,
-          action: 'ADD_ACTIVITY',
-          entityType: PARTNERSHIP_KIND,
-          entityId: partnershipId,
-          fromState: partnership.state,
-          toState: partnership.state,
-          workflowId: partnership.workflowId,
-          workflowVersion: partnership.workflowVersion,
-          outcome: 'ok',
-          requestId,
-          payload: { series: { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn }, version },
-        });
+        const recorded = { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn };
+        await edit.save({}, { occurredAt: at, action: 'ADD_ACTIVITY', ...stateKept(partnership), payload: { series: recorded } });
         if (partnership.state.startsWith('in_force')) {
           const event: EngineEvent = { type: 'ADD_ACTIVITY', actor, at };
           await this.createOccurrences(manager, series, partnership, event);

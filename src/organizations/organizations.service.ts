@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { beginAuditedEdit } from '../audit/audited-edit.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
@@ -61,26 +61,14 @@ export class OrganizationsService {
     return this.queue.run(async (manager) => {
       if (Object.keys(input).length === 0) throw new DomainError('VALIDATION_FAILED', 'nothing to change: name at least one field');
       const row = await this.get(id, manager);
-      assertVersion(row.version, expectedVersion);
-      const at = this.clock.now().toISOString();
-      const changes: Partial<Organization> = { ...input, updatedAt: at };
+      const edit = beginAuditedEdit(manager, this.audit, { entity: Organization, entityType: 'organization', row, expectedVersion, actor, requestId });
+      const changes: Partial<Organization> = { ...input };
       if (input.name !== undefined) {
         changes.name = input.name.trim();
         changes.nameKey = changes.name.toLowerCase();
       }
       if (input.country !== undefined) changes.country = input.country.toUpperCase();
-      changes.version = await updateVersioned(manager, Organization, id, row.version, changes);
-      await this.audit.append(manager, {
-        occurredAt: at,
-        actor,
-        action: 'UPDATE',
-        entityType: 'organization',
-        entityId: id,
-        outcome: 'ok',
-        requestId,
-        payload: { changes: { ...input }, version: changes.version },
-      });
-      return { ...row, ...changes };
+      return edit.save(changes, { occurredAt: this.clock.now().toISOString(), action: 'UPDATE', payload: { changes: { ...input } } });
     });
   }
 

@@ -4,12 +4,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ActivitiesService, effectiveDate } from '../activities/activities.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEvent } from '../audit/audit-event.entity.js';
+import { beginAuditedEdit, stateKept } from '../audit/audited-edit.js';
 import { isIsoDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
 import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
-import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WorkflowEngine, type EventFacts } from '../workflow-engine/engine.js';
@@ -147,7 +147,7 @@ export class PartnershipsService implements OnModuleInit {
       this.queue.run(async (manager) => {
         if (Object.keys(input).length === 0) throw new DomainError('VALIDATION_FAILED', 'nothing to change: name at least one field');
         const row = await this.get(id, manager);
-        assertVersion(row.version, expectedVersion);
+        const edit = beginAuditedEdit(manager, this.audit, { entity: Partnership, entityType: PARTNERSHIP_KIND, row, expectedVersion, actor, requestId });
         const editable = new Set(this.engine.editableFields(this.runtime.definitionOf(row), row.state));
         const refused = Object.keys(input).filter((field) => !editable.has(field));
         if (refused.length > 0) {
@@ -158,30 +158,13 @@ export class PartnershipsService implements OnModuleInit {
         }
         if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
         if (input.proposedActivities !== undefined) await this.activities.assertSeriesWithinBound(manager, id, input.proposedActivities.length, 0);
-        const at = this.runtime.now();
-        const changes: Omit<Partial<Partnership>, 'context'> = { ...input, updatedAt: at };
+        const changes: Omit<Partial<Partnership>, 'context'> = { ...input };
         if (input.title !== undefined) {
           changes.title = input.title.trim();
           changes.titleKey = changes.title.toLowerCase();
         }
         if (JUDGED_FIELDS.some((field) => input[field] !== undefined)) changes.judgedEdits = judgedEditsAfter(row, actor.id);
-        changes.version = await updateVersioned(manager, Partnership, id, row.version, changes);
-        const updated = { ...row, ...changes };
-        await this.audit.append(manager, {
-          occurredAt: at,
-          actor,
-          action: 'UPDATE',
-          entityType: PARTNERSHIP_KIND,
-          entityId: id,
-          fromState: row.state,
-          toState: row.state,
-          workflowId: row.workflowId,
-          workflowVersion: row.workflowVersion,
-          outcome: 'ok',
-          requestId,
-          payload: { changes: { ...input }, version: updated.version },
-        });
-        return updated;
+        return edit.save(changes, { occurredAt: this.runtime.now(), action: 'UPDATE', ...stateKept(row), payload: { changes: { ...input } } });
       }),
     );
   }

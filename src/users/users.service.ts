@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, In, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { beginAuditedEdit } from '../audit/audited-edit.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -118,6 +119,7 @@ export class UsersService implements OnApplicationBootstrap {
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password, this.hashCost);
     return this.queue.run(async (manager) => {
       const row = await this.findRow(id, manager);
+      const edit = beginAuditedEdit(manager, this.audit, { entity: User, entityType: 'user', row, actor, requestId });
       if (row.id === actor.id) refuseChangesToSelf(row, input);
       const at = this.clock.now().toISOString();
       const changes: Partial<User> = {};
@@ -142,26 +144,14 @@ export class UsersService implements OnApplicationBootstrap {
         recorded.password = 'changed';
       }
       if (Object.keys(changes).length === 0) return toUserDto(row);
-      Object.assign(changes, { version: row.version + 1, updatedAt: at });
-      const result = await manager.update(User, { id, version: row.version }, changes);
-      if (result.affected !== 1) throw new DomainError('VERSION_MISMATCH', 'the user changed meanwhile; read it again', { currentVersion: row.version + 1 });
       // What the user may do is no longer what they signed in with: their sessions and calendar feed tokens end (SPEC).
       const endsSessions = changes.active === false || changes.roles !== undefined || passwordHash !== undefined;
       if (endsSessions) {
         await manager.delete(UserSession, { userId: id });
         await manager.update(CalendarToken, { userId: id, revokedAt: IsNull() }, { revokedAt: at });
       }
-      await this.audit.append(manager, {
-        occurredAt: at,
-        actor,
-        action: 'UPDATE',
-        entityType: 'user',
-        entityId: id,
-        outcome: 'ok',
-        requestId,
-        payload: { username: row.username, changes: recorded, version: row.version + 1, ...(endsSessions ? { sessionsEnded: true } : {}) },
-      });
-      return toUserDto({ ...row, ...changes });
+      const payload = { username: row.username, changes: recorded, ...(endsSessions ? { sessionsEnded: true } : {}) };
+      return toUserDto(await edit.save(changes, { occurredAt: at, action: 'UPDATE', payload }));
     });
   }
 
