@@ -16,9 +16,10 @@ const common = {
 const SLOW = ['<rootDir>/test/crash.e2e-spec.ts', '<rootDir>/test/multi-instance.e2e-spec.ts', '<rootDir>/test/workflow-model.property.e2e-spec.ts'];
 
 /**
- * The tiers `npm run test:<tier>` selects (`npm test` runs them all): `unit` the pure tests in src/,
- * `service` services against a real database, `e2e` the API over HTTP, `browser` the web interface
- * in Chromium, `slow` the crash, multi-instance and property suites.
+ * The tiers `npm run test:<tier>` selects (`npm test` runs them all): `unit` the pure tests (src/, and
+ * test/model/, the model-based tests of the definitions), `service` services against a real database,
+ * `e2e` the API over HTTP, `browser` the web interface in Chromium, `slow` the crash, multi-instance
+ * and property suites.
  */
 export default {
   // Jest's default, one worker fewer than the cores, is a single worker on the 2-vCPU machines CI
@@ -28,7 +29,12 @@ export default {
   maxWorkers: Math.max(2, availableParallelism() - 1),
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/src', '<rootDir>/test/model'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/model/*.spec.ts'],
+    },
     { ...common, displayName: 'service', roots: ['<rootDir>/test'], testMatch: ['<rootDir>/test/*.spec.ts'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['<rootDir>/test/*.e2e-spec.ts'], testPathIgnorePatterns: SLOW },
     { ...common, displayName: 'browser', roots: ['<rootDir>/test'], testMatch: ['<rootDir>/test/web/**/*.e2e-spec.ts'] },

@@ -1,8 +1,8 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { DAY_MS } from '../common/clock.js';
-import { dateOf, startOfDate } from '../common/dates.js';
-import { toDotted, WorkflowEngine } from './engine.js';
+import { DAY_MS } from '../../src/common/clock.js';
+import { dateOf, startOfDate } from '../../src/common/dates.js';
+import { toDotted, WorkflowEngine } from '../../src/workflow-engine/engine.js';
 import {
   definedStates,
   definedTransitions,
@@ -16,9 +16,9 @@ import {
   trieOf,
   type StepSpec,
   type WorkflowModel,
-} from './model-testing.js';
-import { WorkflowRegistry } from './workflow-registry.js';
-import { SYSTEM_ACTOR, type Actor, type EngineEvent, type InstanceState, type WorkflowContext } from './workflow.types.js';
+} from '../support/model-testing.js';
+import { WorkflowRegistry } from '../../src/workflow-engine/workflow-registry.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent, type InstanceState, type WorkflowContext } from '../../src/workflow-engine/workflow.types.js';
 
 /*
  * Model-based tests of recurring-activity v1: xstate/graph walks the machine built from the JSON,

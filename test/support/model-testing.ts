@@ -7,9 +7,9 @@ import {
   type AnyStateNode,
   type AnyTransitionDefinition,
 } from 'xstate';
-import { DomainError } from '../common/domain-error.js';
-import { toDotted, type WorkflowEngine } from './engine.js';
-import { evaluateGuard } from './vocabulary.js';
+import { DomainError } from '../../src/common/domain-error.js';
+import { toDotted, type WorkflowEngine } from '../../src/workflow-engine/engine.js';
+import { evaluateGuard } from '../../src/workflow-engine/vocabulary.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
@@ -21,7 +21,7 @@ import {
   type TransitionResult,
   type WorkflowContext,
   type WorkflowDefinition,
-} from './workflow.types.js';
+} from '../../src/workflow-engine/workflow.types.js';
 
 /*
  * The machinery of the model-based tests of a workflow definition: xstate/graph walks the machine

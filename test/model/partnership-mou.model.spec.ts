@@ -1,9 +1,9 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { getShortestPaths, getSimplePaths, joinPaths } from 'xstate/graph';
-import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
-import { DAY_MS } from '../common/clock.js';
-import { startOfDate } from '../common/dates.js';
-import { toDotted, WorkflowEngine } from './engine.js';
+import { canonicalJson, sha256Hex } from '../../src/common/canonical-json.js';
+import { DAY_MS } from '../../src/common/clock.js';
+import { startOfDate } from '../../src/common/dates.js';
+import { toDotted, WorkflowEngine } from '../../src/workflow-engine/engine.js';
 import {
   definedStates,
   definedTransitions,
@@ -18,9 +18,9 @@ import {
   trieOf,
   type StepSpec,
   type WorkflowModel,
-} from './model-testing.js';
-import { WorkflowRegistry } from './workflow-registry.js';
-import { SYSTEM_ACTOR, type Actor, type EngineEvent, type InstanceState, type WorkflowContext } from './workflow.types.js';
+} from '../support/model-testing.js';
+import { WorkflowRegistry } from '../../src/workflow-engine/workflow-registry.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent, type InstanceState, type WorkflowContext } from '../../src/workflow-engine/workflow.types.js';
 
 /*
  * Model-based tests of partnership-mou v1: xstate/graph walks the machine built from the JSON, with
