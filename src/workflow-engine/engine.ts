@@ -1,18 +1,6 @@
 import { assign, createActor, setup, type AnyActorScope, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
-import {
-  delays,
-  effects,
-  evaluateGuard,
-  guardRefusal,
-  guards,
-  isActorGuard,
-  isPresent,
-  readPath,
-  refType,
-  updates,
-  type Scope,
-} from './vocabulary.js';
+import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, updates, type Scope } from './vocabulary.js';
 import type {
   Actor,
   DomainEffect,
@@ -224,8 +212,7 @@ export class WorkflowEngine {
       for (const [type, config] of Object.entries(node.on ?? {})) {
         const [first] = asTransitions(config);
         if (!first?.meta?.roles?.some((role) => actor.roles.includes(role))) continue;
-        const actorGuards = this.guardLeaves(first.guard).filter(isActorGuard);
-        if (actorGuards.every((g) => evaluateGuard(g, { ...probe, event: { ...probe.event, type } }))) events.add(type);
+        if (actorGuardsAllow(first.guard, { ...probe, event: { ...probe.event, type } })) events.add(type);
       }
     }
     return [...events].sort();
@@ -275,13 +262,6 @@ export class WorkflowEngine {
     if (!allowed.some((role) => event.actor.roles.includes(role))) {
       throw new DomainError('FORBIDDEN', `${event.type} needs one of the roles ${allowed.join(', ')}`, { requiredRoles: allowed });
     }
-  }
-
-  private guardLeaves(ref: NamedRef | undefined): NamedRef[] {
-    if (ref === undefined) return [];
-    if (refType(ref) !== 'all') return [ref];
-    const inner = typeof ref === 'string' ? [] : ((ref.params?.guards as NamedRef[] | undefined) ?? []);
-    return inner.flatMap((g) => this.guardLeaves(g));
   }
 
   private result(

@@ -1,5 +1,6 @@
 import { DAY_MS } from '../common/clock.js';
 import {
+  actorGuardsAllow,
   delays,
   effects,
   evaluateGuard,
@@ -195,6 +196,15 @@ describe('vocabulary guards', () => {
     expect(firstFailingGuard(ref, scope({ submittedBy: 'a1', approvals: [] }, {}))).toBe('fieldsPresent');
     expect(firstFailingGuard(ref, scope({ submittedBy: 'm1', approvals: [] }, { comment: 'fine' }))).toBeUndefined();
     expect(firstFailingGuard('bothPartiesSigned', scope({ signatures: {} }))).toBe('bothPartiesSigned');
+  });
+
+  it('actorGuardsAllow judges only the guards about who sends, looking inside nested `all`', () => {
+    const ref: NamedRef = { type: 'all', params: { guards: ['quorumReached', { type: 'all', params: { guards: ['notAlreadyApproved'] } }, 'notSubmitter'] } };
+    expect(actorGuardsAllow(ref, scope({ submittedBy: 'm1', approvals: [], requiredApprovals: 2 }))).toBe(true);
+    expect(actorGuardsAllow(ref, scope({ submittedBy: 'm1', approvals: [{ by: 'a1' }], requiredApprovals: 2 }))).toBe(false);
+    expect(actorGuardsAllow(ref, scope({ submittedBy: 'a1', approvals: [] }))).toBe(false);
+    expect(actorGuardsAllow('bothPartiesSigned', scope({ signatures: {} }))).toBe(true);
+    expect(actorGuardsAllow(undefined, scope())).toBe(true);
   });
 
   it('guardNames lists every name, nested ones included, for the registry to check', () => {

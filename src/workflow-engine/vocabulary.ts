@@ -183,9 +183,14 @@ const guardRules: Record<string, GuardRule> = {
 
 export const guards: Record<string, GuardFn> = Object.fromEntries(Object.entries(guardRules).map(([name, rule]) => [name, rule.test]));
 
-/** Guards that depend only on who sends the event, so the list of available events can honour them. */
-export function isActorGuard(ref: NamedRef): boolean {
-  return guardRules[refType(ref)]?.aboutActor === true;
+/**
+ * Whether the guards of `ref` (looking inside `all`) that are about who sends the event let this
+ * sender send it; the others are left to the send. The list of available events honours these.
+ */
+export function actorGuardsAllow(ref: NamedRef | undefined, scope: Scope): boolean {
+  if (ref === undefined) return true;
+  if (refType(ref) === 'all') return list<NamedRef>(refParams(ref)?.guards).every((inner) => actorGuardsAllow(inner, scope));
+  return guardRules[refType(ref)]?.aboutActor !== true || evaluateGuard(ref, scope);
 }
 
 export function evaluateGuard(ref: NamedRef, scope: Scope): boolean {
