@@ -4,17 +4,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AuditService } from './audit/audit.service.js';
-import { AUDITED_STATUSES, RefusalAdmission } from './audit/refused-requests.js';
-import { Clock } from './common/clock.js';
+import { RefusalAuditor } from './audit/refusal-auditor.js';
 import type { AppConfig } from './config/app.config.js';
-import { DomainError } from './common/domain-error.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { documentBodyErrors } from './common/http/api-errors.js';
-import { requestIdMiddleware, requestIdOf } from './common/http/request-id.js';
-import { WriteQueue } from './database/write-queue.js';
+import { requestIdMiddleware } from './common/http/request-id.js';
 import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
-import type { Actor } from './workflow-engine/workflow.types.js';
 
 export const BODY_LIMIT = '256kb';
 
@@ -49,24 +44,6 @@ export function configureApp(app: INestApplication): void {
     .build();
   SwaggerModule.setup('api/docs', app, () => documentBodyErrors(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'api/docs-json' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  const audit = app.get(AuditService);
-  const refusals = app.get(RefusalAdmission);
-  const queue = app.get(WriteQueue);
-  const clock = app.get(Clock);
-  app.useGlobalFilters(
-    new DomainExceptionFilter(async (request: Request, error: DomainError) => {
-      const actor = (request as Request & { actor?: Actor }).actor;
-      if (error.audited || !actor || !AUDITED_STATUSES.has(error.status)) return;
-      const fields = await refusals.admit(actor, {
-        action: `${request.method} ${request.route?.path ?? request.path}`,
-        entityId: request.params?.id,
-        payload: { code: error.code, message: error.message, details: error.details ?? null },
-      });
-      await queue.run(
-        (manager) => audit.append(manager, { occurredAt: clock.now().toISOString(), actor, entityType: 'request', outcome: 'denied', requestId: requestIdOf(request), ...fields }),
-        { effect: false },
-      );
-      error.audited = true;
-    }),
-  );
+  const refusals = app.get(RefusalAuditor);
+  app.useGlobalFilters(new DomainExceptionFilter((request, error) => refusals.recordRequest(request, error)));
 }

@@ -7,7 +7,7 @@ import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey, loadAuditSigningKey } from './audit-signing-key.js';
 import { AuditController, AuditPublicKeyController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
-import { RefusalAdmission } from './refused-requests.js';
+import { RefusalAuditor } from './refusal-auditor.js';
 
 @Module({
   // The CSV export names actors (UsersService), and users' changes are audited (AuditService).
@@ -17,13 +17,13 @@ import { RefusalAdmission } from './refused-requests.js';
     AuditService,
     AuditCheckpointsRepository,
     AuditCheckpointPoller,
-    RefusalAdmission,
+    RefusalAuditor,
     {
       provide: AuditSigningKey,
       inject: [ConfigService],
       useFactory: (config: ConfigService) => loadAuditSigningKey(config.getOrThrow<AppConfig>('app').auditSigningKeyFile),
     },
   ],
-  exports: [AuditService, RefusalAdmission],
+  exports: [AuditService, RefusalAuditor],
 })
 export class AuditModule {}

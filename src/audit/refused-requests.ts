@@ -1,11 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { sha256Hex } from '../common/canonical-json.js';
-import { WriteRateLimiter } from '../common/http/write-rate-limit.guard.js';
-import type { Actor } from '../workflow-engine/workflow.types.js';
-
-/** The refusals SPEC wants in the audit chain. */
-export const AUDITED_STATUSES: ReadonlySet<number> = new Set([403, 409, 412, 422]);
 
 /**
  * The most of any one text a refusal's row keeps, in UTF-16 units (as the validators count). A
@@ -55,21 +49,4 @@ export function refusalFields(fields: { action: string; entityId: unknown; paylo
     entityId: typeof fields.entityId === 'string' && isUUID(fields.entityId) ? fields.entityId : '-',
     payload: Object.keys(truncated).length > 0 ? { ...payload, truncated } : payload,
   };
-}
-
-/**
- * What each recorder of a refused request calls before it appends the row (the API's exception
- * filter; InstanceRuntime.recordRefusal, for auditRefusals and the pages' WebRefusals): the
- * refusal takes a point of its caller's write limit, so nobody floods the chain with refusals, and
- * past the limit the caller gets 429 TOO_MANY_REQUESTS (thrown here) instead of a row. A timer's
- * refusal has no caller and takes no point.
- */
-@Injectable()
-export class RefusalAdmission {
-  constructor(private readonly limiter: WriteRateLimiter) {}
-
-  async admit(actor: Actor, fields: { action: string; entityId: unknown; payload: Record<string, unknown> }): Promise<RefusalFields> {
-    await this.limiter.take(actor.id);
-    return refusalFields(fields);
-  }
 }

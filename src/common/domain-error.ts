@@ -19,9 +19,6 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Thrown by domain code; never an HttpException, so services stay free of HTTP. */
 export class DomainError extends Error {
-  /** Set once the refusal has its audit row, so it is recorded exactly once. */
-  audited = false;
-
   constructor(
     readonly code: ErrorCode,
     message: string,

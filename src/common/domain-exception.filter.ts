@@ -26,7 +26,7 @@ export const CODE_BY_STATUS: Record<number, ErrorCode | 'PAYLOAD_TOO_LARGE' | 'U
 };
 
 /**
- * Refusals that SPEC wants in the audit log; a hook records those no service recorded already. A
+ * Records a refused request in the audit log (RefusalAuditor.recordRequest, given by app.setup.ts). A
  * DomainError it throws (429 past the caller's write limit) is answered instead of the refusal.
  */
 export type RefusalRecorder = (request: Request, error: DomainError) => Promise<void>;

@@ -13,10 +13,10 @@ import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { eventRequestOf } from './event-forms.js';
 import type { FailedAttempt } from './partnership-page.js';
-import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, validDto, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -38,6 +38,7 @@ export class InboxController {
     private readonly approvals: ApprovalsService,
     private readonly partnerships: PartnershipsService,
     private readonly views: WebViews,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get()
@@ -57,7 +58,7 @@ export class InboxController {
       response.redirect(303, `${WEB_PREFIX}/inbox?done=${event.type}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       await this.render(request, response, { failed: { form: id, type: field(body, 'type'), values: body, refusal } }, refusal.status);
     }
   }

@@ -9,7 +9,7 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { contactRowsFor, organizationFieldsOf, organizationFormValues } from './organization-form.js';
-import { refusalOf, type Refusal } from './refusal-words.js';
+import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { changedFields, validDto, versionOf, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
@@ -56,7 +56,7 @@ export class OrganizationPagesController {
       response.redirect(303, `${WEB_PREFIX}/organizations/${row.id}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       await this.render(request, response, undefined, body, refusal, refusal.status);
     }
   }

@@ -15,10 +15,11 @@ import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { eventRequestOf } from './event-forms.js';
 import { ACTIVITY_KINDS, activityFieldsOf, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
-import { refusalOf } from './refusal-words.js';
+import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { changedFields, field, integerField, validDto, versionOf, type FormBody } from './web-forms.js';
 import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -42,6 +43,7 @@ export class PartnershipPagesController {
     private readonly organizations: OrganizationsService,
     private readonly page: PartnershipPage,
     private readonly views: WebViews,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get('partnerships/new')
@@ -64,7 +66,7 @@ export class PartnershipPagesController {
       response.redirect(303, `${WEB_PREFIX}/partnerships/${row.id}?done=CREATED`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       await this.proposalForm(request, response, body, refusal, refusal.status);
     }
   }
@@ -135,7 +137,7 @@ export class PartnershipPagesController {
 
   private async refused(error: unknown, request: WebRequest, response: Response, id: string, attempt: Omit<FailedAttempt, 'refusal'>): Promise<void> {
     if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
-    const refusal = refusalOf(error);
+    const refusal = await this.refusals.of(error, request);
     await this.render(request, response, id, { ...attempt, refusal }, undefined, refusal.status);
   }
 
@@ -151,7 +153,7 @@ export class PartnershipPagesController {
     );
   }
 
-  private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: ReturnType<typeof refusalOf>, status = 200): Promise<void> {
+  private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
     const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
     this.views.page(
       request,

@@ -6,10 +6,10 @@ import { AuthService } from '../auth/auth.service.js';
 import { loginClientOf } from '../auth/login-throttle.js';
 import { DomainError } from '../common/domain-error.js';
 import { NoStore } from '../common/http/no-store.js';
-import { refusalOf } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, type FormBody } from './web-forms.js';
 import { safeLocalPath, SIGN_IN_PATH } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { CSRF_COOKIE, CsrfGuard, SESSION_COOKIE, sessionCookieOptions, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -23,6 +23,7 @@ export class SessionController {
   constructor(
     private readonly auth: AuthService,
     private readonly views: WebViews,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get('sign-in')
@@ -43,7 +44,7 @@ export class SessionController {
       response.redirect(303, next);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const refusal = refusalOf(error);
+      const refusal = await this.refusals.of(error, request);
       this.views.page(request, response, 'sign-in', { title: 'Sign in', next, username, refusal }, refusal.status);
     }
   }

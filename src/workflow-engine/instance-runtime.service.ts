@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntityTarget } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { AUDITED_STATUSES, RefusalAdmission, refusalFields } from '../audit/refused-requests.js';
+import { RefusalAuditor, type Refused } from '../audit/refusal-auditor.js';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -87,7 +87,7 @@ export class InstanceRuntime {
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
     private readonly audit: AuditService,
-    private readonly refusals: RefusalAdmission,
+    private readonly refusals: RefusalAuditor,
     private readonly registry: WorkflowRegistry,
     private readonly engine: WorkflowEngine,
     @Inject(Clock) private readonly clock: Clock,
@@ -226,36 +226,19 @@ export class InstanceRuntime {
     return { row: updated, result, event };
   }
 
-  /** Records a refused attempt (403, 409, 412, 422) in the audit chain, then lets the refusal go on to the caller. */
+  /** Records a refused attempt in the audit chain (RefusalAuditor), then lets the refusal go on to the caller. */
   async auditRefusals<R>(kindName: string, id: string, input: EventInput, work: () => Promise<R>): Promise<R> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof DomainError && AUDITED_STATUSES.has(error.status)) {
-        await this.recordRefusal(kindName, id, input, error);
-      }
+      await this.refusals.record(error, refusedAttempt(kindName, id, input));
       throw error;
     }
   }
 
-  /**
-   * Without `manager`, a request's refusal: it takes a point of the caller's write limit first
-   * (RefusalAdmission), and past the limit throws 429 instead of writing. With `manager`, a timer's,
-   * inside the timer's transaction: the poller is no caller and has no limit.
-   */
-  async recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager?: EntityManager): Promise<void> {
-    const refused = {
-      action: input.type,
-      entityId: id,
-      payload: { code: error.code, message: error.message, details: error.details ?? null, comment: input.comment ?? null, data: input.data ?? null },
-    };
-    const fields = manager ? refusalFields(refused) : await this.refusals.admit(input.actor, refused);
-    const write = (m: EntityManager) =>
-      this.audit.append(m, { occurredAt: this.now(), actor: input.actor, entityType: kindName, outcome: 'denied', requestId: input.requestId, ...fields });
-    if (manager) await write(manager);
-    // A refusal is no effect of the request: it does not mark the request's Idempotency-Key applied.
-    else await this.queue.run(write, { effect: false });
-    error.audited = true;
+  /** Records a timer's refused event inside the timer's transaction. */
+  recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager: EntityManager): Promise<void> {
+    return this.refusals.recordIn(manager, error, refusedAttempt(kindName, id, input));
   }
 
   private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
@@ -289,6 +272,12 @@ export class InstanceRuntime {
     }
     if (result.schedule.length > 0) this.logger.debug(`scheduled ${result.schedule.length} timer(s) for ${instanceType} ${instanceId}`);
   }
+}
+
+/** An instance's refused event as its audit row names it: the event's type, with what it carried. */
+function refusedAttempt(kindName: string, id: string, input: EventInput): Refused {
+  const sent = { comment: input.comment ?? null, data: input.data ?? null };
+  return { actor: input.actor, entityType: kindName, action: input.type, entityId: id, requestId: input.requestId, sent };
 }
 
 /** The fields whose value differs from the row's: an UPDATE that leaves the others out leaves their indexes alone. */
