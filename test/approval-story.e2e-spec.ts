@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { verifyExport } from '../scripts/audit-verify.js';
-import { createApiApp, type ApiApp, type UserName } from './support/api.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { createApiApp, type ApiApp } from './support/api.js';
+import { organizationInput, partnershipInput, postOrganization, postProposal } from './support/factories.js';
+import { sendEvent } from './support/drive.js';
 
 describe('the approval story over HTTP', () => {
   let api: ApiApp;
@@ -15,22 +16,12 @@ describe('the approval story over HTTP', () => {
 
   afterAll(() => api.close());
 
-  async function newPartnership(by: UserName = 'manager', overrides = {}) {
-    const org = await api.as(by).post('/api/organizations').send(organizationInput()).expect(201);
-    const created = await api.as(by).post('/api/partnerships').send(partnershipInput(org.body.id, overrides)).expect(201);
-    return created.body as { id: string; version: number; state: string };
-  }
-
-  function send(user: UserName, id: string, version: number, body: Record<string, unknown>) {
-    return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body);
-  }
-
   async function auditCount() {
     return (await api.as('auditor').get('/api/audit?limit=1').expect(200)).body.total as number;
   }
 
   it('takes a proposal through two approvals to MOU drafting', async () => {
-    const p = await newPartnership('manager', { requiredApprovals: 2 });
+    const p = await postProposal(api, { requiredApprovals: 2 });
     expect(p).toMatchObject({ state: 'proposal', version: 1 });
 
     const view = await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200);
@@ -38,7 +29,7 @@ describe('the approval story over HTTP', () => {
     expect(view.body.availableEvents).toEqual(['SUBMIT_FOR_APPROVAL', 'WITHDRAW']);
     expect((await api.as('approver').get(`/api/partnerships/${p.id}`).expect(200)).body.availableEvents).toEqual([]);
 
-    const submitted = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    const submitted = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
     expect(submitted.headers.etag).toBe('"2"');
     expect(submitted.body).toMatchObject({ state: 'senior_management_review', version: 2, submittedBy: api.ids.manager });
 
@@ -46,13 +37,13 @@ describe('the approval story over HTTP', () => {
     expect(inbox.body.items.map((i: { id: string }) => i.id)).toContain(p.id);
     expect((await api.as('approver').get(`/api/partnerships/${p.id}`)).body.availableEvents).toEqual(['APPROVE', 'REJECT', 'REQUEST_CHANGES']);
 
-    const first = await send('approver', p.id, 2, { type: 'APPROVE', data: { contentHash: submitted.body.contentHash } }).expect(200);
+    const first = await sendEvent(api, 'approver', p.id, 2, { type: 'APPROVE', data: { contentHash: submitted.body.contentHash } }).expect(200);
     expect(first.body).toMatchObject({ state: 'senior_management_review', approvalCount: 1 });
     // Once approved, the item leaves this approver's inbox but stays in the other's.
     expect((await api.as('approver').get('/api/approvals/pending')).body.items.map((i: { id: string }) => i.id)).not.toContain(p.id);
     expect((await api.as('approver2').get('/api/approvals/pending')).body.items.map((i: { id: string }) => i.id)).toContain(p.id);
 
-    const second = await send('approver2', p.id, 3, { type: 'APPROVE' }).expect(200);
+    const second = await sendEvent(api, 'approver2', p.id, 3, { type: 'APPROVE' }).expect(200);
     expect(second.body.state).toBe('mou_drafting');
     expect(second.body.approvals.map((a: { by: string; contentHash: string }) => [a.by, a.contentHash])).toEqual([
       [api.ids.approver, submitted.body.contentHash],
@@ -69,61 +60,61 @@ describe('the approval story over HTTP', () => {
   });
 
   it('refuses a manager-approver approving their own submission with 403 SEPARATION_OF_DUTIES', async () => {
-    const p = await newPartnership('managerApprover');
-    await send('managerApprover', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    const refused = await send('managerApprover', p.id, 2, { type: 'APPROVE' }).expect(403);
+    const p = await postProposal(api, {}, 'managerApprover');
+    await sendEvent(api, 'managerApprover', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    const refused = await sendEvent(api, 'managerApprover', p.id, 2, { type: 'APPROVE' }).expect(403);
     expect(refused.body).toMatchObject({ statusCode: 403, code: 'SEPARATION_OF_DUTIES' });
     expect((await api.as('managerApprover').get('/api/approvals/pending')).body.items.map((i: { id: string }) => i.id)).not.toContain(p.id);
   });
 
   it('does not count a second approval by the same approver', async () => {
-    const p = await newPartnership('manager', { requiredApprovals: 2 });
-    await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    await send('approver', p.id, 2, { type: 'APPROVE' }).expect(200);
-    const again = await send('approver', p.id, 3, { type: 'APPROVE' }).expect(422);
+    const p = await postProposal(api, { requiredApprovals: 2 });
+    await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    await sendEvent(api, 'approver', p.id, 2, { type: 'APPROVE' }).expect(200);
+    const again = await sendEvent(api, 'approver', p.id, 3, { type: 'APPROVE' }).expect(422);
     expect(again.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'notAlreadyApproved' } });
     const now = await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200);
     expect(now.body).toMatchObject({ state: 'senior_management_review', approvalCount: 1, version: 3 });
   });
 
   it('refuses REQUEST_CHANGES without a comment (422), then takes it with one', async () => {
-    const p = await newPartnership();
-    await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    const refused = await send('approver', p.id, 2, { type: 'REQUEST_CHANGES' }).expect(422);
+    const p = await postProposal(api);
+    await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    const refused = await sendEvent(api, 'approver', p.id, 2, { type: 'REQUEST_CHANGES' }).expect(422);
     expect(refused.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'requires', missing: ['comment'] } });
-    const back = await send('approver', p.id, 2, { type: 'REQUEST_CHANGES', comment: 'Add the course outline.' }).expect(200);
+    const back = await sendEvent(api, 'approver', p.id, 2, { type: 'REQUEST_CHANGES', comment: 'Add the course outline.' }).expect(200);
     expect(back.body).toMatchObject({ state: 'proposal', decisions: [expect.objectContaining({ decision: 'REQUEST_CHANGES', comment: 'Add the course outline.' })] });
   });
 
   it('needs If-Match (428) and refuses a stale one (412) with the current version', async () => {
-    const p = await newPartnership();
+    const p = await postProposal(api);
     const missing = await api.as('manager').post(`/api/partnerships/${p.id}/events`).send({ type: 'SUBMIT_FOR_APPROVAL' }).expect(428);
     expect(missing.body.code).toBe('PRECONDITION_REQUIRED');
     await api.as('manager').patch(`/api/partnerships/${p.id}`).send({ notes: 'x' }).expect(428);
     const empty = await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', '"1"').send({}).expect(400);
     expect(empty.body.code).toBe('VALIDATION_FAILED');
     await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', '"1"').send({ notes: 'First note' }).expect(200);
-    const stale = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(412);
+    const stale = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(412);
     expect(stale.body).toMatchObject({ code: 'VERSION_MISMATCH', details: { currentVersion: 2 } });
     expect((await api.as('manager').get(`/api/partnerships/${p.id}`)).body.state).toBe('proposal');
   });
 
   it('replays an Idempotency-Key with the same body and refuses it with another', async () => {
-    const p = await newPartnership();
+    const p = await postProposal(api);
     const before = await auditCount();
-    const first = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).set('Idempotency-Key', 'submit-1').expect(200);
-    const replay = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).set('Idempotency-Key', 'submit-1').expect(200);
+    const first = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).set('Idempotency-Key', 'submit-1').expect(200);
+    const replay = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).set('Idempotency-Key', 'submit-1').expect(200);
     expect(replay.body).toEqual(first.body);
     expect(replay.headers.etag).toBe(first.headers.etag);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(await auditCount()).toBe(before + 1);
-    const changed = await send('manager', p.id, 1, { type: 'WITHDRAW' }).set('Idempotency-Key', 'submit-1').expect(422);
+    const changed = await sendEvent(api, 'manager', p.id, 1, { type: 'WITHDRAW' }).set('Idempotency-Key', 'submit-1').expect(422);
     expect(changed.body.code).toBe('IDEMPOTENCY_CONFLICT');
     expect((await api.as('manager').get(`/api/partnerships/${p.id}`)).body).toMatchObject({ state: 'senior_management_review', version: 2 });
   });
 
   it('answers a dry run without writing anything', async () => {
-    const p = await newPartnership();
+    const p = await postProposal(api);
     const before = await auditCount();
     const dry = await api
       .as('manager')
@@ -140,16 +131,16 @@ describe('the approval story over HTTP', () => {
   });
 
   it('refuses unknown body fields with 400 and stores nothing', async () => {
-    const org = await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201);
+    const organizationId = await postOrganization(api);
     const listBefore = (await api.as('manager').get('/api/partnerships?limit=1')).body.total;
-    const bad = await api.as('manager').post('/api/partnerships').send({ ...partnershipInput(org.body.id), isAdmin: true }).expect(400);
+    const bad = await api.as('manager').post('/api/partnerships').send({ ...partnershipInput(organizationId), isAdmin: true }).expect(400);
     expect(bad.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
     expect(bad.body.message).toContain('isAdmin');
     expect((await api.as('manager').get('/api/partnerships?limit=1')).body.total).toBe(listBefore);
-    const p = await newPartnership();
-    const badData = await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL', data: { sneaky: 1 } }).expect(400);
+    const p = await postProposal(api);
+    const badData = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL', data: { sneaky: 1 } }).expect(400);
     expect(badData.body.code).toBe('VALIDATION_FAILED');
-    await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL', extra: 'x' }).expect(400);
+    await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL', extra: 'x' }).expect(400);
     expect((await api.as('manager').get(`/api/partnerships/${p.id}`)).body.version).toBe(1);
   });
 
@@ -162,14 +153,14 @@ describe('the approval story over HTTP', () => {
   });
 
   it('records every denied attempt in the audit log', async () => {
-    const p = await newPartnership();
+    const p = await postProposal(api);
     const before = await auditCount();
-    await send('manager', p.id, 1, { type: 'SHARE_DRAFT' }).expect(409); // not in this state
-    await send('manager', p.id, 7, { type: 'SUBMIT_FOR_APPROVAL' }).expect(412); // stale
+    await sendEvent(api, 'manager', p.id, 1, { type: 'SHARE_DRAFT' }).expect(409); // not in this state
+    await sendEvent(api, 'manager', p.id, 7, { type: 'SUBMIT_FOR_APPROVAL' }).expect(412); // stale
     await api.as('auditor').post('/api/organizations').send(organizationInput()).expect(403); // auditors change nothing
-    await send('manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    await send('manager', p.id, 2, { type: 'APPROVE' }).expect(403); // an approver's event
-    await send('approver', p.id, 2, { type: 'REJECT' }).expect(422); // needs a comment
+    await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    await sendEvent(api, 'manager', p.id, 2, { type: 'APPROVE' }).expect(403); // an approver's event
+    await sendEvent(api, 'approver', p.id, 2, { type: 'REJECT' }).expect(422); // needs a comment
     const rows = (await api.as('auditor').get(`/api/audit?outcome=denied&limit=200`).expect(200)).body.items as Array<{ seq: number; action: string; payload: { code: string } }>;
     const recent = rows.filter((r) => r.seq > before).map((r) => [r.action, r.payload.code]);
     expect(recent).toEqual([

@@ -2,7 +2,7 @@ import ICAL from 'ical.js';
 import type { ProposedActivityDto } from '../src/partnerships/dto/partnership.dto.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { driveSteps, mouSteps } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { postOrganization, postPartnership } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -16,15 +16,15 @@ describe('the calendar feed and the upcoming list answer a bounded window, over 
 
   beforeAll(async () => {
     api = await createApiApp();
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    const organizationId = await postOrganization(api);
     const activities: ProposedActivityDto[] = Array.from({ length: 20 }, (_, i) => ({
       kind: 'research_visit',
       title: `Yearly visit ${i + 1}`,
       recurrence: { frequency: 'yearly', month: 4, day: 1 },
     }));
     for (let i = 0; i < MOUS; i += 1) {
-      const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: activities })).expect(201);
-      await driveSteps(api, { id: created.body.id, version: created.body.version }, mouSteps({ effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' }));
+      const created = await postPartnership(api, organizationId, { proposedActivities: activities });
+      await driveSteps(api, created, mouSteps({ effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' }));
     }
   }, 120_000);
 

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { plainExecute } from '../src/database/plain-query.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, sendEvent } from './support/drive.js';
-import { organizationInput } from './support/factories.js';
+import { postOrganization } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -19,7 +19,7 @@ describe('an instance whose definition changed after it started, over HTTP', () 
 
   beforeAll(async () => {
     api = await createApiApp();
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    const organizationId = await postOrganization(api);
     review = await drivePartnership(api, organizationId, 'senior_management_review');
     mou = await drivePartnership(api, organizationId, 'in_force.active');
     [occurrenceId] = await occurrenceIdsOf(api, mou.id);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiApp, type ApiApp } from './support/api.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { organizationInput, postProposal } from './support/factories.js';
 
 interface AuditRow {
   action: string;
@@ -25,15 +25,7 @@ describe('clearing optional fields with null', () => {
     return rows[rows.length - 1];
   }
 
-  async function newPartnership() {
-    const org = await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201);
-    const created = await api
-      .as('manager')
-      .post('/api/partnerships')
-      .send(partnershipInput(org.body.id, { focalPoint: 'Dean of Social Sciences', notes: 'Met in Lahore.' }))
-      .expect(201);
-    return created.body as { id: string; version: number };
-  }
+  const newPartnership = () => postProposal(api, { focalPoint: 'Dean of Social Sciences', notes: 'Met in Lahore.' });
 
   it.each(['summary', 'programme', 'focalPoint', 'notes'])('clears a partnership’s %s with null, stores null and audits the change as null', async (field) => {
     const p = await newPartnership();

@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Timer } from '../src/timers/timer.entity.js';
-import { createApiApp, type ApiApp, type UserName } from './support/api.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { createApiApp, type ApiApp } from './support/api.js';
+import { postOrganization, postPartnership } from './support/factories.js';
+import { sendEvent } from './support/drive.js';
 
 /**
  * Many requests at once on one partnership, over real sockets: optimistic concurrency lets
@@ -19,18 +20,12 @@ describe('concurrent requests on one partnership', () => {
     // Listening once up front: supertest would otherwise bind (and close) the server per request.
     const server = api.http as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    organizationId = await postOrganization(api);
   });
 
   afterAll(() => api.close());
 
-  async function newPartnership(): Promise<string> {
-    return (await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body.id;
-  }
-
-  function event(user: UserName, id: string, version: number, body: Record<string, unknown>): request.Test {
-    return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body);
-  }
+  const newPartnership = async (): Promise<string> => (await postPartnership(api, organizationId)).id;
 
   async function auditTotal(entityId: string, outcome: 'ok' | 'denied'): Promise<number> {
     return (await api.as('auditor').get(`/api/audit?entityId=${entityId}&outcome=${outcome}&limit=1`).expect(200)).body.total;
@@ -51,7 +46,7 @@ describe('concurrent requests on one partnership', () => {
     const id = await newPartnership();
     const okBefore = await auditTotal(id, 'ok');
 
-    const responses = await Promise.all(Array.from({ length: 50 }, () => event('manager', id, 1, { type: 'SUBMIT_FOR_APPROVAL' })));
+    const responses = await Promise.all(Array.from({ length: 50 }, () => sendEvent(api, 'manager', id, 1, { type: 'SUBMIT_FOR_APPROVAL' })));
 
     expect(statuses(responses)).toEqual({ 200: 1, 412: 49 });
     const winner = responses.find((r) => r.status === 200) as request.Response;
@@ -86,11 +81,11 @@ describe('concurrent requests on one partnership', () => {
 
   it('answers 20 concurrent requests with the same Idempotency-Key identically, with one effect', async () => {
     const id = await newPartnership();
-    await event('manager', id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    await sendEvent(api, 'manager', id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
     const okBefore = await auditTotal(id, 'ok');
 
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => event('approver', id, 2, { type: 'APPROVE' }).set('Idempotency-Key', 'approve-once')),
+      Array.from({ length: 20 }, () => sendEvent(api, 'approver', id, 2, { type: 'APPROVE' }).set('Idempotency-Key', 'approve-once')),
     );
 
     expect(statuses(responses)).toEqual({ 200: 20 });

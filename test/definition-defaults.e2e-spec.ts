@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiApp, type ApiApp } from './support/api.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { partnershipInput, postOrganization } from './support/factories.js';
 import { inputValue, signInToPages } from './support/web-agent.js';
 
 /**
@@ -31,7 +31,7 @@ describe('approval defaults from the workflow definition, over HTTP', () => {
   });
 
   it('gives a new proposal the definition’s quorum and approval deadline unless it names its own', async () => {
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    const organizationId = await postOrganization(api);
     const { requiredApprovals, approvalSlaDays, ...rest } = partnershipInput(organizationId);
     expect([requiredApprovals, approvalSlaDays]).toEqual([undefined, undefined]);
     const created = await api.as('manager').post('/api/partnerships').send(rest).expect(201);

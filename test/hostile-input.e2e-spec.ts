@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createApiApp, USER_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { drivePartnership } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { organizationInput, partnershipInput, postOrganization } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -22,7 +22,7 @@ let proposalId: string;
 
 beforeAll(async () => {
   api = await createApiApp();
-  organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+  organizationId = await postOrganization(api);
   proposalId = (await drivePartnership(api, organizationId, 'proposal')).id;
 });
 

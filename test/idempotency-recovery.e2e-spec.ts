@@ -5,7 +5,7 @@ import { firstWriteHook } from '../src/database/write-queue.js';
 import { plainExecute, plainQuery } from '../src/database/plain-query.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
-import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { actors, organizationInput, partnershipInput, postOrganization, postPartnership } from './support/factories.js';
 
 /**
  * An Idempotency-Key's answer is stored after the change commits. The change's own transaction
@@ -22,7 +22,7 @@ describe('Idempotency-Key across a crash between the change and its stored answe
   beforeAll(async () => {
     api = await createApiApp();
     dataSource = api.get(DataSource);
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    organizationId = await postOrganization(api);
   });
 
   afterAll(() => api.close());
@@ -37,7 +37,7 @@ describe('Idempotency-Key across a crash between the change and its stored answe
     expect(await keyRow('create-marked')).toMatchObject({ status_code: 201, applied_at: api.clock.now().toISOString() });
 
     // A refused event (stale If-Match) is audited, but changes nothing: the key is free for the corrected retry.
-    const id = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body.id;
+    const { id } = await postPartnership(api, organizationId);
     const submit = () => api.as('manager').post(`/api/partnerships/${id}/events`).set('Idempotency-Key', 'submit-after-412').send({ type: 'SUBMIT_FOR_APPROVAL' });
     await submit().set('If-Match', '"7"').expect(412);
     expect(await keyRow('submit-after-412')).toBeUndefined();

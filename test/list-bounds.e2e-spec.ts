@@ -1,7 +1,7 @@
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, sendEvent } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { postOrganization, postPartnership } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -15,10 +15,10 @@ describe('the pipeline report and the inbox, bounded, over HTTP and on the web',
 
   beforeAll(async () => {
     api = await createApiApp();
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    const organizationId = await postOrganization(api);
     for (let i = 0; i < OVERDUE; i += 1) {
-      const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { title: `Proposal ${i}`, approvalSlaDays: 1 })).expect(201);
-      await sendEvent(api, 'manager', created.body.id, created.body.version, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+      const created = await postPartnership(api, organizationId, { title: `Proposal ${i}`, approvalSlaDays: 1 });
+      await sendEvent(api, 'manager', created.id, created.version, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
     }
     await drivePartnership(api, organizationId, 'in_force.renewal_due');
     api.clock.advanceDays(2);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { createApiApp, USER_PASSWORD, type UserName } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, SHORT_TERM, type PartnershipState, type Term } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { organizationInput, partnershipInput, postOrganization } from './support/factories.js';
 
 /**
  * Hundreds of malformed requests across every route: junk bodies, headers, ids and query strings.
@@ -41,7 +41,7 @@ async function partnershipIn(organizationId: string, state: PartnershipState, te
   return (await drivePartnership(api, organizationId, state, { term })).id;
 }
 
-const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id as string;
+const organizationId = await postOrganization(api);
 const proposalId = await partnershipIn(organizationId, 'proposal');
 const negotiationId = await partnershipIn(organizationId, 'mou_negotiation');
 const signingId = await partnershipIn(organizationId, 'awaiting_signatures');

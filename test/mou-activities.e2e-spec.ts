@@ -1,8 +1,8 @@
 import ICAL from 'ical.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
-import { driveSteps, mouSteps } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { driveSteps, mouSteps, sendEvent } from './support/drive.js';
+import { postOrganization, postPartnership, postProposal } from './support/factories.js';
 
 interface OccurrenceView {
   id: string;
@@ -38,8 +38,7 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
   }
 
   async function send(user: UserName, id: string, body: Record<string, unknown>, status = 200) {
-    const { version } = await current(id);
-    return api.as(user).post(`/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send(body).expect(status);
+    return sendEvent(api, user, id, (await current(id)).version as number, body).expect(status);
   }
 
   async function series(id: string): Promise<SeriesView[]> {
@@ -53,10 +52,8 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
 
   /** A proposal approved and agreed, waiting for signatures. */
   async function agreed(effectiveFrom: string, expiresOn: string, overrides = {}) {
-    const org = await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201);
-    const p = await api.as('manager').post('/api/partnerships').send(partnershipInput(org.body.id, overrides)).expect(201);
     const [submit, approve] = mouSteps();
-    const { id } = await driveSteps(api, { id: p.body.id, version: p.body.version }, [
+    const { id } = await driveSteps(api, await postProposal(api, overrides), [
       submit,
       approve,
       { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } } },
@@ -264,9 +261,8 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     const later = await agreed('2028-07-01', '2031-06-30');
     await send('manager', later, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'ED', signedOn: '2028-07-01' } });
     await send('manager', later, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Dean', signedOn: '2028-07-01' } });
-    const org = await api.as('manager').post('/api/organizations').send(organizationInput({ name: 'Centre for Human Rights' })).expect(201);
-    const waiting = await api.as('manager').post('/api/partnerships').send(partnershipInput(org.body.id, { approvalSlaDays: 7 })).expect(201);
-    await send('manager', waiting.body.id, { type: 'SUBMIT_FOR_APPROVAL' });
+    const waiting = await postPartnership(api, await postOrganization(api, { name: 'Centre for Human Rights' }), { approvalSlaDays: 7 });
+    await send('manager', waiting.id, { type: 'SUBMIT_FOR_APPROVAL' });
     api.clock.set('2028-07-09T00:00:00.000Z');
     await fireTimers();
     const report = (await api.as('manager').get('/api/reports/pipeline').expect(200)).body;
@@ -279,8 +275,8 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect((await api.as('auditor').get('/api/partnerships?state=in_force.renewal_due').expect(200)).body.items.map((i: { id: string }) => i.id)).toEqual([soon]);
     // A prefix ends at a dot: in_forc names no state, and a filter naming nothing is refused, not answered empty.
     expect((await api.as('auditor').get('/api/partnerships?state=in_forc').expect(400)).body.code).toBe('VALIDATION_FAILED');
-    expect(report.overdueApprovals.items.map((i: { id: string }) => i.id)).toEqual([waiting.body.id]);
+    expect(report.overdueApprovals.items.map((i: { id: string }) => i.id)).toEqual([waiting.id]);
     const inbox = (await api.as('approver2').get('/api/approvals/pending').expect(200)).body.items;
-    expect(inbox.find((i: { id: string }) => i.id === waiting.body.id)).toMatchObject({ overdue: true, dueAt: '2028-07-08T00:00:00.000Z' });
+    expect(inbox.find((i: { id: string }) => i.id === waiting.id)).toMatchObject({ overdue: true, dueAt: '2028-07-08T00:00:00.000Z' });
   });
 });

@@ -4,7 +4,7 @@ import { PartnershipExpiresOn1764321000000 } from '../src/database/migrations/17
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, sendEvent, SHORT_TERM, type Driven } from './support/drive.js';
-import { organizationInput } from './support/factories.js';
+import { postOrganization } from './support/factories.js';
 import { runMigrationStep } from './support/migrate.js';
 
 /**
@@ -19,7 +19,7 @@ describe('the expiry date the pipeline report reads', () => {
   beforeAll(async () => {
     api = await createApiApp();
     dataSource = api.get(DataSource);
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    organizationId = await postOrganization(api);
   });
 
   afterAll(async () => {

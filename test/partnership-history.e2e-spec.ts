@@ -1,6 +1,6 @@
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, sendEvent } from './support/drive.js';
-import { organizationInput } from './support/factories.js';
+import { postOrganization } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 interface HistoryItem {
@@ -24,7 +24,7 @@ describe('a partnership’s history, over HTTP and on its page', () => {
 
   beforeAll(async () => {
     api = await createApiApp();
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    const organizationId = await postOrganization(api);
     mou = await drivePartnership(api, organizationId, 'in_force.active');
   });
 

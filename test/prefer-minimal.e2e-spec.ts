@@ -1,7 +1,7 @@
 import { prefersMinimal } from '../src/common/http/event-request.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, sendEvent } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { postOrganization, postPartnership } from './support/factories.js';
 
 /** `Prefer: return=minimal` (RFC 7240) on event requests: the same change, a small answer. */
 describe('events answered with Prefer: return=minimal', () => {
@@ -10,15 +10,12 @@ describe('events answered with Prefer: return=minimal', () => {
 
   beforeAll(async () => {
     api = await createApiApp();
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id as string;
+    organizationId = await postOrganization(api);
   });
 
   afterAll(() => api.close());
 
-  async function proposal(): Promise<{ id: string; version: number }> {
-    const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201);
-    return { id: created.body.id as string, version: created.body.version as number };
-  }
+  const proposal = () => postPartnership(api, organizationId);
 
   it('answers a partnership event with its id, state and version only, and makes and audits the same change', async () => {
     const p = await proposal();

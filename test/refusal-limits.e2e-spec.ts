@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ADMIN_PASSWORD, createApiApp, type ApiApp, type UserName } from './support/api.js';
 import { drivePartnership } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { postOrganization, postPartnership } from './support/factories.js';
 import { createTestApp } from './support/test-app.js';
 import { signInToPages } from './support/web-agent.js';
 
@@ -18,7 +18,7 @@ let organizationId: string;
 
 beforeAll(async () => {
   api = await createApiApp({ RATE_LIMIT_WRITES_PER_MINUTE: String(LIMIT) });
-  organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+  organizationId = await postOrganization(api);
 });
 
 afterAll(() => api.close());
@@ -51,7 +51,7 @@ describe('refused attempts and the write rate limit', () => {
   });
 
   it('counts a refused read like a refused change, and then refuses the caller\'s changes too: one limit', async () => {
-    const own = (await api.as('manager2').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body;
+    const own = await postPartnership(api, organizationId, {}, 'manager2');
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i++) statuses.push((await api.as('manager2').get('/api/audit')).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(403), 429]);

@@ -1,6 +1,6 @@
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
 import { sendEvent } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { postOrganization, postPartnership } from './support/factories.js';
 
 interface Proposal {
   id: string;
@@ -24,9 +24,9 @@ describe('who may decide on a proposal, and on what content, over HTTP', () => {
   afterAll(() => api.close());
 
   async function proposal(by: UserName, overrides = {}): Promise<Proposal> {
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id as string;
-    const created = await api.as(by).post('/api/partnerships').send(partnershipInput(organizationId, overrides)).expect(201);
-    return { id: created.body.id, version: created.body.version, organizationId };
+    const organizationId = await postOrganization(api);
+    const { id, version } = await postPartnership(api, organizationId, overrides, by);
+    return { id, version, organizationId };
   }
 
   async function read(id: string, as: UserName = 'auditor') {

@@ -3,7 +3,7 @@ import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { createTestApp } from './support/test-app.js';
 import { driveSteps, drivePartnership, mouSteps, sendEvent, type Driven } from './support/drive.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { partnershipInput, postOrganization, postPartnership } from './support/factories.js';
 
 /**
  * SPEC, partnership-mou v1: a term (agreed or renewed) ends after it starts, has not already
@@ -17,7 +17,7 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   beforeAll(async () => {
     api = await createApiApp();
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    organizationId = await postOrganization(api);
   });
 
   afterAll(() => api.close());
@@ -26,8 +26,7 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   /** A proposal with `activities`, approved, with a draft shared: ready for AGREE_TEXT. */
   async function negotiating(activities = [yearly(1)]): Promise<Driven> {
-    const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: activities })).expect(201);
-    return driveSteps(api, { id: created.body.id, version: created.body.version }, mouSteps().slice(0, 3));
+    return driveSteps(api, await postPartnership(api, organizationId, { proposedActivities: activities }), mouSteps().slice(0, 3));
   }
 
   it('refuses a term to 9999-12-31 with 422 naming the rule in plain words, and creates nothing', async () => {
@@ -111,13 +110,13 @@ describe('bounded terms and activity series, over HTTP', () => {
   });
 
   it('counts series added to a proposal with its proposed activities', async () => {
-    const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: [yearly(1)] })).expect(201);
-    const added = await api.as('manager').post(`/api/partnerships/${created.body.id}/activities`).set('If-Match', `"${created.body.version}"`).send(yearly(2)).expect(201);
+    const created = await postPartnership(api, organizationId, { proposedActivities: [yearly(1)] });
+    const added = await api.as('manager').post(`/api/partnerships/${created.id}/activities`).set('If-Match', `"${created.version}"`).send(yearly(2)).expect(201);
     const version = Number(JSON.parse(added.headers.etag as string));
     const twenty = Array.from({ length: 20 }, (_, i) => yearly(i + 1));
-    const refused = await api.as('manager').patch(`/api/partnerships/${created.body.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty }).expect(422);
+    const refused = await api.as('manager').patch(`/api/partnerships/${created.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty }).expect(422);
     expect(refused.body.details).toMatchObject({ rule: 'maxActivitySeries', reason: expect.stringContaining('this would make 21') });
-    await api.as('manager').patch(`/api/partnerships/${created.body.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty.slice(0, 19) }).expect(200);
+    await api.as('manager').patch(`/api/partnerships/${created.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty.slice(0, 19) }).expect(200);
   });
 
   it('refuses an event after which the partnership would hold more than 256 KB, so that drafts cannot make every later event dearer', async () => {
@@ -168,9 +167,8 @@ describe('MAX_TERM_YEARS', () => {
   });
 
   it('sets the longest term', async () => {
-    const organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
-    const created = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201);
-    const p = await driveSteps(api, { id: created.body.id, version: created.body.version }, mouSteps().slice(0, 3));
+    const organizationId = await postOrganization(api);
+    const p = await driveSteps(api, await postPartnership(api, organizationId), mouSteps().slice(0, 3));
     const refused = await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-02' } }).expect(422);
     expect(refused.body.details.reason).toBe('a term lasts at most 3 years: expiresOn (2029-04-02) is more than 3 years after effectiveFrom (2026-04-01)');
     await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-01' } }).expect(200);

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import type request from 'supertest';
-import type { ApiApp, UserName } from './support/api.js';
+import { TimersService } from '../src/timers/timers.service.js';
+import { createApiApp, ROLE_USERS, type ApiApp, type UserName } from './support/api.js';
+import { postOrganization } from './support/factories.js';
 
 /**
  * Hostile input, stateful: random sequences of partnership events, edits and the passing of
@@ -511,7 +513,7 @@ class TickCommand implements fc.AsyncCommand<Model, Real> {
     const next = Math.min(...m.timers.map((t) => t.dueAt));
     const target = Math.max(now, Number.isFinite(next) ? next + 60_000 : now) + this.extraDays * DAY_MS;
     real.api.clock.set(new Date(target));
-    await real.api.get(timersServiceClass).fireDue();
+    await real.api.get(TimersService).fireDue();
     fireDue(m, target);
     const response = await real.api.as('auditor').get(`/api/partnerships/${real.id}`);
     checkAnswer(this.toString(), response, { status: 200 }, m, real);
@@ -551,23 +553,18 @@ const setupArb = fc.record({
   pick: pickArb,
 });
 
-// Hostile sequences send thousands of writes a minute; the limit is not what is under test. It is
-// read when its module loads, so the app's modules are imported only once it is set.
-process.env.RATE_LIMIT_WRITES_PER_MINUTE = '10000000';
-const { createApiApp, ROLE_USERS } = await import('./support/api.js');
 /** The signed-in users of `createApiApp`, in its order, and their roles. */
 const USERS = Object.keys(ROLE_USERS) as UserName[];
 const ROLES: Record<UserName, readonly string[]> = ROLE_USERS;
-const { organizationInput } = await import('./support/factories.js');
-const timersServiceClass = (await import('../src/timers/timers.service.js')).TimersService;
 
 describe('the partnership workflow against its model, over HTTP', () => {
   let api: ApiApp;
   let organizationId: string;
 
   beforeAll(async () => {
-    api = await createApiApp();
-    organizationId = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body.id;
+    // Hostile sequences send thousands of writes a minute; the limit is not what is under test.
+    api = await createApiApp({ RATE_LIMIT_WRITES_PER_MINUTE: '10000000' });
+    organizationId = await postOrganization(api);
   });
 
   afterAll(() => api.close());
