@@ -1,5 +1,5 @@
 import type { WorkflowEngine } from '../workflow-engine/engine.js';
-import type { TransitionConfig, WorkflowDefinition } from '../workflow-engine/workflow.types.js';
+import type { WorkflowDefinition } from '../workflow-engine/workflow.types.js';
 import { field, integerField, type FormBody } from './web-forms.js';
 
 export type InputKind = 'text' | 'textarea' | 'date' | 'sha256' | 'url' | 'party' | 'number';
@@ -58,20 +58,12 @@ export function eventWords(type: string): string {
   return words[0].toUpperCase() + words.slice(1);
 }
 
-function transitionOf(engine: WorkflowEngine, definition: WorkflowDefinition, state: string, type: string): TransitionConfig | undefined {
-  for (const node of engine.activeNodes(definition, state).reverse()) {
-    const config = node.on?.[type];
-    if (config) return Array.isArray(config) ? config[0] : config;
-  }
-  return undefined;
-}
-
 /** The form of each event this user may send now: its fields, required as the definition says. */
 export function eventForms(engine: WorkflowEngine, definition: WorkflowDefinition, state: string, events: string[]): EventForm[] {
   // Ordinary steps first; those that end or turn down come last.
   const ordered = [...events].sort((a, b) => Number(CLOSING.has(a)) - Number(CLOSING.has(b)));
   return ordered.map((type) => {
-    const requires = transitionOf(engine, definition, state, type)?.meta?.requires ?? [];
+    const requires = engine.transitionOf(definition, state, type)?.meta?.requires ?? [];
     const fields = [...(EVENT_FIELDS[type] ?? []), COMMENT].map((spec) => ({ ...spec, required: requires.includes(spec.path) }));
     return { type, label: eventWords(type), fields, closing: CLOSING.has(type) };
   });

@@ -1,5 +1,6 @@
+import { asList, transitionGroups } from '../workflow-engine/transitions.js';
 import { refType } from '../workflow-engine/vocabulary.js';
-import type { NamedRef, StateConfig, TransitionConfig, WorkflowDefinition } from '../workflow-engine/workflow.types.js';
+import type { StateConfig, WorkflowDefinition } from '../workflow-engine/workflow.types.js';
 
 /**
  * The workflow drawn as SVG on the server, straight from its definition: the states that lead
@@ -41,14 +42,6 @@ const FINAL_W = 110;
 const FINAL_H = 40;
 const WIDTH = FINAL_X + FINAL_W + 6;
 const TOP = 12;
-
-function list<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-function transitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
-  return typeof value === 'string' ? [{ target: value }] : list(value);
-}
 
 export function stateWords(path: string): string {
   return path.replace(/_/g, ' ').replace(/\./g, ' · ').replace(/\bmou\b/g, 'MOU');
@@ -95,24 +88,20 @@ export function renderStateDiagram(definition: WorkflowDefinition, current: stri
   const edges: Edge[] = [];
   for (const [path, node] of nodes) {
     const own = leaves.get(path);
-    for (const [event, config] of Object.entries(node.on ?? {})) {
-      for (const t of transitions(config)) {
-        const target = list(t.target)[0];
-        if (target === undefined) own?.notes.push(`↻ ${event}`);
-        else edges.push({ from: path, to: resolve(path, target), label: event, kind: 'event' });
+    for (const { kind, key, transitions } of transitionGroups(node)) {
+      for (const t of transitions) {
+        const target = asList(t.target)[0];
+        if (kind === 'on') {
+          if (target === undefined) own?.notes.push(`↻ ${key}`);
+          else edges.push({ from: path, to: resolve(path, target), label: key, kind: 'event' });
+        } else if (kind === 'after') {
+          if (target === undefined) own?.notes.push(`timer: ${camelWords(key)}`);
+          else edges.push({ from: path, to: resolve(path, target), label: `after ${camelWords(key)}`, kind: 'timer' });
+        } else if (target !== undefined) {
+          const guard = t.guard === undefined ? '' : ` ${camelWords(refType(t.guard))}`;
+          edges.push({ from: path, to: resolve(path, target), label: `when${guard}`, kind: 'automatic' });
+        }
       }
-    }
-    for (const [delay, config] of Object.entries(node.after ?? {})) {
-      for (const t of transitions(config)) {
-        const target = list(t.target)[0];
-        if (target === undefined) own?.notes.push(`timer: ${camelWords(delay)}`);
-        else edges.push({ from: path, to: resolve(path, target), label: `after ${camelWords(delay)}`, kind: 'timer' });
-      }
-    }
-    for (const t of transitions(node.always)) {
-      const target = list(t.target)[0];
-      const guard = t.guard === undefined ? '' : ` ${camelWords(refType(t.guard as NamedRef))}`;
-      if (target !== undefined) edges.push({ from: path, to: resolve(path, target), label: `when${guard}`, kind: 'automatic' });
     }
   }
   const drawnTarget = (edge: Edge) => initialLeaf(edge.to);

@@ -1,5 +1,6 @@
 import { assign, createActor, setup, type AnyActorScope, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
+import { asList, asTransitions } from './transitions.js';
 import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, updates, type Scope } from './vocabulary.js';
 import type {
   Actor,
@@ -46,19 +47,9 @@ export function fromDotted(value: string): StateValue {
   return parts.reduceRight<StateValue>((inner, key) => ({ [key]: inner }), parts.pop() as string);
 }
 
-function asList<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
 /** Only keys the definition wrote: an event or delay named `constructor` or `toString` is not inherited from Object. */
 function ownEntry<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function asTransitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
-  if (typeof value === 'string') return [{ target: value }];
-  return asList(value);
 }
 
 /** Builds the XState machine of a definition, with every name bound to the vocabulary. */
@@ -216,6 +207,11 @@ export class WorkflowEngine {
       }
     }
     return [...events].sort();
+  }
+
+  /** The transition an event takes in this state (the first written, when guards choose among several); undefined where it is not allowed. */
+  transitionOf(definition: WorkflowDefinition, value: string, type: string): TransitionConfig | undefined {
+    return this.candidates(definition, value, type)[0]?.transition;
   }
 
   /** The instance fields that may be edited in this state, from the states' `meta.editable`. */

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sha256Hex } from '../common/canonical-json.js';
 import { DomainError } from '../common/domain-error.js';
+import { asList, transitionGroups } from './transitions.js';
 import { contextSettings, delays, effects, guardNames, guards, refType, updates } from './vocabulary.js';
-import type { NamedRef, StateConfig, TransitionConfig, WorkflowDefinition } from './workflow.types.js';
+import type { NamedRef, StateConfig, WorkflowDefinition } from './workflow.types.js';
 
 /** A definition that cannot run. The message names the file and the path inside it. */
 export class WorkflowDefinitionError extends Error {
@@ -25,15 +26,6 @@ export interface RegisteredWorkflow {
 }
 
 const FILE_RE = /^([a-z][a-z0-9-]*)\.v([1-9][0-9]*)\.json$/;
-
-function list<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function transitionsOf(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
-  return typeof value === 'string' ? [{ target: value }] : list(value);
-}
 
 interface NodeEntry {
   /** Dotted path of the state inside the machine ('' for the root). */
@@ -130,18 +122,18 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
     const { node, location } = entry;
     const targets: string[] = [];
     for (const [field, refs] of [['entry', node.entry], ['exit', node.exit]] as const) {
-      list(refs).forEach((ref, i) => checkRef(`${location}.${field}[${i}]`, ref, actionNames, 'action'));
+      asList(refs).forEach((ref, i) => checkRef(`${location}.${field}[${i}]`, ref, actionNames, 'action'));
     }
-    const groups: Array<[string, TransitionConfig[], 'on' | 'after' | 'always']> = [
-      ...Object.entries(node.on ?? {}).map(([event, t]) => [`${location}.on.${event}`, transitionsOf(t), 'on'] as [string, TransitionConfig[], 'on']),
-      ...Object.entries(node.after ?? {}).map(([delay, t]) => {
-        if (!Object.hasOwn(delays, delay)) fail(`${location}.after.${delay}`, `unknown delay "${delay}"`);
-        needsSettings(`${location}.after.${delay}`, delay);
-        return [`${location}.after.${delay}`, transitionsOf(t), 'after'] as [string, TransitionConfig[], 'after'];
-      }),
-      ...(node.always ? [[`${location}.always`, transitionsOf(node.always), 'always'] as [string, TransitionConfig[], 'always']] : []),
-    ];
-    for (const [where, transitions, kind] of groups) {
+    const groups = transitionGroups(node).map((group) => ({
+      ...group,
+      where: `${location}.${group.kind === 'always' ? 'always' : `${group.kind}.${group.key}`}`,
+    }));
+    for (const { kind, key, where } of groups) {
+      if (kind !== 'after') continue;
+      if (!Object.hasOwn(delays, key)) fail(where, `unknown delay "${key}"`);
+      needsSettings(where, key);
+    }
+    for (const { where, transitions, kind } of groups) {
       transitions.forEach((t, i) => {
         const at = transitions.length > 1 ? `${where}[${i}]` : where;
         if (kind === 'on') {
@@ -154,8 +146,8 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
         if (t.guard !== undefined) {
           guardNames(t.guard).forEach((name) => checkRef(`${at}.guard`, name, guards, 'guard'));
         }
-        list(t.actions).forEach((ref, j) => checkRef(`${at}.actions[${j}]`, ref, actionNames, 'action'));
-        list(t.target).forEach((target) => targets.push(resolveTarget(entry, target, `${at}.target`).path));
+        asList(t.actions).forEach((ref, j) => checkRef(`${at}.actions[${j}]`, ref, actionNames, 'action'));
+        asList(t.target).forEach((target) => targets.push(resolveTarget(entry, target, `${at}.target`).path));
       });
     }
     edges.set(entry.path, targets);

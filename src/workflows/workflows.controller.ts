@@ -2,12 +2,9 @@ import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { WorkflowRegistry, type RegisteredWorkflow } from '../workflow-engine/workflow-registry.js';
-import type { StateConfig, TransitionConfig } from '../workflow-engine/workflow.types.js';
+import { asList, asTransitions } from '../workflow-engine/transitions.js';
+import type { StateConfig } from '../workflow-engine/workflow.types.js';
 import { WorkflowListResponse, WorkflowResponse } from './dto/workflow-response.dto.js';
-
-function asList<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
 
 /** States and events of a definition as clients need them, next to the definition itself. */
 function workflowView({ definition, hash }: RegisteredWorkflow) {
@@ -20,7 +17,7 @@ function workflowView({ definition, hash }: RegisteredWorkflow) {
         type: child.type ?? (child.states ? 'compound' : 'atomic'),
         editable: child.meta?.editable ?? [],
         events: Object.entries(child.on ?? {}).map(([type, config]) => {
-          const [first] = asList(config as TransitionConfig | TransitionConfig[]);
+          const [first] = asTransitions(config);
           const target = asList(first?.target)[0] ?? null;
           return { type, roles: first?.meta?.roles ?? [], requires: first?.meta?.requires ?? [], target };
         }),

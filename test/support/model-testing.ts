@@ -9,6 +9,7 @@ import {
 } from 'xstate';
 import { DomainError } from '../../src/common/domain-error.js';
 import { toDotted, type WorkflowEngine } from '../../src/workflow-engine/engine.js';
+import { asTransitions, transitionGroups } from '../../src/workflow-engine/transitions.js';
 import { evaluateGuard } from '../../src/workflow-engine/vocabulary.js';
 import {
   SYSTEM_ACTOR,
@@ -17,7 +18,6 @@ import {
   type InstanceState,
   type NamedRef,
   type StateConfig,
-  type TransitionConfig,
   type TransitionResult,
   type WorkflowContext,
   type WorkflowDefinition,
@@ -59,12 +59,6 @@ export function modelOf(model: Omit<WorkflowModel, 'machine'>): WorkflowModel {
   return { ...model, machine: model.engine.machineOf(model.definition) };
 }
 
-export function asTransitions(value: string | TransitionConfig | TransitionConfig[] | undefined): TransitionConfig[] {
-  if (value === undefined) return [];
-  if (typeof value === 'string') return [{ target: value }];
-  return Array.isArray(value) ? value : [value];
-}
-
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** Every state node of the JSON, dotted, compound and leaf alike. */
@@ -76,9 +70,9 @@ export function definedStates(node: StateConfig, path = ''): string[] {
 export function definedTransitions(node: StateConfig, path = ''): string[] {
   const where = path || '(machine)';
   return [
-    ...Object.entries(node.on ?? {}).flatMap(([event, t]) => asTransitions(t).map((_, i) => `${where} on.${event}[${i}]`)),
-    ...Object.entries(node.after ?? {}).flatMap(([delay, t]) => asTransitions(t).map((_, i) => `${where} after.${delay}[${i}]`)),
-    ...asTransitions(node.always).map((_, i) => `${where} always[${i}]`),
+    ...transitionGroups(node).flatMap(({ kind, key, transitions }) =>
+      transitions.map((_, i) => `${where} ${kind === 'always' ? kind : `${kind}.${key}`}[${i}]`),
+    ),
     ...Object.entries(node.states ?? {}).flatMap(([key, child]) => definedTransitions(child, join(path, key))),
   ];
 }
