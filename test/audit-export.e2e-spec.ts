@@ -17,6 +17,7 @@ import { disableAppendOnly } from './support/append-only.js';
 import { createApiApp, USER_PASSWORD, type ApiApp } from './support/api.js';
 import { actors, organizationInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
+import { asText, signInToPages } from './support/web-agent.js';
 
 /** The compiled `npm run audit:verify` (what the npm script runs), built once for the file. */
 const verifier = join(dirname(dirname(resolve(buildService('audit-verify-build')))), 'scripts', 'audit-verify.js');
@@ -40,11 +41,7 @@ async function download(api: ApiApp, format: 'jsonl' | 'csv'): Promise<string> {
     .as('auditor')
     .get(`/api/audit/export?format=${format}`)
     .buffer(true)
-    .parse((res, done) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => done(null, text));
-    })
+    .parse(asText)
     .expect(200);
   return response.body as string;
 }
@@ -246,5 +243,18 @@ describe('the CSV export', () => {
     expect(probes.map((record) => [record.actorName, record.entityId, record.requestId])).toEqual(starts.map((start) => ['system', `'${start}`, `'${start}`]));
     expect(records[0]).toMatchObject({ seq: '1', actorId: 'system', actorName: 'system' });
     expect(records.find((record) => record.actorId === api.ids.admin)).toMatchObject({ actorName: 'Administrator (admin)' });
+  });
+
+  it('is the same file from the audit page as from the API, in both formats', async () => {
+    const auditor = await signInToPages(api.http, 'auditor');
+    for (const format of ['jsonl', 'csv'] as const) {
+      const fromApi = await api.as('auditor').get(`/api/audit/export?format=${format}`).buffer(true).parse(asText).expect(200);
+      const fromPage = await auditor.download(`/ui/audit/export?format=${format}`);
+      expect(fromPage).toMatchObject({
+        status: 200,
+        text: fromApi.body as string,
+        headers: { 'content-type': fromApi.headers['content-type'], 'content-disposition': `attachment; filename="audit-chain.${format}"` },
+      });
+    }
   });
 });

@@ -1,7 +1,6 @@
-import { forwardRef, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app.config.js';
-import { UsersModule } from '../users/users.module.js';
 import { AuditCheckpointPoller } from './audit-checkpoint.poller.js';
 import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey, loadAuditSigningKey } from './audit-signing-key.js';
@@ -10,8 +9,6 @@ import { AuditService } from './audit.service.js';
 import { RefusalAuditor } from './refusal-auditor.js';
 
 @Module({
-  // The CSV export names actors (UsersService), and users' changes are audited (AuditService).
-  imports: [forwardRef(() => UsersModule)],
   controllers: [AuditController, AuditPublicKeyController],
   providers: [
     AuditService,

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Database } from 'better-sqlite3';
+import { stringify } from 'csv-stringify';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -11,6 +14,7 @@ import { canonicalJson } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
+import { displayNamesOf } from '../users/display-names.js';
 import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import { plainQuery } from '../database/plain-query.js';
 import { transactionMemo, WriteQueue } from '../database/write-queue.js';
@@ -19,6 +23,7 @@ import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord, typ
 import { checkAgainstCheckpoints, forgedCheckpoint, type AuditVerifyResult, type Checkpoint } from './audit-checkpoint.js';
 import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey } from './audit-signing-key.js';
+import { auditRowView } from './audit.view.js';
 import { poolCopyOut } from './audit-copy.js';
 import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
 import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
@@ -41,6 +46,29 @@ export interface AuditEntry {
 
 /** Rows per export batch (entities). */
 const EXPORT_BATCH = 5000;
+
+export type AuditExportFormat = 'jsonl' | 'csv';
+
+/** The CSV export's columns: a row's, with the actor's name beside their id. */
+const CSV_COLUMNS = [
+  'seq',
+  'occurredAt',
+  'actorId',
+  'actorName',
+  'actorRoles',
+  'action',
+  'entityType',
+  'entityId',
+  'fromState',
+  'toState',
+  'workflowId',
+  'workflowVersion',
+  'outcome',
+  'requestId',
+  'payload',
+  'prevHash',
+  'hash',
+] as const;
 
 /** How verify() goes about it; the defaults are the service's, tests change them. */
 export interface VerifyTuning {
@@ -358,11 +386,49 @@ export class AuditService {
   }
 
   /**
+   * Writes the whole chain to `out`, a batch at a time, and ends it. JSONL: each row, and after a
+   * row its checkpoint, if it has one; `npm run audit:verify -- <file>` checks it offline. CSV: for
+   * people to read, with each actor's name beside their id, and every cell a spreadsheet would run
+   * as a formula (starting with =, +, -, @, a tab or a carriage return) prefixed with a quote
+   * (csv-stringify's `escape_formulas`, OWASP's rule).
+   */
+  async export(format: AuditExportFormat, out: Writable): Promise<void> {
+    if (format === 'csv') {
+      const csv = stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
+      csv.pipe(out);
+      for await (const batch of this.batches()) {
+        const names = await displayNamesOf(this.dataSource, batch.map((row) => row.actorId));
+        for (const row of batch) {
+          const view = auditRowView(row);
+          const name = names.get(row.actorId);
+          const actorName = name ? `${name.displayName} (${name.username})` : row.actorId === SYSTEM_ACTOR.id ? 'system' : '';
+          if (!csv.write({ ...view, actorName, actorRoles: view.actorRoles.join(' '), payload: row.payload })) await once(csv, 'drain');
+        }
+      }
+      csv.end();
+      await once(out, 'finish');
+      return;
+    }
+    for await (const { rows, checkpoints } of this.exportBatches()) {
+      const lines: string[] = [];
+      let next = 0;
+      for (const row of rows) {
+        lines.push(JSON.stringify(auditRowView(row)));
+        if (checkpoints[next]?.seq === row.seq) lines.push(JSON.stringify({ checkpoint: checkpoints[next++] }));
+      }
+      // Checkpoints past the last row exported: the chain was cut below them, which the offline verifier reports.
+      for (; next < checkpoints.length; next += 1) lines.push(JSON.stringify({ checkpoint: checkpoints[next] }));
+      if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+    }
+    out.end();
+  }
+
+  /**
    * What the JSONL export holds: the chain a batch at a time, each with the checkpoints of its
    * rows, then any checkpoint naming a row past the last one exported. Those are read before the
    * rows, so an intact chain reaches them all: one left over means the chain was cut.
    */
-  async *exportBatches(): AsyncGenerator<{ rows: AuditEvent[]; checkpoints: Checkpoint[] }> {
+  private async *exportBatches(): AsyncGenerator<{ rows: AuditEvent[]; checkpoints: Checkpoint[] }> {
     const lastCheckpoint = (await this.checkpoints.latest())?.seq ?? 0;
     let after = 0;
     for await (const rows of this.batches()) {

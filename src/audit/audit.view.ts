@@ -1,4 +1,5 @@
 import type { AuditEvent } from './audit-event.entity.js';
+import type { AuditExportFormat } from './audit.service.js';
 
 export interface ActorName {
   username: string;
@@ -24,6 +25,14 @@ export function auditRowView(row: AuditEvent) {
     payload: JSON.parse(row.payload) as Record<string, unknown>,
     prevHash: row.prevHash,
     hash: row.hash,
+  };
+}
+
+/** The HTTP headers of an export's answer: its media type, and the file a browser saves it as. */
+export function auditExportHeaders(format: AuditExportFormat): Record<string, string> {
+  return {
+    'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'Content-Disposition': `attachment; filename="audit-chain.${format}"`,
   };
 }
 

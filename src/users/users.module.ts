@@ -1,10 +1,10 @@
-import { forwardRef, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [forwardRef(() => AuditModule)],
+  imports: [AuditModule],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { beginAuditedEdit } from '../audit/audited-edit.js';
+import type { ActorName } from '../audit/audit.view.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -17,6 +18,7 @@ import { toUserDto, type UserDto } from './dto/user.dto.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { generatePassword, passwordProblem } from './password-policy.js';
 import { ROLES, type Role } from './roles.js';
+import { displayNamesOf } from './display-names.js';
 import { plainQuery } from '../database/plain-query.js';
 import { UserSession } from './user-session.entity.js';
 import { User } from './user.entity.js';
@@ -226,11 +228,8 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /** Usernames and display names by user id, for showing who did what; ids of no user are left out. */
-  async displayNames(ids: readonly string[]): Promise<Map<string, { username: string; displayName: string }>> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(User).find({ select: { id: true, username: true, displayName: true }, where: { id: In(unique) } });
-    return new Map(rows.map((row) => [row.id, { username: row.username, displayName: row.displayName }]));
+  displayNames(ids: readonly string[]): Promise<Map<string, ActorName>> {
+    return displayNamesOf(this.dataSource, ids);
   }
 
   private async findRow(id: string, manager: EntityManager): Promise<User> {

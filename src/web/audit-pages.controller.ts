@@ -1,10 +1,8 @@
 import { Controller, Get, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AuditController } from '../audit/audit.controller.js';
 import { AuditService } from '../audit/audit.service.js';
-import { auditRowView } from '../audit/audit.view.js';
+import { auditExportHeaders, auditRowView } from '../audit/audit.view.js';
 import type { VerifyResult } from '../audit/audit-chain.js';
 import { AuditQueryDto, ExportQueryDto } from '../audit/dto/audit-query.dto.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
@@ -29,7 +27,6 @@ export class AuditPagesController {
   constructor(
     private readonly audit: AuditService,
     private readonly users: UsersService,
-    private readonly moduleRef: ModuleRef,
     private readonly views: WebViews,
   ) {}
 
@@ -44,11 +41,12 @@ export class AuditPagesController {
     await this.render(request, response, query, await this.audit.verify());
   }
 
-  /** The API's own export, so a download from the page is the same file, verifiable offline with `npm run audit:verify`. */
+  /** The API's export, so a download from the page is the same file, verifiable offline with `npm run audit:verify`. */
   @Get('export')
   async export(@Query() query: FormBody, @Res() response: Response): Promise<void> {
-    const api = this.moduleRef.get(AuditController, { strict: false });
-    await api.export(validDto(ExportQueryDto, { format: field(query, 'format') }), response);
+    const format = validDto(ExportQueryDto, { format: field(query, 'format') }).format ?? 'jsonl';
+    response.status(200).set(auditExportHeaders(format));
+    await this.audit.export(format, response);
   }
 
   private async render(request: WebRequest, response: Response, query: FormBody, verified?: VerifyResult): Promise<void> {

@@ -15,6 +15,15 @@ export interface WebAgent {
   get(path: string): Promise<WebPage>;
   /** Posts a form with the CSRF token of the page last read, without following the redirect. */
   post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
+  /** A file the pages offer for download, read as text whatever its media type. */
+  download(path: string): Promise<{ status: number; text: string; headers: Record<string, string> }>;
+}
+
+/** A supertest parser that keeps any answer's body as text (supertest buffers only text, JSON and forms on its own). */
+export function asText(response: request.Response, done: (error: Error | null, body: string) => void): void {
+  let text = '';
+  response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  response.on('end', () => done(null, text));
 }
 
 const CSRF_INPUT = /name="_csrf" value="([^"]+)"/;
@@ -32,10 +41,14 @@ export async function signInToPages(http: App, username: string, password = USER
     const response = await agent.post(path).type('form').send({ _csrf: csrf, ...form });
     return { status: response.status, html: response.text, location: response.headers.location as string | undefined, headers: response.headers as Record<string, string> };
   };
+  const download = async (path: string) => {
+    const response = await agent.get(path).buffer(true).parse(asText);
+    return { status: response.status, text: response.body as string, headers: response.headers as Record<string, string> };
+  };
   await get('/ui/sign-in');
   const signedIn = await post('/ui/sign-in', { username, password, next: '/' });
   if (signedIn.status !== 303) throw new Error(`sign-in as ${username} answered ${signedIn.status}`);
-  return { get, post };
+  return { get, post, download };
 }
 
 /** The value of the form field with this id, as the page shows it (attribute-escaped HTML). */
