@@ -4,20 +4,17 @@ import { Occurrence } from '../src/activities/occurrence.entity.js';
 import { AuditEvent } from '../src/audit/audit-event.entity.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { DomainError } from '../src/common/domain-error.js';
-import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { Partnership } from '../src/partnerships/partnership.entity.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { Timer } from '../src/timers/timer.entity.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
-import type { Actor } from '../src/workflow-engine/workflow.types.js';
-import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { actors, createProposal, sendFromCurrent } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 describe('partnership lifecycle through the service layer (real SQLite file)', () => {
   let t: TestApp;
   let partnerships: PartnershipsService;
-  let organizations: OrganizationsService;
   let timers: TimersService;
   let audit: AuditService;
   let replay: ReplayService;
@@ -26,7 +23,6 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   beforeAll(async () => {
     t = await createTestApp();
     partnerships = t.get(PartnershipsService);
-    organizations = t.get(OrganizationsService);
     timers = t.get(TimersService);
     audit = t.get(AuditService);
     replay = t.get(ReplayService);
@@ -50,16 +46,6 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     await t.close();
   });
 
-  async function newProposal(overrides = {}) {
-    const org = await organizations.create(organizationInput(), actors.manager);
-    return partnerships.create(partnershipInput(org.id, overrides), actors.manager);
-  }
-
-  async function send(id: string, type: string, actor: Actor, extra: { comment?: string; data?: Record<string, unknown> } = {}) {
-    const row = await partnerships.get(id);
-    return (await partnerships.send(id, { type, actor, expectedVersion: row.version, ...extra })).row;
-  }
-
   async function expectRefusal(promise: Promise<unknown>, code: string) {
     await expect(promise).rejects.toBeInstanceOf(DomainError);
     await promise.catch((error: DomainError) => expect(error.code).toBe(code));
@@ -76,11 +62,11 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
 
   it('goes from proposal to in force and on to expired by timers, with the clock moved', async () => {
     t.clock.set('2026-03-02T09:00:00.000Z');
-    const created = await newProposal({ requiredApprovals: 2 });
+    const created = await createProposal(t, { requiredApprovals: 2 });
     expect(created).toMatchObject({ state: 'proposal', version: 1, workflowId: 'partnership-mou', workflowVersion: 1 });
     expect(created.definitionHash).toMatch(/^[0-9a-f]{64}$/);
 
-    let p = await send(created.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    let p = await sendFromCurrent(t, created.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     expect(p.state).toBe('senior_management_review');
     expect((await pendingTimers(p.id)).map((x) => [x.event, x.dueAt])).toEqual([
       ['xstate.after.approvalSla.partnership-mou.senior_management_review', '2026-03-16T09:00:00.000Z'],
@@ -92,23 +78,24 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     p = await partnerships.get(p.id);
     expect(p).toMatchObject({ state: 'senior_management_review', overdue: true });
 
-    p = await send(p.id, 'APPROVE', actors.approver);
+    p = await sendFromCurrent(t, p.id, 'APPROVE', actors.approver);
     expect(p.state).toBe('senior_management_review');
-    p = await send(p.id, 'APPROVE', actors.approver2);
+    p = await sendFromCurrent(t, p.id, 'APPROVE', actors.approver2);
     expect(p).toMatchObject({ state: 'mou_drafting', overdue: false });
     const approvals = p.context.approvals as Array<{ by: string; contentHash: string }>;
     expect(approvals.map((a) => a.by)).toEqual([actors.approver.id, actors.approver2.id]);
     expect(new Set(approvals.map((a) => a.contentHash)).size).toBe(1);
     expect(approvals[0].contentHash).toMatch(/^[0-9a-f]{64}$/);
 
-    p = await send(p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } });
-    p = await send(p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64) } } });
+    p = await sendFromCurrent(t, p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } });
+    p = await sendFromCurrent(t, p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64) } } });
     expect(p.state).toBe('mou_negotiation');
     expect((p.context.drafts as Array<{ version: number }>).map((d) => d.version)).toEqual([1, 2]);
-    p = await send(p.id, 'AGREE_TEXT', actors.manager, { data: { effectiveFrom: '2026-04-01', expiresOn: '2028-03-31' } });
-    p = await send(p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'partner', signatory: 'Vice-Chancellor', signedOn: '2026-03-17' } });
+    p = await sendFromCurrent(t, p.id, 'AGREE_TEXT', actors.manager, { data: { effectiveFrom: '2026-04-01', expiresOn: '2028-03-31' } });
+    const partnerSignature = { party: 'partner', signatory: 'Vice-Chancellor', signedOn: '2026-03-17' };
+    p = await sendFromCurrent(t, p.id, 'RECORD_SIGNATURE', actors.manager, { data: partnerSignature });
     expect(p.state).toBe('awaiting_signatures');
-    p = await send(p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-17' } });
+    p = await sendFromCurrent(t, p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-17' } });
     expect(p.state).toBe('in_force.active');
 
     // Entering in force made the commitments into series with occurrences for the term.
@@ -156,16 +143,16 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
 
   it('renews a term in the renewal window and keeps the earlier term', async () => {
     t.clock.set('2026-03-02T09:00:00.000Z');
-    let p = await newProposal();
-    p = await send(p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
-    p = await send(p.id, 'APPROVE', actors.approver);
-    p = await send(p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU.pdf', sha256: 'c'.repeat(64) } } });
-    p = await send(p.id, 'AGREE_TEXT', actors.manager, { data: { effectiveFrom: '2026-04-01', expiresOn: '2027-03-31' } });
-    p = await send(p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'own', signatory: 'ED', signedOn: '2026-03-02' } });
-    p = await send(p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'partner', signatory: 'VC', signedOn: '2026-03-02' } });
+    let p = await createProposal(t);
+    p = await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    p = await sendFromCurrent(t, p.id, 'APPROVE', actors.approver);
+    p = await sendFromCurrent(t, p.id, 'SHARE_DRAFT', actors.manager, { data: { document: { name: 'MOU.pdf', sha256: 'c'.repeat(64) } } });
+    p = await sendFromCurrent(t, p.id, 'AGREE_TEXT', actors.manager, { data: { effectiveFrom: '2026-04-01', expiresOn: '2027-03-31' } });
+    p = await sendFromCurrent(t, p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'own', signatory: 'ED', signedOn: '2026-03-02' } });
+    p = await sendFromCurrent(t, p.id, 'RECORD_SIGNATURE', actors.manager, { data: { party: 'partner', signatory: 'VC', signedOn: '2026-03-02' } });
     t.clock.set('2027-01-15T00:00:00.000Z');
     await timers.fireDue();
-    p = await send(p.id, 'RENEW', actors.approver, { data: { expiresOn: '2029-03-31' } });
+    p = await sendFromCurrent(t, p.id, 'RENEW', actors.approver, { data: { expiresOn: '2029-03-31' } });
     expect(p.state).toBe('in_force.active');
     expect((p.context.terms as Array<{ number: number; effectiveFrom: string; expiresOn: string; kind: string; by: string }>).map((x) => [x.number, x.effectiveFrom, x.expiresOn, x.kind, x.by])).toEqual([
       [1, '2026-04-01', '2027-03-31', 'agreed', actors.manager.id],
@@ -186,7 +173,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   });
 
   it('refuses a stale version and writes nothing but the audited refusal', async () => {
-    const p = await newProposal();
+    const p = await createProposal(t);
     const rowsBefore = await dataSource.getRepository(AuditEvent).count();
     const attempt = partnerships.send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: p.version + 1 });
     await expectRefusal(attempt, 'VERSION_MISMATCH');
@@ -198,7 +185,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   });
 
   it('applies exactly one of two interleaved sends on one partnership', async () => {
-    const p = await newProposal();
+    const p = await createProposal(t);
     const input = { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: p.version };
     const results = await Promise.allSettled([partnerships.send(p.id, input), partnerships.send(p.id, { ...input, type: 'WITHDRAW' })]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
@@ -210,15 +197,14 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   });
 
   it('refuses self-approval, double approval and a decision without a comment, and audits each refusal', async () => {
-    const org = await organizations.create(organizationInput(), actors.managerApprover);
-    let p = await partnerships.create(partnershipInput(org.id, { requiredApprovals: 2 }), actors.managerApprover);
-    p = await send(p.id, 'SUBMIT_FOR_APPROVAL', actors.managerApprover);
-    await expectRefusal(send(p.id, 'APPROVE', actors.managerApprover), 'SEPARATION_OF_DUTIES');
-    p = await send(p.id, 'APPROVE', actors.approver);
-    await expectRefusal(send(p.id, 'APPROVE', actors.approver), 'GUARD_FAILED');
-    await expectRefusal(send(p.id, 'REQUEST_CHANGES', actors.approver2), 'GUARD_FAILED');
-    await expectRefusal(send(p.id, 'APPROVE', actors.manager), 'FORBIDDEN');
-    await expectRefusal(send(p.id, 'SHARE_DRAFT', actors.manager), 'EVENT_NOT_ALLOWED');
+    let p = await createProposal(t, { requiredApprovals: 2 }, { by: actors.managerApprover });
+    p = await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.managerApprover);
+    await expectRefusal(sendFromCurrent(t, p.id, 'APPROVE', actors.managerApprover), 'SEPARATION_OF_DUTIES');
+    p = await sendFromCurrent(t, p.id, 'APPROVE', actors.approver);
+    await expectRefusal(sendFromCurrent(t, p.id, 'APPROVE', actors.approver), 'GUARD_FAILED');
+    await expectRefusal(sendFromCurrent(t, p.id, 'REQUEST_CHANGES', actors.approver2), 'GUARD_FAILED');
+    await expectRefusal(sendFromCurrent(t, p.id, 'APPROVE', actors.manager), 'FORBIDDEN');
+    await expectRefusal(sendFromCurrent(t, p.id, 'SHARE_DRAFT', actors.manager), 'EVENT_NOT_ALLOWED');
     const denied = (await partnerships.history(p.id)).items.filter((h) => h.outcome === 'denied');
     expect(denied.map((d) => [d.action, JSON.parse(d.payload).code])).toEqual([
       ['APPROVE', 'SEPARATION_OF_DUTIES'],
@@ -231,10 +217,10 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   });
 
   it('edits only what the state allows', async () => {
-    let p = await newProposal();
+    let p = await createProposal(t);
     p = await partnerships.updateDetails(p.id, { summary: 'A sharper summary.' }, actors.manager, p.version);
     expect(p).toMatchObject({ summary: 'A sharper summary.', version: 2 });
-    p = await send(p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    p = await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     await expectRefusal(partnerships.updateDetails(p.id, { summary: 'Changed under review' }, actors.manager, p.version), 'EVENT_NOT_ALLOWED');
     p = await partnerships.updateDetails(p.id, { notes: 'Met the dean again.' }, actors.manager, p.version);
     expect(p).toMatchObject({ summary: 'A sharper summary.', notes: 'Met the dean again.' });
@@ -244,8 +230,8 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     t.clock.set('2026-03-02T09:00:00.000Z');
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const p = await newProposal();
-      ids.push((await send(p.id, 'SUBMIT_FOR_APPROVAL', actors.manager)).id);
+      const p = await createProposal(t);
+      ids.push((await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.manager)).id);
     }
     t.clock.set('2026-04-30T00:00:00.000Z');
     const [a, b] = await Promise.all([timers.fireDue(), timers.fireDue()]);

@@ -7,8 +7,7 @@ import { Partnership } from '../src/partnerships/partnership.entity.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { PipelineBoard } from '../src/web/pipeline-board.js';
-import type { Actor } from '../src/workflow-engine/workflow.types.js';
-import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { actors, organizationInput, partnershipInput, sendFromCurrent } from './support/factories.js';
 import { runMigrationStep } from './support/migrate.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
@@ -36,11 +35,6 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
   });
 
   const newOrganization = (name: string) => organizations.create(organizationInput({ name }), actors.manager);
-
-  async function send(id: string, type: string, actor: Actor, extra: { comment?: string } = {}) {
-    const row = await partnerships.get(id);
-    return (await partnerships.send(id, { type, actor, expectedVersion: row.version, ...extra })).row;
-  }
 
   const asBoolean = (value: unknown) => value === true || value === 1 || value === '1';
 
@@ -102,8 +96,8 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     await partnerships.updateDetails(renamed.id, { title: 'Counted and renamed' }, actors.manager, renamed.version);
     await expectIndexesExact();
 
-    await send(ids[1], 'SUBMIT_FOR_APPROVAL', actors.manager);
-    await send(ids[4], 'SUBMIT_FOR_APPROVAL', actors.manager);
+    await sendFromCurrent(t, ids[1], 'SUBMIT_FOR_APPROVAL', actors.manager);
+    await sendFromCurrent(t, ids[4], 'SUBMIT_FOR_APPROVAL', actors.manager);
     await expectIndexesExact();
     // The approval SLA passes: the timer marks both overdue, without a change of state.
     t.clock.advanceDays(20);
@@ -111,8 +105,8 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     expect((await partnerships.get(ids[1])).overdue).toBe(true);
     await expectIndexesExact();
 
-    await send(ids[1], 'APPROVE', actors.approver);
-    await send(ids[2], 'WITHDRAW', actors.manager, { comment: 'Not this year.' });
+    await sendFromCurrent(t, ids[1], 'APPROVE', actors.approver);
+    await sendFromCurrent(t, ids[2], 'WITHDRAW', actors.manager, { comment: 'Not this year.' });
     await expectIndexesExact();
 
     for (const state of [undefined, 'proposal', 'senior_management_review', 'mou_drafting', 'withdrawn', 'in_force', 'mou']) {
@@ -199,11 +193,11 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
     await expectIndexesExact();
     // One row per group again, and the trigger writes to it.
     const moved = await partnerships.create(partnershipInput((await newOrganization('Unsharded University')).id), actors.manager);
-    await send(moved.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    await sendFromCurrent(t, moved.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     await expectIndexesExact();
     await migrate('up');
     expect(await shardColumns()).toBe(sharded);
-    await send(moved.id, 'WITHDRAW', actors.manager, { comment: 'Withdrawn after the migration ran again.' });
+    await sendFromCurrent(t, moved.id, 'WITHDRAW', actors.manager, { comment: 'Withdrawn after the migration ran again.' });
     await expectIndexesExact();
   });
 

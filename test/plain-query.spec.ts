@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { numberedPlaceholders, plainExecute, plainQuery, preparedStatementName } from '../src/database/plain-query.js';
 import { WriteQueue } from '../src/database/write-queue.js';
-import { OrganizationsService } from '../src/organizations/organizations.service.js';
-import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
-import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { createProposal } from './support/factories.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 const SELECT_TITLE = 'SELECT title FROM partnerships WHERE id = ?';
@@ -22,8 +20,7 @@ describe('plain statements: prepared once per connection, failing as TypeORM que
   afterAll(() => t.close());
 
   it('reads and writes through the manager’s transaction, and counts the rows a change touched', async () => {
-    const organization = await t.get(OrganizationsService).create(organizationInput(), actors.manager);
-    const created = await t.get(PartnershipsService).create(partnershipInput(organization.id, { title: 'Plain statement lecture' }), actors.manager);
+    const created = await createProposal(t, { title: 'Plain statement lecture' });
     expect(await plainQuery(dataSource, SELECT_TITLE, [created.id])).toEqual([{ title: 'Plain statement lecture' }]);
     const changed = await t.get(WriteQueue).run(async (manager) => {
       const count = await plainExecute(manager, 'UPDATE partnerships SET notes = ? WHERE id = ?', ['seen in its transaction', created.id]);

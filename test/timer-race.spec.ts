@@ -1,10 +1,9 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '../src/audit/audit-event.entity.js';
-import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { TimersService } from '../src/timers/timers.service.js';
-import { actors, organizationInput, partnershipInput } from './support/factories.js';
+import { actors, createProposal } from './support/factories.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 const SLA_ACTION = 'xstate.after.approvalSla.partnership-mou.senior_management_review';
@@ -27,8 +26,7 @@ describe(`a timer whose instance changes while it fires (${testDatabaseKind})`, 
     const partnerships = t.get(PartnershipsService);
     const timers = t.get(TimersService);
     const dataSource = t.get(DataSource);
-    const org = await t.get(OrganizationsService).create(organizationInput(), actors.manager);
-    const created = await partnerships.create(partnershipInput(org.id, { approvalSlaDays: 1 }), actors.manager);
+    const created = await createProposal(t, { approvalSlaDays: 1 });
     const submitted = await partnerships.send(created.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: 1 });
     t.clock.advanceDays(2);
 

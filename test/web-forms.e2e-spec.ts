@@ -2,10 +2,11 @@ import request from 'supertest';
 import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
+import type { CreatePartnershipDto } from '../src/partnerships/dto/partnership.dto.js';
 import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { partnershipFormValues } from '../src/web/partnership-form.js';
 import { createApiApp, type ApiApp } from './support/api.js';
-import { organizationInput, partnershipInput } from './support/factories.js';
+import { organizationInput, createProposal } from './support/factories.js';
 import { inputValue, signInToPages, type WebAgent } from './support/web-agent.js';
 
 /**
@@ -28,10 +29,17 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     await api.close();
   });
 
+  const partnerships = () => api.get(PartnershipsService);
+  /** The signed-in manager as the services know them: the pages check who may change what. */
+  const managerActor = () => ({ id: api.ids.manager, roles: ['manager'] });
+  /** A proposal of the signed-in manager's, of an organization named after it. */
+  const seedProposal = (title: string, overrides: Partial<CreatePartnershipDto> = {}) =>
+    createProposal(api, { title, ...overrides }, { by: managerActor(), organization: { name: `Org of ${title}` } });
+
   describe('editing an organization', () => {
     const organizations = () => api.get(OrganizationsService);
     const createOrganization = (name: string) =>
-      organizations().create(organizationInput({ name, contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }] }), { id: api.ids.manager, roles: ['manager'] });
+      organizations().create(organizationInput({ name, contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }] }), managerActor());
     const form = (version: number, overrides: Record<string, string> = {}) => ({
       version: String(version),
       name: 'Riphah International University',
@@ -117,7 +125,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     });
 
     it('clears a field the person emptied, with the audit row the API writes, and says it was saved', async () => {
-      const org = await organizations().create(organizationInput({ name: 'Has a city', website: 'https://example.org' }), { id: api.ids.manager, roles: ['manager'] });
+      const org = await organizations().create(organizationInput({ name: 'Has a city', website: 'https://example.org' }), managerActor());
       await manager.get(`/ui/organizations/${org.id}`);
       const saved = await manager.post(
         `/ui/organizations/${org.id}/details`,
@@ -147,13 +155,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
   });
 
   describe('adding an activity series to a partnership', () => {
-    const partnerships = () => api.get(PartnershipsService);
     const seriesOf = async (id: string) => (await api.get(ActivitiesService).forPartnership(id)).map((s) => ({ title: s.title, origin: s.origin }));
-    const seedProposal = async (title: string) => {
-      const manager = { id: api.ids.manager, roles: ['manager'] };
-      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), manager);
-      return partnerships().create(partnershipInput(org.id, { title }), manager);
-    };
     const form = (version: number, overrides: Record<string, string> = {}) => ({
       version: String(version),
       'series.title': 'Joint seminar on illicit economies',
@@ -226,7 +228,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
 
     it('offers no form once the partnership is closed, and refuses a post that says it is', async () => {
       const p = await seedProposal('Withdrawn before any activity');
-      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: { id: api.ids.manager, roles: ['manager'] }, expectedVersion: p.version, comment: 'Paused' });
+      const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: managerActor(), expectedVersion: p.version, comment: 'Paused' });
       const page = await manager.get(`/ui/partnerships/${p.id}`);
       expect(page.html).not.toContain('Add an activity');
       const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(withdrawn.row.version));
@@ -237,12 +239,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
   });
 
   describe("editing a partnership's details", () => {
-    const partnerships = () => api.get(PartnershipsService);
-    const managerActor = () => ({ id: api.ids.manager, roles: ['manager'] });
-    const seedProposal = async (title: string) => {
-      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), managerActor());
-      return partnerships().create(partnershipInput(org.id, { title, focalPoint: 'Dr. Sana Iqbal', notes: 'Met in Islamabad.' }), managerActor());
-    };
+    const details = { focalPoint: 'Dr. Sana Iqbal', notes: 'Met in Islamabad.' };
     /** The edit form as the page renders it from what is stored, with the person's changes. */
     const form = async (id: string, overrides: Record<string, string>) => {
       const p = await partnerships().get(id);
@@ -250,7 +247,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     };
 
     it('clears the optional fields the person emptied, with the audit row the API writes, and says it was saved', async () => {
-      const p = await seedProposal('Clears its details');
+      const p = await seedProposal('Clears its details', details);
       const page = await manager.get(`/ui/partnerships/${p.id}`);
       expect(page.html).toContain('Edit details');
       const saved = await manager.post(`/ui/partnerships/${p.id}/details`, await form(p.id, { summary: '', programme: ' ', focalPoint: '', notes: '' }));
@@ -276,7 +273,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     });
 
     it('refuses an emptied title with a 400 beside the form, keeping what was typed, instead of dropping it', async () => {
-      const p = await seedProposal('Keeps its title');
+      const p = await seedProposal('Keeps its title', details);
       const refused = await manager.post(`/ui/partnerships/${p.id}/details`, await form(p.id, { title: ' ', focalPoint: 'Typed with the title emptied' }));
       expect(refused.status).toBe(400);
       expect(refused.html).toMatch(/<details class="action" open>\s*<summary>Edit details<\/summary>/);
@@ -286,7 +283,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     });
 
     it('leaves alone the fields the state does not offer, and clears the one it does', async () => {
-      const p = await seedProposal('Clears its notes in review');
+      const p = await seedProposal('Clears its notes in review', details);
       const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
       const page = await manager.get(`/ui/partnerships/${p.id}`);
       expect(page.html).not.toContain('id="pf-summary"');
@@ -308,12 +305,6 @@ describe('page forms refuse in plain words and keep what was typed', () => {
   });
 
   describe('an event form posted from a stale page', () => {
-    const partnerships = () => api.get(PartnershipsService);
-    const managerActor = () => ({ id: api.ids.manager, roles: ['manager'] });
-    const seedProposal = async (title: string) => {
-      const org = await api.get(OrganizationsService).create(organizationInput({ name: `Org of ${title}` }), managerActor());
-      return partnerships().create(partnershipInput(org.id, { title }), managerActor());
-    };
     /** The "What you can do now" section of a page. */
     const actionsOf = (html: string) => /<section aria-labelledby="actions-h"[^]*?<\/section>/.exec(html)?.[0] ?? '';
 

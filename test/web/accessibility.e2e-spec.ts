@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { sendFromCurrent } from '../support/factories.js';
 import { startWebApp, type Person, type WebApp } from './browser.js';
 
 const require = createRequire(import.meta.url);
@@ -39,15 +40,11 @@ describe('accessibility of the main pages (axe-core)', () => {
     const partnerships = web.get(PartnershipsService);
     inReview = await web.seedProposal({ title: 'Police training programme', submit: true });
     inForce = await web.seedProposal({ title: 'Annual lecture and research visits', submit: true });
-    const send = async (type: string, actor: Person, extra: { comment?: string; data?: Record<string, unknown> } = {}) => {
-      const row = await partnerships.get(inForce);
-      await partnerships.send(inForce, { type, actor: web.actors[actor], expectedVersion: row.version, ...extra });
-    };
-    await send('APPROVE', 'approver');
-    await send('SHARE_DRAFT', 'manager', { data: { document: { name: 'MOU v1.docx', sha256: 'b'.repeat(64) } } });
-    await send('AGREE_TEXT', 'manager', { data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } });
-    await send('RECORD_SIGNATURE', 'manager', { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-02' } });
-    await send('RECORD_SIGNATURE', 'manager', { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
+    await sendFromCurrent(web, inForce, 'APPROVE', web.actors.approver);
+    await sendFromCurrent(web, inForce, 'SHARE_DRAFT', web.actors.manager, { data: { document: { name: 'MOU v1.docx', sha256: 'b'.repeat(64) } } });
+    await sendFromCurrent(web, inForce, 'AGREE_TEXT', web.actors.manager, { data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } });
+    await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-02' } });
+    await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
     organizationId = (await partnerships.get(inForce)).organizationId;
   });
 

@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { OrganizationsService } from '../../src/organizations/organizations.service.js';
-import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import type { Role } from '../../src/users/roles.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { SYSTEM_ACTOR, type Actor } from '../../src/workflow-engine/workflow.types.js';
-import { organizationInput, partnershipInput } from '../support/factories.js';
+import { createProposal, sendFromCurrent } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /** Debian's Chromium; `.ci/run` installs it when missing. */
@@ -70,10 +68,9 @@ export async function startWebApp(): Promise<WebApp> {
     return page;
   };
   const seedProposal = async (overrides: { title?: string; submit?: boolean } = {}) => {
-    const organization = await t.get(OrganizationsService).create(organizationInput({ name: `Org for ${overrides.title ?? 'a proposal'}` }), actors.manager);
-    const partnerships = t.get(PartnershipsService);
-    const row = await partnerships.create(partnershipInput(organization.id, overrides.title ? { title: overrides.title } : {}), actors.manager);
-    if (overrides.submit) await partnerships.send(row.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: row.version });
+    const organization = { name: `Org for ${overrides.title ?? 'a proposal'}` };
+    const row = await createProposal(t, overrides.title ? { title: overrides.title } : {}, { by: actors.manager, organization });
+    if (overrides.submit) await sendFromCurrent(t, row.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     return row.id;
   };
   return {
