@@ -11,7 +11,7 @@ import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import { ProposedActivityDto } from '../partnerships/dto/partnership.dto.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { ActivitiesService, occurrenceView } from './activities.service.js';
-import { UpcomingQueryDto } from './dto/upcoming-query.dto.js';
+import { UPCOMING_DAYS, UpcomingQueryDto } from './dto/upcoming-query.dto.js';
 import { ActivitySeriesListResponse, OccurrenceResponse, UpcomingListResponse } from './dto/activity-response.dto.js';
 import { DryRunResponse, MinimalEventResponse } from '../partnerships/dto/partnership-response.dto.js';
 import type { Occurrence } from './occurrence.entity.js';
@@ -56,7 +56,7 @@ export class ActivitiesController {
   @ApiOkResponse({ type: UpcomingListResponse })
   @ApiErrors(400, 401)
   async upcoming(@Query() query: UpcomingQueryDto) {
-    return this.activities.upcoming(query.days ?? 90, query);
+    return this.activities.upcoming(query.days ?? UPCOMING_DAYS, query);
   }
 
   @Get('occurrences/:id')

@@ -10,6 +10,9 @@ import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
 import { Organization } from './organization.entity.js';
 
+/** How many organizations a form's list of choices holds: they are counted in dozens, not thousands. */
+const ORGANIZATION_CHOICES = 1000;
+
 export interface OrganizationQuery {
   q?: string;
   limit?: number;
@@ -80,6 +83,11 @@ export class OrganizationsService {
 
   async exists(id: string): Promise<boolean> {
     return (await this.dataSource.getRepository(Organization).countBy({ id })) > 0;
+  }
+
+  /** The organizations a form offers to choose from, by name. */
+  async choices(): Promise<Array<Pick<Organization, 'id' | 'name'>>> {
+    return (await this.list({ limit: ORGANIZATION_CHOICES })).items.map((o) => ({ id: o.id, name: o.name }));
   }
 
   async list(query: OrganizationQuery): Promise<{ items: Organization[]; total: number }> {

@@ -7,6 +7,7 @@ import { addDaysToDate, dateOf } from '../common/dates.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { PartnershipListRepository } from '../partnerships/partnership-list.repository.js';
 
+/** An MOU expiring within this many days from today is listed by the report and stands out on the board (SPEC: renewal window). */
 export const EXPIRY_HORIZON_DAYS = 90;
 /** The most entries each list of the report holds. */
 export const REPORT_ITEMS = 100;

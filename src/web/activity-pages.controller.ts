@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { UpcomingQueryDto } from '../activities/dto/upcoming-query.dto.js';
+import { UPCOMING_DAYS, UpcomingQueryDto } from '../activities/dto/upcoming-query.dto.js';
 import { ActivitiesService } from '../activities/activities.service.js';
 import { Public } from '../auth/auth.decorators.js';
 import { CalendarService } from '../calendar/calendar.service.js';
@@ -16,7 +16,6 @@ import { WEB_PREFIX } from './web-paths.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-const DEFAULT_DAYS = 90;
 /** Occurrences a page lists, each with its forms. */
 const PAGE_SIZE = 50;
 
@@ -40,7 +39,7 @@ export class ActivityPagesController {
 
   @Get()
   async upcoming(@Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
-    const { days = DEFAULT_DAYS, offset = 0 } = validDto(UpcomingQueryDto, { days: integerField(query, 'days'), offset: integerField(query, 'offset') });
+    const { days = UPCOMING_DAYS, offset = 0 } = validDto(UpcomingQueryDto, { days: integerField(query, 'days'), offset: integerField(query, 'offset') });
     const done = field(query, 'done');
     await this.render(request, response, { days, offset, done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null });
   }
@@ -50,7 +49,7 @@ export class ActivityPagesController {
     const { label } = validDto(CreateCalendarTokenDto, { label: field(body, 'label') });
     const created = await this.calendar.createToken(request.actor!, label, requestIdOf(request));
     const feedUrl = `${request.protocol}://${request.get('host')}${created.path}`;
-    await this.render(request, response, { days: DEFAULT_DAYS, offset: 0, done: null, feedUrl });
+    await this.render(request, response, { days: UPCOMING_DAYS, offset: 0, done: null, feedUrl });
   }
 
   @Post('calendar-tokens/:id/revoke')

@@ -22,8 +22,6 @@ export interface FailedAttempt {
   refusal: Refusal;
 }
 
-const ORGANIZATIONS_LISTED = 1000;
-
 /** The forms the page shows, as `partnership.eta` decides: each shows its own refusal. */
 interface ShownForms {
   /** The details form: a manager's, while some field is editable. */
@@ -104,9 +102,7 @@ export class PartnershipPage {
       forms,
       editable,
       acceptsActivities,
-      organizations: editable.includes('organizationId')
-        ? (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }))
-        : [],
+      organizations: editable.includes('organizationId') ? await this.organizations.choices() : [],
       history: historyView(history.items, names),
       historyPage: { offset: historyOffset, size: HISTORY_PAGE, total: history.total },
       series: seriesViews,

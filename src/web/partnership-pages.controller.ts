@@ -23,7 +23,6 @@ import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-const ORGANIZATIONS_LISTED = 1000;
 const ALL_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'requiredApprovals', 'approvalSlaDays', 'proposedActivities'];
 
 /**
@@ -154,7 +153,7 @@ export class PartnershipPagesController {
   }
 
   private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
-    const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
+    const organizations = await this.organizations.choices();
     this.views.page(
       request,
       response,

@@ -4,14 +4,11 @@ import { addDaysToDate } from '../common/dates.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PARTNERSHIP_WORKFLOW, PartnershipsService } from '../partnerships/partnerships.service.js';
+import { EXPIRY_HORIZON_DAYS } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import type { StateConfig } from '../workflow-engine/workflow.types.js';
 
-/** How close an MOU's expiry must be to stand out on the board (SPEC: renewal window, default 90 days). */
-export const RENEWAL_HORIZON_DAYS = 90;
 const CARDS_PER_STAGE = 50;
-/** Enough for the organization filter's list; organizations are counted in dozens, not thousands. */
-const ORGANIZATIONS_LISTED = 1000;
 
 export interface BoardFilter {
   organizationId?: string;
@@ -36,10 +33,10 @@ export class PipelineBoard {
       ...states.filter(([, node]) => node.type !== 'final').map(([key, node]) => ({ key, states: leavesOf(key, node), closed: false })),
       { key: 'closed', states: states.filter(([, node]) => node.type === 'final').map(([key]) => key), closed: true },
     ];
-    const organizations = (await this.organizations.list({ limit: ORGANIZATIONS_LISTED })).items.map((o) => ({ id: o.id, name: o.name }));
+    const organizations = await this.organizations.choices();
     const names = new Map(organizations.map((o) => [o.id, o.name]));
     const today = this.clock.now().toISOString().slice(0, 10);
-    const horizon = addDaysToDate(today, RENEWAL_HORIZON_DAYS);
+    const horizon = addDaysToDate(today, EXPIRY_HORIZON_DAYS);
     const columns = await Promise.all(
       stages.map(async (stage) => {
         const lists = await Promise.all(stage.states.map((state) => this.partnerships.list({ ...filter, state, limit: CARDS_PER_STAGE })));
@@ -58,7 +55,7 @@ export class PipelineBoard {
         return { key: stage.key, closed: stage.closed, total: lists.reduce((n, l) => n + l.total, 0), atLeast, cards };
       }),
     );
-    return { columns, organizations, filter, horizonDays: RENEWAL_HORIZON_DAYS };
+    return { columns, organizations, filter, horizonDays: EXPIRY_HORIZON_DAYS };
   }
 }
 
