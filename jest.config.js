@@ -12,8 +12,13 @@ const common = {
   setupFiles: ['<rootDir>/test/support/test-env.ts'],
 };
 
-/** The suites that start service processes, kill them or run long seeded sequences. */
-const SLOW = ['<rootDir>/test/crash.e2e-spec.ts', '<rootDir>/test/multi-instance.e2e-spec.ts', '<rootDir>/test/workflow-model.property.e2e-spec.ts'];
+/** The suites that start service processes, kill or stop them, or run long seeded sequences. */
+const SLOW = [
+  '<rootDir>/test/crash.e2e-spec.ts',
+  '<rootDir>/test/multi-instance.e2e-spec.ts',
+  '<rootDir>/test/operations.e2e-spec.ts',
+  '<rootDir>/test/workflow-model.property.e2e-spec.ts',
+];
 
 /**
  * The tiers `npm run test:<tier>` selects (`npm test` runs them all): `unit` the pure tests (src/, and

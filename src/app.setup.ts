@@ -1,7 +1,7 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RefusalAuditor } from './audit/refusal-auditor.js';
@@ -13,8 +13,11 @@ import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
 
 export const BODY_LIMIT = '256kb';
 
-/** HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. */
-export function configureApp(app: INestApplication): void {
+/**
+ * HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. `requestLog`
+ * (main.ts's `requestLogger`) logs a line per request; the tests' apps log nothing.
+ */
+export function configureApp(app: INestApplication, options: { requestLog?: RequestHandler } = {}): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
@@ -28,6 +31,7 @@ export function configureApp(app: INestApplication): void {
   const docs = helmet();
   app.use((request: Request, response: Response, next: NextFunction) => (request.path.startsWith('/api/docs') ? docs : strict)(request, response, next));
   app.use(requestIdMiddleware);
+  if (options.requestLog) app.use(options.requestLog);
   app.setGlobalPrefix('api', { exclude: WEB_ROUTES });
   serveWebAssets(express);
   const openApi = new DocumentBuilder()

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { Timer } from '../src/timers/timer.entity.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { actors, organizationInput, partnershipInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
-import { freePort, waitForReady } from './support/service-process.js';
+import { ServiceProcess as Instance, whenLogged } from './support/service-process.js';
 import { createDatabase, createTestApp, databaseEnv, dropDatabase, testDatabaseKind, type TestApp } from './support/test-app.js';
 
 /**
@@ -36,69 +35,6 @@ const JWT_SECRET = 'a-shared-jwt-secret-for-both-instances-0123456789';
 const DAY_MS = 86_400_000;
 const SLA_TIMERS = 12;
 const SLA_ACTION = 'xstate.after.approvalSla.partnership-mou.senior_management_review';
-
-/** Resolves once `holds` is true of the instances' output, checked again whenever one of them writes. */
-function whenLogged(instances: Instance[], holds: (output: string) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!holds(instances.map((instance) => instance.log).join('\n'))) return;
-      for (const instance of instances) instance.off(check);
-      resolve();
-    };
-    for (const instance of instances) instance.on(check);
-    check();
-  });
-}
-
-class Instance {
-  private child?: ChildProcess;
-  private output = '';
-  private readonly listeners = new Set<() => void>();
-  url = '';
-
-  constructor(
-    readonly name: string,
-    private readonly main: string,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  async start(): Promise<void> {
-    const port = await freePort();
-    this.url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.env, PORT: String(port) };
-    delete env.NODE_OPTIONS;
-    this.child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const append = (chunk: Buffer) => {
-      this.output += chunk.toString();
-      for (const listener of this.listeners) listener();
-    };
-    this.child.stdout?.on('data', append);
-    this.child.stderr?.on('data', append);
-    await waitForReady(this.child, () => `${this.name} exited at start:\n${this.output}`);
-  }
-
-  /** Calls `listener` whenever the process writes to its output. */
-  on(listener: () => void): void {
-    this.listeners.add(listener);
-  }
-
-  off(listener: () => void): void {
-    this.listeners.delete(listener);
-  }
-
-  /** What the process logged, for a failing assertion's message. */
-  get log(): string {
-    return this.output;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
 
 describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'PostgreSQL schema' : 'SQLite file'}`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-multi-'));

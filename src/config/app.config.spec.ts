@@ -10,6 +10,7 @@ describe('loadAppConfig', () => {
       rateLimitWritesPerMinute: 600,
       jwtExpiresInSeconds: 3600,
       logLevels: ['fatal', 'error', 'warn', 'log'],
+      logFormat: 'json',
     });
   });
 
@@ -21,8 +22,15 @@ describe('loadAppConfig', () => {
 
   it('reads the settings it validates', () => {
     const secret = 'x'.repeat(32);
-    const config = loadAppConfig({ ...POSTGRES, DATABASE_SCHEMA: 'partnerships', JWT_SECRET: secret, JWT_EXPIRES_IN_SECONDS: '60', LOG_LEVEL: ' DEBUG ' });
-    expect(config).toMatchObject({ databaseSchema: 'partnerships', jwtSecret: secret, jwtExpiresInSeconds: 60 });
+    const config = loadAppConfig({
+      ...POSTGRES,
+      DATABASE_SCHEMA: 'partnerships',
+      JWT_SECRET: secret,
+      JWT_EXPIRES_IN_SECONDS: '60',
+      LOG_LEVEL: ' DEBUG ',
+      LOG_FORMAT: 'pretty',
+    });
+    expect(config).toMatchObject({ databaseSchema: 'partnerships', jwtSecret: secret, jwtExpiresInSeconds: 60, logFormat: 'pretty' });
     expect(config.logLevels).toContain('debug');
   });
 
@@ -32,6 +40,7 @@ describe('loadAppConfig', () => {
     [{ JWT_EXPIRES_IN_SECONDS: '1.5' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
     [{ JWT_EXPIRES_IN_SECONDS: '0' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"'],
+    [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT must be json or pretty'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: 'NaN' }, 'RATE_LIMIT_WRITES_PER_MINUTE must not be less than 1, RATE_LIMIT_WRITES_PER_MINUTE must be an integer number'],
     [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
   ])('refuses %j, naming the setting', (env, message) => {

@@ -2,12 +2,15 @@ import type { LogLevel } from '@nestjs/common';
 import { registerAs } from '@nestjs/config';
 import { plainToInstance, Transform, type TransformFnParams, Type } from 'class-transformer';
 import { join } from 'node:path';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
 import { logLevels } from './log-levels.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export const MIN_JWT_SECRET_LENGTH = 32;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+/** `json`: one JSON object a line, for a collector; `pretty`: coloured text, for a person at a terminal. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const TRUST_PROXY_MESSAGE =
   'TRUST_PROXY must be true, false, a number of hops, or comma-separated addresses, subnets (CIDR), loopback, linklocal or uniquelocal';
@@ -134,6 +137,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @ParsedBy(logLevels)
   LOG_LEVEL?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}` })
+  LOG_FORMAT?: LogFormat;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -174,6 +182,7 @@ export interface AppConfig {
   passwordHashCost: number;
   /** The levels Nest's logger prints. */
   logLevels: LogLevel[];
+  logFormat: LogFormat;
 }
 
 /**
@@ -201,6 +210,7 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     maxTermYears: env.MAX_TERM_YEARS ?? 10,
     passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     logLevels: logLevels(env.LOG_LEVEL),
+    logFormat: env.LOG_FORMAT ?? 'json',
   };
 }
 
