@@ -13,6 +13,7 @@ import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -35,6 +36,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     ApprovalsModule,
     CalendarModule,
     ReportsModule,
+    NotificationsModule,
     WorkflowsModule,
     UsersModule,
     AuthModule,

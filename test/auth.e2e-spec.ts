@@ -189,6 +189,8 @@ describe('sign-in, users and roles over HTTP', () => {
       displayName: 'Amina Khan',
       roles: ['manager', 'auditor'],
       active: true,
+      email: null,
+      emailMode: 'immediate',
       version: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),

@@ -296,6 +296,13 @@ const ROWS: Row[] = [
     prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/calendar/tokens').send({ label: 'Phone' }), allowedStatus: 201 }),
   },
   get('/api/calendar/tokens', async () => '/api/calendar/tokens'),
+  // Notices are each user's own.
+  get('/api/notifications', async () => '/api/notifications'),
+  {
+    route: 'POST /api/notifications/read-all',
+    who: 'signed-in',
+    prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/notifications/read-all'), allowedStatus: 204 }),
+  },
   get('/api/reports/pipeline', async () => '/api/reports/pipeline'),
 
   get('/api/audit', async () => '/api/audit?limit=5', AUDIT_READERS),
@@ -337,8 +344,8 @@ const ROWS: Row[] = [
   },
 ];
 
-/** Routes whose answer depends on whose the object is, so they are checked per owner below. */
-const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}'];
+/** Routes whose answer depends on whose the object is, so they are checked per owner below (a notice: test/notifications.e2e-spec.ts). */
+const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}', 'POST /api/notifications/{id}/read'];
 
 const rowsServed = ROWS.filter((row) => served.has(row.route));
 const rowsNotServed = ROWS.filter((row) => !served.has(row.route));

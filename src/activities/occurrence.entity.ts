@@ -7,6 +7,7 @@ import { WorkflowInstanceColumns } from '../workflow-engine/workflow-instance.co
 @Index('idx_occurrences_partnership', ['partnershipId', 'dueOn'])
 @Index('idx_occurrences_due', ['dueOn'])
 @Index('idx_occurrences_occurs', ['occursOn', 'id'])
+@Index('idx_occurrences_state_occurs', ['state', 'occursOn'])
 export class Occurrence extends WorkflowInstanceColumns {
   @Column({ name: 'series_id', type: 'varchar', length: 36 })
   seriesId: string;

@@ -11,7 +11,14 @@ describe('loadAppConfig', () => {
       jwtExpiresInSeconds: 3600,
       logLevels: ['fatal', 'error', 'warn', 'log'],
       logFormat: 'json',
+      publicUrl: 'http://localhost:3000',
+      activityReminderDays: 30,
     });
+    expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('keeps PUBLIC_URL without its trailing slash, so links join it with a path', () => {
+    expect(loadAppConfig({ PUBLIC_URL: 'https://partnerships.example.org/' }).publicUrl).toBe('https://partnerships.example.org');
   });
 
   it('takes an empty value of the settings that always allowed it as unset', () => {
@@ -43,6 +50,8 @@ describe('loadAppConfig', () => {
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT must be json or pretty'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: 'NaN' }, 'RATE_LIMIT_WRITES_PER_MINUTE must not be less than 1, RATE_LIMIT_WRITES_PER_MINUTE must be an integer number'],
     [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
+    [{ PUBLIC_URL: 'partnerships.example.org' }, 'PUBLIC_URL must be an http:// or https:// URL'],
+    [{ ACTIVITY_REMINDER_DAYS: '0' }, 'ACTIVITY_REMINDER_DAYS must be at least 1'],
   ])('refuses %j, naming the setting', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(`invalid configuration: ${message}`);
   });

@@ -2,7 +2,7 @@ import type { LogLevel } from '@nestjs/common';
 import { registerAs } from '@nestjs/config';
 import { plainToInstance, Transform, type TransformFnParams, Type } from 'class-transformer';
 import { join } from 'node:path';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
 import { logLevels } from './log-levels.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
@@ -142,6 +142,18 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}` })
   LOG_FORMAT?: LogFormat;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'PUBLIC_URL must be an http:// or https:// URL' })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'ACTIVITY_REMINDER_DAYS must be a whole number of days' })
+  @Min(1, { message: 'ACTIVITY_REMINDER_DAYS must be at least 1' })
+  @Max(365, { message: 'ACTIVITY_REMINDER_DAYS must be at most 365' })
+  ACTIVITY_REMINDER_DAYS?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -183,6 +195,10 @@ export interface AppConfig {
   /** The levels Nest's logger prints. */
   logLevels: LogLevel[];
   logFormat: LogFormat;
+  /** Where people reach the service, without a trailing slash: links in notices start with it. */
+  publicUrl: string;
+  /** An occurrence due within this many days and not scheduled is a notice to its owner. */
+  activityReminderDays: number;
 }
 
 /**
@@ -192,8 +208,9 @@ export interface AppConfig {
 export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
   const env = validateEnvironment(raw);
   const dataDir = env.DATA_DIR ?? './data';
+  const port = env.PORT ?? 3000;
   return {
-    port: env.PORT ?? 3000,
+    port,
     dataDir,
     workflowsDir: env.WORKFLOWS_DIR ?? './workflows',
     timerPollMs: env.TIMER_POLL_MS ?? 5000,
@@ -211,6 +228,8 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     logLevels: logLevels(env.LOG_LEVEL),
     logFormat: env.LOG_FORMAT ?? 'json',
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    activityReminderDays: env.ACTIVITY_REMINDER_DAYS ?? 30,
   };
 }
 

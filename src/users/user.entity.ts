@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Role } from './roles.js';
+import type { EmailMode, Role } from './roles.js';
 
 @Entity('users')
 @Index('idx_users_username', ['username'], { unique: true })
@@ -23,6 +23,13 @@ export class User {
   /** `scrypt$N$r$p$salt$hash`, see password-hasher.ts. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
+
+  /** Where notices are mailed; none, none are. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email: string | null;
+
+  @Column({ name: 'email_mode', type: 'varchar', length: 10, default: 'immediate' })
+  emailMode: EmailMode;
 
   @Column({ type: 'integer' })
   version: number;

@@ -17,7 +17,7 @@ import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { generatePassword, passwordProblem } from './password-policy.js';
-import { ROLES, type Role } from './roles.js';
+import { ROLES, type EmailMode, type Role } from './roles.js';
 import { displayNamesOf } from './display-names.js';
 import { plainQuery } from '../database/plain-query.js';
 import { UserSession } from './user-session.entity.js';
@@ -37,6 +37,9 @@ export interface AuthenticatedUser {
 export interface SessionUser extends AuthenticatedUser {
   active: boolean;
 }
+
+/** What an admin may change of a user (UpdateUserDto), and what only its owner may: how they want their mail. */
+export type UserChanges = UpdateUserDto & { emailMode?: EmailMode };
 
 /**
  * A sign-in's credentials, checked: the user, or why not, for the audit row of a failed sign-in
@@ -115,7 +118,7 @@ export class UsersService implements OnApplicationBootstrap {
     }
   }
 
-  async update(id: string, input: UpdateUserDto, actor: Actor, requestId?: string): Promise<UserDto> {
+  async update(id: string, input: UserChanges, actor: Actor, requestId?: string): Promise<UserDto> {
     // A username never changes, so the password can be checked against it before the write lock.
     if (input.password !== undefined) refuseWeakPassword(input.password, (await this.findRow(id, this.dataSource.manager)).username);
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password, this.hashCost);
@@ -140,6 +143,13 @@ export class UsersService implements OnApplicationBootstrap {
       if (input.displayName !== undefined && input.displayName !== row.displayName) {
         changes.displayName = input.displayName;
         recorded.displayName = { from: row.displayName, to: input.displayName };
+      }
+      for (const field of ['email', 'emailMode'] as const) {
+        const value = input[field];
+        if (value !== undefined && value !== row[field]) {
+          Object.assign(changes, { [field]: value });
+          recorded[field] = { from: row[field], to: value };
+        }
       }
       if (passwordHash !== undefined) {
         changes.passwordHash = passwordHash;
@@ -240,7 +250,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   private async insert(
     manager: EntityManager,
-    input: { username: string; displayName?: string; roles: Role[] },
+    input: { username: string; displayName?: string; roles: Role[]; email?: string | null },
     passwordHash: string,
     actor: Actor,
     requestId?: string,
@@ -252,6 +262,8 @@ export class UsersService implements OnApplicationBootstrap {
       displayName: input.displayName ?? input.username,
       roles: normalizeRoles(input.roles),
       active: true,
+      email: input.email ?? null,
+      emailMode: 'immediate',
       passwordHash,
       version: 1,
       createdAt: at,
@@ -266,7 +278,7 @@ export class UsersService implements OnApplicationBootstrap {
       entityId: row.id,
       outcome: 'ok',
       requestId,
-      payload: { username: row.username, displayName: row.displayName, roles: row.roles, active: row.active },
+      payload: { username: row.username, displayName: row.displayName, roles: row.roles, active: row.active, ...(row.email ? { email: row.email } : {}) },
     });
     return row;
   }

@@ -61,6 +61,20 @@ export interface SendOutcome<T extends WorkflowInstance = WorkflowInstance> {
   event: EngineEvent;
 }
 
+/** An accepted change of state, inside the transaction that stores it. */
+export interface Transition {
+  kind: string;
+  /** The state before the event. */
+  from: string;
+  /** The instance after it. */
+  row: WorkflowInstance;
+  event: EngineEvent;
+  result: TransitionResult;
+}
+
+/** Writes what a change causes (notices) in the change's own transaction: they commit or vanish with it. */
+export type TransitionObserver = (manager: EntityManager, transition: Transition) => Promise<void>;
+
 export type EffectHandler = (manager: EntityManager, kind: InstanceKind, row: WorkflowInstance, event: EngineEvent) => Promise<void>;
 
 /**
@@ -82,6 +96,7 @@ export class InstanceRuntime {
   private readonly logger = new Logger(InstanceRuntime.name);
   private readonly kinds = new Map<string, InstanceKind>();
   private readonly effectHandlers = new Map<string, EffectHandler>();
+  private readonly observers: TransitionObserver[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -99,6 +114,10 @@ export class InstanceRuntime {
 
   registerEffect(name: string, handler: EffectHandler): void {
     this.effectHandlers.set(name, handler);
+  }
+
+  registerObserver(observer: TransitionObserver): void {
+    this.observers.push(observer);
   }
 
   kind(name: string): InstanceKind {
@@ -223,6 +242,7 @@ export class InstanceRuntime {
       requestId: input.requestId,
       payload: { event, version: updated.version, timers: { schedule: result.schedule, cancel: result.cancel }, effects: result.effects },
     });
+    for (const observe of this.observers) await observe(manager, { kind: kind.name, from: row.state, row: updated, event, result });
     return { row: updated, result, event };
   }
 

@@ -71,7 +71,7 @@ function fieldWords(path: string): string {
 }
 
 /** Whoever wrote what approvers judge: the submitter, the authors recorded at submission, and the authors the event names. */
-function authorsOf({ context, event }: Scope): string[] {
+export function authorsOf({ context, event }: Scope): string[] {
   return [context.submittedBy, ...list(context.authors), ...list(event.authors)].filter((id): id is string => typeof id === 'string');
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_RULES } from '../password-policy.js';
 import { ROLES, type Role } from '../roles.js';
@@ -38,4 +38,11 @@ export class CreateUserDto {
   @ArrayUnique()
   @IsIn(ROLES, { each: true })
   roles: Role[];
+
+  @ApiPropertyOptional({ type: String, format: 'email', minLength: 3, maxLength: 254, nullable: true, description: 'where notices are mailed; null or left out: none are', example: 'amina.khan@example.org' })
+  @IsOptional()
+  @Transform(trimmed)
+  @IsEmail()
+  @Length(3, 254)
+  email?: string | null;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES, type Role } from '../roles.js';
+import { EMAIL_MODES, ROLES, type EmailMode, type Role } from '../roles.js';
 import type { User } from '../user.entity.js';
 
 /** A user as the API shows it: never the password hash. */
@@ -18,6 +18,12 @@ export class UserDto {
 
   @ApiProperty()
   active: boolean;
+
+  @ApiProperty({ type: String, format: 'email', nullable: true })
+  email: string | null;
+
+  @ApiProperty({ enum: EMAIL_MODES, description: 'immediate: each notice is mailed; daily: one digest a day; off: none' })
+  emailMode: EmailMode;
 
   @ApiProperty()
   version: number;
@@ -44,6 +50,8 @@ export function toUserDto(user: User): UserDto {
     displayName: user.displayName,
     roles: user.roles,
     active: user.active,
+    email: user.email,
+    emailMode: user.emailMode,
     version: user.version,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,

@@ -1,0 +1,59 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Notification } from '../notification.entity.js';
+import { NOTIFICATION_KINDS } from '../notification-kinds.js';
+
+const KINDS = NOTIFICATION_KINDS.map((entry) => entry.kind);
+
+export class NotificationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: KINDS })
+  kind: string;
+
+  @ApiProperty({ example: 'Waiting for your approval: Annual lecture series' })
+  subject: string;
+
+  @ApiProperty({ description: 'Plain text: what waits, and what to do.' })
+  body: string;
+
+  @ApiProperty({ format: 'uri', description: 'The page where it waits, under PUBLIC_URL.', example: 'https://partnerships.example.org/ui/partnerships/7b0c…' })
+  link: string;
+
+  @ApiProperty({ enum: ['partnership', 'occurrence'] })
+  entityType: string;
+
+  @ApiProperty({ format: 'uuid' })
+  entityId: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  readAt: string | null;
+}
+
+export class NotificationListDto {
+  @ApiProperty({ type: NotificationDto, isArray: true, description: 'The caller’s own, newest first.' })
+  items: NotificationDto[];
+
+  @ApiProperty({ description: 'How many match the query.' })
+  total: number;
+
+  @ApiProperty({ description: 'How many of all the caller’s notices are unread.' })
+  unread: number;
+}
+
+export function toNotificationDto(row: Notification, publicUrl: string): NotificationDto {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subject: row.subject,
+    body: row.body,
+    link: publicUrl + row.link,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    createdAt: row.createdAt,
+    readAt: row.readAt,
+  };
+}

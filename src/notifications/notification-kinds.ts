@@ -1,0 +1,190 @@
+import { addDaysToDate, dateOf } from '../common/dates.js';
+import { PARTNERSHIP_KIND } from '../partnerships/partnership.entity.js';
+import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.types.js';
+
+/**
+ * Which notices a change causes, to whom, in which words: one entry a kind (SPEC, "Everyone is
+ * told what waits for them"). The service only looks causes up here; a new kind is a new entry,
+ * and, when its people are new, a new rule in notification-recipients.ts.
+ */
+
+export type NotificationKind = 'approval_requested' | 'decision' | 'approval_overdue' | 'renewal_due' | 'expired' | 'activity_due' | 'activity_to_record';
+
+/** Who gets a notice; each is a query in notification-recipients.ts. */
+export type RecipientRule = 'approversWhoMayDecide' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
+
+/** Reminders that no event causes: the sweep finds them as time passes (notification-sweeps.ts). */
+export type SweepName = 'activitiesDueSoon' | 'activitiesToRecord';
+
+/** An accepted event of an instance kind, the state it entered, or the timer (by its delay's name) that fired; or a sweep. */
+export type Cause = { instance: string; event: string } | { instance: string; enters: string } | { instance: string; timer: string } | { sweep: SweepName };
+
+/** What a notice is about: a partnership as it stands after the change, and what changed it. */
+export interface NoticeSubject {
+  partnershipId: string;
+  title: string;
+  /** The partnership's owner: its creator. */
+  ownerId: string;
+  state: string;
+  context: WorkflowContext;
+  /** The event that caused the notice; none for a sweep's reminder. */
+  event?: EngineEvent;
+  /** The occurrence a reminder is about. */
+  activity?: { occurrenceId: string; title: string; date: string; missedOn: string };
+}
+
+export interface NoticeFacts extends NoticeSubject {
+  /** Who sent the event, by name; `the system` for a timer. */
+  actorName: string;
+}
+
+export interface KindEntry {
+  kind: NotificationKind;
+  causes: Cause[];
+  to: RecipientRule;
+  words(facts: NoticeFacts): { subject: string; body: string };
+  /** The page where what waits can be done, as a path under PUBLIC_URL. */
+  link(facts: NoticeSubject): string;
+  /** Sweeps only: what the reminder is about, so each is written once per recipient. */
+  occasion?(facts: NoticeSubject): string;
+}
+
+const partnershipPage = (facts: NoticeSubject) => `/ui/partnerships/${facts.partnershipId}`;
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** The day the approval SLA runs out, from the submission the context records. */
+function approvalDeadline(context: WorkflowContext): string {
+  return addDaysToDate(dateOf(text(context.submittedAt) || new Date(0)), Number(context.approvalSlaDays));
+}
+
+const DECISION_WORDS: Record<string, { subject: string; verb: string }> = {
+  APPROVE: { subject: 'Approved', verb: 'approved' },
+  REQUEST_CHANGES: { subject: 'Changes requested', verb: 'asked for changes to' },
+  REJECT: { subject: 'Rejected', verb: 'rejected' },
+};
+
+function decisionWords(facts: NoticeFacts): { subject: string; body: string } {
+  const type = facts.event?.type ?? '';
+  const words = DECISION_WORDS[type];
+  const comment = facts.event?.comment ? `\n\nTheir comment: "${facts.event.comment}"` : '';
+  const next: Record<string, string> = {
+    APPROVE:
+      facts.state === 'senior_management_review'
+        ? 'It needs more approvals before the MOU can be drafted.'
+        : 'It has all the approvals it needs: the MOU can now be drafted.',
+    REQUEST_CHANGES: 'It is back with you as a proposal: change it, then submit it again.',
+    REJECT: 'The proposal is closed.',
+  };
+  return { subject: `${words.subject}: ${facts.title}`, body: `${facts.actorName} ${words.verb} your proposal "${facts.title}".${comment}\n\n${next[type]}` };
+}
+
+export const NOTIFICATION_KINDS: readonly KindEntry[] = [
+  {
+    kind: 'approval_requested',
+    causes: [{ instance: PARTNERSHIP_KIND, enters: 'senior_management_review' }],
+    to: 'approversWhoMayDecide',
+    words: (f) => ({
+      subject: `Waiting for your approval: ${f.title}`,
+      body:
+        `${f.actorName} submitted the proposal "${f.title}" for senior-management approval. ` +
+        `It waits for your decision (approve, ask for changes, or reject) by ${approvalDeadline(f.context)}.`,
+    }),
+    link: partnershipPage,
+  },
+  {
+    kind: 'decision',
+    causes: ['APPROVE', 'REQUEST_CHANGES', 'REJECT'].map((event) => ({ instance: PARTNERSHIP_KIND, event })),
+    to: 'submitter',
+    words: decisionWords,
+    link: partnershipPage,
+  },
+  {
+    kind: 'approval_overdue',
+    causes: [{ instance: PARTNERSHIP_KIND, timer: 'approvalSla' }],
+    to: 'undecidedApproversAndSubmitter',
+    words: (f) => ({
+      subject: `Overdue for approval: ${f.title}`,
+      body:
+        `The proposal "${f.title}" was due for a decision by ${approvalDeadline(f.context)} and is still waiting. ` +
+        'It needs a decision from the approvers who have not yet given theirs.',
+    }),
+    link: partnershipPage,
+  },
+  {
+    kind: 'renewal_due',
+    causes: [{ instance: PARTNERSHIP_KIND, enters: 'in_force.renewal_due' }],
+    to: 'ownerAndApprovers',
+    words: (f) => ({
+      subject: `Renewal due: ${f.title}`,
+      body:
+        `The MOU "${f.title}" expires on ${text(f.context.expiresOn)}. Its renewal window is open: ` +
+        'an approver can renew it with a new expiry date; if no one does, it expires after that day.',
+    }),
+    link: partnershipPage,
+  },
+  {
+    kind: 'expired',
+    causes: [{ instance: PARTNERSHIP_KIND, enters: 'expired' }],
+    to: 'owner',
+    words: (f) => ({
+      subject: `Expired: ${f.title}`,
+      body: `The MOU "${f.title}" expired: ${text(f.context.expiresOn)} was its last day in force, and it was not renewed.`,
+    }),
+    link: partnershipPage,
+  },
+  {
+    kind: 'activity_due',
+    causes: [{ sweep: 'activitiesDueSoon' }],
+    to: 'owner',
+    words: (f) => ({
+      subject: `To schedule by ${f.activity?.date}: ${f.activity?.title}`,
+      body: `"${f.activity?.title}" under the MOU "${f.title}" is due on ${f.activity?.date} and has no date yet. Schedule it, or cancel it with a reason.`,
+    }),
+    link: partnershipPage,
+    occasion: (f) => `activity_due:${f.activity?.occurrenceId}:${f.activity?.date}`,
+  },
+  {
+    kind: 'activity_to_record',
+    causes: [{ sweep: 'activitiesToRecord' }],
+    to: 'owner',
+    words: (f) => ({
+      subject: `To record: ${f.activity?.title} of ${f.activity?.date}`,
+      body:
+        `"${f.activity?.title}" under the MOU "${f.title}" was expected on ${f.activity?.date}. ` +
+        `Record that it was held, with a short report, or cancel it; if it is not recorded, it is marked missed on ${f.activity?.missedOn}.`,
+    }),
+    link: partnershipPage,
+    occasion: (f) => `activity_to_record:${f.activity?.occurrenceId}:${f.activity?.date}`,
+  },
+];
+
+function causeKey(cause: Cause): string {
+  if ('sweep' in cause) return `sweep:${cause.sweep}`;
+  if ('event' in cause) return `${cause.instance}:event:${cause.event}`;
+  if ('enters' in cause) return `${cause.instance}:enters:${cause.enters}`;
+  return `${cause.instance}:timer:${cause.timer}`;
+}
+
+const BY_CAUSE = new Map<string, KindEntry[]>();
+for (const entry of NOTIFICATION_KINDS) {
+  for (const cause of entry.causes) BY_CAUSE.set(causeKey(cause), [...(BY_CAUSE.get(causeKey(cause)) ?? []), entry]);
+}
+
+/** The delay a timer's event names: `xstate.after.approvalSla.partnership-mou.senior_management_review` → `approvalSla`. */
+function timerDelay(eventType: string): string | undefined {
+  return eventType.startsWith('xstate.after.') ? eventType.split('.')[2] : undefined;
+}
+
+/** The kinds an accepted event causes: by the event, the state it entered, or the timer it was. A few map lookups: it runs on every transition. */
+export function kindsCausedBy(instance: string, from: string, to: string, eventType: string): KindEntry[] {
+  const delay = timerDelay(eventType);
+  return [
+    ...(BY_CAUSE.get(causeKey({ instance, event: eventType })) ?? []),
+    ...(to !== from ? (BY_CAUSE.get(causeKey({ instance, enters: to })) ?? []) : []),
+    ...(delay ? (BY_CAUSE.get(causeKey({ instance, timer: delay })) ?? []) : []),
+  ];
+}
+
+export function kindsOfSweep(sweep: SweepName): KindEntry[] {
+  return BY_CAUSE.get(causeKey({ sweep })) ?? [];
+}

@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { dateOf } from '../common/dates.js';
+import { DomainError } from '../common/domain-error.js';
+import { Poller } from '../common/poller.js';
+import type { AppConfig } from '../config/app.config.js';
+import { plainExecute, plainQuery } from '../database/plain-query.js';
+import { WriteQueue } from '../database/write-queue.js';
+import type { Partnership } from '../partnerships/partnership.entity.js';
+import { InstanceRuntime, type Transition } from '../workflow-engine/instance-runtime.service.js';
+import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
+import type { NotificationListQueryDto } from './dto/notification-query.dto.js';
+import { toNotificationDto, type NotificationListDto } from './dto/notification.dto.js';
+import { kindsCausedBy, kindsOfSweep, type KindEntry, type NoticeSubject, type SweepName } from './notification-kinds.js';
+import { RECIPIENTS } from './notification-recipients.js';
+import { sweepSubjects } from './notification-sweeps.js';
+import { Notification } from './notification.entity.js';
+
+/** A notice with an occasion already written for its recipient is left as it is: a sweep may find it again, on any instance. */
+const INSERT = `INSERT INTO notifications (id, recipient_id, kind, subject, body, link, entity_type, entity_id, occasion, created_at, read_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (recipient_id, occasion) DO NOTHING`;
+
+const SWEEPS: SweepName[] = ['activitiesDueSoon', 'activitiesToRecord'];
+
+/**
+ * The notifications outbox. Notices of a change are written in the change's transaction, from
+ * InstanceRuntime (every transition, timers included), so a refused or rolled-back change leaves
+ * none; reminders that no event causes (an occurrence coming due, one to record) are found by a
+ * sweep as time passes. Which notice, to whom, in which words: notification-kinds.ts.
+ */
+@Injectable()
+export class NotificationsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(NotificationsService.name);
+  private readonly settings: AppConfig;
+  private readonly sweeper = new Poller('the reminder sweep', () => this.sweep(), this.logger);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly runtime: InstanceRuntime,
+    @Inject(Clock) private readonly clock: Clock,
+    config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<AppConfig>('app');
+  }
+
+  onModuleInit(): void {
+    this.runtime.registerObserver((manager, transition) => this.onTransition(manager, transition));
+  }
+
+  /** Reminders run on the timers' beat: like timers, they are time passing. */
+  onApplicationBootstrap(): void {
+    this.sweeper.start(this.settings.timerPollMs);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.sweeper.stop();
+  }
+
+  /** In the transition's transaction: the notices its event, new state or timer causes. */
+  private async onTransition(manager: EntityManager, transition: Transition): Promise<void> {
+    const kinds = kindsCausedBy(transition.kind, transition.from, transition.result.value, transition.event.type);
+    if (kinds.length === 0) return;
+    // Every kind a transition causes today is a partnership's.
+    const partnership = transition.row as Partnership;
+    const subject: NoticeSubject = {
+      partnershipId: partnership.id,
+      title: partnership.title,
+      ownerId: partnership.createdBy,
+      state: transition.result.value,
+      context: transition.result.context,
+      event: transition.event,
+    };
+    for (const kind of kinds) await this.write(manager, kind, subject);
+  }
+
+  /** Writes a kind's notice to each of its recipients; how many were new. */
+  private async write(manager: EntityManager, kind: KindEntry, subject: NoticeSubject): Promise<number> {
+    const recipients = await RECIPIENTS[kind.to](manager, subject);
+    if (recipients.length === 0) return 0;
+    const actorName = await this.nameOf(manager, subject.event?.actor);
+    const at = this.clock.now().toISOString();
+    let written = 0;
+    for (const recipient of recipients) {
+      const { subject: title, body } = kind.words({ ...subject, actorName });
+      const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
+      written += await plainExecute(manager, INSERT, [
+        randomUUID(),
+        recipient.id,
+        kind.kind,
+        title,
+        body,
+        kind.link(subject),
+        entity.type,
+        entity.id,
+        kind.occasion?.(subject) ?? null,
+        at,
+      ]);
+    }
+    return written;
+  }
+
+  private async nameOf(manager: EntityManager, actor: Actor | undefined): Promise<string> {
+    if (!actor || actor.id === SYSTEM_ACTOR.id) return 'The system';
+    const [row] = await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [actor.id]);
+    return row?.display_name ?? actor.id;
+  }
+
+  /** Writes the reminders that have come due (each once per recipient); how many. Tests call it after moving the clock. */
+  async sweep(): Promise<number> {
+    const today = dateOf(this.clock.now());
+    let written = 0;
+    for (const sweep of SWEEPS) {
+      const subjects = await sweepSubjects(this.dataSource.manager, sweep, today, this.settings.activityReminderDays);
+      if (subjects.length === 0) continue;
+      written += await this.queue.run(async (manager) => {
+        let count = 0;
+        for (const subject of subjects) for (const kind of kindsOfSweep(sweep)) count += await this.write(manager, kind, subject);
+        return count;
+      });
+    }
+    return written;
+  }
+
+  async list(actor: Actor, query: NotificationListQueryDto): Promise<NotificationListDto> {
+    const builder = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.recipient_id = :id', { id: actor.id });
+    if (query.unread === true) builder.andWhere('n.read_at IS NULL');
+    const [rows, total] = await builder
+      .orderBy('n.created_at', 'DESC')
+      .addOrderBy('n.id', 'DESC')
+      .take(query.limit ?? 50)
+      .skip(query.offset ?? 0)
+      .getManyAndCount();
+    const [{ n: unread }] = await plainQuery<{ n: number | string }>(
+      this.dataSource,
+      'SELECT count(*) AS n FROM notifications WHERE recipient_id = ? AND read_at IS NULL',
+      [actor.id],
+    );
+    return { items: rows.map((row) => toNotificationDto(row, this.settings.publicUrl)), total, unread: Number(unread) };
+  }
+
+  /** Marks one of the caller's notices read; one already read stays as it was. Someone else's is 404, as is none. */
+  async markRead(actor: Actor, id: string): Promise<void> {
+    await this.queue.run(async (manager) => {
+      const [row] = await plainQuery<{ read_at: string | null }>(manager, 'SELECT read_at FROM notifications WHERE id = ? AND recipient_id = ?', [
+        id,
+        actor.id,
+      ]);
+      if (!row) throw new DomainError('NOT_FOUND', `notification ${id} not found`);
+      if (row.read_at === null) await plainExecute(manager, 'UPDATE notifications SET read_at = ? WHERE id = ?', [this.clock.now().toISOString(), id]);
+    });
+  }
+
+  async markAllRead(actor: Actor): Promise<void> {
+    await this.queue.run((manager) =>
+      plainExecute(manager, 'UPDATE notifications SET read_at = ? WHERE recipient_id = ? AND read_at IS NULL', [this.clock.now().toISOString(), actor.id]),
+    );
+  }
+}
