@@ -27,8 +27,9 @@ import {
  * The machinery of the model-based tests of a workflow definition: xstate/graph walks the machine
  * built from the JSON with concrete events for every event the definition names, and every path it
  * finds is replayed through WorkflowEngine.send, the code path the service uses. Everything here is
- * a plain function of a WorkflowModel that returns data; the specs hold the tables that describe a
- * definition (actors, payloads, timers, state key, invariants) and make the assertions.
+ * a plain function of a WorkflowModel that returns data, but for the tests every definition's spec
+ * has (`modelTests`); the specs hold the tables that describe a definition (actors,
+ * payloads, timers, state key, invariants) and make the other assertions.
  */
 
 /** An event without who sends it and what it is: when, and the content it carries. */
@@ -309,4 +310,39 @@ export function refusal(send: () => unknown): DomainError {
     throw error;
   }
   throw new Error('the engine accepted the event');
+}
+
+/**
+ * The tests every definition's model spec has: the paths reach every state node and every
+ * transition (each on, after and always) of the definition and none it does not have, and the
+ * engine, run over every step of every path, agrees with XState. `expected` names some of the
+ * states and transitions, so that a definition read wrongly (none found) cannot pass.
+ */
+export function modelTests(model: WorkflowModel, paths: GraphPath[], expected: { states: string[]; transitions: string[] }): void {
+  const trie = trieOf(model, paths);
+  const explored = explore(model, trie);
+  const exactly = (defined: string[], reached: Set<string>) => {
+    expect(defined.filter((name) => !reached.has(name))).toEqual([]);
+    expect([...reached].filter((name) => !defined.includes(name))).toEqual([]);
+  };
+
+  it('finds paths to every state node of the definition, leaf and compound', () => {
+    const states = definedStates(model.definition.machine);
+    expect(states).toEqual(expect.arrayContaining(expected.states));
+    exactly(states, explored.states);
+  });
+
+  it('takes every transition of the definition in some path', () => {
+    const transitions = definedTransitions(model.definition.machine);
+    expect(transitions).toEqual(expect.arrayContaining(expected.transitions));
+    exactly(transitions, explored.transitions);
+  });
+
+  it('replays every step of every path through the engine: same states, timers fired as scheduled, invariants kept', () => {
+    const { start, initial, steps, problems } = replayThroughEngine(model, trie);
+    expect(start.value).toBe(initial.value);
+    expect(start.context).toEqual(initial.context);
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(steps).toBe(explored.steps);
+  });
 }
