@@ -1,4 +1,6 @@
-import { loadAppConfig } from './app.config.js';
+import { getMetadataStorage } from 'class-validator';
+import { readFileSync } from 'node:fs';
+import { EnvironmentVariables, loadAppConfig } from './app.config.js';
 
 const POSTGRES = { DATABASE_URL: 'postgres://db.example/partnerships' };
 
@@ -58,5 +60,16 @@ describe('loadAppConfig', () => {
 
   it('leaves DATABASE_SCHEMA unchecked on SQLite, where no schema is used', () => {
     expect(() => loadAppConfig({ DATABASE_SCHEMA: 'Partnerships' })).not.toThrow();
+  });
+});
+
+describe("the README's configuration table", () => {
+  it('lists every setting the configuration class validates, and no other', () => {
+    const validated = getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((metadata) => metadata.propertyName);
+    const section = /^## Configuration\n([^]*?)\n## /m.exec(readFileSync('README.md', 'utf8'))?.[1] ?? '';
+    const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented.sort()).toEqual([...new Set(validated)].sort());
   });
 });
