@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { createApiApp, USER_PASSWORD, type ApiApp, type UserName } from './support/api.js';
+import { USER_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { drivePartnership } from './support/drive.js';
-import { organizationInput, partnershipInput, postOrganization } from './support/factories.js';
+import { organizationInput, partnershipInput, createApiAppWithOrganization } from './support/factories.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -21,8 +21,7 @@ let organizationId: string;
 let proposalId: string;
 
 beforeAll(async () => {
-  api = await createApiApp();
-  organizationId = await postOrganization(api);
+  ({ api, organizationId } = await createApiAppWithOrganization());
   proposalId = (await drivePartnership(api, organizationId, 'proposal')).id;
 });
 

@@ -1,7 +1,7 @@
 import { prefersMinimal } from '../src/common/http/event-request.js';
-import { createApiApp, type ApiApp } from './support/api.js';
+import type { ApiApp } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, sendEvent } from './support/drive.js';
-import { postOrganization, postPartnership } from './support/factories.js';
+import { postPartnership, createApiAppWithOrganization } from './support/factories.js';
 
 /** `Prefer: return=minimal` (RFC 7240) on event requests: the same change, a small answer. */
 describe('events answered with Prefer: return=minimal', () => {
@@ -9,8 +9,7 @@ describe('events answered with Prefer: return=minimal', () => {
   let organizationId: string;
 
   beforeAll(async () => {
-    api = await createApiApp();
-    organizationId = await postOrganization(api);
+    ({ api, organizationId } = await createApiAppWithOrganization());
   });
 
   afterAll(() => api.close());

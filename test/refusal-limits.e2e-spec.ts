@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ADMIN_PASSWORD, createApiApp, type ApiApp, type UserName } from './support/api.js';
+import { ADMIN_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { drivePartnership } from './support/drive.js';
-import { postOrganization, postPartnership } from './support/factories.js';
+import { postPartnership, createApiAppWithOrganization } from './support/factories.js';
 import { createTestApp } from './support/test-app.js';
 import { signInToPages } from './support/web-agent.js';
 
@@ -17,8 +17,7 @@ let api: ApiApp;
 let organizationId: string;
 
 beforeAll(async () => {
-  api = await createApiApp({ RATE_LIMIT_WRITES_PER_MINUTE: String(LIMIT) });
-  organizationId = await postOrganization(api);
+  ({ api, organizationId } = await createApiAppWithOrganization({ RATE_LIMIT_WRITES_PER_MINUTE: String(LIMIT) }));
 });
 
 afterAll(() => api.close());

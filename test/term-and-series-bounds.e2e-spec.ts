@@ -3,7 +3,7 @@ import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { createTestApp } from './support/test-app.js';
 import { driveSteps, drivePartnership, mouSteps, sendEvent, type Driven } from './support/drive.js';
-import { partnershipInput, postOrganization, postPartnership } from './support/factories.js';
+import { partnershipInput, postOrganization, postPartnership, createApiAppWithOrganization } from './support/factories.js';
 
 /**
  * SPEC, partnership-mou v1: a term (agreed or renewed) ends after it starts, has not already
@@ -16,8 +16,7 @@ describe('bounded terms and activity series, over HTTP', () => {
   let organizationId: string;
 
   beforeAll(async () => {
-    api = await createApiApp();
-    organizationId = await postOrganization(api);
+    ({ api, organizationId } = await createApiAppWithOrganization());
   });
 
   afterAll(() => api.close());

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type request from 'supertest';
 import { TimersService } from '../src/timers/timers.service.js';
-import { createApiApp, ROLE_USERS, type ApiApp, type UserName } from './support/api.js';
-import { postOrganization } from './support/factories.js';
+import { ROLE_USERS, type ApiApp, type UserName } from './support/api.js';
+import { createApiAppWithOrganization } from './support/factories.js';
 
 /**
  * Hostile input, stateful: random sequences of partnership events, edits and the passing of
@@ -563,8 +563,7 @@ describe('the partnership workflow against its model, over HTTP', () => {
 
   beforeAll(async () => {
     // Hostile sequences send thousands of writes a minute; the limit is not what is under test.
-    api = await createApiApp({ RATE_LIMIT_WRITES_PER_MINUTE: '10000000' });
-    organizationId = await postOrganization(api);
+    ({ api, organizationId } = await createApiAppWithOrganization({ RATE_LIMIT_WRITES_PER_MINUTE: '10000000' }));
   });
 
   afterAll(() => api.close());

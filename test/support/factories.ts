@@ -5,7 +5,7 @@ import type { Partnership } from '../../src/partnerships/partnership.entity.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import type { EventInput } from '../../src/workflow-engine/instance-runtime.service.js';
 import type { Actor } from '../../src/workflow-engine/workflow.types.js';
-import type { ApiApp, UserName } from './api.js';
+import { createApiApp, type ApiApp, type UserName } from './api.js';
 import type { TestApp } from './test-app.js';
 
 export const actors = {
@@ -98,4 +98,10 @@ export async function postPartnership(
 /** A new organization and a proposal of it, both posted by `by`. */
 export async function postProposal(api: ApiApp, overrides: Partial<CreatePartnershipDto> = {}, by: UserName = 'manager'): Promise<Proposed> {
   return postPartnership(api, await postOrganization(api, {}, by), overrides, by);
+}
+
+/** An ApiApp with one organization, for specs whose proposals all belong to it. */
+export async function createApiAppWithOrganization(env: Record<string, string> = {}): Promise<{ api: ApiApp; organizationId: string }> {
+  const api = await createApiApp(env);
+  return { api, organizationId: await postOrganization(api) };
 }
