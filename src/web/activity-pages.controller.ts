@@ -7,8 +7,6 @@ import { Public } from '../auth/auth.decorators.js';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { CreateCalendarTokenDto } from '../calendar/dto/calendar.dto.js';
 import { requestIdOf } from '../common/http/request-id.js';
-import { WorkflowEngine } from '../workflow-engine/engine.js';
-import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
 import { eventForms } from './event-forms.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, integerField, validDto, type FormBody } from './web-forms.js';
@@ -32,8 +30,6 @@ export class ActivityPagesController {
   constructor(
     private readonly activities: ActivitiesService,
     private readonly calendar: CalendarService,
-    private readonly runtime: InstanceRuntime,
-    private readonly engine: WorkflowEngine,
     private readonly views: WebViews,
   ) {}
 
@@ -64,8 +60,7 @@ export class ActivityPagesController {
     const items = await Promise.all(
       upcoming.items.map(async (item) => {
         const row = await this.activities.occurrence(item.id);
-        const definition = this.runtime.readableDefinitionOf(row);
-        return { ...item, forms: definition ? eventForms(this.engine, definition, row.state, this.activities.availableEvents(row, actor)) : [] };
+        return { ...item, forms: eventForms(this.activities.availableEvents(row, actor)) };
       }),
     );
     const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });

@@ -80,16 +80,10 @@ export class PartnershipPage {
     const names = await this.users.displayNames(people);
     const steps = await this.audit.stepsOf(id);
     const editable = definition ? this.engine.editableFields(definition, row.state) : [];
-    const forms: EventForm[] = definition ? eventForms(this.engine, definition, row.state, view.availableEvents) : [];
+    const forms: EventForm[] = eventForms(view.availableEvents);
     const seriesViews = series.map((s) => ({
       ...s,
-      occurrences: s.occurrences.map((o) => {
-        const occurrenceDefinition = this.runtime.readableDefinitionOf(o);
-        return {
-          ...occurrenceView(o),
-          forms: occurrenceDefinition ? eventForms(this.engine, occurrenceDefinition, o.state, this.activities.availableEvents(o, actor)) : [],
-        };
-      }),
+      occurrences: s.occurrences.map((o) => ({ ...occurrenceView(o), forms: eventForms(this.activities.availableEvents(o, actor)) })),
     }));
     const isManager = actor.roles.includes('manager');
     const acceptsActivities = this.activities.acceptsSeries(row);

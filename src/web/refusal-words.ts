@@ -1,4 +1,5 @@
 import { DomainError } from '../common/domain-error.js';
+import { fieldWords } from '../common/http/event-data.dto.js';
 
 /** What a refused action shows a person: the reason in plain words, from the error's stable code. */
 export interface Refusal {
@@ -6,19 +7,6 @@ export interface Refusal {
   status: number;
   message: string;
 }
-
-const FIELD_WORDS: Record<string, string> = {
-  comment: 'a comment',
-  'data.document.name': 'the document name',
-  'data.document.sha256': 'the document’s SHA-256',
-  'data.effectiveFrom': 'the date the MOU takes effect',
-  'data.expiresOn': 'the expiry date',
-  'data.party': 'which party signed',
-  'data.signatory': 'the signatory',
-  'data.signedOn': 'the signing date',
-  'data.date': 'the date',
-  'data.report': 'a report',
-};
 
 const RULE_WORDS: Record<string, string> = {
   notAlreadyApproved: 'You have already approved this proposal; one approver counts once.',
@@ -62,7 +50,7 @@ function words(error: DomainError): string {
       }. Nothing was saved: check the current state below, then try again if it still makes sense.`;
     case 'GUARD_FAILED': {
       if (details.rule === 'requires' && Array.isArray(details.missing)) {
-        return `Fill in ${(details.missing as string[]).map((path) => FIELD_WORDS[path] ?? path).join(' and ')}.`;
+        return `Fill in ${(details.missing as string[]).map((path) => fieldWords(path) ?? path).join(' and ')}.`;
       }
       if (RULE_WORDS[String(details.rule)]) return RULE_WORDS[String(details.rule)];
       // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).

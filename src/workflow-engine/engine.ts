@@ -209,11 +209,6 @@ export class WorkflowEngine {
     return [...events].sort();
   }
 
-  /** The transition an event takes in this state (the first written, when guards choose among several); undefined where it is not allowed. */
-  transitionOf(definition: WorkflowDefinition, value: string, type: string): TransitionConfig | undefined {
-    return this.candidates(definition, value, type)[0]?.transition;
-  }
-
   /** The instance fields that may be edited in this state, from the states' `meta.editable`. */
   editableFields(definition: WorkflowDefinition, value: string): string[] {
     return this.activeNodes(definition, value).flatMap((node) => node.meta?.editable ?? []);

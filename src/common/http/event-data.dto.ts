@@ -1,81 +1,120 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min, ValidateNested, validateSync, type ValidationError } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsString, IsUrl, Length, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../domain-error.js';
+import { dataFields, EventField, shapeWords, type DataClass, type DataField, type FieldForm } from './event-field.js';
 import { IsIsoDate, NoBidiControls } from './validators.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export class DocumentDto {
-  @ApiProperty({ example: 'MOU draft v2.docx' })
+  @EventField({
+    required: true,
+    api: { type: String, minLength: 1, maxLength: 300, example: 'MOU draft v2.docx' },
+    form: { label: 'Document name', input: 'text', words: 'the document name' },
+  })
   @IsString()
   @Length(1, 300)
   @NoBidiControls()
   name: string;
 
-  @ApiProperty({ description: 'SHA-256 of the document, lower-case hex', example: 'a'.repeat(64) })
+  @EventField({
+    required: true,
+    api: { type: String, pattern: SHA256.source, description: 'SHA-256 of the document, lower-case hex', example: 'a'.repeat(64) },
+    form: {
+      label: 'SHA-256 of the document',
+      input: 'sha256',
+      hint: '64 hexadecimal characters; choose the file below to compute it in your browser (the file is not uploaded).',
+      words: 'the document’s SHA-256',
+    },
+  })
   @Matches(SHA256, { message: '$property must be 64 lower-case hex characters' })
   sha256: string;
 
-  @ApiPropertyOptional({ example: 'https://files.example.org/mou-v2.docx' })
-  @IsOptional()
+  @EventField({
+    required: false,
+    api: { type: String, format: 'uri', example: 'https://files.example.org/mou-v2.docx' },
+    form: { label: 'Link to the document', input: 'url', words: 'the link to the document' },
+  })
   @IsUrl({ require_protocol: true })
   url?: string;
 }
 
 export class ShareDraftData {
-  @ApiProperty({ type: DocumentDto })
-  @ValidateNested()
-  @Type(() => DocumentDto)
+  @EventField({ required: true, nested: () => DocumentDto })
   document: DocumentDto;
 }
 
 export class AgreeTextData {
-  @ApiProperty({ example: '2026-04-01' })
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2026-04-01' },
+    form: { label: 'Takes effect on', input: 'date', words: 'the date the MOU takes effect' },
+  })
   @IsIsoDate()
   effectiveFrom: string;
 
-  @ApiProperty({ example: '2029-03-31' })
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2029-03-31' },
+    form: { label: 'Expires on', input: 'date', words: 'the expiry date' },
+  })
   @IsIsoDate()
   expiresOn: string;
 }
 
 export class SignatureData {
-  @ApiProperty({ enum: ['partner', 'own'] })
+  @EventField({ required: true, api: { enum: ['partner', 'own'] }, form: { label: 'Party', input: 'party', words: 'which party signed' } })
   @IsIn(['partner', 'own'])
   party: 'partner' | 'own';
 
-  @ApiProperty({ example: 'Vice-Chancellor' })
+  @EventField({
+    required: true,
+    api: { type: String, minLength: 1, maxLength: 200, example: 'Vice-Chancellor' },
+    form: { label: 'Signatory', input: 'text', hint: 'Name and title of the person who signed.', words: 'the signatory' },
+  })
   @IsString()
   @Length(1, 200)
   @NoBidiControls()
   signatory: string;
 
-  @ApiProperty({ example: '2026-03-20', description: 'Not in the future.' })
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2026-03-20', description: 'Not in the future.' },
+    form: { label: 'Signed on', input: 'date', words: 'the signing date' },
+  })
   @IsIsoDate()
   signedOn: string;
 }
 
 export class RenewData {
-  @ApiProperty({ example: '2031-03-31', description: 'The new term ends on this day; it must come after the current expiry.' })
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2031-03-31', description: 'The new term ends on this day; it must come after the current expiry.' },
+    form: { label: 'New expiry date', input: 'date', words: 'the expiry date' },
+  })
   @IsIsoDate()
   expiresOn: string;
 }
 
 export class ApproveData {
-  @ApiPropertyOptional({ description: 'The contentHash the approver read; the approval is refused if the content differs.' })
-  @IsOptional()
+  @EventField({
+    required: false,
+    api: { type: String, pattern: SHA256.source, description: 'The contentHash the approver read; the approval is refused if the content differs.' },
+  })
   @Matches(SHA256, { message: 'contentHash must be 64 lower-case hex characters' })
   contentHash?: string;
 }
 
 export class ScheduleData {
-  @ApiProperty({ example: '2026-10-15' })
+  @EventField({ required: true, api: { type: String, format: 'date', example: '2026-10-15' }, form: { label: 'Date', input: 'date', words: 'the date' } })
   @IsIsoDate()
   date: string;
 
-  @ApiPropertyOptional({ example: 'Beaconhouse National University, Lahore' })
-  @IsOptional()
+  @EventField({
+    required: false,
+    api: { type: String, minLength: 1, maxLength: 300, example: 'Beaconhouse National University, Lahore' },
+    form: { label: 'Venue', input: 'text', words: 'the venue' },
+  })
   @IsString()
   @Length(1, 300)
   @NoBidiControls()
@@ -83,41 +122,123 @@ export class ScheduleData {
 }
 
 export class HeldData {
-  @ApiProperty({ example: 'Lecture delivered to 120 students and faculty.' })
+  @EventField({
+    required: true,
+    api: { type: String, minLength: 1, maxLength: 10000, example: 'Lecture delivered to 120 students and faculty.' },
+    form: { label: 'Report', input: 'textarea', words: 'a report' },
+  })
   @IsString()
   @Length(1, 10000)
   report: string;
 
-  @ApiPropertyOptional({ example: 120 })
-  @IsOptional()
+  @EventField({
+    required: false,
+    api: { type: 'integer', minimum: 0, maximum: 1_000_000, example: 120 },
+    form: { label: 'Attendance', input: 'number', words: 'the attendance' },
+  })
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   attendance?: number;
 }
 
-/** The shape of `data` for each event that carries fields; every other event takes none. */
-export const EVENT_DATA: Record<string, new () => object> = {
-  SHARE_DRAFT: ShareDraftData,
-  AGREE_TEXT: AgreeTextData,
-  RECORD_SIGNATURE: SignatureData,
-  RENEW: RenewData,
-  APPROVE: ApproveData,
-  SCHEDULE: ScheduleData,
-  POSTPONE: ScheduleData,
-  MARK_HELD: HeldData,
+/** What an event carries besides its type: the one schema the API validates, OpenAPI documents and the web's forms ask for. */
+export interface EventSchema {
+  /** The class `data` is validated as; without one the event takes no data. */
+  data?: DataClass;
+  /** The workflow refuses the event without a comment. */
+  needsComment?: boolean;
+  /** Labels this event's form gives fields of a class it shares with another event, by path. */
+  labels?: Record<string, string>;
+}
+
+/**
+ * Every event of the published workflows. Their `meta.requires` must name exactly the required
+ * fields here (a test checks it): a committed definition never changes, so this follows it.
+ */
+export const EVENT_SCHEMAS: Record<string, EventSchema> = {
+  SHARE_DRAFT: { data: ShareDraftData },
+  AGREE_TEXT: { data: AgreeTextData },
+  RECORD_SIGNATURE: { data: SignatureData },
+  RENEW: { data: RenewData },
+  APPROVE: { data: ApproveData },
+  SCHEDULE: { data: ScheduleData },
+  POSTPONE: { data: ScheduleData, labels: { 'data.date': 'New date' } },
+  MARK_HELD: { data: HeldData },
+  SUBMIT_FOR_APPROVAL: {},
+  WITHDRAW: {},
+  REQUEST_CHANGES: { needsComment: true },
+  REJECT: { needsComment: true },
+  TERMINATE: { needsComment: true },
+  CANCEL: { needsComment: true },
 };
 
+/** A field of an event as a form shows it. */
+export type FormField = FieldForm & { path: string; required: boolean };
+
+const COMMENT: FieldForm = { label: 'Comment', input: 'textarea', words: 'a comment' };
+
+function schemaOf(type: string): EventSchema | undefined {
+  return Object.hasOwn(EVENT_SCHEMAS, type) ? EVENT_SCHEMAS[type] : undefined;
+}
+
+/** The fields of an event: its data's leaves, then the comment every event may carry. */
+export function eventFields(type: string): DataField[] {
+  const schema = schemaOf(type);
+  const data = schema?.data ? dataFields(schema.data) : [];
+  const labelled = data.map((field) =>
+    field.form && schema?.labels?.[field.path] ? { ...field, form: { ...field.form, label: schema.labels[field.path] } } : field,
+  );
+  return [...labelled, { path: 'comment', required: schema?.needsComment === true, form: COMMENT }];
+}
+
+/** What the workflow refuses the event without, as its definitions' `meta.requires` name them. */
+export function requiredPaths(type: string): string[] {
+  return eventFields(type)
+    .filter((field) => field.required)
+    .map((field) => field.path);
+}
+
+/** The fields a form shows for the event, in order. */
+export function formFields(type: string): FormField[] {
+  return eventFields(type).flatMap(({ path, required, form }) => (form ? [{ ...form, path, required }] : []));
+}
+
+const everyField = Object.keys(EVENT_SCHEMAS).flatMap(formFields);
+
+/** How a refusal names a missing field: `data.expiresOn` as "the expiry date". */
+export function fieldWords(path: string): string | undefined {
+  return everyField.find((field) => field.path === path)?.words;
+}
+
+/** The paths a form sends as whole numbers. */
+export const NUMBER_PATHS: ReadonlySet<string> = new Set(everyField.filter((field) => field.input === 'number').map((field) => field.path));
+
+/** OpenAPI's account of `comment`: which events need one. */
+export function commentWords(): string {
+  const needing = Object.keys(EVENT_SCHEMAS).filter((type) => EVENT_SCHEMAS[type].needsComment);
+  return `Needed by ${needing.slice(0, -1).join(', ')} and ${needing.at(-1)}; leave it out for no comment (null is refused).`;
+}
+
+/** The classes of every event's data, each a schema of the OpenAPI document. */
+export const DATA_CLASSES: DataClass[] = [...new Set(Object.values(EVENT_SCHEMAS).flatMap(({ data }) => (data ? [data] : [])))];
+
+/** OpenAPI's account of `data`: each event's own fields, events of the same shape together, and the schemas that state them in full. */
+export function dataWords(): string {
+  const shapes = DATA_CLASSES.map((shape) => {
+    const types = Object.keys(EVENT_SCHEMAS).filter((type) => EVENT_SCHEMAS[type].data === shape);
+    return `${types.join('/')} ${shapeWords(shape)}`;
+  });
+  return `The event's own fields: ${shapes.join('; ')}. Their schemas: ${DATA_CLASSES.map((shape) => shape.name).join(', ')}.`;
+}
+
 function messages(errors: ValidationError[], prefix = 'data'): string[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((m) => `${prefix}.${m}`),
-    ...messages(e.children ?? [], `${prefix}.${e.property}`),
-  ]);
+  return errors.flatMap((e) => [...Object.values(e.constraints ?? {}).map((m) => `${prefix}.${m}`), ...messages(e.children ?? [], `${prefix}.${e.property}`)]);
 }
 
 /** Validates `data` against its event's shape; unknown fields are refused and never stored. */
 export function validateEventData(type: string, data: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const shape = EVENT_DATA[type];
+  const shape = schemaOf(type)?.data;
   if (data === undefined) return undefined;
   if (!shape) {
     if (Object.keys(data).length === 0) return undefined;

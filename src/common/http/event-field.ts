@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsOptional, ValidateNested } from 'class-validator';
+
+/** A class an event's `data` (or an object inside it) is validated as. */
+export type DataClass = new () => object;
+
+/** How a form asks for a value: the kind of input element, and the checks it makes in the browser. */
+export type InputKind = 'text' | 'textarea' | 'date' | 'sha256' | 'url' | 'party' | 'number';
+
+/** How the web's event form asks for a field, and how a refusal names it when it is missing. */
+export interface FieldForm {
+  label: string;
+  input: InputKind;
+  hint?: string;
+  /** The field in a sentence: "Fill in the expiry date." */
+  words: string;
+}
+
+export interface EventFieldOptions {
+  /** The workflow refuses the event without it (the definitions' `meta.requires`); otherwise it may be left out. */
+  required: boolean;
+  /** What OpenAPI says of it besides whether it is required and may be null (an optional field may). */
+  api?: ApiPropertyOptions;
+  /** How a form asks for it; none for a field no form shows, or an object whose own fields are asked for. */
+  form?: FieldForm;
+  /** The class of an object field, whose own fields are documented, validated and asked for in turn. */
+  nested?: () => DataClass;
+}
+
+/** A leaf field of an event's data at its path in the event (`data.document.name`): required when it and every object around it are. */
+export interface DataField {
+  path: string;
+  required: boolean;
+  form?: FieldForm;
+}
+
+const declared = new Map<DataClass, Array<EventFieldOptions & { property: string }>>();
+
+/**
+ * A field of an event's data, stated once: whether it is required, what OpenAPI documents, how a
+ * form asks for it. The class-validator decorators beside it check its value. A missing field is
+ * left for the workflow to refuse (422), so an optional one is only marked `@IsOptional()` here,
+ * which lets null through as well.
+ */
+export function EventField(options: EventFieldOptions): PropertyDecorator {
+  return (prototype, property) => {
+    const owner = prototype.constructor as DataClass;
+    declared.set(owner, [...(declared.get(owner) ?? []), { ...options, property: String(property) }]);
+    const api: ApiPropertyOptions = options.nested ? { type: options.nested() } : (options.api ?? {});
+    (options.required ? ApiProperty(api) : ApiPropertyOptional({ ...api, nullable: true }))(prototype, property);
+    if (!options.required) IsOptional()(prototype, property);
+    if (options.nested) {
+      ValidateNested()(prototype, property);
+      Type(options.nested)(prototype, property);
+    }
+  };
+}
+
+/** The leaf fields of `shape`, in the order the class declares them, at their paths under `prefix`. */
+export function dataFields(shape: DataClass, prefix = 'data', required = true): DataField[] {
+  return (declared.get(shape) ?? []).flatMap(({ property, nested, form, ...field }) => {
+    const path = `${prefix}.${property}`;
+    if (nested) return dataFields(nested(), path, required && field.required);
+    return [{ path, required: required && field.required, ...(form ? { form } : {}) }];
+  });
+}
+
+/** `{document: {name, sha256, url?}}`: the shape of `shape` in a line, `?` marking what may be left out. */
+export function shapeWords(shape: DataClass): string {
+  const fields = (declared.get(shape) ?? []).map(({ property, required, nested }) => {
+    const name = required ? property : `${property}?`;
+    return nested ? `${name}: ${shapeWords(nested())}` : name;
+  });
+  return `{${fields.join(', ')}}`;
+}
