@@ -14,6 +14,7 @@ const common = {
 
 /** The suites that start service processes, kill or stop them, or run long seeded sequences. */
 const SLOW = [
+  '<rootDir>/test/backup-restore.e2e-spec.ts',
   '<rootDir>/test/crash.e2e-spec.ts',
   '<rootDir>/test/multi-instance.e2e-spec.ts',
   '<rootDir>/test/operations.e2e-spec.ts',

@@ -34,6 +34,12 @@ export class AuditSigningKey {
  */
 export function loadAuditSigningKey(path: string): AuditSigningKey {
   if (!existsSync(path)) createKeyFile(path);
+  return readAuditSigningKey(path);
+}
+
+/** The key in `path`, which must exist: what checks of a copy of the database (backup, restore) use, which must not make a key of their own. */
+export function readAuditSigningKey(path: string): AuditSigningKey {
+  if (!existsSync(path)) throw new Error(`AUDIT_SIGNING_KEY_FILE ${path} does not exist`);
   let key: KeyObject;
   try {
     key = createPrivateKey(readFileSync(path));

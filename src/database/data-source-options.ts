@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
@@ -13,6 +13,7 @@ import { Partnership } from '../partnerships/partnership.entity.js';
 import { Timer } from '../timers/timer.entity.js';
 import { UserSession } from '../users/user-session.entity.js';
 import { User } from '../users/user.entity.js';
+import { shareDataDir, type DataDirLock } from './data-dir-lock.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
@@ -76,8 +77,13 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
  * (BEGIN IMMEDIATE) on SQLite.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = new DataSource(options);
-  await dataSource.initialize();
+  const dataSource = options.type === 'better-sqlite3' ? new SqliteDataSource(options, shareDataDir(dirname(options.database))) : new DataSource(options);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   try {
     await migrate(dataSource);
   } catch (error) {
@@ -85,6 +91,24 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
     throw error;
   }
   return dataSource;
+}
+
+/** The SQLite file's data source holds its share of DATA_DIR's lock (see data-dir-lock.ts) until it is closed, so that no restore replaces the file under it. */
+class SqliteDataSource extends DataSource {
+  constructor(
+    options: DataSourceOptions,
+    private readonly lock: DataDirLock,
+  ) {
+    super(options);
+  }
+
+  override async destroy(): Promise<void> {
+    try {
+      if (this.isInitialized) await super.destroy();
+    } finally {
+      this.lock.release();
+    }
+  }
 }
 
 async function migrate(dataSource: DataSource): Promise<void> {
