@@ -16,6 +16,7 @@ const common = {
 const SLOW = [
   '<rootDir>/test/backup-restore.e2e-spec.ts',
   '<rootDir>/test/crash.e2e-spec.ts',
+  '<rootDir>/test/mail-processes.e2e-spec.ts',
   '<rootDir>/test/multi-instance.e2e-spec.ts',
   '<rootDir>/test/operations.e2e-spec.ts',
   '<rootDir>/test/workflow-model.property.e2e-spec.ts',

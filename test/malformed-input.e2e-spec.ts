@@ -57,6 +57,7 @@ function filled(path: string): string {
     .replace('/api/partnerships/{id}', `/api/partnerships/${proposalId}`)
     .replace('/api/occurrences/{id}', `/api/occurrences/${occurrenceIds[0] ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('/api/users/{id}', `/api/users/${userId}`)
+    .replace('/api/notifications/outbox/{id}', '/api/notifications/outbox/00000000-0000-4000-8000-000000000000')
     .replace('/api/notifications/{id}', '/api/notifications/00000000-0000-4000-8000-000000000000')
     .replace('/api/calendar/tokens/{id}', `/api/calendar/tokens/${calendarToken.id ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('{version}', '1')
@@ -66,7 +67,7 @@ function filled(path: string): string {
 function callerFor(path: string): UserName {
   // Signing out ends the caller's token: a caller of its own, so no other route's token ends.
   if (path === '/api/auth/logout') return 'manager2';
-  if (path.startsWith('/api/users')) return 'admin';
+  if (path.startsWith('/api/users') || path.startsWith('/api/notifications/outbox')) return 'admin';
   if (path.startsWith('/api/audit')) return 'auditor';
   if (path.startsWith('/api/approvals')) return 'approver';
   return 'managerApprover';

@@ -16,6 +16,7 @@ import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, ROLE_USERS, USER_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, sendEvent, SHORT_TERM } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
+import { insertFailedMail } from './support/failed-mail.js';
 import { OpenApiAnswers, type Answer, type OpenApiDocument, type Operation, type Schema } from './support/openapi.js';
 
 interface AppRoute {
@@ -686,6 +687,12 @@ describe('the OpenAPI document', () => {
     const [notice] = bodyOf<{ items: Array<{ id: string }> }>(await call('approver', 'get', '/api/notifications', '/api/notifications?unread=true&limit=1', 200)).items;
     await call('approver', 'post', '/api/notifications/{id}/read', `/api/notifications/${notice.id}/read`, 204);
     for (const user of SIGNED_IN) await call(user, 'post', '/api/notifications/read-all', '/api/notifications/read-all', 204);
+    // Mail: this app has no SMTP_URL, so the one failed mail is written here; a retry puts it back in line.
+    await insertFailedMail(api, notice.id, api.ids.approver);
+    await readAsEveryone('/api/notifications/outbox', '/api/notifications/outbox?status=failed');
+    await readAsEveryone('/api/notifications/outbox', '/api/notifications/outbox');
+    await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notice.id}/retry`, 200);
+    await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notice.id}/retry`, 409);
 
     // Signing out ends a session of its own, so the tokens the test uses stay valid.
     const session = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }).expect(200)).body as { accessToken: string };
@@ -757,6 +764,8 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/first', 400);
     await call('auditor', 'get', '/api/notifications', '/api/notifications?unread=maybe', 400);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${notAnId}/read`, 400);
+    await call('admin', 'get', '/api/notifications/outbox', '/api/notifications/outbox?status=lost', 400);
+    await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notAnId}/retry`, 400);
 
     // 404: ids of nothing.
     const nothing = randomUUID();
@@ -776,6 +785,7 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'delete', '/api/calendar/tokens/{id}', `/api/calendar/tokens/${nothing}`, 404);
     await call('auditor', 'get', '/api/workflows/{id}', '/api/workflows/no-such-workflow', 404);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${nothing}/read`, 404);
+    await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${nothing}/retry`, 404);
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
 
     // 409: not allowed in this state, or taken.

@@ -3,6 +3,7 @@ import type { Role } from '../src/users/roles.js';
 import { ADMIN_PASSWORD, createApiApp, ROLE_USERS, USER_PASSWORD, type UserName } from './support/api.js';
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, type PartnershipState as SetupState } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
+import { insertFailedMail } from './support/failed-mail.js';
 
 /**
  * Every route × every role (and no token at all), from a table of SPEC's rules. A refused request
@@ -302,6 +303,24 @@ const ROWS: Row[] = [
     route: 'POST /api/notifications/read-all',
     who: 'signed-in',
     prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/notifications/read-all'), allowedStatus: 204 }),
+  },
+  get('/api/notifications/outbox', async () => '/api/notifications/outbox?status=failed', ADMIN),
+  {
+    route: 'POST /api/notifications/outbox/{id}/retry',
+    who: ADMIN,
+    prepare: async () => {
+      const { id } = await partnershipIn('senior_management_review');
+      const notices = (await api.as('approver').get('/api/notifications?limit=200').expect(200)).body.items as Array<{ id: string; entityId: string }>;
+      const notice = notices.find((n) => n.entityId === id) as { id: string };
+      await insertFailedMail(api, notice.id, api.ids.approver);
+      const failed = async () => (await api.as('admin').get('/api/notifications/outbox?status=failed').expect(200)).body.total as number;
+      const before = await failed();
+      return {
+        send: (caller) => call(caller, 'post', `/api/notifications/outbox/${notice.id}/retry`),
+        allowedStatus: 200,
+        unchanged: async () => expect(await failed()).toBe(before),
+      };
+    },
   },
   get('/api/reports/pipeline', async () => '/api/reports/pipeline'),
 

@@ -9,6 +9,7 @@ export class Poller {
   private handle?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly what: string,
@@ -24,6 +25,7 @@ export class Poller {
 
   /** Runs the work now, or once more after the run under way; resolves when the runs it asked for are done. */
   kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -37,7 +39,9 @@ export class Poller {
     return this.running;
   }
 
+  /** No run starts after this; resolves when the one under way is done. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.handle) clearInterval(this.handle);
     this.handle = undefined;
     await this.running;

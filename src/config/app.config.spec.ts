@@ -15,6 +15,11 @@ describe('loadAppConfig', () => {
       logFormat: 'json',
       publicUrl: 'http://localhost:3000',
       activityReminderDays: 30,
+      smtpUrl: undefined,
+      mailFrom: 'Partnership Engine <notifications@localhost>',
+      mailPollMs: 5000,
+      mailMaxAttempts: 8,
+      digestHourUtc: 7,
     });
     expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
   });
@@ -54,6 +59,9 @@ describe('loadAppConfig', () => {
     [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
     [{ PUBLIC_URL: 'partnerships.example.org' }, 'PUBLIC_URL must be an http:// or https:// URL'],
     [{ ACTIVITY_REMINDER_DAYS: '0' }, 'ACTIVITY_REMINDER_DAYS must be at least 1'],
+    [{ SMTP_URL: 'mail.example.org:25' }, 'SMTP_URL must be an smtp:// or smtps:// URL'],
+    [{ DIGEST_HOUR_UTC: '24' }, 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23'],
+    [{ MAIL_MAX_ATTEMPTS: '0' }, 'MAIL_MAX_ATTEMPTS must be at least 1'],
   ])('refuses %j, naming the setting', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(`invalid configuration: ${message}`);
   });

@@ -154,6 +154,37 @@ export class EnvironmentVariables {
   @Min(1, { message: 'ACTIVITY_REMINDER_DAYS must be at least 1' })
   @Max(365, { message: 'ACTIVITY_REMINDER_DAYS must be at most 365' })
   ACTIVITY_REMINDER_DAYS?: number;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^/?#\s]+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL: smtp://[user:pass@]host:port' })
+  SMTP_URL?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  MAIL_POLL_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'MAIL_MAX_ATTEMPTS must be a whole number' })
+  @Min(1, { message: 'MAIL_MAX_ATTEMPTS must be at least 1' })
+  @Max(50, { message: 'MAIL_MAX_ATTEMPTS must be at most 50' })
+  MAIL_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23' })
+  @Min(0, { message: 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23' })
+  @Max(23, { message: 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23' })
+  DIGEST_HOUR_UTC?: number;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -199,6 +230,16 @@ export interface AppConfig {
   publicUrl: string;
   /** An occurrence due within this many days and not scheduled is a notice to its owner. */
   activityReminderDays: number;
+  /** Where notices are mailed through; without it, none are, and notices stay in the app. */
+  smtpUrl?: string;
+  /** The sender of every mail. */
+  mailFrom: string;
+  /** How often the mail worker looks for mail still to send (it also sends right after each commit); 0: never (tests call it). */
+  mailPollMs: number;
+  /** Tries of one mail before it is marked failed. */
+  mailMaxAttempts: number;
+  /** The hour (UTC) at which daily digests go out. */
+  digestHourUtc: number;
 }
 
 /**
@@ -209,6 +250,7 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
   const env = validateEnvironment(raw);
   const dataDir = env.DATA_DIR ?? './data';
   const port = env.PORT ?? 3000;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
     dataDir,
@@ -228,8 +270,13 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     logLevels: logLevels(env.LOG_LEVEL),
     logFormat: env.LOG_FORMAT ?? 'json',
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     activityReminderDays: env.ACTIVITY_REMINDER_DAYS ?? 30,
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM ?? `Partnership Engine <notifications@${new URL(publicUrl).hostname}>`,
+    mailPollMs: env.MAIL_POLL_MS ?? 5000,
+    mailMaxAttempts: env.MAIL_MAX_ATTEMPTS ?? 8,
+    digestHourUtc: env.DIGEST_HOUR_UTC ?? 7,
   };
 }
 

@@ -7,6 +7,7 @@ import { AuditEvent } from '../audit/audit-event.entity.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { ensurePrivateDirectory, ensurePrivateFile, makePrivateIfPresent } from '../common/private-files.js';
 import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
+import { MailOutboxRow } from '../notifications/mail/mail-outbox.entity.js';
 import { Notification } from '../notifications/notification.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
@@ -16,7 +17,7 @@ import { User } from '../users/user.entity.js';
 import { shareDataDir, type DataDirLock } from './data-dir-lock.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
+export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
 
 export interface DatabaseSettings {
   dataDir: string;

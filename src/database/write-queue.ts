@@ -37,6 +37,33 @@ export const transactionMemo = {
   },
 };
 
+const AFTER_COMMIT = Symbol('after commit');
+type AfterCommitHolder = { [AFTER_COMMIT]?: Array<() => void> };
+
+/**
+ * Runs `callback` once the write transaction `manager` belongs to has ended, to wake a worker
+ * that reads what it wrote (the mail worker): before the COMMIT that worker would find nothing,
+ * or, on SQLite's one shared connection, rows that may still roll back. It also runs when the
+ * transaction rolls back, so a callback only looks, never acts on its own.
+ */
+export function afterCommit(manager: EntityManager, callback: () => void): void {
+  const callbacks = (manager.queryRunner?.data as AfterCommitHolder | undefined)?.[AFTER_COMMIT];
+  if (callbacks) callbacks.push(callback);
+  else setImmediate(callback);
+}
+
+function startAfterCommit(runner: QueryRunner): void {
+  (runner.data as AfterCommitHolder)[AFTER_COMMIT] = [];
+}
+
+/** Takes the callbacks the transaction gathered, and runs them on the next turn of the event loop. */
+function runAfterCommit(runner: QueryRunner | undefined): void {
+  const holder = runner?.data as AfterCommitHolder | undefined;
+  const callbacks = holder?.[AFTER_COMMIT] ?? [];
+  delete holder?.[AFTER_COMMIT];
+  if (callbacks.length > 0) setImmediate(() => callbacks.forEach((callback) => callback()));
+}
+
 function startMemo(runner: QueryRunner): void {
   (runner.data as MemoHolder)[MEMO] = new Map();
 }
@@ -107,8 +134,13 @@ export class WriteQueue {
 
   private async concurrent<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      let runner: QueryRunner | undefined;
       try {
-        return await this.dataSource.transaction(work);
+        return await this.dataSource.transaction((manager) => {
+          runner = manager.queryRunner;
+          if (runner) startAfterCommit(runner);
+          return work(manager);
+        });
       } catch (error) {
         const code = postgresCode(error);
         if (code !== undefined && UNSTORABLE.has(code)) {
@@ -119,6 +151,8 @@ export class WriteQueue {
           throw new DomainError('CONFLICT', 'concurrent changes kept colliding; retry the request', { attempts: attempt });
         }
         await sleep(Math.random() * 10 * attempt);
+      } finally {
+        runAfterCommit(runner);
       }
     }
   }
@@ -150,6 +184,7 @@ export class WriteQueue {
     try {
       await runner.query('BEGIN IMMEDIATE');
       startMemo(runner);
+      startAfterCommit(runner);
       let job: Job<unknown> | undefined;
       while (done.length < GROUP_LIMIT && (job = this.waiting.shift()) !== undefined) {
         // The first job of a group needs no savepoint: if it fails, the whole transaction goes.
@@ -185,6 +220,7 @@ export class WriteQueue {
       return;
     } finally {
       dropMemo(runner);
+      runAfterCommit(runner);
       await runner.release();
     }
     for (const { job, result } of done) job.resolve(result);

@@ -1,18 +1,21 @@
 import type { EntityManager } from 'typeorm';
 import { plainQuery } from '../database/plain-query.js';
+import type { EmailMode } from '../users/roles.js';
 import { authorsOf, currentApprovals } from '../workflow-engine/vocabulary.js';
 import type { NoticeSubject, RecipientRule } from './notification-kinds.js';
 
 export interface Recipient {
   id: string;
   displayName: string;
+  email: string | null;
+  emailMode: EmailMode;
 }
 
-type Row = { id: string; display_name: string };
+type Row = { id: string; display_name: string; email: string | null; email_mode: EmailMode };
 
 /** Active users only: a disabled account is told nothing. `active = TRUE` reads the same on both databases. */
-const APPROVERS = `SELECT id, display_name FROM users WHERE active = TRUE AND roles LIKE '%"approver"%' ORDER BY id`;
-const ONE_USER = 'SELECT id, display_name FROM users WHERE active = TRUE AND id = ?';
+const APPROVERS = `SELECT id, display_name, email, email_mode FROM users WHERE active = TRUE AND roles LIKE '%"approver"%' ORDER BY id`;
+const ONE_USER = 'SELECT id, display_name, email, email_mode FROM users WHERE active = TRUE AND id = ?';
 
 async function approvers(manager: EntityManager): Promise<Recipient[]> {
   return (await plainQuery<Row>(manager, APPROVERS, [])).map(toRecipient);
@@ -24,7 +27,7 @@ async function user(manager: EntityManager, id: unknown): Promise<Recipient[]> {
 }
 
 function toRecipient(row: Row): Recipient {
-  return { id: row.id, displayName: row.display_name };
+  return { id: row.id, displayName: row.display_name, email: row.email, emailMode: row.email_mode };
 }
 
 /** Approvers who may decide the proposal as it stands: none of its authors (separation of duties). */

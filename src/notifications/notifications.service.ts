@@ -1,19 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { Poller } from '../common/poller.js';
 import type { AppConfig } from '../config/app.config.js';
 import { plainExecute, plainQuery } from '../database/plain-query.js';
-import { WriteQueue } from '../database/write-queue.js';
+import { afterCommit, WriteQueue } from '../database/write-queue.js';
 import type { Partnership } from '../partnerships/partnership.entity.js';
 import { InstanceRuntime, type Transition } from '../workflow-engine/instance-runtime.service.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import type { NotificationListQueryDto } from './dto/notification-query.dto.js';
 import { toNotificationDto, type NotificationListDto } from './dto/notification.dto.js';
+import { MailOutboxRow } from './mail/mail-outbox.entity.js';
+import { MailWorker } from './mail/mail-worker.service.js';
 import { kindsCausedBy, kindsOfSweep, type KindEntry, type NoticeSubject, type SweepName } from './notification-kinds.js';
 import { RECIPIENTS } from './notification-recipients.js';
 import { sweepSubjects } from './notification-sweeps.js';
@@ -41,6 +43,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
     private readonly runtime: InstanceRuntime,
+    private readonly mail: MailWorker,
     @Inject(Clock) private readonly clock: Clock,
     config: ConfigService,
   ) {
@@ -84,11 +87,13 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     const actorName = await this.nameOf(manager, subject.event?.actor);
     const at = this.clock.now().toISOString();
     let written = 0;
+    let mailed = false;
     for (const recipient of recipients) {
       const { subject: title, body } = kind.words({ ...subject, actorName });
       const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
-      written += await plainExecute(manager, INSERT, [
-        randomUUID(),
+      const id = randomUUID();
+      const inserted = await plainExecute(manager, INSERT, [
+        id,
         recipient.id,
         kind.kind,
         title,
@@ -99,7 +104,10 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
         kind.occasion?.(subject) ?? null,
         at,
       ]);
+      written += inserted;
+      if (inserted === 1 && (await this.mail.enqueue(manager, id, recipient))) mailed = true;
     }
+    if (mailed) afterCommit(manager, () => void this.mail.kick());
     return written;
   }
 
@@ -139,7 +147,9 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
       'SELECT count(*) AS n FROM notifications WHERE recipient_id = ? AND read_at IS NULL',
       [actor.id],
     );
-    return { items: rows.map((row) => toNotificationDto(row, this.settings.publicUrl)), total, unread: Number(unread) };
+    const mail = rows.length === 0 ? [] : await this.dataSource.getRepository(MailOutboxRow).findBy({ notificationId: In(rows.map((row) => row.id)) });
+    const mailOf = new Map(mail.map((m) => [m.notificationId, m]));
+    return { items: rows.map((row) => toNotificationDto(row, mailOf.get(row.id), this.settings.publicUrl)), total, unread: Number(unread) };
   }
 
   /** Marks one of the caller's notices read; one already read stays as it was. Someone else's is 404, as is none. */

@@ -1,8 +1,26 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Notification } from '../notification.entity.js';
 import { NOTIFICATION_KINDS } from '../notification-kinds.js';
+import { MAIL_STATUSES, type MailOutboxRow, type MailStatus } from '../mail/mail-outbox.entity.js';
 
 const KINDS = NOTIFICATION_KINDS.map((entry) => entry.kind);
+
+export class EmailStateDto {
+  @ApiProperty({
+    enum: MAIL_STATUSES,
+    description: 'pending: to be sent (now, after a failed try, or in the next digest); sent; failed: every try failed; off: not mailed',
+  })
+  status: MailStatus;
+
+  @ApiProperty({ description: 'Tries so far.' })
+  attempts: number;
+
+  @ApiPropertyOptional({ description: 'Why the last try failed.' })
+  lastError?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  sentAt?: string;
+}
 
 export class NotificationDto {
   @ApiProperty({ format: 'uuid' })
@@ -31,6 +49,9 @@ export class NotificationDto {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   readAt: string | null;
+
+  @ApiProperty({ type: EmailStateDto })
+  email: EmailStateDto;
 }
 
 export class NotificationListDto {
@@ -44,7 +65,17 @@ export class NotificationListDto {
   unread: number;
 }
 
-export function toNotificationDto(row: Notification, publicUrl: string): NotificationDto {
+export function toEmailState(mail: MailOutboxRow | undefined): EmailStateDto {
+  if (!mail) return { status: 'off', attempts: 0 };
+  return {
+    status: mail.status,
+    attempts: mail.attempts,
+    ...(mail.lastError !== null ? { lastError: mail.lastError } : {}),
+    ...(mail.sentAt !== null ? { sentAt: mail.sentAt } : {}),
+  };
+}
+
+export function toNotificationDto(row: Notification, mail: MailOutboxRow | undefined, publicUrl: string): NotificationDto {
   return {
     id: row.id,
     kind: row.kind,
@@ -55,5 +86,6 @@ export function toNotificationDto(row: Notification, publicUrl: string): Notific
     entityId: row.entityId,
     createdAt: row.createdAt,
     readAt: row.readAt,
+    email: toEmailState(mail),
   };
 }
