@@ -256,6 +256,9 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/calendar/tokens': { properties: ['label'], required: [] },
   'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles', 'email'], required: ['username', 'password', 'roles'] },
   'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password', 'email'], required: [] },
+  'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },
+  'PATCH /api/me': { properties: ['displayName', 'email', 'emailMode'], required: [] },
+  'POST /api/me/password': { properties: ['currentPassword', 'newPassword'], required: ['currentPassword', 'newPassword'] },
 };
 
 /** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
@@ -682,6 +685,15 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/users/{id}', `/api/users/${user.id}`);
     await readAsEveryone('/api/users', '/api/users?limit=200');
 
+    // One's own account; a password reset by an admin, then changed by its owner, which ends the session it was sent with.
+    await readAsEveryone('/api/me', '/api/me');
+    await call('auditor', 'patch', '/api/me', '/api/me', 200, { body: { displayName: 'Test auditor', email: 'auditor@example.org', emailMode: 'daily' } });
+    const account = bodyOf<Versioned>(await call('admin', 'post', '/api/users', '/api/users', 201, { body: { username: 'openapi.account', password: USER_PASSWORD, roles: ['manager'] } }));
+    await call('admin', 'post', '/api/users/{id}/password', `/api/users/${account.id}/password`, 204, { body: { newPassword: 'a reset passphrase' } });
+    const own = (await request(api.http).post('/api/auth/login').send({ username: 'openapi.account', password: 'a reset passphrase' }).expect(200)).body as { accessToken: string };
+    const ownPassword = { currentPassword: 'a reset passphrase', newPassword: 'a passphrase of my own' };
+    await call('anonymous', 'post', '/api/me/password', '/api/me/password', 204, { headers: { Authorization: `Bearer ${own.accessToken}` }, body: ownPassword });
+
     // Notifications: everyone's own, one read, then all.
     await readAsEveryone('/api/notifications', '/api/notifications');
     const [notice] = bodyOf<{ items: Array<{ id: string }> }>(await call('approver', 'get', '/api/notifications', '/api/notifications?unread=true&limit=1', 200)).items;
@@ -757,6 +769,9 @@ describe('the OpenAPI document', () => {
     await call('admin', 'get', '/api/users', '/api/users?offset=-1', 400);
     await call('admin', 'get', '/api/users/{id}', `/api/users/${notAnId}`, 400);
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${api.ids.auditor}`, 400, { body: { roles: ['owner'] } });
+    await call('admin', 'post', '/api/users/{id}/password', `/api/users/${api.ids.auditor}/password`, 400, { body: { newPassword: 'short' } });
+    await call('auditor', 'patch', '/api/me', '/api/me', 400, { body: { emailMode: 'weekly' } });
+    await call('auditor', 'post', '/api/me/password', '/api/me/password', 400, { body: { currentPassword: USER_PASSWORD } });
     await call('anonymous', 'get', '/api/calendar.ics', '/api/calendar.ics?token=short', 400);
     await call('auditor', 'post', '/api/calendar/tokens', '/api/calendar/tokens', 400, { body: { label: '' } });
     await call('auditor', 'delete', '/api/calendar/tokens/{id}', `/api/calendar/tokens/${notAnId}`, 400);
@@ -782,6 +797,7 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/partnerships/{id}/history', `/api/partnerships/${nothing}/history`, 404);
     await call('admin', 'get', '/api/users/{id}', `/api/users/${nothing}`, 404);
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${nothing}`, 404, { body: { active: true } });
+    await call('admin', 'post', '/api/users/{id}/password', `/api/users/${nothing}/password`, 404, { body: { newPassword: 'a long enough password' } });
     await call('auditor', 'delete', '/api/calendar/tokens/{id}', `/api/calendar/tokens/${nothing}`, 404);
     await call('auditor', 'get', '/api/workflows/{id}', '/api/workflows/no-such-workflow', 404);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${nothing}/read`, 404);
@@ -813,6 +829,8 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 200, { ifMatch: `"${proposal.version}"`, body: event, headers: { 'Idempotency-Key': 'openapi-refusals' } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 422, { ifMatch: `"${proposal.version}"`, body: { type: 'WITHDRAW', comment: 'x' }, headers: { 'Idempotency-Key': 'openapi-refusals' } });
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${api.ids.admin}`, 422, { body: { active: false } });
+    await call('admin', 'post', '/api/users/{id}/password', `/api/users/${api.ids.admin}/password`, 422, { body: { newPassword: 'a long enough password' } });
+    await call('auditor', 'post', '/api/me/password', '/api/me/password', 422, { body: { currentPassword: 'not my password', newPassword: 'a long enough password' } });
 
     // 413 and 415 from every operation that takes a body: too large, and in a charset JSON is never in.
     for (const [path, operations] of Object.entries(doc.paths)) {

@@ -361,10 +361,30 @@ const ROWS: Row[] = [
       };
     },
   },
+  {
+    route: 'POST /api/users/{id}/password',
+    who: ADMIN,
+    prepare: async () => {
+      const created = await api.as('admin').post('/api/users').send({ username: unique('matrix.reset'), password: USER_PASSWORD, roles: ['auditor'] }).expect(201);
+      const id = created.body.id as string;
+      return {
+        send: (caller) => call(caller, 'post', `/api/users/${id}/password`).send({ newPassword: 'a reset passphrase' }),
+        allowedStatus: 204,
+        unchanged: async () => expect((await api.as('admin').get(`/api/users/${id}`).expect(200)).body.version).toBe(created.body.version),
+      };
+    },
+  },
+  // One's own account: everyone's, and no one else's.
+  get('/api/me', async () => '/api/me'),
+  {
+    route: 'PATCH /api/me',
+    who: 'signed-in',
+    prepare: async () => ({ send: (caller) => call(caller, 'patch', '/api/me').send({ emailMode: 'immediate' }), allowedStatus: 200 }),
+  },
 ];
 
 /** Routes whose answer depends on whose the object is, so they are checked per owner below (a notice: test/notifications.e2e-spec.ts). */
-const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}', 'POST /api/notifications/{id}/read'];
+const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}', 'POST /api/notifications/{id}/read', 'POST /api/me/password'];
 
 const rowsServed = ROWS.filter((row) => served.has(row.route));
 const rowsNotServed = ROWS.filter((row) => !served.has(row.route));
@@ -418,6 +438,20 @@ describe('the role × route matrix', () => {
           if (view.availableEvents.includes(rule.type)) offered.push(rule.type);
         }
         expect(offered).toEqual(PARTNERSHIP_EVENTS.filter((rule) => allowed(rule.who, caller)).map((rule) => rule.type));
+      });
+    }
+  });
+
+  describe('POST /api/me/password (signed-in, one’s own password)', () => {
+    for (const caller of CALLERS) {
+      it(`× ${caller} → ${caller === 'anonymous' ? '401' : '204, and the caller signs in again'}`, async () => {
+        const password = caller === 'admin' ? ADMIN_PASSWORD : USER_PASSWORD;
+        // The same password again: it ends the caller's sessions all the same, so the caller signs in afresh for the rows after this one.
+        await call(caller, 'post', '/api/me/password').send({ currentPassword: password, newPassword: password }).expect(caller === 'anonymous' ? 401 : 204);
+        if (caller === 'anonymous') return;
+        await call(caller, 'get', '/api/me').expect(401);
+        api.tokens[caller] = (await request(api.http).post('/api/auth/login').send({ username: caller.toLowerCase(), password }).expect(200)).body.accessToken as string;
+        await call(caller, 'get', '/api/me').expect(200);
       });
     }
   });

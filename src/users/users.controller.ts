@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiPreconditionFailedResponse,
@@ -12,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
+import { ResetPasswordDto } from './dto/account.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
@@ -71,5 +73,21 @@ export class UsersController {
     @RequestId() requestId: string,
   ): Promise<UserDto> {
     return this.users.update(id, body, actor, requestId);
+  }
+
+  @Post(':id/password')
+  @NoStore()
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The password is set; the user’s sessions and calendar feed tokens end. Audited as PASSWORD_RESET.' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
+  @ApiErrors(400)
+  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED (rule ownPasswordNeedsCurrent): an admin changes their own password with their current one' })
+  resetPassword(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: ResetPasswordDto,
+    @CurrentActor() actor: Actor,
+    @RequestId() requestId: string,
+  ): Promise<void> {
+    return this.users.resetPassword(id, body.newPassword, actor, requestId);
   }
 }

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
+import type { ChangePasswordDto } from './dto/account.dto.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import { hashPassword, verifyPassword } from './password-hasher.js';
 import { generatePassword, passwordProblem } from './password-policy.js';
@@ -158,12 +159,40 @@ export class UsersService implements OnApplicationBootstrap {
       if (Object.keys(changes).length === 0) return toUserDto(row);
       // What the user may do is no longer what they signed in with: their sessions and calendar feed tokens end (SPEC).
       const endsSessions = changes.active === false || changes.roles !== undefined || passwordHash !== undefined;
-      if (endsSessions) {
-        await manager.delete(UserSession, { userId: id });
-        await manager.update(CalendarToken, { userId: id, revokedAt: IsNull() }, { revokedAt: at });
-      }
+      if (endsSessions) await endSessions(manager, id, at);
       const payload = { username: row.username, changes: recorded, ...(endsSessions ? { sessionsEnded: true } : {}) };
       return toUserDto(await edit.save(changes, { occurredAt: at, action: 'UPDATE', payload }));
+    });
+  }
+
+  /** One's own new password, given the current one; every earlier session and calendar feed token of the caller ends, this request's too. */
+  async changeOwnPassword(actor: Actor, input: ChangePasswordDto, requestId?: string): Promise<void> {
+    const row = await this.findRow(actor.id, this.dataSource.manager);
+    if (!(await verifyPassword(input.currentPassword, row.passwordHash))) {
+      throw new DomainError('GUARD_FAILED', 'the current password is not the one given', { rule: 'currentPassword', field: 'currentPassword' });
+    }
+    await this.setPassword(row, input.newPassword, actor, 'PASSWORD_CHANGED', requestId);
+  }
+
+  /** An admin sets someone else's password (their own takes the current one: changeOwnPassword); that user's sessions end. */
+  async resetPassword(id: string, newPassword: string, actor: Actor, requestId?: string): Promise<void> {
+    const row = await this.findRow(id, this.dataSource.manager);
+    if (row.id === actor.id) {
+      throw new DomainError('GUARD_FAILED', 'change your own password with your current one, through POST /api/me/password', { rule: 'ownPasswordNeedsCurrent' });
+    }
+    await this.setPassword(row, newPassword, actor, 'PASSWORD_RESET', requestId);
+  }
+
+  private async setPassword(row: User, password: string, actor: Actor, action: 'PASSWORD_CHANGED' | 'PASSWORD_RESET', requestId?: string): Promise<void> {
+    refuseWeakPassword(password, row.username, 'newPassword');
+    // Hashing is slow on purpose: do it before taking the write lock.
+    const passwordHash = await hashPassword(password, this.hashCost);
+    await this.queue.run(async (manager) => {
+      const current = await this.findRow(row.id, manager);
+      const edit = beginAuditedEdit(manager, this.audit, { entity: User, entityType: 'user', row: current, actor, requestId });
+      const at = this.clock.now().toISOString();
+      await endSessions(manager, row.id, at);
+      await edit.save({ passwordHash }, { occurredAt: at, action, payload: { username: current.username, sessionsEnded: true } });
     });
   }
 
@@ -299,9 +328,15 @@ function refuseChangesToSelf(self: User, input: UpdateUserDto): void {
 }
 
 /** 400 naming the rule the password breaks, in the shape of the API's other validation errors. */
-function refuseWeakPassword(password: string, username: string): void {
+function refuseWeakPassword(password: string, username: string, field = 'password'): void {
   const problem = passwordProblem(password, username);
-  if (problem) throw new DomainError('VALIDATION_FAILED', problem.message, { field: 'password', rule: problem.rule, errors: [problem.message] });
+  if (problem) throw new DomainError('VALIDATION_FAILED', problem.message, { field, rule: problem.rule, errors: [problem.message] });
+}
+
+/** Every session (token, web page) and calendar feed token of the user ends, on every instance. */
+async function endSessions(manager: EntityManager, userId: string, at: string): Promise<void> {
+  await manager.delete(UserSession, { userId });
+  await manager.update(CalendarToken, { userId, revokedAt: IsNull() }, { revokedAt: at });
 }
 
 function normalizeRoles(roles: readonly Role[]): Role[] {
