@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '../src/audit/audit-event.entity.js';
 import { createApiApp, USER_PASSWORD, type ApiApp } from './support/api.js';
-import { signInToPages } from './support/web-agent.js';
+import { inputValue, signInToPages } from './support/web-agent.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
@@ -113,5 +113,56 @@ describe('one’s own account over HTTP', () => {
     const set = await api.as('admin').patch(`/api/users/${id}`).send({ email: 'someone@example.org' }).expect(200);
     expect(set.body.email).toBe('someone@example.org');
     expect((await api.as('admin').get(`/api/users/${id}`).expect(200)).body.email).toBe('someone@example.org');
+  });
+
+  describe('the account page', () => {
+    it('shows and changes one’s details, keeping what was typed when a change is refused', async () => {
+      await newUser('page.details');
+      const page = await signInToPages(api.http, 'page.details');
+      const shown = await page.get('/ui/account');
+      expect(shown.status).toBe(200);
+      expect(shown.headers['cache-control']).toBe('no-store');
+      expect(inputValue(shown.html, 'account-name')).toBe('page.details');
+      expect(shown.html).toContain('value="immediate" checked');
+
+      const refused = await page.post('/ui/account', { displayName: 'Pat Page', email: 'not an address', emailMode: 'daily' });
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('email must be an email');
+      expect(inputValue(refused.html, 'account-email')).toBe('not an address');
+      expect(inputValue(refused.html, 'account-name')).toBe('Pat Page');
+
+      const saved = await page.post('/ui/account', { displayName: 'Pat Page', email: 'pat@example.org', emailMode: 'daily' });
+      expect(saved).toMatchObject({ status: 303, location: '/ui/account?done=SAVED' });
+      const after = await page.get('/ui/account?done=SAVED');
+      expect(after.html).toContain('Changes saved.');
+      expect(inputValue(after.html, 'account-email')).toBe('pat@example.org');
+      expect(after.html).toContain('value="daily" checked');
+      const cleared = await page.post('/ui/account', { displayName: 'Pat Page', email: '', emailMode: 'off' });
+      expect(cleared.status).toBe(303);
+      const token = await tokenOf('page.details', USER_PASSWORD);
+      expect((await asToken(token).get('/api/me').expect(200)).body).toMatchObject({ displayName: 'Pat Page', email: null, emailMode: 'off' });
+    });
+
+    it('changes one’s password and keeps this browser signed in, while every other session ends', async () => {
+      await newUser('page.password');
+      const elsewhere = await tokenOf('page.password', USER_PASSWORD);
+      const page = await signInToPages(api.http, 'page.password');
+      await page.get('/ui/account');
+      const wrong = await page.post('/ui/account/password', { currentPassword: 'not my password', newPassword: NEW_PASSWORD });
+      expect(wrong.status).toBe(422);
+      expect(wrong.html).toContain('Your current password is not the one you typed.');
+      expect(wrong.html).not.toContain('not my password');
+      const weak = await page.post('/ui/account/password', { currentPassword: USER_PASSWORD, newPassword: 'short' });
+      expect(weak.status).toBe(400);
+      await asToken(elsewhere).get('/api/me').expect(200);
+
+      const changed = await page.post('/ui/account/password', { currentPassword: USER_PASSWORD, newPassword: NEW_PASSWORD });
+      expect(changed).toMatchObject({ status: 303, location: '/ui/account?done=PASSWORD' });
+      const after = await page.get('/ui/account?done=PASSWORD');
+      expect(after.status).toBe(200);
+      expect(after.html).toContain('Password changed.');
+      await asToken(elsewhere).get('/api/me').expect(401);
+      await login('page.password', NEW_PASSWORD).expect(200);
+    });
   });
 });

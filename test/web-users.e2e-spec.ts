@@ -62,4 +62,17 @@ describe('the users page and the session pages', () => {
     // Saving one's own entry unchanged is no change of roles.
     expect((await admin.post(`/ui/users/${api.ids.admin}`, { roles: 'admin', active: 'true' })).status).toBe(303);
   });
+  it('lets an admin give a user a mail address, on creation and later, and take it away', async () => {
+    await admin.get('/ui/users');
+    expect((await admin.post('/ui/users', { username: 'page.mail', password: 'correct horse battery', roles: 'manager', email: 'mail@example.org' })).status).toBe(303);
+    const [created] = (await api.get(UsersService).list({ limit: 100 })).items.filter((u) => u.username === 'page.mail');
+    expect(created.email).toBe('mail@example.org');
+    const page = await admin.get('/ui/users');
+    expect(inputValue(page.html, `email-${created.id}`)).toBe('mail@example.org');
+    const refused = await admin.post(`/ui/users/${created.id}`, { roles: 'manager', active: 'true', email: 'no address' });
+    expect(refused.status).toBe(400);
+    expect(inputValue(refused.html, `email-${created.id}`)).toBe('no address');
+    expect((await admin.post(`/ui/users/${created.id}`, { roles: 'manager', active: 'true', email: '' })).status).toBe(303);
+    expect((await api.get(UsersService).get(created.id)).email).toBeNull();
+  });
 });

@@ -17,6 +17,7 @@ const RULE_WORDS: Record<string, string> = {
   minItems: 'Add at least one proposed activity before submitting the proposal.',
   adminCannotDisableSelf: 'You cannot disable your own account.',
   adminCannotChangeOwnRoles: 'You cannot change your own roles: another admin must.',
+  currentPassword: 'Your current password is not the one you typed. Nothing was changed.',
 };
 
 const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');

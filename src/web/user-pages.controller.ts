@@ -9,17 +9,16 @@ import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
 import { ROLES } from '../users/roles.js';
 import { UsersService } from '../users/users.service.js';
-import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { WebRefusals } from './web-refusals.js';
-import { field, fieldList, validDto, type FormBody } from './web-forms.js';
+import { clearableField, field, fieldList, validDto, type FormBody, type FormOutcome } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { CsrfGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const USERS_LISTED = 200;
 
-/** User administration for admins: create, change roles, disable or enable. Session-cookie pages, hence `@Public()`. */
+/** User administration for admins: create, change roles and mail address, disable or enable. Session-cookie pages, hence `@Public()`. */
 @ApiExcludeController()
 @Public()
 @Roles('admin')
@@ -43,7 +42,13 @@ export class UserPagesController {
   @NoStore()
   async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(CreateUserDto, { username: field(body, 'username'), password: field(body, 'password'), displayName: field(body, 'displayName'), roles: fieldList(body, 'roles') });
+      const input = validDto(CreateUserDto, {
+        username: field(body, 'username'),
+        password: field(body, 'password'),
+        displayName: field(body, 'displayName'),
+        roles: fieldList(body, 'roles'),
+        email: field(body, 'email'),
+      });
       await this.users.create(input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/users?done=CREATED`);
     } catch (error) {
@@ -57,7 +62,7 @@ export class UserPagesController {
   @NoStore()
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(UpdateUserDto, { roles: fieldList(body, 'roles'), active: field(body, 'active') === 'true' });
+      const input = validDto(UpdateUserDto, { roles: fieldList(body, 'roles'), active: field(body, 'active') === 'true', email: clearableField(body, 'email') });
       await this.users.update(id, input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/users?done=SAVED#user-${id}`);
     } catch (error) {
@@ -67,12 +72,7 @@ export class UserPagesController {
     }
   }
 
-  private async render(
-    request: WebRequest,
-    response: Response,
-    extra: { done?: string | null; failed?: { form: string; values: FormBody; refusal: Refusal } },
-    status = 200,
-  ): Promise<void> {
+  private async render(request: WebRequest, response: Response, extra: FormOutcome, status = 200): Promise<void> {
     const { items, total } = await this.users.list({ limit: USERS_LISTED });
     this.views.page(request, response, 'users', { title: 'Users', users: items, total, roles: ROLES, done: null, failed: null, ...extra }, status);
   }

@@ -2,9 +2,23 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../common/domain-error.js';
 import { parseIfMatch } from '../common/http/if-match.js';
+import type { Refusal } from './refusal-words.js';
 
 /** A submitted form as Express parses it: flat names, string values (or lists for repeated names). */
 export type FormBody = Record<string, string | string[] | undefined>;
+
+/** A form a page shows again after a refusal: which one, what was typed, and why it was refused. */
+export interface FailedForm {
+  form: string;
+  values: FormBody;
+  refusal: Refusal;
+}
+
+/** What a page shows above its forms after a post: what was done, or which form was refused. */
+export interface FormOutcome {
+  done?: string | null;
+  failed?: FailedForm;
+}
 
 /** A trimmed single value, or undefined when the field was left empty. */
 export function field(body: FormBody, name: string): string | undefined {

@@ -20,6 +20,7 @@ const NAV: NavItem[] = [
   { href: `${WEB_PREFIX}/activities`, label: 'Activities' },
   { href: `${WEB_PREFIX}/audit`, label: 'Audit', roles: ['auditor', 'admin'] },
   { href: `${WEB_PREFIX}/users`, label: 'Users', roles: ['admin'] },
+  { href: `${WEB_PREFIX}/account`, label: 'Your account' },
 ];
 
 /** Renders the Eta templates of `views/` (values escaped unless written `<%~ %>`), with what every page needs. */

@@ -9,6 +9,7 @@ import { UsersModule } from '../users/users.module.js';
 import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.js';
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { CalendarModule } from '../calendar/calendar.module.js';
+import { AccountPagesController } from './account-pages.controller.js';
 import { ActivityPagesController } from './activity-pages.controller.js';
 import { AuditPagesController } from './audit-pages.controller.js';
 import { BoardController } from './board.controller.js';
@@ -35,6 +36,7 @@ const PAGES = [
   ActivityPagesController,
   AuditPagesController,
   UserPagesController,
+  AccountPagesController,
   // Last: it answers every /ui address that none of the pages above matched.
   PageNotFoundController,
 ];

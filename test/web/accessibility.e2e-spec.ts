@@ -63,6 +63,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['approver', () => '/ui/inbox'],
     ['auditor', () => '/ui/audit/verify'],
     ['admin2', () => '/ui/users'],
+    ['manager', () => '/ui/account'],
   ];
 
   for (const width of [1280, 360]) {
