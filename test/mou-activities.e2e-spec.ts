@@ -152,6 +152,14 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect(byUid.get(`mou-expiry-${mouId}-term-1@partnership-engine`)!.startDate.toString()).toBe('2028-03-31');
     expect(byUid.get(`mou-renewal-${mouId}-term-1@partnership-engine`)!.startDate.toString()).toBe('2028-01-01');
     for (const v of calendar.getAllSubcomponents('vevent')) expect(v.getFirstPropertyValue('dtstamp')).toBeTruthy();
+    // Every entry reminds: an occurrence 7 days ahead, an expiry 30, a renewal window on its day (SPEC: VALARM).
+    const alarmOf = (uid: string) => {
+      const valarm = byUid.get(uid)!.component.getFirstSubcomponent('valarm')!;
+      return { action: valarm.getFirstPropertyValue('action'), trigger: String(valarm.getFirstPropertyValue('trigger')), description: valarm.getFirstPropertyValue('description') };
+    };
+    for (const o of all) expect(alarmOf(`occurrence-${o.id}@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: '-P7D', description: expect.stringContaining('is due in 7 days') });
+    expect(alarmOf(`mou-expiry-${mouId}-term-1@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: '-P30D' });
+    expect(alarmOf(`mou-renewal-${mouId}-term-1@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: expect.stringMatching(/^-?PT?0S$/) });
     const lecture = byUid.get(`occurrence-${all[0].id}@partnership-engine`)!;
     expect(lecture.location).toBe('Main auditorium, Lahore');
     expect(lecture.description).toContain('Partnership: Annual lecture and research collaboration');

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import ical, { ICalEventStatus, type ICalCalendar } from 'ical-generator';
+import ical, { ICalAlarmType, ICalEventStatus, type ICalAlarmData, type ICalCalendar } from 'ical-generator';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
@@ -218,6 +218,7 @@ export class CalendarService {
           .join('\n'),
         location: typeof venue === 'string' ? venue : undefined,
         status: STATUS[occurrence.state],
+        alarms: [alarm(ALARM_DAYS_BEFORE.occurrence, `${s?.title ?? 'Activity'} is due in ${ALARM_DAYS_BEFORE.occurrence} days`)],
       });
     }
   }
@@ -237,6 +238,7 @@ export class CalendarService {
           stamp: new Date(p.updatedAt),
           summary: `MOU expires: ${p.title}`,
           description: `The MOU with ${org} (term ${termNumber}) runs through ${expiresOn}.`,
+          alarms: [alarm(ALARM_DAYS_BEFORE.expiry, `The MOU with ${org} expires in ${ALARM_DAYS_BEFORE.expiry} days`)],
         });
       }
       const windowOpens = addDaysToDate(expiresOn, -Number(p.context.renewalLeadDays));
@@ -248,6 +250,7 @@ export class CalendarService {
           stamp: new Date(p.updatedAt),
           summary: `Renewal window opens: ${p.title}`,
           description: `Decide on renewing the MOU with ${org} before it expires on ${expiresOn}.`,
+          alarms: [alarm(ALARM_DAYS_BEFORE.renewalWindow, `The renewal window of the MOU with ${org} opens today`)],
         });
       }
     }
@@ -275,6 +278,14 @@ function feedCalendar(): ICalCalendar {
 }
 
 const day = (date: string) => new Date(startOfDate(date));
+
+/** How many days before an entry's day calendar apps remind of it: time to prepare an activity, to act before an expiry; a renewal window on its day. */
+const ALARM_DAYS_BEFORE = { occurrence: 7, expiry: 30, renewalWindow: 0 } as const;
+
+/** A VALARM that shows `text` the given number of days before the (all-day) entry starts. */
+function alarm(daysBefore: number, text: string): ICalAlarmData {
+  return { type: ICalAlarmType.display, triggerBefore: daysBefore * 86_400, description: text };
+}
 
 /** The text of some events as a calendar writes them (lines folded), without the header and end every piece would repeat. */
 async function eventsText(head: string, add: (calendar: ICalCalendar) => Promise<void>): Promise<string> {
