@@ -10,6 +10,7 @@ import { DEMO_USERS } from '../src/demo/demo-story.js';
 import { FIELD_VISIT_ORGANIZATIONS, FIELD_VISIT_STORIES } from '../src/demo/field-visit.data.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
+import { SmtpCatcher } from './support/smtp-catcher.js';
 import { createDatabase, createTestApp, databaseEnv, dropDatabase, type TestApp } from './support/test-app.js';
 
 const ADMIN_PASSWORD = 'demo-admin-password';
@@ -190,6 +191,32 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
 
   it('leaves no timer overdue for the poller: the seed fired each one when its time came', async () => {
     expect(await t.get(TimersService).fireDue()).toBe(0);
+  });
+});
+
+describe('the demo seed with SMTP_URL set', () => {
+  it('mails what its story would have: the approval request and its overdue notice, a renewal, each to its person', async () => {
+    const smtp = await SmtpCatcher.start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'partnership-demo-'));
+    await seedInIsolation(dataDir);
+    process.env.SMTP_URL = smtp.url;
+    try {
+      await seedDemoDatabase({ dataDir, adminPassword: ADMIN_PASSWORD, now: new Date() });
+      const subjects = (address: string) => smtp.to(address).map((mail) => mail.subject);
+      for (const approver of ['approver@example.org', 'approver2@example.org']) {
+        expect(subjects(approver)).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^Waiting for your approval: .*Beaconhouse/), expect.stringMatching(/^Overdue for approval: .*Beaconhouse/)]),
+        );
+      }
+      expect(subjects('manager@example.org')).toEqual(expect.arrayContaining([expect.stringMatching(/^Renewal due: /), expect.stringMatching(/^Overdue for approval: /)]));
+      expect(subjects('auditor@example.org')).toEqual([]);
+      expect(DEMO_USERS.every((user) => user.email.endsWith('@example.org'))).toBe(true);
+    } finally {
+      delete process.env.SMTP_URL;
+      await smtp.close();
+      await dropDatabase(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

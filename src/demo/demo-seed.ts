@@ -6,6 +6,8 @@ import { ManualClock } from '../common/clock.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { Timer } from '../timers/timer.entity.js';
+import { MailWorker } from '../notifications/mail/mail-worker.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { TimersService } from '../timers/timers.service.js';
 import { generatePassword } from '../users/password-policy.js';
 import type { Role } from '../users/roles.js';
@@ -83,6 +85,7 @@ class DemoSeeder {
   private readonly partnerships: PartnershipsService;
   private readonly activities: ActivitiesService;
   private readonly timers: TimersService;
+  private readonly notifications: NotificationsService;
   private readonly dataSource: DataSource;
   private readonly actors = new Map<DemoUserName, Actor>();
   private readonly organizationIds = new Map<string, string>();
@@ -97,6 +100,7 @@ class DemoSeeder {
     this.partnerships = app.get(PartnershipsService);
     this.activities = app.get(ActivitiesService);
     this.timers = app.get(TimersService);
+    this.notifications = app.get(NotificationsService);
     this.dataSource = app.get(DataSource);
   }
 
@@ -122,6 +126,8 @@ class DemoSeeder {
       const organization = organizations.find((o) => o.key === story.organization) as DemoOrganization;
       partnerships.push({ id: row.id, title: row.title, organization: organization.fields.name, state: row.state, source: story.source });
     }
+    // With SMTP_URL set, what the story mailed has gone out before the seeding app closes.
+    await this.app.get(MailWorker).kick();
     return { now: now.toISOString(), accounts, organizations: organizations.length, partnerships };
   }
 
@@ -173,6 +179,8 @@ class DemoSeeder {
       await this.timers.fireDue();
     }
     this.clock.set(at);
+    // The reminders that have come due by now, as the sweep on the timers' beat would have written them.
+    await this.notifications.sweep();
   }
 
   private async createOrganization(organization: DemoOrganization): Promise<void> {

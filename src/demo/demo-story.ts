@@ -4,11 +4,11 @@ import type { Role } from '../users/roles.js';
 
 /** The people who use the demo, one per role; their passwords are generated at each start. */
 export const DEMO_USERS = [
-  { username: 'manager', displayName: 'Demo programme manager', roles: ['manager'] },
-  { username: 'approver', displayName: 'Demo senior manager (approver)', roles: ['approver'] },
-  { username: 'approver2', displayName: 'Demo senior manager 2 (approver)', roles: ['approver'] },
-  { username: 'auditor', displayName: 'Demo auditor', roles: ['auditor'] },
-] as const satisfies ReadonlyArray<{ username: string; displayName: string; roles: readonly Role[] }>;
+  { username: 'manager', displayName: 'Demo programme manager', roles: ['manager'], email: 'manager@example.org' },
+  { username: 'approver', displayName: 'Demo senior manager (approver)', roles: ['approver'], email: 'approver@example.org' },
+  { username: 'approver2', displayName: 'Demo senior manager 2 (approver)', roles: ['approver'], email: 'approver2@example.org' },
+  { username: 'auditor', displayName: 'Demo auditor', roles: ['auditor'], email: 'auditor@example.org' },
+] as const satisfies ReadonlyArray<{ username: string; displayName: string; roles: readonly Role[]; email: string }>;
 
 export type DemoUserName = (typeof DEMO_USERS)[number]['username'];
 
