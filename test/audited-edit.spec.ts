@@ -31,12 +31,14 @@ describe('audited edits', () => {
     return t.get(WriteQueue).run((manager) => beginAuditedEdit(manager, t.get(AuditService), target).save({ city }, record));
   }
 
-  it('updates the row, bumps its version and stamps it, and appends the audit row with the new version', async () => {
+  it('creates a row at version 1 with its CREATE row; an edit bumps and stamps it, and its row names the new version', async () => {
     const created = await t.get(OrganizationsService).create(organizationInput(), actors.manager);
     const saved = await editOrganization(created, created.version, 'Karachi');
     expect(saved).toMatchObject({ id: created.id, city: 'Karachi', version: created.version + 1, updatedAt: at, name: created.name });
     expect({ ...(await dataSource.manager.findOneBy(Organization, { id: created.id })) }).toEqual(saved);
-    const [, edit] = await rowsOf(created.id);
+    const [create, edit] = await rowsOf(created.id);
+    expect(create).toMatchObject({ action: 'CREATE', entityType: 'organization', actorId: actors.manager.id, outcome: 'ok', occurredAt: created.createdAt });
+    expect(JSON.parse(create.payload)).toEqual({ fields: organizationInput() });
     expect(edit).toMatchObject({ action: 'UPDATE', entityType: 'organization', actorId: actors.manager.id, outcome: 'ok', requestId: 'r-1', occurredAt: at });
     expect(JSON.parse(edit.payload)).toEqual({ changes: { city: 'Karachi' }, version: created.version + 1 });
   });

@@ -1,26 +1,21 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { answerEvent } from '../common/http/event-request.js';
-import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
+import { answerEvent, EventRoute } from '../common/http/event-request.js';
+import { ApiIfMatch, ETAG_HEADER, etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
-import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import { ProposedActivityDto } from '../partnerships/dto/partnership.dto.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { ActivitiesService, occurrenceView } from './activities.service.js';
 import { UPCOMING_DAYS, UpcomingQueryDto } from './dto/upcoming-query.dto.js';
 import { ActivitySeriesListResponse, OccurrenceResponse, UpcomingListResponse } from './dto/activity-response.dto.js';
-import { DryRunResponse, MinimalEventResponse } from '../partnerships/dto/partnership-response.dto.js';
 import type { Occurrence } from './occurrence.entity.js';
-
-const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 
 @ApiTags('activities')
 @ApiBearerAuth()
-@ApiExtraModels(OccurrenceResponse, DryRunResponse, MinimalEventResponse)
 @Controller()
 export class ActivitiesController {
   constructor(private readonly activities: ActivitiesService) {}
@@ -36,7 +31,7 @@ export class ActivitiesController {
   @Post('partnerships/:id/activities')
   @Roles('manager')
   @ApiCreatedResponse({ type: ActivitySeriesListResponse, description: "The partnership's series, the new one last; the ETag is the partnership's new version.", headers: ETAG_HEADER })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
+  @ApiIfMatch()
   @ApiErrors(400, 401, 403, 404, 409, 412, 428)
   async add(
     @Param('id', ParseUUIDPipe) id: string,
@@ -69,18 +64,7 @@ export class ActivitiesController {
   }
 
   @Post('occurrences/:id/events')
-  @HttpCode(200)
-  @UseGuards(WriteRateLimitGuard)
-  @ApiOkResponse({
-    description: 'The occurrence after the event; with ?dryRun=true, what the event would do.',
-    headers: ETAG_HEADER,
-    // anyOf, not oneOf: the objects are open, so the whole view also matches MinimalEventResponse's three fields.
-    schema: { anyOf: [{ $ref: getSchemaPath(OccurrenceResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
-  })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view' })
-  @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428, 429)
+  @EventRoute('occurrence', OccurrenceResponse)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: SendEventDto,

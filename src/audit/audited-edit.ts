@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import type { WorkflowInstance } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
@@ -54,6 +55,19 @@ export class AuditedEdit<T extends VersionedRow> {
 export function beginAuditedEdit<T extends VersionedRow>(manager: EntityManager, audit: AuditService, target: EditTarget<T>): AuditedEdit<T> {
   assertVersion(target.row.version, target.expectedVersion);
   return new AuditedEdit(manager, audit, target);
+}
+
+/** The one way a versioned row comes to be outside a workflow: inserted at version 1, its audit row (CREATE, at its `createdAt`) beside it. */
+export async function insertAudited<T extends VersionedRow & { createdAt: string }>(
+  manager: EntityManager,
+  audit: AuditService,
+  target: Omit<EditTarget<T>, 'expectedVersion'>,
+  payload: Record<string, unknown>,
+): Promise<T> {
+  const { entity, entityType, row, actor, requestId } = target;
+  await manager.insert(entity, row as QueryDeepPartialEntity<T>);
+  await audit.append(manager, { occurredAt: row.createdAt, actor, action: 'CREATE', entityType, entityId: row.id, outcome: 'ok', requestId, payload });
+  return row;
 }
 
 /** An edit leaves a workflow instance in its state: its audit row names that state and the definition. */

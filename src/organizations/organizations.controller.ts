@@ -1,16 +1,15 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
+import { ApiIfMatch, ETAG_HEADER, etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CreateOrganizationDto, ListOrganizationsQueryDto, UpdateOrganizationDto } from './dto/organization.dto.js';
 import { OrganizationListResponse, OrganizationResponse } from './dto/organization-response.dto.js';
 import type { Organization } from './organization.entity.js';
 
-const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
 import { OrganizationsService } from './organizations.service.js';
 
 function organizationView(row: Organization) {
@@ -64,7 +63,7 @@ export class OrganizationsController {
   @Patch(':id')
   @Roles('manager')
   @ApiOkResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
+  @ApiIfMatch()
   @ApiErrors(400, 401, 403, 404, 412, 428)
   async update(
     @Param('id', ParseUUIDPipe) id: string,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { beginAuditedEdit } from '../audit/audited-edit.js';
+import { beginAuditedEdit, insertAudited } from '../audit/audited-edit.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
@@ -45,18 +45,7 @@ export class OrganizationsService {
         createdAt: at,
         updatedAt: at,
       };
-      await manager.insert(Organization, row);
-      await this.audit.append(manager, {
-        occurredAt: at,
-        actor,
-        action: 'CREATE',
-        entityType: 'organization',
-        entityId: row.id,
-        outcome: 'ok',
-        requestId,
-        payload: { fields: { ...input } },
-      });
-      return row;
+      return insertAudited(manager, this.audit, { entity: Organization, entityType: 'organization', row, actor, requestId }, { fields: { ...input } });
     });
   }
 

@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
-import { etagOf, IfMatchVersion } from '../common/http/if-match.js';
+import { ApiIfMatch, ETAG_HEADER, etagOf, IfMatchVersion } from '../common/http/if-match.js';
 import { RequestId } from '../common/http/request-id.js';
-import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
-import { answerEvent } from '../common/http/event-request.js';
+import { answerEvent, EventRoute } from '../common/http/event-request.js';
 import { ListPartnershipsQueryDto } from './dto/list-partnerships.query.js';
 import { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
 import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
@@ -16,13 +15,10 @@ import { historyView } from '../audit/audit.view.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
-import { DryRunResponse, MinimalEventResponse, PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
-
-const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
+import { PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
 
 @ApiTags('partnerships')
 @ApiBearerAuth()
-@ApiExtraModels(PartnershipResponse, DryRunResponse, MinimalEventResponse)
 @Controller('partnerships')
 export class PartnershipsController {
   constructor(
@@ -60,7 +56,7 @@ export class PartnershipsController {
   @Patch(':id')
   @Roles('manager')
   @ApiOkResponse({ type: PartnershipResponse, headers: ETAG_HEADER })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
+  @ApiIfMatch()
   @ApiErrors(400, 401, 403, 404, 409, 412, 428)
   async update(
     @Param('id', ParseUUIDPipe) id: string,
@@ -77,18 +73,7 @@ export class PartnershipsController {
   }
 
   @Post(':id/events')
-  @UseGuards(WriteRateLimitGuard)
-  @HttpCode(200)
-  @ApiOkResponse({
-    description: 'The partnership after the event; with ?dryRun=true, what the event would do.',
-    headers: ETAG_HEADER,
-    // anyOf, not oneOf: the objects are open, so the whole view also matches MinimalEventResponse's three fields.
-    schema: { anyOf: [{ $ref: getSchemaPath(PartnershipResponse) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
-  })
-  @ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer' })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view' })
-  @ApiErrors(400, 401, 403, 404, 409, 412, 422, 428, 429)
+  @EventRoute('partnership', PartnershipResponse)
   async send(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: SendEventDto,

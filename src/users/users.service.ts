@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { beginAuditedEdit } from '../audit/audited-edit.js';
+import { beginAuditedEdit, insertAudited } from '../audit/audited-edit.js';
 import type { ActorName } from '../audit/audit.view.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
 import { Clock } from '../common/clock.js';
@@ -298,18 +298,8 @@ export class UsersService implements OnApplicationBootstrap {
       createdAt: at,
       updatedAt: at,
     };
-    await manager.insert(User, row);
-    await this.audit.append(manager, {
-      occurredAt: at,
-      actor,
-      action: 'CREATE',
-      entityType: 'user',
-      entityId: row.id,
-      outcome: 'ok',
-      requestId,
-      payload: { username: row.username, displayName: row.displayName, roles: row.roles, active: row.active, ...(row.email ? { email: row.email } : {}) },
-    });
-    return row;
+    const payload = { username: row.username, displayName: row.displayName, roles: row.roles, active: row.active, ...(row.email ? { email: row.email } : {}) };
+    return insertAudited(manager, this.audit, { entity: User, entityType: 'user', row, actor, requestId }, payload);
   }
 }
 

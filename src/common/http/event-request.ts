@@ -1,10 +1,42 @@
+import { applyDecorators, HttpCode, UseGuards, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiHeader, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { TransitionResult } from '../../workflow-engine/workflow.types.js';
 import type { EventInput, SendOutcome, WorkflowInstance } from '../../workflow-engine/instance-runtime.service.js';
 import type { Actor } from '../../workflow-engine/workflow.types.js';
 import { validateEventData } from './event-data.dto.js';
-import { etagOf } from './if-match.js';
+import { ApiErrors } from './api-errors.js';
+import { DryRunResponse, MinimalEventResponse } from './event-response.dto.js';
+import { ApiIfMatch, ETAG_HEADER, etagOf } from './if-match.js';
+import { WriteRateLimitGuard } from './write-rate-limit.guard.js';
 import type { DryRunQueryDto, SendEventDto } from './send-event.dto.js';
+
+/** A `POST …/events` route of one kind of instance (`subject`, answered as `view`): its rate limit, headers, answers and refusals. */
+export function EventRoute(subject: string, view: Type) {
+  return applyDecorators(
+    HttpCode(200),
+    UseGuards(WriteRateLimitGuard),
+    ApiExtraModels(view, DryRunResponse, MinimalEventResponse),
+    ApiOkResponse({
+      description: `The ${subject} after the event; with ?dryRun=true, what the event would do.`,
+      headers: ETAG_HEADER,
+      // anyOf, not oneOf: the objects are open, so the whole view also matches MinimalEventResponse's three fields.
+      schema: { anyOf: [{ $ref: getSchemaPath(view) }, { $ref: getSchemaPath(DryRunResponse) }, { $ref: getSchemaPath(MinimalEventResponse) }] },
+    }),
+    ApiIfMatch(),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Retry-safe key (1-200 of A-Z a-z 0-9 . _ : -): the same key and body replays the first answer',
+    }),
+    ApiHeader({
+      name: 'Prefer',
+      required: false,
+      description: 'return=minimal: answer only id, state and version (and Preference-Applied: return=minimal), not the whole view',
+    }),
+    ApiErrors(400, 401, 403, 404, 409, 412, 422, 428, 429),
+  );
+}
 
 /** The runtime's input for an event request to a partnership or an occurrence. */
 export function eventInput(body: SendEventDto, actor: Actor, expectedVersion: number, requestId: string): EventInput {

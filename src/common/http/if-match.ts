@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError } from '../domain-error.js';
 
@@ -12,6 +13,12 @@ export function parseIfMatch(header: string | string[] | undefined): number {
   if (!match) throw new DomainError('VALIDATION_FAILED', 'If-Match must be the ETag of the resource, e.g. "3"');
   return Number(match[1]);
 }
+
+/** How OpenAPI documents the ETag of an answer: the version of what it shows. */
+export const ETAG_HEADER = { ETag: { description: 'The version to send back as If-Match', schema: { type: 'string', example: '"2"' } } };
+
+/** Documents the If-Match header a change needs. */
+export const ApiIfMatch = () => ApiHeader({ name: 'If-Match', required: true, description: 'The version you read, as its ETag: "3"' });
 
 export function etagOf(version: number): string {
   return `"${version}"`;
