@@ -160,8 +160,18 @@ describe('mail through a real SMTP server', () => {
     }
   });
 
-  it('mails nothing to a user whose emailMode is off', async () => {
+  it('mails nothing to a user whose emailMode is off, nor what waited when they turned it off', async () => {
+    await smtp.set('down');
+    const waiting = await submit();
+    await worker().kick();
+    expect(await emailOf('managerApprover', waiting)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })]);
     await api.get(UsersService).update(api.ids.managerApprover, { emailMode: 'off' }, { id: api.ids.admin, roles: ['admin'] });
+    await smtp.set('accept');
+    later(2);
+    await worker().kick();
+    expect(await emailOf('managerApprover', waiting)).toEqual([{ status: 'off', attempts: 1 }]);
+    expect(smtp.to(addressOf('managerApprover')).filter((mail) => mail.text?.includes(waiting))).toEqual([]);
+
     const before = smtp.mails.length;
     const id = await submit();
     await smtp.waitFor(before + 2);

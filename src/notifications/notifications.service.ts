@@ -86,11 +86,11 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     if (recipients.length === 0) return 0;
     const actorName = await this.nameOf(manager, subject.event?.actor);
     const at = this.clock.now().toISOString();
+    const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
+    const { subject: title, body } = kind.words({ ...subject, actorName });
     let written = 0;
     let mailed = false;
     for (const recipient of recipients) {
-      const { subject: title, body } = kind.words({ ...subject, actorName });
-      const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
       const id = randomUUID();
       const inserted = await plainExecute(manager, INSERT, [
         id,

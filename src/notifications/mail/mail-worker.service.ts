@@ -30,9 +30,10 @@ interface DueMail {
   read_at: string | null;
   email: string | null;
   display_name: string;
+  email_mode: EmailMode;
 }
 
-const DUE_COLUMNS = `SELECT o.notification_id, o.recipient_id, o.mode, o.attempts, n.subject, n.body, n.link, n.read_at, u.email, u.display_name
+const DUE_COLUMNS = `SELECT o.notification_id, o.recipient_id, o.mode, o.attempts, n.subject, n.body, n.link, n.read_at, u.email, u.display_name, u.email_mode
   FROM mail_outbox o JOIN notifications n ON n.id = o.notification_id JOIN users u ON u.id = o.recipient_id`;
 const NEXT_DUE = `${DUE_COLUMNS} WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.notification_id LIMIT 1`;
 const DIGEST_DUE = `${DUE_COLUMNS} WHERE o.recipient_id = ? AND o.mode = 'daily' AND o.status = 'pending' AND o.next_attempt_at <= ?
@@ -158,7 +159,8 @@ export class MailWorker implements OnApplicationBootstrap, OnApplicationShutdown
     const notices = batch
       .filter((row) => row.mode === 'immediate' || row.read_at === null)
       .map((row) => ({ id: row.notification_id, subject: row.subject, body: row.body, url: this.settings.publicUrl + row.link }));
-    if (!first.email || notices.length === 0) return { skipped: true };
+    // The address and the wish as they are now: someone who turned mail off or removed their address since gets none.
+    if (!first.email || first.email_mode === 'off' || notices.length === 0) return { skipped: true };
     const to = { name: first.display_name, address: first.email };
     const message: MailMessage = first.mode === 'daily' ? digestMail(to, notices, dateOf(this.clock.now()), this.host) : noticeMail(to, notices[0], this.host);
     try {
