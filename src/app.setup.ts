@@ -9,6 +9,8 @@ import type { AppConfig } from './config/app.config.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { documentBodyErrors } from './common/http/api-errors.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
+import { METRICS_PATH } from './observability/metrics.controller.js';
+import { Metrics } from './observability/metrics.js';
 import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
 
 export const BODY_LIMIT = '256kb';
@@ -32,7 +34,8 @@ export function configureApp(app: INestApplication, options: { requestLog?: Requ
   app.use((request: Request, response: Response, next: NextFunction) => (request.path.startsWith('/api/docs') ? docs : strict)(request, response, next));
   app.use(requestIdMiddleware);
   if (options.requestLog) app.use(options.requestLog);
-  app.setGlobalPrefix('api', { exclude: WEB_ROUTES });
+  app.use(app.get(Metrics).timeRequests);
+  app.setGlobalPrefix('api', { exclude: [...WEB_ROUTES, METRICS_PATH] });
   serveWebAssets(express);
   const openApi = new DocumentBuilder()
     .setTitle('Partnership Engine')

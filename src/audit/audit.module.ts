@@ -5,6 +5,7 @@ import { AuditCheckpointPoller } from './audit-checkpoint.poller.js';
 import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey, loadAuditSigningKey } from './audit-signing-key.js';
 import { AuditController, AuditPublicKeyController } from './audit.controller.js';
+import { AuditMetrics } from './audit.metrics.js';
 import { AuditService } from './audit.service.js';
 import { RefusalAuditor } from './refusal-auditor.js';
 
@@ -12,6 +13,7 @@ import { RefusalAuditor } from './refusal-auditor.js';
   controllers: [AuditController, AuditPublicKeyController],
   providers: [
     AuditService,
+    AuditMetrics,
     AuditCheckpointsRepository,
     AuditCheckpointPoller,
     RefusalAuditor,

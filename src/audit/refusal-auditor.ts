@@ -48,14 +48,16 @@ export class RefusalAuditor {
   /**
    * Records a refused attempt (403, 409, 412, 422) in a transaction of its own; anything else is
    * left alone. The refusal takes a point of the caller's write limit first, so nobody floods the
-   * chain with refusals: past the limit it throws 429 TOO_MANY_REQUESTS and writes no row.
+   * chain with refusals: past the limit it throws 429 TOO_MANY_REQUESTS and writes no row. True
+   * when this call wrote the refusal's row.
    */
-  async record(error: unknown, refused: Refused): Promise<void> {
-    if (!(error instanceof DomainError) || !AUDITED_STATUSES.has(error.status) || this.recorded.has(error)) return;
+  async record(error: unknown, refused: Refused): Promise<boolean> {
+    if (!(error instanceof DomainError) || !AUDITED_STATUSES.has(error.status) || this.recorded.has(error)) return false;
     await this.limiter.take(refused.actor.id);
     // A refusal is no effect of the request: it does not mark the request's Idempotency-Key applied.
     await this.queue.run((manager) => this.append(manager, error, refused), { effect: false });
     this.recorded.add(error);
+    return true;
   }
 
   /** A request's refusal, named by its method and route; one made before anyone signed in has no actor to record. */

@@ -55,6 +55,7 @@ describe('loadAppConfig', () => {
     [{ JWT_EXPIRES_IN_SECONDS: '0' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"'],
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT must be json or pretty'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: 'NaN' }, 'RATE_LIMIT_WRITES_PER_MINUTE must not be less than 1, RATE_LIMIT_WRITES_PER_MINUTE must be an integer number'],
     [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
     [{ PUBLIC_URL: 'partnerships.example.org' }, 'PUBLIC_URL must be an http:// or https:// URL'],

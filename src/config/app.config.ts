@@ -8,6 +8,7 @@ import { logLevels } from './log-levels.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export const MIN_JWT_SECRET_LENGTH = 32;
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 /** `json`: one JSON object a line, for a collector; `pretty`: coloured text, for a person at a terminal. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -140,6 +141,12 @@ export class EnvironmentVariables {
 
   @EmptyAsUnset()
   @IsOptional()
+  @IsString()
+  @MinLength(MIN_METRICS_TOKEN_LENGTH, { message: `METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters` })
+  METRICS_TOKEN?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
   @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}` })
   LOG_FORMAT?: LogFormat;
 
@@ -240,6 +247,8 @@ export interface AppConfig {
   mailMaxAttempts: number;
   /** The hour (UTC) at which daily digests go out. */
   digestHourUtc: number;
+  /** The bearer token of `GET /metrics`; unset, there is no such route (404). */
+  metricsToken?: string;
 }
 
 /**
@@ -277,6 +286,7 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     mailPollMs: env.MAIL_POLL_MS ?? 5000,
     mailMaxAttempts: env.MAIL_MAX_ATTEMPTS ?? 8,
     digestHourUtc: env.DIGEST_HOUR_UTC ?? 7,
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 

@@ -72,6 +72,34 @@ function dropMemo(runner: QueryRunner): void {
   delete (runner.data as MemoHolder)[MEMO];
 }
 
+const COMMITTED = Symbol('when committed');
+type CommittedHolder = { [COMMITTED]?: Array<() => void> };
+
+function committedHooks(manager: EntityManager): Array<() => void> {
+  const hooks = (manager.queryRunner?.data as CommittedHolder | undefined)?.[COMMITTED];
+  if (!hooks) throw new Error('whenCommitted is for work inside WriteQueue.run');
+  return hooks;
+}
+
+/**
+ * Things to do once the caller's write transaction has committed, and never if it rolls back
+ * (unlike `afterCommit`, which wakes a reader either way): counting what it changed
+ * (workflow_transitions_total). `WriteQueue.run` calls them, in the order they were added, just
+ * before it answers its caller. A hook must not throw.
+ */
+export const whenCommitted = {
+  add(manager: EntityManager, hook: () => void): void {
+    committedHooks(manager).push(hook);
+  },
+  /** Where the hooks stand: give it to `dropSince` when rolling back to a savepoint taken now. */
+  mark(manager: EntityManager): number {
+    return committedHooks(manager).length;
+  },
+  dropSince(manager: EntityManager, mark: number): void {
+    committedHooks(manager).length = mark;
+  },
+};
+
 /** PostgreSQL codes after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const ATTEMPTS = 5;
@@ -115,6 +143,25 @@ export class WriteQueue {
     // Read here, in the caller's async context: a group runs its jobs in the context of whoever started it.
     const hook = options.effect === false ? undefined : firstWriteHook.getStore();
     if (hook && !hook.done) work = withHook(work, hook);
+    const hooks: Array<() => void> = [];
+    const tracked = async (manager: EntityManager) => {
+      const holder = manager.queryRunner?.data as CommittedHolder | undefined;
+      // A PostgreSQL transaction run again starts with none of the hooks of the attempt that failed.
+      hooks.length = 0;
+      if (holder) holder[COMMITTED] = hooks;
+      try {
+        return await work(manager);
+      } finally {
+        if (holder) delete holder[COMMITTED];
+      }
+    };
+    return this.commit(tracked).then((result) => {
+      for (const run of hooks) run();
+      return result;
+    });
+  }
+
+  private commit<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.isSqlite()) return this.concurrent(work);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve, reject } as Job<unknown>);

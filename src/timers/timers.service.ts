@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { WriteQueue } from '../database/write-queue.js';
+import { plainQuery } from '../database/plain-query.js';
+import { whenCommitted, WriteQueue } from '../database/write-queue.js';
+import { Metrics } from '../observability/metrics.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
 import { SYSTEM_ACTOR } from '../workflow-engine/workflow.types.js';
 import { Timer } from './timer.entity.js';
@@ -28,7 +30,23 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly runtime: InstanceRuntime,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(TIMER_POLL_MS) private readonly pollMs: number,
-  ) {}
+    metrics: Metrics,
+  ) {
+    metrics.scrape({ name: 'timers_pending', help: 'Timers not fired yet, due or not.', type: 'gauge', read: () => this.pendingCount() });
+    metrics.scrape({ name: 'timer_lag_seconds', help: 'How long the oldest due timer has waited to fire; 0 when none is due.', type: 'gauge', read: () => this.lagSeconds() });
+  }
+
+  private async pendingCount(): Promise<number> {
+    const [row] = await plainQuery<{ pending: number | string }>(this.dataSource, 'SELECT COUNT(*) AS pending FROM timers WHERE fired_at IS NULL', []);
+    return Number(row.pending);
+  }
+
+  private async lagSeconds(): Promise<number> {
+    const now = this.clock.now();
+    const sql = 'SELECT MIN(due_at) AS due FROM timers WHERE fired_at IS NULL AND due_at <= ?';
+    const [row] = await plainQuery<{ due: string | null }>(this.dataSource, sql, [now.toISOString()]);
+    return row.due === null ? 0 : Math.max(0, now.getTime() - Date.parse(row.due)) / 1000;
+  }
 
   /**
    * With the poller on, the timers that fell due while no instance ran (a crash, a deploy) are
@@ -115,6 +133,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
         const input = { type: timer.event, actor: SYSTEM_ACTOR, requestId: `timer:${timer.id}` };
         // A savepoint, so that a refusal after some writes takes them back and keeps only the claim.
         await manager.query('SAVEPOINT timer_event');
+        const counted = whenCommitted.mark(manager);
         try {
           await this.runtime.apply(manager, timer.instanceType, timer.instanceId, input);
           await manager.query('RELEASE SAVEPOINT timer_event');
@@ -122,6 +141,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
           // The instance moved on without cancelling this timer: keep the claim, record the refusal.
           if (!(error instanceof DomainError) || lostRace(error)) throw error;
           await manager.query('ROLLBACK TO SAVEPOINT timer_event');
+          whenCommitted.dropSince(manager, counted);
           this.logger.warn(`timer ${timer.id} (${timer.event}) refused: ${error.message}`);
           await this.runtime.recordRefusal(timer.instanceType, timer.instanceId, input, error, manager);
         }

@@ -9,7 +9,8 @@ import { DomainError } from '../common/domain-error.js';
 import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
-import { WriteQueue } from '../database/write-queue.js';
+import { whenCommitted, WriteQueue } from '../database/write-queue.js';
+import { Metrics } from '../observability/metrics.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
 import { WorkflowRegistry } from './workflow-registry.js';
@@ -105,6 +106,7 @@ export class InstanceRuntime {
     private readonly refusals: RefusalAuditor,
     private readonly registry: WorkflowRegistry,
     private readonly engine: WorkflowEngine,
+    private readonly metrics: Metrics,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -193,7 +195,7 @@ export class InstanceRuntime {
 
   /** Sends an event in its own write transaction; a refusal is audited in a transaction of its own. */
   send<T extends WorkflowInstance>(kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
-    return this.auditRefusals(kindName, id, input, () => this.queue.run((manager) => this.apply<T>(manager, kindName, id, input)));
+    return this.auditRefusals(kindName, id, input, () => this.queue.run((manager) => this.apply<T>(manager, kindName, id, input)), { transition: true });
   }
 
   /** What `send` would do, computed without writing anything. */
@@ -243,22 +245,38 @@ export class InstanceRuntime {
       payload: { event, version: updated.version, timers: { schedule: result.schedule, cancel: result.cancel }, effects: result.effects },
     });
     for (const observe of this.observers) await observe(manager, { kind: kind.name, from: row.state, row: updated, event, result });
+    whenCommitted.add(manager, () => this.metrics.transition(row.workflowId, event.type, 'applied'));
     return { row: updated, result, event };
   }
 
-  /** Records a refused attempt in the audit chain (RefusalAuditor), then lets the refusal go on to the caller. */
-  async auditRefusals<R>(kindName: string, id: string, input: EventInput, work: () => Promise<R>): Promise<R> {
+  /**
+   * Records a refused attempt in the audit chain (RefusalAuditor), then lets the refusal go on to
+   * the caller; `transition`: the attempt was an event, counted as refused once its row is stored.
+   */
+  async auditRefusals<R>(kindName: string, id: string, input: EventInput, work: () => Promise<R>, options: { transition?: boolean } = {}): Promise<R> {
     try {
       return await work();
     } catch (error) {
-      await this.refusals.record(error, refusedAttempt(kindName, id, input));
+      const recorded = await this.refusals.record(error, refusedAttempt(kindName, id, input));
+      // The count is no part of the answer: a failure to read the workflow leaves it uncounted, the refusal as it was.
+      const workflow = recorded && options.transition ? await this.workflowOf(this.dataSource, kindName, id).catch(() => undefined) : undefined;
+      if (workflow) this.metrics.transition(workflow, input.type, 'refused');
       throw error;
     }
   }
 
-  /** Records a timer's refused event inside the timer's transaction. */
-  recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager: EntityManager): Promise<void> {
-    return this.refusals.recordIn(manager, error, refusedAttempt(kindName, id, input));
+  /** Records a timer's refused event inside the timer's transaction; it counts once that commits. */
+  async recordRefusal(kindName: string, id: string, input: EventInput, error: DomainError, manager: EntityManager): Promise<void> {
+    await this.refusals.recordIn(manager, error, refusedAttempt(kindName, id, input));
+    const workflow = await this.workflowOf(manager, kindName, id);
+    if (workflow) whenCommitted.add(manager, () => this.metrics.transition(workflow, input.type, 'refused'));
+  }
+
+  /** The workflow an instance runs, which a refusal's row does not name. */
+  private async workflowOf(db: DataSource | EntityManager, kindName: string, id: string): Promise<string | undefined> {
+    const table = this.dataSource.getMetadata(this.kind(kindName).entity).tableName;
+    const [row] = await plainQuery<{ workflow_id: string }>(db, `SELECT workflow_id FROM ${table} WHERE id = ?`, [id]);
+    return row?.workflow_id;
   }
 
   private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
