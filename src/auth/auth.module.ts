@@ -10,6 +10,7 @@ import { AuthService } from './auth.service.js';
 import { AuthSettings, JWT_ALGORITHM, loadAuthSettings } from './auth-settings.js';
 import { LoginThrottle } from './login-throttle.js';
 import { RolesGuard } from './roles.guard.js';
+import { SingleSignOnService } from './single-sign-on.service.js';
 
 @Module({
   imports: [AuditModule, UsersModule],
@@ -28,11 +29,12 @@ import { RolesGuard } from './roles.guard.js';
         }),
     },
     AuthService,
+    SingleSignOnService,
     LoginThrottle,
     // Global guards run in the order they are registered: authentication first, then roles.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService, AuthSettings],
+  exports: [AuthService, AuthSettings, SingleSignOnService],
 })
 export class AuthModule {}

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { LRUCache } from 'lru-cache';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { USERNAME_PATTERN } from '../users/dto/create-user.dto.js';
-import { UsersService, type AuthenticatedUser, type CredentialCheck } from '../users/users.service.js';
+import { UsersService, type AuthenticatedUser, type CredentialCheck, type SessionUser } from '../users/users.service.js';
 import { ANONYMOUS_ACTOR } from '../workflow-engine/workflow.types.js';
 import { AuthSettings } from './auth-settings.js';
 import type { AccessTokenDto } from './dto/access-token.dto.js';
@@ -16,6 +17,13 @@ interface TokenClaims {
   sub: string;
   /** The session the token belongs to (a `user_sessions` row): it ends on sign-out and on a change to the user. */
   sid: string;
+}
+
+/** Who an identity provider says signed in (single sign-on): its issuer, its id for the person, and the address it vouches for. */
+export interface VerifiedIdentity {
+  issuer: string;
+  subject: string;
+  email: string;
 }
 
 /** Claims as verified: jsonwebtoken adds `iat` and `exp` (seconds since the epoch) when it signs. */
@@ -54,23 +62,73 @@ export class AuthService {
   private readonly verified = new LRUCache<string, VerifiedClaims & { exp: number }>({ max: VERIFIED_TOKENS });
 
   async login(username: string, password: string, client: LoginClient): Promise<AccessTokenDto> {
-    try {
-      await this.queue.run((manager) => this.throttle.begin(manager, username, client));
-    } catch (error) {
-      if (error instanceof DomainError) this.logger.debug(`sign-in refused for ${nameForRecords(username) ?? 'a name that is no username'} from ${client.address}: ${error.message}`);
-      throw error;
-    }
+    const name = nameForRecords(username);
+    const who = name ?? 'a name that is no username';
+    await this.takeAttempt(username, client, who);
     const check = await this.users.verifyCredentials(username, password);
     if (!check.user) {
-      await this.recordFailure(username, client, check);
+      await this.recordFailure(username, client, check, { username: name }, who);
       throw new DomainError('UNAUTHENTICATED', 'the username or password is wrong, or the account is disabled');
     }
+    return this.startSession(check.user, username, client);
+  }
+
+  /**
+   * Single sign-on: signs in the active user whose address the identity provider vouched for,
+   * counted by the same throttle as password sign-ins (per address and identity), its failures
+   * audited the same way. A success is audited too (LOGIN), with the provider's name for the person,
+   * which ties the session to an account outside the service.
+   */
+  async loginWithIdentity(identity: VerifiedIdentity, client: LoginClient): Promise<AccessTokenDto> {
+    const email = identity.email.slice(0, 254);
+    const attempt = `${identity.issuer} ${email.toLowerCase()}`;
+    const who = `${email} (single sign-on)`;
+    await this.takeAttempt(attempt, client, who);
+    const check = await this.users.verifyEmail(email);
+    const tried = { method: 'oidc', issuer: identity.issuer, email };
+    if (!check.user) {
+      await this.recordFailure(attempt, client, check, tried, who);
+      throw new DomainError('UNAUTHENTICATED', `single sign-on as ${email} refused: ${check.reason}`, { rule: 'singleSignOn', reason: check.reason, email });
+    }
     const user = check.user;
+    return this.startSession(user, attempt, client, (manager, at) =>
+      this.audit.append(manager, {
+        occurredAt: at,
+        actor: { id: user.id, roles: user.roles },
+        action: 'LOGIN',
+        entityType: 'user',
+        entityId: user.id,
+        outcome: 'ok',
+        requestId: client.requestId,
+        payload: { ...tried, subject: identity.subject.slice(0, 255), address: client.address.slice(0, 64) },
+      }),
+    );
+  }
+
+  /** Takes a sign-in attempt from the throttle, or refuses with 429 (logged, not audited: the throttle bounds the rows). */
+  private async takeAttempt(attempt: string, client: LoginClient, who: string): Promise<void> {
+    try {
+      await this.queue.run((manager) => this.throttle.begin(manager, attempt, client));
+    } catch (error) {
+      if (error instanceof DomainError) this.logger.debug(`sign-in refused for ${who} from ${client.address}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** A session for a user who has signed in, and its token; `record` adds to the session's transaction. */
+  private async startSession(
+    user: SessionUser,
+    attempt: string,
+    client: LoginClient,
+    record?: (manager: EntityManager, at: string) => Promise<unknown>,
+  ): Promise<AccessTokenDto> {
     const createdAt = new Date();
     const expiresAt = new Date(createdAt.getTime() + this.settings.expiresInSeconds * 1000);
     const sid = await this.queue.run(async (manager) => {
-      await this.throttle.succeeded(manager, username, client);
-      return this.users.openSession(manager, user.id, { createdAt, expiresAt });
+      await this.throttle.succeeded(manager, attempt, client);
+      const id = await this.users.openSession(manager, user.id, { createdAt, expiresAt });
+      await record?.(manager, this.clock.now().toISOString());
+      return id;
     });
     const claims: TokenClaims = { sub: user.id, sid };
     // Issued at the row's time, rounded down to the second: the token expires no later than its row.
@@ -80,10 +138,16 @@ export class AuthService {
 
   /**
    * A failed sign-in is audited (LOGIN_FAILED) and logged, and so is a lock it sets (LOGIN_LOCKED),
-   * never with the password. The address's limit bounds how many rows one client can add.
+   * never with the password: `tried` is what the rows say was tried, `who` what the log says. The
+   * address's limit bounds how many rows one client can add.
    */
-  private async recordFailure(username: string, client: LoginClient, check: Extract<CredentialCheck, { user: null }>): Promise<void> {
-    const name = nameForRecords(username);
+  private async recordFailure(
+    attempt: string,
+    client: LoginClient,
+    check: Extract<CredentialCheck, { user: null }>,
+    tried: Record<string, unknown>,
+    who: string,
+  ): Promise<void> {
     const address = client.address.slice(0, 64);
     const lockouts = await this.queue.run(async (manager) => {
       const row = (action: string, entityType: string, entityId: string, payload: Record<string, unknown>) =>
@@ -97,17 +161,19 @@ export class AuthService {
           requestId: client.requestId,
           payload,
         });
-      await row('LOGIN_FAILED', 'user', check.userId ?? '-', { username: name, address, reason: check.reason });
-      const locks = await this.throttle.failed(manager, username, client);
+      await row('LOGIN_FAILED', 'user', check.userId ?? '-', { ...tried, address, reason: check.reason });
+      const locks = await this.throttle.failed(manager, attempt, client);
       for (const lock of locks) {
         const [entityType, entityId] = lock.scope === 'account' ? ['user', check.userId ?? '-'] : ['address', throttledNetwork(address)];
-        await row('LOGIN_LOCKED', entityType, entityId, { scope: lock.scope, username: name, address, until: lock.until });
+        await row('LOGIN_LOCKED', entityType, entityId, { scope: lock.scope, ...tried, address, until: lock.until });
       }
       return locks;
     });
-    this.logger.warn(`sign-in failed for ${name ?? 'a name that is no username'} from ${address}: ${check.reason}`);
+    this.logger.warn(`sign-in failed for ${who} from ${address}: ${check.reason}`);
     for (const lock of lockouts) {
-      this.logger.warn(`sign-in locked for ${lock.scope === 'account' ? `the account ${name ?? '(not a username)'}` : `the address ${throttledNetwork(address)}`} until ${lock.until}`);
+      this.logger.warn(
+        `sign-in locked for ${lock.scope === 'account' ? `the account ${who}` : `the address ${throttledNetwork(address)}`} until ${lock.until}`,
+      );
     }
   }
 

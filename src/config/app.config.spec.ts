@@ -67,6 +67,23 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig(env)).toThrow(`invalid configuration: ${message}`);
   });
 
+  it('sets up single sign-on from its three settings, and names the provider as told', () => {
+    const oidc = { OIDC_ISSUER: 'https://login.example.org/tenant/v2.0', OIDC_CLIENT_ID: 'partnerships', OIDC_CLIENT_SECRET: 's3cret' };
+    expect(loadAppConfig({}).singleSignOn).toBeUndefined();
+    expect(loadAppConfig(oidc).singleSignOn).toEqual({ issuer: oidc.OIDC_ISSUER, clientId: 'partnerships', clientSecret: 's3cret', name: 'single sign-on' });
+    expect(loadAppConfig({ ...oidc, OIDC_NAME: 'Example University' }).singleSignOn?.name).toBe('Example University');
+  });
+
+  it.each([
+    [{ OIDC_ISSUER: 'https://login.example.org' }, 'OIDC_CLIENT_ID must be set with OIDC_ISSUER and OIDC_CLIENT_SECRET'],
+    [{ OIDC_ISSUER: 'https://login.example.org', OIDC_CLIENT_ID: 'partnerships' }, 'OIDC_CLIENT_SECRET must be set with OIDC_ISSUER and OIDC_CLIENT_ID'],
+    [{ OIDC_CLIENT_ID: 'partnerships', OIDC_CLIENT_SECRET: 's3cret' }, 'OIDC_ISSUER must be the http:// or https:// URL of an OpenID Connect provider'],
+    [{ OIDC_ISSUER: 'login.example.org', OIDC_CLIENT_ID: 'partnerships', OIDC_CLIENT_SECRET: 's3cret' }, 'OIDC_ISSUER must be the http:// or https:// URL'],
+    [{ OIDC_NAME: 'Example University' }, 'OIDC_ISSUER must be the http:// or https:// URL'],
+  ])('refuses single sign-on set up in part, %j, naming what is missing', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
   it('leaves DATABASE_SCHEMA unchecked on SQLite, where no schema is used', () => {
     expect(() => loadAppConfig({ DATABASE_SCHEMA: 'Partnerships' })).not.toThrow();
   });

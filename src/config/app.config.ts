@@ -2,7 +2,7 @@ import type { LogLevel } from '@nestjs/common';
 import { registerAs } from '@nestjs/config';
 import { plainToInstance, Transform, type TransformFnParams, Type } from 'class-transformer';
 import { join } from 'node:path';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { DEFAULT_PASSWORD_HASH_COST } from '../users/password-hasher.js';
 import { logLevels } from './log-levels.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
@@ -40,6 +40,12 @@ function ParsedBy(parse: (raw: string) => unknown, message?: string): PropertyDe
 /** These settings have always treated an empty value as unset. */
 const EmptyAsUnset = (): PropertyDecorator =>
   Transform(({ value, obj, key }: TransformFnParams): unknown => ((obj as Record<string, unknown>)[key] === '' ? undefined : value));
+
+const OIDC_SETTINGS = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+
+/** Single sign-on takes its three settings together: with any of them set, each is checked, so one left out is named. */
+const ForSingleSignOn = (): PropertyDecorator =>
+  ValidateIf((env: EnvironmentVariables) => OIDC_SETTINGS.some((name) => env[name] !== undefined) || env.OIDC_NAME !== undefined);
 
 /** The environment the service reads, validated once at boot. */
 export class EnvironmentVariables {
@@ -192,6 +198,30 @@ export class EnvironmentVariables {
   @Min(0, { message: 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23' })
   @Max(23, { message: 'DIGEST_HOUR_UTC must be a whole hour from 0 to 23' })
   DIGEST_HOUR_UTC?: number;
+
+  @EmptyAsUnset()
+  @ForSingleSignOn()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'OIDC_ISSUER must be the http:// or https:// URL of an OpenID Connect provider (set with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET)' },
+  )
+  OIDC_ISSUER?: string;
+
+  @EmptyAsUnset()
+  @ForSingleSignOn()
+  @IsString({ message: 'OIDC_CLIENT_ID must be set with OIDC_ISSUER and OIDC_CLIENT_SECRET' })
+  OIDC_CLIENT_ID?: string;
+
+  @EmptyAsUnset()
+  @ForSingleSignOn()
+  @IsString({ message: 'OIDC_CLIENT_SECRET must be set with OIDC_ISSUER and OIDC_CLIENT_ID' })
+  OIDC_CLIENT_SECRET?: string;
+
+  @EmptyAsUnset()
+  @IsOptional()
+  @IsString()
+  @MaxLength(60, { message: 'OIDC_NAME must be at most 60 characters' })
+  OIDC_NAME?: string;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
@@ -249,6 +279,16 @@ export interface AppConfig {
   digestHourUtc: number;
   /** The bearer token of `GET /metrics`; unset, there is no such route (404). */
   metricsToken?: string;
+  /** Sign-in with an OpenID Connect provider, when it is set up. */
+  singleSignOn?: SingleSignOnConfig;
+}
+
+export interface SingleSignOnConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** What the sign-in page calls the provider: "Sign in with <name>". */
+  name: string;
 }
 
 /**
@@ -287,6 +327,10 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     mailMaxAttempts: env.MAIL_MAX_ATTEMPTS ?? 8,
     digestHourUtc: env.DIGEST_HOUR_UTC ?? 7,
     metricsToken: env.METRICS_TOKEN,
+    singleSignOn:
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_NAME ?? 'single sign-on' }
+        : undefined,
   };
 }
 

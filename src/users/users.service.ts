@@ -44,9 +44,11 @@ export type UserChanges = UpdateUserDto & { emailMode?: EmailMode };
 
 /**
  * A sign-in's credentials, checked: the user, or why not, for the audit row of a failed sign-in
- * (the client is told the same for every reason).
+ * (a password's client is told the same for every reason; single sign-on's, whose address the
+ * provider has vouched for, is told which).
  */
-export type CredentialCheck = { user: SessionUser } | { user: null; userId: string | null; reason: 'unknownUser' | 'wrongPassword' | 'disabled' };
+export type CredentialCheck =
+  { user: SessionUser } | { user: null; userId: string | null; reason: 'unknownUser' | 'wrongPassword' | 'disabled' | 'unknownEmail' | 'sharedEmail' };
 
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
@@ -220,6 +222,24 @@ export class UsersService implements OnApplicationBootstrap {
     if (!(await verifyPassword(password, row.passwordHash))) return { user: null, userId: row.id, reason: 'wrongPassword' };
     if (!row.active) return { user: null, userId: row.id, reason: 'disabled' };
     return { user: toSessionUser(row) };
+  }
+
+  /**
+   * The active user whose address an identity provider has vouched for (single sign-on), or why
+   * not. An address matches whatever its case; it must name one account, so an address two users
+   * share signs in neither. Nobody is created here: accounts are the admins' to make.
+   */
+  async verifyEmail(email: string): Promise<CredentialCheck> {
+    const rows = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('LOWER(u.email) = :email', { email: email.trim().toLowerCase() })
+      .limit(2)
+      .getMany();
+    if (rows.length === 0) return { user: null, userId: null, reason: 'unknownEmail' };
+    if (rows.length > 1) return { user: null, userId: null, reason: 'sharedEmail' };
+    if (!rows[0].active) return { user: null, userId: rows[0].id, reason: 'disabled' };
+    return { user: toSessionUser(rows[0]) };
   }
 
   /**

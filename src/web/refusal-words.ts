@@ -20,6 +20,30 @@ const RULE_WORDS: Record<string, string> = {
   currentPassword: 'Your current password is not the one you typed. Nothing was changed.',
 };
 
+/** Why single sign-on signed nobody in (SingleSignOnService, AuthService.loginWithIdentity): the provider vouched for who it was, so the page may say. */
+function singleSignOnWords(details: Record<string, unknown>): string {
+  const provider = typeof details.provider === 'string' ? details.provider : 'The identity provider';
+  const email = typeof details.email === 'string' ? details.email : '';
+  switch (details.reason) {
+    case 'unknownEmail':
+      return `No account here has the address ${email}. Accounts are not made at sign-in: ask an administrator to add this address to your account.`;
+    case 'sharedEmail':
+      return `More than one account here has the address ${email}, so it signs in to neither. Ask an administrator to keep it on one account.`;
+    case 'disabled':
+      return `The account with the address ${email} is disabled.`;
+    case 'unverifiedEmail':
+      return `${provider} has not verified the address ${email}. Verify it there, then try again.`;
+    case 'noEmail':
+      return `${provider} did not say your email address, which is how this site knows who you are.`;
+    case 'unavailable':
+      return `${provider} cannot be reached now. Try again later, or sign in with your username and password.`;
+    case 'expired':
+      return 'This sign-in took too long, or began in another browser. Start again.';
+    default:
+      return `${provider} did not sign you in. Start again.`;
+  }
+}
+
 const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');
 
 function words(error: DomainError): string {
@@ -31,7 +55,7 @@ function words(error: DomainError): string {
       return `Some of what you entered is not valid: ${errors.join('; ')}.`;
     }
     case 'UNAUTHENTICATED':
-      return 'The username or password is wrong, or the account is disabled.';
+      return details.rule === 'singleSignOn' ? singleSignOnWords(details) : 'The username or password is wrong, or the account is disabled.';
     case 'FORBIDDEN':
       return details.rule === 'csrf'
         ? 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.'

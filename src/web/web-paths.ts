@@ -3,6 +3,9 @@ import { join } from 'node:path';
 /** Every page of the web interface lives under this path, apart from the board at `/`; the API keeps `/api`. */
 export const WEB_PREFIX = '/ui';
 export const SIGN_IN_PATH = `${WEB_PREFIX}/sign-in`;
+/** Single sign-on begins here and comes back to the callback, the address registered with the provider (under PUBLIC_URL). */
+export const SSO_PATH = `${SIGN_IN_PATH}/sso`;
+export const SSO_CALLBACK_PATH = `${SSO_PATH}/callback`;
 export const ASSETS_PATH = `${WEB_PREFIX}/assets`;
 
 /** Templates and static files are read from the source tree, like `workflows/`, relative to where the app starts. */

@@ -40,11 +40,11 @@ export interface WebApp extends TestApp {
   closeAll(): Promise<void>;
 }
 
-/** The real app on a random local port, with one user per role, and headless Chromium. */
-export async function startWebApp(): Promise<WebApp> {
+/** The real app on a local port (a random one unless given), with one user per role, and headless Chromium; `env` adds settings. */
+export async function startWebApp(options: { port?: number; env?: Record<string, string> } = {}): Promise<WebApp> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const t = await createTestApp({ env: { ADMIN_PASSWORD: 'admin-password-for-tests' } });
-  await t.app.listen(0, '127.0.0.1');
+  const t = await createTestApp({ env: { ADMIN_PASSWORD: 'admin-password-for-tests', ...options.env } });
+  await t.app.listen(options.port ?? 0, '127.0.0.1');
   const port = (t.app.getHttpServer().address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   const users = t.get(UsersService);
