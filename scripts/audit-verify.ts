@@ -11,7 +11,8 @@ import type { KeyObject } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ChainVerifier, type AuditRecord } from '../src/audit/audit-chain.js';
+import type { AuditRecord } from '../src/audit/audit-chain.js';
+import { ChainVerifier } from '../src/audit/verify/chain-verifier.js';
 import { cutChain, ed25519PublicKey, forgedCheckpoint, keyFingerprint, rewrittenRow, type Checkpoint, type CheckpointKey } from '../src/audit/audit-checkpoint.js';
 import { canonicalJson } from '../src/common/canonical-json.js';
 

@@ -4,14 +4,13 @@
  * The copy is one read transaction of SQLite's (`VACUUM INTO`), so the service goes on writing
  * meanwhile and the copy is the database as it was at one moment. Then the copy is checked as
  * `npm run restore` will check it: SQLite's integrity check, the audit chain and its signed
- * checkpoints through `AuditService.verify()` (what `GET /api/audit/verify` runs) under the key in
+ * checkpoints as `AuditService.verify()` checks them (what `GET /api/audit/verify` runs) under the key in
  * AUDIT_SIGNING_KEY_FILE, and the rows of every table are counted. Prints one JSON line, with the
  * audit chain's head hash, which the service started on a restored copy must report again.
  * Exit code 0 when the copy is taken and checks, 1 when it does not check (the copy is then
  * deleted), 2 when no copy could be taken (arguments, PostgreSQL, the file exists, no database).
  */
 import 'reflect-metadata';
-import { ConfigService } from '@nestjs/config';
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +19,10 @@ import { DataSource } from 'typeorm';
 import { AuditCheckpointsRepository } from '../src/audit/audit-checkpoints.repository.js';
 import type { CheckpointSummary } from '../src/audit/audit-checkpoint.js';
 import { readAuditSigningKey, type AuditSigningKey } from '../src/audit/audit-signing-key.js';
-import { AuditService } from '../src/audit/audit.service.js';
-import { SystemClock } from '../src/common/clock.js';
+import { AuditVerifier } from '../src/audit/verify/audit-verifier.js';
 import { loadAppConfig, type AppConfig } from '../src/config/app.config.js';
 import { shareDataDir } from '../src/database/data-dir-lock.js';
 import { entities } from '../src/database/data-source-options.js';
-import { WriteQueue } from '../src/database/write-queue.js';
 
 export const DATABASE_FILE = 'partnerships.sqlite';
 
@@ -65,10 +62,9 @@ async function isThisServices(db: DataSource): Promise<string | undefined> {
  */
 const COPY_CHECKS: CopyCheckStep[] = [integrity, isThisServices];
 
-/** The chain and its checkpoints through the service's own verify(), on a read-only connection to the copy. */
-async function auditOf(db: DataSource, config: AppConfig, key: AuditSigningKey): Promise<CopyReport['audit'] | string> {
-  const audit = new AuditService(db, new WriteQueue(db), new AuditCheckpointsRepository(db), key, new SystemClock(), new ConfigService({ app: config }));
-  const result = await audit.verify();
+/** The chain and its checkpoints, checked as the service's verify() checks them (AuditVerifier), on a read-only connection to the copy. */
+async function auditOf(db: DataSource, key: AuditSigningKey): Promise<CopyReport['audit'] | string> {
+  const result = await new AuditVerifier(db, new AuditCheckpointsRepository(db), key).verify();
   if (!result.ok) return `the audit chain does not verify from row ${result.firstBadSeq}: ${result.reason}`;
   return { events: result.events, headHash: result.headHash, checkpoints: result.checkpoints, keyFingerprint: key.fingerprint };
 }
@@ -96,7 +92,7 @@ async function rowCounts(db: DataSource): Promise<Record<string, number>> {
 }
 
 /** Checks a copy of the database (a backup, or one being restored) without changing it. */
-export async function checkCopy(file: string, config: AppConfig, key: AuditSigningKey): Promise<CopyCheck> {
+export async function checkCopy(file: string, key: AuditSigningKey): Promise<CopyCheck> {
   if (!existsSync(file)) throw new CannotRun(`${file} does not exist`);
   const db = new DataSource({ type: 'better-sqlite3', database: file, readonly: true, fileMustExist: true, entities, synchronize: false, logging: false });
   try {
@@ -109,7 +105,7 @@ export async function checkCopy(file: string, config: AppConfig, key: AuditSigni
       const problem = await check(db).catch((error: Error) => error.message);
       if (problem !== undefined) return { ok: false, file, problem };
     }
-    const audit = await auditOf(db, config, key);
+    const audit = await auditOf(db, key);
     if (typeof audit === 'string') return { ok: false, file, problem: audit };
     return { ok: true, file, integrity: 'ok', audit, rows: await rowCounts(db) };
   } finally {
@@ -163,7 +159,7 @@ export async function takeBackup(file: string, config: AppConfig): Promise<CopyC
     lock.release();
   }
   syncToDisk(file);
-  const check = await checkCopy(file, config, key);
+  const check = await checkCopy(file, key);
   if (!check.ok) unlinkSync(file);
   return check;
 }

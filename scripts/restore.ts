@@ -32,7 +32,7 @@ export async function restoreBackup(file: string, config: AppConfig): Promise<Re
     copyFileSync(file, incoming);
     makePrivateIfPresent(incoming);
     syncToDisk(incoming);
-    const check = await checkCopy(incoming, config, key);
+    const check = await checkCopy(incoming, key);
     if (!check.ok) {
       rmSync(incoming);
       return { ...check, file };

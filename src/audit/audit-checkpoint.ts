@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../common/canonical-json.js';
-import type { VerifyResult } from './audit-chain.js';
+import type { VerifyResult } from './verify/chain-verifier.js';
 
 /**
  * Signed checkpoints of the audit chain's head, shared by the service and the offline verifier.

@@ -8,12 +8,14 @@ import { AuditController, AuditPublicKeyController } from './audit.controller.js
 import { AuditMetrics } from './audit.metrics.js';
 import { AuditService } from './audit.service.js';
 import { RefusalAuditor } from './refusal-auditor.js';
+import { AuditVerifier } from './verify/audit-verifier.js';
 
 @Module({
   controllers: [AuditController, AuditPublicKeyController],
   providers: [
     AuditService,
     AuditMetrics,
+    AuditVerifier,
     AuditCheckpointsRepository,
     AuditCheckpointPoller,
     RefusalAuditor,

@@ -1,13 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Database } from 'better-sqlite3';
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { canonicalJson } from '../common/canonical-json.js';
@@ -19,15 +14,12 @@ import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, type Actor } from '../workflow-engine/wo
 import { plainQuery } from '../database/plain-query.js';
 import { transactionMemo, WriteQueue } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
-import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord, type VerifyResult } from './audit-chain.js';
-import { checkAgainstCheckpoints, forgedCheckpoint, type AuditVerifyResult, type Checkpoint } from './audit-checkpoint.js';
+import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord } from './audit-chain.js';
+import type { AuditVerifyResult, Checkpoint } from './audit-checkpoint.js';
 import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey } from './audit-signing-key.js';
 import { auditRowView } from './audit.view.js';
-import { poolCopyOut } from './audit-copy.js';
-import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource } from './audit-rows.js';
-import { chainRanges, verifyInWorkers } from './audit-verify-workers.js';
-import type { VerifyWorkerData } from './audit-verify.worker.js';
+import { AuditVerifier, type VerifyTuning } from './verify/audit-verifier.js';
 
 export interface AuditEntry {
   occurredAt: string;
@@ -70,51 +62,6 @@ const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-/** How verify() goes about it; the defaults are the service's, tests change them. */
-export interface VerifyTuning {
-  /** Rows per read. In this thread a batch is checked without yielding, so this bounds how long verify() holds the event loop. */
-  batch: number;
-  /** From this many rows on (the highest seq), the chain is checked in parts by worker threads. */
-  parallelFrom: number;
-  /** Rows per part. */
-  rangeRows: number;
-  /** Rows per `COPY` on PostgreSQL (a verify that stops early still reads the rest of its COPY: see `copyOut`). */
-  copyRows: number;
-  /** Worker threads (at most one per core). */
-  workers: number;
-  /** The compiled worker script; where it does not exist (e.g. under ts-jest), verify() runs in this thread. */
-  workerScript: URL;
-  /** When the workers fail (a connection refused, a worker that crashed), log it and verify in this thread instead of throwing. */
-  inThreadOnError: boolean;
-}
-
-export const DEFAULT_VERIFY_TUNING: VerifyTuning = {
-  batch: 2000,
-  parallelFrom: 100_000,
-  rangeRows: 50_000,
-  copyRows: 50_000,
-  workers: Math.min(availableParallelism(), 4),
-  workerScript: new URL('./audit-verify.worker.js', import.meta.url),
-  inThreadOnError: true,
-};
-
-/** pg pool settings a worker's own client can take (no functions: they do not cross threads). */
-const PG_CLIENT_SETTINGS = [
-  'connectionString',
-  'host',
-  'port',
-  'user',
-  'password',
-  'database',
-  'ssl',
-  'options',
-  'application_name',
-  'connectionTimeoutMillis',
-  'statement_timeout',
-  'query_timeout',
-  'keepAlive',
-] as const;
-
 /**
  * First key of the PostgreSQL advisory lock that serializes appends; the second is the schema's
  * hash, so deployments that share a database in separate schemas do not wait for each other.
@@ -123,8 +70,6 @@ const CHAIN_LOCK = 0x61756469;
 
 /** A head left unsigned is signed once the last checkpoint is this old (SPEC: at least hourly while rows are added). */
 export const CHECKPOINT_AT_LEAST_EVERY_MS = 3_600_000;
-/** Checkpoint signatures checked between two yields to the event loop (about 3 ms of work here). */
-const SIGNATURES_PER_TURN = 32;
 
 export interface AuditSearch {
   entityId?: string;
@@ -155,6 +100,7 @@ export class AuditService {
     private readonly queue: WriteQueue,
     private readonly checkpoints: AuditCheckpointsRepository,
     private readonly key: AuditSigningKey,
+    private readonly verifier: AuditVerifier,
     @Inject(Clock) private readonly clock: Clock,
     config: ConfigService,
   ) {
@@ -254,7 +200,7 @@ export class AuditService {
     // Most ticks find nothing to sign: they stop after two reads, without a write transaction or the lock.
     if (!(await this.unsignedHead(this.dataSource))) return undefined;
     return this.queue.run(async (manager) => {
-      if (this.isPostgres()) await plainQuery(manager, 'SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))', [CHAIN_LOCK]);
+      if (this.dataSource.options.type === 'postgres') await plainQuery(manager, 'SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))', [CHAIN_LOCK]);
       const head = await this.unsignedHead(manager);
       return head && this.checkpoint(manager, head.seq, head.hash);
     });
@@ -279,93 +225,9 @@ export class AuditService {
     return this.checkpoints.page(limit, offset);
   }
 
-  /**
-   * Checks the chain and every checkpoint: each is the service key's signature, and names a row
-   * the chain has, with the hash it signed. So a chain rewritten and hashed again from some row
-   * on, or cut below its last checkpoint, does not verify; `checkAgainstCheckpoints` says how the
-   * two verdicts combine.
-   *
-   * The chain's walk: names the first row that does not verify, in seq order. Rows are read
-   * raw, only the hashed columns, in keyset batches (on PostgreSQL, a `COPY … TO STDOUT` each). A long chain is checked in parts by worker
-   * threads on connections of their own, the results merged in chain order (each part starts from
-   * the stored hash of the row before it, so a part's check does not wait for the one before); a
-   * short one, or when workers cannot be used, in this thread, yielding to the event loop between
-   * batches so the service keeps answering.
-   */
-  async verify(tuning: Partial<VerifyTuning> = {}): Promise<AuditVerifyResult> {
-    // Read before the walk: every row a checkpoint names was written by then, so an intact chain reaches it.
-    const checkpoints = await this.checkpoints.withRowHashes();
-    const [chain, forged] = await Promise.all([this.verifyChain(tuning), this.forgedCheckpoints(checkpoints)]);
-    return checkAgainstCheckpoints(chain, checkpoints, forged);
-  }
-
-  /**
-   * The checkpoints whose signature is not the service key's, by seq, with why. An Ed25519 check
-   * costs about a hundred SHA-256 of a row, so they are checked beside the walk (which, over a long
-   * chain, waits on its worker threads), yielding to the event loop between batches.
-   */
-  private async forgedCheckpoints(checkpoints: Checkpoint[]): Promise<Map<number, string>> {
-    const forged = new Map<number, string>();
-    const key = this.key.checker;
-    for (let i = 0; i < checkpoints.length; i += 1) {
-      const reason = forgedCheckpoint(checkpoints[i], key);
-      if (reason !== undefined) forged.set(checkpoints[i].seq, reason);
-      if (i % SIGNATURES_PER_TURN === SIGNATURES_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
-    }
-    return forged;
-  }
-
-  /** The chain alone, walked from its first row to its head. */
-  private async verifyChain(tuning: Partial<VerifyTuning>): Promise<VerifyResult> {
-    const settings = { ...DEFAULT_VERIFY_TUNING, ...tuning };
-    const source = this.rowSource();
-    const lastSeq = await source.maxSeq();
-    const workerData = this.workerData(settings.batch, settings.copyRows);
-    if (lastSeq >= settings.parallelFrom && settings.workers > 1 && workerData && existsSync(fileURLToPath(settings.workerScript))) {
-      try {
-        return await verifyInWorkers(settings.workerScript, workerData, chainRanges(lastSeq, settings.rangeRows), settings.workers);
-      } catch (error) {
-        if (!settings.inThreadOnError) throw error;
-        this.logger.warn(`verifying the audit chain in worker threads failed, verifying in this thread: ${(error as Error).message}`);
-      }
-    }
-    return verifyRange(
-      source,
-      { after: 0, until: null },
-      {
-        batch: settings.batch,
-        copyBatch: settings.copyRows,
-        between: () => new Promise((resolve) => setImmediate(resolve)),
-        readAhead: this.isPostgres(),
-      },
-    );
-  }
-
-  private isPostgres(): boolean {
-    return this.dataSource.options.type === 'postgres';
-  }
-
-  /** The chain read through the service's own connections: the better-sqlite3 handle TypeORM holds, or its pg pool (COPY on a client of it). */
-  private rowSource(): AuditRowSource {
-    if (this.isPostgres()) {
-      const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-      return postgresRowSource(
-        async (text, values) => (await pool.query<unknown[]>({ text, values, rowMode: 'array' })).rows,
-        (sql) => poolCopyOut(pool, sql),
-      );
-    }
-    return sqliteRowSource(() => (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection);
-  }
-
-  /** How a worker opens a connection of its own to the same database, if it can. */
-  private workerData(batch: number, copyRows: number): VerifyWorkerData | undefined {
-    if (this.isPostgres()) {
-      const options = (this.dataSource.driver as unknown as { master: { options: Record<string, unknown> } }).master.options;
-      const config = Object.fromEntries(PG_CLIENT_SETTINGS.filter((key) => options[key] !== undefined && typeof options[key] !== 'function').map((key) => [key, options[key]]));
-      return { kind: 'postgres', batch, copyRows, config };
-    }
-    const file = this.dataSource.options.database;
-    return typeof file === 'string' && file !== ':memory:' && file !== '' ? { kind: 'sqlite', batch, file } : undefined;
+  /** Checks the chain and its checkpoints (src/audit/verify/): the first row that does not verify, or the chain's length and head. */
+  verify(tuning: Partial<VerifyTuning> = {}): Promise<AuditVerifyResult> {
+    return this.verifier.verify(tuning);
   }
 
   /** The chain in seq order as entities, a batch at a time, for the export. */

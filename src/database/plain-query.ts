@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError, type QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { postgresClient } from './driver-internals.js';
 
 /**
  * Runs one plain SQL statement written with `?` placeholders, numbered `$1, $2, …` for
@@ -59,10 +60,6 @@ export function preparedStatementName(text: string): string {
   return name;
 }
 
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
-}
-
 /**
  * One statement on the pg client under the manager's query runner (its transaction's
  * connection), as a named statement; a failure is a `QueryFailedError`, as TypeORM's own
@@ -71,7 +68,7 @@ interface PgClient {
 function onPostgres(manager: EntityManager, sql: string, parameters: unknown[]) {
   const text = numberedPlaceholders(sql);
   return withRunner(manager, async (runner) => {
-    const client = (await runner.connect()) as PgClient;
+    const client = await postgresClient(runner);
     try {
       return await client.query({ name: preparedStatementName(text), text, values: parameters });
     } catch (error) {

@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
+import { sqliteConnection } from './driver-internals.js';
 
 /**
  * Work to do inside the first write transaction that changes something on a caller's behalf, so
@@ -274,7 +275,7 @@ export class WriteQueue {
   }
 
   private inTransaction(): boolean {
-    return (this.dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection.inTransaction;
+    return sqliteConnection(this.dataSource).inTransaction;
   }
 }
 

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { auditExportHeaders, auditRowView } from '../audit/audit.view.js';
-import type { VerifyResult } from '../audit/audit-chain.js';
+import type { VerifyResult } from '../audit/verify/chain-verifier.js';
 import { AuditQueryDto, ExportQueryDto } from '../audit/dto/audit-query.dto.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { UsersService } from '../users/users.service.js';

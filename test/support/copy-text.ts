@@ -1,7 +1,7 @@
-import { COPY_COLUMNS } from '../../src/audit/audit-copy.js';
-import type { AuditRow } from '../../src/audit/audit-rows.js';
+import { COPY_COLUMNS } from '../../src/audit/verify/copy-text.js';
+import type { AuditRow } from '../../src/audit/verify/row-source.js';
 
-/** audit-rows.ts' COLUMNS, the order of an AuditRow. */
+/** row-source.ts' COLUMNS, the order of an AuditRow. */
 const ROW_COLUMNS = [
   'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id',
   'workflow_version', 'outcome', 'request_id', 'payload', 'prev_hash', 'hash',

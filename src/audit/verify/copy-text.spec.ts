@@ -1,15 +1,11 @@
 import fc from 'fast-check';
-import { canonicalBody, ChainVerifier, GENESIS_HASH, hashRecord, type AuditRecord } from './audit-chain.js';
-import { copyLine } from '../../test/support/copy-text.js';
-import { CopyBodyEncoder, CopyLines, copyField, parseCopyLine } from './audit-copy.js';
-import { AuditRowDecoder, CanonicalRoles, type AuditRow } from './audit-rows.js';
-
-function toRow(r: AuditRecord, roles = JSON.stringify(r.actorRoles)): AuditRow {
-  return [
-    r.seq, r.occurredAt, r.actorId, roles, r.action, r.entityType, r.entityId, r.fromState, r.toState, r.workflowId, r.workflowVersion,
-    r.outcome, r.requestId, r.payload, r.prevHash, r.hash,
-  ];
-}
+import { auditRowOf, wellTypedBodies } from '../../../test/support/audit-rows.js';
+import { copyLine } from '../../../test/support/copy-text.js';
+import { canonicalBody, GENESIS_HASH, hashRecord, type AuditRecord } from '../audit-chain.js';
+import { ChainVerifier } from './chain-verifier.js';
+import { CopyBodyEncoder, CopyLines, copyField, parseCopyLine } from './copy-text.js';
+import { AuditRowDecoder } from './row-source.js';
+import { CanonicalRoles } from './verify-range.js';
 
 /** What the JS path hashes for a line: `parseCopyLine`, the decoder, `prevHash + canonicalBody`. */
 function jsPath(line: Buffer): { record: AuditRecord; unreadable?: string; input: Buffer } | undefined {
@@ -43,32 +39,37 @@ function expectSound(line: Buffer): boolean {
 
 const digest = fc.stringMatching(/^[0-9a-f]{64}$/);
 /** Text PostgreSQL can hold (UTF-8, no NUL): what COPY is given. */
-const TRICKY = ['"', '\\', '\\N', 'N', '\b', '\f', '\n', '\r', '\t', '\v', '\u0001', '\u001f', '\u007f', '\u0080', '\u2028', 'é', '漢', '😀', '\ufffd', '\uffff', '/', ' '];
-const text = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'grapheme' }),
-  fc.string({ unit: fc.constantFrom(...TRICKY, 'a', '0') }),
-).map((s) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd').replace(/\u0000/g, ''));
+const TRICKY = [
+  '"',
+  '\\',
+  '\\N',
+  'N',
+  '\b',
+  '\f',
+  '\n',
+  '\r',
+  '\t',
+  '\v',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\u0080',
+  '\u2028',
+  'é',
+  '漢',
+  '😀',
+  '\ufffd',
+  '\uffff',
+  '/',
+  ' ',
+];
+const text = fc
+  .oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: fc.constantFrom(...TRICKY, 'a', '0') }))
+  .map((s) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd').replaceAll('\u0000', ''));
 const int4 = fc.integer({ min: -2147483648, max: 2147483647 });
 const record = fc
-  .record({
-    seq: int4,
-    occurredAt: text,
-    actorId: text,
-    actorRoles: fc.array(text, { maxLength: 3 }),
-    action: text,
-    entityType: text,
-    entityId: text,
-    fromState: fc.option(text),
-    toState: fc.option(text),
-    workflowId: fc.option(text),
-    workflowVersion: fc.option(int4),
-    outcome: text,
-    requestId: fc.option(text),
-    payload: text,
-    prevHash: digest,
-  })
-  .map((body): AuditRecord => ({ ...body, hash: hashRecord(body) }));
+  .tuple(wellTypedBodies({ seq: int4, text, integer: int4, payload: text, maxRoles: 3 }), digest)
+  .map(([body, prevHash]): AuditRecord => ({ ...body, prevHash, hash: hashRecord({ ...body, prevHash }) }));
 
 describe('COPY text', () => {
   it('is read back field by field as the protocol gives it: escapes undone, \\N null, nothing else after a backslash', () => {
@@ -82,12 +83,12 @@ describe('COPY text', () => {
   it('parses a line written by the COPY model back to the row, and refuses text COPY does not write', () => {
     fc.assert(
       fc.property(record, (r) => {
-        const row = toRow(r);
+        const row = auditRowOf(r);
         expect(parseCopyLine(copyLine(row), 0, copyLine(row).length - 1)).toEqual(row.map((v) => (v === null ? null : String(v))));
       }),
       { numRuns: 300 },
     );
-    const good = copyLine(toRow(fc.sample(record, 1)[0]));
+    const good = copyLine(auditRowOf(fc.sample(record, 1)[0]));
     const text = good.toString('utf8', 0, good.length - 1);
     for (const bad of [`${text}\textra`, text.slice(0, text.lastIndexOf('\t')), `${text}\r`, text.replace('\t', '\t\\q')]) {
       expect(parseCopyLine(Buffer.from(bad), 0, Buffer.byteLength(bad))).toBeUndefined();
@@ -124,7 +125,7 @@ describe('the COPY fast path (CopyBodyEncoder)', () => {
   it('writes, for the line of any row PostgreSQL can hold, exactly the bytes the JS path hashes', () => {
     fc.assert(
       fc.property(record, (r) => {
-        const line = copyLine(toRow(r));
+        const line = copyLine(auditRowOf(r));
         // Declined only where the roles text is not canonical (never, written by JSON.stringify) or a value is not UTF-8 text.
         expect(expectSound(line)).toBe(true);
         const verifier = new ChainVerifier(r.seq, r.prevHash);
@@ -149,7 +150,11 @@ describe('the COPY fast path (CopyBodyEncoder)', () => {
     let taken = 0;
     fc.assert(
       fc.property(record, fc.array(fc.tuple(fc.nat({ max: 15 }), field), { maxLength: 3 }), (r, edits) => {
-        const fields = copyLine(toRow(r)).toString('utf8').slice(0, -1).split('\t').map((f) => Buffer.from(f, 'utf8'));
+        const fields = copyLine(auditRowOf(r))
+          .toString('utf8')
+          .slice(0, -1)
+          .split('\t')
+          .map((f) => Buffer.from(f, 'utf8'));
         for (const [at, bytes] of edits) fields[at] = bytes;
         const line = Buffer.concat([...fields.flatMap((f, i) => (i === 0 ? [f] : [Buffer.from('\t'), f])), Buffer.from('\n')]);
         if (expectSound(line)) taken += 1;
@@ -162,13 +167,26 @@ describe('the COPY fast path (CopyBodyEncoder)', () => {
 
   it('declines what COPY does not write, or the JS path would not write the same way', () => {
     const base: AuditRecord = {
-      seq: 7, occurredAt: '2026-03-02T09:00:00.000Z', actorId: 'u', actorRoles: ['manager'], action: 'UPDATE', entityType: 'partnership',
-      entityId: 'p-1', fromState: 'a', toState: null, workflowId: 'w', workflowVersion: 1, outcome: 'ok', requestId: null, payload: '{"a":"\\"b\\""}',
-      prevHash: 'a'.repeat(64), hash: 'b'.repeat(64),
+      seq: 7,
+      occurredAt: '2026-03-02T09:00:00.000Z',
+      actorId: 'u',
+      actorRoles: ['manager'],
+      action: 'UPDATE',
+      entityType: 'partnership',
+      entityId: 'p-1',
+      fromState: 'a',
+      toState: null,
+      workflowId: 'w',
+      workflowVersion: 1,
+      outcome: 'ok',
+      requestId: null,
+      payload: '{"a":"\\"b\\""}',
+      prevHash: 'a'.repeat(64),
+      hash: 'b'.repeat(64),
     };
     const encoder = new CopyBodyEncoder((t) => new CanonicalRoles().test(t));
     const encode = (line: Buffer) => encoder.encode(line, 0, line.length - 1);
-    const good = copyLine(toRow(base));
+    const good = copyLine(auditRowOf(base));
     expect(encode(good)).toBeDefined();
     const replace = (from: string, to: string | Buffer) => {
       const text = good.toString('latin1');
@@ -206,7 +224,7 @@ describe('the COPY fast path (CopyBodyEncoder)', () => {
     const body = { ...fc.sample(record, 1)[0], seq: 1 };
     const odd = { ...body, prevHash: 'not a digest' };
     const r = { ...odd, hash: hashRecord(odd) };
-    const line = copyLine(toRow(r));
+    const line = copyLine(auditRowOf(r));
     const encoded = new CopyBodyEncoder(() => true).encode(line, 0, line.length - 1)!;
     expect(encoded.prevHash).toBe('not a digest');
     expect(new ChainVerifier(1, 'not a digest').acceptEncoded(encoded.seq, encoded.prevHash, encoded.hash, encoded.input)).toBe(false);
@@ -215,7 +233,7 @@ describe('the COPY fast path (CopyBodyEncoder)', () => {
     expect(verifier.push(new AuditRowDecoder().decode(parseCopyLine(line, 0, line.length - 1)!))).toBe(true);
     // With a digest before it, the same bytes are taken by the fast path.
     const linked = { ...body, prevHash: GENESIS_HASH };
-    const next = copyLine(toRow({ ...linked, hash: hashRecord(linked) }));
+    const next = copyLine(auditRowOf({ ...linked, hash: hashRecord(linked) }));
     const fast = new CopyBodyEncoder(() => true).encode(next, 0, next.length - 1)!;
     expect(new ChainVerifier(1, GENESIS_HASH).acceptEncoded(fast.seq, fast.prevHash, fast.hash, fast.input)).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { VerifyResult } from './audit-chain.js';
-import { RangeMerger, type ChainRange } from './audit-rows.js';
-import type { VerifyWorkerData, VerifyWorkerRequest, VerifyWorkerResponse } from './audit-verify.worker.js';
+import type { VerifyResult } from './chain-verifier.js';
+import { RangeMerger, type ChainRange } from './verify-range.js';
+import type { VerifyWorkerData, VerifyWorkerRequest, VerifyWorkerResponse } from './verify.worker.js';
 
 /** Consecutive parts covering the whole chain as it stands at `lastSeq`, the last one open-ended for rows appended meanwhile. */
 export function chainRanges(lastSeq: number, rowsPerRange: number): ChainRange[] {

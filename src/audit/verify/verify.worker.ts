@@ -1,5 +1,5 @@
 /**
- * A worker thread of `AuditService.verify()`: checks the parts of the chain it is sent on a
+ * A worker thread of `AuditVerifier.verify()`: checks the parts of the chain it is sent on a
  * database connection of its own (a read-only better-sqlite3 connection to the same file, or a pg
  * client with the service pool's settings, read through COPY), so that parts are read, encoded
  * and hashed on several cores at once. It answers each part with its VerifyResult, in the order
@@ -8,9 +8,10 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { VerifyResult } from './audit-chain.js';
-import { copyOut } from './audit-copy.js';
-import { postgresRowSource, sqliteRowSource, verifyRange, type AuditRowSource, type ChainRange } from './audit-rows.js';
+import type { VerifyResult } from './chain-verifier.js';
+import { copyOut } from './copy-text.js';
+import { postgresRowSource, sqliteRowSource, type AuditRowSource } from './row-source.js';
+import { verifyRange, type ChainRange } from './verify-range.js';
 
 export type VerifyWorkerData = { batch: number } & ({ kind: 'sqlite'; file: string } | { kind: 'postgres'; copyRows: number; config: pg.ClientConfig });
 
@@ -56,7 +57,6 @@ if (parentPort) {
         const { source } = await connection;
         const result = await verifyRange(source, request.range, {
           batch: data.batch,
-          readAhead: data.kind === 'postgres',
           ...(data.kind === 'postgres' ? { copyBatch: data.copyRows } : {}),
         });
         port.postMessage({ id: request.id, result } satisfies VerifyWorkerResponse);

@@ -2,29 +2,15 @@ import { isUtf8 } from 'node:buffer';
 import { finished } from 'node:stream/promises';
 import type { ClientBase, Pool } from 'pg';
 import pgCopy from 'pg-copy-streams';
-import type { AuditRow } from './audit-rows.js';
+import type { AuditRow } from './row-source.js';
 
 /**
  * Reading the audit chain from PostgreSQL with `COPY (SELECT …) TO STDOUT` (text format) instead
- * of row-by-row protocol messages, for `verifyRange`. Both carry each column's text as its output
- * function writes it, in the client encoding; pg turns a DataRow into strings field by field
- * (about 3 µs a row of the 16 hashed columns here), while COPY's tab-separated lines can be read
- * straight from the bytes. Two readers of a line:
- * - `parseCopyLine`, the JS path's: the line's values as the strings pg would have given
- *   (`AuditRow`), for `AuditRowDecoder` and `ChainVerifier.push`;
- * - `CopyBodyEncoder`, the fast path's: writes the bytes the JS path would hash for the line
- *   (`prevHash` + `canonicalBody`, as UTF-8) without making a string of any field, or declines.
- *
- * Why PostgreSQL does not hash the rows itself (`pg_catalog.sha256(prev_hash || <canonical text>)`,
- * Node comparing the digest to the stored hash): Node would then check no row against its content.
- * Whoever can write the table still could not forge a match (the digest is recomputed from the
- * data, and a schema-qualified `pg_catalog.sha256` cannot be shadowed by data), but the hash rule
- * verified would be the SQL's rendering of the canonical text, not `canonicalBody`: any place where
- * `to_json` or an integer's text differs from the JS path (the roles text, which the SQL embeds
- * as stored, is one; see `verifyRange`) would silently become what verifies, and a row the JS path
- * rejects could pass. Checking that would mean hashing in Node again. It is also slower here: the
- * server spent 5.1 s on the million rows in one backend (bench/README.md), against about 1 µs a row
- * for this COPY, on the same two cores as the verifier.
+ * of row-by-row protocol messages: both carry each value as its output function writes it, but
+ * COPY's tab-separated lines can be read straight from the bytes, where pg makes a string of every
+ * field. Two readers of a line: `parseCopyLine`, the JS path's (the row pg would have given), and
+ * `CopyBodyEncoder`, the fast path's (the bytes the JS path would hash, or nothing). Why each reads
+ * what the JS path reads, and why PostgreSQL does not hash the rows itself: docs/audit-verification.md.
  */
 
 /**
@@ -69,7 +55,7 @@ export async function* poolCopyOut(pool: Pool, sql: string): AsyncGenerator<Buff
 export const COPY_COLUMNS =
   'prev_hash, action, actor_id, actor_roles, entity_id, entity_type, from_state, occurred_at, outcome, payload, request_id, seq, to_state, workflow_id, workflow_version, hash';
 const FIELDS = 16;
-/** For each AuditRow index (audit-rows.ts' COLUMNS order), its index in COPY_COLUMNS. */
+/** For each AuditRow index (row-source.ts' COLUMNS order), its index in COPY_COLUMNS. */
 const ROW_FROM_COPY = [11, 7, 2, 3, 1, 5, 4, 6, 12, 13, 14, 8, 10, 9, 0, 15];
 
 /** PostgreSQL's COPY text escapes (`CopyAttributeOutText`): the characters below U+0020 it names, and the backslash. */
@@ -98,17 +84,9 @@ export function copyField(text: string): string | null | undefined {
 
 /**
  * The JS path's reading of one line of a COPY of COPY_COLUMNS (`buffer[start, end)`, without its
- * newline): the row pg would have given for the same SELECT of audit-rows.ts' COLUMNS, every value
+ * newline): the row pg would have given for the same SELECT of row-source.ts' COLUMNS, every value
  * as text (an integer column's digits, which `AuditRowDecoder` turns into a number as it does
  * pg's int8 strings) or null; undefined when the line is not COPY's text.
- *
- * Why it is pg's row: in text format PostgreSQL writes each value with the same output function
- * as for a DataRow, in the same client encoding, then escapes it (`copyField` undoes exactly those
- * escapes and refuses anything else), one row per line, fields separated by tabs (a tab, newline
- * or carriage return in a value is escaped, so the separators are unambiguous). pg decodes each
- * field as UTF-8; here the whole line is decoded at once, the same for valid UTF-8 (the caller
- * reads COPY only when the client encoding is UTF8, in which PostgreSQL holds no other text), as
- * the tab and newline bytes occur in no multi-byte sequence.
  */
 export function parseCopyLine(buffer: Buffer, start: number, end: number): AuditRow | undefined {
   const text = buffer.toString('utf8', start, end);
@@ -212,8 +190,24 @@ const ESCAPED_BYTES: Array<Uint8Array | undefined> = Array.from({ length: 256 },
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** The key before each field of COPY_COLUMNS in the canonical text (none before prev_hash and hash, which are not in it). */
-const KEYS = ['', '{"action":', ',"actorId":', ',"actorRoles":', ',"entityId":', ',"entityType":', ',"fromState":', ',"occurredAt":', ',"outcome":',
-  ',"payload":', ',"requestId":', ',"seq":', ',"toState":', ',"workflowId":', ',"workflowVersion":', '}'].map((key) => Buffer.from(key, 'latin1'));
+const KEYS = [
+  '',
+  '{"action":',
+  ',"actorId":',
+  ',"actorRoles":',
+  ',"entityId":',
+  ',"entityType":',
+  ',"fromState":',
+  ',"occurredAt":',
+  ',"outcome":',
+  ',"payload":',
+  ',"requestId":',
+  ',"seq":',
+  ',"toState":',
+  ',"workflowId":',
+  ',"workflowVersion":',
+  '}',
+].map((key) => Buffer.from(key, 'latin1'));
 const NULL = Buffer.from('null', 'latin1');
 /** Where the fields of COPY_COLUMNS are that are not strings. */
 const ROLES = 3;
@@ -235,32 +229,6 @@ export interface EncodedLine {
  * `prevHash + canonicalBody(row)` for the row `parseCopyLine` reads from it, straight from the
  * line's bytes, or declines (undefined) where it cannot vouch for that. It only ever declines:
  * the caller then has the line read by `parseCopyLine` and judged by `ChainVerifier.push`.
- *
- * Why its bytes are the JS path's, when it does not decline:
- * - string fields: the line's bytes are UTF-8 of the value COPY escaped (checked here to be
- *   valid UTF-8, so decoding is exact and encoding again gives the same bytes, and the value is a
- *   well-formed string, which `canonicalBody` writes as `JSON.stringify` does). Each byte is
- *   written as JSON.stringify writes its character: `"` as `\"`, a COPY escape (`\b \f \n \r \t
- *   \v \\`) as JSON's for the character it stands for (`\b \f \n \r \t \u000b \\`), a control
- *   character COPY leaves as-is (U+0001–U+001F but those) as `\u00xx` in lower case, anything
- *   else (U+0020–U+007F, and every non-ASCII character) as-is; a field that is exactly `\N` is
- *   null, written `null`. Anything else (another escape, NUL, or a raw character COPY would have
- *   escaped) is not COPY's text: declined;
- * - `seq` and `workflow_version`: decimal digits with an optional minus sign, no leading zero and
- *   no `-0`, at most 15 digits (so a safe integer, which `String` writes back the same), or `\N`
- *   for `workflow_version` only (`null`); anything else declined;
- * - `actor_roles`: valid UTF-8, its COPY escapes undone (`copyField`, as `parseCopyLine` does),
- *   written as stored only when `CanonicalRoles` (given as `canonicalRoles`) finds that text to be
- *   what `canonicalBody` writes for the roles it parses to;
- * - `prev_hash` and `hash` are handed over as Latin-1 strings of their bytes, which are the JS
- *   path's strings when they are ASCII without a backslash: `acceptEncoded` accepts only when
- *   `prevHash` equals the expected hash and `hash` the SHA-256 hex digest, both of which are such
- *   text (it checks that of the expected hash), so the bytes written for `prevHash` are its UTF-8;
- * - the keys are written in `canonicalBody`'s order, which is COPY_COLUMNS' order, and every value
- *   is then a string, null or safe integer: `canonicalBody` takes its fixed-shape branch, whose
- *   output is exactly this concatenation.
- * As for the rendered path (verifyRange), this does not lean on SHA-256: a tamperer can write
- * any hash, so these bytes must be the JS path's for every line accepted, not just likely so.
  */
 export class CopyBodyEncoder {
   private out = Buffer.allocUnsafe(4096);
