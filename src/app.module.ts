@@ -12,7 +12,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
-import { HealthController } from './health/health.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
@@ -43,8 +43,8 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     UsersModule,
     AuthModule,
     WebModule,
+    HealthModule,
   ],
-  controllers: [HealthController],
   providers: [
     // The root module's global guard runs before those of the modules it imports (AuthModule's): input is checked before anything else.
     { provide: APP_GUARD, useClass: RequestInputGuard },

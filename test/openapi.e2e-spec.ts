@@ -535,6 +535,8 @@ describe('the OpenAPI document', () => {
 
   it('answers every route as documented, as each role that may call it, a partnership life long', async () => {
     await call('anonymous', 'get', '/api/health', '/api/health', 200);
+    await call('anonymous', 'get', '/api/health/live', '/api/health/live', 200);
+    await call('anonymous', 'get', '/api/health/ready', '/api/health/ready', 200);
     await call('anonymous', 'post', '/api/auth/login', '/api/auth/login', 200, { body: { username: 'auditor', password: USER_PASSWORD } });
     for (const user of SIGNED_IN) await call(user, 'get', '/api/auth/me', '/api/auth/me', 200);
     expect(bodyOf<{ total: number }>(await readAsEveryone('/api/workflows', '/api/workflows')).total).toBeGreaterThanOrEqual(2);
@@ -846,6 +848,12 @@ describe('the OpenAPI document', () => {
   it('answers 503 from the health check when the database does not answer', async () => {
     jest.spyOn(api.get(DataSource), 'query').mockRejectedValueOnce(new Error('connection refused'));
     await call('anonymous', 'get', '/api/health', '/api/health', 503);
+    expectTrue();
+  });
+
+  it('answers 503 from the readiness probe when a migration is pending', async () => {
+    jest.spyOn(api.get(DataSource), 'showMigrations').mockResolvedValueOnce(true);
+    await call('anonymous', 'get', '/api/health/ready', '/api/health/ready', 503);
     expectTrue();
   });
 

@@ -180,6 +180,8 @@ const occurrenceEvent = (type: string, state: 'planned' | 'scheduled', body: obj
 
 const ROWS: Row[] = [
   get('/api/health', async () => '/api/health', 'anyone'),
+  get('/api/health/live', async () => '/api/health/live', 'anyone'),
+  get('/api/health/ready', async () => '/api/health/ready', 'anyone'),
   get('/api/docs', async () => '/api/docs', 'anyone'),
   get('/api/docs-json', async () => '/api/docs-json', 'anyone'),
   {

@@ -75,7 +75,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
         statusCode: status,
         code: typeof payload.code === 'string' ? payload.code : (CODE_BY_STATUS[status] ?? 'HTTP_ERROR'),
         message: messages ? messages.join('; ') : String(payload.message ?? exception.message),
-        ...(messages ? { details: { errors: messages } } : {}),
+        ...(messages ? { details: { errors: messages } } : isRecord(payload.details) ? { details: payload.details } : {}),
       };
     }
     // PostgreSQL refuses some values a client can send (a NUL character, say) with a data exception, class 22.
@@ -94,4 +94,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
     this.logger.error(`unexpected error on ${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'something went wrong; the error was logged' };
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

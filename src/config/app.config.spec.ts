@@ -20,6 +20,7 @@ describe('loadAppConfig', () => {
       mailPollMs: 5000,
       mailMaxAttempts: 8,
       digestHourUtc: 7,
+      shutdownTimeoutMs: 10000,
     });
     expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
   });
@@ -56,6 +57,7 @@ describe('loadAppConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"'],
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT must be json or pretty'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
+    [{ SHUTDOWN_TIMEOUT_MS: '0' }, 'SHUTDOWN_TIMEOUT_MS must be at least 1'],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: 'NaN' }, 'RATE_LIMIT_WRITES_PER_MINUTE must not be less than 1, RATE_LIMIT_WRITES_PER_MINUTE must be an integer number'],
     [{ TRUST_PROXY: 'the one in front' }, 'TRUST_PROXY must be true, false, a number of hops'],
     [{ PUBLIC_URL: 'partnerships.example.org' }, 'PUBLIC_URL must be an http:// or https:// URL'],

@@ -145,6 +145,12 @@ export class EnvironmentVariables {
   @ParsedBy(logLevels)
   LOG_LEVEL?: string;
 
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(1, { message: 'SHUTDOWN_TIMEOUT_MS must be at least 1' })
+  SHUTDOWN_TIMEOUT_MS?: number;
+
   @EmptyAsUnset()
   @IsOptional()
   @IsString()
@@ -281,6 +287,8 @@ export interface AppConfig {
   metricsToken?: string;
   /** Sign-in with an OpenID Connect provider, when it is set up. */
   singleSignOn?: SingleSignOnConfig;
+  /** How long a SIGTERM may take to let requests in flight finish and stop the workers before the process exits anyway (with 1). */
+  shutdownTimeoutMs: number;
 }
 
 export interface SingleSignOnConfig {
@@ -331,6 +339,7 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
         ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_NAME ?? 'single sign-on' }
         : undefined,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
   };
 }
 

@@ -70,7 +70,14 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     if (this.handle) clearInterval(this.handle);
+    this.handle = undefined;
     await this.running;
+  }
+
+  /** `off` by TIMER_POLL_MS=0; `stopped` before start-up has fired the due timers, and after shutdown. */
+  pollerState(): 'running' | 'off' | 'stopped' {
+    if (this.pollMs <= 0) return 'off';
+    return this.handle ? 'running' : 'stopped';
   }
 
   /** Fires every timer due now, oldest first, and returns how many this call fired. */

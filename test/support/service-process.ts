@@ -55,14 +55,22 @@ export class ServiceProcess {
     readonly name: string,
     private readonly main: string,
     private readonly env: Record<string, string>,
+    /** Another user to run as (the test runs as root; a service should not). */
+    private readonly user?: { uid: number; gid: number },
   ) {}
 
+  /** Starts the process and resolves once it listens. */
   async start(): Promise<void> {
+    await waitForReady(await this.spawn(), () => `${this.name} exited at start:\n${this.output}`);
+  }
+
+  /** Starts the process without waiting for it to listen (it may be held up, by a migration lock say). */
+  async spawn(): Promise<ChildProcess> {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.env, PORT: String(port) };
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [this.main], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...this.user });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - this.stoppedAt })));
     const append = (chunk: Buffer) => {
@@ -71,7 +79,7 @@ export class ServiceProcess {
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
-    await waitForReady(child, () => `${this.name} exited at start:\n${this.output}`);
+    return child;
   }
 
   /** Calls `listener` whenever the process writes to its output. */
