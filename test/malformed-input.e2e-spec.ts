@@ -59,6 +59,7 @@ function filled(path: string): string {
     .replace('/api/users/{id}', `/api/users/${userId}`)
     .replace('/api/notifications/outbox/{id}', '/api/notifications/outbox/00000000-0000-4000-8000-000000000000')
     .replace('/api/notifications/{id}', '/api/notifications/00000000-0000-4000-8000-000000000000')
+    .replace('/api/delegations/{id}', '/api/delegations/00000000-0000-4000-8000-000000000000')
     .replace('/api/calendar/tokens/{id}', `/api/calendar/tokens/${calendarToken.id ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('{version}', '1')
     .replace('{id}', 'partnership-mou');

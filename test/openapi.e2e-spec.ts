@@ -259,6 +259,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },
   'PATCH /api/me': { properties: ['displayName', 'email', 'emailMode'], required: [] },
   'POST /api/me/password': { properties: ['currentPassword', 'newPassword'], required: ['currentPassword', 'newPassword'] },
+  'POST /api/delegations': { properties: ['delegateId', 'startsOn', 'endsOn', 'reason', 'principalId'], required: ['delegateId', 'startsOn', 'endsOn'] },
 };
 
 /** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
@@ -588,7 +589,18 @@ describe('the OpenAPI document', () => {
     };
     await call('manager', 'post', '/api/partnerships/{id}/events', `${url}/events?dryRun=true`, 200, { ifMatch: `"${version}"`, body: { type: 'SUBMIT_FOR_APPROVAL' } });
     await event('manager', { type: 'SUBMIT_FOR_APPROVAL' }, { Prefer: 'return=minimal' });
+    // A delegation: the auditor's inbox lists what waits for approver2, for whom they decide today.
+    const delegation = bodyOf<{ id: string }>(
+      await call('approver2', 'post', '/api/delegations', '/api/delegations', 201, { body: { delegateId: api.ids.auditor, startsOn: '2026-03-02', endsOn: '2026-03-09', reason: 'Away.' } }),
+    );
+    await call('admin', 'post', '/api/delegations', '/api/delegations', 201, { body: { principalId: api.ids.approver2, delegateId: api.ids.manager, startsOn: '2026-04-01', endsOn: '2026-04-01' } });
     await readAsEveryone('/api/approvals/pending', '/api/approvals/pending');
+    expect(bodyOf<{ items: Array<{ onBehalfOf: unknown }> }>(await call('auditor', 'get', '/api/approvals/pending', '/api/approvals/pending', 200)).items).toEqual([
+      expect.objectContaining({ onBehalfOf: { id: api.ids.approver2, displayName: 'Test approver2' } }),
+    ]);
+    await readAsEveryone('/api/delegations', '/api/delegations');
+    await readAsEveryone('/api/delegations', '/api/delegations?active=true&limit=5');
+    await call('approver2', 'delete', '/api/delegations/{id}', `/api/delegations/${delegation.id}`, 200);
     // A refused attempt: the history shows it with its refusal.
     await call('auditor', 'post', '/api/partnerships/{id}/events', `${url}/events`, 403, { ifMatch: `"${version}"`, body: { type: 'APPROVE' } });
     const approved = bodyOf<Versioned>(await event('approver', { type: 'APPROVE' }, { 'Idempotency-Key': 'openapi-approve' }));
@@ -781,6 +793,9 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/first', 400);
     await call('auditor', 'get', '/api/notifications', '/api/notifications?unread=maybe', 400);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${notAnId}/read`, 400);
+    await call('approver', 'post', '/api/delegations', '/api/delegations', 400, { body: { delegateId: api.ids.manager, startsOn: 'today', endsOn: '2026-03-09' } });
+    await call('auditor', 'get', '/api/delegations', '/api/delegations?active=maybe', 400);
+    await call('auditor', 'delete', '/api/delegations/{id}', `/api/delegations/${notAnId}`, 400);
     await call('admin', 'get', '/api/notifications/outbox', '/api/notifications/outbox?status=lost', 400);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notAnId}/retry`, 400);
 
@@ -803,6 +818,7 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'delete', '/api/calendar/tokens/{id}', `/api/calendar/tokens/${nothing}`, 404);
     await call('auditor', 'get', '/api/workflows/{id}', '/api/workflows/no-such-workflow', 404);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${nothing}/read`, 404);
+    await call('auditor', 'delete', '/api/delegations/{id}', `/api/delegations/${nothing}`, 404);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${nothing}/retry`, 404);
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
 
@@ -812,6 +828,12 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${terminated.id}/activities`, 409, { ifMatch: `"${terminated.version + 1}"`, body: series });
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 409, { ifMatch: `"${occurrence.version}"`, body: { type: 'MARK_HELD', data: { report: 'Held.' } } });
     await call('admin', 'post', '/api/users', '/api/users', 409, { body: { username: 'auditor', password: 'long enough password', roles: ['auditor'] } });
+    const today = api.clock.now().toISOString().slice(0, 10);
+    const handedOver = { delegateId: api.ids.manager, startsOn: today, endsOn: today };
+    const delegation = (await api.as('approver').post('/api/delegations').send(handedOver).expect(201)).body as { id: string };
+    await call('approver', 'post', '/api/delegations', '/api/delegations', 409, { body: handedOver });
+    await api.as('approver').delete(`/api/delegations/${delegation.id}`).expect(200);
+    await call('approver', 'delete', '/api/delegations/{id}', `/api/delegations/${delegation.id}`, 409);
 
     // 412 and 428: a stale If-Match, and none.
     const stale = { ifMatch: '"99"' };
@@ -832,6 +854,7 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 422, { ifMatch: `"${proposal.version}"`, body: { type: 'WITHDRAW', comment: 'x' }, headers: { 'Idempotency-Key': 'openapi-refusals' } });
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${api.ids.admin}`, 422, { body: { active: false } });
     await call('admin', 'post', '/api/users/{id}/password', `/api/users/${api.ids.admin}/password`, 422, { body: { newPassword: 'a long enough password' } });
+    await call('approver', 'post', '/api/delegations', '/api/delegations', 422, { body: { ...handedOver, delegateId: api.ids.approver } });
     await call('auditor', 'post', '/api/me/password', '/api/me/password', 422, { body: { currentPassword: 'not my password', newPassword: 'a long enough password' } });
 
     // 413 and 415 from every operation that takes a body: too large, and in a charset JSON is never in.

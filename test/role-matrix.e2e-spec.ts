@@ -266,7 +266,30 @@ const ROWS: Row[] = [
   },
   ...PARTNERSHIP_EVENTS.map(partnershipEvent),
 
-  get('/api/approvals/pending', async () => '/api/approvals/pending', APPROVER),
+  // Everyone's own: an approver's, and what a delegate decides for others (empty for those who decide nothing).
+  get('/api/approvals/pending', async () => '/api/approvals/pending'),
+  {
+    route: 'POST /api/delegations',
+    who: ['approver', 'admin'],
+    prepare: async () => {
+      // A delegate of its own for each case, so that no two cases hand over to the same person.
+      const delegate = await api.as('admin').post('/api/users').send({ username: unique('matrix.delegate'), password: USER_PASSWORD, roles: ['manager'] }).expect(201);
+      const before = await total('/api/delegations');
+      return {
+        send: (caller) =>
+          call(caller, 'post', '/api/delegations').send({
+            delegateId: delegate.body.id,
+            // Tomorrow: the cases of DELETE below hand over today.
+            startsOn: '2026-03-03',
+            endsOn: '2026-03-03',
+            ...(caller === 'admin' ? { principalId: api.ids.approver } : {}),
+          }),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/delegations')).toBe(before),
+      };
+    },
+  },
+  get('/api/delegations', async () => '/api/delegations?active=true'),
 
   get('/api/partnerships/{id}/activities', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}/activities`),
   {
@@ -386,7 +409,7 @@ const ROWS: Row[] = [
 ];
 
 /** Routes whose answer depends on whose the object is, so they are checked per owner below (a notice: test/notifications.e2e-spec.ts). */
-const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}', 'POST /api/notifications/{id}/read', 'POST /api/me/password'];
+const OWNED_ROUTES = ['DELETE /api/calendar/tokens/{id}', 'POST /api/notifications/{id}/read', 'POST /api/me/password', 'DELETE /api/delegations/{id}'];
 
 const rowsServed = ROWS.filter((row) => served.has(row.route));
 const rowsNotServed = ROWS.filter((row) => !served.has(row.route));
@@ -440,6 +463,22 @@ describe('the role × route matrix', () => {
           if (view.availableEvents.includes(rule.type)) offered.push(rule.type);
         }
         expect(offered).toEqual(PARTNERSHIP_EVENTS.filter((rule) => allowed(rule.who, caller)).map((rule) => rule.type));
+      });
+    }
+  });
+
+  describe('DELETE /api/delegations/{id} (signed-in: its principal, its delegate, admins)', () => {
+    for (const caller of CALLERS) {
+      it(`× ${caller} → ${caller === 'anonymous' ? '401' : 'one naming the caller ended; another → ' + (caller === 'admin' ? 'ended too' : '404')}`, async () => {
+        const principal: UserName = caller === 'approver2' ? 'approver' : 'approver2';
+        const handOver = async (delegateId: string) =>
+          ((await api.as(principal).post('/api/delegations').send({ delegateId, startsOn: '2026-03-02', endsOn: '2026-03-02' }).expect(201)).body as { id: string }).id;
+        const stranger = await api.as('admin').post('/api/users').send({ username: unique('matrix.stranger'), password: USER_PASSWORD, roles: ['manager'] }).expect(201);
+        const other = await handOver(stranger.body.id as string);
+        if (caller !== 'anonymous') await call(caller, 'delete', `/api/delegations/${await handOver(api.ids[caller])}`).expect(200);
+        await call(caller, 'delete', `/api/delegations/${other}`).expect(caller === 'anonymous' ? 401 : caller === 'admin' ? 200 : 404);
+        // Ended, so that the next case's delegations do not chain with it.
+        if (caller !== 'admin') await api.as('admin').delete(`/api/delegations/${other}`).expect(200);
       });
     }
   });

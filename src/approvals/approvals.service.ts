@@ -1,23 +1,39 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DAY_MS } from '../common/clock.js';
+import { Clock, DAY_MS } from '../common/clock.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { displayNamesOf } from '../users/display-names.js';
 import { currentApprovals } from '../workflow-engine/vocabulary.js';
-import type { Actor } from '../workflow-engine/workflow.types.js';
+import type { Actor, Principal } from '../workflow-engine/workflow.types.js';
+import { DelegationsService } from './delegations.service.js';
 
 const REVIEW_STATE = 'senior_management_review';
 
-/** The approver's inbox: what waits for this approver's decision, oldest submission first. */
+/**
+ * The approver's inbox: what waits for this person's decision, in their own right and as the
+ * delegate of approvers who handed them their authority, oldest submission first.
+ */
 @Injectable()
 export class ApprovalsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly partnerships: PartnershipsService,
+    private readonly delegations: DelegationsService,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** A page of what waits for this approver, oldest submission first, with the total. */
+  /** Whether the person decides anything: an approver, or the delegate of one today. */
+  async decides(actor: Actor): Promise<boolean> {
+    return actor.roles.includes('approver') || (await this.delegations.principalsOf(actor.id)).length > 0;
+  }
+
+  /**
+   * A page of what waits for this person, oldest submission first, with the total: each proposal
+   * the rules let them approve in their own right, and each they may approve for someone else
+   * (`onBehalfOf`), so one proposal can be listed twice.
+   */
   async pending(actor: Actor, page: { limit?: number; offset?: number } = {}) {
     const rows = await this.dataSource.getRepository(Partnership).find({ where: { state: REVIEW_STATE } });
     const organizationIds = [...new Set(rows.map((row) => row.organizationId))];
@@ -25,12 +41,20 @@ export class ApprovalsService {
       ? await this.dataSource.getRepository(Organization).createQueryBuilder('o').where('o.id IN (:...ids)', { ids: organizationIds }).getMany()
       : [];
     const byId = new Map(organizations.map((o) => [o.id, o]));
+    const principals = await this.delegations.principalsOf(actor.id);
+    const names = await displayNamesOf(this.dataSource, principals.map((p) => p.id));
+    const at = this.clock.now().toISOString();
+    const deciders: Array<Principal | undefined> = [undefined, ...principals];
     const waiting = rows
-      .map((row) => ({ row, facts: this.partnerships.factsOf(row, byId.get(row.organizationId) ?? null) }))
-      .filter(({ row, facts }) => this.partnerships.availableEvents(row, actor, facts).includes('APPROVE'))
+      .flatMap((row) => {
+        const facts = this.partnerships.factsOf(row, byId.get(row.organizationId) ?? null);
+        return deciders
+          .filter((onBehalfOf) => this.partnerships.availableEvents(row, actor, { ...facts, onBehalfOf, at }).includes('APPROVE'))
+          .map((onBehalfOf) => ({ row, facts, onBehalfOf }));
+      })
       .sort((a, b) => String(a.row.context.submittedAt).localeCompare(String(b.row.context.submittedAt)) || a.row.id.localeCompare(b.row.id));
     const offset = page.offset ?? 0;
-    const items = waiting.slice(offset, offset + (page.limit ?? 50)).map(({ row, facts }) => {
+    const items = waiting.slice(offset, offset + (page.limit ?? 50)).map(({ row, facts, onBehalfOf }) => {
       const submittedAt = String(row.context.submittedAt);
       return {
         id: row.id,
@@ -44,6 +68,7 @@ export class ApprovalsService {
         overdue: row.overdue,
         approvals: currentApprovals(row.context, facts.contentHash).length,
         requiredApprovals: Number(row.context.requiredApprovals ?? row.requiredApprovals),
+        onBehalfOf: onBehalfOf ? { id: onBehalfOf.id, displayName: names.get(onBehalfOf.id)?.displayName ?? onBehalfOf.id } : null,
       };
     });
     return { items, total: waiting.length };

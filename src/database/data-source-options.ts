@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
+import { Delegation } from '../approvals/delegation.entity.js';
 import { AuditCheckpoint } from '../audit/audit-checkpoint.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { CalendarToken } from '../calendar/calendar-token.entity.js';
@@ -17,7 +18,7 @@ import { User } from '../users/user.entity.js';
 import { shareDataDir, type DataDirLock } from './data-dir-lock.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
+export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, Delegation, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
 
 export interface DatabaseSettings {
   dataDir: string;

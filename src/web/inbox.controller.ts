@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, Use
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApprovalsService } from '../approvals/approvals.service.js';
-import { Public, Roles } from '../auth/auth.decorators.js';
+import { Public } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { eventInput } from '../common/http/event-request.js';
 import { parseIfMatch } from '../common/http/if-match.js';
@@ -17,20 +17,20 @@ import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, validDto, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
-import { CsrfGuard, type WebRequest } from './web-session.js';
+import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const DECISIONS = ['APPROVE', 'REQUEST_CHANGES', 'REJECT'];
 
 /**
- * The approver's inbox: decide from the list, overdue items first. Decisions are partnership events
- * sent through PartnershipsService like any other. Pages authenticate with the session cookie,
- * hence `@Public()` for the bearer-token guard.
+ * The approver's inbox: decide from the list, overdue items first, in one's own right and for the
+ * approvers whose delegation to one is in force. Decisions are partnership events sent through
+ * PartnershipsService like any other. Pages authenticate with the session cookie, hence
+ * `@Public()` for the bearer-token guard.
  */
 @ApiExcludeController()
 @Public()
-@Roles('approver')
-@UseGuards(CsrfGuard)
+@UseGuards(SignedInGuard, CsrfGuard)
 @UseFilters(WebExceptionFilter)
 @Controller('ui/inbox')
 export class InboxController {
@@ -43,6 +43,7 @@ export class InboxController {
 
   @Get()
   async show(@Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.assertDecides(request.actor!);
     await this.render(request, response, { done: DECISIONS.includes(done ?? '') ? done : null });
   }
 
@@ -50,17 +51,25 @@ export class InboxController {
   @UseGuards(WriteRateLimitGuard)
   async decide(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
+      await this.assertDecides(request.actor!);
       const { type, comment, data } = eventRequestOf(body);
-      // One form serves the three decisions; only an approval carries the content hash it binds to.
-      const event = validDto(SendEventDto, { type, comment, data: type === 'APPROVE' ? data : undefined });
+      // One form serves the three decisions; only an approval carries the content hash it binds to, each whom it is for.
+      const decision = type === 'APPROVE' ? data : data?.onBehalfOf === undefined ? undefined : { onBehalfOf: data.onBehalfOf };
+      const event = validDto(SendEventDto, { type, comment, data: decision });
       if (!DECISIONS.includes(event.type)) throw new DomainError('VALIDATION_FAILED', 'not a decision', { errors: [`${event.type} is not a decision`] });
       await this.partnerships.send(id, eventInput(event, request.actor!, parseIfMatch(field(body, 'version')), requestIdOf(request)));
       response.redirect(303, `${WEB_PREFIX}/inbox?done=${event.type}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const refusal = await this.refusals.of(error, request);
-      await this.render(request, response, { failed: { form: id, type: field(body, 'type'), values: body, refusal } }, refusal.status);
+      const form = formKey(id, field(body, 'data.onBehalfOf'));
+      await this.render(request, response, { failed: { form, type: field(body, 'type'), values: body, refusal } }, refusal.status);
     }
+  }
+
+  /** The inbox is for approvers, and for the delegates of one today. */
+  private async assertDecides(actor: Actor): Promise<void> {
+    if (!(await this.approvals.decides(actor))) throw new DomainError('FORBIDDEN', 'only approvers and their delegates decide on proposals', { requiredRoles: ['approver'] });
   }
 
   private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {
@@ -75,9 +84,15 @@ export class InboxController {
     const withContent = await Promise.all(
       ordered.map(async (item) => {
         const view = await this.partnerships.view(await this.partnerships.get(item.id), actor);
-        return { ...item, contentHash: view.contentHash, proposedActivities: view.proposedActivities, programme: view.programme };
+        const key = formKey(item.id, item.onBehalfOf?.id);
+        return { ...item, key, contentHash: view.contentHash, proposedActivities: view.proposedActivities, programme: view.programme };
       }),
     );
     return { items: withContent, total };
   }
+}
+
+/** A proposal is listed once for each person it waits for: the caller, and each approver they decide for. */
+function formKey(id: string, onBehalfOf: string | undefined): string {
+  return onBehalfOf ? `${id}-for-${onBehalfOf}` : id;
 }

@@ -44,6 +44,9 @@ function singleSignOnWords(details: Record<string, unknown>): string {
   }
 }
 
+/** A reason in lower case, as the rules give them, as a sentence. */
+const sentence = (reason: string) => `${reason[0].toUpperCase()}${reason.slice(1)}.`;
+
 const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');
 
 function words(error: DomainError): string {
@@ -57,9 +60,9 @@ function words(error: DomainError): string {
     case 'UNAUTHENTICATED':
       return details.rule === 'singleSignOn' ? singleSignOnWords(details) : 'The username or password is wrong, or the account is disabled.';
     case 'FORBIDDEN':
-      return details.rule === 'csrf'
-        ? 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.'
-        : 'Your roles do not allow this.';
+      if (details.rule === 'csrf') return 'This form was not accepted: it expired or did not come from this site. Reload the page and try again.';
+      // A rule that refuses someone the authority (a delegation that is not in force) says why in plain words.
+      return typeof details.reason === 'string' ? sentence(details.reason) : 'Your roles do not allow this.';
     case 'SEPARATION_OF_DUTIES':
       return RULE_WORDS[String(details.rule)] ?? 'You created, edited or submitted this proposal, so someone else must decide on it.';
     case 'NOT_FOUND':
@@ -79,7 +82,7 @@ function words(error: DomainError): string {
       }
       if (RULE_WORDS[String(details.rule)]) return RULE_WORDS[String(details.rule)];
       // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).
-      return typeof details.reason === 'string' ? `${details.reason[0].toUpperCase()}${details.reason.slice(1)}.` : `A rule refused this: ${error.message}.`;
+      return typeof details.reason === 'string' ? sentence(details.reason) : `A rule refused this: ${error.message}.`;
     }
     case 'CONFLICT':
       return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;

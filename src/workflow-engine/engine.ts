@@ -1,7 +1,7 @@
 import { assign, createActor, setup, type AnyActorScope, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
 import { asList, asTransitions } from './transitions.js';
-import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, updates, type Scope } from './vocabulary.js';
+import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, standingRefusal, updates, type GuardRefusal, type Scope } from './vocabulary.js';
 import type {
   Actor,
   DomainEffect,
@@ -18,8 +18,17 @@ import type {
 
 const AFTER_PREFIX = 'xstate.after.';
 
-/** What the service knows of an instance that actor guards read: who wrote the judged content, and its hash. */
-export type EventFacts = Pick<EngineEvent, 'authors' | 'contentHash'>;
+/** What actor guards read that the service knows: who wrote the judged content, its hash, whom the actor decides for, and when. */
+export type EventFacts = Partial<Pick<EngineEvent, 'authors' | 'contentHash' | 'onBehalfOf' | 'at'>>;
+
+/** Whose authority an event is sent with: the sender's, or, when they decide for someone, the one that person hands over. */
+function authorityOf(event: Pick<EngineEvent, 'actor' | 'onBehalfOf'>): Actor {
+  return event.onBehalfOf ?? event.actor;
+}
+
+function refusalError(type: string, refused: GuardRefusal): DomainError {
+  return new DomainError(refused.code, `${type} refused by rule ${refused.rule}: ${refused.reason}`, { rule: refused.rule, reason: refused.reason });
+}
 
 interface InitEvent {
   type: 'xstate.init';
@@ -181,29 +190,33 @@ export class WorkflowEngine {
       });
     }
     const [first] = candidates;
+    const scope: Scope = { context: state.context, event };
+    // Whether the sender may act for whom they name comes before what that person's roles allow.
+    const standing = standingRefusal(scope);
+    if (standing) throw refusalError(event.type, standing);
     this.checkRoles(first, event);
     const missing = asList(first.transition.meta?.requires).filter((path) => !isPresent(readPath({ context: {}, event } as Scope, `event.${path}`)));
     if (missing.length > 0) {
       throw new DomainError('GUARD_FAILED', `${event.type} needs ${missing.join(', ')}`, { rule: 'requires', missing });
     }
-    const scope: Scope = { context: state.context, event };
     if (!candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope))) {
-      const refused = guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' };
-      throw new DomainError(refused.code, `${event.type} refused by rule ${refused.rule}: ${refused.reason}`, { rule: refused.rule, reason: refused.reason });
+      throw refusalError(event.type, guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' });
     }
     const [next, actions] = this.inert(definition).transition({ value: fromDotted(state.value), context: state.context }, event);
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);
   }
 
-  /** The events this actor may send now; guards that depend on the payload are left to the send. */
+  /** The events this actor may send now (for `facts.onBehalfOf`, when named); guards that depend on the payload are left to the send. */
   availableEvents(definition: WorkflowDefinition, state: InstanceState, actor: Actor, facts: EventFacts = {}): string[] {
     const probe: Scope = { context: state.context, event: { type: '', actor, at: new Date(0).toISOString(), ...facts } };
+    const roles = authorityOf(probe.event).roles;
     const events = new Set<string>();
     for (const node of this.activeNodes(definition, state.value).reverse()) {
       for (const [type, config] of Object.entries(node.on ?? {})) {
         const [first] = asTransitions(config);
-        if (!first?.meta?.roles?.some((role) => actor.roles.includes(role))) continue;
-        if (actorGuardsAllow(first.guard, { ...probe, event: { ...probe.event, type } })) events.add(type);
+        if (!first?.meta?.roles?.some((role) => roles.includes(role))) continue;
+        const scope = { ...probe, event: { ...probe.event, type } };
+        if (!standingRefusal(scope) && actorGuardsAllow(first.guard, scope)) events.add(type);
       }
     }
     return [...events].sort();
@@ -250,7 +263,7 @@ export class WorkflowEngine {
 
   private checkRoles({ transition: t, timer }: Candidate, event: EngineEvent): void {
     const allowed = timer ? ['system'] : (t.meta?.roles ?? []);
-    if (!allowed.some((role) => event.actor.roles.includes(role))) {
+    if (!allowed.some((role) => authorityOf(event).roles.includes(role))) {
       throw new DomainError('FORBIDDEN', `${event.type} needs one of the roles ${allowed.join(', ')}`, { requiredRoles: allowed });
     }
   }

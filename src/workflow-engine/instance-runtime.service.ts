@@ -14,7 +14,16 @@ import { Metrics } from '../observability/metrics.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
 import { WorkflowRegistry } from './workflow-registry.js';
-import { SYSTEM_ACTOR, type Actor, type EngineEvent, type EventLimits, type TransitionResult, type WorkflowContext, type WorkflowDefinition } from './workflow.types.js';
+import {
+  SYSTEM_ACTOR,
+  type Actor,
+  type EngineEvent,
+  type EventLimits,
+  type Principal,
+  type TransitionResult,
+  type WorkflowContext,
+  type WorkflowDefinition,
+} from './workflow.types.js';
 
 /** The columns every persisted workflow instance has. */
 export interface WorkflowInstance {
@@ -76,6 +85,9 @@ export interface Transition {
 /** Writes what a change causes (notices) in the change's own transaction: they commit or vanish with it. */
 export type TransitionObserver = (manager: EntityManager, transition: Transition) => Promise<void>;
 
+/** The person an event's sender names in `data.onBehalfOf`, read in the event's transaction: their authority and the delegations they gave the sender. */
+export type PrincipalReader = (manager: EntityManager, principalId: string, sender: Actor) => Promise<Principal>;
+
 export type EffectHandler = (manager: EntityManager, kind: InstanceKind, row: WorkflowInstance, event: EngineEvent) => Promise<void>;
 
 /**
@@ -98,6 +110,7 @@ export class InstanceRuntime {
   private readonly kinds = new Map<string, InstanceKind>();
   private readonly effectHandlers = new Map<string, EffectHandler>();
   private readonly observers: TransitionObserver[] = [];
+  private principals?: PrincipalReader;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -120,6 +133,11 @@ export class InstanceRuntime {
 
   registerObserver(observer: TransitionObserver): void {
     this.observers.push(observer);
+  }
+
+  /** Who reads the principal of an event sent for someone else: the module that keeps delegations. */
+  registerPrincipals(reader: PrincipalReader): void {
+    this.principals = reader;
   }
 
   kind(name: string): InstanceKind {
@@ -281,6 +299,7 @@ export class InstanceRuntime {
 
   private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
     const subject = await kind.subject?.(manager, row);
+    const onBehalfOf = await this.principalOf(manager, input);
     return {
       type: input.type,
       actor: { id: input.actor.id, roles: [...input.actor.roles].sort() },
@@ -290,7 +309,15 @@ export class InstanceRuntime {
       ...(subject ? { subject, contentHash: contentHash(subject) } : {}),
       ...(kind.authors ? { authors: kind.authors(row) } : {}),
       ...(kind.limits ? { limits: kind.limits } : {}),
+      ...(onBehalfOf ? { onBehalfOf } : {}),
     };
+  }
+
+  private async principalOf(manager: EntityManager, input: EventInput): Promise<Principal | undefined> {
+    const principalId = input.data?.onBehalfOf;
+    if (typeof principalId !== 'string') return undefined;
+    if (!this.principals) throw new Error('an event names onBehalfOf, but no module reads principals');
+    return this.principals(manager, principalId, input.actor);
   }
 
   private async load<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, id: string): Promise<T> {

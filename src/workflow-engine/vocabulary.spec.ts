@@ -2,6 +2,7 @@ import { DAY_MS } from '../common/clock.js';
 import {
   actorGuardsAllow,
   delays,
+  delegationInForce,
   effects,
   evaluateGuard,
   firstFailingGuard,
@@ -10,13 +11,17 @@ import {
   guards,
   isPresent,
   readPath,
+  standingRefusal,
   updates,
   type Scope,
 } from './vocabulary.js';
-import type { EngineEvent, NamedRef, WorkflowContext } from './workflow.types.js';
+import type { DelegationTerm, EngineEvent, NamedRef, Principal, WorkflowContext } from './workflow.types.js';
 
 const AT = '2026-03-10T15:00:00.000Z';
 const a1 = { id: 'a1', roles: ['approver'] };
+/** The 2026-03-10 of AT falls in it: a delegation from p1 to the sender a1. */
+const inForce: DelegationTerm = { id: 'd1', startsOn: '2026-03-10', endsOn: '2026-03-20', endedAt: null };
+const forP1 = (...delegations: DelegationTerm[]): Principal => ({ id: 'p1', roles: ['approver'], delegations });
 
 /** A scope with a deeply frozen context, so an update that mutates its input throws. */
 function scope(context: WorkflowContext = {}, event: Partial<EngineEvent> = {}): Scope {
@@ -64,6 +69,10 @@ const guardCases: Record<string, () => void> = {
     expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2', 'a1'] }))).toBe(false);
     expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2'] }, { authors: ['a1'] }))).toBe(false);
     expect(guard('notSubmitter', scope({ submittedBy: 'm1', authors: ['m2'] }, { authors: ['m3'] }))).toBe(true);
+    // a delegate decides for neither a proposal they wrote nor one the person they decide for wrote
+    expect(guard('notSubmitter', scope({ submittedBy: 'm1' }, { onBehalfOf: forP1(inForce) }))).toBe(true);
+    expect(guard('notSubmitter', scope({ submittedBy: 'a1' }, { onBehalfOf: forP1(inForce) }))).toBe(false);
+    expect(guard('notSubmitter', scope({ submittedBy: 'p1' }, { onBehalfOf: forP1(inForce) }))).toBe(false);
   },
   notAlreadyApproved: () => {
     expect(guard('notAlreadyApproved', scope({ approvals: [] }))).toBe(true);
@@ -72,6 +81,24 @@ const guardCases: Record<string, () => void> = {
     // an approval of content that has since changed no longer counts, so its approver may approve again
     expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a1', contentHash: 'h1' }] }, { contentHash: 'h1' }))).toBe(false);
     expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a1', contentHash: 'h1' }] }, { contentHash: 'h2' }))).toBe(true);
+    // one person counts once, whoever sent their approval: the principal's own, or one a delegate gave for them
+    const onBehalfOf = forP1(inForce);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a2' }] }, { onBehalfOf }))).toBe(true);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'p1' }] }, { onBehalfOf }))).toBe(false);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'p1', actorId: 'a2' }] }, { onBehalfOf }))).toBe(false);
+    // a delegate who approved in their own right approves for no one else, nor in their own right after approving for someone
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'a1' }] }, { onBehalfOf }))).toBe(false);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'p1', actorId: 'a1' }] }))).toBe(false);
+    expect(guard('notAlreadyApproved', scope({ approvals: [{ by: 'p2', actorId: 'a1' }] }, { onBehalfOf }))).toBe(false);
+  },
+  actsUnderDelegation: () => {
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1(inForce) }))).toBe(true);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1() }))).toBe(false);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1({ ...inForce, startsOn: '2026-03-11' }) }))).toBe(false);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1({ ...inForce, startsOn: '2026-03-01', endsOn: '2026-03-09' }) }))).toBe(false);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1({ ...inForce, endedAt: '2026-03-10T14:59:59.999Z' }) }))).toBe(false);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1({ ...inForce, endedAt: '2026-03-10T15:00:00.001Z' }) }))).toBe(true);
+    expect(guard('actsUnderDelegation', scope({}, { onBehalfOf: forP1({ ...inForce, endsOn: '2026-03-09' }, inForce) }))).toBe(true);
   },
   approvedContentIsCurrent: () => {
     expect(guard('approvedContentIsCurrent', scope({}, { contentHash: 'h1' }))).toBe(true);
@@ -180,6 +207,31 @@ describe('vocabulary guards', () => {
     expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' }, limits }))).toBeUndefined();
   });
 
+  it('delegationInForce counts the first and the last day whole, in UTC, and nothing after the delegation ended', () => {
+    const delegation: DelegationTerm = { id: 'd1', startsOn: '2026-03-10', endsOn: '2026-03-12', endedAt: null };
+    expect(delegationInForce(delegation, '2026-03-09T23:59:59.999Z')).toBe(false);
+    expect(delegationInForce(delegation, '2026-03-10T00:00:00.000Z')).toBe(true);
+    expect(delegationInForce(delegation, '2026-03-12T23:59:59.999Z')).toBe(true);
+    expect(delegationInForce(delegation, '2026-03-13T00:00:00.000Z')).toBe(false);
+    expect(delegationInForce({ ...delegation, endedAt: '2026-03-11T08:00:00.000Z' }, '2026-03-11T07:59:59.999Z')).toBe(true);
+    expect(delegationInForce({ ...delegation, endedAt: '2026-03-11T08:00:00.000Z' }, '2026-03-11T08:00:00.000Z')).toBe(false);
+  });
+
+  it('standingRefusal holds every event sent for someone else to a delegation in force, whatever guards its transition names', () => {
+    expect(standingRefusal(scope())).toBeUndefined();
+    expect(standingRefusal(scope({}, { onBehalfOf: forP1(inForce) }))).toBeUndefined();
+    const refusal = (...delegations: DelegationTerm[]) => standingRefusal(scope({}, { onBehalfOf: forP1(...delegations) }));
+    expect(refusal()).toEqual({
+      rule: 'actsUnderDelegation',
+      code: 'FORBIDDEN',
+      reason: 'you hold no delegation from the person you decide for in force today (2026-03-10): only their delegate decides for them, on the days it names',
+    });
+    expect(refusal({ ...inForce, startsOn: '2026-03-15' })?.reason).toBe('the delegation to you starts on 2026-03-15, not before');
+    expect(refusal({ ...inForce, endedAt: '2026-03-10T09:30:00.000Z' })?.reason).toBe('the delegation to you was ended on 2026-03-10');
+    // a guard named by a definition does not stand on its own
+    expect(standingRefusal(scope({ submittedBy: 'a1' }))).toBeUndefined();
+  });
+
   it('firstFailingGuard names the first leaf that refuses, looking inside nested `all`', () => {
     const ref: NamedRef = {
       type: 'all',
@@ -257,10 +309,17 @@ const updateCases: Record<string, () => void> = {
       ],
     });
     expect(update('recordApproval', scope({}))).toEqual({ approvals: [{ by: 'a1', at: AT, contentHash: null }] });
+    // a delegate's approval is the principal's, and names who sent it
+    expect(update('recordApproval', scope({}, { onBehalfOf: forP1(inForce), contentHash: 'h1' }))).toEqual({
+      approvals: [{ by: 'p1', actorId: 'a1', at: AT, contentHash: 'h1' }],
+    });
   },
   recordDecision: () => {
     expect(update('recordDecision', scope({ decisions: [] }, { type: 'REJECT', comment: 'Out of scope', contentHash: 'h1' }))).toEqual({
       decisions: [{ decision: 'REJECT', by: 'a1', at: AT, comment: 'Out of scope', contentHash: 'h1' }],
+    });
+    expect(update('recordDecision', scope({ decisions: [] }, { type: 'REJECT', comment: 'No', onBehalfOf: forP1(inForce) }))).toEqual({
+      decisions: [{ decision: 'REJECT', by: 'p1', actorId: 'a1', at: AT, comment: 'No', contentHash: null }],
     });
   },
   markOverdue: () => expect(update('markOverdue', scope({ overdue: false }))).toEqual({ overdue: true }),

@@ -1,6 +1,6 @@
 import { DAY_MS } from '../common/clock.js';
 import { addDaysToDate, addYearsToDate, dateOf, isIsoDate, startOfDate } from '../common/dates.js';
-import type { EngineEvent, NamedRef, WorkflowContext } from './workflow.types.js';
+import type { DelegationTerm, EngineEvent, NamedRef, WorkflowContext } from './workflow.types.js';
 
 /**
  * The named, pure building blocks that workflow files refer to. A guard answers yes or no, an
@@ -59,9 +59,23 @@ interface GuardRule {
   /** Why the rule refuses the event, for the person who sent it. */
   reason: (scope: Scope, params: Params) => string;
   /** The refusal's code when it is not GUARD_FAILED (422). */
-  code?: 'SEPARATION_OF_DUTIES';
+  code?: RefusalCode;
   /** It depends only on who sends the event (and the facts the service adds to it), so lists of available events can honour it. */
   aboutActor?: boolean;
+  /**
+   * The events the rule holds for whatever guards their transition names: a rule about every event
+   * of a kind, which definitions published before it could not name.
+   */
+  standing?: (scope: Scope) => boolean;
+}
+
+type RefusalCode = 'GUARD_FAILED' | 'SEPARATION_OF_DUTIES' | 'FORBIDDEN';
+
+/** A guard's refusal: its name, the code it maps to, and why in plain words. */
+export interface GuardRefusal {
+  rule: string;
+  code: RefusalCode;
+  reason: string;
 }
 
 /** How a refusal names the field at a path: `event.data.expiresOn` as the sender wrote it, `expiresOn`; `context.expiresOn` as `the current expiresOn`. */
@@ -76,8 +90,30 @@ export function authorsOf({ context, event }: Scope): string[] {
 }
 
 /** Approvals of the content as it stands (its hash): one bound to another content hash no longer counts. */
-export function currentApprovals(context: WorkflowContext, contentHash: string | undefined): Array<{ by: string }> {
-  return list<{ by: string; contentHash?: string | null }>(context.approvals).filter((a) => (a.contentHash ?? null) === (contentHash ?? null));
+export function currentApprovals(context: WorkflowContext, contentHash: string | undefined): Array<{ by: string; actorId?: string }> {
+  return list<{ by: string; actorId?: string; contentHash?: string | null }>(context.approvals).filter((a) => (a.contentHash ?? null) === (contentHash ?? null));
+}
+
+/** Whom the event concerns as a decider: its sender and, when they decide for someone under a delegation, that person. */
+export function peopleOf(event: EngineEvent): string[] {
+  return event.onBehalfOf ? [event.actor.id, event.onBehalfOf.id] : [event.actor.id];
+}
+
+/** A delegation is in force on the inclusive UTC days it names, unless it was ended before `at`. */
+export function delegationInForce(delegation: DelegationTerm, at: string): boolean {
+  const day = dateOf(at);
+  return delegation.startsOn <= day && day <= delegation.endsOn && (delegation.endedAt === null || delegation.endedAt > at);
+}
+
+/** Why no delegation the event carries lets its sender decide for the principal on the event's day. */
+function delegationProblem({ event }: Scope): string {
+  const delegations = list<DelegationTerm>(event.onBehalfOf?.delegations);
+  const today = dateOf(event.at);
+  const next = delegations.filter((d) => d.startsOn > today && d.endedAt === null).sort((a, b) => a.startsOn.localeCompare(b.startsOn))[0];
+  if (next) return `the delegation to you starts on ${next.startsOn}, not before`;
+  const ended = delegations.find((d) => d.endedAt !== null && d.endedAt <= event.at && d.startsOn <= today && today <= d.endsOn);
+  if (ended) return `the delegation to you was ended on ${dateOf(ended.endedAt as string)}`;
+  return `you hold no delegation from the person you decide for in force today (${today}): only their delegate decides for them, on the days it names`;
 }
 
 /**
@@ -119,16 +155,41 @@ const guardRules: Record<string, GuardRule> = {
    * definitions use; events without `authors` (recorded before authors were) check the submitter.
    */
   notSubmitter: {
-    test: (scope) => !authorsOf(scope).includes(scope.event.actor.id),
-    reason: () => 'whoever created, edited or submitted a proposal cannot decide on it: someone else must',
+    test: (scope) => !peopleOf(scope.event).some((id) => authorsOf(scope).includes(id)),
+    reason: ({ event }) =>
+      event.onBehalfOf
+        ? 'whoever created, edited or submitted a proposal cannot decide on it, in their own right or as a delegate, and nobody decides for them: someone else must'
+        : 'whoever created, edited or submitted a proposal cannot decide on it: someone else must',
     code: 'SEPARATION_OF_DUTIES',
     aboutActor: true,
   },
-  /** One approver counts once: an approval of the content as it stands, not yet given by this approver. */
+  /**
+   * One person counts once: an approval of the content as it stands, not yet given by this approver,
+   * nor by or for the person a delegate decides for (a delegate who approved in their own right
+   * does not approve again for someone else, nor the other way round).
+   */
   notAlreadyApproved: {
-    test: ({ context, event }) => !currentApprovals(context, event.contentHash).some((a) => a.by === event.actor.id),
-    reason: () => 'you have already approved this proposal as it stands; one approver counts once',
+    test: ({ context, event }) => {
+      const people = peopleOf(event);
+      return !currentApprovals(context, event.contentHash).some((a) => people.includes(a.by) || (a.actorId !== undefined && people.includes(a.actorId)));
+    },
+    reason: ({ event }) =>
+      event.onBehalfOf
+        ? 'you, or the person you decide for, already approved this proposal as it stands; one person counts once'
+        : 'you have already approved this proposal as it stands; one approver counts once',
     aboutActor: true,
+  },
+  /**
+   * Deciding for someone else (`onBehalfOf`) only under a delegation from that person to the
+   * sender, in force on the event's day. Delegations do not chain: only the ones the principal
+   * gave the sender count, never one the sender was given by someone else's delegate.
+   */
+  actsUnderDelegation: {
+    test: ({ event }) => list<DelegationTerm>(event.onBehalfOf?.delegations).some((d) => delegationInForce(d, event.at)),
+    reason: delegationProblem,
+    code: 'FORBIDDEN',
+    aboutActor: true,
+    standing: ({ event }) => event.onBehalfOf !== undefined,
   },
   /** An approver who names the content hash they read approves only that content. */
   approvedContentIsCurrent: {
@@ -204,8 +265,16 @@ export function firstFailingGuard(ref: NamedRef, scope: Scope): string | undefin
   return guardRefusal(ref, scope)?.rule;
 }
 
+/** The first standing rule that holds for this event and refuses it; undefined when none does. */
+export function standingRefusal(scope: Scope): GuardRefusal | undefined {
+  for (const [name, rule] of Object.entries(guardRules)) {
+    if (rule.standing?.(scope) && !rule.test(scope, undefined)) return { rule: name, code: rule.code ?? 'GUARD_FAILED', reason: rule.reason(scope, undefined) };
+  }
+  return undefined;
+}
+
 /** The first guard, looking inside `all`, that refuses, with its code and its reason in plain words; undefined when all pass. */
-export function guardRefusal(ref: NamedRef, scope: Scope): { rule: string; code: 'GUARD_FAILED' | 'SEPARATION_OF_DUTIES'; reason: string } | undefined {
+export function guardRefusal(ref: NamedRef, scope: Scope): GuardRefusal | undefined {
   if (refType(ref) === 'all') {
     for (const inner of list<NamedRef>(refParams(ref)?.guards)) {
       const failing = guardRefusal(inner, scope);
@@ -227,6 +296,9 @@ export function guardNames(ref: NamedRef): string[] {
 
 const by = (event: EngineEvent) => ({ by: event.actor.id, at: event.at });
 
+/** Whom a decision counts for (`by`) and, when a delegate sent it for them, who did (`actorId`). */
+const decidedBy = (event: EngineEvent) => (event.onBehalfOf ? { by: event.onBehalfOf.id, actorId: event.actor.id, at: event.at } : by(event));
+
 export const updates: Record<string, UpdateFn> = {
   /** Fixes who submitted, who wrote what they submitted, and its approval settings; earlier approvals no longer count. */
   recordSubmission: ({ context, event }) => ({
@@ -239,12 +311,12 @@ export const updates: Record<string, UpdateFn> = {
     overdue: false,
   }),
   recordApproval: ({ context, event }) => ({
-    approvals: [...list(context.approvals), { ...by(event), contentHash: event.contentHash ?? null }],
+    approvals: [...list(context.approvals), { ...decidedBy(event), contentHash: event.contentHash ?? null }],
   }),
   recordDecision: ({ context, event }) => ({
     decisions: [
       ...list(context.decisions),
-      { decision: event.type, ...by(event), comment: event.comment ?? null, contentHash: event.contentHash ?? null },
+      { decision: event.type, ...decidedBy(event), comment: event.comment ?? null, contentHash: event.contentHash ?? null },
     ],
   }),
   markOverdue: () => ({ overdue: true }),

@@ -51,6 +51,19 @@ export interface WorkflowDefinition {
   machine: MachineConfig;
 }
 
+/** A delegation as an event carries it: the inclusive UTC days it runs, and when it was ended early, if it was. */
+export interface DelegationTerm {
+  id: string;
+  startsOn: string;
+  endsOn: string;
+  endedAt: string | null;
+}
+
+/** Whom a delegate decides for: that person with the authority they hand over (`roles`), and every delegation they gave the sender. */
+export interface Principal extends Actor {
+  delegations: DelegationTerm[];
+}
+
 /** What the engine sends into a machine: the caller's event plus who sent it, when, and the content it saw. */
 export interface EngineEvent {
   type: string;
@@ -65,6 +78,11 @@ export interface EngineEvent {
   contentHash?: string;
   /** Who wrote `subject`: the instance's creator and whoever edited it since the last submission. */
   authors?: string[];
+  /**
+   * The person the sender decides for (`data.onBehalfOf`), as stored when the event was sent; the
+   * vocabulary judges whether a delegation lets the sender do so, and the event is then theirs.
+   */
+  onBehalfOf?: Principal;
   /**
    * The bounds the service set when the event was sent. They travel with the event into its audit
    * row, so a replay judges the event by the bounds it was accepted under, whatever they are now.

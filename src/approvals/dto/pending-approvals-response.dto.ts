@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PersonRefDto } from '../../users/dto/person-ref.dto.js';
 
 export class PendingOrganizationResponse {
   @ApiProperty({ format: 'uuid' })
@@ -42,6 +43,13 @@ export class PendingApprovalResponse {
 
   @ApiProperty({ minimum: 1, maximum: 5, example: 1 })
   requiredApprovals: number;
+
+  @ApiProperty({
+    type: PersonRefDto,
+    nullable: true,
+    description: 'The approver you decide this for, as their delegate: send it back as data.onBehalfOf with the decision. Null: in your own right.',
+  })
+  onBehalfOf: PersonRefDto | null;
 }
 
 export class PendingApprovalListResponse {

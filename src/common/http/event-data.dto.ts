@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUrl, Length, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUrl, IsUUID, Length, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../domain-error.js';
 import { dataFields, EventField, shapeWords, type DataClass, type DataField, type FieldForm } from './event-field.js';
 import { IsIsoDate, NoBidiControls } from './validators.js';
@@ -96,7 +96,21 @@ export class RenewData {
   expiresOn: string;
 }
 
-export class ApproveData {
+/** A decision on a proposal; a delegate names whom they decide for (SPEC "Delegation"). */
+export class DecisionData {
+  @EventField({
+    required: false,
+    api: {
+      type: String,
+      format: 'uuid',
+      description: 'The approver you decide for, under their delegation to you in force today; the decision is theirs, sent by you. Leave it out to decide in your own right.',
+    },
+  })
+  @IsUUID()
+  onBehalfOf?: string;
+}
+
+export class ApproveData extends DecisionData {
   @EventField({
     required: false,
     api: { type: String, pattern: SHA256.source, description: 'The contentHash the approver read; the approval is refused if the content differs.' },
@@ -167,8 +181,8 @@ export const EVENT_SCHEMAS: Record<string, EventSchema> = {
   MARK_HELD: { data: HeldData },
   SUBMIT_FOR_APPROVAL: {},
   WITHDRAW: {},
-  REQUEST_CHANGES: { needsComment: true },
-  REJECT: { needsComment: true },
+  REQUEST_CHANGES: { data: DecisionData, needsComment: true },
+  REJECT: { data: DecisionData, needsComment: true },
   TERMINATE: { needsComment: true },
   CANCEL: { needsComment: true },
 };

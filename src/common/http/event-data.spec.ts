@@ -1,7 +1,8 @@
 import { transitionGroups } from '../../workflow-engine/transitions.js';
 import { WorkflowRegistry } from '../../workflow-engine/workflow-registry.js';
 import type { StateConfig } from '../../workflow-engine/workflow.types.js';
-import { commentWords, dataWords, EVENT_SCHEMAS, fieldWords, formFields, NUMBER_PATHS, requiredPaths, validateEventData } from './event-data.dto.js';
+import { ApproveData, commentWords, dataWords, EVENT_SCHEMAS, fieldWords, formFields, NUMBER_PATHS, requiredPaths, validateEventData } from './event-data.dto.js';
+import { dataFields } from './event-field.js';
 
 /** Each event's `meta.requires` in every published definition, state by state. */
 function requiresOf(node: StateConfig, path = ''): Array<{ at: string; type: string; requires: string[] }> {
@@ -45,9 +46,17 @@ describe('the one schema of each event', () => {
     expect(dataWords()).toBe(
       "The event's own fields: SHARE_DRAFT {document: {name, sha256, url?}}; AGREE_TEXT {effectiveFrom, expiresOn}; " +
         'RECORD_SIGNATURE {party, signatory, signedOn}; ' +
-        'RENEW {expiresOn}; APPROVE {contentHash?}; SCHEDULE/POSTPONE {date, venue?}; MARK_HELD {report, attendance?}. ' +
-        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RenewData, ApproveData, ScheduleData, HeldData.',
+        'RENEW {expiresOn}; APPROVE {onBehalfOf?, contentHash?}; SCHEDULE/POSTPONE {date, venue?}; MARK_HELD {report, attendance?}; ' +
+        'REQUEST_CHANGES/REJECT {onBehalfOf?}. ' +
+        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RenewData, ApproveData, ScheduleData, HeldData, DecisionData.',
     );
+  });
+
+  it('gives a class the fields of the class it extends, first: a decision names whom it is for, an approval also the content read', () => {
+    expect(dataFields(ApproveData).map((field) => field.path)).toEqual(['data.onBehalfOf', 'data.contentHash']);
+    expect(validateEventData('REJECT', { onBehalfOf: '00000000-0000-4000-8000-000000000000' })).toEqual({ onBehalfOf: '00000000-0000-4000-8000-000000000000' });
+    expect(() => validateEventData('REJECT', { onBehalfOf: 'someone' })).toThrow('data.onBehalfOf must be a UUID');
+    expect(() => validateEventData('WITHDRAW', { onBehalfOf: '00000000-0000-4000-8000-000000000000' })).toThrow('WITHDRAW takes no data');
   });
 
   it("validates data by the event's class: a missing field is the workflow's to refuse, a wrong or unknown one is refused here", () => {

@@ -57,9 +57,15 @@ export function EventField(options: EventFieldOptions): PropertyDecorator {
   };
 }
 
+/** The fields `shape` declares, those of the classes it extends first. */
+function declaredOn(shape: DataClass): Array<EventFieldOptions & { property: string }> {
+  const parent = Object.getPrototypeOf(shape) as DataClass | null;
+  return [...(parent && parent !== Function.prototype ? declaredOn(parent) : []), ...(declared.get(shape) ?? [])];
+}
+
 /** The leaf fields of `shape`, in the order the class declares them, at their paths under `prefix`. */
 export function dataFields(shape: DataClass, prefix = 'data', required = true): DataField[] {
-  return (declared.get(shape) ?? []).flatMap(({ property, nested, form, ...field }) => {
+  return declaredOn(shape).flatMap(({ property, nested, form, ...field }) => {
     const path = `${prefix}.${property}`;
     if (nested) return dataFields(nested(), path, required && field.required);
     return [{ path, required: required && field.required, ...(form ? { form } : {}) }];
@@ -68,7 +74,7 @@ export function dataFields(shape: DataClass, prefix = 'data', required = true): 
 
 /** `{document: {name, sha256, url?}}`: the shape of `shape` in a line, `?` marking what may be left out. */
 export function shapeWords(shape: DataClass): string {
-  const fields = (declared.get(shape) ?? []).map(({ property, required, nested }) => {
+  const fields = declaredOn(shape).map(({ property, required, nested }) => {
     const name = required ? property : `${property}?`;
     return nested ? `${name}: ${shapeWords(nested())}` : name;
   });

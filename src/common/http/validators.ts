@@ -2,6 +2,9 @@ import { buildMessage, ValidateBy, ValidateIf, type ValidationOptions } from 'cl
 import { isIsoDate } from '../dates.js';
 import { BIDI_CONTROLS } from './request-input.js';
 
+/** A query's `true` and `false` as booleans; anything else is left for `@IsBoolean()` to refuse. */
+export const queryBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
 /** May be left out, but not sent as null (400): for fields whose stored value is never null. */
 export function IsOmittable(): PropertyDecorator {
   return ValidateIf((_dto: object, value: unknown) => value !== undefined);

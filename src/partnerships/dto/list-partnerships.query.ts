@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
+import { queryBoolean } from '../../common/http/validators.js';
 
 export class ListPartnershipsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'in_force', description: 'A state or a dotted prefix: in_force finds in_force.active and in_force.renewal_due.' })
@@ -26,7 +27,7 @@ export class ListPartnershipsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ type: Boolean })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(queryBoolean)
   @IsBoolean()
   overdue?: boolean;
 }

@@ -108,8 +108,11 @@ export class WorkflowRefResponse {
 }
 
 export class ApprovalResponse {
-  @ApiProperty({ description: 'Approver user id.', format: 'uuid' })
+  @ApiProperty({ description: 'The approver whose approval it is (counted for the quorum).', format: 'uuid' })
   by: string;
+
+  @ApiPropertyOptional({ description: 'Who sent it, when a delegate approved for the approver in `by`.', format: 'uuid' })
+  actorId?: string;
 
   @ApiProperty({ format: 'date-time' })
   at: string;
@@ -122,8 +125,11 @@ export class DecisionResponse {
   @ApiProperty({ enum: ['REQUEST_CHANGES', 'REJECT'] })
   decision: 'REQUEST_CHANGES' | 'REJECT';
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', description: 'The approver whose decision it is.' })
   by: string;
+
+  @ApiPropertyOptional({ description: 'Who sent it, when a delegate decided for the approver in `by`.', format: 'uuid' })
+  actorId?: string;
 
   @ApiProperty({ format: 'date-time' })
   at: string;
