@@ -12,6 +12,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DocumentsModule } from './documents/documents.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -37,6 +38,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     PartnershipsModule,
     ApprovalsModule,
     CalendarModule,
+    DocumentsModule,
     ReportsModule,
     NotificationsModule,
     WorkflowsModule,

@@ -7,11 +7,13 @@ import { DECORATORS } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, validateSync } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { IS_PUBLIC_KEY, ROLES_KEY } from '../src/auth/auth.decorators.js';
 import { LOGIN_LIMITS } from '../src/auth/login-throttle.js';
 import { DATA_CLASSES } from '../src/common/http/event-data.dto.js';
+import { UploadDocumentDto } from '../src/documents/dto/document.dto.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, ROLE_USERS, USER_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, sendEvent, SHORT_TERM } from './support/drive.js';
@@ -237,6 +239,15 @@ function exampleOf(doc: OpenApiDocument, given: Schema): unknown {
   return filled.length ? Object.fromEntries(filled) : undefined;
 }
 
+/** Bodies sent as `multipart/form-data`: the DTO of their fields, and the field of the file, read as a stream beside them. */
+const MULTIPART_BODIES: Record<string, { fields: Type; file: string }> = { 'POST /api/documents': { fields: UploadDocumentDto, file: 'file' } };
+
+/** The schema of an operation's body, JSON or multipart. */
+const bodySchemaOf = (op: Operation): Schema | undefined => {
+  const content = op.requestBody?.content;
+  return (content?.['application/json'] ?? content?.['multipart/form-data'])?.schema;
+};
+
 /** Every operation that takes a body, with the properties and required fields its DTO has. */
 const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] }> = {
   'POST /api/auth/login': { properties: ['username', 'password'], required: ['username', 'password'] },
@@ -254,6 +265,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/partnerships/{id}/activities': { properties: ['kind', 'title', 'recurrence', 'startsOn'], required: ['kind', 'title', 'recurrence'] },
   'POST /api/occurrences/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/calendar/tokens': { properties: ['label'], required: [] },
+  'POST /api/documents': { properties: ['file', 'kind', 'partnershipId', 'title'], required: ['file', 'kind'] },
   'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles', 'email'], required: ['username', 'password', 'roles'] },
   'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password', 'email'], required: [] },
   'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },
@@ -365,6 +377,15 @@ describe('the OpenAPI document', () => {
     const problems = routes.flatMap((route) => {
       const label = `${route.method.toUpperCase()} ${route.path}`;
       const body = operation(route.method, route.path).requestBody;
+      const multipart = MULTIPART_BODIES[label];
+      if (multipart) {
+        const schema = resolve(doc, body?.content?.['multipart/form-data']?.schema ?? {});
+        const { [multipart.file]: file, ...fields } = schema.properties ?? {};
+        const binaryFile = file?.type === 'string' && file.format === 'binary' && schema.required?.includes(multipart.file);
+        const required = schema.required?.filter((name) => name !== multipart.file);
+        const fileProblems = binaryFile ? [] : [`${label}: ${multipart.file} is not a required binary string`];
+        return [...fileProblems, ...dtoSchemaProblems(doc, { ...schema, properties: fields, required }, multipart.fields, label)];
+      }
       if (!route.body) return body ? [`${label}: documents a body the handler does not take`] : [];
       const schema = body?.content?.['application/json']?.schema;
       if (!schema) return [`${label}: takes ${route.body.name} but documents no JSON body`];
@@ -389,7 +410,7 @@ describe('the OpenAPI document', () => {
     expect(withBody.sort()).toEqual(Object.keys(REQUEST_BODIES).sort());
     for (const [route, { properties, required }] of Object.entries(REQUEST_BODIES)) {
       const [method, path] = route.split(' ');
-      const schema = resolve(doc, operation(method.toLowerCase(), path).requestBody?.content?.['application/json']?.schema ?? {});
+      const schema = resolve(doc, bodySchemaOf(operation(method.toLowerCase(), path)) ?? {});
       expect({ route, properties: Object.keys(schema.properties ?? {}).sort(), required: [...(schema.required ?? [])].sort() }).toEqual({
         route,
         properties: [...properties].sort(),
@@ -472,6 +493,8 @@ describe('the OpenAPI document', () => {
     body?: unknown;
     ifMatch?: string;
     headers?: Record<string, string>;
+    /** A `multipart/form-data` body: its fields, and a file in the field `file`. */
+    upload?: { fields: Record<string, string>; bytes: Buffer; name: string };
   }
   type Versioned = { id: string; version: number };
 
@@ -496,6 +519,8 @@ describe('the OpenAPI document', () => {
     if (sent.ifMatch !== undefined) test = test.set('If-Match', sent.ifMatch);
     for (const [name, value] of Object.entries(sent.headers ?? {})) test = test.set(name, value);
     if (sent.body !== undefined) test = test.send(sent.body as object | string);
+    for (const [name, value] of Object.entries(sent.upload?.fields ?? {})) test = test.field(name, value);
+    if (sent.upload) test = test.attach('file', sent.upload.bytes, sent.upload.name);
     // The answer as text, whatever its media type (JSON is parsed below, where the media type says so).
     const response = await test.buffer(true).parse((res, done) => {
       const chunks: Buffer[] = [];
@@ -672,6 +697,18 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/approvals/pending', '/api/approvals/pending');
     await readAsEveryone('/api/reports/pipeline', '/api/reports/pipeline');
 
+    // Documents: a draft of the partnership, the same bytes again (kept once), listed, read and downloaded.
+    const docx = readFileSync(new URL('./fixtures/mou-draft-1.docx', import.meta.url));
+    const uploadOf = (fields: Record<string, string>): Sent => ({ upload: { fields, bytes: docx, name: 'MOU v1.docx' } });
+    const draft = bodyOf<{ id: string }>(
+      await call('manager', 'post', '/api/documents', '/api/documents', 201, uploadOf({ kind: 'mou_draft', partnershipId: created.id, title: 'First draft' })),
+    );
+    await call('managerApprover', 'post', '/api/documents', '/api/documents', 201, uploadOf({ kind: 'other' }));
+    await readAsEveryone('/api/documents', `/api/documents?partnershipId=${created.id}&kind=mou_draft`);
+    await readAsEveryone('/api/documents', '/api/documents?limit=5');
+    await readAsEveryone('/api/documents/{id}', `/api/documents/${draft.id}`);
+    await readAsEveryone('/api/documents/{id}/content', `/api/documents/${draft.id}/content`);
+
     // The audit chain: rows of every kind, verified, exported line by line and as CSV.
     await readAsEveryone('/api/audit', '/api/audit?limit=200');
     await readAsEveryone('/api/audit', '/api/audit?outcome=denied');
@@ -796,6 +833,11 @@ describe('the OpenAPI document', () => {
     await call('approver', 'post', '/api/delegations', '/api/delegations', 400, { body: { delegateId: api.ids.manager, startsOn: 'today', endsOn: '2026-03-09' } });
     await call('auditor', 'get', '/api/delegations', '/api/delegations?active=maybe', 400);
     await call('auditor', 'delete', '/api/delegations/{id}', `/api/delegations/${notAnId}`, 400);
+    const note = { bytes: Buffer.from('A note.\n'), name: 'note.txt' };
+    await call('manager', 'post', '/api/documents', '/api/documents', 400, { upload: { fields: { kind: 'poem' }, ...note } });
+    await call('auditor', 'get', '/api/documents', '/api/documents?kind=poem', 400);
+    await call('auditor', 'get', '/api/documents/{id}', `/api/documents/${notAnId}`, 400);
+    await call('auditor', 'get', '/api/documents/{id}/content', `/api/documents/${notAnId}/content`, 400);
     await call('admin', 'get', '/api/notifications/outbox', '/api/notifications/outbox?status=lost', 400);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notAnId}/retry`, 400);
 
@@ -819,6 +861,9 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}', '/api/workflows/no-such-workflow', 404);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${nothing}/read`, 404);
     await call('auditor', 'delete', '/api/delegations/{id}', `/api/delegations/${nothing}`, 404);
+    await call('manager', 'post', '/api/documents', '/api/documents', 404, { upload: { fields: { kind: 'other', partnershipId: nothing }, ...note } });
+    await call('auditor', 'get', '/api/documents/{id}', `/api/documents/${nothing}`, 404);
+    await call('auditor', 'get', '/api/documents/{id}/content', `/api/documents/${nothing}/content`, 404);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${nothing}/retry`, 404);
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
 

@@ -63,6 +63,13 @@ async function newOrganization(): Promise<string> {
   return (await api.as('manager').post('/api/organizations').send(organizationInput({ name: unique('Organization ') })).expect(201)).body.id as string;
 }
 
+/** A text document, its bytes unique so each is a blob of its own. */
+const attachNote = (test: request.Test) => test.field('kind', 'other').attach('file', Buffer.from(unique('A note ')), 'note.txt');
+
+async function newDocument(): Promise<string> {
+  return (await attachNote(api.as('manager').post('/api/documents')).expect(201)).body.id as string;
+}
+
 let sharedOrganization: string | undefined;
 async function organizationForPartnerships(): Promise<string> {
   sharedOrganization ??= await newOrganization();
@@ -313,6 +320,22 @@ const ROWS: Row[] = [
   occurrenceEvent('CANCEL', 'planned', { comment: 'The partner asked to skip this year.' }),
   occurrenceEvent('POSTPONE', 'scheduled', { data: { date: '2026-11-20' } }),
   occurrenceEvent('MARK_HELD', 'scheduled', { data: { report: 'Held with 80 attendees.', attendance: 80 } }, '2026-03-02'),
+
+  {
+    route: 'POST /api/documents',
+    who: MANAGER,
+    prepare: async () => {
+      const before = await total('/api/documents');
+      return {
+        send: (caller) => attachNote(call(caller, 'post', '/api/documents')),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/documents')).toBe(before),
+      };
+    },
+  },
+  get('/api/documents', async () => '/api/documents'),
+  get('/api/documents/{id}', async () => `/api/documents/${await newDocument()}`),
+  get('/api/documents/{id}/content', async () => `/api/documents/${await newDocument()}/content`),
 
   get('/api/calendar.ics', async () => '/api/calendar.ics'),
   // Feed tokens are each user's own credential for a calendar app, not data of the product.

@@ -135,6 +135,13 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Type(() => Number)
+  @IsInt({ message: 'MAX_UPLOAD_MB must be a whole number of megabytes' })
+  @Min(1, { message: 'MAX_UPLOAD_MB must be at least 1' })
+  @Max(1024, { message: 'MAX_UPLOAD_MB must be at most 1024' })
+  MAX_UPLOAD_MB?: number;
+
+  @IsOptional()
+  @Type(() => Number)
   @IsInt({ message: "PASSWORD_HASH_COST must be a whole number (log2 of scrypt's N)" })
   @Min(10, { message: 'PASSWORD_HASH_COST must be at least 10' })
   @Max(17, { message: 'PASSWORD_HASH_COST must be at most 17' })
@@ -264,6 +271,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** The longest an MOU term (agreed or renewed) may last. */
   maxTermYears: number;
+  /** The largest document an upload may carry, in bytes (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
   /** log2 of scrypt's N for new password hashes. */
   passwordHashCost: number;
   /** The levels Nest's logger prints. */
@@ -324,6 +333,7 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     auditCheckpointPollMs: env.AUDIT_CHECKPOINT_POLL_MS ?? 60_000,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     maxTermYears: env.MAX_TERM_YEARS ?? 10,
+    maxUploadBytes: (env.MAX_UPLOAD_MB ?? 25) * 1024 * 1024,
     passwordHashCost: env.PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     logLevels: logLevels(env.LOG_LEVEL),
     logFormat: env.LOG_FORMAT ?? 'json',

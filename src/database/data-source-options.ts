@@ -1,3 +1,4 @@
+import { Document } from '../documents/document.entity.js';
 import { dirname, join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
@@ -18,7 +19,7 @@ import { User } from '../users/user.entity.js';
 import { shareDataDir, type DataDirLock } from './data-dir-lock.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, Delegation, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
+export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, Delegation, Document, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
 
 export interface DatabaseSettings {
   dataDir: string;

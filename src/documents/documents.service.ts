@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import type { AppConfig } from '../config/app.config.js';
+import { plainExecute, plainQuery } from '../database/plain-query.js';
+import { WriteQueue } from '../database/write-queue.js';
+import { Partnership } from '../partnerships/partnership.entity.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { Document } from './document.entity.js';
+import { type ListDocumentsQueryDto, UploadDocumentDto } from './dto/document.dto.js';
+import { detectMediaType } from './media-type.js';
+import type { ReceivedUpload } from './upload-receiver.js';
+
+/** A document's bytes, with what a download says of them. */
+export interface DocumentContent {
+  document: Document;
+  bytes: Buffer;
+}
+
+@Injectable()
+export class DocumentsService {
+  /** The largest upload taken, in bytes. */
+  readonly maxUploadBytes: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: WriteQueue,
+    private readonly audit: AuditService,
+    @Inject(Clock) private readonly clock: Clock,
+    config: ConfigService,
+  ) {
+    this.maxUploadBytes = config.getOrThrow<AppConfig>('app').maxUploadBytes;
+  }
+
+  /** Keeps an upload: its bytes once per SHA-256, a document row, and its audit row, in one transaction. */
+  async upload(upload: ReceivedUpload, actor: Actor, requestId?: string): Promise<Document> {
+    const fields = plainToInstance(UploadDocumentDto, upload.fields);
+    const problems = validateSync(fields, { whitelist: true, forbidNonWhitelisted: true }).flatMap((e) => Object.values(e.constraints ?? {}));
+    if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', problems.join('; '), { errors: problems });
+    const mediaType = await detectMediaType(upload.bytes, upload.name);
+    return this.queue.run(async (manager) => {
+      if (fields.partnershipId && (await manager.countBy(Partnership, { id: fields.partnershipId })) === 0) {
+        throw new DomainError('NOT_FOUND', `partnership ${fields.partnershipId} not found`);
+      }
+      const row: Document = {
+        id: randomUUID(),
+        name: upload.name.slice(0, 255),
+        title: fields.title ?? null,
+        kind: fields.kind,
+        mediaType,
+        size: upload.bytes.length,
+        sha256: upload.sha256,
+        partnershipId: fields.partnershipId ?? null,
+        uploadedBy: actor.id,
+        uploadedAt: this.clock.now().toISOString(),
+      };
+      await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
+        row.sha256,
+        row.size,
+        upload.bytes,
+      ]);
+      await manager.insert(Document, row);
+      const { id, uploadedAt, ...payload } = row;
+      await this.audit.append(manager, {
+        occurredAt: uploadedAt,
+        actor,
+        action: 'DOCUMENT_UPLOADED',
+        entityType: 'document',
+        entityId: id,
+        outcome: 'ok',
+        requestId,
+        payload,
+      });
+      return row;
+    });
+  }
+
+  async get(id: string): Promise<Document> {
+    const row = await this.dataSource.manager.findOne(Document, { where: { id } });
+    if (!row) throw new DomainError('NOT_FOUND', `document ${id} not found`);
+    return row;
+  }
+
+  async content(id: string): Promise<DocumentContent> {
+    const document = await this.get(id);
+    const [blob] = await plainQuery<{ content: Buffer }>(this.dataSource, 'SELECT content FROM blobs WHERE sha256 = ?', [document.sha256]);
+    return { document, bytes: blob.content };
+  }
+
+  async list(query: ListDocumentsQueryDto): Promise<{ items: Document[]; total: number }> {
+    const qb = this.dataSource.getRepository(Document).createQueryBuilder('d');
+    if (query.partnershipId) qb.andWhere('d.partnership_id = :partnershipId', { partnershipId: query.partnershipId });
+    if (query.kind) qb.andWhere('d.kind = :kind', { kind: query.kind });
+    const [items, total] = await qb
+      .orderBy('d.uploaded_at', 'DESC')
+      .addOrderBy('d.id', 'ASC')
+      .take(query.limit ?? 50)
+      .skip(query.offset ?? 0)
+      .getManyAndCount();
+    return { items, total };
+  }
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DataSource } from 'typeorm';
+import { createApiApp, type ApiApp } from './support/api.js';
+import { postOrganization, postPartnership } from './support/factories.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+interface DocumentBody {
+  id: string;
+  name: string;
+  kind: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  partnershipId: string | null;
+}
+
+/** SPEC, "Documents and the agreed text": uploads streamed and kept once per SHA-256, typed by their bytes, audited, downloaded. */
+describe('documents over HTTP', () => {
+  let api: ApiApp;
+  let partnershipId: string;
+
+  beforeAll(async () => {
+    api = await createApiApp({ MAX_UPLOAD_MB: '1' });
+    partnershipId = (await postPartnership(api, await postOrganization(api))).id;
+  });
+
+  afterAll(() => api.close());
+
+  const upload = (bytes: Buffer, filename: string, fields: Record<string, string> = { kind: 'mou_draft', partnershipId }) => {
+    let test = api.as('manager').post('/api/documents');
+    for (const [name, value] of Object.entries(fields)) test = test.field(name, value);
+    return test.attach('file', bytes, filename);
+  };
+
+  it('takes a DOCX, an ODT and a PDF, typed by their bytes, and keeps each hash once', async () => {
+    const docx = fixture('mou-draft-1.docx');
+    const first = (await upload(docx, 'MOU v1.docx').expect(201)).body as DocumentBody;
+    expect(first).toMatchObject({
+      name: 'MOU v1.docx',
+      kind: 'mou_draft',
+      mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      size: docx.length,
+      sha256: sha256(docx),
+      partnershipId,
+    });
+    const again = (await upload(docx, 'same bytes.docx', { kind: 'other' }).expect(201)).body as DocumentBody;
+    expect(again).toMatchObject({ sha256: first.sha256, partnershipId: null });
+    expect(again.id).not.toBe(first.id);
+    api.clock.advanceDays(1);
+    const odt = (await upload(fixture('mou-draft-2.odt'), 'MOU v2.odt').expect(201)).body as DocumentBody;
+    expect(odt.mediaType).toBe('application/vnd.oasis.opendocument.text');
+    const pdf = (await upload(fixture('mou-signed.pdf'), 'signed.pdf', { kind: 'signed_mou', partnershipId, title: 'Signed copy' }).expect(201))
+      .body as DocumentBody;
+    expect(pdf).toMatchObject({ mediaType: 'application/pdf', title: 'Signed copy' });
+
+    const blobs = await api.get(DataSource).query<Array<{ sha256: string }>>('SELECT sha256 FROM blobs');
+    expect(blobs.filter((b) => b.sha256 === first.sha256)).toHaveLength(1);
+    const listed = (await api.as('auditor').get(`/api/documents?partnershipId=${partnershipId}&kind=mou_draft`).expect(200)).body as {
+      items: DocumentBody[];
+      total: number;
+    };
+    // Newest first.
+    expect(listed).toMatchObject({ total: 2, items: [{ id: odt.id }, { id: first.id }] });
+    expect((await api.as('approver').get(`/api/documents/${pdf.id}`).expect(200)).body).toEqual(pdf);
+  });
+
+  it('takes text and Markdown by their UTF-8 bytes and their names, and refuses anything else with 415', async () => {
+    const text = (await upload(Buffer.from('Article 1: the parties — both of them.\n'), 'notes.txt').expect(201)).body as DocumentBody;
+    expect(text.mediaType).toBe('text/plain; charset=utf-8');
+    const markdown = (await upload(Buffer.from('# MOU\n\n*Draft*\n'), 'mou.md').expect(201)).body as DocumentBody;
+    expect(markdown.mediaType).toBe('text/markdown; charset=utf-8');
+    for (const [bytes, name] of [
+      [Buffer.from('not a PDF at all'), 'contract.pdf'],
+      [Buffer.from([0xff, 0xfe, 0x00, 0x41]), 'broken.txt'],
+      [Buffer.from('GIF89a\x01\x00\x01\x00'), 'image.gif'],
+    ] as const) {
+      expect((await upload(bytes, name).expect(415)).body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    }
+    await api.as('manager').post('/api/documents').send({ kind: 'mou_draft' }).expect(415);
+    // The bytes decide, not the name: a PDF called .txt is a PDF.
+    expect((await upload(fixture('mou-signed.pdf'), 'disguised.txt').expect(201)).body).toMatchObject({ mediaType: 'application/pdf' });
+  });
+
+  it('refuses an upload past MAX_UPLOAD_MB with 413, and keeps nothing of it', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 1, 'a');
+    const before = (await api.as('auditor').get('/api/documents').expect(200)).body as { total: number };
+    expect((await upload(big, 'big.txt').expect(413)).body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect((await api.as('auditor').get('/api/documents').expect(200)).body).toMatchObject({ total: before.total });
+  });
+
+  it('refuses bad fields, an unknown partnership and a role other than manager', async () => {
+    const docx = fixture('mou-draft-1.docx');
+    await upload(docx, 'a.docx', { kind: 'poem' }).expect(400);
+    await upload(docx, 'a.docx', { kind: 'other', engagementId: partnershipId }).expect(400);
+    await upload(docx, 'a.docx', { kind: 'other', partnershipId: '00000000-0000-4000-8000-000000000000' }).expect(404);
+    await api.as('manager').post('/api/documents').field('kind', 'other').expect(400);
+    await api.as('auditor').post('/api/documents').field('kind', 'other').attach('file', docx, 'a.docx').expect(403);
+  });
+
+  it('serves the bytes with the detected type, as an attachment, the hash as ETag, not sniffed', async () => {
+    const pdf = fixture('mou-signed.pdf');
+    const created = (await upload(pdf, 'MOU signé.pdf').expect(201)).body as DocumentBody;
+    const response = await api
+      .as('auditor')
+      .get(`/api/documents/${created.id}/content`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(Buffer.compare(response.body as Buffer, pdf)).toBe(0);
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/pdf',
+      'content-disposition': "attachment; filename*=UTF-8''MOU%20sign%C3%A9.pdf",
+      etag: `"${sha256(pdf)}"`,
+      'x-content-type-options': 'nosniff',
+    });
+    await api.as('auditor').get('/api/documents/00000000-0000-4000-8000-000000000000/content').expect(404);
+  });
+
+  it('audits every upload with its hash, and lets no document or blob be changed or deleted', async () => {
+    const bytes = Buffer.from('An audited note.\n');
+    const created = (await upload(bytes, 'audited.txt').expect(201)).body as DocumentBody;
+    const audit = (await api.as('auditor').get(`/api/audit?entityId=${created.id}`).expect(200)).body as { items: Array<Record<string, unknown>> };
+    expect(audit.items).toEqual([
+      expect.objectContaining({ action: 'DOCUMENT_UPLOADED', entityType: 'document', payload: expect.objectContaining({ sha256: sha256(bytes) }) }),
+    ]);
+    const db = api.get(DataSource);
+    await expect(db.query(`UPDATE documents SET name = 'other' WHERE id = '${created.id}'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM blobs WHERE sha256 = '${created.sha256}'`)).rejects.toThrow(/append-only/);
+  });
+});
