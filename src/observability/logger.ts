@@ -10,9 +10,17 @@ import type { Actor } from '../workflow-engine/workflow.types.js';
 const PINO_LEVEL: Record<LogLevel, Level> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
 /**
+ * JSON lines are buffered up to this many bytes and written together: one write(2) a line cost
+ * 30 to 40 µs a request here, a tenth of the cheapest request's CPU, against about 14 µs
+ * buffered. The buffer is written at least every FLUSH_EVERY_MS and, by pino, when the process
+ * exits (a SIGKILL or an out-of-memory kill loses what it holds).
+ */
+const BUFFER_BYTES = 4096;
+const FLUSH_EVERY_MS = 1000;
+
+/**
  * The process's logger: JSON lines on stdout at the least severe of the configured levels, or,
- * with LOG_FORMAT=pretty, coloured lines for a terminal. Both write synchronously, so a line
- * logged just before the process exits is not lost.
+ * with LOG_FORMAT=pretty, coloured lines for a terminal, written as they come.
  */
 export function createLogger(config: Pick<AppConfig, 'logLevels' | 'logFormat'>, destination?: DestinationStream): Logger {
   const level = PINO_LEVEL[config.logLevels[config.logLevels.length - 1] ?? 'log'];
@@ -21,7 +29,10 @@ export function createLogger(config: Pick<AppConfig, 'logLevels' | 'logFormat'>,
     const terminal = { sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname,context', messageFormat: '{if context}{context}: {end}{msg}' };
     return pino(options, pretty({ ...terminal, destination: destination ?? 1 }));
   }
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+  if (destination) return pino(options, destination);
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES });
+  setInterval(() => stdout.flush(), FLUSH_EVERY_MS).unref();
+  return pino(options, stdout);
 }
 
 /** A string Nest passes after the message that is an error's stack rather than a context name. */
