@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '../src/audit/audit-event.entity.js';
+import { NotificationsService } from '../src/notifications/notifications.service.js';
 import { ADMIN_PASSWORD, type ApiApp, type UserName } from './support/api.js';
 import { sendEvent, type Driven } from './support/drive.js';
 import { createApiAppWithOrganization, postPartnership } from './support/factories.js';
+import { inboxOf } from './support/notices.js';
 import { signInToPages } from './support/web-agent.js';
 
 interface DelegationView {
@@ -270,5 +272,50 @@ describe('delegation of approval authority, over HTTP', () => {
     await api.as('approver2').delete(`/api/delegations/${second.id}`).expect(200);
     expect((await delegatePages.get('/ui/inbox')).status).toBe(403);
     expect((await (await signInToPages(api.http, 'auditor')).get('/ui/inbox')).status).toBe(403);
+  });
+
+  describe('notices', () => {
+    const notices = async (as: UserName, kind: string) => (await inboxOf(api, as, '?limit=200')).items.filter((notice) => notice.kind === kind);
+
+    it('tells the delegate when a delegation to them begins: at once for today, on its first day for a later one, once', async () => {
+      const today = await handOver('approver', 'auditor', { endsOn: '2026-03-03' });
+      const later = await handOver('approver2', 'auditor', { startsOn: '2026-03-04', endsOn: '2026-03-05' });
+      const dropped = await handOver('approver2', 'manager', { startsOn: '2026-03-04', endsOn: '2026-03-05' });
+      const ours = new Set([today.id, later.id, dropped.id]);
+      const told = async (as: UserName) => (await notices(as, 'delegation_started')).filter((notice) => ours.has(notice.entityId));
+      const [first, ...others] = await told('auditor');
+      expect(others).toEqual([]);
+      expect(first).toMatchObject({
+        subject: 'You decide for Test approver until 2026-03-03',
+        link: expect.stringMatching(/\/ui\/inbox$/),
+        entityType: 'delegation',
+        entityId: today.id,
+      });
+      expect(first.body).toContain('Test approver handed you their approval authority from 2026-03-02 to 2026-03-03');
+      await api.as('approver2').delete(`/api/delegations/${dropped.id}`).expect(200);
+      const sweep = () => api.get(NotificationsService).sweep();
+      await sweep();
+      expect(await told('auditor')).toHaveLength(1);
+      api.clock.set(new Date('2026-03-04T06:00:00.000Z'));
+      await sweep();
+      await sweep();
+      expect((await told('auditor')).map((notice) => notice.entityId)).toEqual([later.id, today.id]);
+      expect(await told('manager')).toEqual([]);
+    });
+
+    it('asks the delegates of the approvers who may decide, and names who decided for whom', async () => {
+      await handOver('approver', 'manager2');
+      await handOver('managerApprover', 'auditor');
+      await handOver('approver2', 'admin', { startsOn: '2026-03-03' });
+      const p = await submitted('managerApprover');
+      const asked = async (as: UserName) => (await notices(as, 'approval_requested')).filter((notice) => notice.entityId === p.id);
+      expect(await asked('manager2')).toHaveLength(1);
+      // managerApprover wrote it, so their delegate decides nothing on it; approver2's delegation has not begun.
+      expect(await asked('auditor')).toEqual([]);
+      expect(await asked('admin')).toEqual([]);
+      await decide('manager2', p, 'REJECT', 'approver', 'Out of scope.').expect(200);
+      const [decision] = (await notices('managerApprover', 'decision')).filter((notice) => notice.entityId === p.id);
+      expect(decision.body).toContain('Test manager2 for Test approver rejected your proposal');
+    });
   });
 });

@@ -7,24 +7,7 @@ import { InstanceRuntime } from '../src/workflow-engine/instance-runtime.service
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
 import { drivePartnership, sendEvent, SHORT_TERM, type Driven } from './support/drive.js';
 import { postOrganization, postPartnership } from './support/factories.js';
-
-interface Notice {
-  id: string;
-  kind: string;
-  subject: string;
-  body: string;
-  link: string;
-  entityType: string;
-  entityId: string;
-  createdAt: string;
-  readAt: string | null;
-}
-
-interface Inbox {
-  items: Notice[];
-  total: number;
-  unread: number;
-}
+import { inboxOf, type Inbox, type Notice } from './support/notices.js';
 
 const PUBLIC_URL = 'https://partnerships.example.org';
 
@@ -43,7 +26,7 @@ describe('notifications', () => {
 
   afterAll(() => api.close());
 
-  const inbox = async (user: UserName, query = ''): Promise<Inbox> => (await api.as(user).get(`/api/notifications${query}`).expect(200)).body as Inbox;
+  const inbox = (user: UserName, query = ''): Promise<Inbox> => inboxOf(api, user, query);
   /** The user's notices whose page is the partnership's, oldest first. */
   const about = async (user: UserName, partnershipId: string): Promise<Notice[]> =>
     (await inbox(user, '?limit=200')).items.filter((n) => n.link === `${PUBLIC_URL}/ui/partnerships/${partnershipId}`).reverse();

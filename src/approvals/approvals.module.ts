@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { PartnershipsModule } from '../partnerships/partnerships.module.js';
 import { ApprovalsController } from './approvals.controller.js';
 import { ApprovalsService } from './approvals.service.js';
@@ -7,7 +8,7 @@ import { DelegationsController } from './delegations.controller.js';
 import { DelegationsService } from './delegations.service.js';
 
 @Module({
-  imports: [AuditModule, PartnershipsModule],
+  imports: [AuditModule, NotificationsModule, PartnershipsModule],
   controllers: [ApprovalsController, DelegationsController],
   providers: [ApprovalsService, DelegationsService],
   exports: [ApprovalsService, DelegationsService],

@@ -8,6 +8,7 @@ import { dateOf } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { displayNamesOf } from '../users/display-names.js';
 import type { Role } from '../users/roles.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
@@ -49,6 +50,7 @@ export class DelegationsService implements OnModuleInit {
     private readonly queue: WriteQueue,
     private readonly audit: AuditService,
     private readonly runtime: InstanceRuntime,
+    private readonly notifications: NotificationsService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -120,7 +122,14 @@ export class DelegationsService implements OnModuleInit {
         updatedAt: at,
       };
       const payload = { principalId, delegateId: created.delegateId, startsOn: created.startsOn, endsOn: created.endsOn, reason: created.reason };
-      return insertAudited(manager, this.audit, { entity: Delegation, entityType: 'delegation', row: created, actor, requestId }, payload);
+      await insertAudited(manager, this.audit, { entity: Delegation, entityType: 'delegation', row: created, actor, requestId }, payload);
+      // One that begins today is told now, with the change; a later one on its first day, by the sweep.
+      if (delegationInForce(term(created), at)) {
+        const [{ display_name: principalName }] = await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [principalId]);
+        const { id: delegationId, delegateId, startsOn, endsOn, reason } = created;
+        await this.notifications.delegationStarted(manager, { delegationId, delegateId, principalName, startsOn, endsOn, reason });
+      }
+      return created;
     });
     return (await this.views([row]))[0];
   }

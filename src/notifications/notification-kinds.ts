@@ -8,10 +8,18 @@ import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.t
  * and, when its people are new, a new rule in notification-recipients.ts.
  */
 
-export type NotificationKind = 'approval_requested' | 'decision' | 'approval_overdue' | 'renewal_due' | 'expired' | 'activity_due' | 'activity_to_record';
+export type NotificationKind =
+  | 'approval_requested'
+  | 'decision'
+  | 'approval_overdue'
+  | 'renewal_due'
+  | 'expired'
+  | 'activity_due'
+  | 'activity_to_record'
+  | 'delegation_started';
 
 /** Who gets a notice; each is a query in notification-recipients.ts. */
-export type RecipientRule = 'approversWhoMayDecide' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
+export type RecipientRule = 'approversWhoMayDecideAndDelegates' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
 
 /** Reminders that no event causes: the sweep finds them as time passes (notification-sweeps.ts). */
 export type SweepName = 'activitiesDueSoon' | 'activitiesToRecord';
@@ -36,6 +44,28 @@ export interface NoticeSubject {
 export interface NoticeFacts extends NoticeSubject {
   /** Who sent the event, by name; `the system` for a timer. */
   actorName: string;
+}
+
+/** A delegation to someone, on its first day. */
+export interface DelegationNoticeSubject {
+  delegationId: string;
+  delegateId: string;
+  principalName: string;
+  startsOn: string;
+  endsOn: string;
+  reason: string | null;
+}
+
+/**
+ * A notice about a delegation: written in the delegation's own transaction when it begins the day
+ * it is made, otherwise by the sweep on its first day; its occasion makes it once either way.
+ */
+export interface DelegationKindEntry {
+  kind: NotificationKind;
+  about: 'delegation';
+  words(facts: DelegationNoticeSubject): { subject: string; body: string };
+  link(facts: DelegationNoticeSubject): string;
+  occasion(facts: DelegationNoticeSubject): string;
 }
 
 export interface KindEntry {
@@ -78,11 +108,26 @@ function decisionWords(facts: NoticeFacts): { subject: string; body: string } {
   return { subject: `${words.subject}: ${facts.title}`, body: `${facts.actorName} ${words.verb} your proposal "${facts.title}".${comment}\n\n${next[type]}` };
 }
 
-export const NOTIFICATION_KINDS: readonly KindEntry[] = [
+export const DELEGATION_STARTED: DelegationKindEntry = {
+  kind: 'delegation_started',
+  about: 'delegation',
+  words: (f) => ({
+    subject: `You decide for ${f.principalName} until ${f.endsOn}`,
+    body:
+      `${f.principalName} handed you their approval authority from ${f.startsOn} to ${f.endsOn}` +
+      `${f.reason ? ` ("${f.reason}")` : ''}. Until then, the proposals that wait for their decision wait in your inbox too: ` +
+      'you approve, ask for changes or reject them for them, and the decision is theirs.',
+  }),
+  link: () => '/ui/inbox',
+  occasion: (f) => `delegation_started:${f.delegationId}`,
+};
+
+/** The notices of a change of a partnership or an occurrence, or of a sweep that reminds of one. */
+const PARTNERSHIP_KINDS: readonly KindEntry[] = [
   {
     kind: 'approval_requested',
     causes: [{ instance: PARTNERSHIP_KIND, enters: 'senior_management_review' }],
-    to: 'approversWhoMayDecide',
+    to: 'approversWhoMayDecideAndDelegates',
     words: (f) => ({
       subject: `Waiting for your approval: ${f.title}`,
       body:
@@ -158,6 +203,9 @@ export const NOTIFICATION_KINDS: readonly KindEntry[] = [
   },
 ];
 
+/** Every kind of notice. */
+export const NOTIFICATION_KINDS: readonly (KindEntry | DelegationKindEntry)[] = [...PARTNERSHIP_KINDS, DELEGATION_STARTED];
+
 function causeKey(cause: Cause): string {
   if ('sweep' in cause) return `sweep:${cause.sweep}`;
   if ('event' in cause) return `${cause.instance}:event:${cause.event}`;
@@ -166,7 +214,7 @@ function causeKey(cause: Cause): string {
 }
 
 const BY_CAUSE = new Map<string, KindEntry[]>();
-for (const entry of NOTIFICATION_KINDS) {
+for (const entry of PARTNERSHIP_KINDS) {
   for (const cause of entry.causes) BY_CAUSE.set(causeKey(cause), [...(BY_CAUSE.get(causeKey(cause)) ?? []), entry]);
 }
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { plainQuery } from '../database/plain-query.js';
 import type { EmailMode } from '../users/roles.js';
-import { authorsOf, currentApprovals } from '../workflow-engine/vocabulary.js';
-import type { NoticeSubject, RecipientRule } from './notification-kinds.js';
+import { authorsOf, currentApprovals, delegationInForce } from '../workflow-engine/vocabulary.js';
+import type { DelegationNoticeSubject, NoticeSubject, RecipientRule } from './notification-kinds.js';
 
 export interface Recipient {
   id: string;
@@ -30,10 +30,38 @@ function toRecipient(row: Row): Recipient {
   return { id: row.id, displayName: row.display_name, email: row.email, emailMode: row.email_mode };
 }
 
+function authorsOfSubject(subject: NoticeSubject): Set<string> {
+  return new Set(subject.event ? authorsOf({ context: subject.context, event: subject.event }) : []);
+}
+
 /** Approvers who may decide the proposal as it stands: none of its authors (separation of duties). */
 async function approversWhoMayDecide(manager: EntityManager, subject: NoticeSubject): Promise<Recipient[]> {
-  const authors = new Set(subject.event ? authorsOf({ context: subject.context, event: subject.event }) : []);
+  const authors = authorsOfSubject(subject);
   return (await approvers(manager)).filter((approver) => !authors.has(approver.id));
+}
+
+type DelegateRow = Row & { delegation_id: string; starts_on: string; ends_on: string; ended_at: string | null };
+
+/** The active delegates of these approvers whose delegation is in force at `at` (the vocabulary's rule), none of the proposal's authors. */
+async function delegatesOf(manager: EntityManager, principals: Recipient[], subject: NoticeSubject): Promise<Recipient[]> {
+  const at = subject.event?.at;
+  if (principals.length === 0 || at === undefined) return [];
+  const rows = await plainQuery<DelegateRow>(
+    manager,
+    `SELECT d.id AS delegation_id, d.starts_on, d.ends_on, d.ended_at, u.id, u.display_name, u.email, u.email_mode
+       FROM delegations d JOIN users u ON u.id = d.delegate_id
+      WHERE u.active = TRUE AND d.ends_on >= ? AND d.principal_id IN (${principals.map(() => '?').join(', ')})`,
+    [at.slice(0, 10), ...principals.map((principal) => principal.id)],
+  );
+  const authors = authorsOfSubject(subject);
+  return rows
+    .filter((row) => delegationInForce({ id: row.delegation_id, startsOn: row.starts_on, endsOn: row.ends_on, endedAt: row.ended_at }, at) && !authors.has(row.id))
+    .map(toRecipient);
+}
+
+/** The delegate a delegation names, when their account is active. */
+export function delegateOf(manager: EntityManager, subject: DelegationNoticeSubject): Promise<Recipient[]> {
+  return user(manager, subject.delegateId);
 }
 
 function distinct(recipients: Recipient[]): Recipient[] {
@@ -41,7 +69,10 @@ function distinct(recipients: Recipient[]): Recipient[] {
 }
 
 export const RECIPIENTS: Record<RecipientRule, (manager: EntityManager, subject: NoticeSubject) => Promise<Recipient[]>> = {
-  approversWhoMayDecide,
+  approversWhoMayDecideAndDelegates: async (manager, subject) => {
+    const deciders = await approversWhoMayDecide(manager, subject);
+    return distinct([...deciders, ...(await delegatesOf(manager, deciders, subject))]);
+  },
   submitter: (manager, subject) => user(manager, subject.context.submittedBy),
   undecidedApproversAndSubmitter: async (manager, subject) => {
     const decided = new Set(currentApprovals(subject.context, subject.event?.contentHash).map((approval) => approval.by));

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { addDaysToDate } from '../common/dates.js';
 import { plainQuery } from '../database/plain-query.js';
-import type { NoticeSubject, SweepName } from './notification-kinds.js';
+import type { DelegationNoticeSubject, NoticeSubject, SweepName } from './notification-kinds.js';
 
 /** At most this many reminders of one kind are written by one sweep; the next sweep takes the rest. */
 const BATCH = 500;
@@ -61,5 +61,27 @@ export async function sweepSubjects(manager: EntityManager, sweep: SweepName, to
     state: row.state,
     context: {},
     activity: { occurrenceId: row.occurrence_id, title: row.activity_title, date: row.occurs_on, missedOn: missedOn(row) },
+  }));
+}
+
+/** Delegations in force `today` whose delegate has not been told yet (at the delegation's creation, or by an earlier sweep). */
+export async function delegationsStarting(manager: EntityManager, today: string): Promise<DelegationNoticeSubject[]> {
+  const rows = await plainQuery<{ id: string; delegate_id: string; starts_on: string; ends_on: string; reason: string | null; principal_name: string }>(
+    manager,
+    `SELECT d.id, d.delegate_id, d.starts_on, d.ends_on, d.reason, u.display_name AS principal_name
+       FROM delegations d JOIN users u ON u.id = d.principal_id
+      WHERE d.ended_at IS NULL AND d.starts_on <= ? AND d.ends_on >= ?
+        AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.recipient_id = d.delegate_id AND n.occasion = 'delegation_started:' || d.id)
+      ORDER BY d.starts_on, d.id
+      LIMIT ${BATCH}`,
+    [today, today],
+  );
+  return rows.map((row) => ({
+    delegationId: row.id,
+    delegateId: row.delegate_id,
+    principalName: row.principal_name,
+    startsOn: row.starts_on,
+    endsOn: row.ends_on,
+    reason: row.reason,
   }));
 }

@@ -11,14 +11,23 @@ import { plainExecute, plainQuery } from '../database/plain-query.js';
 import { afterCommit, WriteQueue } from '../database/write-queue.js';
 import type { Partnership } from '../partnerships/partnership.entity.js';
 import { InstanceRuntime, type Transition } from '../workflow-engine/instance-runtime.service.js';
-import { SYSTEM_ACTOR, type Actor } from '../workflow-engine/workflow.types.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent } from '../workflow-engine/workflow.types.js';
 import type { NotificationListQueryDto } from './dto/notification-query.dto.js';
 import { toNotificationDto, type NotificationListDto } from './dto/notification.dto.js';
 import { MailOutboxRow } from './mail/mail-outbox.entity.js';
 import { MailWorker } from './mail/mail-worker.service.js';
-import { kindsCausedBy, kindsOfSweep, type KindEntry, type NoticeSubject, type SweepName } from './notification-kinds.js';
-import { RECIPIENTS } from './notification-recipients.js';
-import { sweepSubjects } from './notification-sweeps.js';
+import {
+  DELEGATION_STARTED,
+  kindsCausedBy,
+  kindsOfSweep,
+  type DelegationNoticeSubject,
+  type KindEntry,
+  type NotificationKind,
+  type NoticeSubject,
+  type SweepName,
+} from './notification-kinds.js';
+import { delegateOf, RECIPIENTS, type Recipient } from './notification-recipients.js';
+import { delegationsStarting, sweepSubjects } from './notification-sweeps.js';
 import { Notification } from './notification.entity.js';
 
 /** A notice with an occasion already written for its recipient is left as it is: a sweep may find it again, on any instance. */
@@ -27,11 +36,22 @@ const INSERT = `INSERT INTO notifications (id, recipient_id, kind, subject, body
 
 const SWEEPS: SweepName[] = ['activitiesDueSoon', 'activitiesToRecord'];
 
+/** One notice as its rows store it, for each recipient. */
+interface NoticeRow {
+  kind: NotificationKind;
+  subject: string;
+  body: string;
+  link: string;
+  entity: { type: string; id: string };
+  occasion: string | null;
+}
+
 /**
  * The notifications outbox. Notices of a change are written in the change's transaction, from
- * InstanceRuntime (every transition, timers included), so a refused or rolled-back change leaves
- * none; reminders that no event causes (an occurrence coming due, one to record) are found by a
- * sweep as time passes. Which notice, to whom, in which words: notification-kinds.ts.
+ * InstanceRuntime (every transition, timers included) and from the delegations, so a refused or
+ * rolled-back change leaves none; reminders that no event causes (an occurrence coming due, one to
+ * record, a delegation's first day) are found by a sweep as time passes. Which notice, to whom, in
+ * which words: notification-kinds.ts.
  */
 @Injectable()
 export class NotificationsService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -84,26 +104,28 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
   private async write(manager: EntityManager, kind: KindEntry, subject: NoticeSubject): Promise<number> {
     const recipients = await RECIPIENTS[kind.to](manager, subject);
     if (recipients.length === 0) return 0;
-    const actorName = await this.nameOf(manager, subject.event?.actor);
-    const at = this.clock.now().toISOString();
+    const actorName = await this.nameOf(manager, subject.event);
     const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
-    const { subject: title, body } = kind.words({ ...subject, actorName });
+    const words = kind.words({ ...subject, actorName });
+    return this.insert(manager, recipients, { kind: kind.kind, ...words, link: kind.link(subject), entity, occasion: kind.occasion?.(subject) ?? null });
+  }
+
+  /** Tells the delegate that a delegation to them has begun, once (a sweep may find it again), in the caller's transaction. */
+  async delegationStarted(manager: EntityManager, subject: DelegationNoticeSubject): Promise<number> {
+    const notice = DELEGATION_STARTED;
+    const words = notice.words(subject);
+    const entity = { type: 'delegation', id: subject.delegationId };
+    return this.insert(manager, await delegateOf(manager, subject), { kind: notice.kind, ...words, link: notice.link(subject), entity, occasion: notice.occasion(subject) });
+  }
+
+  private async insert(manager: EntityManager, recipients: Recipient[], notice: NoticeRow): Promise<number> {
+    const at = this.clock.now().toISOString();
     let written = 0;
     let mailed = false;
     for (const recipient of recipients) {
       const id = randomUUID();
-      const inserted = await plainExecute(manager, INSERT, [
-        id,
-        recipient.id,
-        kind.kind,
-        title,
-        body,
-        kind.link(subject),
-        entity.type,
-        entity.id,
-        kind.occasion?.(subject) ?? null,
-        at,
-      ]);
+      const { kind, subject, body, link, entity, occasion } = notice;
+      const inserted = await plainExecute(manager, INSERT, [id, recipient.id, kind, subject, body, link, entity.type, entity.id, occasion, at]);
       written += inserted;
       if (inserted === 1 && (await this.mail.enqueue(manager, id, recipient))) mailed = true;
     }
@@ -111,10 +133,11 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     return written;
   }
 
-  private async nameOf(manager: EntityManager, actor: Actor | undefined): Promise<string> {
-    if (!actor || actor.id === SYSTEM_ACTOR.id) return 'The system';
-    const [row] = await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [actor.id]);
-    return row?.display_name ?? actor.id;
+  /** Who sent the event, by name: "Amina Khan", or for a delegate's decision "Amina Khan for Bilal Ahmed"; "The system" for a timer. */
+  private async nameOf(manager: EntityManager, event: EngineEvent | undefined): Promise<string> {
+    if (!event || event.actor.id === SYSTEM_ACTOR.id) return 'The system';
+    const name = async (id: string) => (await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [id]))[0]?.display_name ?? id;
+    return event.onBehalfOf ? `${await name(event.actor.id)} for ${await name(event.onBehalfOf.id)}` : name(event.actor.id);
   }
 
   /** Writes the reminders that have come due (each once per recipient); how many. Tests call it after moving the clock. */
@@ -127,6 +150,14 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
       written += await this.queue.run(async (manager) => {
         let count = 0;
         for (const subject of subjects) for (const kind of kindsOfSweep(sweep)) count += await this.write(manager, kind, subject);
+        return count;
+      });
+    }
+    const delegations = await delegationsStarting(this.dataSource.manager, today);
+    if (delegations.length > 0) {
+      written += await this.queue.run(async (manager) => {
+        let count = 0;
+        for (const subject of delegations) count += await this.delegationStarted(manager, subject);
         return count;
       });
     }
