@@ -33,8 +33,7 @@ function fire(): void {
 }
 
 const timer = setInterval(fire, everyMs);
-parentPort?.once('message', async () => {
+parentPort?.once('message', () => {
   clearInterval(timer);
-  await Promise.all(inFlight);
-  parentPort?.postMessage(samples);
+  void Promise.all(inFlight).then(() => parentPort?.postMessage(samples));
 });

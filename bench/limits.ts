@@ -440,7 +440,7 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
   const probeSamples = new Promise<Array<[number, number, number | string]>>((resolve) => probe.once('message', resolve));
   const mous: Mou[] = [];
   const floods: Flood[] = [];
-  let auditRows: number | null = null;
+  let auditRows: number | null;
   try {
     // Accounts: the admin from ADMIN_PASSWORD, one user per role with a random 24-character password.
     const passwords = new Map<Role, string>([['admin', adminPassword]]);

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
-  const baseURL = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const baseURL = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   try {
     mkdirSync(OUT_DIR, { recursive: true });

@@ -228,7 +228,7 @@ describe('the CSV export', () => {
       }
     });
 
-    const records = parse(await download(api, 'csv'), { columns: true }) as Array<Record<string, string>>;
+    const records = parse<Record<string, string>>(await download(api, 'csv'), { columns: true });
     const columns = Object.keys(records[0]);
     expect(columns.slice(0, 5)).toEqual(['seq', 'occurredAt', 'actorId', 'actorName', 'actorRoles']);
     const live = records.flatMap((record) => Object.entries(record).filter(([, cell]) => /^[=+\-@\t\r]/.test(cell)).map(([column, cell]) => `${record.seq}.${column}: ${cell}`));

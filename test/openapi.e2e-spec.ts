@@ -185,7 +185,7 @@ function propertyProblems(doc: OpenApiDocument, given: Schema, expected: Expecte
   const schema = resolve(doc, given);
   const problems: string[] = [];
   if (expected.type === undefined) problems.push(`${at}: the DTO checks no type`);
-  else if (schema.type !== expected.type) problems.push(`${at}: type ${schema.type} in the document, ${expected.type} in the DTO`);
+  else if (schema.type !== expected.type) problems.push(`${at}: type ${String(schema.type)} in the document, ${String(expected.type)} in the DTO`);
   const documentedFormat = schema.format && Object.values(FORMAT_OF).includes(schema.format) ? schema.format : undefined;
   if (documentedFormat !== expected.format) problems.push(`${at}: format ${documentedFormat} in the document, ${expected.format} in the DTO`);
   const sorted = (values?: unknown[]) => (values ? [...values].map(String).sort().join('|') : undefined);
@@ -205,12 +205,12 @@ function dtoSchemaProblems(doc: OpenApiDocument, given: Schema, dto: Type, at: s
   const validators = validatorsOf(dto);
   const properties = schema.properties ?? {};
   const problems: string[] = [];
-  if (schema.type !== 'object') problems.push(`${at}: type ${schema.type}, not object, for ${dto.name}`);
+  if (schema.type !== 'object') problems.push(`${at}: type ${String(schema.type)}, not object, for ${dto.name}`);
   for (const name of validators.keys()) if (!properties[name]) problems.push(`${at}.${name}: accepted by ${dto.name}, not in the document`);
   for (const name of Object.keys(properties)) if (!validators.has(name)) problems.push(`${at}.${name}: in the document, refused by ${dto.name}`);
   const required = [...validators.keys()].filter((name) => errorsOn(dto, {}, name)).sort();
   if (checkRequired && required.join() !== [...(schema.required ?? [])].sort().join()) {
-    problems.push(`${at}: required [${schema.required ?? []}] in the document, [${required}] by ${dto.name}`);
+    problems.push(`${at}: required [${(schema.required ?? []).join()}] in the document, [${required.join()}] by ${dto.name}`);
   }
   for (const [name, metas] of validators) {
     if (!properties[name]) continue;
@@ -423,7 +423,7 @@ describe('the OpenAPI document', () => {
     const problems = routes.flatMap((route) => {
       const documented = (operation(route.method, route.path).parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
       const accepted = route.query ? [...validatorsOf(route.query).keys()].sort() : [];
-      return documented.join() === accepted.join() ? [] : [`${route.method.toUpperCase()} ${route.path}: query [${documented}] in the document, [${accepted}] by ${route.query?.name ?? 'no DTO'}`];
+      return documented.join() === accepted.join() ? [] : [`${route.method.toUpperCase()} ${route.path}: query [${documented.join()}] in the document, [${accepted.join()}] by ${route.query?.name ?? 'no DTO'}`];
     });
     expect(problems).toEqual([]);
   });

@@ -27,7 +27,7 @@ describe('the expiry date the pipeline report reads', () => {
   });
 
   const stored = async (ids: string[]): Promise<Array<string | null>> => {
-    const rows = (await dataSource.query(`SELECT id, expires_on FROM partnerships`)) as Array<{ id: string; expires_on: string | null }>;
+    const rows = await dataSource.query<Array<{ id: string; expires_on: string | null }>>(`SELECT id, expires_on FROM partnerships`);
     const byId = new Map(rows.map((row) => [row.id, row.expires_on]));
     return ids.map((id) => byId.get(id) ?? null);
   };

@@ -86,6 +86,6 @@ describe('events answered with Prefer: return=minimal', () => {
     ['', false],
     [undefined, false],
   ])('reads Prefer %j as return=minimal: %s', (header, expected) => {
-    expect(prefersMinimal(header as string | string[] | undefined)).toBe(expected);
+    expect(prefersMinimal(header)).toBe(expected);
   });
 });

@@ -111,7 +111,7 @@ describe('bounded terms and activity series, over HTTP', () => {
   it('counts series added to a proposal with its proposed activities', async () => {
     const created = await postPartnership(api, organizationId, { proposedActivities: [yearly(1)] });
     const added = await api.as('manager').post(`/api/partnerships/${created.id}/activities`).set('If-Match', `"${created.version}"`).send(yearly(2)).expect(201);
-    const version = Number(JSON.parse(added.headers.etag as string));
+    const version = Number(JSON.parse(added.headers.etag));
     const twenty = Array.from({ length: 20 }, (_, i) => yearly(i + 1));
     const refused = await api.as('manager').patch(`/api/partnerships/${created.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty }).expect(422);
     expect(refused.body.details).toMatchObject({ rule: 'maxActivitySeries', reason: expect.stringContaining('this would make 21') });

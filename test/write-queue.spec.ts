@@ -102,7 +102,7 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
     }).then(() => answered.push('C'));
     await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await Promise.all([first, third]);
-    const names = (await dataSource.query(`SELECT name FROM organizations WHERE name LIKE 'Grouped %' ORDER BY name`)) as Array<{ name: string }>;
+    const names = await dataSource.query<Array<{ name: string }>>(`SELECT name FROM organizations WHERE name LIKE 'Grouped %' ORDER BY name`);
     expect(names.map((r) => r.name)).toEqual(['Grouped A', 'Grouped C']);
     expect(answered.sort()).toEqual(['A', 'C']);
     if (reader) {
@@ -127,12 +127,9 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
     const third = queue.run(async (manager) => void (await audit.append(manager, entry('C'))));
     await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await Promise.all([first, third]);
-    const rows = (await t.get(DataSource).query(`SELECT seq, action, prev_hash, hash FROM audit_events WHERE entity_id = 'grouped-audit' ORDER BY seq`)) as Array<{
-      seq: number | string;
-      action: string;
-      prev_hash: string;
-      hash: string;
-    }>;
+    const rows = await t.get(DataSource).query<Array<{ seq: number | string; action: string; prev_hash: string; hash: string }>>(
+      `SELECT seq, action, prev_hash, hash FROM audit_events WHERE entity_id = 'grouped-audit' ORDER BY seq`,
+    );
     // On SQLite the three share one transaction, in order; on PostgreSQL they run side by side.
     if (testDatabaseKind === 'sqlite') expect(rows.map((row) => row.action)).toEqual(['A1', 'A2', 'C']);
     else expect(rows.map((row) => row.action).sort()).toEqual(['A1', 'A2', 'C']);

@@ -42,7 +42,7 @@ async function open(size: number, env: Record<string, string> = {}): Promise<Sto
     const dataSource = app.get(DataSource);
     const organization = await app.get(OrganizationsService).create({ name: 'Growth University', kind: 'university', country: 'PK' }, BENCH_MANAGER);
     await seed(dataSource, { organizationId: organization.id, definitionHash: app.get(WorkflowRegistry).latest('partnership-mou').hash }, size);
-    const ids = ((await dataSource.query(`SELECT id FROM partnerships ORDER BY id LIMIT 500`)) as Array<{ id: string }>).map((r) => r.id);
+    const ids = (await dataSource.query<Array<{ id: string }>>(`SELECT id FROM partnerships ORDER BY id LIMIT 500`)).map((r) => r.id);
     return { size, app, dataSource, partnerships: app.get(PartnershipsService), reports: app.get(ReportsService), ids };
   } finally {
     for (const [key, value] of Object.entries(saved)) {
@@ -89,7 +89,7 @@ async function compare(figure: Figure, stores: Store[]): Promise<Latency[]> {
 
 /** The number of partnerships and audit rows a store holds. */
 async function sizeOf(store: Store): Promise<Record<string, unknown>> {
-  const [{ n: auditRows }] = (await store.dataSource.query('SELECT count(*) AS n FROM audit_events')) as Array<{ n: number | string }>;
+  const [{ n: auditRows }] = await store.dataSource.query<Array<{ n: number | string }>>('SELECT count(*) AS n FROM audit_events');
   return { partnerships: store.size, auditRows: Number(auditRows) };
 }
 
@@ -106,7 +106,7 @@ try {
     [smallFigures[figure], largeFigures[figure]] = await compare(figure, stores);
   }
   for (const f of [smallFigures, largeFigures]) {
-    log(`growth at ${f.partnerships}: ${(Object.keys(WORK) as Figure[]).map((k) => `${k} ${(f[k] as Latency).p50Ms} ms`).join(', ')}`);
+    log(`growth at ${String(f.partnerships)}: ${(Object.keys(WORK) as Figure[]).map((k) => `${k} ${(f[k] as Latency).p50Ms} ms`).join(', ')}`);
   }
   emit({ small: smallFigures, large: largeFigures });
 } finally {

@@ -177,7 +177,7 @@ try {
       runs.push(run);
     }
   }
-  emit({ durationSeconds: DURATION_S, runs, floors, serverPeakRssMb: peakRssMb(server.pid as number) });
+  emit({ durationSeconds: DURATION_S, runs, floors, serverPeakRssMb: peakRssMb(server.pid) });
 } finally {
   server.kill('SIGTERM');
   await exited;

@@ -17,7 +17,8 @@ async function sqlite(): Promise<number[]> {
   db.pragma('synchronous = FULL');
   db.exec('CREATE TABLE rows (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO rows (payload) VALUES (?)');
-  const commitOne = db.transaction((payload: string) => insert.run(payload)).immediate;
+  const transaction = db.transaction((payload: string) => insert.run(payload));
+  const commitOne = (payload: string) => transaction.immediate(payload);
   await forDuration(300, async () => void commitOne(PAYLOAD));
   const latencies = await forDuration(DURATION_MS, async () => void commitOne(PAYLOAD));
   db.close();

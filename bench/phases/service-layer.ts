@@ -62,6 +62,6 @@ for (const callers of CALLERS) {
   log(`service layer, ${callers} caller(s): ${runs[runs.length - 1].perSecond}/s`);
 }
 
-const [{ n: timerRows }] = (await app.get(DataSource).query(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL`)) as Array<{ n: number | string }>;
+const [{ n: timerRows }] = await app.get(DataSource).query<Array<{ n: number | string }>>(`SELECT count(*) AS n FROM timers WHERE fired_at IS NULL`);
 await app.close();
 emit({ runs, partnerships: POOL_SIZE, pendingTimerRows: Number(timerRows) });

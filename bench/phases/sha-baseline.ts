@@ -36,7 +36,7 @@ let after = 0;
 let rows = 0;
 let hashingMs = 0;
 for (;;) {
-  const batch = (await dataSource.query(`SELECT * FROM audit_events WHERE seq > ${placeholder} ORDER BY seq LIMIT ${BATCH}`, [after])) as Row[];
+  const batch = await dataSource.query<Row[]>(`SELECT * FROM audit_events WHERE seq > ${placeholder} ORDER BY seq LIMIT ${BATCH}`, [after]);
   if (batch.length === 0) break;
   const inputs = batch.map(
     (r) =>
@@ -45,7 +45,7 @@ for (;;) {
         seq: Number(r.seq),
         occurredAt: r.occurred_at,
         actorId: r.actor_id,
-        actorRoles: JSON.parse(r.actor_roles),
+        actorRoles: JSON.parse(r.actor_roles) as unknown,
         action: r.action,
         entityType: r.entity_type,
         entityId: r.entity_id,

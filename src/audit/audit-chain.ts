@@ -35,6 +35,7 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
 /** `isWellFormed` is ES2024 (Node 20 has it; the project's `lib` is ES2023). */
 type WellFormed = { isWellFormed(): boolean };
 /** The characters `JSON.stringify` escapes in a well-formed string. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 /**
@@ -48,7 +49,7 @@ function scalar(value: unknown): string | undefined {
     return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
   }
   if (value === null) return 'null';
-  if (Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return undefined;
 }
 

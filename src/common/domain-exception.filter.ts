@@ -56,9 +56,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
     }
     const body = this.toBody(answered, request);
     if (response.headersSent) return;
-    if (answered instanceof DomainError && answered.code === 'TOO_MANY_REQUESTS' && answered.details?.retryAfterSeconds) {
-      response.setHeader('Retry-After', String(answered.details.retryAfterSeconds));
-    }
+    const retryAfter = answered instanceof DomainError && answered.code === 'TOO_MANY_REQUESTS' ? answered.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number' && retryAfter > 0) response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 
@@ -74,7 +73,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
       return {
         statusCode: status,
         code: typeof payload.code === 'string' ? payload.code : (CODE_BY_STATUS[status] ?? 'HTTP_ERROR'),
-        message: messages ? messages.join('; ') : String(payload.message ?? exception.message),
+        message: messages ? messages.join('; ') : typeof payload.message === 'string' ? payload.message : exception.message,
         ...(messages ? { details: { errors: messages } } : isRecord(payload.details) ? { details: payload.details } : {}),
       };
     }

@@ -121,7 +121,7 @@ async function migrate(dataSource: DataSource): Promise<void> {
       await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         const schema = dataSource.options.schema;
-        if (schema && (await runner.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).length === 0) {
+        if (schema && ((await runner.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])) as unknown[]).length === 0) {
           throw new Error(`DATABASE_SCHEMA "${schema}" does not exist; create it first (CREATE SCHEMA ${schema})`);
         }
         await dataSource.runMigrations({ transaction: 'all' });

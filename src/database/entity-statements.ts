@@ -40,7 +40,7 @@ export class EntityStatements<T extends ObjectLiteral> {
   /** The statements of `entity` on `dataSource`, built on first use. */
   static of<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>): EntityStatements<T> {
     let forSource = EntityStatements.cache.get(dataSource);
-    if (!forSource) EntityStatements.cache.set(dataSource, (forSource = new Map()));
+    if (!forSource) EntityStatements.cache.set(dataSource, (forSource = new Map<EntityTarget<ObjectLiteral>, EntityStatements<ObjectLiteral>>()));
     let statements = forSource.get(entity);
     if (!statements) forSource.set(entity, (statements = new EntityStatements(dataSource, dataSource.getMetadata(entity))));
     return statements as unknown as EntityStatements<T>;
@@ -52,7 +52,7 @@ export class EntityStatements<T extends ObjectLiteral> {
     if (!raw) return null;
     const entity = this.metadata.create(undefined, { fromDeserializer: true }) as T;
     for (const column of this.columns) {
-      (entity as ObjectLiteral)[column.propertyName] = this.dataSource.driver.prepareHydratedValue(raw[column.databaseName], column);
+      (entity as ObjectLiteral)[column.propertyName] = this.dataSource.driver.prepareHydratedValue(raw[column.databaseName], column) as unknown;
     }
     return entity;
   }

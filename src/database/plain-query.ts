@@ -12,7 +12,7 @@ import { postgresClient } from './driver-internals.js';
  */
 export async function plainQuery<T = Record<string, unknown>>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
   const manager = managerOf(db);
-  if (manager.connection.options.type !== 'postgres') return (await manager.query(sql, parameters)) as T[];
+  if (manager.connection.options.type !== 'postgres') return await manager.query<T[]>(sql, parameters);
   return (await onPostgres(manager, sql, parameters)).rows as T[];
 }
 

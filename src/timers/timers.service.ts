@@ -111,11 +111,11 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
   private async claim(manager: EntityManager, timer: Timer): Promise<boolean> {
     const firedAt = this.clock.now().toISOString();
     if (manager.connection.options.type === 'postgres') {
-      const [, affected] = (await manager.query(
+      const [, affected] = await manager.query<[unknown[], number]>(
         `UPDATE timers SET fired_at = $1
           WHERE id = (SELECT id FROM timers WHERE id = $2 AND fired_at IS NULL FOR UPDATE SKIP LOCKED)`,
         [firedAt, timer.id],
-      )) as [unknown[], number];
+      );
       return affected === 1;
     }
     const claim = await manager

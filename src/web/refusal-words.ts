@@ -87,7 +87,7 @@ function words(error: DomainError): string {
     case 'CONFLICT':
       return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;
     case 'TOO_MANY_REQUESTS':
-      return `Too many attempts. Wait ${String(details.retryAfterSeconds ?? 'a few')} seconds and try again.`;
+      return `Too many attempts. Wait ${typeof details.retryAfterSeconds === 'number' ? String(details.retryAfterSeconds) : 'a few'} seconds and try again.`;
     default:
       return error.message;
   }

@@ -1,4 +1,4 @@
-import { assign, createActor, setup, type AnyActorScope, type AnyStateMachine, type StateValue } from 'xstate';
+import { assign, createActor, setup, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
 import { asList, asTransitions } from './transitions.js';
 import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, standingRefusal, updates, type GuardRefusal, type Scope } from './vocabulary.js';
@@ -48,7 +48,7 @@ export function toDotted(value: StateValue): string {
   if (typeof value === 'string') return value;
   const [key, child] = Object.entries(value)[0] ?? [];
   if (key === undefined) return '';
-  return child === undefined ? key : `${key}.${toDotted(child as StateValue)}`;
+  return child === undefined ? key : `${key}.${toDotted(child)}`;
 }
 
 export function fromDotted(value: string): StateValue {
@@ -92,14 +92,18 @@ export function buildMachine(definition: WorkflowDefinition): AnyStateMachine {
     context: ({ input }: { input?: { context?: WorkflowContext } }) => ({ ...staticContext, ...(input?.context ?? {}) }),
   };
   // The vocabulary is typed loosely on purpose: definitions are data, checked by the registry.
-  return setup({
-    guards: guardImpls as never,
-    actions: actionImpls as never,
-    delays: delayImpls as never,
-  }).createMachine(config as never) as unknown as AnyStateMachine;
+  // tsc needs this cast (setup's bounds reject the loose types); the lint rule misreads those bounds.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  return setup({ guards: guardImpls, actions: actionImpls, delays: delayImpls } as never).createMachine(config as never) as unknown as AnyStateMachine;
 }
 
-type Snapshot = ReturnType<AnyStateMachine['resolveState']>;
+/** What the engine reads of XState's snapshot: its value and context, typed as the definitions make them. */
+interface Snapshot {
+  value: StateValue;
+  context: WorkflowContext;
+}
+/** The scope XState's pure `transition` takes, as AnyStateMachine's signature names it. */
+type MachineScope = Parameters<AnyStateMachine['transition']>[2];
 type Collected = Array<{ type: string; params?: unknown }>;
 
 /**
@@ -113,7 +117,7 @@ type Collected = Array<{ type: string; params?: unknown }>;
  */
 class InertMachine {
   private collected: Collected = [];
-  private readonly scope: AnyActorScope;
+  private readonly scope: MachineScope;
 
   constructor(readonly machine: AnyStateMachine) {
     const self = createActor(machine);
@@ -195,7 +199,7 @@ export class WorkflowEngine {
     const standing = standingRefusal(scope);
     if (standing) throw refusalError(event.type, standing);
     this.checkRoles(first, event);
-    const missing = asList(first.transition.meta?.requires).filter((path) => !isPresent(readPath({ context: {}, event } as Scope, `event.${path}`)));
+    const missing = asList(first.transition.meta?.requires).filter((path) => !isPresent(readPath({ context: {}, event }, `event.${path}`)));
     if (missing.length > 0) {
       throw new DomainError('GUARD_FAILED', `${event.type} needs ${missing.join(', ')}`, { rule: 'requires', missing });
     }

@@ -124,7 +124,7 @@ export class InstanceRuntime {
   ) {}
 
   registerKind<T extends WorkflowInstance>(kind: InstanceKind<T>): void {
-    this.kinds.set(kind.name, kind as unknown as InstanceKind);
+    this.kinds.set(kind.name, kind);
   }
 
   registerEffect(name: string, handler: EffectHandler): void {
@@ -192,7 +192,7 @@ export class InstanceRuntime {
       version: 1,
       updatedAt: at,
     } as unknown as T;
-    const row = { ...base, ...(kind.mirror?.(started.value, started.context) ?? {}) } as T;
+    const row = { ...base, ...(kind.mirror?.(started.value, started.context) ?? {}) };
     await manager.insert(kind.entity, row as never);
     await this.writeTimers(manager, kind.name, row.id, started);
     await this.audit.append(manager, {
@@ -246,7 +246,7 @@ export class InstanceRuntime {
     for (const effect of result.effects) {
       const handler = this.effectHandlers.get(effect.type);
       if (!handler) throw new Error(`no handler for effect ${effect.type}`);
-      await handler(manager, kind as unknown as InstanceKind, updated, event);
+      await handler(manager, kind, updated, event);
     }
     await this.audit.append(manager, {
       occurredAt: event.at,

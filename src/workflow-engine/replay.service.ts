@@ -32,7 +32,7 @@ export class ReplayService {
 
   async replay(kindName: string, entityId: string): Promise<ReplayResult> {
     const kind = this.runtime.kind(kindName);
-    const stored = await this.dataSource.manager.findOne(kind.entity, { where: { id: entityId } as never });
+    const stored = await this.dataSource.manager.findOne(kind.entity, { where: { id: entityId } });
     if (!stored) throw new DomainError('NOT_FOUND', `${kindName} ${entityId} not found`);
     const rows = (await this.audit.forEntity(entityId)).filter((r) => r.outcome === 'ok' && r.workflowId !== null);
     const [created, ...transitions] = rows;

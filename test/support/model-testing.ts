@@ -6,6 +6,7 @@ import {
   type AnyStateMachine,
   type AnyStateNode,
   type AnyTransitionDefinition,
+  type StateValue,
 } from 'xstate';
 import { DomainError } from '../../src/common/domain-error.js';
 import { toDotted, type WorkflowEngine } from '../../src/workflow-engine/engine.js';
@@ -83,9 +84,9 @@ export function transitionName(t: AnyTransitionDefinition): string {
   const where = t.source.path.join('.') || '(machine)';
   const always = t.source.always?.indexOf(t) ?? -1;
   if (always >= 0) return `${where} always[${always}]`;
-  const index = t.source.transitions.get(t.eventType)?.indexOf(t) ?? -1;
+  const index = t.source.transitions.get(t.eventType as string)?.indexOf(t) ?? -1;
   if (index < 0) throw new Error(`transition ${t.eventType} is not in ${where}`);
-  const after = /^xstate\.after\.([^.]+)\./.exec(t.eventType);
+  const after = /^xstate\.after\.([^.]+)\./.exec(t.eventType as string);
   return after ? `${where} after.${after[1]}[${index}]` : `${where} on.${t.eventType}[${index}]`;
 }
 
@@ -98,7 +99,7 @@ export function eventlessTransition(snapshot: AnyMachineSnapshot, event: EngineE
       if (enabled) return enabled;
     }
   }
-  throw new Error(`no eventless transition is enabled in ${toDotted(snapshot.value)}`);
+  throw new Error(`no eventless transition is enabled in ${toDotted(snapshot.value as StateValue)}`);
 }
 
 /** The JSON transitions one event takes from a snapshot: the one it selects, then each eventless one after it. */
@@ -123,7 +124,7 @@ export function timerEvent(definition: WorkflowDefinition, delay: string, path: 
 /** Every event the active states name, from every actor whose role may send it, with valid payloads; and their timers, from `system`. */
 export function eventsFor(model: WorkflowModel, snapshot: AnyMachineSnapshot): EngineEvent[] {
   const context = snapshot.context as WorkflowContext;
-  return activeNodes(model, toDotted(snapshot.value)).flatMap(({ path, node }) => [
+  return activeNodes(model, toDotted(snapshot.value as StateValue)).flatMap(({ path, node }) => [
     ...Object.entries(node.on ?? {}).flatMap(([type, config]) => {
       const roles = asTransitions(config)[0]?.meta?.roles ?? [];
       const variants = model.payloads[type];
@@ -189,7 +190,7 @@ export function explore(model: WorkflowModel, trie: Map<string, Step>): { states
   const transitions = new Set<string>();
   let steps = 0;
   const visit = (snapshot: AnyMachineSnapshot, level: Map<string, Step>) => {
-    const parts = toDotted(snapshot.value).split('.');
+    const parts = toDotted(snapshot.value as StateValue).split('.');
     parts.forEach((_, i) => states.add(parts.slice(0, i + 1).join('.')));
     for (const step of level.values()) {
       steps++;
@@ -253,7 +254,7 @@ export function replayThroughEngine(model: WorkflowModel, trie: Map<string, Step
       const [nextSnapshot] = transition(machine, snapshot, step.event);
       const nextKey = model.serializeState(nextSnapshot);
       if (nextKey !== step.key) found.push(`XState reached ${nextKey}, the graph ${step.key}`);
-      if (next.value !== toDotted(nextSnapshot.value)) found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value)}`);
+      if (next.value !== toDotted(nextSnapshot.value as StateValue)) found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value as StateValue)}`);
       if (JSON.stringify(next.context) !== JSON.stringify(nextSnapshot.context)) found.push('the engine and XState disagree on the context');
       const nextTimers = applyTimers(timers, next);
       found.push(...model.invariantViolations(next, step.event), ...leakedTimers(model, nextTimers, next.value));
@@ -266,7 +267,7 @@ export function replayThroughEngine(model: WorkflowModel, trie: Map<string, Step
   visit(start, initialSnapshot, applyTimers(new Map(), start), trie, '(start)');
   return {
     start: { value: start.value, context: start.context },
-    initial: { value: toDotted(initialSnapshot.value), context: initialSnapshot.context as WorkflowContext },
+    initial: { value: toDotted(initialSnapshot.value as StateValue), context: initialSnapshot.context as WorkflowContext },
     steps,
     problems,
   };

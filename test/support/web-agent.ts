@@ -35,7 +35,7 @@ export async function signInToPages(http: App, username: string, password = USER
   const get = async (path: string): Promise<WebPage> => {
     const response = await agent.get(path);
     csrf = CSRF_INPUT.exec(response.text)?.[1] ?? csrf;
-    return { status: response.status, html: response.text, csrf, headers: response.headers as Record<string, string> };
+    return { status: response.status, html: response.text, csrf, headers: response.headers };
   };
   const post = async (path: string, form: Record<string, string | string[]>) => {
     const response = await agent.post(path).type('form').send({ _csrf: csrf, ...form });

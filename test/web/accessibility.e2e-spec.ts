@@ -20,9 +20,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
   // The forms behind each disclosure are checked too, as someone who opens them meets them.
   await page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
   // A string, evaluated in the page: the test's own TypeScript knows no DOM.
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations)",
-  )) as AxeViolation[];
+  );
   expect(Array.isArray(violations)).toBe(true);
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

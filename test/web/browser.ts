@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Role } from '../../src/users/roles.js';
 import { UsersService } from '../../src/users/users.service.js';
@@ -45,7 +45,7 @@ export async function startWebApp(options: { port?: number; env?: Record<string,
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const t = await createTestApp({ env: { ADMIN_PASSWORD: 'admin-password-for-tests', ...options.env } });
   await t.app.listen(options.port ?? 0, '127.0.0.1');
-  const port = (t.app.getHttpServer().address() as AddressInfo).port;
+  const port = ((t.app.getHttpServer() as Server).address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   const users = t.get(UsersService);
   const actors = {} as Record<Person, Actor>;

@@ -41,7 +41,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = Array.isArray(header) ? header[0] : header;
     if (!KEY_RE.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-200 characters of A-Z a-z 0-9 . _ : -');
     const actorId = request.actor.id;
-    const fingerprint = sha256Hex(canonicalJson({ method: request.method, path: request.originalUrl, body: request.body ?? null }));
+    const fingerprint = sha256Hex(canonicalJson({ method: request.method, path: request.originalUrl, body: (request.body as unknown) ?? null }));
     const slot = `${actorId}\u0000${key}`;
     const previous = this.inFlight.get(slot) ?? Promise.resolve();
     const run = previous
