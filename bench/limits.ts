@@ -37,7 +37,10 @@ const MOUS: ReadonlyArray<{ series: number; expiresOn: string } | { series: numb
   { series: 20, years: 50 },
   { series: 100, years: 10 },
 ];
-/** Refused events per role, in a row, each with a comment of the largest accepted size: past the default write limit (600 a minute), so that a limit refusals count against shows. */
+/**
+ * Refused events per role, in a row, each with a comment of the largest accepted size: past the default write limit (600 a minute), so that a limit refusals
+ * count against shows.
+ */
 const FLOOD = 650;
 const REQUEST_TIMEOUT_MS = 180_000;
 const PROBE_EVERY_MS = 50;
@@ -166,7 +169,10 @@ class Client {
       log(`${role} ${method} ${path.slice(0, 120)}: no answer (${(error as Error).message})`);
     }
     const end = now();
-    if (end - start > SLOW_MS) log(`${role} ${method} ${routeOf(path).slice(0, 100)}: ${answer.status}, ${answer.bytes.toLocaleString('en')} B, ${Math.round(end - start).toLocaleString('en')} ms (${ask.what})`);
+    if (end - start > SLOW_MS)
+      log(
+        `${role} ${method} ${routeOf(path).slice(0, 100)}: ${answer.status}, ${answer.bytes.toLocaleString('en')} B, ${Math.round(end - start).toLocaleString('en')} ms (${ask.what})`,
+      );
     this.rows.push({
       role,
       route: `${method} ${routeOf(path)}`,
@@ -189,7 +195,12 @@ class Client {
     const page = await this.request(role, '/ui/sign-in', { what: 'sign-in page', auth: 'session', keep: true });
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     const form = new URLSearchParams({ _csrf: csrf, username, password, next: '/' }).toString();
-    const signedIn = await this.request(role, '/ui/sign-in', { what: 'sign in (web)', raw: form, contentType: 'application/x-www-form-urlencoded', auth: 'session' });
+    const signedIn = await this.request(role, '/ui/sign-in', {
+      what: 'sign in (web)',
+      raw: form,
+      contentType: 'application/x-www-form-urlencoded',
+      auth: 'session',
+    });
     return signedIn.status === 303;
   }
 
@@ -250,7 +261,10 @@ function activity(n: number) {
 }
 
 /** The service of this build on fresh storage; its log goes to a file in the data directory. */
-async function startService(storage: Record<string, string>, adminPassword: string): Promise<{ base: string; child: ChildProcess; exited: Promise<unknown>; logFile: string }> {
+async function startService(
+  storage: Record<string, string>,
+  adminPassword: string,
+): Promise<{ base: string; child: ChildProcess; exited: Promise<unknown>; logFile: string }> {
   const port = await freePort();
   const logFile = `${storage.DATA_DIR}/service.log`;
   const out = openSync(logFile, 'a');
@@ -280,7 +294,11 @@ async function buildMou(client: Client, organizationId: string, seriesAsked: num
   // 20: the most a proposal takes today (CreatePartnershipDto); the rest are added one by one.
   let inProposal = Math.min(seriesAsked, 20);
   if (created.status !== 201 && seriesAsked > inProposal) {
-    created = await client.request('manager', '/api/partnerships', { what: `propose ${what} (${inProposal} in the proposal)`, body: proposal(inProposal), keep: true });
+    created = await client.request('manager', '/api/partnerships', {
+      what: `propose ${what} (${inProposal} in the proposal)`,
+      body: proposal(inProposal),
+      keep: true,
+    });
   } else inProposal = seriesAsked;
   const id = json<{ id?: string }>(created)?.id;
   if (created.status !== 201 || !id) {
@@ -291,13 +309,21 @@ async function buildMou(client: Client, organizationId: string, seriesAsked: num
   let seriesAccepted = inProposal;
   // The rest one at a time before the MOU is in force (so adding them creates no occurrences yet), until one is refused.
   for (let n = inProposal; n < seriesAsked; n += 1) {
-    const added = await client.request('manager', `/api/partnerships/${id}/activities`, { what: `add series ${n + 1} to the proposal`, body: activity(n), headers: { 'if-match': `"${version}"` } });
+    const added = await client.request('manager', `/api/partnerships/${id}/activities`, {
+      what: `add series ${n + 1} to the proposal`,
+      body: activity(n),
+      headers: { 'if-match': `"${version}"` },
+    });
     if (added.status !== 201) break;
     version = versionOf(added);
     seriesAccepted += 1;
   }
   const send = async (role: Role, event: Record<string, unknown>, label: string) => {
-    const answer = await client.request(role, `/api/partnerships/${id}/events`, { what: `${label} (${what})`, body: event, headers: { 'if-match': `"${version}"` } });
+    const answer = await client.request(role, `/api/partnerships/${id}/events`, {
+      what: `${label} (${what})`,
+      body: event,
+      headers: { 'if-match': `"${version}"` },
+    });
     if (answer.status === 200) version = versionOf(answer);
     else log(`${label} (${what}): ${answer.status} ${answer.text.slice(0, 300)}`);
     return answer.status === 200;
@@ -324,7 +350,10 @@ async function buildMou(client: Client, organizationId: string, seriesAsked: num
 
 /** A partnership's state, version and number of occurrences, as `role` reads it. */
 async function standing(client: Client, role: Role, mou: Mou): Promise<Standing> {
-  const answer = await client.request(role, `/api/partnerships/${mou.id}`, { what: `read the MOU with ${mou.seriesAccepted} series to ${mou.expiresOn} for its state`, keep: true });
+  const answer = await client.request(role, `/api/partnerships/${mou.id}`, {
+    what: `read the MOU with ${mou.seriesAccepted} series to ${mou.expiresOn} for its state`,
+    keep: true,
+  });
   const view = json<{ state?: string; activities?: Array<{ occurrences?: unknown[] }> }>(answer);
   return {
     state: view?.state ?? null,
@@ -376,7 +405,9 @@ async function reads(client: Client, role: Role, mous: Mou[], floodTarget: strin
   await get('/api/calendar.ics?from=0001-01-01&to=9999-12-31', 'calendar feed, widest window');
   await get(`/api/calendar.ics?from=${today()}&to=${termOfYears(today(), 5)}`, 'calendar feed, five years');
   // Read by feed token once (the manager's): the same work as with a bearer token.
-  const token = json<{ token?: string }>(await client.request(role, '/api/calendar/tokens', { what: 'create a calendar feed token', body: { label: 'limits' }, keep: true }))?.token;
+  const token = json<{ token?: string }>(
+    await client.request(role, '/api/calendar/tokens', { what: 'create a calendar feed token', body: { label: 'limits' }, keep: true }),
+  )?.token;
   if (token && role === 'manager') await get(`/api/calendar.ics?token=${token}`, 'calendar feed by feed token, no window', 'none');
   await get('/api/activities/upcoming?days=3660', 'upcoming, ten years');
   await get('/api/activities/upcoming?days=1000000', 'upcoming, days huge');
@@ -436,7 +467,9 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
   const startedAt = now();
   const loadAtStart = loadavg().map((l) => round(l, 2));
   const client = new Client(service.base, startedAt);
-  const probe = new Worker(new URL('limits-health.js', import.meta.url), { workerData: { url: `${service.base}/api/health`, everyMs: PROBE_EVERY_MS, timeoutMs: REQUEST_TIMEOUT_MS, maxInFlight: PROBES_IN_FLIGHT } });
+  const probe = new Worker(new URL('limits-health.js', import.meta.url), {
+    workerData: { url: `${service.base}/api/health`, everyMs: PROBE_EVERY_MS, timeoutMs: REQUEST_TIMEOUT_MS, maxInFlight: PROBES_IN_FLIGHT },
+  });
   const probeSamples = new Promise<Array<[number, number, number | string]>>((resolve) => probe.once('message', resolve));
   const mous: Mou[] = [];
   const floods: Flood[] = [];
@@ -445,7 +478,11 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     // Accounts: the admin from ADMIN_PASSWORD, one user per role with a random 24-character password.
     const passwords = new Map<Role, string>([['admin', adminPassword]]);
     const login = async (role: Role, username: string) => {
-      const answer = await client.request('anonymous', '/api/auth/login', { what: `sign in as ${role}`, body: { username, password: passwords.get(role) }, keep: true });
+      const answer = await client.request('anonymous', '/api/auth/login', {
+        what: `sign in as ${role}`,
+        body: { username, password: passwords.get(role) },
+        keep: true,
+      });
       const token = json<{ accessToken?: string }>(answer)?.accessToken;
       if (token) client.tokens.set(role, token);
       else log(`sign-in as ${role}: ${answer.status} ${answer.text.slice(0, 200)}`);
@@ -454,7 +491,10 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     await login('admin', 'admin');
     for (const role of SIGNED_IN.filter((r) => r !== 'admin')) {
       passwords.set(role, strongPassword());
-      const created = await client.request('admin', '/api/users', { what: `create the ${role}`, body: { username: username(role), password: passwords.get(role), displayName: `Limits ${role}`, roles: [role] } });
+      const created = await client.request('admin', '/api/users', {
+        what: `create the ${role}`,
+        body: { username: username(role), password: passwords.get(role), displayName: `Limits ${role}`, roles: [role] },
+      });
       if (created.status !== 201) log(`creating the ${role}: ${created.status}`);
       await login(role, username(role));
     }
@@ -555,7 +595,8 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
     probe.postMessage('stop');
     await probeSamples;
     // A service that died under a request is a finding: its log goes with the temporary directory, so its end is shown here.
-    if (service.child.exitCode !== null || service.child.signalCode !== null) log(`the service exited during the run; its log ends:\n${readFileSync(service.logFile, 'utf8').slice(-4000)}`);
+    if (service.child.exitCode !== null || service.child.signalCode !== null)
+      log(`the service exited during the run; its log ends:\n${readFileSync(service.logFile, 'utf8').slice(-4000)}`);
     service.child.kill('SIGTERM');
     // A service busy in one long request may not get to its shutdown: it is stopped after a while.
     const stopping = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
@@ -588,10 +629,18 @@ async function runOn(database: DatabaseKind, storage: Record<string, string>): P
   };
 }
 
-const show = (row: Row | undefined) => (row ? `${row.route} → ${row.status}${row.code ? ` ${row.code}` : ''}, ${row.bytes.toLocaleString('en')} B, ${row.ms.toLocaleString('en')} ms (${row.what})` : '—');
+const show = (row: Row | undefined) =>
+  row
+    ? `${row.route} → ${row.status}${row.code ? ` ${row.code}` : ''}, ${row.bytes.toLocaleString('en')} B, ${row.ms.toLocaleString('en')} ms (${row.what})`
+    : '—';
 
 function table(result: RunResult): string {
-  const lines = [`### ${result.database}: ${result.rows.length} requests in ${result.seconds} s, load average ${result.loadAverage.atStart[0]} at the start, ${result.loadAverage.atEnd[0]} at the end`, '', '| role | largest response | slowest request | worst health-probe wait |', '| --- | --- | --- | --- |'];
+  const lines = [
+    `### ${result.database}: ${result.rows.length} requests in ${result.seconds} s, load average ${result.loadAverage.atStart[0]} at the start, ${result.loadAverage.atEnd[0]} at the end`,
+    '',
+    '| role | largest response | slowest request | worst health-probe wait |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const role of ['anonymous', ...SIGNED_IN] as Role[]) {
     const rows = result.rows.filter((r) => r.role === role);
     const largest = rows.reduce<Row | undefined>((best, r) => (!best || r.bytes > best.bytes ? r : best), undefined);
@@ -601,9 +650,15 @@ function table(result: RunResult): string {
     lines.push(`| ${role} | ${show(largest)} | ${show(slowest)} | ${stall} |`);
   }
   lines.push('', '| flood by | event | sent | statuses | audit rows added | seconds |', '| --- | --- | --- | --- | --- | --- |');
-  for (const f of result.floods) lines.push(`| ${f.role} | ${f.event} | ${f.sent} | ${JSON.stringify(f.statuses)} | ${f.auditRowsAdded ?? '?'} | ${f.seconds} |`);
-  lines.push('', `MOUs (series asked → accepted, term asked → agreed, state once all were built, occurrences): ${result.mous.map((m) => `${m.seriesAsked} → ${m.seriesAccepted}, ${m.termAsked} → ${m.expiresOn ?? 'none'}, ${m.state}, ${m.occurrences}`).join('; ')}.`);
-  lines.push(`Audit chain at the end: ${result.auditRows ?? '?'} rows. Health probes: ${result.health.probes}, median ${result.health.p50Ms} ms, worst ${result.health.worstMs} ms, statuses ${JSON.stringify(result.health.statuses)}.`);
+  for (const f of result.floods)
+    lines.push(`| ${f.role} | ${f.event} | ${f.sent} | ${JSON.stringify(f.statuses)} | ${f.auditRowsAdded ?? '?'} | ${f.seconds} |`);
+  lines.push(
+    '',
+    `MOUs (series asked → accepted, term asked → agreed, state once all were built, occurrences): ${result.mous.map((m) => `${m.seriesAsked} → ${m.seriesAccepted}, ${m.termAsked} → ${m.expiresOn ?? 'none'}, ${m.state}, ${m.occurrences}`).join('; ')}.`,
+  );
+  lines.push(
+    `Audit chain at the end: ${result.auditRows ?? '?'} rows. Health probes: ${result.health.probes}, median ${result.health.p50Ms} ms, worst ${result.health.worstMs} ms, statuses ${JSON.stringify(result.health.statuses)}.`,
+  );
   return lines.join('\n');
 }
 
@@ -614,7 +669,9 @@ function table(result: RunResult): string {
 function resultsText(head: Record<string, unknown>, runs: RunResult[]): string {
   const indented = (value: unknown, depth: number) => JSON.stringify(value, null, 1).replaceAll('\n', `\n${' '.repeat(depth)}`);
   const run = ({ rows, ...rest }: RunResult) =>
-    `  {\n${Object.entries(rest).map(([key, value]) => `   ${JSON.stringify(key)}: ${indented(value, 3)},\n`).join('')}   "rows": [\n${rows.map((row) => `    ${JSON.stringify(row)}`).join(',\n')}\n   ]\n  }`;
+    `  {\n${Object.entries(rest)
+      .map(([key, value]) => `   ${JSON.stringify(key)}: ${indented(value, 3)},\n`)
+      .join('')}   "rows": [\n${rows.map((row) => `    ${JSON.stringify(row)}`).join(',\n')}\n   ]\n  }`;
   const fields = Object.entries(head).map(([key, value]) => ` ${JSON.stringify(key)}: ${indented(value, 1)},\n`);
   return `{\n${fields.join('')} "runs": [\n${runs.map(run).join(',\n')}\n ]\n}\n`;
 }

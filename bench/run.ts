@@ -65,7 +65,10 @@ async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
   process.stderr.write(`${name} (${env.BENCH_DB})\n`);
   // The database is the runner's choice alone: a phase on SQLite must not see DATABASE_URL.
   const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`phases/${name}.js`, import.meta.url))], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`phases/${name}.js`, import.meta.url))], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -90,7 +93,9 @@ async function runAll(database: DatabaseKind): Promise<Figures> {
     return { BENCH_DB: database, DATA_DIR: dir, DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_SCHEMA: schema };
   };
   try {
-    const server = postgres ? ((await postgres.query(`SELECT version() || ', synchronous_commit=' || current_setting('synchronous_commit') AS v`)).rows[0] as { v: string }).v : undefined;
+    const server = postgres
+      ? ((await postgres.query(`SELECT version() || ', synchronous_commit=' || current_setting('synchronous_commit') AS v`)).rows[0] as { v: string }).v
+      : undefined;
     const raw = await phase<Figures['raw']>('raw-insert', await storage());
     const service = await phase<Figures['service']>('service-layer', await storage());
     const http = await phase<Figures['http']>('http', await storage());
@@ -128,7 +133,11 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
   }
   // Each count in order: the floor, then the two answers. Stable sort: the floor stays first.
   const httpRuns = [...f.http.floors.map((run) => ({ ...run, answer: 'floor' as const })), ...f.http.runs].sort((a, b) => a.connections - b.connections);
-  const what = { floor: 'floor: GET /api/auth/me, no transition (requests/s)', minimal: 'Prefer: return=minimal (transitions/s)', view: 'whole view as the answer (transitions/s)' };
+  const what = {
+    floor: 'floor: GET /api/auth/me, no transition (requests/s)',
+    minimal: 'Prefer: return=minimal (transitions/s)',
+    view: 'whole view as the answer (transitions/s)',
+  };
   for (const run of httpRuns) {
     // The service layer at the same concurrency: the difference is the HTTP layer alone.
     const base = f.service.runs.find((s) => s.callers === run.connections);
@@ -183,7 +192,16 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
 
 function table(all: Row[]): string {
   const header = ['db', 'figure', 'measured', 'baseline (same run)', 'ratio', 'target', 'met', 'peak RSS MiB'];
-  const cells = all.map((r) => [r.database, r.figure, r.measured, r.baseline, String(r.ratio), r.target, r.met === null ? '' : r.met ? 'yes' : 'NO', r.peakRssMb]);
+  const cells = all.map((r) => [
+    r.database,
+    r.figure,
+    r.measured,
+    r.baseline,
+    String(r.ratio),
+    r.target,
+    r.met === null ? '' : r.met ? 'yes' : 'NO',
+    r.peakRssMb,
+  ]);
   return [header, header.map(() => '---'), ...cells].map((c) => `| ${c.join(' | ')} |`).join('\n');
 }
 
@@ -209,4 +227,6 @@ const report = {
 mkdirSync(join('bench', 'results'), { recursive: true });
 const file = join('bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(`\n${table(all)}\n\nload average ${host.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd.join(' ')} at end; ${Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; figures in ${file}\n`);
+process.stdout.write(
+  `\n${table(all)}\n\nload average ${host.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd.join(' ')} at end; ${Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000)} s; figures in ${file}\n`,
+);

@@ -16,12 +16,46 @@ const TITLE_WORDS = ['university', 'lecture', SEARCH_WORD, 'human rights', 'rese
 const BASE_TIME = Date.parse('2026-01-05T09:00:00.000Z');
 
 const PARTNERSHIP_COLUMNS = [
-  'id', 'title', 'title_key', 'organization_id', 'summary', 'programme', 'focal_point', 'notes', 'proposed_activities', 'required_approvals',
-  'approval_sla_days', 'workflow_id', 'workflow_version', 'definition_hash', 'state', 'context', 'overdue', 'expires_on', 'version', 'created_by', 'created_at', 'updated_at',
+  'id',
+  'title',
+  'title_key',
+  'organization_id',
+  'summary',
+  'programme',
+  'focal_point',
+  'notes',
+  'proposed_activities',
+  'required_approvals',
+  'approval_sla_days',
+  'workflow_id',
+  'workflow_version',
+  'definition_hash',
+  'state',
+  'context',
+  'overdue',
+  'expires_on',
+  'version',
+  'created_by',
+  'created_at',
+  'updated_at',
 ];
 const AUDIT_COLUMNS = [
-  'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id', 'workflow_version',
-  'outcome', 'request_id', 'payload', 'prev_hash', 'hash',
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_roles',
+  'action',
+  'entity_type',
+  'entity_id',
+  'from_state',
+  'to_state',
+  'workflow_id',
+  'workflow_version',
+  'outcome',
+  'request_id',
+  'payload',
+  'prev_hash',
+  'hash',
 ];
 
 export interface SeedTarget {
@@ -43,8 +77,20 @@ function steps(signedIntoForce: boolean): Step[] {
     { action: 'CREATE', from: null, to: 'proposal', actor: BENCH_MANAGER },
     { action: 'SUBMIT_FOR_APPROVAL', from: 'proposal', to: 'senior_management_review', actor: BENCH_MANAGER },
     { action: 'APPROVE', from: 'senior_management_review', to: 'mou_drafting', actor: BENCH_APPROVER },
-    ...[1, 2, 3, 4, 5].map((n) => ({ action: 'SHARE_DRAFT', from: n === 1 ? 'mou_drafting' : 'mou_negotiation', to: 'mou_negotiation', actor: BENCH_MANAGER, data: draft(n) })),
-    { action: 'AGREE_TEXT', from: 'mou_negotiation', to: 'awaiting_signatures', actor: BENCH_MANAGER, data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } },
+    ...[1, 2, 3, 4, 5].map((n) => ({
+      action: 'SHARE_DRAFT',
+      from: n === 1 ? 'mou_drafting' : 'mou_negotiation',
+      to: 'mou_negotiation',
+      actor: BENCH_MANAGER,
+      data: draft(n),
+    })),
+    {
+      action: 'AGREE_TEXT',
+      from: 'mou_negotiation',
+      to: 'awaiting_signatures',
+      actor: BENCH_MANAGER,
+      data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' },
+    },
     {
       action: 'RECORD_SIGNATURE',
       from: 'awaiting_signatures',
@@ -84,7 +130,14 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
           approvals: [{ by: BENCH_APPROVER.id, at: createdAt, contentHash: 'cd'.repeat(32) }],
           overdue: false,
           decisions: [],
-          drafts: [1, 2, 3, 4, 5].map((v) => ({ version: v, name: `MOU draft ${v}.docx`, sha256: 'ab'.repeat(32), url: null, sharedBy: BENCH_MANAGER.id, sharedAt: createdAt })),
+          drafts: [1, 2, 3, 4, 5].map((v) => ({
+            version: v,
+            name: `MOU draft ${v}.docx`,
+            sha256: 'ab'.repeat(32),
+            url: null,
+            sharedBy: BENCH_MANAGER.id,
+            sharedAt: createdAt,
+          })),
           effectiveFrom: '2026-04-01',
           expiresOn: '2029-03-31',
           terms: [{ number: 1, effectiveFrom: '2026-04-01', expiresOn: '2029-03-31', kind: 'agreed', by: BENCH_MANAGER.id, at: createdAt }],
@@ -93,15 +146,37 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
         };
         const activities = [{ kind: 'annual_lecture', title: 'Annual named lecture', recurrence: { frequency: 'yearly', month: 10, day: 15 } }];
         partnerships.push([
-          id, title, title.toLowerCase(), target.organizationId, 'An annual named lecture and yearly research visits.', 'Research', null, null,
-          JSON.stringify(activities), 1, 14, 'partnership-mou', 1, target.definitionHash, finalState, JSON.stringify(context),
-          kind === 'postgres' ? false : 0, signedIntoForce ? context.expiresOn : null, AUDIT_ROWS_PER_PARTNERSHIP, BENCH_MANAGER.id, createdAt, createdAt,
+          id,
+          title,
+          title.toLowerCase(),
+          target.organizationId,
+          'An annual named lecture and yearly research visits.',
+          'Research',
+          null,
+          null,
+          JSON.stringify(activities),
+          1,
+          14,
+          'partnership-mou',
+          1,
+          target.definitionHash,
+          finalState,
+          JSON.stringify(context),
+          kind === 'postgres' ? false : 0,
+          signedIntoForce ? context.expiresOn : null,
+          AUDIT_ROWS_PER_PARTNERSHIP,
+          BENCH_MANAGER.id,
+          createdAt,
+          createdAt,
         ]);
         path.forEach((step, i) => {
           seq += 1;
           const at = new Date(BASE_TIME + n * 1000 + i * 10).toISOString();
           const event = { type: step.action, actor: step.actor, at, ...(step.data ? { data: step.data } : {}) };
-          const payload = step.action === 'CREATE' ? { input: { context: { requiredApprovals: 1, approvalSlaDays: 14 }, at }, definitionHash: target.definitionHash } : { event, version: i + 1, timers: { schedule: [], cancel: [] }, effects: [] };
+          const payload =
+            step.action === 'CREATE'
+              ? { input: { context: { requiredApprovals: 1, approvalSlaDays: 14 }, at }, definitionHash: target.definitionHash }
+              : { event, version: i + 1, timers: { schedule: [], cancel: [] }, effects: [] };
           const record: Omit<AuditRecord, 'hash'> = {
             seq,
             occurredAt: at,
@@ -121,8 +196,22 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
           };
           prevHash = hashRecord(record);
           audit.push([
-            record.seq, record.occurredAt, record.actorId, JSON.stringify(record.actorRoles), record.action, record.entityType, record.entityId, record.fromState,
-            record.toState, record.workflowId, record.workflowVersion, record.outcome, record.requestId, record.payload, record.prevHash, prevHash,
+            record.seq,
+            record.occurredAt,
+            record.actorId,
+            JSON.stringify(record.actorRoles),
+            record.action,
+            record.entityType,
+            record.entityId,
+            record.fromState,
+            record.toState,
+            record.workflowId,
+            record.workflowVersion,
+            record.outcome,
+            record.requestId,
+            record.payload,
+            record.prevHash,
+            prevHash,
           ]);
         });
       }

@@ -13,7 +13,15 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { AuditRecord } from '../src/audit/audit-chain.js';
 import { ChainVerifier } from '../src/audit/verify/chain-verifier.js';
-import { cutChain, ed25519PublicKey, forgedCheckpoint, keyFingerprint, rewrittenRow, type Checkpoint, type CheckpointKey } from '../src/audit/audit-checkpoint.js';
+import {
+  cutChain,
+  ed25519PublicKey,
+  forgedCheckpoint,
+  keyFingerprint,
+  rewrittenRow,
+  type Checkpoint,
+  type CheckpointKey,
+} from '../src/audit/audit-checkpoint.js';
 import { canonicalJson } from '../src/common/canonical-json.js';
 
 export interface ExportChecks {
@@ -36,19 +44,29 @@ export type ExportResult =
 /** A file this verifier cannot check at all (exit code 2), as opposed to a chain that does not verify. */
 export class UnverifiableExport extends Error {}
 
-const CSV_EXPORT = 'this is the CSV export, which is for reading: it does not carry what the chain hashes. Verify the JSONL export (GET /api/audit/export?format=jsonl)';
+const CSV_EXPORT =
+  'this is the CSV export, which is for reading: it does not carry what the chain hashes. Verify the JSONL export (GET /api/audit/export?format=jsonl)';
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 function isCheckpoint(value: unknown): value is Checkpoint {
   const c = value as Partial<Checkpoint> | null;
   return (
-    typeof c === 'object' && c !== null && Number.isSafeInteger(c.seq) &&
-    typeof c.hash === 'string' && typeof c.signedAt === 'string' && typeof c.keyFingerprint === 'string' && typeof c.signature === 'string'
+    typeof c === 'object' &&
+    c !== null &&
+    Number.isSafeInteger(c.seq) &&
+    typeof c.hash === 'string' &&
+    typeof c.signedAt === 'string' &&
+    typeof c.keyFingerprint === 'string' &&
+    typeof c.signature === 'string'
   );
 }
 
 export async function verifyExport(path: string, checks: ExportChecks = {}): Promise<ExportResult> {
-  const key: CheckpointKey | undefined = checks.publicKey && { publicKey: checks.publicKey, fingerprint: keyFingerprint(checks.publicKey), name: 'the key given' };
+  const key: CheckpointKey | undefined = checks.publicKey && {
+    publicKey: checks.publicKey,
+    fingerprint: keyFingerprint(checks.publicKey),
+    name: 'the key given',
+  };
   const verifier = new ChainVerifier();
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   /** The last row that verified, and whether a checkpoint of it was read. */
@@ -74,7 +92,12 @@ export async function verifyExport(path: string, checks: ExportChecks = {}): Pro
     if ('checkpoint' in parsed) {
       const checkpoint = parsed.checkpoint;
       if (!isCheckpoint(checkpoint)) {
-        return { ok: false, line: lineNumber, reason: 'a checkpoint line without {seq, hash, signedAt, keyFingerprint, signature}', events: verifier.result().events };
+        return {
+          ok: false,
+          line: lineNumber,
+          reason: 'a checkpoint line without {seq, hash, signedAt, keyFingerprint, signature}',
+          events: verifier.result().events,
+        };
       }
       const fail = (firstBadSeq: number, reason: string): ExportResult => ({ ok: false, firstBadSeq, line: lineNumber, reason, events: firstBadSeq - 1 });
       // Checked before the row it names: a forged checkpoint says nothing about the rows.
@@ -101,7 +124,12 @@ export async function verifyExport(path: string, checks: ExportChecks = {}): Pro
   const chain = verifier.result();
   if (!chain.ok) return chain;
   if (chain.events === 0) {
-    return { ok: false, firstBadSeq: 1, reason: 'the export holds no rows: a chain has at least one, so this one was cut from its start, or the file is not an export', events: 0 };
+    return {
+      ok: false,
+      firstBadSeq: 1,
+      reason: 'the export holds no rows: a chain has at least one, so this one was cut from its start, or the file is not an export',
+      events: 0,
+    };
   }
   if (checks.expectHead !== undefined && !reached) {
     return {
@@ -129,7 +157,9 @@ export function notes(result: ExportResult, checks: ExportChecks): string[] {
   const found: string[] = [];
   const { checked, keyFingerprint: fingerprint } = result.checkpoints;
   if (checked === 0) {
-    found.push('the export holds no checkpoints (exported before the service signed any): only the hash chain was checked, which whoever held the database could have rewritten whole');
+    found.push(
+      'the export holds no checkpoints (exported before the service signed any): only the hash chain was checked, which whoever held the database could have rewritten whole',
+    );
   } else if (fingerprint) {
     found.push(`the ${checked} checkpoints are signed by the key given, fingerprint ${fingerprint}`);
   } else {
@@ -147,7 +177,8 @@ const USAGE = 'usage: npm run audit:verify -- <export.jsonl> [--public-key <pem 
 function checksFrom(values: { 'public-key'?: string; 'expect-head'?: string }): ExportChecks {
   const checks: ExportChecks = {};
   if (values['expect-head'] !== undefined) {
-    if (!HEX_DIGEST.test(values['expect-head'])) throw new UnverifiableExport(`--expect-head takes a row's hash, 64 lower-case hex digits; got "${values['expect-head']}"`);
+    if (!HEX_DIGEST.test(values['expect-head']))
+      throw new UnverifiableExport(`--expect-head takes a row's hash, 64 lower-case hex digits; got "${values['expect-head']}"`);
     checks.expectHead = values['expect-head'];
   }
   const keyFile = values['public-key'];

@@ -17,7 +17,15 @@ import { generatePassword } from '../src/users/password-policy.js';
 import { INITIAL_ADMIN_USERNAME } from '../src/users/users.service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const OUT_DIR = resolve('docs/screenshots');
 const WIDTHS = { desktop: 1280, mobile: 360 } as const;
 
@@ -43,7 +51,11 @@ function shots(seed: DemoSeedResult): Shot[] {
             name: 'partnership-in-review',
             user: 'approver',
             path: `/ui/partnerships/${inReview.id}`,
-            prepare: (page: Page) => page.locator('summary', { hasText: /^Approve$/ }).first().click(),
+            prepare: (page: Page) =>
+              page
+                .locator('summary', { hasText: /^Approve$/ })
+                .first()
+                .click(),
           },
         ]
       : []),

@@ -26,20 +26,41 @@ describe('one’s own account over HTTP', () => {
 
   /** A user of its own for each test that changes a password, so the shared tokens stay valid. */
   async function newUser(username: string): Promise<string> {
-    return (await api.as('admin').post('/api/users').send({ username, password: USER_PASSWORD, roles: ['manager'] }).expect(201)).body.id as string;
+    return (
+      await api
+        .as('admin')
+        .post('/api/users')
+        .send({ username, password: USER_PASSWORD, roles: ['manager'] })
+        .expect(201)
+    ).body.id as string;
   }
 
-  const auditRows = (entityId: string) => api.get(DataSource).getRepository(AuditEvent).find({ where: { entityId, entityType: 'user' }, order: { seq: 'ASC' } });
+  const auditRows = (entityId: string) =>
+    api
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { entityId, entityType: 'user' }, order: { seq: 'ASC' } });
 
   it('shows the caller their own account, and only theirs', async () => {
     const me = (await api.as('approver').get('/api/me').expect(200)).body;
-    expect(me).toMatchObject({ id: api.ids.approver, username: 'approver', displayName: 'Test approver', roles: ['approver'], email: null, emailMode: 'immediate' });
+    expect(me).toMatchObject({
+      id: api.ids.approver,
+      username: 'approver',
+      displayName: 'Test approver',
+      roles: ['approver'],
+      email: null,
+      emailMode: 'immediate',
+    });
     expect(me).not.toHaveProperty('passwordHash');
     expect((await api.as('auditor').get('/api/me').expect(200)).body.id).toBe(api.ids.auditor);
   });
 
   it('changes one’s name, address and mail mode, audited; never one’s roles or anything else', async () => {
-    const changed = await api.as('auditor').patch('/api/me').send({ displayName: '  Aude Auditor ', email: 'aude@example.org', emailMode: 'daily' }).expect(200);
+    const changed = await api
+      .as('auditor')
+      .patch('/api/me')
+      .send({ displayName: '  Aude Auditor ', email: 'aude@example.org', emailMode: 'daily' })
+      .expect(200);
     expect(changed.body).toMatchObject({ displayName: 'Aude Auditor', email: 'aude@example.org', emailMode: 'daily', roles: ['auditor'] });
     const [, edit] = await auditRows(api.ids.auditor);
     expect(edit).toMatchObject({ action: 'UPDATE', actorId: api.ids.auditor });
@@ -50,7 +71,14 @@ describe('one’s own account over HTTP', () => {
     });
     expect((await api.as('auditor').patch('/api/me').send({ email: null }).expect(200)).body.email).toBeNull();
 
-    for (const refused of [{ roles: ['admin'] }, { active: false }, { password: NEW_PASSWORD }, { emailMode: 'weekly' }, { email: 'not an address' }, { displayName: '' }]) {
+    for (const refused of [
+      { roles: ['admin'] },
+      { active: false },
+      { password: NEW_PASSWORD },
+      { emailMode: 'weekly' },
+      { email: 'not an address' },
+      { displayName: '' },
+    ]) {
       const answer = await api.as('auditor').patch('/api/me').send(refused).expect(400);
       expect(answer.body.code).toBe('VALIDATION_FAILED');
     }
@@ -75,7 +103,9 @@ describe('one’s own account over HTTP', () => {
     for (const token of [first, second]) await asToken(token).get('/api/me').expect(401);
     expect((await pages.get('/ui/activities')).status).toBe(303);
     await login('own.password', USER_PASSWORD).expect(401);
-    await asToken(await tokenOf('own.password', NEW_PASSWORD)).get('/api/me').expect(200);
+    await asToken(await tokenOf('own.password', NEW_PASSWORD))
+      .get('/api/me')
+      .expect(200);
 
     const rows = await auditRows(id);
     expect(rows.map((row) => [row.action, row.actorId, row.outcome])).toEqual([
@@ -84,7 +114,10 @@ describe('one’s own account over HTTP', () => {
       ['LOGIN_FAILED', 'anonymous', 'denied'],
     ]);
     expect(JSON.parse(rows[1].payload)).toEqual({ username: 'own.password', sessionsEnded: true, version: 2 });
-    const refusals = await api.get(DataSource).getRepository(AuditEvent).find({ where: { actorId: id, outcome: 'denied' } });
+    const refusals = await api
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { actorId: id, outcome: 'denied' } });
     expect(refusals.map((row) => JSON.parse(row.payload).details.rule)).toEqual(['currentPassword']);
     expect(JSON.stringify(await api.get(DataSource).getRepository(AuditEvent).find())).not.toContain(NEW_PASSWORD);
   });

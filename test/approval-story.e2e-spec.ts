@@ -51,7 +51,14 @@ describe('the approval story over HTTP', () => {
     ]);
 
     const history = await api.as('auditor').get(`/api/partnerships/${p.id}/history`).expect(200);
-    expect(history.body.items.map((h: { action: string; actor: { username: string }; fromState: string; toState: string }) => [h.action, h.actor.username, h.fromState, h.toState])).toEqual([
+    expect(
+      history.body.items.map((h: { action: string; actor: { username: string }; fromState: string; toState: string }) => [
+        h.action,
+        h.actor.username,
+        h.fromState,
+        h.toState,
+      ]),
+    ).toEqual([
       ['CREATE', 'manager', null, 'proposal'],
       ['SUBMIT_FOR_APPROVAL', 'manager', 'proposal', 'senior_management_review'],
       ['APPROVE', 'approver', 'senior_management_review', 'senior_management_review'],
@@ -83,7 +90,10 @@ describe('the approval story over HTTP', () => {
     const refused = await sendEvent(api, 'approver', p.id, 2, { type: 'REQUEST_CHANGES' }).expect(422);
     expect(refused.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'requires', missing: ['comment'] } });
     const back = await sendEvent(api, 'approver', p.id, 2, { type: 'REQUEST_CHANGES', comment: 'Add the course outline.' }).expect(200);
-    expect(back.body).toMatchObject({ state: 'proposal', decisions: [expect.objectContaining({ decision: 'REQUEST_CHANGES', comment: 'Add the course outline.' })] });
+    expect(back.body).toMatchObject({
+      state: 'proposal',
+      decisions: [expect.objectContaining({ decision: 'REQUEST_CHANGES', comment: 'Add the course outline.' })],
+    });
   });
 
   it('needs If-Match (428) and refuses a stale one (412) with the current version', async () => {
@@ -133,7 +143,11 @@ describe('the approval story over HTTP', () => {
   it('refuses unknown body fields with 400 and stores nothing', async () => {
     const organizationId = await postOrganization(api);
     const listBefore = (await api.as('manager').get('/api/partnerships?limit=1')).body.total;
-    const bad = await api.as('manager').post('/api/partnerships').send({ ...partnershipInput(organizationId), isAdmin: true }).expect(400);
+    const bad = await api
+      .as('manager')
+      .post('/api/partnerships')
+      .send({ ...partnershipInput(organizationId), isAdmin: true })
+      .expect(400);
     expect(bad.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
     expect(bad.body.message).toContain('isAdmin');
     expect((await api.as('manager').get('/api/partnerships?limit=1')).body.total).toBe(listBefore);
@@ -161,7 +175,11 @@ describe('the approval story over HTTP', () => {
     await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
     await sendEvent(api, 'manager', p.id, 2, { type: 'APPROVE' }).expect(403); // an approver's event
     await sendEvent(api, 'approver', p.id, 2, { type: 'REJECT' }).expect(422); // needs a comment
-    const rows = (await api.as('auditor').get(`/api/audit?outcome=denied&limit=200`).expect(200)).body.items as Array<{ seq: number; action: string; payload: { code: string } }>;
+    const rows = (await api.as('auditor').get(`/api/audit?outcome=denied&limit=200`).expect(200)).body.items as Array<{
+      seq: number;
+      action: string;
+      payload: { code: string };
+    }>;
     const recent = rows.filter((r) => r.seq > before).map((r) => [r.action, r.payload.code]);
     expect(recent).toEqual([
       ['SHARE_DRAFT', 'EVENT_NOT_ALLOWED'],
@@ -175,11 +193,16 @@ describe('the approval story over HTTP', () => {
   it('verifies the chain after all of it, and an offline check finds a tampered export', async () => {
     const verify = await api.as('auditor').get('/api/audit/verify').expect(200);
     expect(verify.body).toMatchObject({ ok: true, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const exported = await request(api.http).get('/api/audit/export?format=jsonl').set('Authorization', `Bearer ${api.tokens.auditor}`).buffer(true).parse((res, done) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => done(null, text));
-    }).expect(200);
+    const exported = await request(api.http)
+      .get('/api/audit/export?format=jsonl')
+      .set('Authorization', `Bearer ${api.tokens.auditor}`)
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      })
+      .expect(200);
     const lines = (exported.body as string).trim().split('\n');
     expect(lines).toHaveLength(verify.body.events);
     const dir = mkdtempSync(join(tmpdir(), 'audit-export-'));
@@ -198,7 +221,9 @@ describe('the approval story over HTTP', () => {
     writeFileSync(bad, tampered.map((row) => JSON.stringify(row)).join('\n') + '\n');
     expect(await verifyExport(bad)).toMatchObject({ ok: false, firstBadSeq: target.seq });
     const csv = await api.as('auditor').get('/api/audit/export?format=csv').expect(200);
-    expect(csv.text.split('\n')[0]).toBe('seq,occurredAt,actorId,actorName,actorRoles,action,entityType,entityId,fromState,toState,workflowId,workflowVersion,outcome,requestId,payload,prevHash,hash');
+    expect(csv.text.split('\n')[0]).toBe(
+      'seq,occurredAt,actorId,actorName,actorRoles,action,entityType,entityId,fromState,toState,workflowId,workflowVersion,outcome,requestId,payload,prevHash,hash',
+    );
     expect(readFileSync(good, 'utf8').length).toBeGreaterThan(0);
   });
 });

@@ -67,9 +67,21 @@ describe('the audit chain', () => {
     expect(rows).toHaveLength(awkward.length);
     for (const row of rows) {
       const record: Omit<AuditRecord, 'hash'> = {
-        seq: Number(row.seq), occurredAt: row.occurred_at, actorId: row.actor_id, actorRoles: JSON.parse(row.actor_roles), action: row.action,
-        entityType: row.entity_type, entityId: row.entity_id, fromState: row.from_state, toState: row.to_state, workflowId: row.workflow_id,
-        workflowVersion: row.workflow_version, outcome: row.outcome, requestId: row.request_id, payload: row.payload, prevHash: row.prev_hash,
+        seq: Number(row.seq),
+        occurredAt: row.occurred_at,
+        actorId: row.actor_id,
+        actorRoles: JSON.parse(row.actor_roles),
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        fromState: row.from_state,
+        toState: row.to_state,
+        workflowId: row.workflow_id,
+        workflowVersion: row.workflow_version,
+        outcome: row.outcome,
+        requestId: row.request_id,
+        payload: row.payload,
+        prevHash: row.prev_hash,
       };
       expect(row.hash).toBe(hashRecord(record));
     }
@@ -79,7 +91,14 @@ describe('the audit chain', () => {
   // PostgreSQL only: there, writers on other connections append at the same time; SQLite has one writer.
   if (testDatabaseKind === 'postgres') {
     it('makes a second append wait for the chain lock, then link to the row the first one committed', async () => {
-      const entry = (action: string) => ({ occurredAt: t.clock.now().toISOString(), actor: actors.manager, action, entityType: 'request', entityId: '-', outcome: 'ok' as const });
+      const entry = (action: string) => ({
+        occurredAt: t.clock.now().toISOString(),
+        actor: actors.manager,
+        action,
+        entityType: 'request',
+        entityId: '-',
+        outcome: 'ok' as const,
+      });
       const [first, second] = [dataSource.createQueryRunner(), dataSource.createQueryRunner()];
       try {
         await first.startTransaction();
@@ -118,13 +137,16 @@ describe('the audit chain', () => {
       await dataSource.query(`CREATE FUNCTION audit_chain_append(${signature}) RETURNS TABLE (appended_seq integer, appended_prev_hash varchar, appended_hash varchar)
         LANGUAGE sql AS $$ SELECT * FROM audit_chain_append_faithful($1, $2, $3 || ' ', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) $$`);
       const partnerships = t.get(PartnershipsService);
-      const organization = await t.get(OrganizationsService).create(organizationInput(), actors.manager).catch((error: unknown) => error);
+      const organization = await t
+        .get(OrganizationsService)
+        .create(organizationInput(), actors.manager)
+        .catch((error: unknown) => error);
       expect(String(organization)).toMatch(/the database hashed audit row \d+ as [0-9a-f]{64}, the service's rule gives [0-9a-f]{64}/);
       const rowsBefore = await dataSource.query('SELECT count(*)::int AS n FROM audit_events');
       const [existing] = await dataSource.query(`SELECT id, version FROM partnerships ORDER BY created_at LIMIT 1`);
-      await expect(partnerships.send(existing.id, { type: 'REQUEST_CHANGES', actor: actors.approver, expectedVersion: existing.version, comment: 'x' })).rejects.toThrow(
-        /the database hashed audit row/,
-      );
+      await expect(
+        partnerships.send(existing.id, { type: 'REQUEST_CHANGES', actor: actors.approver, expectedVersion: existing.version, comment: 'x' }),
+      ).rejects.toThrow(/the database hashed audit row/);
       // Nothing of either change was kept: no row, no new version, and the chain still verifies.
       expect(await dataSource.query('SELECT count(*)::int AS n FROM audit_events')).toEqual(rowsBefore);
       expect((await partnerships.get(existing.id)).version).toBe(existing.version);
@@ -134,9 +156,11 @@ describe('the audit chain', () => {
     it('goes back to audit_chain_head() with its migration’s down(), and forward again with up()', async () => {
       const migrate = (step: 'up' | 'down') => runMigrationStep(dataSource, new AuditChainAppend1764320900000(), step);
       const functions = async () =>
-        (await dataSource.query(`SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'audit_chain_%' ORDER BY proname`)).map(
-          (row: { proname: string }) => row.proname,
-        );
+        (
+          await dataSource.query(
+            `SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'audit_chain_%' ORDER BY proname`,
+          )
+        ).map((row: { proname: string }) => row.proname);
       expect(await functions()).toEqual(['audit_chain_append']);
       await migrate('down');
       expect(await functions()).toEqual(['audit_chain_head']);
@@ -225,9 +249,14 @@ describe('the audit chain', () => {
       await plainQuery(dataSource, `UPDATE audit_events SET ${assignment} WHERE seq = ?`, [seq]);
       expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: seq });
       const original = before[0];
-      await plainQuery(dataSource, `UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`,
-        [original.payload, original.actor_id, original.occurred_at, original.outcome, original.to_state, seq],
-      );
+      await plainQuery(dataSource, `UPDATE audit_events SET payload = ?, actor_id = ?, occurred_at = ?, outcome = ?, to_state = ? WHERE seq = ?`, [
+        original.payload,
+        original.actor_id,
+        original.occurred_at,
+        original.outcome,
+        original.to_state,
+        seq,
+      ]);
       expect(await audit.verify()).toMatchObject({ ok: true });
     }
   });

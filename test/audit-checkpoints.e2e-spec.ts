@@ -33,11 +33,21 @@ async function allCheckpoints(audit: AuditService): Promise<Checkpoint[]> {
 
 function recordOf(row: Record<string, unknown>): Omit<AuditRecord, 'hash'> {
   return {
-    seq: Number(row.seq), occurredAt: row.occurred_at as string, actorId: row.actor_id as string, actorRoles: JSON.parse(row.actor_roles as string),
-    action: row.action as string, entityType: row.entity_type as string, entityId: row.entity_id as string, fromState: row.from_state as string | null,
-    toState: row.to_state as string | null, workflowId: row.workflow_id as string | null,
-    workflowVersion: row.workflow_version === null ? null : Number(row.workflow_version), outcome: row.outcome as string,
-    requestId: row.request_id as string | null, payload: row.payload as string, prevHash: row.prev_hash as string,
+    seq: Number(row.seq),
+    occurredAt: row.occurred_at as string,
+    actorId: row.actor_id as string,
+    actorRoles: JSON.parse(row.actor_roles as string),
+    action: row.action as string,
+    entityType: row.entity_type as string,
+    entityId: row.entity_id as string,
+    fromState: row.from_state as string | null,
+    toState: row.to_state as string | null,
+    workflowId: row.workflow_id as string | null,
+    workflowVersion: row.workflow_version === null ? null : Number(row.workflow_version),
+    outcome: row.outcome as string,
+    requestId: row.request_id as string | null,
+    payload: row.payload as string,
+    prevHash: row.prev_hash as string,
   };
 }
 
@@ -53,7 +63,12 @@ async function rewriteAndRehash(dataSource: DataSource, from: number): Promise<v
   for (const row of rows) {
     const record = { ...recordOf(row), prevHash, ...(Number(row.seq) === from ? { payload: '{"forged":true}' } : {}) };
     prevHash = hashRecord(record);
-    await plainQuery(dataSource, 'UPDATE audit_events SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?', [record.payload, record.prevHash, prevHash, record.seq]);
+    await plainQuery(dataSource, 'UPDATE audit_events SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?', [
+      record.payload,
+      record.prevHash,
+      prevHash,
+      record.seq,
+    ]);
   }
 }
 
@@ -81,7 +96,13 @@ describe('signed checkpoints of the audit chain', () => {
       const publicKey = createPublicKey(audit.publicKeyPem());
       for (const checkpoint of checkpoints) {
         const [row] = await plainQuery<{ hash: string }>(dataSource, 'SELECT hash FROM audit_events WHERE seq = ?', [checkpoint.seq]);
-        expect(checkpoint).toEqual({ seq: checkpoint.seq, hash: row.hash, signedAt: t.clock.now().toISOString(), keyFingerprint: keyFingerprint(publicKey), signature: expect.any(String) });
+        expect(checkpoint).toEqual({
+          seq: checkpoint.seq,
+          hash: row.hash,
+          signedAt: t.clock.now().toISOString(),
+          keyFingerprint: keyFingerprint(publicKey),
+          signature: expect.any(String),
+        });
         expect(verify(null, checkpointMessage(checkpoint), publicKey, Buffer.from(checkpoint.signature, 'base64'))).toBe(true);
       }
       // The message is documented: RFC 8785 JSON of these four fields.
@@ -101,7 +122,9 @@ describe('signed checkpoints of the audit chain', () => {
       expect(await audit.verify()).toEqual({
         ok: false,
         firstBadSeq: 10,
-        reason: expect.stringMatching(/^row 10 does not have the hash that checkpoint 10 signed at \S+ \([0-9a-f]{64}\): the chain was rewritten after row 5, the last one a checkpoint confirms$/),
+        reason: expect.stringMatching(
+          /^row 10 does not have the hash that checkpoint 10 signed at \S+ \([0-9a-f]{64}\): the chain was rewritten after row 5, the last one a checkpoint confirms$/,
+        ),
         events: 9,
       });
     });
@@ -140,7 +163,9 @@ describe('signed checkpoints of the audit chain', () => {
       expect(await audit.verify()).toMatchObject({
         ok: false,
         firstBadSeq: 10,
-        reason: expect.stringMatching(/^checkpoint 10, signed at \S+, has a signature that does not verify under the service's key \(fingerprint [0-9a-f]{64}\): it was altered or forged$/),
+        reason: expect.stringMatching(
+          /^checkpoint 10, signed at \S+, has a signature that does not verify under the service's key \(fingerprint [0-9a-f]{64}\): it was altered or forged$/,
+        ),
       });
     });
 
@@ -148,7 +173,11 @@ describe('signed checkpoints of the audit chain', () => {
       const [original] = await plainQuery<Record<string, unknown>>(dataSource, 'SELECT * FROM audit_checkpoints WHERE seq = 5', []);
       const columns = Object.keys(original);
       const insert = (verb: string, values: Record<string, unknown>, tail = '') =>
-        plainQuery(dataSource, `${verb} audit_checkpoints (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${tail}`, columns.map((c) => values[c]));
+        plainQuery(
+          dataSource,
+          `${verb} audit_checkpoints (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${tail}`,
+          columns.map((c) => values[c]),
+        );
       const other = { ...original, signature: 'forged' };
       await expect(insert('INSERT INTO', other)).rejects.toThrow(/append-only|duplicate key/);
       await expect(insert('INSERT INTO', other, ' ON CONFLICT (seq) DO UPDATE SET signature = excluded.signature')).rejects.toThrow(/append-only/);
@@ -192,7 +221,6 @@ describe('signed checkpoints of the audit chain', () => {
       expect((await allCheckpoints(audit)).map((c) => c.seq)).toEqual([expect.any(Number), hourly!.seq]);
       expect(await audit.verify()).toMatchObject({ ok: true, checkpoints: { checked: 2, lastSeq: hourly!.seq } });
     });
-
   });
 
   it('gives one checkpoint per seq, each naming a row with its hash, when appends and checkpoints race', async () => {
@@ -231,14 +259,22 @@ describe('signed checkpoints of the audit chain', () => {
       const tables = async () =>
         (testDatabaseKind === 'sqlite'
           ? await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'`)
-          : await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_checkpoints'`)
+          : await dataSource.query(
+              `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_checkpoints'`,
+            )
         ).length;
       await runMigrationStep(dataSource, new AuditCheckpoints1764322000000(), 'down');
       expect(await tables()).toBe(0);
       if (testDatabaseKind === 'sqlite') {
         // The seq guard goes with it: REPLACE is what it was before.
         const [row] = await plainQuery<Record<string, unknown>>(dataSource, 'SELECT * FROM audit_events WHERE seq = 2', []);
-        await plainQuery(dataSource, `REPLACE INTO audit_events (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
+        await plainQuery(
+          dataSource,
+          `REPLACE INTO audit_events (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+            .map(() => '?')
+            .join(', ')})`,
+          Object.values(row),
+        );
       }
       await runMigrationStep(dataSource, new AuditCheckpoints1764322000000(), 'up');
       expect(await tables()).toBe(1);

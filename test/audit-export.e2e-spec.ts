@@ -37,12 +37,7 @@ type Line = (Omit<AuditRecord, 'payload'> & { payload: unknown }) | { checkpoint
 const isCheckpoint = (line: Line): line is { checkpoint: Checkpoint } => 'checkpoint' in line;
 
 async function download(api: ApiApp, format: 'jsonl' | 'csv'): Promise<string> {
-  const response = await api
-    .as('auditor')
-    .get(`/api/audit/export?format=${format}`)
-    .buffer(true)
-    .parse(asText)
-    .expect(200);
+  const response = await api.as('auditor').get(`/api/audit/export?format=${format}`).buffer(true).parse(asText).expect(200);
   return response.body as string;
 }
 
@@ -64,11 +59,17 @@ describe('the JSONL export and `npm run audit:verify`', () => {
     api = await createApiApp({ AUDIT_CHECKPOINT_EVERY: '5' });
     for (let i = 0; i < 14; i += 1) await api.get(OrganizationsService).create(organizationInput({ name: `Exported ${i}` }), actors.manager);
     exported = await download(api, 'jsonl');
-    lines = exported.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    lines = exported
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Line);
     const rows = lines.filter((line) => !isCheckpoint(line)) as AuditRecord[];
     head = { seq: rows[rows.length - 1].seq, hash: rows[rows.length - 1].hash };
     // Anyone may read the key, without a token, to keep it elsewhere.
-    const key = await request(api.http).get('/api/audit/public-key').expect(200).expect('Content-Type', /application\/x-pem-file/);
+    const key = await request(api.http)
+      .get('/api/audit/public-key')
+      .expect(200)
+      .expect('Content-Type', /application\/x-pem-file/);
     keyFile = file('service-key.pem', key.text);
   }, 180_000);
 
@@ -100,7 +101,12 @@ describe('the JSONL export and `npm run audit:verify`', () => {
       ok: true,
       events: head.seq,
       headHash: head.hash,
-      checkpoints: { checked: Math.floor(head.seq / 5), lastSeq: 5 * Math.floor(head.seq / 5), signatures: 'verified', keyFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      checkpoints: {
+        checked: Math.floor(head.seq / 5),
+        lastSeq: 5 * Math.floor(head.seq / 5),
+        signatures: 'verified',
+        keyFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
       expectedHead: head,
     });
   });
@@ -116,7 +122,10 @@ describe('the JSONL export and `npm run audit:verify`', () => {
     const cut = file('cut.jsonl', exported.split('\n').slice(0, -8).join('\n') + '\n');
     const run = auditVerify(cut, '--public-key', keyFile, '--expect-head', head.hash);
     expect(run.status).toBe(1);
-    expect(run.result).toMatchObject({ ok: false, reason: expect.stringMatching(new RegExp(`^the export does not reach the head ${head.hash}: it ends at row \\d+ .*were cut`)) });
+    expect(run.result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(new RegExp(`^the export does not reach the head ${head.hash}: it ends at row \\d+ .*were cut`)),
+    });
   });
 
   it('refuses an empty export (exit 1)', () => {
@@ -128,13 +137,23 @@ describe('the JSONL export and `npm run audit:verify`', () => {
 
   it('sends a CSV export back to the JSONL one (exit 2)', async () => {
     const run = auditVerify(file('audit-chain.csv', await download(api, 'csv')));
-    expect(run).toMatchObject({ status: 2, result: undefined, stderr: expect.stringMatching(/this is the CSV export, which is for reading.*Verify the JSONL export/) });
+    expect(run).toMatchObject({
+      status: 2,
+      result: undefined,
+      stderr: expect.stringMatching(/this is the CSV export, which is for reading.*Verify the JSONL export/),
+    });
   });
 
   it('refuses a key that is not an Ed25519 public key, or a head that is not a hash (exit 2)', () => {
     const rsa = file('rsa.pem', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    expect(auditVerify(file('whole.jsonl', exported), '--public-key', rsa)).toMatchObject({ status: 2, stderr: expect.stringContaining('an rsa key, not Ed25519') });
-    expect(auditVerify(file('whole.jsonl', exported), '--expect-head', 'abc')).toMatchObject({ status: 2, stderr: expect.stringContaining('--expect-head takes a row') });
+    expect(auditVerify(file('whole.jsonl', exported), '--public-key', rsa)).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('an rsa key, not Ed25519'),
+    });
+    expect(auditVerify(file('whole.jsonl', exported), '--expect-head', 'abc')).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('--expect-head takes a row'),
+    });
   });
 
   /** The export as whoever held the database would rewrite it: row 7 changed, every row after it hashed again and linked. */
@@ -154,7 +173,14 @@ describe('the JSONL export and `npm run audit:verify`', () => {
 
   it('refuses a chain rewritten and hashed again, by the checkpoints it carries, even without the key (exit 1)', () => {
     const run = auditVerify(file('rewritten.jsonl', text(rewritten())));
-    expect(run).toMatchObject({ status: 1, result: { ok: false, firstBadSeq: 10, reason: expect.stringMatching(/^row 10 does not have the hash that checkpoint 10 signed .* rewritten after row 5/) } });
+    expect(run).toMatchObject({
+      status: 1,
+      result: {
+        ok: false,
+        firstBadSeq: 10,
+        reason: expect.stringMatching(/^row 10 does not have the hash that checkpoint 10 signed .* rewritten after row 5/),
+      },
+    });
   });
 
   it('refuses rewritten checkpoints under the service’s key, whoever signed them (exit 1)', () => {
@@ -162,14 +188,36 @@ describe('the JSONL export and `npm run audit:verify`', () => {
     const hashes = new Map(forged.flatMap((line) => (isCheckpoint(line) ? [] : [[line.seq, line.hash] as const])));
     const attacker = generateKeyPairSync('ed25519');
     const resigned = forged.map((line) =>
-      isCheckpoint(line) ? { checkpoint: signCheckpoint(attacker.privateKey, keyFingerprint(attacker.publicKey), { ...line.checkpoint, hash: hashes.get(line.checkpoint.seq)! }) } : line,
+      isCheckpoint(line)
+        ? {
+            checkpoint: signCheckpoint(attacker.privateKey, keyFingerprint(attacker.publicKey), { ...line.checkpoint, hash: hashes.get(line.checkpoint.seq)! }),
+          }
+        : line,
     );
     const otherKey = auditVerify(file('resigned.jsonl', text(resigned)), '--public-key', keyFile);
-    expect(otherKey).toMatchObject({ status: 1, result: { ok: false, firstBadSeq: 5, reason: expect.stringMatching(/^checkpoint 5 was signed by another key \(fingerprint [0-9a-f]{64}\); the key given is [0-9a-f]{64}$/) } });
+    expect(otherKey).toMatchObject({
+      status: 1,
+      result: {
+        ok: false,
+        firstBadSeq: 5,
+        reason: expect.stringMatching(/^checkpoint 5 was signed by another key \(fingerprint [0-9a-f]{64}\); the key given is [0-9a-f]{64}$/),
+      },
+    });
     // The same rows under the service's fingerprint, with signatures it never made.
-    const claimed = resigned.map((line) => (isCheckpoint(line) ? { checkpoint: { ...line.checkpoint, keyFingerprint: (lines.find(isCheckpoint) as { checkpoint: Checkpoint }).checkpoint.keyFingerprint } } : line));
+    const claimed = resigned.map((line) =>
+      isCheckpoint(line)
+        ? { checkpoint: { ...line.checkpoint, keyFingerprint: (lines.find(isCheckpoint) as { checkpoint: Checkpoint }).checkpoint.keyFingerprint } }
+        : line,
+    );
     const badSignature = auditVerify(file('claimed.jsonl', text(claimed)), '--public-key', keyFile);
-    expect(badSignature).toMatchObject({ status: 1, result: { ok: false, firstBadSeq: 5, reason: expect.stringMatching(/^checkpoint 5, signed at \S+, has a signature that does not verify under the key given/) } });
+    expect(badSignature).toMatchObject({
+      status: 1,
+      result: {
+        ok: false,
+        firstBadSeq: 5,
+        reason: expect.stringMatching(/^checkpoint 5, signed at \S+, has a signature that does not verify under the key given/),
+      },
+    });
     // Without the key, nothing tells these checkpoints from the service's: hence the note.
     expect(auditVerify(file('claimed.jsonl', text(claimed)))).toMatchObject({ status: 0, stderr: expect.stringContaining('NOT checked') });
   });
@@ -188,7 +236,11 @@ describe('the JSONL export and `npm run audit:verify`', () => {
     const run = auditVerify(file('cut-online.jsonl', await download(api, 'jsonl')), '--public-key', keyFile);
     expect(run).toMatchObject({
       status: 1,
-      result: { ok: false, firstBadSeq: head.seq - 6, reason: expect.stringMatching(new RegExp(`names row \\d+, but the chain ends at row ${head.seq - 7}: the rows after it were cut`)) },
+      result: {
+        ok: false,
+        firstBadSeq: head.seq - 6,
+        reason: expect.stringMatching(new RegExp(`names row \\d+, but the chain ends at row ${head.seq - 7}: the rows after it were cut`)),
+      },
     });
   });
 });
@@ -209,9 +261,17 @@ describe('the CSV export', () => {
     const organizationId = randomUUID();
     await api.as('auditor').patch(`/api/organizations/${organizationId}`).set('X-Request-Id', FORMULA).send({ city: FORMULA }).expect(403);
     // …and a user whose display name is one.
-    const evil = await api.as('admin').post('/api/users').send({ username: 'formula.user', password: USER_PASSWORD, displayName: FORMULA, roles: ['manager'] }).expect(201);
+    const evil = await api
+      .as('admin')
+      .post('/api/users')
+      .send({ username: 'formula.user', password: USER_PASSWORD, displayName: FORMULA, roles: ['manager'] })
+      .expect(201);
     const login = await request(api.http).post('/api/auth/login').send({ username: 'formula.user', password: USER_PASSWORD }).expect(200);
-    await request(api.http).post('/api/organizations').set('Authorization', `Bearer ${login.body.accessToken}`).send(organizationInput({ name: 'Formula University' })).expect(201);
+    await request(api.http)
+      .post('/api/organizations')
+      .set('Authorization', `Bearer ${login.body.accessToken}`)
+      .send(organizationInput({ name: 'Formula University' }))
+      .expect(201);
     // Rows written straight to the chain, starting with each character OWASP names.
     const starts = ['+SUM(1,1)', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd'];
     await api.get(WriteQueue).run(async (manager) => {
@@ -231,7 +291,11 @@ describe('the CSV export', () => {
     const records = parse<Record<string, string>>(await download(api, 'csv'), { columns: true });
     const columns = Object.keys(records[0]);
     expect(columns.slice(0, 5)).toEqual(['seq', 'occurredAt', 'actorId', 'actorName', 'actorRoles']);
-    const live = records.flatMap((record) => Object.entries(record).filter(([, cell]) => /^[=+\-@\t\r]/.test(cell)).map(([column, cell]) => `${record.seq}.${column}: ${cell}`));
+    const live = records.flatMap((record) =>
+      Object.entries(record)
+        .filter(([, cell]) => /^[=+\-@\t\r]/.test(cell))
+        .map(([column, cell]) => `${record.seq}.${column}: ${cell}`),
+    );
     expect(live).toEqual([]);
 
     const refused = records.find((record) => record.action === 'PATCH /api/organizations/:id')!;

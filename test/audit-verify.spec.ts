@@ -24,8 +24,22 @@ import { createTestApp, testDatabaseKind, testPostgresUrl, type TestApp } from '
  */
 const ROWS = 4_600;
 const COLUMNS = [
-  'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id',
-  'workflow_version', 'outcome', 'request_id', 'payload', 'prev_hash', 'hash',
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_roles',
+  'action',
+  'entity_type',
+  'entity_id',
+  'from_state',
+  'to_state',
+  'workflow_id',
+  'workflow_version',
+  'outcome',
+  'request_id',
+  'payload',
+  'prev_hash',
+  'hash',
 ];
 
 /** Text that the encoder has to escape, or must leave alone. */
@@ -59,9 +73,22 @@ async function appendRows(dataSource: DataSource, count: number): Promise<void> 
     };
     const hash = hashRecord(record);
     rows.push([
-      record.seq, record.occurredAt, record.actorId, JSON.stringify(record.actorRoles), record.action, record.entityType, record.entityId,
-      record.fromState, record.toState, record.workflowId, record.workflowVersion, record.outcome, record.requestId, record.payload,
-      record.prevHash, hash,
+      record.seq,
+      record.occurredAt,
+      record.actorId,
+      JSON.stringify(record.actorRoles),
+      record.action,
+      record.entityType,
+      record.entityId,
+      record.fromState,
+      record.toState,
+      record.workflowId,
+      record.workflowVersion,
+      record.outcome,
+      record.requestId,
+      record.payload,
+      record.prevHash,
+      hash,
     ]);
     prevHash = hash;
   }
@@ -144,7 +171,11 @@ describe('verify() over a chain of several batches', () => {
     } finally {
       for (const row of originals) {
         await plainQuery(dataSource, 'DELETE FROM audit_events WHERE seq = ?', [row.seq]);
-        await plainQuery(dataSource, `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`, COLUMNS.map((c) => row[c]));
+        await plainQuery(
+          dataSource,
+          `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+          COLUMNS.map((c) => row[c]),
+        );
       }
     }
   }
@@ -301,12 +332,30 @@ describe('the fast path of verify()', () => {
   /** The ADVERSARIAL rows from seq `start` on, each over a base row (one of the two tests below runs, by database). */
   const start = 2_000_000_000;
   async function insertAdversarial(): Promise<void> {
-    const base = { occurred_at: '2026-03-02T09:00:00.000Z', actor_id: 'u', actor_roles: '["manager"]', action: 'UPDATE', entity_type: 'partnership',
-      entity_id: 'p-1', from_state: 'a', to_state: 'b', workflow_id: 'w', workflow_version: 1, outcome: 'ok', request_id: 'r', payload: '{}',
-      prev_hash: GENESIS_HASH, hash: GENESIS_HASH };
+    const base = {
+      occurred_at: '2026-03-02T09:00:00.000Z',
+      actor_id: 'u',
+      actor_roles: '["manager"]',
+      action: 'UPDATE',
+      entity_type: 'partnership',
+      entity_id: 'p-1',
+      from_state: 'a',
+      to_state: 'b',
+      workflow_id: 'w',
+      workflow_version: 1,
+      outcome: 'ok',
+      request_id: 'r',
+      payload: '{}',
+      prev_hash: GENESIS_HASH,
+      hash: GENESIS_HASH,
+    };
     for (const [i, fields] of ADVERSARIAL.entries()) {
       const row: Record<string, unknown> = { ...base, seq: start + i, ...fields };
-      await plainQuery(dataSource, `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`, COLUMNS.map((c) => row[c]));
+      await plainQuery(
+        dataSource,
+        `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+        COLUMNS.map((c) => row[c]),
+      );
     }
   }
 

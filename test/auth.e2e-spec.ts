@@ -139,9 +139,10 @@ describe('sign-in, users and roles over HTTP', () => {
 
   it('locks an address (an IPv6 /64) after fifty failed sign-ins across accounts, and audits each failure and the lock once', async () => {
     // One client stepping through the addresses of its /64, a new one for every guess.
-    const network = `2001:db8:0:${nextAddress += 1}`;
+    const network = `2001:db8:0:${(nextAddress += 1)}`;
     const before = (await t.get(AuditService).search({ actor: 'anonymous', limit: 1 })).total;
-    for (let attempt = 0; attempt < 50; attempt += 1) await login(t, `sprayed.${attempt}`, 'wrong-password', `${network}::${(attempt + 1).toString(16)}`).expect(401);
+    for (let attempt = 0; attempt < 50; attempt += 1)
+      await login(t, `sprayed.${attempt}`, 'wrong-password', `${network}::${(attempt + 1).toString(16)}`).expect(401);
     const refused = await login(t, 'admin', ADMIN_PASSWORD, `${network}::ffff`).expect(429);
     expect(refused.body).toMatchObject({ message: expect.stringContaining('too many failed sign-ins from this address'), details: { scope: 'address' } });
     await login(t, 'sprayed.50', 'wrong-password', `${network}::1`).expect(429);
@@ -279,7 +280,10 @@ describe('sign-in, users and roles over HTTP', () => {
     await get(t, '/api/auth/me', first).expect(200);
     const signedOut = await post(t, '/api/auth/logout', first, {}).expect(200);
     expect(signedOut.body).toEqual({ endedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
-    expect((await get(t, '/api/auth/me', first).expect(401)).body).toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is no longer valid; sign in again' });
+    expect((await get(t, '/api/auth/me', first).expect(401)).body).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'the token is no longer valid; sign in again',
+    });
     await post(t, '/api/auth/logout', first, {}).expect(401);
     await get(t, '/api/auth/me', second).expect(200);
     await request(server(t)).post('/api/auth/logout').expect(401);
@@ -357,10 +361,17 @@ describe('sign-in, users and roles over HTTP', () => {
       });
     }
     // Sending the roles one holds changes nothing, so it is not refused.
-    expect((await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin'], displayName: 'Administrator' }).expect(200)).body).toMatchObject({ roles: ['admin'], version: 1 });
+    expect((await patch(t, `/api/users/${adminId}`, adminToken, { roles: ['admin'], displayName: 'Administrator' }).expect(200)).body).toMatchObject({
+      roles: ['admin'],
+      version: 1,
+    });
     expect((await get(t, '/api/auth/me', adminToken).expect(200)).body.roles).toEqual(['admin']);
     const denied = await t.get(AuditService).search({ actor: adminId, outcome: 'denied', entityId: adminId });
-    expect(denied.items.map((row) => JSON.parse(row.payload).details.rule)).toEqual(['adminCannotDisableSelf', 'adminCannotChangeOwnRoles', 'adminCannotChangeOwnRoles']);
+    expect(denied.items.map((row) => JSON.parse(row.payload).details.rule)).toEqual([
+      'adminCannotDisableSelf',
+      'adminCannotChangeOwnRoles',
+      'adminCannotChangeOwnRoles',
+    ]);
 
     // Another admin may.
     const second = await createUser('second.admin', PASSWORDS.manager, ['admin']);
@@ -411,7 +422,10 @@ describe('sign-in, users and roles over HTTP', () => {
   });
 
   it('audits each user change as entity type "user" without any password or hash', async () => {
-    const rows = await t.get(DataSource).getRepository(AuditEvent).find({ where: { entityType: 'user' }, order: { seq: 'ASC' } });
+    const rows = await t
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { entityType: 'user' }, order: { seq: 'ASC' } });
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['CREATE', 'UPDATE']));
     const adminCreated = rows.find((r) => r.entityId === adminId);
     expect(adminCreated).toMatchObject({ action: 'CREATE', actorId: 'system' });

@@ -86,7 +86,11 @@ describe('the calendar feed and the upcoming list answer a bounded window, over 
 
   it('lists one’s calendar links a page at a time, newest first', async () => {
     for (let i = 1; i <= 55; i += 1) {
-      await api.as('approver').post('/api/calendar/tokens').send({ label: `Link ${i}` }).expect(201);
+      await api
+        .as('approver')
+        .post('/api/calendar/tokens')
+        .send({ label: `Link ${i}` })
+        .expect(201);
       api.clock.set(new Date(api.clock.now().getTime() + 1000));
     }
     const first = (await api.as('approver').get('/api/calendar/tokens').expect(200)).body;

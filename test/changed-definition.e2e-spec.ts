@@ -64,6 +64,11 @@ describe('an instance whose definition changed after it started, over HTTP', () 
     expect(refused.body).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(CHANGED) });
     await api.as('manager').patch(`/api/partnerships/${review.id}`).set('If-Match', `"${review.version}"`).send({ notes: 'A note' }).expect(409);
     const occurrence = (await api.as('manager').get(`/api/occurrences/${occurrenceId}`).expect(200)).body;
-    await api.as('manager').post(`/api/occurrences/${occurrenceId}/events`).set('If-Match', `"${occurrence.version}"`).send({ type: 'CANCEL', comment: 'No.' }).expect(409);
+    await api
+      .as('manager')
+      .post(`/api/occurrences/${occurrenceId}/events`)
+      .set('If-Match', `"${occurrence.version}"`)
+      .send({ type: 'CANCEL', comment: 'No.' })
+      .expect(409);
   });
 });

@@ -31,7 +31,12 @@ describe('clearing optional fields with null', () => {
     const p = await newPartnership();
     const before = (await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body as Record<string, unknown>;
     expect(before[field]).toEqual(expect.any(String));
-    const cleared = await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', `"${p.version}"`).send({ [field]: null }).expect(200);
+    const cleared = await api
+      .as('manager')
+      .patch(`/api/partnerships/${p.id}`)
+      .set('If-Match', `"${p.version}"`)
+      .send({ [field]: null })
+      .expect(200);
     expect(cleared.body).toMatchObject({ [field]: null, version: p.version + 1 });
     expect(cleared.headers.etag).toBe(`"${p.version + 1}"`);
     expect((await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body[field]).toBeNull();
@@ -39,17 +44,35 @@ describe('clearing optional fields with null', () => {
     expect(row).toMatchObject({ outcome: 'ok', payload: { changes: { [field]: null } } });
   });
 
-  it.each(['title', 'organizationId', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'])('refuses null for a partnership’s required %s (400), changing nothing', async (field) => {
-    const p = await newPartnership();
-    const refused = await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', `"${p.version}"`).send({ [field]: null }).expect(400);
-    expect(refused.body.code).toBe('VALIDATION_FAILED');
-    expect((await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body.version).toBe(p.version);
-  });
+  it.each(['title', 'organizationId', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'])(
+    'refuses null for a partnership’s required %s (400), changing nothing',
+    async (field) => {
+      const p = await newPartnership();
+      const refused = await api
+        .as('manager')
+        .patch(`/api/partnerships/${p.id}`)
+        .set('If-Match', `"${p.version}"`)
+        .send({ [field]: null })
+        .expect(400);
+      expect(refused.body.code).toBe('VALIDATION_FAILED');
+      expect((await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body.version).toBe(p.version);
+    },
+  );
 
   it('still refuses clearing a field the state does not let anyone edit (409), and audits the refusal', async () => {
     const p = await newPartnership();
-    const submitted = await api.as('manager').post(`/api/partnerships/${p.id}/events`).set('If-Match', `"${p.version}"`).send({ type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    const refused = await api.as('manager').patch(`/api/partnerships/${p.id}`).set('If-Match', `"${submitted.body.version}"`).send({ summary: null }).expect(409);
+    const submitted = await api
+      .as('manager')
+      .post(`/api/partnerships/${p.id}/events`)
+      .set('If-Match', `"${p.version}"`)
+      .send({ type: 'SUBMIT_FOR_APPROVAL' })
+      .expect(200);
+    const refused = await api
+      .as('manager')
+      .patch(`/api/partnerships/${p.id}`)
+      .set('If-Match', `"${submitted.body.version}"`)
+      .send({ summary: null })
+      .expect(409);
     expect(refused.body).toMatchObject({ code: 'EVENT_NOT_ALLOWED' });
     expect(await lastUpdate(p.id)).toMatchObject({ outcome: 'denied' });
     const after = (await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body;
@@ -60,9 +83,18 @@ describe('clearing optional fields with null', () => {
   });
 
   it.each(['city', 'website'])('clears an organization’s %s with null, stores null and audits the change as null', async (field) => {
-    const org = await api.as('manager').post('/api/organizations').send(organizationInput({ website: 'https://www.bnu.edu.pk' })).expect(201);
+    const org = await api
+      .as('manager')
+      .post('/api/organizations')
+      .send(organizationInput({ website: 'https://www.bnu.edu.pk' }))
+      .expect(201);
     expect(org.body[field]).toEqual(expect.any(String));
-    const cleared = await api.as('manager').patch(`/api/organizations/${org.body.id}`).set('If-Match', `"${org.body.version}"`).send({ [field]: null }).expect(200);
+    const cleared = await api
+      .as('manager')
+      .patch(`/api/organizations/${org.body.id}`)
+      .set('If-Match', `"${org.body.version}"`)
+      .send({ [field]: null })
+      .expect(200);
     expect(cleared.body).toMatchObject({ [field]: null, version: org.body.version + 1 });
     expect((await api.as('manager').get(`/api/organizations/${org.body.id}`).expect(200)).body[field]).toBeNull();
     expect(await lastUpdate(org.body.id)).toMatchObject({ outcome: 'ok', payload: { changes: { [field]: null } } });
@@ -91,7 +123,12 @@ describe('clearing optional fields with null', () => {
 
   it.each(['name', 'kind', 'country', 'contacts'])('refuses null for an organization’s required %s (400), changing nothing', async (field) => {
     const org = await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201);
-    const refused = await api.as('manager').patch(`/api/organizations/${org.body.id}`).set('If-Match', `"${org.body.version}"`).send({ [field]: null }).expect(400);
+    const refused = await api
+      .as('manager')
+      .patch(`/api/organizations/${org.body.id}`)
+      .set('If-Match', `"${org.body.version}"`)
+      .send({ [field]: null })
+      .expect(400);
     expect(refused.body.code).toBe('VALIDATION_FAILED');
     expect((await api.as('manager').get(`/api/organizations/${org.body.id}`).expect(200)).body.version).toBe(org.body.version);
   });

@@ -62,13 +62,24 @@ describe('concurrent requests on one partnership', () => {
     const history = (await api.as('auditor').get(`/api/partnerships/${id}/history`).expect(200)).body.items;
     expect(history.filter((h: { outcome: string }) => h.outcome === 'ok').map((h: { action: string }) => h.action)).toEqual(['CREATE', 'SUBMIT_FOR_APPROVAL']);
     // One submission, one approval-SLA timer: the refused requests scheduled nothing.
-    expect(await api.get(DataSource).getRepository(Timer).count({ where: { instanceId: id } })).toBe(1);
+    expect(
+      await api
+        .get(DataSource)
+        .getRepository(Timer)
+        .count({ where: { instanceId: id } }),
+    ).toBe(1);
   });
 
   it('lets exactly one of 50 concurrent edits with the same If-Match through', async () => {
     const id = await newPartnership();
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => api.as('manager').patch(`/api/partnerships/${id}`).set('If-Match', '"1"').send({ notes: `edit ${i}` })),
+      Array.from({ length: 50 }, (_, i) =>
+        api
+          .as('manager')
+          .patch(`/api/partnerships/${id}`)
+          .set('If-Match', '"1"')
+          .send({ notes: `edit ${i}` }),
+      ),
     );
 
     expect(statuses(responses)).toEqual({ 200: 1, 412: 49 });

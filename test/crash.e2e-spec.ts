@@ -68,7 +68,12 @@ async function openStore(dataDir: string): Promise<Store> {
     return {
       rows: async <T>(sql: string, params: unknown[] = []) => {
         let n = 0;
-        return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+        return (
+          await client.query(
+            sql.replace(/\?/g, () => `$${++n}`),
+            params,
+          )
+        ).rows as T[];
       },
       close: () => client.end(),
     };
@@ -161,11 +166,19 @@ describe(`kill -9 during a stream of transitions on ${testDatabaseKind === 'post
 
   async function setUp(): Promise<void> {
     const login = async (username: string, password: string) => {
-      const response = await fetch(`${service.base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const response = await fetch(`${service.base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
       return ((await response.json()) as { accessToken: string }).accessToken;
     };
     const admin = await login('admin', ADMIN_PASSWORD);
-    for (const [username, roles] of [['manager', ['manager']], ['approver', ['approver']], ['auditor', ['auditor']]] as const) {
+    for (const [username, roles] of [
+      ['manager', ['manager']],
+      ['approver', ['approver']],
+      ['auditor', ['auditor']],
+    ] as const) {
       const created = await call('POST', '/users', admin, { username, password: PASSWORD, roles });
       expect(created.status).toBe(201);
     }
@@ -275,7 +288,9 @@ describe(`kill -9 during a stream of transitions on ${testDatabaseKind === 'post
     const store = await openStore(dataDir);
     try {
       if (testDatabaseKind === 'sqlite') expect(await store.rows('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
-      const partnerships = await store.rows<{ id: string; state: string; version: number; context: string }>('SELECT id, state, version, context FROM partnerships');
+      const partnerships = await store.rows<{ id: string; state: string; version: number; context: string }>(
+        'SELECT id, state, version, context FROM partnerships',
+      );
       const byId = new Map(partnerships.map((p) => [p.id, p]));
 
       for (const ack of acks) {
@@ -311,7 +326,9 @@ describe(`kill -9 during a stream of transitions on ${testDatabaseKind === 'post
       expect(orphans).toEqual([]);
 
       // Timers: never two pending for one instance and event; a review's SLA timer is due one day after its submission, unchanged across crashes.
-      const doubled = await store.rows('SELECT instance_id, event, count(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY instance_id, event HAVING count(*) > 1');
+      const doubled = await store.rows(
+        'SELECT instance_id, event, count(*) AS n FROM timers WHERE fired_at IS NULL GROUP BY instance_id, event HAVING count(*) > 1',
+      );
       expect(doubled).toEqual([]);
       const sla = new Map<string, { id: string; due_at: string }>();
       for (const p of partnerships.filter((row) => row.state === 'senior_management_review')) {

@@ -36,10 +36,23 @@ describe('approval defaults from the workflow definition, over HTTP', () => {
     expect([requiredApprovals, approvalSlaDays]).toEqual([undefined, undefined]);
     const created = await api.as('manager').post('/api/partnerships').send(rest).expect(201);
     expect(created.body).toMatchObject({ requiredApprovals: 2, approvalSlaDays: 7 });
-    const submitted = await api.as('manager').post(`/api/partnerships/${created.body.id}/events`).set('If-Match', '"1"').send({ type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
-    const inbox = (await api.as('approver').get('/api/approvals/pending').expect(200)).body.items as Array<{ id: string; requiredApprovals: number; dueAt: string }>;
+    const submitted = await api
+      .as('manager')
+      .post(`/api/partnerships/${created.body.id}/events`)
+      .set('If-Match', '"1"')
+      .send({ type: 'SUBMIT_FOR_APPROVAL' })
+      .expect(200);
+    const inbox = (await api.as('approver').get('/api/approvals/pending').expect(200)).body.items as Array<{
+      id: string;
+      requiredApprovals: number;
+      dueAt: string;
+    }>;
     expect(inbox.find((i) => i.id === submitted.body.id)).toMatchObject({ requiredApprovals: 2, dueAt: '2026-03-09T09:00:00.000Z' });
-    const own = await api.as('manager').post('/api/partnerships').send({ ...rest, requiredApprovals: 1, approvalSlaDays: 30 }).expect(201);
+    const own = await api
+      .as('manager')
+      .post('/api/partnerships')
+      .send({ ...rest, requiredApprovals: 1, approvalSlaDays: 30 })
+      .expect(201);
     expect(own.body).toMatchObject({ requiredApprovals: 1, approvalSlaDays: 30 });
   });
 

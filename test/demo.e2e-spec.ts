@@ -90,7 +90,13 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
 
   it('lists the organizations met on the visit, in Pakistan, with the people the report names', async () => {
     const { body } = await as('manager').get('/api/organizations?limit=100').expect(200);
-    const organizations = body.items as Array<{ name: string; country: string; kind: string; createdAt: string; contacts: Array<{ name: string; title?: string }> }>;
+    const organizations = body.items as Array<{
+      name: string;
+      country: string;
+      kind: string;
+      createdAt: string;
+      contacts: Array<{ name: string; title?: string }>;
+    }>;
     expect(body.total).toBe(seeded.organizations);
     expect(organizations.every((o) => o.country === 'PK')).toBe(true);
     const names = organizations.map((o) => o.name);
@@ -120,14 +126,10 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
     expect(denied.body.total).toBe(0);
   });
 
-  it('puts the Beaconhouse proposal in the approvers\' inbox, overdue since its approval deadline passed', async () => {
+  it("puts the Beaconhouse proposal in the approvers' inbox, overdue since its approval deadline passed", async () => {
     const beaconhouse = byTitle('Beaconhouse University');
     const history = await historyOf(beaconhouse.id);
-    expect(history.map((h) => h.action)).toEqual([
-      'CREATE',
-      'SUBMIT_FOR_APPROVAL',
-      'xstate.after.approvalSla.partnership-mou.senior_management_review',
-    ]);
+    expect(history.map((h) => h.action)).toEqual(['CREATE', 'SUBMIT_FOR_APPROVAL', 'xstate.after.approvalSla.partnership-mou.senior_management_review']);
     expect(history[2]).toMatchObject({ at: '2024-12-06T10:00:00.000Z', actor: { id: 'system' } });
     for (const approver of ['approver', 'approver2']) {
       const inbox = await as(approver).get('/api/approvals/pending').expect(200);
@@ -149,7 +151,8 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
     expect(visits.occurrences[0].state).toBe('missed');
     expect([...lectures.occurrences.slice(1), ...visits.occurrences.slice(1)].every((o) => o.state === 'planned' && o.dueOn > dateOf(now))).toBe(true);
 
-    const audit = async (entityId: string) => (await as('auditor').get(`/api/audit?entityId=${entityId}`).expect(200)).body.items as Array<{ action: string; actorId: string }>;
+    const audit = async (entityId: string) =>
+      (await as('auditor').get(`/api/audit?entityId=${entityId}`).expect(200)).body.items as Array<{ action: string; actorId: string }>;
     expect((await audit(lectures.occurrences[0].id)).map((r) => [r.action, r.actorId])).toEqual([
       ['CREATE', ids.manager],
       ['SCHEDULE', ids.manager],
@@ -205,10 +208,15 @@ describe('the demo seed with SMTP_URL set', () => {
       const subjects = (address: string) => smtp.to(address).map((mail) => mail.subject);
       for (const approver of ['approver@example.org', 'approver2@example.org']) {
         expect(subjects(approver)).toEqual(
-          expect.arrayContaining([expect.stringMatching(/^Waiting for your approval: .*Beaconhouse/), expect.stringMatching(/^Overdue for approval: .*Beaconhouse/)]),
+          expect.arrayContaining([
+            expect.stringMatching(/^Waiting for your approval: .*Beaconhouse/),
+            expect.stringMatching(/^Overdue for approval: .*Beaconhouse/),
+          ]),
         );
       }
-      expect(subjects('manager@example.org')).toEqual(expect.arrayContaining([expect.stringMatching(/^Renewal due: /), expect.stringMatching(/^Overdue for approval: /)]));
+      expect(subjects('manager@example.org')).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^Renewal due: /), expect.stringMatching(/^Overdue for approval: /)]),
+      );
       expect(subjects('auditor@example.org')).toEqual([]);
       expect(DEMO_USERS.every((user) => user.email.endsWith('@example.org'))).toBe(true);
     } finally {

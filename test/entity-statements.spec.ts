@@ -31,7 +31,10 @@ describe('EntityStatements: fixed-text reads and writes equal to the entity mana
 
   it('reads a partnership exactly as findOne does: JSON columns parsed, booleans as booleans, an entity instance', async () => {
     const created = await partnerships.create(
-      partnershipInput(organizationId, { title: 'Annual "Quaid" lecture — ünïcode', proposedActivities: [{ kind: 'annual_lecture', title: 'Lecture', recurrence: { frequency: 'yearly', month: 3, day: 14 } }] }),
+      partnershipInput(organizationId, {
+        title: 'Annual "Quaid" lecture — ünïcode',
+        proposedActivities: [{ kind: 'annual_lecture', title: 'Lecture', recurrence: { frequency: 'yearly', month: 3, day: 14 } }],
+      }),
       actors.manager,
     );
     const { row } = await partnerships.send(created.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: created.version });
@@ -45,22 +48,34 @@ describe('EntityStatements: fixed-text reads and writes equal to the entity mana
   });
 
   it('inserts a row the entity manager reads back unchanged', async () => {
-    const timer: Timer = { id: randomUUID(), instanceType: 'partnership', instanceId: randomUUID(), event: 'xstate.after.P14D.x', dueAt: '2027-01-01T00:00:00.000Z', firedAt: null, createdAt: '2026-11-28T00:00:00.000Z' };
+    const timer: Timer = {
+      id: randomUUID(),
+      instanceType: 'partnership',
+      instanceId: randomUUID(),
+      event: 'xstate.after.P14D.x',
+      dueAt: '2027-01-01T00:00:00.000Z',
+      firedAt: null,
+      createdAt: '2026-11-28T00:00:00.000Z',
+    };
     await EntityStatements.of(dataSource, Timer).insert(dataSource, timer);
     expect({ ...(await dataSource.manager.findOne(Timer, { where: { id: timer.id } })) }).toEqual(timer);
   });
 
   it('updates only WHERE the version still matches, and reports how many rows changed', async () => {
     const created = await partnerships.create(partnershipInput(organizationId), actors.manager);
-    const version = await t.get(WriteQueue).run((manager) =>
-      updateVersioned(manager, Partnership, created.id, created.version, { notes: 'first', overdue: true, context: { ...created.context, note: 'x' } }),
-    );
+    const version = await t
+      .get(WriteQueue)
+      .run((manager) =>
+        updateVersioned(manager, Partnership, created.id, created.version, { notes: 'first', overdue: true, context: { ...created.context, note: 'x' } }),
+      );
     expect(version).toBe(created.version + 1);
     const after = await dataSource.manager.findOne(Partnership, { where: { id: created.id } });
     expect(after).toMatchObject({ notes: 'first', overdue: true, version: created.version + 1, title: created.title });
     expect(after?.context).toEqual({ ...created.context, note: 'x' });
     // The same stale version again: nothing changes, and the caller hears of it.
-    await expect(t.get(WriteQueue).run((manager) => updateVersioned(manager, Partnership, created.id, created.version, { notes: 'second' }))).rejects.toMatchObject({
+    await expect(
+      t.get(WriteQueue).run((manager) => updateVersioned(manager, Partnership, created.id, created.version, { notes: 'second' })),
+    ).rejects.toMatchObject({
       code: 'VERSION_MISMATCH',
     });
     expect((await dataSource.manager.findOne(Partnership, { where: { id: created.id } }))?.notes).toBe('first');
@@ -70,6 +85,8 @@ describe('EntityStatements: fixed-text reads and writes equal to the entity mana
 
   it('refuses an unknown property instead of writing a statement with it', async () => {
     const statements = EntityStatements.of(dataSource, Partnership);
-    await expect(statements.update(dataSource, randomUUID(), { nope: 1 } as never, { property: 'version', value: 1 })).rejects.toThrow('Partnership has no column nope');
+    await expect(statements.update(dataSource, randomUUID(), { nope: 1 } as never, { property: 'version', value: 1 })).rejects.toThrow(
+      'Partnership has no column nope',
+    );
   });
 });

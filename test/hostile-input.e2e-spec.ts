@@ -64,11 +64,21 @@ describe('text that a database could not store or hash faithfully', () => {
     const version = (await api.as('auditor').get(`/api/partnerships/${proposalId}`).expect(200)).body.version;
     const deniedBefore = (await refusalsOf('manager')).length;
     for (const text of UNSTORABLE) {
-      expectValidationFailed(await api.as('manager').post('/api/organizations').send(organizationInput({ name: text })), 'name');
+      expectValidationFailed(
+        await api
+          .as('manager')
+          .post('/api/organizations')
+          .send(organizationInput({ name: text })),
+        'name',
+      );
       expectValidationFailed(await api.as('manager').patch(`/api/organizations/${organizationId}`).set('If-Match', '"1"').send({ city: text }), 'city');
       expectValidationFailed(await api.as('manager').post('/api/calendar/tokens').send({ label: text }), 'label');
       // An event this state does not take: were the text let through, its refusal would be audited with it.
-      const event = await api.as('manager').post(`/api/partnerships/${proposalId}/events`).set('If-Match', `"${version}"`).send({ type: 'SHARE_DRAFT', comment: text });
+      const event = await api
+        .as('manager')
+        .post(`/api/partnerships/${proposalId}/events`)
+        .set('If-Match', `"${version}"`)
+        .send({ type: 'SHARE_DRAFT', comment: text });
       expectValidationFailed(event, 'comment');
       const nested = await api
         .as('manager')
@@ -147,19 +157,33 @@ describe('bodies that would cost more than they could mean', () => {
   it('refuses JSON nested 1,500 deep with 400, before sign-in as after', async () => {
     const login = await request(api.http).post('/api/auth/login').set('Content-Type', 'application/json').send(nested(1500));
     expectValidationFailed(login, 'nested');
-    const signedIn = await api.as('manager').post('/api/organizations').set('Content-Type', 'application/json').send(`{"name":${nested(1500)}}`);
+    const signedIn = await api
+      .as('manager')
+      .post('/api/organizations')
+      .set('Content-Type', 'application/json')
+      .send(`{"name":${nested(1500)}}`);
     expectValidationFailed(signedIn, 'nested');
-    const arrays = await api.as('manager').post('/api/organizations').set('Content-Type', 'application/json').send(`${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+    const arrays = await api
+      .as('manager')
+      .post('/api/organizations')
+      .set('Content-Type', 'application/json')
+      .send(`${'['.repeat(50_000)}${']'.repeat(50_000)}`);
     expectValidationFailed(arrays, 'nested');
   });
 
   it('refuses thousands of fields or items in one short answer', async () => {
     const fields = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`field${i}`, i]));
-    const many = await api.as('manager').post('/api/organizations').send({ ...organizationInput(), ...fields });
+    const many = await api
+      .as('manager')
+      .post('/api/organizations')
+      .send({ ...organizationInput(), ...fields });
     expectValidationFailed(many, 'fields');
     expect(JSON.stringify(many.body).length).toBeLessThan(1000);
     const contacts = Array.from({ length: 20_000 }, () => ({ name: 'x' }));
-    const items = await api.as('manager').post('/api/organizations').send({ ...organizationInput(), contacts });
+    const items = await api
+      .as('manager')
+      .post('/api/organizations')
+      .send({ ...organizationInput(), contacts });
     expectValidationFailed(items, 'contacts');
     expect(JSON.stringify(items.body).length).toBeLessThan(1000);
   });
@@ -176,7 +200,12 @@ describe('unknown body fields, whatever their name', () => {
       expect(inContact).not.toBe(body);
       expectValidationFailed(await api.as('manager').post('/api/organizations').set('Content-Type', 'application/json').send(inContact), key);
       const inData = `{"type":"APPROVE","data":{"${key}":{"polluted":"yes"}}}`;
-      const event = await api.as('approver').post(`/api/partnerships/${proposalId}/events`).set('If-Match', '"1"').set('Content-Type', 'application/json').send(inData);
+      const event = await api
+        .as('approver')
+        .post(`/api/partnerships/${proposalId}/events`)
+        .set('If-Match', '"1"')
+        .set('Content-Type', 'application/json')
+        .send(inData);
       expectValidationFailed(event, key);
       expect(await total('/api/organizations')).toBe(organizations);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -234,18 +263,43 @@ describe('bidirectional controls in single-line text', () => {
 
   it('refuses them in titles and names with a message that says why', async () => {
     for (const control of reversing) {
-      const title = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { title: `Lecture ${control}txt.exe` }));
+      const title = await api
+        .as('manager')
+        .post('/api/partnerships')
+        .send(partnershipInput(organizationId, { title: `Lecture ${control}txt.exe` }));
       expectValidationFailed(title, 'title');
       expect(title.body.message).toContain('bidirectional');
-      expectValidationFailed(await api.as('manager').post('/api/organizations').send(organizationInput({ name: `Front ${control}dtL` })), 'name');
+      expectValidationFailed(
+        await api
+          .as('manager')
+          .post('/api/organizations')
+          .send(organizationInput({ name: `Front ${control}dtL` })),
+        'name',
+      );
     }
     const activity = { kind: 'seminar', title: 'Seminar \u202Eevil', recurrence: { frequency: 'once' } };
-    expectValidationFailed(await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: [activity as never] })), 'title');
-    expectValidationFailed(await api.as('admin').post('/api/users').send({ username: 'bidi.user', password: USER_PASSWORD, displayName: 'Ad\u2067min', roles: ['auditor'] }), 'displayName');
+    expectValidationFailed(
+      await api
+        .as('manager')
+        .post('/api/partnerships')
+        .send(partnershipInput(organizationId, { proposedActivities: [activity as never] })),
+      'title',
+    );
+    expectValidationFailed(
+      await api
+        .as('admin')
+        .post('/api/users')
+        .send({ username: 'bidi.user', password: USER_PASSWORD, displayName: 'Ad\u2067min', roles: ['auditor'] }),
+      'displayName',
+    );
   });
 
   it('keeps them where they are no single line: a summary may quote right-to-left text', async () => {
-    await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { summary: 'Quoting \u2067نص\u2069 in a summary.' })).expect(201);
+    await api
+      .as('manager')
+      .post('/api/partnerships')
+      .send(partnershipInput(organizationId, { summary: 'Quoting \u2067نص\u2069 in a summary.' }))
+      .expect(201);
   });
 });
 

@@ -28,7 +28,13 @@ describe('Idempotency-Key across a crash between the change and its stored answe
   afterAll(() => api.close());
 
   const keyRow = async (key: string) =>
-    (await plainQuery<{ status_code: number | null; applied_at: string | null; created_at: string }>(dataSource, 'SELECT status_code, applied_at, created_at FROM idempotency_keys WHERE key = ?', [key]))[0];
+    (
+      await plainQuery<{ status_code: number | null; applied_at: string | null; created_at: string }>(
+        dataSource,
+        'SELECT status_code, applied_at, created_at FROM idempotency_keys WHERE key = ?',
+        [key],
+      )
+    )[0];
   const partnershipsTitled = async (title: string) => (await plainQuery(dataSource, 'SELECT id FROM partnerships WHERE title = ?', [title])).length;
 
   it('marks the key applied in the transaction that made the change, and frees it when the request changed nothing', async () => {
@@ -38,7 +44,8 @@ describe('Idempotency-Key across a crash between the change and its stored answe
 
     // A refused event (stale If-Match) is audited, but changes nothing: the key is free for the corrected retry.
     const { id } = await postPartnership(api, organizationId);
-    const submit = () => api.as('manager').post(`/api/partnerships/${id}/events`).set('Idempotency-Key', 'submit-after-412').send({ type: 'SUBMIT_FOR_APPROVAL' });
+    const submit = () =>
+      api.as('manager').post(`/api/partnerships/${id}/events`).set('Idempotency-Key', 'submit-after-412').send({ type: 'SUBMIT_FOR_APPROVAL' });
     await submit().set('If-Match', '"7"').expect(412);
     expect(await keyRow('submit-after-412')).toBeUndefined();
     await submit().set('If-Match', '"1"').expect(200);

@@ -48,8 +48,16 @@ const signingId = await partnershipIn(organizationId, 'awaiting_signatures');
 // Expiry within 90 days: the renewal window is already open once in force (the due timers are fired).
 const renewalId = await partnershipIn(organizationId, 'in_force.renewal_due', SHORT_TERM);
 const occurrenceIds = await occurrenceIdsOf(api, await partnershipIn(organizationId, 'in_force.active'));
-const userId = (await api.as('admin').post('/api/users').send({ username: 'malformed.target', password: USER_PASSWORD, roles: ['auditor'] }).expect(201)).body.id as string;
-const calendarToken = docs.paths['/api/calendar/tokens'] ? ((await api.as('manager').post('/api/calendar/tokens').send({ label: 'x' })).body as { id?: string }) : {};
+const userId = (
+  await api
+    .as('admin')
+    .post('/api/users')
+    .send({ username: 'malformed.target', password: USER_PASSWORD, roles: ['auditor'] })
+    .expect(201)
+).body.id as string;
+const calendarToken = docs.paths['/api/calendar/tokens']
+  ? ((await api.as('manager').post('/api/calendar/tokens').send({ label: 'x' })).body as { id?: string })
+  : {};
 
 function filled(path: string): string {
   return path
@@ -85,7 +93,12 @@ function validBody(method: Method, path: string): Record<string, unknown> {
     'patch /api/partnerships/{id}': { ...partnershipInput(organizationId), focalPoint: 'Dean', notes: 'fuzzed', requiredApprovals: 2, approvalSlaDays: 10 },
     // Valid in shape, not allowed in `proposal`: a body that survives mutation is refused with 409, never stored.
     'post /api/partnerships/{id}/events': { type: 'SHARE_DRAFT', comment: 'draft', data: { document: { name: 'x.docx', sha256: 'f'.repeat(64) } } },
-    'post /api/partnerships/{id}/activities': { kind: 'seminar', title: 'Fuzzed seminar', recurrence: { frequency: 'yearly', month: 5, day: 4 }, startsOn: '2026-05-01' },
+    'post /api/partnerships/{id}/activities': {
+      kind: 'seminar',
+      title: 'Fuzzed seminar',
+      recurrence: { frequency: 'yearly', month: 5, day: 4 },
+      startsOn: '2026-05-01',
+    },
     'post /api/occurrences/{id}/events': { type: 'MARK_HELD', comment: 'held', data: { report: 'held', attendance: 3 } },
     'post /api/users': { username: 'fuzzed.user', password: USER_PASSWORD, displayName: 'Fuzzed', roles: ['manager'] },
     'patch /api/users/{id}': { displayName: 'Fuzzed', roles: ['auditor'], active: true },
@@ -123,7 +136,8 @@ function expectWellFormed(label: string, response: request.Response): void {
 /** After a sign-out that went through, the caller signs in again, so the next request is refused for its input, not for a spent token. */
 async function signInAgainAfterLogout(path: string, caller: UserName | null, response: request.Response): Promise<void> {
   if (path !== '/api/auth/logout' || caller === null || response.status >= 300) return;
-  api.tokens[caller] = (await request(api.http).post('/api/auth/login').send({ username: caller.toLowerCase(), password: USER_PASSWORD }).expect(200)).body.accessToken as string;
+  api.tokens[caller] = (await request(api.http).post('/api/auth/login').send({ username: caller.toLowerCase(), password: USER_PASSWORD }).expect(200)).body
+    .accessToken as string;
 }
 
 function send(method: Method, url: string, caller: UserName | null): request.Test {
@@ -148,7 +162,11 @@ function noteVersion(url: string, response: request.Response): void {
 
 function takesIfMatch(method: Method, path: string): boolean {
   // One's own account (PATCH /api/me) is changed without a version, as users are.
-  return (method === 'patch' && !path.startsWith('/api/users') && path !== '/api/me') || path.endsWith('/events') || (method === 'post' && path.endsWith('/activities'));
+  return (
+    (method === 'patch' && !path.startsWith('/api/users') && path !== '/api/me') ||
+    path.endsWith('/events') ||
+    (method === 'post' && path.endsWith('/activities'))
+  );
 }
 
 /** The right If-Match for the route, so that a refusal comes from what is under test. */
@@ -200,7 +218,23 @@ const nastyString = fc.oneof(
 );
 const nastyNumber = fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.constantFrom(-1, 0, 1e308, -1e308, 2 ** 53 + 1, 0.5));
 const nastyKey = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '$where', '$gt', 'isAdmin', 'id', 'version', 'state', 'createdBy', 'roles', 'type', 'data'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    '$where',
+    '$gt',
+    'isAdmin',
+    'id',
+    'version',
+    'state',
+    'createdBy',
+    'roles',
+    'type',
+    'data',
+  ),
   fc.string({ maxLength: 12 }),
 );
 const leaf: fc.Arbitrary<Json> = fc.oneof(nastyString, nastyNumber, fc.boolean(), fc.constant(null)).map((v) => ({ t: 'v', v }));
@@ -216,11 +250,30 @@ function junkBody(valid: Record<string, unknown>): fc.Arbitrary<Json> {
   const base = fromValue(valid) as Extract<Json, { t: 'o' }>;
   return fc.oneof(
     tree,
-    fields.length ? fc.tuple(fc.constantFrom(...fields), tree).map(([field, junk]): Json => ({ t: 'o', entries: base.entries.map(([k, v]) => [k, k === field ? junk : v]) })) : tree,
+    fields.length
+      ? fc
+          .tuple(fc.constantFrom(...fields), tree)
+          .map(([field, junk]): Json => ({ t: 'o', entries: base.entries.map(([k, v]) => [k, k === field ? junk : v]) }))
+      : tree,
     fc.tuple(nastyKey, tree).map(([key, junk]): Json => ({ t: 'o', entries: [...base.entries, [key, junk]] })),
     fc.constantFrom<Json>(
       { t: 'a', items: [base] },
-      { t: 'o', entries: [['__proto__', { t: 'o', entries: [['isAdmin', { t: 'v', v: true }], ['polluted', { t: 'v', v: 'yes' }]] }], ...base.entries] },
+      {
+        t: 'o',
+        entries: [
+          [
+            '__proto__',
+            {
+              t: 'o',
+              entries: [
+                ['isAdmin', { t: 'v', v: true }],
+                ['polluted', { t: 'v', v: 'yes' }],
+              ],
+            },
+          ],
+          ...base.entries,
+        ],
+      },
       { t: 'o', entries: [...base.entries, ['constructor', { t: 'o', entries: [['prototype', { t: 'o', entries: [['polluted', { t: 'v', v: 'yes' }]] }]] }]] },
       { t: 'o', entries: [...base.entries, ...base.entries.map(([k]): [string, Json] => [k, { t: 'o', entries: [] }])] },
     ),
@@ -293,15 +346,7 @@ const BAD_QUERIES = [
   'constructor[prototype][polluted]=yes',
 ];
 
-const BAD_AUTHORIZATION = [
-  'Bearer',
-  'Bearer ',
-  'Bearer x.y.z',
-  'Basic YWRtaW46YWRtaW4=',
-  'Token abc',
-  `Bearer ${'a'.repeat(6000)}`,
-  'Bearer \u00ff\u00fe',
-];
+const BAD_AUTHORIZATION = ['Bearer', 'Bearer ', 'Bearer x.y.z', 'Basic YWRtaW46YWRtaW4=', 'Token abc', `Bearer ${'a'.repeat(6000)}`, 'Bearer \u00ff\u00fe'];
 
 const BAD_IF_MATCH = ['*', 'W/', '"abc"', '"-1"', '"1", "2"', '"1.5"', '9999999999', '""', 'W/"x"', '\u00e9'];
 
@@ -367,7 +412,9 @@ describe('malformed input', () => {
         for (const wrong of [null, [], 0, '']) {
           // A PATCH names one field; a POST sends the rest of a valid body with it.
           const body = method === 'patch' ? { [field]: wrong } : { ...valid, [field]: wrong };
-          const response = await send(method, url, caller).set(await ifMatchFor(method, path, url)).send(body);
+          const response = await send(method, url, caller)
+            .set(await ifMatchFor(method, path, url))
+            .send(body);
           expectWellFormed(`${method} ${path} ${JSON.stringify(body).slice(0, 200)}`, response);
           record(method, path, url, response);
           await signInAgainAfterLogout(path, caller, response);
@@ -408,13 +455,20 @@ describe('malformed input', () => {
       ];
       for (const [contentType, payload, headers] of variants) {
         const ifMatch = await ifMatchFor(method, path, url);
-        const response = await send(method, url, caller).set({ ...ifMatch, ...headers }).set('Content-Type', contentType).send(payload);
+        const response = await send(method, url, caller)
+          .set({ ...ifMatch, ...headers })
+          .set('Content-Type', contentType)
+          .send(payload);
         expectWellFormed(`${method} ${path} ${contentType} ${String(payload).slice(0, 60)}`, response);
         record(method, path, url, response);
         await signInAgainAfterLogout(path, caller, response);
         if (typeof payload === 'string' && payload.length > 256 * 1024) expect(response.status).toBe(413);
         if (typeof payload === 'string' && payload.length > 20_000 && payload.length <= 256 * 1024 && contentType === 'application/json') {
-          expect({ payload: payload.slice(0, 40), status: response.status, bytes: response.text.length < 1000 }).toEqual({ payload: payload.slice(0, 40), status: 400, bytes: true });
+          expect({ payload: payload.slice(0, 40), status: response.status, bytes: response.text.length < 1000 }).toEqual({
+            payload: payload.slice(0, 40),
+            status: 400,
+            bytes: true,
+          });
         }
       }
     });
@@ -432,7 +486,11 @@ describe('malformed input', () => {
         expect(response.status).toBeGreaterThanOrEqual(400);
         // An id that is no UUID is refused with 400 before anything else (a workflow's id is a name, not a UUID).
         if (!path.startsWith('/api/workflows') && !isUUID(decodeOrKeep(bad))) {
-          expect({ url: url.slice(0, 120), status: response.status, code: response.body.code }).toEqual({ url: url.slice(0, 120), status: 400, code: 'VALIDATION_FAILED' });
+          expect({ url: url.slice(0, 120), status: response.status, code: response.body.code }).toEqual({
+            url: url.slice(0, 120),
+            status: 400,
+            code: 'VALIDATION_FAILED',
+          });
         }
       }
     });
@@ -445,9 +503,17 @@ describe('malformed input', () => {
       const valid = validBody(method, path);
       for (const field of Object.keys(valid).filter((f) => typeof valid[f] === 'string')) {
         for (const text of ['x\u0000y', 'x\ud800', '\udfffx']) {
-          const response = await send(method, url, caller).set(await ifMatchFor(method, path, url)).send({ ...valid, [field]: text });
+          const response = await send(method, url, caller)
+            .set(await ifMatchFor(method, path, url))
+            .send({ ...valid, [field]: text });
           expectWellFormed(`${method} ${path} ${field}: ${JSON.stringify(text)}`, response);
-          expect({ path, field, text, status: response.status, named: String(response.body.message).includes(field) }).toEqual({ path, field, text, status: 400, named: true });
+          expect({ path, field, text, status: response.status, named: String(response.body.message).includes(field) }).toEqual({
+            path,
+            field,
+            text,
+            status: 400,
+            named: true,
+          });
         }
       }
     }
@@ -482,7 +548,11 @@ describe('malformed input', () => {
       for (const authorization of [...BAD_AUTHORIZATION, `Bearer ${unsignedToken()}`, `Bearer ${api.tokens.admin}x`]) {
         const response = await request(api.http)[method](filled(path)).set('Authorization', authorization);
         expectWellFormed(`${method} ${path} Authorization: ${authorization.slice(0, 40)}`, response);
-        expect({ path, authorization: authorization.slice(0, 40), status: response.status }).toEqual({ path, authorization: authorization.slice(0, 40), status: 401 });
+        expect({ path, authorization: authorization.slice(0, 40), status: response.status }).toEqual({
+          path,
+          authorization: authorization.slice(0, 40),
+          status: 401,
+        });
       }
     }
   });
@@ -529,7 +599,11 @@ describe('malformed input', () => {
     for (const id of occurrenceIds.slice(0, 1)) {
       for (const date of ['2026-02-30', '2026-13-01', '9999-99-99']) {
         const version = await currentVersion(`/api/occurrences/${id}`);
-        const response = await api.as('manager').post(`/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type: 'SCHEDULE', data: { date } });
+        const response = await api
+          .as('manager')
+          .post(`/api/occurrences/${id}/events`)
+          .set('If-Match', `"${version}"`)
+          .send({ type: 'SCHEDULE', data: { date } });
         expectWellFormed(`SCHEDULE ${date}`, response);
         expect(response.status === 400 || response.status === 422).toBe(true);
       }
@@ -548,8 +622,21 @@ describe('malformed input', () => {
     for (const recurrence of recurrences) {
       const version = await currentVersion(url);
       const attempts: Array<[string, request.Test]> = [
-        ['POST /api/partnerships', api.as('manager').post('/api/partnerships').send({ ...partnershipInput(organizationId), proposedActivities: [activity(recurrence)] })],
-        ['PATCH /api/partnerships/{id}', api.as('manager').patch(url).set('If-Match', `"${version}"`).send({ proposedActivities: [activity(recurrence)] })],
+        [
+          'POST /api/partnerships',
+          api
+            .as('manager')
+            .post('/api/partnerships')
+            .send({ ...partnershipInput(organizationId), proposedActivities: [activity(recurrence)] }),
+        ],
+        [
+          'PATCH /api/partnerships/{id}',
+          api
+            .as('manager')
+            .patch(url)
+            .set('If-Match', `"${version}"`)
+            .send({ proposedActivities: [activity(recurrence)] }),
+        ],
         ['POST /api/partnerships/{id}/activities', api.as('manager').post(`${url}/activities`).set('If-Match', `"${version}"`).send(activity(recurrence))],
       ];
       for (const [route, attempt] of attempts) {
@@ -561,7 +648,12 @@ describe('malformed input', () => {
     }
     // Left out, the same fields are taken: the default month and day.
     const version = await currentVersion(url);
-    await api.as('manager').patch(url).set('If-Match', `"${version}"`).send({ proposedActivities: [activity({ frequency: 'once' })] }).expect(200);
+    await api
+      .as('manager')
+      .patch(url)
+      .set('If-Match', `"${version}"`)
+      .send({ proposedActivities: [activity({ frequency: 'once' })] })
+      .expect(200);
   });
 
   it('stored nothing it refused, polluted no prototype, and still serves', async () => {
@@ -591,7 +683,10 @@ describe('malformed input', () => {
     }
     expect(denied.length).toBeGreaterThan(0);
     for (const row of denied) {
-      expect({ entityId: row.entityId, requestId: row.requestId }).toEqual({ entityId: expect.stringMatching(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|-)$/), requestId: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) });
+      expect({ entityId: row.entityId, requestId: row.requestId }).toEqual({
+        entityId: expect.stringMatching(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|-)$/),
+        requestId: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+      });
       expect(JSON.stringify(row.payload)).not.toMatch(/\\u0000|\\ud[89a-f]/i);
       expect(JSON.stringify(row.payload).length).toBeLessThan(12_000);
     }

@@ -45,7 +45,15 @@ describe(`GET /metrics on ${testDatabaseKind === 'postgres' ? 'PostgreSQL' : 'SQ
     await request(api.http).get('/api/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(404);
     const answer = await request(api.http).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(answer.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of ['timers_pending', 'timer_lag_seconds', 'audit_events_total', 'notifications_pending', 'notifications_failed', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'timers_pending',
+      'timer_lag_seconds',
+      'audit_events_total',
+      'notifications_pending',
+      'notifications_failed',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(answer.text).toMatch(new RegExp(`^${name} \\d`, 'm'));
     }
     // Requests by route template, not by URL.

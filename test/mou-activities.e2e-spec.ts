@@ -57,7 +57,10 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
       submit,
       approve,
       { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v1.docx', sha256: 'a'.repeat(64) } } } },
-      { by: 'manager', body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64), url: 'https://files.example.org/mou-v2.docx' } } } },
+      {
+        by: 'manager',
+        body: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft v2.docx', sha256: 'b'.repeat(64), url: 'https://files.example.org/mou-v2.docx' } } },
+      },
       { by: 'manager', body: { type: 'AGREE_TEXT', data: { effectiveFrom, expiresOn } } },
     ]);
     return id;
@@ -69,7 +72,12 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect(first.body.state).toBe('awaiting_signatures');
     const twice = await send('manager', mouId, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Registrar', signedOn: '2026-03-02' } }, 422);
     expect(twice.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'partyNotSigned' } });
-    const future = await send('manager', mouId, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-03' } }, 422);
+    const future = await send(
+      'manager',
+      mouId,
+      { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-03' } },
+      422,
+    );
     expect(future.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'notInFuture' } });
     const inForce = await send('manager', mouId, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-02' } });
     expect(inForce.body).toMatchObject({
@@ -79,13 +87,27 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
       pastTerms: [],
       fulfilment: { termNumber: 1, held: 0, missed: 0, cancelled: 0, planned: 5, total: 5 },
     });
-    expect(inForce.body.drafts.map((d: { version: number; name: string; sha256: string; sharedBy: string }) => [d.version, d.name, d.sha256, d.sharedBy])).toEqual([
+    expect(
+      inForce.body.drafts.map((d: { version: number; name: string; sha256: string; sharedBy: string }) => [d.version, d.name, d.sha256, d.sharedBy]),
+    ).toEqual([
       [1, 'MOU draft v1.docx', 'a'.repeat(64), api.ids.manager],
       [2, 'MOU draft v2.docx', 'b'.repeat(64), api.ids.manager],
     ]);
     expect((await series(mouId)).map((s) => [s.kind, s.occurrences.map((o) => [o.dueOn, o.state, o.termNumber])])).toEqual([
-      ['annual_lecture', [['2026-10-15', 'planned', 1], ['2027-10-15', 'planned', 1]]],
-      ['research_visit', [['2027-03-01', 'planned', 1], ['2028-03-01', 'planned', 1]]],
+      [
+        'annual_lecture',
+        [
+          ['2026-10-15', 'planned', 1],
+          ['2027-10-15', 'planned', 1],
+        ],
+      ],
+      [
+        'research_visit',
+        [
+          ['2027-03-01', 'planned', 1],
+          ['2028-03-01', 'planned', 1],
+        ],
+      ],
       ['course', [['2026-09-01', 'planned', 1]]],
     ]);
   });
@@ -97,7 +119,12 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     await occurrenceEvent(occurrence.id, { type: 'SCHEDULE', data: { date: '2026-10-15', venue: 'Main auditorium, Lahore' } });
     await occurrenceEvent(occurrence.id, { type: 'POSTPONE', data: { date: '2026-10-14' } }, 422); // earlier is not a postponement
     const postponed = await occurrenceEvent(occurrence.id, { type: 'POSTPONE', comment: 'Convocation week', data: { date: '2026-10-20' } });
-    expect(postponed.body).toMatchObject({ state: 'scheduled', date: '2026-10-20', venue: 'Main auditorium, Lahore', postponements: [expect.objectContaining({ from: '2026-10-15', to: '2026-10-20' })] });
+    expect(postponed.body).toMatchObject({
+      state: 'scheduled',
+      date: '2026-10-20',
+      venue: 'Main auditorium, Lahore',
+      postponements: [expect.objectContaining({ from: '2026-10-15', to: '2026-10-20' })],
+    });
     await occurrenceEvent(occurrence.id, { type: 'MARK_HELD', data: { report: 'Delivered to 120 students.' } }, 422); // not yet held: the date is in the future
     await occurrenceEvent(occurrence.id, { type: 'SCHEDULE', data: { date: '2026-10-20' } }, 409);
     await occurrenceEvent(occurrence.id, { type: 'CANCEL', comment: 'no' }, 403, 'approver');
@@ -110,7 +137,12 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect(held.body).toMatchObject({ state: 'held', report: 'Delivered to 120 students and faculty.', attendance: 120, availableEvents: [] });
     // The course was never scheduled: its grace period (30 days after 2026-09-01) ran out.
     expect((await series(mouId))[2].occurrences.map((o) => o.state)).toEqual(['missed']);
-    expect((await api.as('auditor').get(`/api/audit?entityId=${course.occurrences[0].id}`).expect(200)).body.items.map((r: { action: string; actorId: string }) => [r.action, r.actorId])).toEqual([
+    expect(
+      (await api.as('auditor').get(`/api/audit?entityId=${course.occurrences[0].id}`).expect(200)).body.items.map((r: { action: string; actorId: string }) => [
+        r.action,
+        r.actorId,
+      ]),
+    ).toEqual([
       ['CREATE', api.ids.manager],
       ['xstate.after.graceExpired.recurring-activity.planned', 'system'],
     ]);
@@ -125,9 +157,20 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
       .send({ kind: 'seminar', title: 'Policy seminar', recurrence: { frequency: 'yearly', month: 6 }, startsOn: '2026-11-01' })
       .expect(201);
     expect(added.headers.etag).toBe(`"${version + 1}"`);
-    expect(added.body.items.at(-1)).toMatchObject({ kind: 'seminar', origin: 'added', occurrences: [expect.objectContaining({ dueOn: '2027-06-01', state: 'planned' })] });
+    expect(added.body.items.at(-1)).toMatchObject({
+      kind: 'seminar',
+      origin: 'added',
+      occurrences: [expect.objectContaining({ dueOn: '2027-06-01', state: 'planned' })],
+    });
     const upcoming = await api.as('approver').get('/api/activities/upcoming?days=240').expect(200);
-    expect(upcoming.body.items.map((i: { date: string; series: { kind: string }; partnership: { id: string }; organization: { name: string } }) => [i.date, i.series.kind, i.partnership.id, i.organization.name])).toEqual([
+    expect(
+      upcoming.body.items.map((i: { date: string; series: { kind: string }; partnership: { id: string }; organization: { name: string } }) => [
+        i.date,
+        i.series.kind,
+        i.partnership.id,
+        i.organization.name,
+      ]),
+    ).toEqual([
       ['2027-03-01', 'research_visit', mouId, 'Beaconhouse National University'],
       ['2027-06-01', 'seminar', mouId, 'Beaconhouse National University'],
     ]);
@@ -155,9 +198,18 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     // Every entry reminds: an occurrence 7 days ahead, an expiry 30, a renewal window on its day (SPEC: VALARM).
     const alarmOf = (uid: string) => {
       const valarm = byUid.get(uid)!.component.getFirstSubcomponent('valarm')!;
-      return { action: valarm.getFirstPropertyValue('action'), trigger: String(valarm.getFirstPropertyValue('trigger')), description: valarm.getFirstPropertyValue('description') };
+      return {
+        action: valarm.getFirstPropertyValue('action'),
+        trigger: String(valarm.getFirstPropertyValue('trigger')),
+        description: valarm.getFirstPropertyValue('description'),
+      };
     };
-    for (const o of all) expect(alarmOf(`occurrence-${o.id}@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: '-P7D', description: expect.stringContaining('is due in 7 days') });
+    for (const o of all)
+      expect(alarmOf(`occurrence-${o.id}@partnership-engine`)).toMatchObject({
+        action: 'DISPLAY',
+        trigger: '-P7D',
+        description: expect.stringContaining('is due in 7 days'),
+      });
     expect(alarmOf(`mou-expiry-${mouId}-term-1@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: '-P30D' });
     expect(alarmOf(`mou-renewal-${mouId}-term-1@partnership-engine`)).toMatchObject({ action: 'DISPLAY', trigger: expect.stringMatching(/^-?PT?0S$/) });
     const lecture = byUid.get(`occurrence-${all[0].id}@partnership-engine`)!;
@@ -165,7 +217,9 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect(lecture.description).toContain('Partnership: Annual lecture and research collaboration');
     // The same request answers the same UIDs: calendar apps update events rather than duplicate them.
     const again = await api.as('auditor').get('/api/calendar.ics').expect(200);
-    expect(new ICAL.Component(ICAL.parse(again.text)).getAllSubcomponents('vevent').map((v) => v.getFirstPropertyValue('uid'))).toEqual(events.map((e) => e.uid));
+    expect(new ICAL.Component(ICAL.parse(again.text)).getAllSubcomponents('vevent').map((v) => v.getFirstPropertyValue('uid'))).toEqual(
+      events.map((e) => e.uid),
+    );
 
     await api.as('manager').delete(`/api/calendar/tokens/${token.body.id}`).expect(200);
     const refused = await api.as('manager').get(`/api/calendar.ics?token=${token.body.token}`).set('Authorization', '').expect(401);
@@ -224,7 +278,9 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
 
   it('expires an MOU by its timer at the end of its last day', async () => {
     api.clock.set('2028-07-01T00:00:00.000Z');
-    const id = await agreed('2028-07-01', '2029-06-30', { proposedActivities: [{ kind: 'training', title: 'Investigation training', recurrence: { frequency: 'once' } }] });
+    const id = await agreed('2028-07-01', '2029-06-30', {
+      proposedActivities: [{ kind: 'training', title: 'Investigation training', recurrence: { frequency: 'once' } }],
+    });
     await send('manager', id, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'ED', signedOn: '2028-07-01' } });
     await send('manager', id, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Director General', signedOn: '2028-07-01' } });
     api.clock.set('2029-06-30T23:59:59.000Z');
@@ -235,7 +291,12 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     const expired = await current(id);
     expect(expired).toMatchObject({ state: 'expired', availableEvents: [] });
     const history = (await api.as('auditor').get(`/api/partnerships/${id}/history`).expect(200)).body.items;
-    expect(history.at(-1)).toMatchObject({ action: 'xstate.after.termExpiry.partnership-mou.in_force', fromState: 'in_force.renewal_due', toState: 'expired', actor: { id: 'system' } });
+    expect(history.at(-1)).toMatchObject({
+      action: 'xstate.after.termExpiry.partnership-mou.in_force',
+      fromState: 'in_force.renewal_due',
+      toState: 'expired',
+      actor: { id: 'system' },
+    });
   });
 
   it('reports the pipeline from the data these tests created', async () => {
@@ -278,9 +339,14 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     // A state filter matches a dotted prefix: in_force finds both of its sub-states.
     const inForce = (await api.as('auditor').get('/api/partnerships?state=in_force').expect(200)).body;
     expect(inForce.items.map((i: { id: string; state: string }) => [i.id, i.state]).sort()).toEqual(
-      [[soon, 'in_force.renewal_due'], [later, 'in_force.active']].sort(),
+      [
+        [soon, 'in_force.renewal_due'],
+        [later, 'in_force.active'],
+      ].sort(),
     );
-    expect((await api.as('auditor').get('/api/partnerships?state=in_force.renewal_due').expect(200)).body.items.map((i: { id: string }) => i.id)).toEqual([soon]);
+    expect((await api.as('auditor').get('/api/partnerships?state=in_force.renewal_due').expect(200)).body.items.map((i: { id: string }) => i.id)).toEqual([
+      soon,
+    ]);
     // A prefix ends at a dot: in_forc names no state, and a filter naming nothing is refused, not answered empty.
     expect((await api.as('auditor').get('/api/partnerships?state=in_forc').expect(400)).body.code).toBe('VALIDATION_FAILED');
     expect(report.overdueApprovals.items.map((i: { id: string }) => i.id)).toEqual([waiting.id]);

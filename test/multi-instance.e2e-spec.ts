@@ -129,7 +129,9 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
     const title = `Idempotent creation ${Date.now()}`;
     const creations = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        post(both[i % 2], '/api/partnerships').set('Idempotency-Key', 'create-once').send(partnershipInput(organizationId, { title })),
+        post(both[i % 2], '/api/partnerships')
+          .set('Idempotency-Key', 'create-once')
+          .send(partnershipInput(organizationId, { title })),
       ),
     );
     expect(creations.map((r) => r.status)).toEqual(Array(6).fill(201));
@@ -171,7 +173,10 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
     }
     // Each instance logs a timer it fired after its commit; wait until the lines name all of them.
     await whenLogged(both, (output) => ids.every((id) => output.includes(`${SLA_ACTION}) of partnership ${id}`)));
-    const rows = await seeder.get(DataSource).getRepository(Timer).find({ where: ids.map((instanceId) => ({ instanceId })) });
+    const rows = await seeder
+      .get(DataSource)
+      .getRepository(Timer)
+      .find({ where: ids.map((instanceId) => ({ instanceId })) });
     expect(rows).toHaveLength(SLA_TIMERS);
     expect(rows.every((t) => t.firedAt !== null)).toBe(true);
 

@@ -38,7 +38,12 @@ interface AppRoute {
 /** Every route Nest serves, read from the controllers' own metadata (not from the document under test). */
 function routesOf(api: ApiApp): AppRoute[] {
   const routes: AppRoute[] = [];
-  const join = (...parts: string[]) => '/' + parts.flatMap((p) => p.split('/')).filter(Boolean).join('/');
+  const join = (...parts: string[]) =>
+    '/' +
+    parts
+      .flatMap((p) => p.split('/'))
+      .filter(Boolean)
+      .join('/');
   for (const module of api.app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
@@ -51,25 +56,26 @@ function routesOf(api: ApiApp): AppRoute[] {
         const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (paths === undefined || method === undefined) continue;
-        const lookup = <T>(key: string): T | undefined => (Reflect.getMetadata(key, handler) as T | undefined) ?? (Reflect.getMetadata(key, controller) as T | undefined);
+        const lookup = <T>(key: string): T | undefined =>
+          (Reflect.getMetadata(key, handler) as T | undefined) ?? (Reflect.getMetadata(key, controller) as T | undefined);
         // `@Body()` and `@Query()` are stored as `<RouteParamtypes>:<index>`; the index names the parameter's design type.
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, { index: number; data?: unknown }>;
         const paramTypes = (Reflect.getMetadata('design:paramtypes', controller.prototype, name) ?? []) as Type[];
-        const whole = (kind: RouteParamtypes) =>
-          Object.entries(args).find(([key, arg]) => key === `${kind}:${arg.index}` && arg.data === undefined)?.[1].index;
+        const whole = (kind: RouteParamtypes) => Object.entries(args).find(([key, arg]) => key === `${kind}:${arg.index}` && arg.data === undefined)?.[1].index;
         const bodyIndex = whole(RouteParamtypes.BODY);
         const queryIndex = whole(RouteParamtypes.QUERY);
-        for (const path of [paths].flat()) routes.push({
-          method: RequestMethod[method].toLowerCase(),
-          path: join('api', base, path).replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
-          isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
-          roles: lookup<string[]>(ROLES_KEY) ?? [],
-          excluded:
-            (Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller) as boolean[] | undefined)?.[0] === true ||
-            (Reflect.getMetadata(DECORATORS.API_EXCLUDE_ENDPOINT, handler) as { disable?: boolean } | undefined)?.disable === true,
-          body: bodyIndex === undefined ? undefined : paramTypes[bodyIndex],
-          query: queryIndex === undefined ? undefined : paramTypes[queryIndex],
-        });
+        for (const path of [paths].flat())
+          routes.push({
+            method: RequestMethod[method].toLowerCase(),
+            path: join('api', base, path).replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+            isPublic: lookup<boolean>(IS_PUBLIC_KEY) === true,
+            roles: lookup<string[]>(ROLES_KEY) ?? [],
+            excluded:
+              (Reflect.getMetadata(DECORATORS.API_EXCLUDE_CONTROLLER, controller) as boolean[] | undefined)?.[0] === true ||
+              (Reflect.getMetadata(DECORATORS.API_EXCLUDE_ENDPOINT, handler) as { disable?: boolean } | undefined)?.disable === true,
+            body: bodyIndex === undefined ? undefined : paramTypes[bodyIndex],
+            query: queryIndex === undefined ? undefined : paramTypes[queryIndex],
+          });
       }
     }
   }
@@ -216,7 +222,8 @@ function dtoSchemaProblems(doc: OpenApiDocument, given: Schema, dto: Type, at: s
     if (!properties[name]) continue;
     const acceptsNull = !errorsOn(dto, { [name]: null }, name);
     const documentedNull = allowsNull(properties[name]);
-    if (acceptsNull !== documentedNull) problems.push(`${at}.${name}: null ${documentedNull ? 'allowed' : 'refused'} in the document, ${acceptsNull ? 'accepted' : 'refused'} by ${dto.name}`);
+    if (acceptsNull !== documentedNull)
+      problems.push(`${at}.${name}: null ${documentedNull ? 'allowed' : 'refused'} in the document, ${acceptsNull ? 'accepted' : 'refused'} by ${dto.name}`);
     const { expected, unknown } = expectedOf(dto, name, metas);
     problems.push(...unknown.map((validator) => `${at}.${name}: no rule here for the validator ${validator}`));
     problems.push(...propertyProblems(doc, properties[name], expected, `${at}.${name}`, checkRequired));
@@ -421,9 +428,16 @@ describe('the OpenAPI document', () => {
 
   it('documents every query parameter its DTO accepts, and no other', () => {
     const problems = routes.flatMap((route) => {
-      const documented = (operation(route.method, route.path).parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+      const documented = (operation(route.method, route.path).parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
       const accepted = route.query ? [...validatorsOf(route.query).keys()].sort() : [];
-      return documented.join() === accepted.join() ? [] : [`${route.method.toUpperCase()} ${route.path}: query [${documented.join()}] in the document, [${accepted.join()}] by ${route.query?.name ?? 'no DTO'}`];
+      return documented.join() === accepted.join()
+        ? []
+        : [
+            `${route.method.toUpperCase()} ${route.path}: query [${documented.join()}] in the document, [${accepted.join()}] by ${route.query?.name ?? 'no DTO'}`,
+          ];
     });
     expect(problems).toEqual([]);
   });
@@ -440,7 +454,8 @@ describe('the OpenAPI document', () => {
           const at = `${label}?${parameter.name}`;
           const found: string[] = [];
           const required = errorsOn(dto, {}, parameter.name);
-          if ((parameter.required === true) !== required) found.push(`${at}: required ${parameter.required === true} in the document, ${required} by ${dto.name}`);
+          if ((parameter.required === true) !== required)
+            found.push(`${at}: required ${parameter.required === true} in the document, ${required} by ${dto.name}`);
           if (!parameter.schema) return [...found, `${at}: no schema`];
           const { expected, unknown } = expectedOf(dto, parameter.name, validators.get(parameter.name) ?? []);
           found.push(...unknown.map((validator) => `${at}: no rule here for the validator ${validator}`));
@@ -452,19 +467,48 @@ describe('the OpenAPI document', () => {
   });
 
   it('gives request-body examples that their DTO accepts, that the API takes as they are, and refuses without a required field', async () => {
-    const example = (method: string, path: string) => exampleOf(doc, operation(method, path).requestBody?.content?.['application/json']?.schema ?? {}) as Record<string, unknown> | undefined;
+    const example = (method: string, path: string) =>
+      exampleOf(doc, operation(method, path).requestBody?.content?.['application/json']?.schema ?? {}) as Record<string, unknown> | undefined;
     for (const route of routes.filter((r) => r.body)) {
       const body = example(route.method, route.path);
       if (body === undefined) continue;
-      const errors = validateSync(plainToInstance(route.body as Type, body) as object, { skipMissingProperties: true, whitelist: true, forbidNonWhitelisted: true });
-      expect({ route: `${route.method.toUpperCase()} ${route.path}`, errors: errors.map((e) => e.toString()) }).toEqual({ route: `${route.method.toUpperCase()} ${route.path}`, errors: [] });
+      const errors = validateSync(plainToInstance(route.body as Type, body) as object, {
+        skipMissingProperties: true,
+        whitelist: true,
+        forbidNonWhitelisted: true,
+      });
+      expect({ route: `${route.method.toUpperCase()} ${route.path}`, errors: errors.map((e) => e.toString()) }).toEqual({
+        route: `${route.method.toUpperCase()} ${route.path}`,
+        errors: [],
+      });
     }
     const organization = await api.as('manager').post('/api/organizations').send(example('post', '/api/organizations')).expect(201);
-    expect(organization.body).toMatchObject({ name: 'Beaconhouse National University', country: 'PK', city: 'Lahore', contacts: [expect.objectContaining({ name: 'Mansoor Ahmad Khan' })] });
-    const partnership = await api.as('manager').post('/api/partnerships').send({ ...example('post', '/api/partnerships'), organizationId: organization.body.id }).expect(201);
-    expect(partnership.body.proposedActivities).toEqual([expect.objectContaining({ kind: 'annual_lecture', recurrence: { frequency: 'yearly', month: 10, day: 15 } })]);
-    await api.as('manager').post(`/api/partnerships/${partnership.body.id}/activities`).set('If-Match', `"${partnership.body.version}"`).send(example('post', '/api/partnerships/{id}/activities')).expect(201);
-    await api.as('manager').patch(`/api/organizations/${organization.body.id}`).set('If-Match', `"${organization.body.version}"`).send(example('patch', '/api/organizations/{id}')).expect(200);
+    expect(organization.body).toMatchObject({
+      name: 'Beaconhouse National University',
+      country: 'PK',
+      city: 'Lahore',
+      contacts: [expect.objectContaining({ name: 'Mansoor Ahmad Khan' })],
+    });
+    const partnership = await api
+      .as('manager')
+      .post('/api/partnerships')
+      .send({ ...example('post', '/api/partnerships'), organizationId: organization.body.id })
+      .expect(201);
+    expect(partnership.body.proposedActivities).toEqual([
+      expect.objectContaining({ kind: 'annual_lecture', recurrence: { frequency: 'yearly', month: 10, day: 15 } }),
+    ]);
+    await api
+      .as('manager')
+      .post(`/api/partnerships/${partnership.body.id}/activities`)
+      .set('If-Match', `"${partnership.body.version}"`)
+      .send(example('post', '/api/partnerships/{id}/activities'))
+      .expect(201);
+    await api
+      .as('manager')
+      .patch(`/api/organizations/${organization.body.id}`)
+      .set('If-Match', `"${organization.body.version}"`)
+      .send(example('patch', '/api/organizations/{id}'))
+      .expect(200);
 
     const proposal = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organization.body.id)).expect(201)).body as { id: string };
     const bodies: Array<[string, string, string, Record<string, unknown>]> = [
@@ -577,7 +621,10 @@ describe('the OpenAPI document', () => {
     );
     const org = bodyOf<Versioned>(
       await call('manager', 'post', '/api/organizations', '/api/organizations', 201, {
-        body: organizationInput({ website: 'https://www.bnu.edu.pk', contacts: [{ name: 'Dean of Social Sciences', title: 'Dean', email: 'dean@example.edu' }] }),
+        body: organizationInput({
+          website: 'https://www.bnu.edu.pk',
+          contacts: [{ name: 'Dean of Social Sciences', title: 'Dean', email: 'dean@example.edu' }],
+        }),
       }),
     );
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 200, { ifMatch: `"${org.version}"`, body: { city: null } });
@@ -585,7 +632,9 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/organizations', '/api/organizations?limit=5');
 
     // A proposal with nothing optional (summary, programme, focal point and notes are null).
-    const plain = bodyOf<Versioned>(await call('manager', 'post', '/api/partnerships', '/api/partnerships', 201, { body: { title: 'Exchange of researchers', organizationId: bare.id } }));
+    const plain = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/partnerships', '/api/partnerships', 201, { body: { title: 'Exchange of researchers', organizationId: bare.id } }),
+    );
     await readAsEveryone('/api/partnerships/{id}', `/api/partnerships/${plain.id}`);
 
     // A partnership from proposal to an MOU in force: no submission, signatures, term, termination or fulfilment at first.
@@ -605,24 +654,42 @@ describe('the OpenAPI document', () => {
     const url = `/api/partnerships/${created.id}`;
     const proposal = await readAsEveryone('/api/partnerships/{id}', url);
     // The fields issue #15 found declared as objects and answered null.
-    expect(proposal.body).toMatchObject({ submittedBy: null, signatures: { partner: null, own: null }, currentTerm: null, termination: null, fulfilment: null });
-    let version = bodyOf<Versioned>(await call('manager', 'patch', '/api/partnerships/{id}', url, 200, { ifMatch: `"${created.version}"`, body: { notes: 'Met the dean in March.', focalPoint: null } })).version;
+    expect(proposal.body).toMatchObject({
+      submittedBy: null,
+      signatures: { partner: null, own: null },
+      currentTerm: null,
+      termination: null,
+      fulfilment: null,
+    });
+    let version = bodyOf<Versioned>(
+      await call('manager', 'patch', '/api/partnerships/{id}', url, 200, {
+        ifMatch: `"${created.version}"`,
+        body: { notes: 'Met the dean in March.', focalPoint: null },
+      }),
+    ).version;
     const event = async (user: UserName, body: object, headers: Record<string, string> = {}) => {
       const answer = await call(user, 'post', '/api/partnerships/{id}/events', `${url}/events`, 200, { ifMatch: `"${version}"`, body, headers });
       version = bodyOf<Versioned>(answer).version;
       return answer;
     };
-    await call('manager', 'post', '/api/partnerships/{id}/events', `${url}/events?dryRun=true`, 200, { ifMatch: `"${version}"`, body: { type: 'SUBMIT_FOR_APPROVAL' } });
+    await call('manager', 'post', '/api/partnerships/{id}/events', `${url}/events?dryRun=true`, 200, {
+      ifMatch: `"${version}"`,
+      body: { type: 'SUBMIT_FOR_APPROVAL' },
+    });
     await event('manager', { type: 'SUBMIT_FOR_APPROVAL' }, { Prefer: 'return=minimal' });
     // A delegation: the auditor's inbox lists what waits for approver2, for whom they decide today.
     const delegation = bodyOf<{ id: string }>(
-      await call('approver2', 'post', '/api/delegations', '/api/delegations', 201, { body: { delegateId: api.ids.auditor, startsOn: '2026-03-02', endsOn: '2026-03-09', reason: 'Away.' } }),
+      await call('approver2', 'post', '/api/delegations', '/api/delegations', 201, {
+        body: { delegateId: api.ids.auditor, startsOn: '2026-03-02', endsOn: '2026-03-09', reason: 'Away.' },
+      }),
     );
-    await call('admin', 'post', '/api/delegations', '/api/delegations', 201, { body: { principalId: api.ids.approver2, delegateId: api.ids.manager, startsOn: '2026-04-01', endsOn: '2026-04-01' } });
+    await call('admin', 'post', '/api/delegations', '/api/delegations', 201, {
+      body: { principalId: api.ids.approver2, delegateId: api.ids.manager, startsOn: '2026-04-01', endsOn: '2026-04-01' },
+    });
     await readAsEveryone('/api/approvals/pending', '/api/approvals/pending');
-    expect(bodyOf<{ items: Array<{ onBehalfOf: unknown }> }>(await call('auditor', 'get', '/api/approvals/pending', '/api/approvals/pending', 200)).items).toEqual([
-      expect.objectContaining({ onBehalfOf: { id: api.ids.approver2, displayName: 'Test approver2' } }),
-    ]);
+    expect(
+      bodyOf<{ items: Array<{ onBehalfOf: unknown }> }>(await call('auditor', 'get', '/api/approvals/pending', '/api/approvals/pending', 200)).items,
+    ).toEqual([expect.objectContaining({ onBehalfOf: { id: api.ids.approver2, displayName: 'Test approver2' } })]);
     await readAsEveryone('/api/delegations', '/api/delegations');
     await readAsEveryone('/api/delegations', '/api/delegations?active=true&limit=5');
     await call('approver2', 'delete', '/api/delegations/{id}', `/api/delegations/${delegation.id}`, 200);
@@ -630,12 +697,25 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'post', '/api/partnerships/{id}/events', `${url}/events`, 403, { ifMatch: `"${version}"`, body: { type: 'APPROVE' } });
     const approved = bodyOf<Versioned>(await event('approver', { type: 'APPROVE' }, { 'Idempotency-Key': 'openapi-approve' }));
     // The same key and body again: the first answer, replayed.
-    await call('approver', 'post', '/api/partnerships/{id}/events', `${url}/events`, 200, { ifMatch: `"${approved.version - 1}"`, body: { type: 'APPROVE' }, headers: { 'Idempotency-Key': 'openapi-approve' } });
-    await event('manager', { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v1.docx', sha256: 'a'.repeat(64), url: 'https://files.example.org/mou-v1.docx' } } });
+    await call('approver', 'post', '/api/partnerships/{id}/events', `${url}/events`, 200, {
+      ifMatch: `"${approved.version - 1}"`,
+      body: { type: 'APPROVE' },
+      headers: { 'Idempotency-Key': 'openapi-approve' },
+    });
+    await event('manager', {
+      type: 'SHARE_DRAFT',
+      data: { document: { name: 'MOU v1.docx', sha256: 'a'.repeat(64), url: 'https://files.example.org/mou-v1.docx' } },
+    });
     await event('manager', { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v2.docx', sha256: 'b'.repeat(64) } } });
     await event('manager', { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } });
     const halfSigned = await event('manager', { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Vice-Chancellor', signedOn: '2026-03-01' } });
-    expect(halfSigned.body).toMatchObject({ state: 'awaiting_signatures', signatures: { partner: expect.any(Object), own: null }, currentTerm: { number: 1 }, termination: null, fulfilment: { total: 0 } });
+    expect(halfSigned.body).toMatchObject({
+      state: 'awaiting_signatures',
+      signatures: { partner: expect.any(Object), own: null },
+      currentTerm: { number: 1 },
+      termination: null,
+      fulfilment: { total: 0 },
+    });
     await readAsEveryone('/api/partnerships/{id}', url);
     const inForce = await event('manager', { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-03-02' } });
     expect(inForce.body).toMatchObject({ state: 'in_force.active', fulfilment: { termNumber: 1 } });
@@ -650,7 +730,11 @@ describe('the OpenAPI document', () => {
     expect(bodyOf<{ items: unknown[] }>(added).items).toHaveLength(series.items.length + 1);
     const [held, cancelled, planned] = series.items.flatMap((s) => s.occurrences);
     const occurrenceEvent = async (occurrence: Versioned, body: object, query = '', headers: Record<string, string> = {}) => {
-      const answer = await call('manager', 'post', '/api/occurrences/{id}/events', `/api/occurrences/${occurrence.id}/events${query}`, 200, { ifMatch: `"${occurrence.version}"`, body, headers });
+      const answer = await call('manager', 'post', '/api/occurrences/{id}/events', `/api/occurrences/${occurrence.id}/events${query}`, 200, {
+        ifMatch: `"${occurrence.version}"`,
+        body,
+        headers,
+      });
       if (!query) occurrence.version = bodyOf<Versioned>(answer).version;
       return answer;
     };
@@ -668,7 +752,10 @@ describe('the OpenAPI document', () => {
 
     // Sent back with a comment: a decision; then renewed, and one terminated.
     const second = bodyOf<Versioned>(await call('managerApprover', 'post', '/api/partnerships', '/api/partnerships', 201, { body: partnershipInput(org.id) }));
-    await call('managerApprover', 'post', '/api/partnerships/{id}/events', `/api/partnerships/${second.id}/events`, 200, { ifMatch: `"${second.version}"`, body: { type: 'SUBMIT_FOR_APPROVAL' } });
+    await call('managerApprover', 'post', '/api/partnerships/{id}/events', `/api/partnerships/${second.id}/events`, 200, {
+      ifMatch: `"${second.version}"`,
+      body: { type: 'SUBMIT_FOR_APPROVAL' },
+    });
     const sentBack = await call('approver', 'post', '/api/partnerships/{id}/events', `/api/partnerships/${second.id}/events`, 200, {
       ifMatch: `"${second.version + 1}"`,
       body: { type: 'REQUEST_CHANGES', comment: 'Add the outline.' },
@@ -739,15 +826,24 @@ describe('the OpenAPI document', () => {
     // One's own account; a password reset by an admin, then changed by its owner, which ends the session it was sent with.
     await readAsEveryone('/api/me', '/api/me');
     await call('auditor', 'patch', '/api/me', '/api/me', 200, { body: { displayName: 'Test auditor', email: 'auditor@example.org', emailMode: 'daily' } });
-    const account = bodyOf<Versioned>(await call('admin', 'post', '/api/users', '/api/users', 201, { body: { username: 'openapi.account', password: USER_PASSWORD, roles: ['manager'] } }));
+    const account = bodyOf<Versioned>(
+      await call('admin', 'post', '/api/users', '/api/users', 201, { body: { username: 'openapi.account', password: USER_PASSWORD, roles: ['manager'] } }),
+    );
     await call('admin', 'post', '/api/users/{id}/password', `/api/users/${account.id}/password`, 204, { body: { newPassword: 'a reset passphrase' } });
-    const own = (await request(api.http).post('/api/auth/login').send({ username: 'openapi.account', password: 'a reset passphrase' }).expect(200)).body as { accessToken: string };
+    const own = (await request(api.http).post('/api/auth/login').send({ username: 'openapi.account', password: 'a reset passphrase' }).expect(200)).body as {
+      accessToken: string;
+    };
     const ownPassword = { currentPassword: 'a reset passphrase', newPassword: 'a passphrase of my own' };
-    await call('anonymous', 'post', '/api/me/password', '/api/me/password', 204, { headers: { Authorization: `Bearer ${own.accessToken}` }, body: ownPassword });
+    await call('anonymous', 'post', '/api/me/password', '/api/me/password', 204, {
+      headers: { Authorization: `Bearer ${own.accessToken}` },
+      body: ownPassword,
+    });
 
     // Notifications: everyone's own, one read, then all.
     await readAsEveryone('/api/notifications', '/api/notifications');
-    const [notice] = bodyOf<{ items: Array<{ id: string }> }>(await call('approver', 'get', '/api/notifications', '/api/notifications?unread=true&limit=1', 200)).items;
+    const [notice] = bodyOf<{ items: Array<{ id: string }> }>(
+      await call('approver', 'get', '/api/notifications', '/api/notifications?unread=true&limit=1', 200),
+    ).items;
     await call('approver', 'post', '/api/notifications/{id}/read', `/api/notifications/${notice.id}/read`, 204);
     for (const user of SIGNED_IN) await call(user, 'post', '/api/notifications/read-all', '/api/notifications/read-all', 204);
     // Mail: this app has no SMTP_URL, so the one failed mail is written here; a retry puts it back in line.
@@ -758,7 +854,9 @@ describe('the OpenAPI document', () => {
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notice.id}/retry`, 409);
 
     // Signing out ends a session of its own, so the tokens the test uses stay valid.
-    const session = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }).expect(200)).body as { accessToken: string };
+    const session = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }).expect(200)).body as {
+      accessToken: string;
+    };
     await call('anonymous', 'post', '/api/auth/logout', '/api/auth/logout', 200, { headers: { Authorization: `Bearer ${session.accessToken}` } });
     expectTrue();
   });
@@ -792,7 +890,10 @@ describe('the OpenAPI document', () => {
     }
     // Events are allowed per event: by role, and never to the submitter.
     await call('auditor', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 403, { ifMatch: `"${proposal.version}"`, body: event });
-    await call('approver', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 403, { ifMatch: `"${occurrence.version}"`, body: { type: 'SCHEDULE', data: { date: '2026-10-15' } } });
+    await call('approver', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 403, {
+      ifMatch: `"${occurrence.version}"`,
+      body: { type: 'SCHEDULE', data: { date: '2026-10-15' } },
+    });
 
     // 400: malformed ids, bodies and queries.
     const notAnId = 'not-a-uuid';
@@ -804,17 +905,29 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/organizations', '/api/organizations', 400, { body: {} });
     await call('auditor', 'get', '/api/organizations', '/api/organizations?limit=0', 400);
     await call('auditor', 'get', '/api/organizations/{id}', `/api/organizations/${notAnId}`, 400);
-    await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 400, { ifMatch: `"${org.version}"`, body: { country: 'Pakistan' } });
+    await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 400, {
+      ifMatch: `"${org.version}"`,
+      body: { country: 'Pakistan' },
+    });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${notAnId}/activities`, 400);
-    await call('manager', 'post', '/api/partnerships/{id}/activities', `${partnership}/activities`, 400, { ifMatch: `"${proposal.version}"`, body: { kind: 'party' } });
+    await call('manager', 'post', '/api/partnerships/{id}/activities', `${partnership}/activities`, 400, {
+      ifMatch: `"${proposal.version}"`,
+      body: { kind: 'party' },
+    });
     await call('auditor', 'get', '/api/activities/upcoming', '/api/activities/upcoming?days=0', 400);
     await call('auditor', 'get', '/api/occurrences/{id}', `/api/occurrences/${notAnId}`, 400);
-    await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 400, { ifMatch: `"${occurrence.version}"`, body: { type: 'SCHEDULE', data: { date: 'soon' } } });
+    await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 400, {
+      ifMatch: `"${occurrence.version}"`,
+      body: { type: 'SCHEDULE', data: { date: 'soon' } },
+    });
     await call('manager', 'post', '/api/partnerships', '/api/partnerships', 400, { body: { title: '' } });
     await call('auditor', 'get', '/api/partnerships', '/api/partnerships?limit=abc', 400);
     await call('auditor', 'get', '/api/partnerships/{id}', `/api/partnerships/${notAnId}`, 400);
     await call('manager', 'patch', '/api/partnerships/{id}', partnership, 400, { ifMatch: `"${proposal.version}"`, body: { requiredApprovals: 0 } });
-    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 400, { ifMatch: `"${proposal.version}"`, body: { type: 'submit' } });
+    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 400, {
+      ifMatch: `"${proposal.version}"`,
+      body: { type: 'submit' },
+    });
     await call('auditor', 'get', '/api/partnerships/{id}/history', `/api/partnerships/${notAnId}/history`, 400);
     await call('admin', 'post', '/api/users', '/api/users', 400, { body: { username: 'x', password: 'short', roles: [] } });
     await call('admin', 'get', '/api/users', '/api/users?offset=-1', 400);
@@ -830,7 +943,9 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/first', 400);
     await call('auditor', 'get', '/api/notifications', '/api/notifications?unread=maybe', 400);
     await call('auditor', 'post', '/api/notifications/{id}/read', `/api/notifications/${notAnId}/read`, 400);
-    await call('approver', 'post', '/api/delegations', '/api/delegations', 400, { body: { delegateId: api.ids.manager, startsOn: 'today', endsOn: '2026-03-09' } });
+    await call('approver', 'post', '/api/delegations', '/api/delegations', 400, {
+      body: { delegateId: api.ids.manager, startsOn: 'today', endsOn: '2026-03-09' },
+    });
     await call('auditor', 'get', '/api/delegations', '/api/delegations?active=maybe', 400);
     await call('auditor', 'delete', '/api/delegations/{id}', `/api/delegations/${notAnId}`, 400);
     const note = { bytes: Buffer.from('A note.\n'), name: 'note.txt' };
@@ -848,7 +963,10 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404);
     await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404, { ifMatch: '"1"', body: series });
     await call('auditor', 'get', '/api/occurrences/{id}', `/api/occurrences/${nothing}`, 404);
-    await call('manager', 'post', '/api/occurrences/{id}/events', `/api/occurrences/${nothing}/events`, 404, { ifMatch: '"1"', body: { type: 'CANCEL', comment: 'No.' } });
+    await call('manager', 'post', '/api/occurrences/{id}/events', `/api/occurrences/${nothing}/events`, 404, {
+      ifMatch: '"1"',
+      body: { type: 'CANCEL', comment: 'No.' },
+    });
     await call('manager', 'post', '/api/partnerships', '/api/partnerships', 404, { body: partnershipInput(nothing) });
     await call('auditor', 'get', '/api/partnerships/{id}', `/api/partnerships/${nothing}`, 404);
     await call('manager', 'patch', '/api/partnerships/{id}', `/api/partnerships/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
@@ -868,10 +986,22 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
 
     // 409: not allowed in this state, or taken.
-    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 409, { ifMatch: `"${proposal.version}"`, body: { type: 'RECORD_SIGNATURE' } });
-    await call('manager', 'patch', '/api/partnerships/{id}', `/api/partnerships/${terminated.id}`, 409, { ifMatch: `"${terminated.version + 1}"`, body: { title: 'Renamed' } });
-    await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${terminated.id}/activities`, 409, { ifMatch: `"${terminated.version + 1}"`, body: series });
-    await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 409, { ifMatch: `"${occurrence.version}"`, body: { type: 'MARK_HELD', data: { report: 'Held.' } } });
+    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 409, {
+      ifMatch: `"${proposal.version}"`,
+      body: { type: 'RECORD_SIGNATURE' },
+    });
+    await call('manager', 'patch', '/api/partnerships/{id}', `/api/partnerships/${terminated.id}`, 409, {
+      ifMatch: `"${terminated.version + 1}"`,
+      body: { title: 'Renamed' },
+    });
+    await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${terminated.id}/activities`, 409, {
+      ifMatch: `"${terminated.version + 1}"`,
+      body: series,
+    });
+    await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 409, {
+      ifMatch: `"${occurrence.version}"`,
+      body: { type: 'MARK_HELD', data: { report: 'Held.' } },
+    });
     await call('admin', 'post', '/api/users', '/api/users', 409, { body: { username: 'auditor', password: 'long enough password', roles: ['auditor'] } });
     const today = api.clock.now().toISOString().slice(0, 10);
     const handedOver = { delegateId: api.ids.manager, startsOn: today, endsOn: today };
@@ -895,18 +1025,31 @@ describe('the OpenAPI document', () => {
 
     // 422: a rule refuses, or a key is reused for another request.
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 422, { ifMatch: `"${occurrence.version}"`, body: { type: 'CANCEL' } });
-    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 200, { ifMatch: `"${proposal.version}"`, body: event, headers: { 'Idempotency-Key': 'openapi-refusals' } });
-    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 422, { ifMatch: `"${proposal.version}"`, body: { type: 'WITHDRAW', comment: 'x' }, headers: { 'Idempotency-Key': 'openapi-refusals' } });
+    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 200, {
+      ifMatch: `"${proposal.version}"`,
+      body: event,
+      headers: { 'Idempotency-Key': 'openapi-refusals' },
+    });
+    await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 422, {
+      ifMatch: `"${proposal.version}"`,
+      body: { type: 'WITHDRAW', comment: 'x' },
+      headers: { 'Idempotency-Key': 'openapi-refusals' },
+    });
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${api.ids.admin}`, 422, { body: { active: false } });
     await call('admin', 'post', '/api/users/{id}/password', `/api/users/${api.ids.admin}/password`, 422, { body: { newPassword: 'a long enough password' } });
     await call('approver', 'post', '/api/delegations', '/api/delegations', 422, { body: { ...handedOver, delegateId: api.ids.approver } });
-    await call('auditor', 'post', '/api/me/password', '/api/me/password', 422, { body: { currentPassword: 'not my password', newPassword: 'a long enough password' } });
+    await call('auditor', 'post', '/api/me/password', '/api/me/password', 422, {
+      body: { currentPassword: 'not my password', newPassword: 'a long enough password' },
+    });
 
     // 413 and 415 from every operation that takes a body: too large, and in a charset JSON is never in.
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(operations)) {
         if (!op.requestBody) continue;
-        await call('anonymous', method as Method, path, urlOf(path), 413, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(300_000) }) });
+        await call('anonymous', method as Method, path, urlOf(path), 413, {
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ text: 'x'.repeat(300_000) }),
+        });
         await call('anonymous', method as Method, path, urlOf(path), 415, { headers: { 'Content-Type': 'application/json; charset=latin1' }, body: '{}' });
       }
     }
@@ -929,13 +1072,22 @@ describe('the OpenAPI document', () => {
     // Each request takes a point of the write limit before its If-Match is read (428); manager2 sends nothing else here.
     for (const path of ['/api/partnerships/{id}/events', '/api/occurrences/{id}/events']) {
       for (let sent = 0; sent <= WRITES_PER_MINUTE; sent += 50) {
-        const statuses = await Promise.all(Array.from({ length: 50 }, () => api.as('manager2').post(urlOf(path)).send({ type: 'CANCEL' }).then((r) => r.status)));
+        const statuses = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            api
+              .as('manager2')
+              .post(urlOf(path))
+              .send({ type: 'CANCEL' })
+              .then((r) => r.status),
+          ),
+        );
         if (statuses.includes(429)) break;
       }
       await call('manager2', 'post', path, urlOf(path), 429, { body: { type: 'CANCEL' } });
     }
     let status = 0;
-    for (let sent = 0; status !== 429 && sent <= LOGIN_LIMITS.account; sent += 1) status = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: 'a wrong guess' })).status;
+    for (let sent = 0; status !== 429 && sent <= LOGIN_LIMITS.account; sent += 1)
+      status = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: 'a wrong guess' })).status;
     await call('anonymous', 'post', '/api/auth/login', '/api/auth/login', 429, { body: { username: 'auditor', password: USER_PASSWORD } });
     expectTrue();
   });
@@ -948,7 +1100,10 @@ describe('the OpenAPI document', () => {
   });
 
   it('serves Swagger UI at /api/docs with every asset from this server, none from a CDN', async () => {
-    const page = await request(api.http).get('/api/docs').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(api.http)
+      .get('/api/docs')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     const html = page.text;
     const scripts = [...html.matchAll(/<script\b([^>]*)>/gi)].map((m) => m[1]);
     // The CSP allows scripts from 'self' only, so an inline script would not run.
@@ -960,12 +1115,19 @@ describe('the OpenAPI document', () => {
     expect(html).not.toMatch(/unpkg|jsdelivr|cdnjs|cdn\./i);
     for (const asset of assets) {
       const url = new URL(asset, 'http://localhost/api/docs');
-      const fetched = await request(api.http).get(url.pathname).buffer(true).parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
+      const fetched = await request(api.http)
+        .get(url.pathname)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      expect({ asset: url.pathname, status: fetched.status, empty: (fetched.body as Buffer).length === 0 }).toEqual({
+        asset: url.pathname,
+        status: 200,
+        empty: false,
       });
-      expect({ asset: url.pathname, status: fetched.status, empty: (fetched.body as Buffer).length === 0 }).toEqual({ asset: url.pathname, status: 200, empty: false });
       if (url.pathname.endsWith('swagger-ui-init.js')) {
         const init = (fetched.body as Buffer).toString('utf8');
         expect(init).not.toMatch(/https?:\/\/(unpkg|cdn|cdnjs|fastly\.jsdelivr)/i);

@@ -32,7 +32,10 @@ describe('the expiry date the pipeline report reads', () => {
     return ids.map((id) => byId.get(id) ?? null);
   };
   const expiringInReport = async (): Promise<Array<[string, string]>> =>
-    ((await api.as('auditor').get('/api/reports/pipeline').expect(200)).body.expiring.items as Array<{ id: string; expiresOn: string }>).map((item) => [item.id, item.expiresOn]);
+    ((await api.as('auditor').get('/api/reports/pipeline').expect(200)).body.expiring.items as Array<{ id: string; expiresOn: string }>).map((item) => [
+      item.id,
+      item.expiresOn,
+    ]);
 
   it('is set when the MOU comes into force, follows a renewal, and is cleared when it ends', async () => {
     const proposal = await drivePartnership(api, organizationId, 'proposal');
@@ -68,7 +71,10 @@ describe('the expiry date the pipeline report reads', () => {
     const malformed = await drivePartnership(api, organizationId, 'in_force.active');
     const agreed = await drivePartnership(api, organizationId, 'awaiting_signatures');
     const [{ context }] = await plainQuery<{ context: string }>(dataSource, 'SELECT context FROM partnerships WHERE id = ?', [malformed.id]);
-    await plainExecute(dataSource, 'UPDATE partnerships SET context = ? WHERE id = ?', [JSON.stringify({ ...JSON.parse(context), expiresOn: 'next spring' }), malformed.id]);
+    await plainExecute(dataSource, 'UPDATE partnerships SET context = ? WHERE id = ?', [
+      JSON.stringify({ ...JSON.parse(context), expiresOn: 'next spring' }),
+      malformed.id,
+    ]);
     const before = await stored([inForce.id, malformed.id, agreed.id]);
     expect(before[0]).toBe('2029-03-31');
 

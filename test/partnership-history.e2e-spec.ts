@@ -30,16 +30,25 @@ describe('a partnership’s history, over HTTP and on its page', () => {
 
   afterAll(() => api.close());
 
-  const history = async (query = '') => (await api.as('auditor').get(`/api/partnerships/${mou.id}/history${query}`).expect(200)).body as { items: HistoryItem[]; total: number };
+  const history = async (query = '') =>
+    (await api.as('auditor').get(`/api/partnerships/${mou.id}/history${query}`).expect(200)).body as { items: HistoryItem[]; total: number };
 
   it('includes its occurrences’ events: who recorded the lecture as held', async () => {
     const [lecture] = await occurrenceIdsOf(api, mou.id);
     let version = (await api.as('manager').get(`/api/occurrences/${lecture}`).expect(200)).body.version as number;
-    for (const body of [{ type: 'SCHEDULE', data: { date: '2026-03-02' } }, { type: 'MARK_HELD', data: { report: 'Held in the main hall.' } }]) {
+    for (const body of [
+      { type: 'SCHEDULE', data: { date: '2026-03-02' } },
+      { type: 'MARK_HELD', data: { report: 'Held in the main hall.' } },
+    ]) {
       version = (await api.as('manager').post(`/api/occurrences/${lecture}/events`).set('If-Match', `"${version}"`).send(body).expect(200)).body.version;
     }
     const { items } = await history('?limit=200');
-    expect(items.find((h) => h.action === 'MARK_HELD')).toMatchObject({ entityType: 'occurrence', entityId: lecture, outcome: 'ok', actor: { username: 'manager' } });
+    expect(items.find((h) => h.action === 'MARK_HELD')).toMatchObject({
+      entityType: 'occurrence',
+      entityId: lecture,
+      outcome: 'ok',
+      actor: { username: 'manager' },
+    });
     expect(items.filter((h) => h.entityType === 'partnership').map((h) => h.action)).toEqual(expect.arrayContaining(['CREATE', 'RECORD_SIGNATURE']));
     expect(items.map((h) => h.seq)).toEqual([...items.map((h) => h.seq)].sort((a, b) => a - b));
   });
@@ -55,7 +64,10 @@ describe('a partnership’s history, over HTTP and on its page', () => {
     while (all.length < first.total) all.push(...(await history(`?limit=200&offset=${all.length}`)).items);
     expect(all.map((h) => h.seq)).toEqual([...new Set(all.map((h) => h.seq))].sort((a, b) => a - b));
     expect(all.filter((h) => h.outcome === 'denied')).toHaveLength(FLOOD);
-    const largest = await api.as('auditor').get(`/api/partnerships/${mou.id}/history?limit=200&offset=${first.total - 200}`).expect(200);
+    const largest = await api
+      .as('auditor')
+      .get(`/api/partnerships/${mou.id}/history?limit=200&offset=${first.total - 200}`)
+      .expect(200);
     expect(largest.text.length).toBeLessThan(1_200_000);
     await api.as('auditor').get(`/api/partnerships/${mou.id}/history?limit=201`).expect(400);
   });

@@ -52,12 +52,7 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   }
 
   async function pendingTimers(id: string) {
-    return dataSource
-      .getRepository(Timer)
-      .createQueryBuilder('t')
-      .where('t.instance_id = :id AND t.fired_at IS NULL', { id })
-      .orderBy('t.due_at')
-      .getMany();
+    return dataSource.getRepository(Timer).createQueryBuilder('t').where('t.instance_id = :id AND t.fired_at IS NULL', { id }).orderBy('t.due_at').getMany();
   }
 
   it('goes from proposal to in force and on to expired by timers, with the clock moved', async () => {
@@ -154,7 +149,15 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     await timers.fireDue();
     p = await sendFromCurrent(t, p.id, 'RENEW', actors.approver, { data: { expiresOn: '2029-03-31' } });
     expect(p.state).toBe('in_force.active');
-    expect((p.context.terms as Array<{ number: number; effectiveFrom: string; expiresOn: string; kind: string; by: string }>).map((x) => [x.number, x.effectiveFrom, x.expiresOn, x.kind, x.by])).toEqual([
+    expect(
+      (p.context.terms as Array<{ number: number; effectiveFrom: string; expiresOn: string; kind: string; by: string }>).map((x) => [
+        x.number,
+        x.effectiveFrom,
+        x.expiresOn,
+        x.kind,
+        x.by,
+      ]),
+    ).toEqual([
       [1, '2026-04-01', '2027-03-31', 'agreed', actors.manager.id],
       [2, '2027-04-01', '2029-03-31', 'renewed', actors.approver.id],
     ]);

@@ -140,49 +140,56 @@ describe('partnership list: totals kept by triggers, title search by trigrams', 
   });
 
   // PostgreSQL only: SQLite has one connection and one writer at a time, and one counter row per group.
-  if (testDatabaseKind === 'postgres') it('lets two connections move partnerships between the same states without waiting for each other’s counter rows', async () => {
-    const organization = await newOrganization('Sharded Counters University');
-    const [first, second] = [
-      await partnerships.create(partnershipInput(organization.id, { title: 'Sharded one' }), actors.manager),
-      await partnerships.create(partnershipInput(organization.id, { title: 'Sharded two' }), actors.manager),
-    ];
-    // Two connections whose backends write different shards (pid mod COUNT_SHARDS).
-    const runners: QueryRunner[] = [];
-    const shardOf = async (runner: QueryRunner) => Number((await runner.query('SELECT pg_backend_pid() % $1 AS s', [COUNT_SHARDS]))[0].s);
-    try {
-      const a = dataSource.createQueryRunner();
-      runners.push(a);
-      const shardA = await shardOf(a);
-      let b: QueryRunner | undefined;
-      while (!b && runners.length < 40) {
-        const candidate = dataSource.createQueryRunner();
-        runners.push(candidate);
-        if ((await shardOf(candidate)) !== shardA) b = candidate;
+  if (testDatabaseKind === 'postgres')
+    it('lets two connections move partnerships between the same states without waiting for each other’s counter rows', async () => {
+      const organization = await newOrganization('Sharded Counters University');
+      const [first, second] = [
+        await partnerships.create(partnershipInput(organization.id, { title: 'Sharded one' }), actors.manager),
+        await partnerships.create(partnershipInput(organization.id, { title: 'Sharded two' }), actors.manager),
+      ];
+      // Two connections whose backends write different shards (pid mod COUNT_SHARDS).
+      const runners: QueryRunner[] = [];
+      const shardOf = async (runner: QueryRunner) => Number((await runner.query('SELECT pg_backend_pid() % $1 AS s', [COUNT_SHARDS]))[0].s);
+      try {
+        const a = dataSource.createQueryRunner();
+        runners.push(a);
+        const shardA = await shardOf(a);
+        let b: QueryRunner | undefined;
+        while (!b && runners.length < 40) {
+          const candidate = dataSource.createQueryRunner();
+          runners.push(candidate);
+          if ((await shardOf(candidate)) !== shardA) b = candidate;
+        }
+        if (!b) throw new Error('no second connection on another shard');
+        await a.startTransaction();
+        await b.startTransaction();
+        await a.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [first.id]);
+        // The same counter groups: with one row per group this UPDATE would wait for `a` to commit.
+        await b.query(`SET LOCAL lock_timeout = '1s'`);
+        await b.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [second.id]);
+        await b.commitTransaction();
+        await a.commitTransaction();
+        const shards = await dataSource.query(`SELECT COUNT(*) AS n FROM partnership_counts WHERE organization_id = $1 AND state = 'withdrawn' AND n <> 0`, [
+          organization.id,
+        ]);
+        expect(Number(shards[0].n)).toBe(2);
+        await expectIndexesExact();
+      } finally {
+        for (const runner of runners) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
       }
-      if (!b) throw new Error('no second connection on another shard');
-      await a.startTransaction();
-      await b.startTransaction();
-      await a.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [first.id]);
-      // The same counter groups: with one row per group this UPDATE would wait for `a` to commit.
-      await b.query(`SET LOCAL lock_timeout = '1s'`);
-      await b.query(`UPDATE partnerships SET state = 'withdrawn' WHERE id = $1`, [second.id]);
-      await b.commitTransaction();
-      await a.commitTransaction();
-      const shards = await dataSource.query(`SELECT COUNT(*) AS n FROM partnership_counts WHERE organization_id = $1 AND state = 'withdrawn' AND n <> 0`, [organization.id]);
-      expect(Number(shards[0].n)).toBe(2);
-      await expectIndexesExact();
-    } finally {
-      for (const runner of runners) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
-        await runner.release();
-      }
-    }
-  });
+    });
 
   it('reverts the counter shards to one row per group and back, keeping every total (on SQLite the migration changes nothing)', async () => {
     const shardColumns = async () =>
       testDatabaseKind === 'postgres'
-        ? (await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'partnership_counts' AND column_name = 'shard'`)).length
+        ? (
+            await dataSource.query(
+              `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'partnership_counts' AND column_name = 'shard'`,
+            )
+          ).length
         : (await dataSource.query(`SELECT name FROM pragma_table_info('partnership_counts') WHERE name = 'shard'`)).length;
     const sharded = testDatabaseKind === 'postgres' ? 1 : 0;
     expect(await shardColumns()).toBe(sharded);

@@ -65,7 +65,10 @@ describe('plain statements: prepared once per connection, failing as TypeORM que
     const runner = dataSource.createQueryRunner();
     try {
       for (let n = 0; n < 3; n += 1) await plainQuery(runner.manager, SELECT_TITLE, [randomUUID()]);
-      const prepared = (await runner.query('SELECT name, statement FROM pg_prepared_statements WHERE name = $1', [preparedStatementName(text)])) as Array<{ name: string; statement: string }>;
+      const prepared = (await runner.query('SELECT name, statement FROM pg_prepared_statements WHERE name = $1', [preparedStatementName(text)])) as Array<{
+        name: string;
+        statement: string;
+      }>;
       expect(prepared).toEqual([{ name: preparedStatementName(text), statement: text }]);
     } finally {
       await runner.release();

@@ -68,7 +68,9 @@ describe('events answered with Prefer: return=minimal', () => {
 
   it('still refuses what it refuses, whatever the preference', async () => {
     const p = await proposal();
-    const stale = await sendEvent(api, 'manager', p.id, p.version + 5, { type: 'SUBMIT_FOR_APPROVAL' }).set('Prefer', 'return=minimal').expect(412);
+    const stale = await sendEvent(api, 'manager', p.id, p.version + 5, { type: 'SUBMIT_FOR_APPROVAL' })
+      .set('Prefer', 'return=minimal')
+      .expect(412);
     expect(stale.body.code).toBe('VERSION_MISMATCH');
     expect(stale.headers['preference-applied']).toBeUndefined();
     const forbidden = await sendEvent(api, 'approver', p.id, p.version, { type: 'SUBMIT_FOR_APPROVAL' }).set('Prefer', 'return=minimal');

@@ -36,7 +36,11 @@ describe('refused attempts and the write rate limit', () => {
   it('lets an auditor leave as many refusals as the limit allows, then answers 429 and writes no row', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 3; i++) {
-      const response = await api.as('auditor').patch(`/api/organizations/${organizationId}`).set('If-Match', '"1"').send({ city: `Attempt ${i}` });
+      const response = await api
+        .as('auditor')
+        .patch(`/api/organizations/${organizationId}`)
+        .set('If-Match', '"1"')
+        .send({ city: `Attempt ${i}` });
       statuses.push(response.status);
       if (response.status === 429) {
         expect(response.body).toMatchObject({ statusCode: 429, code: 'TOO_MANY_REQUESTS' });
@@ -49,12 +53,16 @@ describe('refused attempts and the write rate limit', () => {
     expect(rows.every((r) => r.action === 'PATCH /api/organizations/:id' && r.entityId === organizationId)).toBe(true);
   });
 
-  it('counts a refused read like a refused change, and then refuses the caller\'s changes too: one limit', async () => {
+  it("counts a refused read like a refused change, and then refuses the caller's changes too: one limit", async () => {
     const own = await postPartnership(api, organizationId, {}, 'manager2');
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i++) statuses.push((await api.as('manager2').get('/api/audit')).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(403), 429]);
-    const submit = await api.as('manager2').post(`/api/partnerships/${own.id}/events`).set('If-Match', `"${own.version}"`).send({ type: 'SUBMIT_FOR_APPROVAL' });
+    const submit = await api
+      .as('manager2')
+      .post(`/api/partnerships/${own.id}/events`)
+      .set('If-Match', `"${own.version}"`)
+      .send({ type: 'SUBMIT_FOR_APPROVAL' });
     expect(submit.status).toBe(429);
     expect((await api.as('auditor').get(`/api/partnerships/${own.id}`).expect(200)).body.state).toBe('proposal');
     expect(await refusalsOf('manager2')).toHaveLength(LIMIT);
@@ -64,29 +72,41 @@ describe('refused attempts and the write rate limit', () => {
     const proposal = await drivePartnership(api, organizationId, 'proposal');
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT / 2 + 1; i++) {
-      const response = await api.as('approver').post(`/api/partnerships/${proposal.id}/events`).set('If-Match', `"${proposal.version}"`).send({ type: 'AGREE_TEXT' });
+      const response = await api
+        .as('approver')
+        .post(`/api/partnerships/${proposal.id}/events`)
+        .set('If-Match', `"${proposal.version}"`)
+        .send({ type: 'AGREE_TEXT' });
       statuses.push(response.status);
     }
     expect(statuses).toEqual([...Array(LIMIT / 2).fill(409), 429]);
     expect(await refusalsOf('approver')).toHaveLength(LIMIT / 2);
   });
 
-  it('counts the pages\' refusals against the same limit as the API\'s', async () => {
+  it("counts the pages' refusals against the same limit as the API's", async () => {
     const pages = await signInToPages(api.http, 'approver2');
     await pages.get(`/ui/organizations/${organizationId}`);
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT; i++) {
-      statuses.push((await pages.post(`/ui/organizations/${organizationId}/details`, { version: '1', name: 'Renamed by an approver', kind: 'university', country: 'PK' })).status);
+      statuses.push(
+        (await pages.post(`/ui/organizations/${organizationId}/details`, { version: '1', name: 'Renamed by an approver', kind: 'university', country: 'PK' }))
+          .status,
+      );
     }
     expect(statuses).toEqual(Array(LIMIT).fill(403));
-    const page = await pages.post(`/ui/organizations/${organizationId}/details`, { version: '1', name: 'Renamed by an approver', kind: 'university', country: 'PK' });
+    const page = await pages.post(`/ui/organizations/${organizationId}/details`, {
+      version: '1',
+      name: 'Renamed by an approver',
+      kind: 'university',
+      country: 'PK',
+    });
     expect(page.status).toBe(429);
     expect(page.html).toContain('Too many attempts');
     await api.as('approver2').patch(`/api/organizations/${organizationId}`).set('If-Match', '"1"').send({ city: 'Quetta' }).expect(429);
     expect(await refusalsOf('approver2')).toHaveLength(LIMIT);
   });
 
-  it('records a page\'s refusal that no service recorded, as the API does: an admin disabling themselves', async () => {
+  it("records a page's refusal that no service recorded, as the API does: an admin disabling themselves", async () => {
     const pages = await signInToPages(api.http, 'admin', ADMIN_PASSWORD);
     await pages.get('/ui/users');
     const refused = await pages.post(`/ui/users/${api.ids.admin}`, { roles: 'admin', active: 'false' });

@@ -60,7 +60,13 @@ let sequence = 0;
 const unique = (prefix: string) => `${prefix}${(sequence += 1)}`;
 
 async function newOrganization(): Promise<string> {
-  return (await api.as('manager').post('/api/organizations').send(organizationInput({ name: unique('Organization ') })).expect(201)).body.id as string;
+  return (
+    await api
+      .as('manager')
+      .post('/api/organizations')
+      .send(organizationInput({ name: unique('Organization ') }))
+      .expect(201)
+  ).body.id as string;
 }
 
 /** A text document, its bytes unique so each is a blob of its own. */
@@ -164,7 +170,10 @@ const partnershipEvent = ({ type, who, state, body = {} }: EventRule): Row => ({
   prepare: async () => {
     const { id, version } = await partnershipIn(state);
     return {
-      send: (caller) => call(caller, 'post', `/api/partnerships/${id}/events`).set('If-Match', `"${version}"`).send({ type, ...body }),
+      send: (caller) =>
+        call(caller, 'post', `/api/partnerships/${id}/events`)
+          .set('If-Match', `"${version}"`)
+          .send({ type, ...body }),
       allowedStatus: 200,
       unchanged: expectVersion(`/api/partnerships/${id}`, version, state),
     };
@@ -178,7 +187,10 @@ const occurrenceEvent = (type: string, state: 'planned' | 'scheduled', body: obj
   prepare: async () => {
     const { id, version } = await occurrenceIn(state, scheduleOn);
     return {
-      send: (caller) => call(caller, 'post', `/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type, ...body }),
+      send: (caller) =>
+        call(caller, 'post', `/api/occurrences/${id}/events`)
+          .set('If-Match', `"${version}"`)
+          .send({ type, ...body }),
       allowedStatus: 200,
       unchanged: expectVersion(`/api/occurrences/${id}`, version, state),
     };
@@ -194,7 +206,10 @@ const ROWS: Row[] = [
   {
     route: 'POST /api/auth/login',
     who: 'anyone',
-    prepare: async () => ({ send: (caller) => call(caller, 'post', '/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }), allowedStatus: 200 }),
+    prepare: async () => ({
+      send: (caller) => call(caller, 'post', '/api/auth/login').send({ username: 'auditor', password: USER_PASSWORD }),
+      allowedStatus: 200,
+    }),
   },
   get('/api/auth/me', async () => '/api/auth/me'),
   {
@@ -397,7 +412,11 @@ const ROWS: Row[] = [
     route: 'PATCH /api/users/{id}',
     who: ADMIN,
     prepare: async () => {
-      const created = await api.as('admin').post('/api/users').send({ username: unique('matrix.patch'), password: USER_PASSWORD, roles: ['auditor'] }).expect(201);
+      const created = await api
+        .as('admin')
+        .post('/api/users')
+        .send({ username: unique('matrix.patch'), password: USER_PASSWORD, roles: ['auditor'] })
+        .expect(201);
       const id = created.body.id as string;
       return {
         send: (caller) => call(caller, 'patch', `/api/users/${id}`).send({ roles: ['manager'] }),
@@ -413,7 +432,11 @@ const ROWS: Row[] = [
     route: 'POST /api/users/{id}/password',
     who: ADMIN,
     prepare: async () => {
-      const created = await api.as('admin').post('/api/users').send({ username: unique('matrix.reset'), password: USER_PASSWORD, roles: ['auditor'] }).expect(201);
+      const created = await api
+        .as('admin')
+        .post('/api/users')
+        .send({ username: unique('matrix.reset'), password: USER_PASSWORD, roles: ['auditor'] })
+        .expect(201);
       const id = created.body.id as string;
       return {
         send: (caller) => call(caller, 'post', `/api/users/${id}/password`).send({ newPassword: 'a reset passphrase' }),
@@ -458,7 +481,10 @@ describe('the role × route matrix', () => {
           const prepared = await row.prepare();
           const response = await prepared.send(caller);
           if (permitted) {
-            expect({ status: response.status, body: response.status >= 400 ? response.body : undefined }).toEqual({ status: prepared.allowedStatus, body: undefined });
+            expect({ status: response.status, body: response.status >= 400 ? response.body : undefined }).toEqual({
+              status: prepared.allowedStatus,
+              body: undefined,
+            });
             return;
           }
           const status = caller === 'anonymous' ? 401 : 403;
@@ -482,7 +508,12 @@ describe('the role × route matrix', () => {
       it(`× ${caller}`, async () => {
         const offered: string[] = [];
         for (const rule of PARTNERSHIP_EVENTS) {
-          const view = (await api.as(caller).get(`/api/partnerships/${byState.get(rule.state)}`).expect(200)).body as { availableEvents: string[] };
+          const view = (
+            await api
+              .as(caller)
+              .get(`/api/partnerships/${byState.get(rule.state)}`)
+              .expect(200)
+          ).body as { availableEvents: string[] };
           if (view.availableEvents.includes(rule.type)) offered.push(rule.type);
         }
         expect(offered).toEqual(PARTNERSHIP_EVENTS.filter((rule) => allowed(rule.who, caller)).map((rule) => rule.type));
@@ -511,10 +542,13 @@ describe('the role × route matrix', () => {
       it(`× ${caller} → ${caller === 'anonymous' ? '401' : '204, and the caller signs in again'}`, async () => {
         const password = caller === 'admin' ? ADMIN_PASSWORD : USER_PASSWORD;
         // The same password again: it ends the caller's sessions all the same, so the caller signs in afresh for the rows after this one.
-        await call(caller, 'post', '/api/me/password').send({ currentPassword: password, newPassword: password }).expect(caller === 'anonymous' ? 401 : 204);
+        await call(caller, 'post', '/api/me/password')
+          .send({ currentPassword: password, newPassword: password })
+          .expect(caller === 'anonymous' ? 401 : 204);
         if (caller === 'anonymous') return;
         await call(caller, 'get', '/api/me').expect(401);
-        api.tokens[caller] = (await request(api.http).post('/api/auth/login').send({ username: caller.toLowerCase(), password }).expect(200)).body.accessToken as string;
+        api.tokens[caller] = (await request(api.http).post('/api/auth/login').send({ username: caller.toLowerCase(), password }).expect(200)).body
+          .accessToken as string;
         await call(caller, 'get', '/api/me').expect(200);
       });
     }

@@ -87,7 +87,12 @@ describe('who may decide on a proposal, and on what content, over HTTP', () => {
     const submitted = await step('manager', created, { type: 'SUBMIT_FOR_APPROVAL' });
     const seen = (await read(submitted.id, 'approver')).contentHash as string;
     const org = (await api.as('manager').get(`/api/organizations/${created.organizationId}`).expect(200)).body;
-    await api.as('manager').patch(`/api/organizations/${org.id}`).set('If-Match', `"${org.version}"`).send({ name: 'Sanctioned Front Company Ltd' }).expect(200);
+    await api
+      .as('manager')
+      .patch(`/api/organizations/${org.id}`)
+      .set('If-Match', `"${org.version}"`)
+      .send({ name: 'Sanctioned Front Company Ltd' })
+      .expect(200);
     const now = (await read(submitted.id, 'approver')).contentHash as string;
     expect(now).not.toBe(seen);
     const refused = await sendEvent(api, 'approver', submitted.id, submitted.version, { type: 'APPROVE', data: { contentHash: seen } }).expect(422);
@@ -105,7 +110,12 @@ describe('who may decide on a proposal, and on what content, over HTTP', () => {
     const first = await step('approver', submitted, { type: 'APPROVE' });
     expect(await read(first.id)).toMatchObject({ approvalCount: 1 });
     const org = (await api.as('manager').get(`/api/organizations/${created.organizationId}`).expect(200)).body;
-    await api.as('manager').patch(`/api/organizations/${org.id}`).set('If-Match', `"${org.version}"`).send({ name: 'Sanctioned Front Company Ltd' }).expect(200);
+    await api
+      .as('manager')
+      .patch(`/api/organizations/${org.id}`)
+      .set('If-Match', `"${org.version}"`)
+      .send({ name: 'Sanctioned Front Company Ltd' })
+      .expect(200);
     expect(await read(first.id)).toMatchObject({ approvalCount: 0 });
     expect(await inbox('approver')).toContain(first.id);
     const second = await step('approver2', first, { type: 'APPROVE' });

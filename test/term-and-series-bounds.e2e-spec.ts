@@ -21,7 +21,11 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   afterAll(() => api.close());
 
-  const yearly = (n: number): ProposedActivityDto => ({ kind: 'research_visit', title: `Yearly visit ${n}`, recurrence: { frequency: 'yearly', month: 4, day: 1 } });
+  const yearly = (n: number): ProposedActivityDto => ({
+    kind: 'research_visit',
+    title: `Yearly visit ${n}`,
+    recurrence: { frequency: 'yearly', month: 4, day: 1 },
+  });
 
   /** A proposal with `activities`, approved, with a draft shared: ready for AGREE_TEXT. */
   async function negotiating(activities = [yearly(1)]): Promise<Driven> {
@@ -30,7 +34,10 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   it('refuses a term to 9999-12-31 with 422 naming the rule in plain words, and creates nothing', async () => {
     const p = await negotiating();
-    const refused = await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '9999-12-31' } }).expect(422);
+    const refused = await sendEvent(api, 'manager', p.id, p.version, {
+      type: 'AGREE_TEXT',
+      data: { effectiveFrom: '2026-04-01', expiresOn: '9999-12-31' },
+    }).expect(422);
     expect(refused.body).toMatchObject({
       statusCode: 422,
       code: 'GUARD_FAILED',
@@ -43,7 +50,10 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   it('refuses a term that has already ended (the tests’ clock reads 2026-03-02), which would expire at once', async () => {
     const p = await negotiating();
-    const refused = await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2020-01-01', expiresOn: '2020-12-31' } }).expect(422);
+    const refused = await sendEvent(api, 'manager', p.id, p.version, {
+      type: 'AGREE_TEXT',
+      data: { effectiveFrom: '2020-01-01', expiresOn: '2020-12-31' },
+    }).expect(422);
     expect(refused.body).toMatchObject({
       code: 'GUARD_FAILED',
       details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2020-12-31) is before today (2026-03-02)' },
@@ -110,17 +120,35 @@ describe('bounded terms and activity series, over HTTP', () => {
 
   it('counts series added to a proposal with its proposed activities', async () => {
     const created = await postPartnership(api, organizationId, { proposedActivities: [yearly(1)] });
-    const added = await api.as('manager').post(`/api/partnerships/${created.id}/activities`).set('If-Match', `"${created.version}"`).send(yearly(2)).expect(201);
+    const added = await api
+      .as('manager')
+      .post(`/api/partnerships/${created.id}/activities`)
+      .set('If-Match', `"${created.version}"`)
+      .send(yearly(2))
+      .expect(201);
     const version = Number(JSON.parse(added.headers.etag));
     const twenty = Array.from({ length: 20 }, (_, i) => yearly(i + 1));
-    const refused = await api.as('manager').patch(`/api/partnerships/${created.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty }).expect(422);
+    const refused = await api
+      .as('manager')
+      .patch(`/api/partnerships/${created.id}`)
+      .set('If-Match', `"${version}"`)
+      .send({ proposedActivities: twenty })
+      .expect(422);
     expect(refused.body.details).toMatchObject({ rule: 'maxActivitySeries', reason: expect.stringContaining('this would make 21') });
-    await api.as('manager').patch(`/api/partnerships/${created.id}`).set('If-Match', `"${version}"`).send({ proposedActivities: twenty.slice(0, 19) }).expect(200);
+    await api
+      .as('manager')
+      .patch(`/api/partnerships/${created.id}`)
+      .set('If-Match', `"${version}"`)
+      .send({ proposedActivities: twenty.slice(0, 19) })
+      .expect(200);
   });
 
   it('refuses an event after which the partnership would hold more than 256 KB, so that drafts cannot make every later event dearer', async () => {
     let p = await negotiating();
-    const draft = (n: number) => ({ type: 'SHARE_DRAFT', data: { document: { name: `Draft ${n} ${'n'.repeat(280)}`, sha256: 'd'.repeat(64), url: `https://files.example.org/${'u'.repeat(2000)}` } } });
+    const draft = (n: number) => ({
+      type: 'SHARE_DRAFT',
+      data: { document: { name: `Draft ${n} ${'n'.repeat(280)}`, sha256: 'd'.repeat(64), url: `https://files.example.org/${'u'.repeat(2000)}` } },
+    });
     let refused: { status: number; body: { code: string; details: { rule: string; reason: string } } } | undefined;
     for (let n = 1; n <= 200 && !refused; n += 1) {
       const answer = await sendEvent(api, 'manager', p.id, p.version, draft(n));
@@ -128,7 +156,10 @@ describe('bounded terms and activity series, over HTTP', () => {
       else refused = answer;
     }
     expect(refused?.status).toBe(422);
-    expect(refused?.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'maxContextSize', reason: expect.stringContaining('past the 256 KB an instance may hold') } });
+    expect(refused?.body).toMatchObject({
+      code: 'GUARD_FAILED',
+      details: { rule: 'maxContextSize', reason: expect.stringContaining('past the 256 KB an instance may hold') },
+    });
     const view = await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200);
     expect(view.text.length).toBeLessThan(300_000);
     // what does not add to it still goes through: the partnership keeps a way out
@@ -144,12 +175,20 @@ describe('bounded terms and activity series, over HTTP', () => {
     ];
     for (const [date, words] of cases) {
       const activity: ProposedActivityDto = { kind: 'annual_lecture', title: 'Lecture', recurrence: { frequency: 'yearly', ...date } };
-      const refused = await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: [activity] })).expect(400);
+      const refused = await api
+        .as('manager')
+        .post('/api/partnerships')
+        .send(partnershipInput(organizationId, { proposedActivities: [activity] }))
+        .expect(400);
       expect(refused.body.code).toBe('VALIDATION_FAILED');
       expect(JSON.stringify(refused.body)).toContain(words);
     }
     const ok: ProposedActivityDto = { kind: 'annual_lecture', title: 'Lecture', recurrence: { frequency: 'yearly', month: 2, day: 28 } };
-    await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId, { proposedActivities: [ok] })).expect(201);
+    await api
+      .as('manager')
+      .post('/api/partnerships')
+      .send(partnershipInput(organizationId, { proposedActivities: [ok] }))
+      .expect(201);
   });
 });
 
@@ -168,7 +207,10 @@ describe('MAX_TERM_YEARS', () => {
   it('sets the longest term', async () => {
     const organizationId = await postOrganization(api);
     const p = await driveSteps(api, await postPartnership(api, organizationId), mouSteps().slice(0, 3));
-    const refused = await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-02' } }).expect(422);
+    const refused = await sendEvent(api, 'manager', p.id, p.version, {
+      type: 'AGREE_TEXT',
+      data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-02' },
+    }).expect(422);
     expect(refused.body.details.reason).toBe('a term lasts at most 3 years: expiresOn (2029-04-02) is more than 3 years after effectiveFrom (2026-04-01)');
     await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-01' } }).expect(200);
   });

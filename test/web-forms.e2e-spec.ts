@@ -60,7 +60,10 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(inputValue(page.html, 'org-name')).toBe('Riphah University');
       expect(page.html).toContain(`name="version" value="${org.version}"`);
 
-      const saved = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { 'contact.1.name': 'Prof. Imran Shah', 'contact.1.email': 'imran@example.org' }));
+      const saved = await manager.post(
+        `/ui/organizations/${org.id}/details`,
+        form(org.version, { 'contact.1.name': 'Prof. Imran Shah', 'contact.1.email': 'imran@example.org' }),
+      );
       expect(saved.status).toBe(303);
       expect(saved.location).toBe(`/ui/organizations/${org.id}?done=EDITED`);
       const after = await organizations().get(org.id);
@@ -68,7 +71,10 @@ describe('page forms refuse in plain words and keep what was typed', () => {
         name: 'Riphah International University',
         city: 'Islamabad',
         version: org.version + 1,
-        contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }, { name: 'Prof. Imran Shah', email: 'imran@example.org' }],
+        contacts: [
+          { name: 'Dr. Sana Iqbal', title: 'Dean' },
+          { name: 'Prof. Imran Shah', email: 'imran@example.org' },
+        ],
       });
       const rows = (await api.get(AuditService).search({ entityId: org.id, action: 'UPDATE' })).items;
       expect(rows).toHaveLength(1);
@@ -112,7 +118,10 @@ describe('page forms refuse in plain words and keep what was typed', () => {
     it('refuses invalid input with a 400 that says what is wrong, next to the form, with the input kept', async () => {
       const org = await createOrganization('Validated university');
       await manager.get(`/ui/organizations/${org.id}`);
-      const refused = await manager.post(`/ui/organizations/${org.id}/details`, form(org.version, { country: 'XX', website: 'not a url', 'contact.0.email': 'not-an-email' }));
+      const refused = await manager.post(
+        `/ui/organizations/${org.id}/details`,
+        form(org.version, { country: 'XX', website: 'not a url', 'contact.0.email': 'not-an-email' }),
+      );
       expect(refused.status).toBe(400);
       expect(refused.html).toContain('Some of what you entered is not valid');
       expect(refused.html).toContain('country must be a valid ISO31661 Alpha2 code');
@@ -176,7 +185,13 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(added.location).toMatch(new RegExp(`^/ui/partnerships/${p.id}\\?done=ADD_ACTIVITY#series-[0-9a-f-]{36}$`));
       const series = await api.get(ActivitiesService).forPartnership(p.id);
       expect(series.map((s) => ({ title: s.title, kind: s.kind, recurrence: s.recurrence, startsOn: s.startsOn, origin: s.origin }))).toEqual([
-        { title: 'Joint seminar on illicit economies', kind: 'seminar', recurrence: { frequency: 'yearly', month: 6, day: 20 }, startsOn: '2027-01-01', origin: 'added' },
+        {
+          title: 'Joint seminar on illicit economies',
+          kind: 'seminar',
+          recurrence: { frequency: 'yearly', month: 6, day: 20 },
+          startsOn: '2027-01-01',
+          origin: 'added',
+        },
       ]);
       expect((await partnerships().get(p.id)).version).toBe(p.version + 1);
       const rows = (await api.get(AuditService).search({ entityId: p.id, action: 'ADD_ACTIVITY' })).items;
@@ -295,7 +310,12 @@ describe('page forms refuse in plain words and keep what was typed', () => {
         notes: '',
       });
       expect(saved.location).toBe(`/ui/partnerships/${p.id}?done=EDITED`);
-      expect(await partnerships().get(p.id)).toMatchObject({ summary: p.summary, focalPoint: 'Dr. Sana Iqbal', notes: null, version: submitted.row.version + 1 });
+      expect(await partnerships().get(p.id)).toMatchObject({
+        summary: p.summary,
+        focalPoint: 'Dr. Sana Iqbal',
+        notes: null,
+        version: submitted.row.version + 1,
+      });
       // A forged post that empties what approvers are judging is refused as the API refuses it.
       const forged = await manager.post(`/ui/partnerships/${p.id}/details`, { version: String(submitted.row.version + 1), summary: '' });
       expect(forged.status).toBe(409);
@@ -324,7 +344,11 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       const p = await seedProposal('Edited after it was withdrawn');
       expect((await manager.get(`/ui/partnerships/${p.id}`)).html).toContain('Edit details');
       const withdrawn = await partnerships().send(p.id, { type: 'WITHDRAW', actor: managerActor(), expectedVersion: p.version, comment: 'Paused' });
-      const refused = await manager.post(`/ui/partnerships/${p.id}/details`, { version: String(withdrawn.row.version), title: p.title, notes: 'Typed after the withdrawal' });
+      const refused = await manager.post(`/ui/partnerships/${p.id}/details`, {
+        version: String(withdrawn.row.version),
+        title: p.title,
+        notes: 'Typed after the withdrawal',
+      });
       expect(refused.status).toBe(409);
       expect(refused.html).not.toContain('Edit details');
       expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>[^<]+<\/p><\/div>/);
@@ -362,7 +386,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
   describe('an address under /ui that is no page', () => {
     const NO_SUCH_PAGE = 'There is no such page. It may have been a mistyped or outdated link.';
 
-    it('answers 404 with the web interface\'s page, with the navigation of whoever is signed in, for any method', async () => {
+    it("answers 404 with the web interface's page, with the navigation of whoever is signed in, for any method", async () => {
       for (const path of ['/ui/no-such-page', '/ui', '/ui/', '/ui/partnerships/new/extra']) {
         const page = await manager.get(path);
         expect({ path, status: page.status }).toEqual({ path, status: 404 });

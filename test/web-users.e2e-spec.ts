@@ -24,12 +24,16 @@ describe('the users page and the session pages', () => {
     expect(refused.headers['cache-control']).toBe('no-store');
     const signInPage = await request(api.http).get('/ui/sign-in').expect(200);
     expect(signInPage.headers['cache-control']).toBe('no-store');
-    const signedIn = await request(api.http).post('/ui/sign-in').type('form').set('Cookie', signInPage.headers['set-cookie']).send({
-      _csrf: /name="_csrf" value="([^"]+)"/.exec(signInPage.text)?.[1],
-      username: 'manager',
-      password: 'correct horse battery',
-      next: '/',
-    });
+    const signedIn = await request(api.http)
+      .post('/ui/sign-in')
+      .type('form')
+      .set('Cookie', signInPage.headers['set-cookie'])
+      .send({
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(signInPage.text)?.[1],
+        username: 'manager',
+        password: 'correct horse battery',
+        next: '/',
+      });
     expect({ status: signedIn.status, cacheControl: signedIn.headers['cache-control'] }).toEqual({ status: 303, cacheControl: 'no-store' });
   });
 
@@ -57,14 +61,20 @@ describe('the users page and the session pages', () => {
     expect((await api.get(UsersService).get(api.ids.admin)).roles).toEqual(['admin']);
     const denied = await api.get(AuditService).search({ actor: api.ids.admin, outcome: 'denied' });
     expect(denied.items.map((row) => JSON.parse(row.payload))).toEqual([
-      expect.objectContaining({ code: 'SEPARATION_OF_DUTIES', message: 'another admin must change your roles', details: { rule: 'adminCannotChangeOwnRoles' } }),
+      expect.objectContaining({
+        code: 'SEPARATION_OF_DUTIES',
+        message: 'another admin must change your roles',
+        details: { rule: 'adminCannotChangeOwnRoles' },
+      }),
     ]);
     // Saving one's own entry unchanged is no change of roles.
     expect((await admin.post(`/ui/users/${api.ids.admin}`, { roles: 'admin', active: 'true' })).status).toBe(303);
   });
   it('lets an admin give a user a mail address, on creation and later, and take it away', async () => {
     await admin.get('/ui/users');
-    expect((await admin.post('/ui/users', { username: 'page.mail', password: 'correct horse battery', roles: 'manager', email: 'mail@example.org' })).status).toBe(303);
+    expect(
+      (await admin.post('/ui/users', { username: 'page.mail', password: 'correct horse battery', roles: 'manager', email: 'mail@example.org' })).status,
+    ).toBe(303);
     const [created] = (await api.get(UsersService).list({ limit: 100 })).items.filter((u) => u.username === 'page.mail');
     expect(created.email).toBe('mail@example.org');
     const page = await admin.get('/ui/users');

@@ -35,7 +35,18 @@ const STATES = [
 ] as const;
 type State = (typeof STATES)[number];
 
-const EVENTS = ['SUBMIT_FOR_APPROVAL', 'WITHDRAW', 'APPROVE', 'REQUEST_CHANGES', 'REJECT', 'SHARE_DRAFT', 'AGREE_TEXT', 'RECORD_SIGNATURE', 'TERMINATE', 'RENEW'] as const;
+const EVENTS = [
+  'SUBMIT_FOR_APPROVAL',
+  'WITHDRAW',
+  'APPROVE',
+  'REQUEST_CHANGES',
+  'REJECT',
+  'SHARE_DRAFT',
+  'AGREE_TEXT',
+  'RECORD_SIGNATURE',
+  'TERMINATE',
+  'RENEW',
+] as const;
 type EventType = (typeof EVENTS)[number];
 
 /** Which events each state takes, and who may send them (SPEC's table). */
@@ -533,11 +544,22 @@ const variantArb = (valid: number) =>
   );
 
 const commandArb = fc.oneof(
-  { arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(6), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('forward', t, u, v, i, p)), weight: 8 },
-  { arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(3), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('allowed', t, u, v, i, p)), weight: 2 },
-  { arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(1), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('any', t, u, v, i, p)), weight: 3 },
   {
-    arbitrary: fc.tuple(fc.constantFrom(...Object.keys(PATCHES)), fc.boolean(), fc.nat(20), ifMatchArb, pickArb).map(([f, v, u, i, p]) => new PatchCommand(f, v || p % 5 !== 0, u, i, p)),
+    arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(6), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('forward', t, u, v, i, p)),
+    weight: 8,
+  },
+  {
+    arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(3), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('allowed', t, u, v, i, p)),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.tuple(fc.nat(20), fc.nat(20), variantArb(1), ifMatchArb, pickArb).map(([t, u, v, i, p]) => new EventCommand('any', t, u, v, i, p)),
+    weight: 3,
+  },
+  {
+    arbitrary: fc
+      .tuple(fc.constantFrom(...Object.keys(PATCHES)), fc.boolean(), fc.nat(20), ifMatchArb, pickArb)
+      .map(([f, v, u, i, p]) => new PatchCommand(f, v || p % 5 !== 0, u, i, p)),
     weight: 2,
   },
   { arbitrary: fc.constantFrom(0, 0, 0, 40, 400).map((d) => new TickCommand(d)), weight: 2 },
@@ -609,7 +631,7 @@ describe('the partnership workflow against its model, over HTTP', () => {
         // The history holds one `ok` row per change (the version) and one `denied` row per audited refusal,
         // besides its occurrences' rows; it comes a page at a time.
         const history: Array<{ outcome: string; toState: string; entityType: string }> = [];
-        for (let total = Infinity; history.length < total; ) {
+        for (let total = Infinity; history.length < total;) {
           const page = (await api.as('auditor').get(`/api/partnerships/${real.id}/history?limit=200&offset=${history.length}`).expect(200)).body;
           if (page.items.length === 0) throw new Error(`history page at ${history.length} of ${page.total} is empty`);
           history.push(...page.items);

@@ -95,11 +95,13 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
       await insert(manager, 'Grouped B');
       throw new DomainError('VALIDATION_FAILED', 'B refuses after writing');
     });
-    const third = queue.run(async (manager) => {
-      // A is written but not yet committed: it shares this transaction's COMMIT.
-      seenFromOutside.push(committed('Grouped A')?.n);
-      await insert(manager, 'Grouped C');
-    }).then(() => answered.push('C'));
+    const third = queue
+      .run(async (manager) => {
+        // A is written but not yet committed: it shares this transaction's COMMIT.
+        seenFromOutside.push(committed('Grouped A')?.n);
+        await insert(manager, 'Grouped C');
+      })
+      .then(() => answered.push('C'));
     await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await Promise.all([first, third]);
     const names = await dataSource.query<Array<{ name: string }>>(`SELECT name FROM organizations WHERE name LIKE 'Grouped %' ORDER BY name`);
@@ -115,7 +117,14 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
 
   it('links each audit row to the one before it when queued writes share a transaction, also after one of them rolled back', async () => {
     const audit = t.get(AuditService);
-    const entry = (action: string): AuditEntry => ({ occurredAt: '2026-01-01T00:00:00.000Z', actor: actors.manager, action, entityType: 'test', entityId: 'grouped-audit', outcome: 'ok' });
+    const entry = (action: string): AuditEntry => ({
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      actor: actors.manager,
+      action,
+      entityType: 'test',
+      entityId: 'grouped-audit',
+      outcome: 'ok',
+    });
     const first = queue.run(async (manager) => {
       await audit.append(manager, entry('A1'));
       await audit.append(manager, entry('A2'));
@@ -127,9 +136,11 @@ describe(`write transactions on ${testDatabaseKind}`, () => {
     const third = queue.run(async (manager) => void (await audit.append(manager, entry('C'))));
     await expect(failing).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await Promise.all([first, third]);
-    const rows = await t.get(DataSource).query<Array<{ seq: number | string; action: string; prev_hash: string; hash: string }>>(
-      `SELECT seq, action, prev_hash, hash FROM audit_events WHERE entity_id = 'grouped-audit' ORDER BY seq`,
-    );
+    const rows = await t
+      .get(DataSource)
+      .query<Array<{ seq: number | string; action: string; prev_hash: string; hash: string }>>(
+        `SELECT seq, action, prev_hash, hash FROM audit_events WHERE entity_id = 'grouped-audit' ORDER BY seq`,
+      );
     // On SQLite the three share one transaction, in order; on PostgreSQL they run side by side.
     if (testDatabaseKind === 'sqlite') expect(rows.map((row) => row.action)).toEqual(['A1', 'A2', 'C']);
     else expect(rows.map((row) => row.action).sort()).toEqual(['A1', 'A2', 'C']);

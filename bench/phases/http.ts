@@ -85,7 +85,15 @@ async function signIn(base: string): Promise<{ manager: string; approver: string
   return { manager: await login('manager', PASSWORD), approver: await login('approver', PASSWORD) };
 }
 
-async function load(base: string, serverPid: number, tokens: { manager: string; approver: string }, pool: Pool, connections: number, answer: Answer, seconds: number): Promise<Run> {
+async function load(
+  base: string,
+  serverPid: number,
+  tokens: { manager: string; approver: string },
+  pool: Pool,
+  connections: number,
+  answer: Answer,
+  seconds: number,
+): Promise<Run> {
   /** Partnerships between two requests of a round; a connection takes one of these, or the next from the pool. */
   const idle: Cursor[] = [];
   const cpuBefore = cpuUs(serverPid);
@@ -169,11 +177,15 @@ try {
   const floors: Measured[] = [];
   for (const connections of CONNECTIONS) {
     const bound = await floor(base, server.pid as number, tokens.manager, connections, DURATION_S);
-    log(`http floor, ${connections} connection(s), GET /api/auth/me: ${bound.perSecond}/s, p50 ${bound.p50Ms} ms, p99 ${bound.p99Ms} ms, non-2xx ${bound.non2xx}, ${bound.serverCpuUsPerRequest} µs server CPU each`);
+    log(
+      `http floor, ${connections} connection(s), GET /api/auth/me: ${bound.perSecond}/s, p50 ${bound.p50Ms} ms, p99 ${bound.p99Ms} ms, non-2xx ${bound.non2xx}, ${bound.serverCpuUsPerRequest} µs server CPU each`,
+    );
     floors.push(bound);
     for (const answer of ['minimal', 'view'] as const) {
       const run = await load(base, server.pid as number, tokens, pool, connections, answer, DURATION_S);
-      log(`http, ${connections} connection(s), ${answer} answer: ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`);
+      log(
+        `http, ${connections} connection(s), ${answer} answer: ${run.perSecond}/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}, ${run.serverCpuUsPerRequest} µs server CPU each`,
+      );
       runs.push(run);
     }
   }

@@ -9,7 +9,10 @@ import { databaseKind, emit, forDuration, log, percentile, round, SCALE, tempDir
  * PostgreSQL one autocommitted INSERT per round trip.
  */
 const DURATION_MS = Math.max(1000, 5000 * SCALE);
-const PAYLOAD = JSON.stringify({ event: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft.docx', sha256: 'ab'.repeat(32) } } }, padding: 'x'.repeat(300) });
+const PAYLOAD = JSON.stringify({
+  event: { type: 'SHARE_DRAFT', data: { document: { name: 'MOU draft.docx', sha256: 'ab'.repeat(32) } } },
+  padding: 'x'.repeat(300),
+});
 
 async function sqlite(): Promise<number[]> {
   const db = new Database(join(tempDir('raw'), 'raw.sqlite'));
@@ -40,4 +43,9 @@ async function postgres(): Promise<number[]> {
 const latencies = databaseKind() === 'postgres' ? await postgres() : await sqlite();
 const seconds = latencies.reduce((a, b) => a + b, 0) / 1000;
 log(`raw inserts: ${latencies.length} in ${seconds.toFixed(1)} s`);
-emit({ transactions: latencies.length, perSecond: round(latencies.length / seconds, 1), p50Ms: round(percentile(latencies, 50), 3), p99Ms: round(percentile(latencies, 99), 3) });
+emit({
+  transactions: latencies.length,
+  perSecond: round(latencies.length / seconds, 1),
+  p50Ms: round(percentile(latencies, 50), 3),
+  p99Ms: round(percentile(latencies, 99), 3),
+});

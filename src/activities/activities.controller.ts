@@ -30,7 +30,11 @@ export class ActivitiesController {
   /** Adds a commitment; needs If-Match with the partnership's version, whose ETag the answer carries. */
   @Post('partnerships/:id/activities')
   @Roles('manager')
-  @ApiCreatedResponse({ type: ActivitySeriesListResponse, description: "The partnership's series, the new one last; the ETag is the partnership's new version.", headers: ETAG_HEADER })
+  @ApiCreatedResponse({
+    type: ActivitySeriesListResponse,
+    description: "The partnership's series, the new one last; the ETag is the partnership's new version.",
+    headers: ETAG_HEADER,
+  })
   @ApiIfMatch()
   @ApiErrors(400, 401, 403, 404, 409, 412, 428)
   async add(

@@ -22,7 +22,6 @@ export const OCCURRENCE_WORKFLOW = 'recurring-activity';
 /** Occurrences still to be held: `planned` in fulfilment counts. */
 export const OPEN_OCCURRENCE_STATES = ['planned', 'scheduled'];
 
-
 interface PartnershipLike extends WorkflowInstance {
   proposedActivities: ProposedActivity[];
 }
@@ -112,20 +111,18 @@ export class ActivitiesService implements OnModuleInit {
     const series = await manager.find(ActivitySeries, { where: { partnershipId: partnership.id }, order: { position: 'ASC' } });
     if (series.some((s) => s.origin === 'proposal')) return series;
     const offset = series.length;
-    const created = partnership.proposedActivities.map(
-      (activity, index): ActivitySeries => ({
-        id: randomUUID(),
-        partnershipId: partnership.id,
-        position: offset + index,
-        kind: activity.kind,
-        title: activity.title,
-        recurrence: activity.recurrence,
-        origin: 'proposal',
-        startsOn: activity.startsOn ?? null,
-        createdBy: event.actor.id,
-        createdAt: event.at,
-      }),
-    );
+    const created = partnership.proposedActivities.map((activity, index): ActivitySeries => ({
+      id: randomUUID(),
+      partnershipId: partnership.id,
+      position: offset + index,
+      kind: activity.kind,
+      title: activity.title,
+      recurrence: activity.recurrence,
+      origin: 'proposal',
+      startsOn: activity.startsOn ?? null,
+      createdBy: event.actor.id,
+      createdAt: event.at,
+    }));
     if (created.length > 0) await manager.insert(ActivitySeries, created);
     return [...series, ...created];
   }
@@ -238,7 +235,9 @@ export class ActivitiesService implements OnModuleInit {
     const seriesIds = [...new Set(rows.map((occurrence) => occurrence.seriesId))];
     const series = await this.dataSource.getRepository(ActivitySeries).find({ where: { id: In(seriesIds) } });
     const partnershipIds = [...new Set(rows.map((occurrence) => occurrence.partnershipId))];
-    const partnerships = await this.dataSource.getRepository(Partnership).find({ where: { id: In(partnershipIds) }, select: { id: true, title: true, organizationId: true } });
+    const partnerships = await this.dataSource
+      .getRepository(Partnership)
+      .find({ where: { id: In(partnershipIds) }, select: { id: true, title: true, organizationId: true } });
     const organizations = await this.dataSource
       .getRepository(Organization)
       .find({ where: { id: In([...new Set(partnerships.map((p) => p.organizationId))]) }, select: { id: true, name: true } });
@@ -312,7 +311,14 @@ export interface Fulfilment {
 
 export function countFulfilment(termNumber: number, states: string[]): Fulfilment {
   const count = (wanted: string[]) => states.filter((s) => wanted.includes(s)).length;
-  return { termNumber, held: count(['held']), missed: count(['missed']), cancelled: count(['cancelled']), planned: count(OPEN_OCCURRENCE_STATES), total: states.length };
+  return {
+    termNumber,
+    held: count(['held']),
+    missed: count(['missed']),
+    cancelled: count(['cancelled']),
+    planned: count(OPEN_OCCURRENCE_STATES),
+    total: states.length,
+  };
 }
 
 /** The date an occurrence is expected on: the scheduled date once there is one, else the due date. */

@@ -51,7 +51,10 @@ const wellTypedBody = wellTypedBodies({
   seq: fc.oneof(fc.nat(), fc.maxSafeInteger()),
   text,
   integer,
-  payload: fc.oneof(text, fc.jsonValue().map((value) => canonicalJson(value))),
+  payload: fc.oneof(
+    text,
+    fc.jsonValue().map((value) => canonicalJson(value)),
+  ),
   maxRoles: 4,
 });
 
@@ -130,7 +133,9 @@ describe('canonicalBody, the audit row encoder', () => {
     fc.assert(
       fc.property(wellTypedBody, fc.stringMatching(/^[0-9a-f]{64}$/), (body, prevHash) => {
         fc.pre(outcome(() => definition(body)) !== 'threw');
-        const expected = createHash('sha256').update(prevHash + definition(body)).digest('hex');
+        const expected = createHash('sha256')
+          .update(prevHash + definition(body))
+          .digest('hex');
         expect(hashRecord({ ...body, prevHash })).toBe(expected);
       }),
       { numRuns: 1000 },

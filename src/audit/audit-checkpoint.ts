@@ -34,7 +34,9 @@ export function checkpointMessage(checkpoint: Pick<Checkpoint, 'seq' | 'hash' | 
 
 /** The hex SHA-256 of a public key's DER (SubjectPublicKeyInfo). */
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** A public key that checks checkpoints, and how a person is told of it in a reason. */
@@ -59,7 +61,13 @@ export function ed25519PublicKey(pem: string | Buffer): KeyObject {
 
 /** Signs row `seq` (its `hash`) at `signedAt`. */
 export function signCheckpoint(privateKey: KeyObject, fingerprint: string, row: Pick<Checkpoint, 'seq' | 'hash' | 'signedAt'>): Checkpoint {
-  return { seq: row.seq, hash: row.hash, signedAt: row.signedAt, keyFingerprint: fingerprint, signature: sign(null, checkpointMessage(row), privateKey).toString('base64') };
+  return {
+    seq: row.seq,
+    hash: row.hash,
+    signedAt: row.signedAt,
+    keyFingerprint: fingerprint,
+    signature: sign(null, checkpointMessage(row), privateKey).toString('base64'),
+  };
 }
 
 /** Why a checkpoint is not the signature of `key` over its seq, hash and time, or undefined when it is. */
@@ -73,7 +81,9 @@ export function forgedCheckpoint(checkpoint: Checkpoint, key: CheckpointKey): st
   } catch {
     // A value that is not a signature at all (e.g. a number written over it) is no valid one either.
   }
-  return valid ? undefined : `checkpoint ${checkpoint.seq}, signed at ${checkpoint.signedAt}, has a signature that does not verify under ${key.name} (fingerprint ${key.fingerprint}): it was altered or forged`;
+  return valid
+    ? undefined
+    : `checkpoint ${checkpoint.seq}, signed at ${checkpoint.signedAt}, has a signature that does not verify under ${key.name} (fingerprint ${key.fingerprint}): it was altered or forged`;
 }
 
 /** Why the chain's row `checkpoint.seq`, stored with `rowHash`, is not the row the checkpoint signed; undefined when it is. */
@@ -96,8 +106,7 @@ export interface CheckpointSummary {
 }
 
 export type AuditVerifyResult =
-  | { ok: true; events: number; headHash: string; checkpoints: CheckpointSummary }
-  | { ok: false; firstBadSeq: number; reason: string; events: number };
+  { ok: true; events: number; headHash: string; checkpoints: CheckpointSummary } | { ok: false; firstBadSeq: number; reason: string; events: number };
 
 /** A checkpoint with the hash its row has in the database (null: there is no such row). */
 export type CheckpointWithRow = Checkpoint & { rowHash: string | null };
@@ -119,7 +128,8 @@ export function checkAgainstCheckpoints(chain: VerifyResult, checkpoints: Checkp
     if (checkpoint.seq > end && !chain.ok) break;
     const forgery = forged.get(checkpoint.seq);
     if (forgery !== undefined) return fail(checkpoint.seq, forgery);
-    if (checkpoint.rowHash === null || checkpoint.seq > end) return fail(Math.min(checkpoint.seq, end + 1), cutChain(checkpoint, Math.min(checkpoint.seq - 1, end)));
+    if (checkpoint.rowHash === null || checkpoint.seq > end)
+      return fail(Math.min(checkpoint.seq, end + 1), cutChain(checkpoint, Math.min(checkpoint.seq - 1, end)));
     const rewritten = rewrittenRow(checkpoint, checkpoint.rowHash, lastMatched);
     if (rewritten !== undefined) return fail(checkpoint.seq, rewritten);
     lastMatched = checkpoint.seq;

@@ -46,7 +46,10 @@ export class AuditCheckpointsRepository {
 
   /** The checkpoints with `after < seq <= until`, in seq order. */
   async between(after: number, until: number): Promise<Checkpoint[]> {
-    const rows = await plainQuery<CheckpointRow>(this.dataSource, `SELECT ${COLUMNS} FROM audit_checkpoints c WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`, [after, until]);
+    const rows = await plainQuery<CheckpointRow>(this.dataSource, `SELECT ${COLUMNS} FROM audit_checkpoints c WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`, [
+      after,
+      until,
+    ]);
     return rows.map(checkpointOf);
   }
 

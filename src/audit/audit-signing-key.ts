@@ -46,7 +46,8 @@ export function readAuditSigningKey(path: string): AuditSigningKey {
   } catch {
     throw new Error(`AUDIT_SIGNING_KEY_FILE ${path} does not hold a private key in PEM`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`AUDIT_SIGNING_KEY_FILE ${path} holds an ${key.asymmetricKeyType ?? 'unknown'} key, not an Ed25519 one`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`AUDIT_SIGNING_KEY_FILE ${path} holds an ${key.asymmetricKeyType ?? 'unknown'} key, not an Ed25519 one`);
   return new AuditSigningKey(key);
 }
 

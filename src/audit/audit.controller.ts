@@ -76,7 +76,8 @@ export class AuditPublicKeyController {
   @Get('public-key')
   @Header('Content-Type', 'application/x-pem-file; charset=utf-8')
   @ApiOkResponse({
-    description: 'The Ed25519 public key (SubjectPublicKeyInfo PEM) that checks the checkpoints; `npm run audit:verify -- <export> --public-key <file>` takes it.',
+    description:
+      'The Ed25519 public key (SubjectPublicKeyInfo PEM) that checks the checkpoints; `npm run audit:verify -- <export> --public-key <file>` takes it.',
     content: { 'application/x-pem-file': { schema: { type: 'string' } } },
   })
   publicKey(): string {

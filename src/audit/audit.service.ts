@@ -129,8 +129,19 @@ export class AuditService {
       payload: canonicalJson(entry.payload ?? {}),
     };
     const values = [
-      fields.occurredAt, fields.actorId, JSON.stringify(fields.actorRoles), fields.action, fields.entityType, fields.entityId, fields.fromState, fields.toState,
-      fields.workflowId, fields.workflowVersion, fields.outcome, fields.requestId, fields.payload,
+      fields.occurredAt,
+      fields.actorId,
+      JSON.stringify(fields.actorRoles),
+      fields.action,
+      fields.entityType,
+      fields.entityId,
+      fields.fromState,
+      fields.toState,
+      fields.workflowId,
+      fields.workflowVersion,
+      fields.outcome,
+      fields.requestId,
+      fields.payload,
     ];
     // Plain statements, the same text every time: TypeORM's SQLite driver writes numbers such as
     // seq into the SQL, which made every append a statement prepared anew.
@@ -181,7 +192,8 @@ export class AuditService {
   private async checkpoint(manager: EntityManager, seq: number, hash: string): Promise<Checkpoint | undefined> {
     const existing = await this.checkpoints.at(manager, seq);
     if (existing) {
-      if (existing.hash !== hash) this.logger.error(`row ${seq} is not the row its checkpoint signed (the chain was cut and written again): GET /api/audit/verify says more`);
+      if (existing.hash !== hash)
+        this.logger.error(`row ${seq} is not the row its checkpoint signed (the chain was cut and written again): GET /api/audit/verify says more`);
       return undefined;
     }
     const checkpoint = this.key.sign({ seq, hash, signedAt: this.clock.now().toISOString() });
@@ -259,7 +271,10 @@ export class AuditService {
       const csv = stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
       csv.pipe(out);
       for await (const batch of this.batches()) {
-        const names = await displayNamesOf(this.dataSource, batch.map((row) => row.actorId));
+        const names = await displayNamesOf(
+          this.dataSource,
+          batch.map((row) => row.actorId),
+        );
         for (const row of batch) {
           const view = auditRowView(row);
           const name = names.get(row.actorId);

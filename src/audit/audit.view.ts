@@ -39,7 +39,7 @@ export function auditExportHeaders(format: AuditExportFormat): Record<string, st
 function describe(row: AuditEvent, payload: Record<string, unknown>): string {
   if (row.outcome === 'denied') return `${row.action} refused: ${String(payload.message ?? payload.code)}`;
   if (row.action === 'CREATE') return `created in ${row.toState}`;
-  if (row.action === 'UPDATE') return `edited ${Object.keys((payload.changes ?? {})).join(', ')}`;
+  if (row.action === 'UPDATE') return `edited ${Object.keys(payload.changes ?? {}).join(', ')}`;
   if (row.action.startsWith('xstate.after.')) return `deadline reached (${row.action.split('.')[2]})`;
   return row.fromState === row.toState ? `${row.action} (stays ${row.toState})` : `${row.action}: ${row.fromState} → ${row.toState}`;
 }

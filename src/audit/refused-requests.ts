@@ -40,7 +40,8 @@ export function refusalFields(fields: { action: string; entityId: unknown; paylo
       return cut(value, REFUSAL_TEXT_LIMIT);
     }
     if (Array.isArray(value)) return value.map((item, i) => bound(item, `${path}[${i}]`));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, bound(item, path ? `${path}.${key}` : key)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, bound(item, path ? `${path}.${key}` : key)]));
     return value;
   };
   const payload = bound(fields.payload, '') as Record<string, unknown>;

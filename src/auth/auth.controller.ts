@@ -24,7 +24,10 @@ export class AuthController {
   @ApiOkResponse({ type: AccessTokenDto })
   @ApiErrors(400)
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'UNAUTHENTICATED: unknown user, wrong password or disabled account' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'TOO_MANY_REQUESTS: too many failed sign-ins for this account or from this address; see Retry-After' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'TOO_MANY_REQUESTS: too many failed sign-ins for this account or from this address; see Retry-After',
+  })
   login(@Body() body: LoginDto, @Req() request: Request): Promise<AccessTokenDto> {
     return this.auth.login(body.username, body.password, loginClientOf(request));
   }

@@ -15,7 +15,11 @@ import type { LoginThrottle } from './login-throttle.js';
  */
 
 const settings = new AuthSettings('a test secret that is at least thirty-two characters long', 60);
-const options: JwtModuleOptions = { secret: settings.jwtKey, signOptions: { algorithm: JWT_ALGORITHM, expiresIn: 60 }, verifyOptions: { algorithms: [JWT_ALGORITHM] } };
+const options: JwtModuleOptions = {
+  secret: settings.jwtKey,
+  signOptions: { algorithm: JWT_ALGORITHM, expiresIn: 60 },
+  verifyOptions: { algorithms: [JWT_ALGORITHM] },
+};
 const T0 = Date.parse('2026-11-28T10:00:00.000Z');
 
 function setup() {

@@ -222,7 +222,10 @@ function bearerToken(authorization: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
 }
 
-/** The name a sign-in was tried with, for audit rows and logs: only when it could be a username, so no stray text (a password typed in the wrong field) is kept. */
+/**
+ * The name a sign-in was tried with, for audit rows and logs: only when it could be a username, so no stray text (a password typed in the wrong field) is
+ * kept.
+ */
 function nameForRecords(username: string): string | null {
   const name = username.trim().toLowerCase();
   return USERNAME_PATTERN.test(name) ? name : null;

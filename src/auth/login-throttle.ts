@@ -99,10 +99,14 @@ export class LoginThrottle {
     const retryAfterSeconds = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
     const scope = spent.some((row) => row.scope === 'account') ? 'account' : 'address';
     // Thrown inside the transaction, so this refused attempt takes nothing.
-    throw new DomainError('TOO_MANY_REQUESTS', `too many failed sign-ins ${scope === 'account' ? 'for this account' : 'from this address'}; try again in ${retryAfterSeconds} seconds`, {
-      retryAfterSeconds,
-      scope,
-    });
+    throw new DomainError(
+      'TOO_MANY_REQUESTS',
+      `too many failed sign-ins ${scope === 'account' ? 'for this account' : 'from this address'}; try again in ${retryAfterSeconds} seconds`,
+      {
+        retryAfterSeconds,
+        scope,
+      },
+    );
   }
 
   /** Gives back the attempt of a sign-in that succeeded. */

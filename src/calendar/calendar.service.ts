@@ -108,7 +108,8 @@ export class CalendarService {
   /** The user a feed token speaks for; revoked tokens and disabled users get 401. */
   async userForToken(token: string): Promise<void> {
     const row = await this.dataSource.getRepository(CalendarToken).findOne({ where: { tokenHash: hashToken(token) } });
-    if (!row || row.revokedAt || !(await this.users.isActive(row.userId))) throw new DomainError('UNAUTHENTICATED', 'this calendar token is unknown or has been revoked');
+    if (!row || row.revokedAt || !(await this.users.isActive(row.userId)))
+      throw new DomainError('UNAUTHENTICATED', 'this calendar token is unknown or has been revoked');
   }
 
   /**

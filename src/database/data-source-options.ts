@@ -19,7 +19,23 @@ import { User } from '../users/user.entity.js';
 import { shareDataDir, type DataDirLock } from './data-dir-lock.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [ActivitySeries, AuditCheckpoint, AuditEvent, CalendarToken, Delegation, Document, IdempotencyRecord, MailOutboxRow, Notification, Occurrence, Organization, Partnership, Timer, User, UserSession];
+export const entities = [
+  ActivitySeries,
+  AuditCheckpoint,
+  AuditEvent,
+  CalendarToken,
+  Delegation,
+  Document,
+  IdempotencyRecord,
+  MailOutboxRow,
+  Notification,
+  Occurrence,
+  Organization,
+  Partnership,
+  Timer,
+  User,
+  UserSession,
+];
 
 export interface DatabaseSettings {
   dataDir: string;

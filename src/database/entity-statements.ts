@@ -59,7 +59,11 @@ export class EntityStatements<T extends ObjectLiteral> {
 
   /** Inserts a row that names every column. */
   async insert(db: DataSource | EntityManager, row: T): Promise<void> {
-    await plainQuery(db, this.insertText, this.columns.map((column) => this.persistent(column, row[column.propertyName])));
+    await plainQuery(
+      db,
+      this.insertText,
+      this.columns.map((column) => this.persistent(column, row[column.propertyName])),
+    );
   }
 
   /**

@@ -21,7 +21,12 @@ export async function updateVersioned<T extends ObjectLiteral>(
   changes: Partial<T>,
 ): Promise<number> {
   const next = version + 1;
-  const affected = await EntityStatements.of(manager.connection, entity).update(manager, id, { ...changes, version: next }, { property: 'version', value: version });
+  const affected = await EntityStatements.of(manager.connection, entity).update(
+    manager,
+    id,
+    { ...changes, version: next },
+    { property: 'version', value: version },
+  );
   if (affected !== 1) throw new DomainError('VERSION_MISMATCH', 'it changed while this change was applied; read it again', { currentVersion: next });
   return next;
 }

@@ -60,4 +60,3 @@ export function monthOf(date: string): number {
 export function on(date: string, time = '10:00'): string {
   return `${date}T${time}:00.000Z`;
 }
-

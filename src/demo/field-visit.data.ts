@@ -154,8 +154,7 @@ export const FIELD_VISIT_ORGANIZATIONS: DemoOrganization[] = [
       ],
     },
     createdAt: recorded(10),
-    source:
-      'Karachi: "Meeting with Inspector General of Police for Sindh, Ghulam Nabi Memon"; round table: "Mr Amir Farooqui, DIGP (Investigation/Crime)".',
+    source: 'Karachi: "Meeting with Inspector General of Police for Sindh, Ghulam Nabi Memon"; round table: "Mr Amir Farooqui, DIGP (Investigation/Crime)".',
   },
   {
     key: 'sindh-police-museum',
@@ -255,7 +254,11 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
       focalPoint: 'Ambassador Mansoor Ahmad Khan, Director, BCPR',
       notes: `${FIELD_VISIT_REPORT}. Met at BU in Lahore with two colleagues from the faculty of International Relations; debrief: "GI-TOC would, pending Senior Management approval, examine two formal collaborations".`,
       proposedActivities: [
-        { kind: 'annual_lecture', title: 'Annual lecture on transnational organized crime, named after a prominent GI-TOC figure', recurrence: { frequency: 'yearly' } },
+        {
+          kind: 'annual_lecture',
+          title: 'Annual lecture on transnational organized crime, named after a prominent GI-TOC figure',
+          recurrence: { frequency: 'yearly' },
+        },
         { kind: 'course', title: 'Co-creation of a course on organized crime', recurrence: { frequency: 'once' } },
         { kind: 'research_visit', title: 'Yearly research visit by a GI-TOC team: seminars and research on Pakistan', recurrence: { frequency: 'yearly' } },
       ],
@@ -294,7 +297,7 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
     partnership: {
       title: 'National Police Bureau: training and seminars on organized crime for the Pakistani police',
       summary:
-        "Training, capacity building and seminars aimed at raising the analytical capabilities to tackle organized crime within the " +
+        'Training, capacity building and seminars aimed at raising the analytical capabilities to tackle organized crime within the ' +
         'Pakistani police, as GI-TOC establishes in-country.',
       focalPoint: 'Muhammad Tahir Rai, Director General, NPB',
       notes: `${FIELD_VISIT_REPORT}. DG Rai expressed significant interest in further collaboration, with a particular focus on training and seminars.`,
@@ -333,7 +336,9 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
       summary: 'Ways GI-TOC can feed into FIA capacity as GI-TOC expands in-country, particularly its work on cybercrime and trafficking in persons.',
       focalPoint: 'Ahmad Ishaque Jehangir, Director General, FIA',
       notes: FIELD_VISIT_REPORT,
-      proposedActivities: [{ kind: 'training', title: 'Capacity building for the FIA on cybercrime and trafficking in persons', recurrence: { frequency: 'once' } }],
+      proposedActivities: [
+        { kind: 'training', title: 'Capacity building for the FIA on cybercrime and trafficking in persons', recurrence: { frequency: 'once' } },
+      ],
     },
     steps: [],
     expectedState: 'proposal',
@@ -351,7 +356,11 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
       focalPoint: 'Ghulam Nabi Memon, Inspector General of Police, Sindh',
       notes: `${FIELD_VISIT_REPORT}. Bilateral meeting with the IGP Sindh, accompanied by leadership of the CPLC.`,
       proposedActivities: [
-        { kind: 'training', title: 'Training and capacity building on rehabilitating drug users, including victims of trafficking', recurrence: { frequency: 'once' } },
+        {
+          kind: 'training',
+          title: 'Training and capacity building on rehabilitating drug users, including victims of trafficking',
+          recurrence: { frequency: 'once' },
+        },
       ],
     },
     steps: [],

@@ -62,7 +62,12 @@ function mouInForce(termStart: string) {
       { at: on(addDaysToDate(createdOn, 9)), by: 'approver2', type: 'APPROVE' },
       { at: on(addMonths(termStart, -4)), by: 'manager', type: 'SHARE_DRAFT', data: draft(title, 1) },
       { at: on(addMonths(termStart, -3)), by: 'manager', type: 'SHARE_DRAFT', data: draft(title, 2) },
-      { at: on(addMonths(termStart, -2)), by: 'manager', type: 'AGREE_TEXT', data: { effectiveFrom: termStart, expiresOn: addDaysToDate(addMonths(termStart, 36), -1) } },
+      {
+        at: on(addMonths(termStart, -2)),
+        by: 'manager',
+        type: 'AGREE_TEXT',
+        data: { effectiveFrom: termStart, expiresOn: addDaysToDate(addMonths(termStart, 36), -1) },
+      },
       signature(addMonths(termStart, -1), 'partner'),
       signature(addDaysToDate(addMonths(termStart, -1), 5), 'own'),
       { at: on(addDaysToDate(lecture, -21)), by: 'manager', type: 'SCHEDULE', data: { date: lecture }, occurrence: { kind: 'annual_lecture', dueOn: lecture } },
@@ -105,7 +110,9 @@ function mouInRenewalWindow(expiresOn: string) {
       title,
       summary: `${ILLUSTRATIVE_NOTE} A one-year MOU with a yearly seminar, now inside its renewal window.`,
       notes: ILLUSTRATIVE_NOTE,
-      proposedActivities: [{ kind: 'seminar', title: 'Yearly joint seminar (illustrative)', recurrence: { frequency: 'yearly', month: monthOf(seminar), day: 20 } }],
+      proposedActivities: [
+        { kind: 'seminar', title: 'Yearly joint seminar (illustrative)', recurrence: { frequency: 'yearly', month: monthOf(seminar), day: 20 } },
+      ],
     },
     steps: [
       { at: on(addDaysToDate(createdOn, 1)), by: 'manager', type: 'SUBMIT_FOR_APPROVAL' },

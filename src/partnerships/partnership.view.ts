@@ -29,7 +29,9 @@ export function partnershipSummary(row: Partnership) {
   };
 }
 
-export function partnershipView(row: Partnership, extras: {
+export function partnershipView(
+  row: Partnership,
+  extras: {
     availableEvents: string[];
     eventsRefused: string | null;
     organization: { id: string; name: string } | null;
@@ -45,7 +47,8 @@ export function partnershipView(row: Partnership, extras: {
       occurrences: Array<{ id: string; dueOn: string; termNumber: number; state: string; date: string }>;
     }>;
     fulfilment: Fulfilment | null;
-  }) {
+  },
+) {
   const context = row.context;
   const terms = (context.terms ?? []) as Term[];
   return {

@@ -197,7 +197,8 @@ export class PartnershipsService implements OnModuleInit {
   /** A filter that names no state or no organization is refused (400): an empty list would say that nothing matched it. */
   async checkFilters(query: Pick<PartnershipQuery, 'state' | 'organizationId'>): Promise<void> {
     const errors: string[] = [];
-    if (query.state !== undefined && !this.registry.hasState(query.state)) errors.push('state must be a state of a workflow, or a dotted prefix of one such as in_force');
+    if (query.state !== undefined && !this.registry.hasState(query.state))
+      errors.push('state must be a state of a workflow, or a dotted prefix of one such as in_force');
     if (query.organizationId !== undefined && !(await this.organizations.exists(query.organizationId))) errors.push('organizationId must name an organization');
     if (errors.length > 0) throw new DomainError('VALIDATION_FAILED', errors.join('; '), { errors });
   }
@@ -208,10 +209,13 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
-    // The answer to every event request: plain statements for the organization (name, and what approvers judge of it) and for whether there are activities at all.
-    const [organization] = await plainQuery<{ id: string } & JudgedOrganization>(this.dataSource, 'SELECT id, name, kind, country FROM organizations WHERE id = ?', [
-      row.organizationId,
-    ]);
+    // The answer to every event request: plain statements for the organization (name, and what approvers judge of it) and for whether there are activities at
+    // all.
+    const [organization] = await plainQuery<{ id: string } & JudgedOrganization>(
+      this.dataSource,
+      'SELECT id, name, kind, country FROM organizations WHERE id = ?',
+      [row.organizationId],
+    );
     const { series, fulfilment } = await this.activities.activitiesOf(row);
     const facts = this.factsOf(row, organization ?? null);
     return partnershipView(row, {
@@ -238,7 +242,10 @@ export class PartnershipsService implements OnModuleInit {
     return { items: items.map(partnershipSummary), total, totalRelation };
   }
 
-  /** A page of the partnership's audit rows and its occurrences', oldest first (SPEC: who recorded the lecture as held is part of its history), with their total. */
+  /**
+   * A page of the partnership's audit rows and its occurrences', oldest first (SPEC: who recorded the lecture as held is part of its history), with their
+   * total.
+   */
   async history(id: string, page: { limit?: number; offset?: number } = {}): Promise<{ items: AuditEvent[]; total: number }> {
     await this.get(id);
     const occurrences = await this.activities.occurrenceIdsOf(id);

@@ -84,7 +84,8 @@ export class ReportsService {
       .addGroupBy('o.state')
       .getRawMany<{ partnershipId: string; state: string; count: string | number }>();
     const fulfilment = shown.map((p) => {
-      const count = (states: string[]) => counted.filter((c) => c.partnershipId === p.id && states.includes(c.state)).reduce((sum, c) => sum + Number(c.count), 0);
+      const count = (states: string[]) =>
+        counted.filter((c) => c.partnershipId === p.id && states.includes(c.state)).reduce((sum, c) => sum + Number(c.count), 0);
       const [held, missed, cancelled, planned] = [count(['held']), count(['missed']), count(['cancelled']), count(OPEN_OCCURRENCE_STATES)];
       return { partnershipId: p.id, title: p.title, held, missed, cancelled, planned, total: count(counted.map((c) => c.state)) };
     });

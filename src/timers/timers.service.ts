@@ -33,7 +33,12 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
     metrics: Metrics,
   ) {
     metrics.scrape({ name: 'timers_pending', help: 'Timers not fired yet, due or not.', type: 'gauge', read: () => this.pendingCount() });
-    metrics.scrape({ name: 'timer_lag_seconds', help: 'How long the oldest due timer has waited to fire; 0 when none is due.', type: 'gauge', read: () => this.lagSeconds() });
+    metrics.scrape({
+      name: 'timer_lag_seconds',
+      help: 'How long the oldest due timer has waited to fire; 0 when none is due.',
+      type: 'gauge',
+      read: () => this.lagSeconds(),
+    });
   }
 
   private async pendingCount(): Promise<number> {
@@ -118,12 +123,7 @@ export class TimersService implements OnApplicationBootstrap, OnApplicationShutd
       );
       return affected === 1;
     }
-    const claim = await manager
-      .createQueryBuilder()
-      .update(Timer)
-      .set({ firedAt })
-      .where('id = :id AND fired_at IS NULL', { id: timer.id })
-      .execute();
+    const claim = await manager.createQueryBuilder().update(Timer).set({ firedAt }).where('id = :id AND fired_at IS NULL', { id: timer.id }).execute();
     return claim.affected === 1;
   }
 

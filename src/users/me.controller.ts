@@ -35,7 +35,9 @@ export class MeController {
   @Post('password')
   @NoStore()
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The password is changed; every earlier token and web session of the caller, this one included, is refused from now on.' })
+  @ApiNoContentResponse({
+    description: 'The password is changed; every earlier token and web session of the caller, this one included, is refused from now on.',
+  })
   @ApiErrors(400)
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED (rule currentPassword): the current password is not the one given' })
   changePassword(@Body() body: ChangePasswordDto, @CurrentActor() actor: Actor, @RequestId() requestId: string): Promise<void> {

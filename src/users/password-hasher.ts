@@ -40,4 +40,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
     return false;
   }
 }
-

@@ -63,9 +63,15 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)
-  @ApiForbiddenResponse({ type: ErrorResponse, description: 'FORBIDDEN: only admins manage users; SEPARATION_OF_DUTIES: an admin cannot change their own roles' })
+  @ApiForbiddenResponse({
+    type: ErrorResponse,
+    description: 'FORBIDDEN: only admins manage users; SEPARATION_OF_DUTIES: an admin cannot change their own roles',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED: an admin cannot disable themselves' })
-  @ApiPreconditionFailedResponse({ type: ErrorResponse, description: 'VERSION_MISMATCH: another change to the user was saved between the read and the write of this one; send it again' })
+  @ApiPreconditionFailedResponse({
+    type: ErrorResponse,
+    description: 'VERSION_MISMATCH: another change to the user was saved between the read and the write of this one; send it again',
+  })
   update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateUserDto,
@@ -81,7 +87,10 @@ export class UsersController {
   @ApiNoContentResponse({ description: 'The password is set; the user’s sessions and calendar feed tokens end. Audited as PASSWORD_RESET.' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND' })
   @ApiErrors(400)
-  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'GUARD_FAILED (rule ownPasswordNeedsCurrent): an admin changes their own password with their current one' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponse,
+    description: 'GUARD_FAILED (rule ownPasswordNeedsCurrent): an admin changes their own password with their current one',
+  })
   resetPassword(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: ResetPasswordDto,

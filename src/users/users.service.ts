@@ -180,7 +180,9 @@ export class UsersService implements OnApplicationBootstrap {
   async resetPassword(id: string, newPassword: string, actor: Actor, requestId?: string): Promise<void> {
     const row = await this.findRow(id, this.dataSource.manager);
     if (row.id === actor.id) {
-      throw new DomainError('GUARD_FAILED', 'change your own password with your current one, through POST /api/me/password', { rule: 'ownPasswordNeedsCurrent' });
+      throw new DomainError('GUARD_FAILED', 'change your own password with your current one, through POST /api/me/password', {
+        rule: 'ownPasswordNeedsCurrent',
+      });
     }
     await this.setPassword(row, newPassword, actor, 'PASSWORD_RESET', requestId);
   }
@@ -366,4 +368,3 @@ function toSessionUser(row: User): SessionUser {
 function usernameTaken(username: string): DomainError {
   return new DomainError('CONFLICT', `the username "${username}" is taken`, { field: 'username' });
 }
-

@@ -43,7 +43,11 @@ export class AccountPagesController {
   @NoStore()
   async update(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(UpdateAccountDto, { displayName: field(body, 'displayName'), email: clearableField(body, 'email'), emailMode: field(body, 'emailMode') });
+      const input = validDto(UpdateAccountDto, {
+        displayName: field(body, 'displayName'),
+        email: clearableField(body, 'email'),
+        emailMode: field(body, 'emailMode'),
+      });
       await this.users.update(request.actor!.id, input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/account?done=SAVED`);
     } catch (error) {

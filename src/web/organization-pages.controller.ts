@@ -62,7 +62,12 @@ export class OrganizationPagesController {
   }
 
   @Get(':id')
-  async show(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+  async show(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query('done') done: string | undefined,
+    @Req() request: WebRequest,
+    @Res() response: Response,
+  ): Promise<void> {
     await this.renderOne(request, response, id, undefined, done === 'EDITED' || done === 'UNCHANGED' ? done : undefined);
   }
 
@@ -113,7 +118,16 @@ export class OrganizationPagesController {
       request,
       response,
       'organizations',
-      { title: 'Organizations', organizations: items, total, q: q ?? '', values, refusal: refusal ?? null, kinds: ORGANIZATION_KINDS, contactRows: contactRowsFor(values) },
+      {
+        title: 'Organizations',
+        organizations: items,
+        total,
+        q: q ?? '',
+        values,
+        refusal: refusal ?? null,
+        kinds: ORGANIZATION_KINDS,
+        contactRows: contactRowsFor(values),
+      },
       status,
     );
   }

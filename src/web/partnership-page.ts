@@ -87,7 +87,12 @@ export class PartnershipPage {
     }));
     const isManager = actor.roles.includes('manager');
     const acceptsActivities = this.activities.acceptsSeries(row);
-    const shown = { details: isManager && editable.length > 0, activity: isManager && acceptsActivities, events: forms, occurrences: seriesViews.flatMap((s) => s.occurrences) };
+    const shown = {
+      details: isManager && editable.length > 0,
+      activity: isManager && acceptsActivities,
+      events: forms,
+      occurrences: seriesViews.flatMap((s) => s.occurrences),
+    };
     const offscreen = failed !== undefined && !formShown(failed, shown);
     return {
       p: view,

@@ -140,7 +140,15 @@ export class PartnershipPagesController {
     await this.render(request, response, id, { ...attempt, refusal }, undefined, refusal.status);
   }
 
-  private async render(request: WebRequest, response: Response, id: string, failed?: FailedAttempt, done?: string, status = 200, historyOffset = 0): Promise<void> {
+  private async render(
+    request: WebRequest,
+    response: Response,
+    id: string,
+    failed?: FailedAttempt,
+    done?: string,
+    status = 200,
+    historyOffset = 0,
+  ): Promise<void> {
     const data = await this.page.build(id, request.actor!, failed, historyOffset);
     const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
     this.views.page(

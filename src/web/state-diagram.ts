@@ -44,7 +44,10 @@ const WIDTH = FINAL_X + FINAL_W + 6;
 const TOP = 12;
 
 export function stateWords(path: string): string {
-  return path.replace(/_/g, ' ').replace(/\./g, ' · ').replace(/\bmou\b/g, 'MOU');
+  return path
+    .replace(/_/g, ' ')
+    .replace(/\./g, ' · ')
+    .replace(/\bmou\b/g, 'MOU');
 }
 
 function camelWords(name: string): string {
@@ -139,7 +142,10 @@ export function renderStateDiagram(definition: WorkflowDefinition, current: stri
   const finals = [...leaves.values()].filter((l) => l.final);
   const wanted = new Map(
     finals.map((f) => {
-      const ys = edges.filter((e) => e.to === f.path).map((e) => centreY(e.from)).sort((a, b) => a - b);
+      const ys = edges
+        .filter((e) => e.to === f.path)
+        .map((e) => centreY(e.from))
+        .sort((a, b) => a - b);
       return [f.path, ys.length ? ys[Math.floor((ys.length - 1) / 2)] : height / 2];
     }),
   );

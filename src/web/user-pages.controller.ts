@@ -62,7 +62,11 @@ export class UserPagesController {
   @NoStore()
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(UpdateUserDto, { roles: fieldList(body, 'roles'), active: field(body, 'active') === 'true', email: clearableField(body, 'email') });
+      const input = validDto(UpdateUserDto, {
+        roles: fieldList(body, 'roles'),
+        active: field(body, 'active') === 'true',
+        email: clearableField(body, 'email'),
+      });
       await this.users.update(id, input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/users?done=SAVED#user-${id}`);
     } catch (error) {

@@ -43,18 +43,19 @@ const PAGES = [
 
 /** The web interface: server-rendered pages over the same services, rules and audit as the API. */
 @Module({
-  imports: [AuthModule, UsersModule, AuditModule, WorkflowEngineModule, OrganizationsModule, ActivitiesModule, PartnershipsModule, ApprovalsModule, CalendarModule],
-  controllers: PAGES,
-  providers: [
-    WebCsrf,
-    WebViews,
-    WebExceptionFilter,
-    WebRefusals,
-    SignedInGuard,
-    CsrfGuard,
-    PipelineBoard,
-    PartnershipPage,
+  imports: [
+    AuthModule,
+    UsersModule,
+    AuditModule,
+    WorkflowEngineModule,
+    OrganizationsModule,
+    ActivitiesModule,
+    PartnershipsModule,
+    ApprovalsModule,
+    CalendarModule,
   ],
+  controllers: PAGES,
+  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,7 +1,20 @@
 import { assign, createActor, setup, type AnyStateMachine, type StateValue } from 'xstate';
 import { DomainError } from '../common/domain-error.js';
 import { asList, asTransitions } from './transitions.js';
-import { actorGuardsAllow, delays, effects, evaluateGuard, guardRefusal, guards, isPresent, readPath, standingRefusal, updates, type GuardRefusal, type Scope } from './vocabulary.js';
+import {
+  actorGuardsAllow,
+  delays,
+  effects,
+  evaluateGuard,
+  guardRefusal,
+  guards,
+  isPresent,
+  readPath,
+  standingRefusal,
+  updates,
+  type GuardRefusal,
+  type Scope,
+} from './vocabulary.js';
 import type {
   Actor,
   DomainEffect,
@@ -81,10 +94,7 @@ export function buildMachine(definition: WorkflowDefinition): AnyStateMachine {
   // Effects are never run by XState: pure transition() hands them back and a service carries them out.
   for (const name of effects) actionImpls[name] = () => undefined;
   const delayImpls = Object.fromEntries(
-    Object.entries(delays).map(([name, fn]) => [
-      name,
-      ({ context, event }: { context: WorkflowContext; event: EngineEvent }) => fn(scopeOf(context, event)),
-    ]),
+    Object.entries(delays).map(([name, fn]) => [name, ({ context, event }: { context: WorkflowContext; event: EngineEvent }) => fn(scopeOf(context, event))]),
   );
   const staticContext = definition.machine.context;
   const config = {
@@ -204,7 +214,10 @@ export class WorkflowEngine {
       throw new DomainError('GUARD_FAILED', `${event.type} needs ${missing.join(', ')}`, { rule: 'requires', missing });
     }
     if (!candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope))) {
-      throw refusalError(event.type, guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' });
+      throw refusalError(
+        event.type,
+        guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' },
+      );
     }
     const [next, actions] = this.inert(definition).transition({ value: fromDotted(state.value), context: state.context }, event);
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);

@@ -115,7 +115,9 @@ const guardCases: Record<string, () => void> = {
       { by: 'a2', contentHash: 'h2' },
     ];
     expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals }, { contentHash: 'h2' }))).toBe(false);
-    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [...approvals, { by: 'a1', contentHash: 'h2' }] }, { contentHash: 'h2' }))).toBe(true);
+    expect(guard('quorumReached', scope({ requiredApprovals: 2, approvals: [...approvals, { by: 'a1', contentHash: 'h2' }] }, { contentHash: 'h2' }))).toBe(
+      true,
+    );
   },
   datesOrdered: () => {
     const params = { from: 'context.expiresOn', to: 'event.data.expiresOn' };
@@ -408,7 +410,9 @@ const delayCases: Record<string, () => void> = {
     expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }))).toBe('2028-11-30T00:00:00.000Z');
     expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 30 }))).toBe('2029-01-29T00:00:00.000Z');
     // an instant, whenever it is measured from
-    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }, { at: '2027-07-01T08:15:00.000Z' }))).toBe('2028-11-30T00:00:00.000Z');
+    expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }, { at: '2027-07-01T08:15:00.000Z' }))).toBe(
+      '2028-11-30T00:00:00.000Z',
+    );
   },
   termExpiry: () => {
     expect(dueAt('termExpiry', scope({ expiresOn: '2029-02-28' }))).toBe('2029-03-01T00:00:00.000Z');

@@ -91,7 +91,9 @@ export function authorsOf({ context, event }: Scope): string[] {
 
 /** Approvals of the content as it stands (its hash): one bound to another content hash no longer counts. */
 export function currentApprovals(context: WorkflowContext, contentHash: string | undefined): Array<{ by: string; actorId?: string }> {
-  return list<{ by: string; actorId?: string; contentHash?: string | null }>(context.approvals).filter((a) => (a.contentHash ?? null) === (contentHash ?? null));
+  return list<{ by: string; actorId?: string; contentHash?: string | null }>(context.approvals).filter(
+    (a) => (a.contentHash ?? null) === (contentHash ?? null),
+  );
 }
 
 /** Whom the event concerns as a decider: its sender and, when they decide for someone under a delegation, that person. */
@@ -142,7 +144,11 @@ const guardRules: Record<string, GuardRule> = {
   /** Every listed path holds a non-empty value. */
   fieldsPresent: {
     test: (scope, params) => list<string>(params?.fields).every((f) => isPresent(readPath(scope, f))),
-    reason: (scope, params) => `${list<string>(params?.fields).filter((f) => !isPresent(readPath(scope, f))).map(fieldWords).join(', ')} must not be empty`,
+    reason: (scope, params) =>
+      `${list<string>(params?.fields)
+        .filter((f) => !isPresent(readPath(scope, f)))
+        .map(fieldWords)
+        .join(', ')} must not be empty`,
   },
   /** The list at `field` has at least `min` items. */
   minItems: {
@@ -392,8 +398,7 @@ function untilInstant(targetMs: number, event: EngineEvent): number {
 export const delays: Record<string, DelayFn> = {
   approvalSla: ({ context }) => Number(context.approvalSlaDays) * DAY_MS,
   /** `renewalLeadDays` before the day the current term expires. */
-  renewalWindow: ({ context, event }) =>
-    untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays) * DAY_MS, event),
+  renewalWindow: ({ context, event }) => untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays) * DAY_MS, event),
   /** The term runs through `expiresOn`, so it ends at the start of the next day (UTC). */
   termExpiry: ({ context, event }) => untilInstant(startOfDate(addDaysToDate(String(context.expiresOn), 1)), event),
   /** `graceDays` after the due date, or after the scheduled date when that is later. */

@@ -59,7 +59,11 @@ describe('WorkflowRegistry with the real definitions', () => {
       const workflow = registry.get(id, 1);
       expect(workflow.file).toBe(file);
       expect(workflow.hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(workflow.hash).toBe(createHash('sha256').update(readFileSync(join(WORKFLOWS, file))).digest('hex'));
+      expect(workflow.hash).toBe(
+        createHash('sha256')
+          .update(readFileSync(join(WORKFLOWS, file)))
+          .digest('hex'),
+      );
     }
     expect(registry.get('partnership-mou', 1).hash).not.toBe(registry.get('recurring-activity', 1).hash);
   });
@@ -81,7 +85,9 @@ describe('WorkflowRegistry with the real definitions', () => {
     const v2 = realDefinition(MOU);
     v2.version = 2;
     v2.title = 'Partnership and MOU, second edition';
-    const loaded = WorkflowRegistry.loadDirectory(directoryWith({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), 'partnership-mou.v2.json': JSON.stringify(v2) }));
+    const loaded = WorkflowRegistry.loadDirectory(
+      directoryWith({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), 'partnership-mou.v2.json': JSON.stringify(v2) }),
+    );
     expect(loaded.versions('partnership-mou').map((w) => w.definition.version)).toEqual([1, 2]);
     expect(loaded.latest('partnership-mou').definition.title).toBe('Partnership and MOU, second edition');
     expect(loaded.get('partnership-mou', 1).hash).toBe(registry.get('partnership-mou', 1).hash);

@@ -121,7 +121,10 @@ export function validateDefinition(file: string, raw: unknown): WorkflowDefiniti
   for (const entry of entries) {
     const { node, location } = entry;
     const targets: string[] = [];
-    for (const [field, refs] of [['entry', node.entry], ['exit', node.exit]] as const) {
+    for (const [field, refs] of [
+      ['entry', node.entry],
+      ['exit', node.exit],
+    ] as const) {
       asList(refs).forEach((ref, i) => checkRef(`${location}.${field}[${i}]`, ref, actionNames, 'action'));
     }
     const groups = transitionGroups(node).map((group) => ({
@@ -208,7 +211,9 @@ export class WorkflowRegistry {
 
   static loadDirectory(dir: string): WorkflowRegistry {
     const registry = new WorkflowRegistry();
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const file of files) {
       const bytes = readFileSync(join(dir, file));
       let parsed: unknown;

@@ -60,9 +60,18 @@ const payloads: WorkflowModel['payloads'] = {
     { at: '2026-01-08T09:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, data: { contentHash: CONTENT_HASH } },
   ],
   REQUEST_CHANGES: () => [
-    { at: '2026-01-08T10:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, comment: 'Name the focal point at the university' },
+    {
+      at: '2026-01-08T10:00:00.000Z',
+      subject: SUBJECT,
+      contentHash: CONTENT_HASH,
+      authors: AUTHORS,
+      limits: LIMITS,
+      comment: 'Name the focal point at the university',
+    },
   ],
-  REJECT: () => [{ at: '2026-01-08T11:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, comment: 'Outside our mandate' }],
+  REJECT: () => [
+    { at: '2026-01-08T11:00:00.000Z', subject: SUBJECT, contentHash: CONTENT_HASH, authors: AUTHORS, limits: LIMITS, comment: 'Outside our mandate' },
+  ],
   WITHDRAW: () => [{ at: '2026-01-09T09:00:00.000Z', comment: 'The university withdrew' }],
   SHARE_DRAFT: () => [{ at: '2026-01-20T09:00:00.000Z', data: { document: { name: 'mou-draft.pdf', sha256: sha256Hex('MOU draft') } } }],
   AGREE_TEXT: () => [{ at: '2026-02-10T09:00:00.000Z', limits: LIMITS, data: AGREED }],
@@ -88,7 +97,9 @@ function serializeState(snapshot: AnyMachineSnapshot): string {
     value: toDotted(snapshot.value),
     submittedBy: context.submittedBy,
     submittedAt: context.submittedAt,
-    approvers: approvalsOf(context).map((a) => a.by).sort(),
+    approvers: approvalsOf(context)
+      .map((a) => a.by)
+      .sort(),
     overdue: context.overdue,
     signed: ['own', 'partner'].filter((party) => signatures[party]),
     drafts: Math.min(listLength(context.drafts), 2),
@@ -103,7 +114,8 @@ function invariantViolations({ value, context }: InstanceState): string[] {
   if (value.startsWith('in_force')) {
     const approvers = new Set(approvals.map((a) => a.by));
     if (approvers.size !== approvals.length) violations.push('an approver counted twice');
-    if (approvers.size < Number(context.requiredApprovals)) violations.push(`in force with ${approvers.size} of ${String(context.requiredApprovals)} approvals`);
+    if (approvers.size < Number(context.requiredApprovals))
+      violations.push(`in force with ${approvers.size} of ${String(context.requiredApprovals)} approvals`);
     const signatures = signaturesOf(context);
     if (!signatures.own || !signatures.partner) violations.push('in force without both signatures');
   }
@@ -154,7 +166,9 @@ describe('partnership-mou v1, model-based', () => {
     const bySubmitter = new Map<string, string[][]>();
     for (const path of inForce) {
       const context = path.state.context as WorkflowContext;
-      const approvers = approvalsOf(context).map((a) => a.by).sort();
+      const approvers = approvalsOf(context)
+        .map((a) => a.by)
+        .sort();
       bySubmitter.set(String(context.submittedBy), [...(bySubmitter.get(String(context.submittedBy)) ?? []), approvers]);
     }
     expect(new Set(bySubmitter.get('m2')?.map((a) => a.join()))).toEqual(new Set(['a1,a2']));
@@ -177,13 +191,7 @@ const APPROVED: StepSpec[] = [
   ['APPROVE', a1],
   ['APPROVE', a2],
 ];
-const SIGNED: StepSpec[] = [
-  ...APPROVED,
-  ['SHARE_DRAFT', m1],
-  ['AGREE_TEXT', m1],
-  ['RECORD_SIGNATURE', m1, {}, 0],
-  ['RECORD_SIGNATURE', m1, {}, 1],
-];
+const SIGNED: StepSpec[] = [...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1], ['RECORD_SIGNATURE', m1, {}, 0], ['RECORD_SIGNATURE', m1, {}, 1]];
 
 describe('partnership-mou v1, refusals', () => {
   const submittedByM2 = last(play(['SUBMIT_FOR_APPROVAL', m2]));
@@ -318,16 +326,26 @@ describe('partnership-mou v1, refusals', () => {
     const negotiating = last(play(...APPROVED, ['SHARE_DRAFT', m1]));
     // the text is agreed on 2026-02-10
     const ended = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2025-01-01', expiresOn: '2026-02-09' } });
-    expect(ended).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2026-02-09) is before today (2026-02-10)' } });
+    expect(ended).toMatchObject({
+      code: 'GUARD_FAILED',
+      details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2026-02-09) is before today (2026-02-10)' },
+    });
     const endless = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } });
     expect(endless).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'datesOrdered' } });
-    expect(endless.message).toBe('AGREE_TEXT refused by rule datesOrdered: a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-03-01)');
-    expect(refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-02' } })).toMatchObject({ details: { rule: 'datesOrdered' } });
-    expect(last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-01' } }])).value).toBe('awaiting_signatures');
-    // the bound is the event's: one recorded without limits (before there were any) is judged as it was accepted
-    expect(last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { limits: undefined, data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } }])).value).toBe(
+    expect(endless.message).toBe(
+      'AGREE_TEXT refused by rule datesOrdered: a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-03-01)',
+    );
+    expect(refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-02' } })).toMatchObject({
+      details: { rule: 'datesOrdered' },
+    });
+    expect(last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-01' } }])).value).toBe(
       'awaiting_signatures',
     );
+    // the bound is the event's: one recorded without limits (before there were any) is judged as it was accepted
+    expect(
+      last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1, { limits: undefined, data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } }]))
+        .value,
+    ).toBe('awaiting_signatures');
     const renewalDue = last(play(...SIGNED, [RENEWAL_WINDOW, SYSTEM_ACTOR]));
     expect(refusalOf(renewalDue, 'RENEW', a1, { data: { expiresOn: '2039-03-01' } })).toMatchObject({ details: { rule: 'datesOrdered' } });
     expect(engine.send(definition, renewalDue, eventFor(renewalDue, 'RENEW', a1, { data: { expiresOn: '2039-02-28' } })).value).toBe('in_force.active');

@@ -175,7 +175,11 @@ describe('recurring-activity v1, timers', () => {
 
   it('on postponement replaces the timer with a later one and records the move', () => {
     const postponed = last(play(LATE, ['POSTPONE', m1]));
-    expect(postponed).toMatchObject({ value: 'scheduled', cancel: [SCHEDULED_GRACE], schedule: [{ event: SCHEDULED_GRACE, dueAt: '2026-07-18T00:00:00.000Z' }] });
+    expect(postponed).toMatchObject({
+      value: 'scheduled',
+      cancel: [SCHEDULED_GRACE],
+      schedule: [{ event: SCHEDULED_GRACE, dueAt: '2026-07-18T00:00:00.000Z' }],
+    });
     expect(postponed.context).toMatchObject({
       date: '2026-06-17',
       venue: null,

@@ -3,8 +3,22 @@ import type { AuditRow } from '../../src/audit/verify/row-source.js';
 
 /** row-source.ts' COLUMNS, the order of an AuditRow. */
 const ROW_COLUMNS = [
-  'seq', 'occurred_at', 'actor_id', 'actor_roles', 'action', 'entity_type', 'entity_id', 'from_state', 'to_state', 'workflow_id',
-  'workflow_version', 'outcome', 'request_id', 'payload', 'prev_hash', 'hash',
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_roles',
+  'action',
+  'entity_type',
+  'entity_id',
+  'from_state',
+  'to_state',
+  'workflow_id',
+  'workflow_version',
+  'outcome',
+  'request_id',
+  'payload',
+  'prev_hash',
+  'hash',
 ];
 const COPY_ORDER = COPY_COLUMNS.split(', ');
 

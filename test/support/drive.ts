@@ -42,7 +42,15 @@ export function mouSteps(term: Term = DEFAULT_TERM): DriveStep[] {
 }
 
 /** The state after the first n of `mouSteps()`. */
-export const STATE_AFTER_STEPS = ['proposal', 'senior_management_review', 'mou_drafting', 'mou_negotiation', 'awaiting_signatures', 'awaiting_signatures', 'in_force.active'] as const;
+export const STATE_AFTER_STEPS = [
+  'proposal',
+  'senior_management_review',
+  'mou_drafting',
+  'mou_negotiation',
+  'awaiting_signatures',
+  'awaiting_signatures',
+  'in_force.active',
+] as const;
 export type PartnershipState = (typeof STATE_AFTER_STEPS)[number] | 'in_force.renewal_due';
 
 /** POST /api/partnerships/{id}/events as `user`, with If-Match: "version". */
@@ -85,7 +93,11 @@ export async function occurrenceIdsOf(api: ApiApp, partnershipId: string, state?
 export async function driveOccurrence(api: ApiApp, id: string, state: 'planned' | 'scheduled', scheduleOn = '2026-10-15'): Promise<Driven> {
   let version = (await api.as('auditor').get(`/api/occurrences/${id}`).expect(200)).body.version as number;
   if (state === 'scheduled') {
-    const scheduled = await api.as('manager').post(`/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type: 'SCHEDULE', data: { date: scheduleOn } });
+    const scheduled = await api
+      .as('manager')
+      .post(`/api/occurrences/${id}/events`)
+      .set('If-Match', `"${version}"`)
+      .send({ type: 'SCHEDULE', data: { date: scheduleOn } });
     expect(scheduled.status).toBe(200);
     version = scheduled.body.version as number;
   }

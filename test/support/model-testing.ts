@@ -254,7 +254,8 @@ export function replayThroughEngine(model: WorkflowModel, trie: Map<string, Step
       const [nextSnapshot] = transition(machine, snapshot, step.event);
       const nextKey = model.serializeState(nextSnapshot);
       if (nextKey !== step.key) found.push(`XState reached ${nextKey}, the graph ${step.key}`);
-      if (next.value !== toDotted(nextSnapshot.value as StateValue)) found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value as StateValue)}`);
+      if (next.value !== toDotted(nextSnapshot.value as StateValue))
+        found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value as StateValue)}`);
       if (JSON.stringify(next.context) !== JSON.stringify(nextSnapshot.context)) found.push('the engine and XState disagree on the context');
       const nextTimers = applyTimers(timers, next);
       found.push(...model.invariantViolations(next, step.event), ...leakedTimers(model, nextTimers, next.value));

@@ -87,7 +87,7 @@ function responseSchemas(doc: OpenApiDocument, close: boolean) {
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       for (const [status, answer] of Object.entries(operation.responses)) {
-        const byMediaType = ((paths[path] ??= {})[method] ??= {})[status] ??= {};
+        const byMediaType = (((paths[path] ??= {})[method] ??= {})[status] ??= {});
         for (const [mediaType, media] of Object.entries(answer.content ?? {})) byMediaType[mediaType] = close ? closed(media.schema) : media.schema;
       }
     }
@@ -139,7 +139,9 @@ export class OpenApiAnswers {
   /** Every answer the document declares, as `METHOD path status`. */
   declared(): AnswerKey[] {
     return Object.entries(this.doc.paths).flatMap(([path, operations]) =>
-      Object.entries(operations).flatMap(([method, operation]) => Object.keys(operation.responses).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+      Object.entries(operations).flatMap(([method, operation]) =>
+        Object.keys(operation.responses).map((status) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
     );
   }
 
@@ -166,10 +168,18 @@ export class OpenApiAnswers {
     this.seen.add(label);
     const declared = operation.responses[status];
     if (!declared) return [`${label}: answered, but not declared`];
-    const mediaType = String(answer.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mediaType = String(answer.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (!mediaType) return declared.content ? [`${label}: declares ${Object.keys(declared.content).join(', ')} but answered no body`] : [];
     if (!declared.content?.[mediaType]?.schema) return [`${label}: answered ${mediaType}, for which it declares no schema`];
-    const values = JSON_SEQUENCES.has(mediaType) ? String(answer.body).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown) : [answer.body];
+    const values = JSON_SEQUENCES.has(mediaType)
+      ? String(answer.body)
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as unknown)
+      : [answer.body];
     const problems: string[] = [];
     for (const [index, value] of values.entries()) {
       const at = JSON_SEQUENCES.has(mediaType) ? `${label} ${mediaType} line ${index + 1}` : `${label} ${mediaType}`;

@@ -14,7 +14,10 @@ export interface WebPage {
 export interface WebAgent {
   get(path: string): Promise<WebPage>;
   /** Posts a form with the CSRF token of the page last read, without following the redirect. */
-  post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
+  post(
+    path: string,
+    form: Record<string, string | string[]>,
+  ): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
   /** A file the pages offer for download, read as text whatever its media type. */
   download(path: string): Promise<{ status: number; text: string; headers: Record<string, string> }>;
 }
@@ -38,8 +41,16 @@ export async function signInToPages(http: App, username: string, password = USER
     return { status: response.status, html: response.text, csrf, headers: response.headers };
   };
   const post = async (path: string, form: Record<string, string | string[]>) => {
-    const response = await agent.post(path).type('form').send({ _csrf: csrf, ...form });
-    return { status: response.status, html: response.text, location: response.headers.location as string | undefined, headers: response.headers as Record<string, string> };
+    const response = await agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrf, ...form });
+    return {
+      status: response.status,
+      html: response.text,
+      location: response.headers.location as string | undefined,
+      headers: response.headers as Record<string, string>,
+    };
   };
   const download = async (path: string) => {
     const response = await agent.get(path).buffer(true).parse(asText);

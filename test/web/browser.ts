@@ -50,7 +50,10 @@ export async function startWebApp(options: { port?: number; env?: Record<string,
   const users = t.get(UsersService);
   const actors = {} as Record<Person, Actor>;
   for (const [username, person] of Object.entries(PEOPLE) as Array<[Person, (typeof PEOPLE)[Person]]>) {
-    const created = await users.create({ username: username.toLowerCase(), password: PASSWORD, displayName: person.displayName, roles: person.roles }, SYSTEM_ACTOR);
+    const created = await users.create(
+      { username: username.toLowerCase(), password: PASSWORD, displayName: person.displayName, roles: person.roles },
+      SYSTEM_ACTOR,
+    );
     actors[username] = { id: created.id, roles: created.roles };
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });

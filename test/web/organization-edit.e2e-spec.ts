@@ -15,10 +15,12 @@ describe('editing an organization in the browser', () => {
   });
 
   it('lets a manager correct an organization and its contacts, and see the result on its page', async () => {
-    const org = await web.get(OrganizationsService).create(
-      organizationInput({ name: 'Beaconhouse Natonal University', city: 'Lahore', contacts: [{ name: 'Dean of Social Sciences', title: 'Dean' }] }),
-      web.actors.manager,
-    );
+    const org = await web
+      .get(OrganizationsService)
+      .create(
+        organizationInput({ name: 'Beaconhouse Natonal University', city: 'Lahore', contacts: [{ name: 'Dean of Social Sciences', title: 'Dean' }] }),
+        web.actors.manager,
+      );
     const page = await web.signIn('manager');
     await page.goto(`/ui/organizations/${org.id}`);
     await page.locator('summary', { hasText: 'Edit organization' }).click();

@@ -155,7 +155,11 @@ describe('a partnership through the web interface', () => {
     expect(await page.getByRole('status').textContent()).toContain('Add activity: done.');
     expect(await stateOf(page)).toBe('in force · active');
     const series = page.locator('section', { has: page.getByRole('heading', { name: 'Activities', exact: true }) }).locator('h3');
-    expect(await series.allTextContents()).toEqual(['Annual named lecture (annual lecture, yearly)', 'Research visit (research visit, yearly)', 'Seminar on illicit economies (seminar, yearly)']);
+    expect(await series.allTextContents()).toEqual([
+      'Annual named lecture (annual lecture, yearly)',
+      'Research visit (research visit, yearly)',
+      'Seminar on illicit economies (seminar, yearly)',
+    ]);
     const added = page.locator('h3', { hasText: 'Seminar on illicit economies' }).locator('xpath=following-sibling::ul[1]').locator('.occ-date');
     expect(await added.allTextContents()).toEqual(['2026-06-20', '2027-06-20', '2028-06-20']);
     expect(await page.locator('.timeline li').last().textContent()).toContain('Mona Manager');

@@ -55,7 +55,10 @@ describe('web sessions, roles and refusals', () => {
     const id = await web.seedProposal({ title: 'Waiting for senior management', submit: true });
     const page = await web.signIn('manager');
     await page.goto(`/ui/partnerships/${id}`);
-    const actions = await page.locator('section', { has: page.getByRole('heading', { name: 'What you can do now' }) }).locator('summary').allTextContents();
+    const actions = await page
+      .locator('section', { has: page.getByRole('heading', { name: 'What you can do now' }) })
+      .locator('summary')
+      .allTextContents();
     expect(actions).toEqual(['Withdraw']);
     expect(await page.getByRole('button', { name: /Approve|Reject|Request changes/ }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Inbox' }).count()).toBe(0);

@@ -85,7 +85,11 @@ export class OccurrenceResponse extends OccurrenceViewResponse {
   @ApiProperty({ type: String, isArray: true, description: 'The events the caller may send now.', example: ['SCHEDULE', 'CANCEL'] })
   availableEvents: string[];
 
-  @ApiProperty({ nullable: true, type: String, description: 'Why it takes no events at all now: its workflow definition file changed after it started. Null when it takes them.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why it takes no events at all now: its workflow definition file changed after it started. Null when it takes them.',
+  })
   eventsRefused: string | null;
 }
 

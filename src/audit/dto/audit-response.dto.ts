@@ -119,7 +119,10 @@ export class AuditBrokenResponse {
   @ApiProperty({ enum: [false] })
   ok: false;
 
-  @ApiProperty({ description: 'The first row that does not verify: one whose hash or link is wrong, one that is not the row a checkpoint signed, or the first row cut off.', example: 17 })
+  @ApiProperty({
+    description: 'The first row that does not verify: one whose hash or link is wrong, one that is not the row a checkpoint signed, or the first row cut off.',
+    example: 17,
+  })
   firstBadSeq: number;
 
   @ApiProperty({ example: 'hash mismatch' })
@@ -161,7 +164,8 @@ export class HistoryItemResponse {
 
   @ApiProperty({
     enum: ['partnership', 'occurrence', 'request'],
-    description: 'What the row is about: the partnership, one of its activity occurrences, or a request about it refused before it reached either (a role, a missing If-Match).',
+    description:
+      'What the row is about: the partnership, one of its activity occurrences, or a request about it refused before it reached either (a role, a missing If-Match).',
   })
   entityType: string;
 

@@ -24,7 +24,11 @@ export class CreatedCalendarTokenResponse extends CalendarTokenResponse {
 }
 
 export class CalendarTokenListResponse {
-  @ApiProperty({ type: CalendarTokenResponse, isArray: true, description: "A page (limit, offset) of the caller's own tokens, newest first; secrets are never shown again." })
+  @ApiProperty({
+    type: CalendarTokenResponse,
+    isArray: true,
+    description: "A page (limit, offset) of the caller's own tokens, newest first; secrets are never shown again.",
+  })
   items: CalendarTokenResponse[];
 
   @ApiProperty({ example: 1, description: "All the caller's tokens." })

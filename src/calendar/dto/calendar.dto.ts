@@ -17,7 +17,11 @@ export class CalendarFeedQueryDto {
   @Matches(/^[A-Za-z0-9_-]{20,100}$/, { message: 'token is not a calendar token' })
   token?: string;
 
-  @ApiPropertyOptional({ format: 'date', example: '2026-01-01', description: 'The first day of the window; by default a year before today (three years before `to` when only `to` is given).' })
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2026-01-01',
+    description: 'The first day of the window; by default a year before today (three years before `to` when only `to` is given).',
+  })
   @IsOptional()
   @IsIsoDate()
   from?: string;
@@ -25,7 +29,8 @@ export class CalendarFeedQueryDto {
   @ApiPropertyOptional({
     format: 'date',
     example: '2028-12-31',
-    description: 'The last day of the window; by default two years after today (three years after `from` when only `from` is given). At most five years after `from`.',
+    description:
+      'The last day of the window; by default two years after today (three years after `from` when only `from` is given). At most five years after `from`.',
   })
   @IsOptional()
   @IsIsoDate()

@@ -7,7 +7,9 @@ import { CODE_BY_STATUS } from '../domain-exception.filter.js';
  * Every code an error answer can carry: the domain's, those the exception filter gives other HTTP
  * errors (its fallback for a status it does not know, and a 500), and the health checks'.
  */
-const ERROR_CODES = [...new Set([...Object.keys(ERROR_STATUS), ...Object.values(CODE_BY_STATUS), 'HTTP_ERROR', 'INTERNAL_ERROR', 'DATABASE_DOWN', 'NOT_READY'])];
+const ERROR_CODES = [
+  ...new Set([...Object.keys(ERROR_STATUS), ...Object.values(CODE_BY_STATUS), 'HTTP_ERROR', 'INTERNAL_ERROR', 'DATABASE_DOWN', 'NOT_READY']),
+];
 
 export class ErrorResponse {
   @ApiProperty({ example: 409 })

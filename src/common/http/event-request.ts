@@ -75,7 +75,10 @@ export interface EventRequest {
 export function prefersMinimal(prefer: string | string[] | undefined): boolean {
   const headers = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
   for (const preference of headers.flatMap((header) => header.split(','))) {
-    const [name, value = ''] = preference.split(';')[0].split('=', 2).map((part) => part.trim());
+    const [name, value = ''] = preference
+      .split(';')[0]
+      .split('=', 2)
+      .map((part) => part.trim());
     if (name.toLowerCase() === 'return') return value.replace(/^"(.*)"$/, '$1').toLowerCase() === 'minimal';
   }
   return false;

@@ -72,10 +72,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (this.abandoned(stored)) {
           // The change was committed but its answer never stored: running it again would do it twice.
           if (stored.appliedAt !== null) {
-            throw new DomainError('IDEMPOTENCY_ANSWER_LOST', 'the request with this Idempotency-Key took effect, but its answer was lost when the service stopped; read the resource to see it', {
-              key,
-              appliedAt: stored.appliedAt,
-            });
+            throw new DomainError(
+              'IDEMPOTENCY_ANSWER_LOST',
+              'the request with this Idempotency-Key took effect, but its answer was lost when the service stopped; read the resource to see it',
+              {
+                key,
+                appliedAt: stored.appliedAt,
+              },
+            );
           }
           const reservedAt = await this.takeOverAbandoned(stored);
           if (reservedAt) return this.runAndStore(actorId, key, reservedAt, response, handle);

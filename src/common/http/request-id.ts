@@ -21,6 +21,4 @@ export function requestIdOf(request: Request): string {
   return (request as Request & { requestId?: string }).requestId ?? randomUUID();
 }
 
-export const RequestId = createParamDecorator((_data: unknown, context: ExecutionContext): string =>
-  requestIdOf(context.switchToHttp().getRequest<Request>()),
-);
+export const RequestId = createParamDecorator((_data: unknown, context: ExecutionContext): string => requestIdOf(context.switchToHttp().getRequest<Request>()));

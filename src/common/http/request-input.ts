@@ -34,7 +34,9 @@ function child(path: string, key: string | number): string {
  */
 export function inputProblem(value: unknown, path = '', depth = 0): string | undefined {
   if (typeof value === 'string') {
-    return isStorableText(value) ? undefined : `${path || 'the text'} must not contain a NUL character or a lone UTF-16 surrogate: they cannot be stored as sent`;
+    return isStorableText(value)
+      ? undefined
+      : `${path || 'the text'} must not contain a NUL character or a lone UTF-16 surrogate: they cannot be stored as sent`;
   }
   if (value === null || typeof value !== 'object') return undefined;
   const where = path || 'the request';

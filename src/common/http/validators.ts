@@ -12,7 +12,10 @@ export function IsOmittable(): PropertyDecorator {
 
 /** A real calendar date written YYYY-MM-DD: the pattern alone lets 2026-02-30 and 9999-99-99 through. */
 export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy({ name: 'isIsoDate', validator: { validate: isIsoDate, defaultMessage: buildMessage((each) => `${each}$property must be a date YYYY-MM-DD`, options) } }, options);
+  return ValidateBy(
+    { name: 'isIsoDate', validator: { validate: isIsoDate, defaultMessage: buildMessage((each) => `${each}$property must be a date YYYY-MM-DD`, options) } },
+    options,
+  );
 }
 
 /**
@@ -27,7 +30,8 @@ export function NoBidiControls(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) => typeof value !== 'string' || !BIDI_CONTROLS.test(value),
         defaultMessage: buildMessage(
-          (each) => `${each}$property must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069): they can make it read in another order than it is stored`,
+          (each) =>
+            `${each}$property must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069): they can make it read in another order than it is stored`,
           options,
         ),
       },

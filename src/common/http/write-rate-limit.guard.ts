@@ -27,7 +27,9 @@ export class WriteRateLimiter {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new DomainError('TOO_MANY_REQUESTS', `too many changes or refused attempts in a minute; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds });
+      throw new DomainError('TOO_MANY_REQUESTS', `too many changes or refused attempts in a minute; try again in ${retryAfterSeconds} seconds`, {
+        retryAfterSeconds,
+      });
     }
   }
 }

@@ -50,6 +50,8 @@ export class AuditChainAppend1764320900000 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     if (runner.connection.options.type !== 'postgres') return;
     await runner.query(CREATE_AUDIT_CHAIN_HEAD);
-    await runner.query(`DROP FUNCTION audit_chain_append(integer, text, text, varchar, varchar, text, varchar, varchar, varchar, varchar, varchar, varchar, integer, varchar, varchar, text)`);
+    await runner.query(
+      `DROP FUNCTION audit_chain_append(integer, text, text, varchar, varchar, text, varchar, varchar, varchar, varchar, varchar, varchar, integer, varchar, varchar, text)`,
+    );
   }
 }

@@ -20,4 +20,25 @@ import { Delegations1764328000000 } from './1764328000000-delegations.js';
 import { Documents1764328100000 } from './1764328100000-documents.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
-export const migrations = [InitialSchema1764320000000, Activities1764320100000, Users1764320200000, Idempotency1764320300000, ActivityOriginAndCalendarTokens1764320400000, PartnershipCountsAndTitleSearch1764320500000, PartnershipCountShards1764320600000, IdempotencyApplied1764320700000, AuditChainHead1764320800000, AuditChainAppend1764320900000, PartnershipExpiresOn1764321000000, AuditCheckpoints1764322000000, UserSessions1764324000000, LoginThrottle1764324100000, PartnershipJudgedEdits1764325000000, OccurrenceOccursOn1764325100000, Notifications1764327000000, MailOutbox1764327100000, Delegations1764328000000, Documents1764328100000];
+export const migrations = [
+  InitialSchema1764320000000,
+  Activities1764320100000,
+  Users1764320200000,
+  Idempotency1764320300000,
+  ActivityOriginAndCalendarTokens1764320400000,
+  PartnershipCountsAndTitleSearch1764320500000,
+  PartnershipCountShards1764320600000,
+  IdempotencyApplied1764320700000,
+  AuditChainHead1764320800000,
+  AuditChainAppend1764320900000,
+  PartnershipExpiresOn1764321000000,
+  AuditCheckpoints1764322000000,
+  UserSessions1764324000000,
+  LoginThrottle1764324100000,
+  PartnershipJudgedEdits1764325000000,
+  OccurrenceOccursOn1764325100000,
+  Notifications1764327000000,
+  MailOutbox1764327100000,
+  Delegations1764328000000,
+  Documents1764328100000,
+];

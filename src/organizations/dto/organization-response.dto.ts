@@ -8,7 +8,13 @@ export class ContactResponse {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'Dean', description: 'Left out when none was given; null when it was sent as null.' })
   title?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, example: 'dean@example.edu', description: 'Left out when none was given; null when it was sent as null.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'email',
+    nullable: true,
+    example: 'dean@example.edu',
+    description: 'Left out when none was given; null when it was sent as null.',
+  })
   email?: string | null;
 }
 

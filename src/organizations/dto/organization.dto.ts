@@ -4,15 +4,7 @@ import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
 
-export const ORGANIZATION_KINDS = [
-  'university',
-  'think_tank',
-  'civil_society',
-  'government_agency',
-  'law_enforcement',
-  'international_org',
-  'other',
-] as const;
+export const ORGANIZATION_KINDS = ['university', 'think_tank', 'civil_society', 'government_agency', 'law_enforcement', 'international_org', 'other'] as const;
 
 export class ContactDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Mansoor Ahmad Khan' })
@@ -57,7 +49,13 @@ export class CreateOrganizationDto {
   @NoBidiControls()
   city?: string;
 
-  @ApiPropertyOptional({ type: String, format: 'uri', nullable: true, description: 'With its protocol (https://…). null in a PATCH clears it.', example: 'https://www.bnu.edu.pk' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uri',
+    nullable: true,
+    description: 'With its protocol (https://…). null in a PATCH clears it.',
+    example: 'https://www.bnu.edu.pk',
+  })
   @IsOptional()
   @IsUrl({ require_protocol: true })
   website?: string;

@@ -18,7 +18,8 @@ export class ListPartnershipsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     minLength: 1,
     maxLength: 200,
-    description: 'Text searched in titles: any part of a title, case-insensitive, every character literal. The total of a search is counted up to 1,000 (see totalRelation).',
+    description:
+      'Text searched in titles: any part of a title, case-insensitive, every character literal. The total of a search is counted up to 1,000 (see totalRelation).',
   })
   @IsOptional()
   @IsString()

@@ -306,7 +306,8 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'Why the partnership takes no events at all now: its workflow definition file changed after it started. It can still be read, listed and exported. Null when it takes events.',
+    description:
+      'Why the partnership takes no events at all now: its workflow definition file changed after it started. It can still be read, listed and exported. Null when it takes events.',
   })
   eventsRefused: string | null;
 
@@ -337,7 +338,11 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({ type: PartnershipActivityResponse, isArray: true, description: 'Activity series of the MOU, with their occurrences.' })
   activities: PartnershipActivityResponse[];
 
-  @ApiProperty({ type: FulfilmentResponse, nullable: true, description: 'Held, missed, cancelled and planned occurrences of the current term; null until a term is agreed.' })
+  @ApiProperty({
+    type: FulfilmentResponse,
+    nullable: true,
+    description: 'Held, missed, cancelled and planned occurrences of the current term; null until a term is agreed.',
+  })
   fulfilment: FulfilmentResponse | null;
 
   @ApiProperty({ format: 'uuid' })

@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { IsDayOfEveryYear, IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 
 /** A partnership has at most this many activity series, proposed and added later together (SPEC). */
@@ -23,11 +11,21 @@ export const ACTIVITY_KINDS = ['annual_lecture', 'research_visit', 'seminar', 'c
 export const RECURRENCE_FREQUENCIES = ['once', 'yearly'] as const;
 
 export class RecurrenceDto {
-  @ApiProperty({ enum: RECURRENCE_FREQUENCIES, example: 'yearly', description: 'yearly: every year of each MOU term, on month/day; once: a single occurrence in the term.' })
+  @ApiProperty({
+    enum: RECURRENCE_FREQUENCIES,
+    example: 'yearly',
+    description: 'yearly: every year of each MOU term, on month/day; once: a single occurrence in the term.',
+  })
   @IsIn(RECURRENCE_FREQUENCIES)
   frequency: (typeof RECURRENCE_FREQUENCIES)[number];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 12, example: 10, description: 'Defaults to the month the term starts; leave it out for the default (null is refused).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 12,
+    example: 10,
+    description: 'Defaults to the month the term starts; leave it out for the default (null is refused).',
+  })
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -39,7 +37,8 @@ export class RecurrenceDto {
     minimum: 1,
     maximum: 31,
     example: 15,
-    description: 'Defaults to 1; a day that exists every year in the month (up to 28 in February, and without a month); leave it out for the default (null is refused).',
+    description:
+      'Defaults to 1; a day that exists every year in the month (up to 28 in February, and without a month); leave it out for the default (null is refused).',
   })
   @IsOmittable()
   @IsInt()
@@ -66,14 +65,24 @@ export class ProposedActivityDto {
   @Type(() => RecurrenceDto)
   recurrence: RecurrenceDto;
 
-  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, example: '2026-10-15', description: 'No occurrence falls before this day; with frequency once, it is the due date.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date',
+    nullable: true,
+    example: '2026-10-15',
+    description: 'No occurrence falls before this day; with frequency once, it is the due date.',
+  })
   @IsOptional()
   @IsIsoDate()
   startsOn?: string;
 }
 
 export class CreatePartnershipDto {
-  @ApiProperty({ minLength: 1, maxLength: 300, example: 'Beaconhouse National University: MOU for a named annual lecture, an organized-crime course and yearly research visits' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 300,
+    example: 'Beaconhouse National University: MOU for a named annual lecture, an organized-crime course and yearly research visits',
+  })
   @IsString()
   @Length(1, 300)
   @NoBidiControls()
@@ -98,14 +107,28 @@ export class CreatePartnershipDto {
   @Length(1, 10000)
   summary?: string;
 
-  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, description: 'null in a PATCH clears it.', example: 'Academic engagement (Pakistan Strategic Advisory Group, CSAObs)' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 200,
+    nullable: true,
+    description: 'null in a PATCH clears it.',
+    example: 'Academic engagement (Pakistan Strategic Advisory Group, CSAObs)',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   @NoBidiControls()
   programme?: string;
 
-  @ApiPropertyOptional({ type: String, minLength: 1, maxLength: 200, nullable: true, description: 'null in a PATCH clears it.', example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR' })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 200,
+    nullable: true,
+    description: 'null in a PATCH clears it.',
+    example: 'Ambassador Mansoor Ahmad Khan, Director, BCPR',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -136,14 +159,28 @@ export class CreatePartnershipDto {
   @Type(() => ProposedActivityDto)
   proposedActivities?: ProposedActivityDto[];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 5, example: 2, description: "Approvals needed to pass senior-management review; when left out at creation, the workflow definition's default (machine.context, 1 in partnership-mou v1)." })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 5,
+    example: 2,
+    description:
+      "Approvals needed to pass senior-management review; when left out at creation, the workflow definition's default (machine.context, 1 in partnership-mou v1).",
+  })
   @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(5)
   requiredApprovals?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 365, example: 14, description: "Days a submission may wait for a decision before it is overdue; when left out at creation, the workflow definition's default (machine.context, 14 in partnership-mou v1)." })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 365,
+    example: 14,
+    description:
+      "Days a submission may wait for a decision before it is overdue; when left out at creation, the workflow definition's default (machine.context, 14 in partnership-mou v1).",
+  })
   @IsOmittable()
   @IsInt()
   @Min(1)

@@ -60,7 +60,11 @@ export class PipelineResponse {
   @ApiProperty({ type: ExpiringPartnershipsResponse, description: 'MOUs in force that expire within expiringWithinDays.' })
   expiring: ExpiringPartnershipsResponse;
 
-  @ApiProperty({ type: PartnershipFulfilmentResponse, isArray: true, description: 'Occurrences per partnership, over all terms, by outcome: the first 100 partnerships with occurrences, by title.' })
+  @ApiProperty({
+    type: PartnershipFulfilmentResponse,
+    isArray: true,
+    description: 'Occurrences per partnership, over all terms, by outcome: the first 100 partnerships with occurrences, by title.',
+  })
   fulfilment: PartnershipFulfilmentResponse[];
 
   @ApiProperty({ example: 3, description: 'All the partnerships with occurrences.' })

@@ -23,7 +23,12 @@ export class CreateUserDto {
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password: string;
 
-  @ApiPropertyOptional({ description: 'defaults to the username; trimmed; leave it out for the default (null is refused)', example: 'Amina Khan', minLength: 1, maxLength: 120 })
+  @ApiPropertyOptional({
+    description: 'defaults to the username; trimmed; leave it out for the default (null is refused)',
+    example: 'Amina Khan',
+    minLength: 1,
+    maxLength: 120,
+  })
   @IsOmittable()
   @Transform(trimmed)
   @IsString()
@@ -39,7 +44,15 @@ export class CreateUserDto {
   @IsIn(ROLES, { each: true })
   roles: Role[];
 
-  @ApiPropertyOptional({ type: String, format: 'email', minLength: 3, maxLength: 254, nullable: true, description: 'where notices are mailed; null or left out: none are', example: 'amina.khan@example.org' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'email',
+    minLength: 3,
+    maxLength: 254,
+    nullable: true,
+    description: 'where notices are mailed; null or left out: none are',
+    example: 'amina.khan@example.org',
+  })
   @IsOptional()
   @Transform(trimmed)
   @IsEmail()
