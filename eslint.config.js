@@ -38,4 +38,9 @@ export default tseslint.config(
   { files: ['src/web/public/**/*.js'], languageOptions: { globals: globals.browser } },
   { files: ['*.js', 'scripts/**/*.js'], languageOptions: { globals: globals.node } },
   prettier,
+  {
+    // After eslint-config-prettier, which turns max-len off: Prettier wraps code at 160, and this holds
+    // comments to it too. A message or a quotation may run longer rather than be cut into pieces nobody can grep for.
+    rules: { 'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }] },
+  },
 );

@@ -6,9 +6,17 @@ import { asList, asTransitions } from '../workflow-engine/transitions.js';
 import type { StateConfig } from '../workflow-engine/workflow.types.js';
 import { WorkflowListResponse, WorkflowResponse } from './dto/workflow-response.dto.js';
 
+interface StateView {
+  id: string;
+  type: string;
+  editable: string[];
+  events: Array<{ type: string; roles: string[]; requires: string[]; target: string | null }>;
+  timers: string[];
+}
+
 /** States and events of a definition as clients need them, next to the definition itself. */
 function workflowView({ definition, hash }: RegisteredWorkflow) {
-  const states: Array<{ id: string; type: string; editable: string[]; events: Array<{ type: string; roles: string[]; requires: string[]; target: string | null }>; timers: string[] }> = [];
+  const states: StateView[] = [];
   const walk = (node: StateConfig, path: string) => {
     for (const [key, child] of Object.entries(node.states ?? {})) {
       const id = path ? `${path}.${key}` : key;
