@@ -45,10 +45,15 @@ describe('delegation of approval authority, over HTTP', () => {
   afterEach(async () => {
     api.clock.set(new Date(`${TODAY}T09:00:00.000Z`));
     const all = (await api.as('admin').get('/api/delegations?limit=200').expect(200)).body.items as DelegationView[];
-    for (const delegation of all.filter((d) => d.endedAt === null && d.endsOn >= TODAY)) await api.as('admin').delete(`/api/delegations/${delegation.id}`).expect(200);
+    for (const delegation of all.filter((d) => d.endedAt === null && d.endsOn >= TODAY))
+      await api.as('admin').delete(`/api/delegations/${delegation.id}`).expect(200);
   });
 
-  const delegate = (by: UserName, body: Record<string, unknown>) => api.as(by).post('/api/delegations').send({ startsOn: TODAY, endsOn: '2026-03-08', ...body });
+  const delegate = (by: UserName, body: Record<string, unknown>) =>
+    api
+      .as(by)
+      .post('/api/delegations')
+      .send({ startsOn: TODAY, endsOn: '2026-03-08', ...body });
 
   async function handOver(principal: UserName, to: UserName, dates: { startsOn?: string; endsOn?: string } = {}): Promise<DelegationView> {
     return (await delegate(principal, { delegateId: api.ids[to], ...dates }).expect(201)).body as DelegationView;
@@ -77,13 +82,19 @@ describe('delegation of approval authority, over HTTP', () => {
       endedAt: null,
     });
     const id = created.body.id as string;
-    const listed = async (as: UserName, query = '?active=true') => ((await api.as(as).get(`/api/delegations${query}`).expect(200)).body.items as DelegationView[]).map((d) => d.id);
+    const listed = async (as: UserName, query = '?active=true') =>
+      ((await api.as(as).get(`/api/delegations${query}`).expect(200)).body.items as DelegationView[]).map((d) => d.id);
     for (const user of ['approver', 'manager2', 'admin'] as const) expect(await listed(user)).toContain(id);
     expect(await listed('auditor')).toEqual([]);
     expect(await listed('approver', '?active=false')).not.toContain(id);
 
     // An admin hands over any approver's authority; the dates are inclusive UTC days.
-    const byAdmin = await delegate('admin', { principalId: api.ids.approver2, delegateId: api.ids.auditor, startsOn: '2026-03-03', endsOn: '2026-03-03' }).expect(201);
+    const byAdmin = await delegate('admin', {
+      principalId: api.ids.approver2,
+      delegateId: api.ids.auditor,
+      startsOn: '2026-03-03',
+      endsOn: '2026-03-03',
+    }).expect(201);
     expect(await listed('approver2')).not.toContain(byAdmin.body.id);
     api.clock.set(new Date('2026-03-03T00:00:00.000Z'));
     expect(await listed('approver2')).toContain(byAdmin.body.id);
@@ -92,12 +103,21 @@ describe('delegation of approval authority, over HTTP', () => {
     api.clock.set(new Date('2026-03-04T00:00:00.000Z'));
     expect(await listed('auditor')).toEqual([]);
 
-    const rows = await api.get(DataSource).getRepository(AuditEvent).find({ where: { entityType: 'delegation' }, order: { seq: 'ASC' } });
+    const rows = await api
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { entityType: 'delegation' }, order: { seq: 'ASC' } });
     expect(rows.map((row) => [row.action, row.actorId, row.entityId])).toEqual([
       ['CREATE', api.ids.approver, id],
       ['CREATE', api.ids.admin, byAdmin.body.id],
     ]);
-    expect(JSON.parse(rows[0].payload)).toEqual({ principalId: api.ids.approver, delegateId: api.ids.manager2, startsOn: TODAY, endsOn: '2026-03-08', reason: 'At the spring conference.' });
+    expect(JSON.parse(rows[0].payload)).toEqual({
+      principalId: api.ids.approver,
+      delegateId: api.ids.manager2,
+      startsOn: TODAY,
+      endsOn: '2026-03-08',
+      reason: 'At the spring conference.',
+    });
   });
 
   it('refuses delegations that are not an approver’s, not to another active user, not on days to come, or twice', async () => {
@@ -115,7 +135,11 @@ describe('delegation of approval authority, over HTTP', () => {
     await refused('approver', { delegateId: api.ids.manager2, startsOn: '2026-02-20', endsOn: '2026-03-01' }, 422, 'delegationDates');
     await refused('approver', { delegateId: api.ids.manager2, endsOn: '2026-02-30' }, 400);
     await refused('approver', { delegateId: 'manager2' }, 400);
-    const disabled = await api.as('admin').post('/api/users').send({ username: 'gone.away', password: ADMIN_PASSWORD, roles: ['manager'] }).expect(201);
+    const disabled = await api
+      .as('admin')
+      .post('/api/users')
+      .send({ username: 'gone.away', password: ADMIN_PASSWORD, roles: ['manager'] })
+      .expect(201);
     await api.as('admin').patch(`/api/users/${disabled.body.id}`).send({ active: false }).expect(200);
     await refused('approver', { delegateId: disabled.body.id }, 422, 'delegateIsActiveUser');
 
@@ -135,8 +159,13 @@ describe('delegation of approval authority, over HTTP', () => {
     await decide('manager2', p, 'APPROVE').expect(403);
     const approved = await decide('manager2', p, 'APPROVE', 'approver').expect(200);
     expect(approved.body).toMatchObject({ state: 'senior_management_review', approvalCount: 1 });
-    expect(approved.body.approvals).toEqual([{ by: api.ids.approver, actorId: api.ids.manager2, at: expect.any(String), contentHash: approved.body.contentHash }]);
-    const [row] = await api.get(DataSource).getRepository(AuditEvent).find({ where: { entityId: p.id, action: 'APPROVE', outcome: 'ok' } });
+    expect(approved.body.approvals).toEqual([
+      { by: api.ids.approver, actorId: api.ids.manager2, at: expect.any(String), contentHash: approved.body.contentHash },
+    ]);
+    const [row] = await api
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { entityId: p.id, action: 'APPROVE', outcome: 'ok' } });
     expect(row.actorId).toBe(api.ids.manager2);
     const { event } = JSON.parse(row.payload) as { event: { onBehalfOf: { id: string; roles: string[] }; data: { onBehalfOf: string } } };
     expect(event.data.onBehalfOf).toBe(api.ids.approver);
@@ -157,11 +186,21 @@ describe('delegation of approval authority, over HTTP', () => {
     const p = await submitted();
     const back = await decide('manager2', p, 'REQUEST_CHANGES', 'approver', 'Name the lecture.').expect(200);
     expect(back.body.decisions).toEqual([
-      { decision: 'REQUEST_CHANGES', by: api.ids.approver, actorId: api.ids.manager2, at: expect.any(String), comment: 'Name the lecture.', contentHash: expect.any(String) },
+      {
+        decision: 'REQUEST_CHANGES',
+        by: api.ids.approver,
+        actorId: api.ids.manager2,
+        at: expect.any(String),
+        comment: 'Name the lecture.',
+        contentHash: expect.any(String),
+      },
     ]);
     const q = await submitted();
     const rejected = await decide('manager2', q, 'REJECT', 'approver', 'Out of scope.').expect(200);
-    expect(rejected.body).toMatchObject({ state: 'rejected', decisions: [expect.objectContaining({ decision: 'REJECT', by: api.ids.approver, actorId: api.ids.manager2 })] });
+    expect(rejected.body).toMatchObject({
+      state: 'rejected',
+      decisions: [expect.objectContaining({ decision: 'REJECT', by: api.ids.approver, actorId: api.ids.manager2 })],
+    });
     // Only decisions are sent for someone else.
     const r = await postPartnership(api, organizationId);
     await sendEvent(api, 'manager', r.id, r.version, { type: 'SUBMIT_FOR_APPROVAL', data: { onBehalfOf: api.ids.approver } }).expect(400);
@@ -172,7 +211,10 @@ describe('delegation of approval authority, over HTTP', () => {
     const p = await submitted();
     expect(await pending('auditor')).toEqual([]);
     const early = await decide('auditor', p, 'APPROVE', 'approver').expect(403);
-    expect(early.body).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'actsUnderDelegation', reason: 'the delegation to you starts on 2026-03-03, not before' } });
+    expect(early.body).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { rule: 'actsUnderDelegation', reason: 'the delegation to you starts on 2026-03-03, not before' },
+    });
     api.clock.set(new Date('2026-03-05T00:00:00.000Z'));
     const late = await decide('auditor', p, 'APPROVE', 'approver').expect(403);
     expect(late.body.details.reason).toContain('you hold no delegation from the person you decide for in force today (2026-03-05)');
@@ -207,7 +249,10 @@ describe('delegation of approval authority, over HTTP', () => {
     const own = await decide('approver2', p, 'APPROVE').expect(200);
     expect((await pending('approver2')).map((item) => item.id)).not.toContain(p.id);
     const refused = await decide('approver2', { id: p.id, version: own.body.version }, 'APPROVE', 'approver').expect(422);
-    expect(refused.body.details).toMatchObject({ rule: 'notAlreadyApproved', reason: 'you, or the person you decide for, already approved this proposal as it stands; one person counts once' });
+    expect(refused.body.details).toMatchObject({
+      rule: 'notAlreadyApproved',
+      reason: 'you, or the person you decide for, already approved this proposal as it stands; one person counts once',
+    });
     // The approver themselves still may.
     await decide('approver', { id: p.id, version: own.body.version }, 'APPROVE').expect(200);
     expect((await read(p.id)).state).toBe('mou_drafting');
@@ -242,7 +287,10 @@ describe('delegation of approval authority, over HTTP', () => {
     expect(refused.body.details.reason).toBe(`the delegation to you was ended on ${TODAY}`);
     const listed = (await api.as('manager2').get('/api/delegations').expect(200)).body.items as DelegationView[];
     expect(listed.find((d) => d.id === handed.id)?.endedAt).toBe(endedAt);
-    const [end] = await api.get(DataSource).getRepository(AuditEvent).find({ where: { entityId: handed.id, action: 'END' } });
+    const [end] = await api
+      .get(DataSource)
+      .getRepository(AuditEvent)
+      .find({ where: { entityId: handed.id, action: 'END' } });
     expect(end).toMatchObject({ actorId: api.ids.approver, outcome: 'ok' });
     expect(JSON.parse(end.payload)).toEqual({ principalId: api.ids.approver, delegateId: api.ids.manager2, version: 2 });
     // The delegate may end it too (they cannot stand in after all), and it may be handed over again afterwards.
@@ -266,7 +314,12 @@ describe('delegation of approval authority, over HTTP', () => {
     const second = await handOver('approver2', 'manager2');
     const q = await submitted();
     await api.as('approver').delete(`/api/delegations/${handed.id}`).expect(200);
-    const refused = await delegatePages.post(`/ui/inbox/${q.id}`, { type: 'REJECT', comment: 'No.', version: String(q.version), 'data.onBehalfOf': api.ids.approver });
+    const refused = await delegatePages.post(`/ui/inbox/${q.id}`, {
+      type: 'REJECT',
+      comment: 'No.',
+      version: String(q.version),
+      'data.onBehalfOf': api.ids.approver,
+    });
     expect({ status: refused.status, location: refused.location }).toEqual({ status: 403, location: undefined });
     expect(refused.html).toContain(`The delegation to you was ended on ${TODAY}.`);
     await api.as('approver2').delete(`/api/delegations/${second.id}`).expect(200);

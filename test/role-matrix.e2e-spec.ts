@@ -295,7 +295,11 @@ const ROWS: Row[] = [
     who: ['approver', 'admin'],
     prepare: async () => {
       // A delegate of its own for each case, so that no two cases hand over to the same person.
-      const delegate = await api.as('admin').post('/api/users').send({ username: unique('matrix.delegate'), password: USER_PASSWORD, roles: ['manager'] }).expect(201);
+      const delegate = await api
+        .as('admin')
+        .post('/api/users')
+        .send({ username: unique('matrix.delegate'), password: USER_PASSWORD, roles: ['manager'] })
+        .expect(201);
       const before = await total('/api/delegations');
       return {
         send: (caller) =>
@@ -526,8 +530,16 @@ describe('the role × route matrix', () => {
       it(`× ${caller} → ${caller === 'anonymous' ? '401' : 'one naming the caller ended; another → ' + (caller === 'admin' ? 'ended too' : '404')}`, async () => {
         const principal: UserName = caller === 'approver2' ? 'approver' : 'approver2';
         const handOver = async (delegateId: string) =>
-          ((await api.as(principal).post('/api/delegations').send({ delegateId, startsOn: '2026-03-02', endsOn: '2026-03-02' }).expect(201)).body as { id: string }).id;
-        const stranger = await api.as('admin').post('/api/users').send({ username: unique('matrix.stranger'), password: USER_PASSWORD, roles: ['manager'] }).expect(201);
+          (
+            (await api.as(principal).post('/api/delegations').send({ delegateId, startsOn: '2026-03-02', endsOn: '2026-03-02' }).expect(201)).body as {
+              id: string;
+            }
+          ).id;
+        const stranger = await api
+          .as('admin')
+          .post('/api/users')
+          .send({ username: unique('matrix.stranger'), password: USER_PASSWORD, roles: ['manager'] })
+          .expect(201);
         const other = await handOver(stranger.body.id as string);
         if (caller !== 'anonymous') await call(caller, 'delete', `/api/delegations/${await handOver(api.ids[caller])}`).expect(200);
         await call(caller, 'delete', `/api/delegations/${other}`).expect(caller === 'anonymous' ? 401 : caller === 'admin' ? 200 : 404);

@@ -42,7 +42,10 @@ export class ApprovalsService {
       : [];
     const byId = new Map(organizations.map((o) => [o.id, o]));
     const principals = await this.delegations.principalsOf(actor.id);
-    const names = await displayNamesOf(this.dataSource, principals.map((p) => p.id));
+    const names = await displayNamesOf(
+      this.dataSource,
+      principals.map((p) => p.id),
+    );
     const at = this.clock.now().toISOString();
     const deciders: Array<Principal | undefined> = [undefined, ...principals];
     const waiting = rows

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors, ErrorResponse } from '../common/http/api-errors.js';
 import { RequestId } from '../common/http/request-id.js';
@@ -22,7 +30,8 @@ export class DelegationsController {
   @ApiConflictResponse({ type: ErrorResponse, description: 'CONFLICT: the approver already hands their authority to this delegate on some of these days' })
   @ApiUnprocessableEntityResponse({
     type: ErrorResponse,
-    description: 'GUARD_FAILED: details.rule is principalIsApprover, delegateIsAnother, delegateIsActiveUser, delegationDates or noChain (delegations do not chain)',
+    description:
+      'GUARD_FAILED: details.rule is principalIsApprover, delegateIsAnother, delegateIsActiveUser, delegationDates or noChain (delegations do not chain)',
   })
   create(@Body() body: CreateDelegationDto, @CurrentActor() actor: Actor, @RequestId() requestId: string): Promise<DelegationDto> {
     return this.delegations.create(body, actor, requestId);
@@ -38,7 +47,10 @@ export class DelegationsController {
   @Delete(':id')
   @ApiOkResponse({ type: DelegationDto, description: 'Ended now; the delegation is kept, with endedAt.' })
   @ApiErrors(400)
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'NOT_FOUND: no delegation of which the caller is the principal or the delegate (admins: none at all)' })
+  @ApiNotFoundResponse({
+    type: ErrorResponse,
+    description: 'NOT_FOUND: no delegation of which the caller is the principal or the delegate (admins: none at all)',
+  })
   @ApiConflictResponse({ type: ErrorResponse, description: 'CONFLICT: it was already ended, or ran its course' })
   end(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() actor: Actor, @RequestId() requestId: string): Promise<DelegationDto> {
     return this.delegations.end(id, actor, requestId);

@@ -99,7 +99,10 @@ export class DelegationsService implements OnModuleInit {
     const row = await this.queue.run(async (manager) => {
       const principal = await userFacts(manager, principalId);
       if (!principal?.active || !principal.roles.includes('approver')) {
-        throw refuse('principalIsApprover', principalId === actor.id ? 'you hold no approver role, so you have no approval authority to hand over' : 'principalId must name an active approver');
+        throw refuse(
+          'principalIsApprover',
+          principalId === actor.id ? 'you hold no approver role, so you have no approval authority to hand over' : 'principalId must name an active approver',
+        );
       }
       if (input.delegateId === principalId) throw refuse('delegateIsAnother', 'the delegate must be someone other than the approver');
       if (!(await userFacts(manager, input.delegateId))?.active) throw refuse('delegateIsActiveUser', 'delegateId must name an active user');
@@ -149,7 +152,10 @@ export class DelegationsService implements OnModuleInit {
     const days = (row: { starts_on: string; ends_on: string }) => `from ${row.starts_on} to ${row.ends_on}`;
     const chained = overlapping.find((row) => row.principal_id === input.delegateId || row.delegate_id === principalId);
     if (chained) {
-      const who = chained.principal_id === input.delegateId ? 'the delegate has handed their own authority to someone else' : 'the approver holds someone else’s authority';
+      const who =
+        chained.principal_id === input.delegateId
+          ? 'the delegate has handed their own authority to someone else'
+          : 'the approver holds someone else’s authority';
       throw refuse('noChain', `delegations do not chain: ${who} ${days(chained)}`);
     }
     const twin = overlapping.find((row) => row.principal_id === principalId && row.delegate_id === input.delegateId);
@@ -185,13 +191,19 @@ export class DelegationsService implements OnModuleInit {
       if (row.endedAt !== null) throw new DomainError('CONFLICT', `the delegation was already ended at ${row.endedAt}`, { rule: 'alreadyEnded' });
       if (row.endsOn < dateOf(at)) throw new DomainError('CONFLICT', `the delegation ran its course on ${row.endsOn}`, { rule: 'alreadyEnded' });
       const edit = beginAuditedEdit(manager, this.audit, { entity: Delegation, entityType: 'delegation', row, actor, requestId });
-      return edit.save({ endedAt: at, endedBy: actor.id }, { occurredAt: at, action: 'END', payload: { principalId: row.principalId, delegateId: row.delegateId } });
+      return edit.save(
+        { endedAt: at, endedBy: actor.id },
+        { occurredAt: at, action: 'END', payload: { principalId: row.principalId, delegateId: row.delegateId } },
+      );
     });
     return (await this.views([ended]))[0];
   }
 
   private async views(rows: Delegation[]): Promise<DelegationDto[]> {
-    const names = await displayNamesOf(this.dataSource, rows.flatMap((row) => [row.principalId, row.delegateId]));
+    const names = await displayNamesOf(
+      this.dataSource,
+      rows.flatMap((row) => [row.principalId, row.delegateId]),
+    );
     const person = (id: string) => ({ id, displayName: names.get(id)?.displayName ?? id });
     return rows.map((row) => ({
       id: row.id,

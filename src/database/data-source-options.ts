@@ -112,7 +112,10 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
   return dataSource;
 }
 
-/** The SQLite file's data source holds its share of DATA_DIR's lock (see data-dir-lock.ts) until it is closed, so that no restore replaces the file under it. */
+/**
+ * The SQLite file's data source holds its share of DATA_DIR's lock (see data-dir-lock.ts) until it is closed, so that no restore replaces the file
+ * under it.
+ */
 class SqliteDataSource extends DataSource {
   constructor(
     options: DataSourceOptions,

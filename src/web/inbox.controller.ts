@@ -69,7 +69,8 @@ export class InboxController {
 
   /** The inbox is for approvers, and for the delegates of one today. */
   private async assertDecides(actor: Actor): Promise<void> {
-    if (!(await this.approvals.decides(actor))) throw new DomainError('FORBIDDEN', 'only approvers and their delegates decide on proposals', { requiredRoles: ['approver'] });
+    if (!(await this.approvals.decides(actor)))
+      throw new DomainError('FORBIDDEN', 'only approvers and their delegates decide on proposals', { requiredRoles: ['approver'] });
   }
 
   private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {

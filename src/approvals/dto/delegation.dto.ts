@@ -24,7 +24,12 @@ export class CreateDelegationDto {
   @Length(1, 500)
   reason?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid', description: 'Admins only: the approver whose authority is handed over; by default (or null) the caller’s own.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'Admins only: the approver whose authority is handed over; by default (or null) the caller’s own.',
+  })
   @IsOptional()
   @IsUUID()
   principalId?: string;

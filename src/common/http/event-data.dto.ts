@@ -103,7 +103,8 @@ export class DecisionData {
     api: {
       type: String,
       format: 'uuid',
-      description: 'The approver you decide for, under their delegation to you in force today; the decision is theirs, sent by you. Leave it out to decide in your own right.',
+      description:
+        'The approver you decide for, under their delegation to you in force today; the decision is theirs, sent by you. Leave it out to decide in your own right.',
     },
   })
   @IsUUID()

@@ -1,7 +1,17 @@
 import { transitionGroups } from '../../workflow-engine/transitions.js';
 import { WorkflowRegistry } from '../../workflow-engine/workflow-registry.js';
 import type { StateConfig } from '../../workflow-engine/workflow.types.js';
-import { ApproveData, commentWords, dataWords, EVENT_SCHEMAS, fieldWords, formFields, NUMBER_PATHS, requiredPaths, validateEventData } from './event-data.dto.js';
+import {
+  ApproveData,
+  commentWords,
+  dataWords,
+  EVENT_SCHEMAS,
+  fieldWords,
+  formFields,
+  NUMBER_PATHS,
+  requiredPaths,
+  validateEventData,
+} from './event-data.dto.js';
 import { dataFields } from './event-field.js';
 
 /** Each event's `meta.requires` in every published definition, state by state. */
