@@ -128,7 +128,9 @@ export class DelegationsService implements OnModuleInit {
       await insertAudited(manager, this.audit, { entity: Delegation, entityType: 'delegation', row: created, actor, requestId }, payload);
       // One that begins today is told now, with the change; a later one on its first day, by the sweep.
       if (delegationInForce(term(created), at)) {
-        const [{ display_name: principalName }] = await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [principalId]);
+        const [{ display_name: principalName }] = await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [
+          principalId,
+        ]);
         const { id: delegationId, delegateId, startsOn, endsOn, reason } = created;
         await this.notifications.delegationStarted(manager, { delegationId, delegateId, principalName, startsOn, endsOn, reason });
       }

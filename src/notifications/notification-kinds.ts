@@ -9,14 +9,7 @@ import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.t
  */
 
 export type NotificationKind =
-  | 'approval_requested'
-  | 'decision'
-  | 'approval_overdue'
-  | 'renewal_due'
-  | 'expired'
-  | 'activity_due'
-  | 'activity_to_record'
-  | 'delegation_started';
+  'approval_requested' | 'decision' | 'approval_overdue' | 'renewal_due' | 'expired' | 'activity_due' | 'activity_to_record' | 'delegation_started';
 
 /** Who gets a notice; each is a query in notification-recipients.ts. */
 export type RecipientRule = 'approversWhoMayDecideAndDelegates' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';

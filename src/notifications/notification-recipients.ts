@@ -55,7 +55,9 @@ async function delegatesOf(manager: EntityManager, principals: Recipient[], subj
   );
   const authors = authorsOfSubject(subject);
   return rows
-    .filter((row) => delegationInForce({ id: row.delegation_id, startsOn: row.starts_on, endsOn: row.ends_on, endedAt: row.ended_at }, at) && !authors.has(row.id))
+    .filter(
+      (row) => delegationInForce({ id: row.delegation_id, startsOn: row.starts_on, endsOn: row.ends_on, endedAt: row.ended_at }, at) && !authors.has(row.id),
+    )
     .map(toRecipient);
 }
 

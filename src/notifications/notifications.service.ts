@@ -115,7 +115,13 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     const notice = DELEGATION_STARTED;
     const words = notice.words(subject);
     const entity = { type: 'delegation', id: subject.delegationId };
-    return this.insert(manager, await delegateOf(manager, subject), { kind: notice.kind, ...words, link: notice.link(subject), entity, occasion: notice.occasion(subject) });
+    return this.insert(manager, await delegateOf(manager, subject), {
+      kind: notice.kind,
+      ...words,
+      link: notice.link(subject),
+      entity,
+      occasion: notice.occasion(subject),
+    });
   }
 
   private async insert(manager: EntityManager, recipients: Recipient[], notice: NoticeRow): Promise<number> {
@@ -136,7 +142,8 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
   /** Who sent the event, by name: "Amina Khan", or for a delegate's decision "Amina Khan for Bilal Ahmed"; "The system" for a timer. */
   private async nameOf(manager: EntityManager, event: EngineEvent | undefined): Promise<string> {
     if (!event || event.actor.id === SYSTEM_ACTOR.id) return 'The system';
-    const name = async (id: string) => (await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [id]))[0]?.display_name ?? id;
+    const name = async (id: string) =>
+      (await plainQuery<{ display_name: string }>(manager, 'SELECT display_name FROM users WHERE id = ?', [id]))[0]?.display_name ?? id;
     return event.onBehalfOf ? `${await name(event.actor.id)} for ${await name(event.onBehalfOf.id)}` : name(event.actor.id);
   }
 
