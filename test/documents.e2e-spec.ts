@@ -15,6 +15,7 @@ interface DocumentBody {
   size: number;
   sha256: string;
   partnershipId: string | null;
+  hasText: boolean;
 }
 
 /** SPEC, "Documents and the agreed text": uploads streamed and kept once per SHA-256, typed by their bytes, audited, downloaded. */
@@ -45,6 +46,7 @@ describe('documents over HTTP', () => {
       size: docx.length,
       sha256: sha256(docx),
       partnershipId,
+      hasText: true,
     });
     const again = (await upload(docx, 'same bytes.docx', { kind: 'other' }).expect(201)).body as DocumentBody;
     expect(again).toMatchObject({ sha256: first.sha256, partnershipId: null });
@@ -133,5 +135,50 @@ describe('documents over HTTP', () => {
     const db = api.get(DataSource);
     await expect(db.query(`UPDATE documents SET name = 'other' WHERE id = '${created.id}'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`DELETE FROM blobs WHERE sha256 = '${created.sha256}'`)).rejects.toThrow(/append-only/);
+  });
+
+  it('serves the text found at upload, and compares two drafts word by word', async () => {
+    const first = (await upload(fixture('mou-draft-1.docx'), 'MOU v1.docx').expect(201)).body as DocumentBody;
+    const second = (await upload(fixture('mou-draft-2.odt'), 'MOU v2.odt').expect(201)).body as DocumentBody;
+    const signed = (await upload(fixture('mou-signed.pdf'), 'signed.pdf').expect(201)).body as DocumentBody;
+    expect((await api.as('auditor').get(`/api/documents/${signed.id}/text`).expect(200)).body).toEqual({
+      text: 'Memorandum of Understanding between the parties.\nEach party shall host two lectures a year.',
+    });
+    const diff = (await api.as('auditor').get(`/api/documents/${first.id}/diff/${second.id}`).expect(200)).body as {
+      from: object;
+      to: object;
+      changes: Array<{ op: string; text: string }>;
+    };
+    expect(diff.from).toEqual({ id: first.id, sha256: first.sha256 });
+    expect(diff.to).toEqual({ id: second.id, sha256: second.sha256 });
+    // Spaces count too: mammoth ends a DOCX paragraph with a blank line, an ODT paragraph ends with one line break.
+    expect(diff.changes.filter((c) => c.op !== 'equal')).toEqual([
+      { op: 'delete', text: '\n' },
+      { op: 'delete', text: 'one' },
+      { op: 'insert', text: 'two' },
+      { op: 'delete', text: 'lecture' },
+      { op: 'insert', text: 'lectures' },
+    ]);
+    // The equal and deleted parts are the first text, the equal and inserted ones the second.
+    const side = (op: string) =>
+      diff.changes
+        .filter((c) => c.op !== op)
+        .map((c) => c.text)
+        .join('');
+    expect(side('insert')).toBe((await api.as('auditor').get(`/api/documents/${first.id}/text`).expect(200)).body.text);
+    expect(side('delete')).toBe((await api.as('auditor').get(`/api/documents/${second.id}/text`).expect(200)).body.text);
+    expect((await api.as('auditor').get(`/api/documents/${second.id}/diff/${signed.id}`).expect(200)).body.changes).toEqual([
+      { op: 'equal', text: expect.any(String) },
+    ]);
+  });
+
+  it('answers 422 NO_TEXT for the text or a comparison of a document without text', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const image = (await upload(png, 'stamp.png').expect(201)).body as DocumentBody;
+    expect(image).toMatchObject({ mediaType: 'image/png', hasText: false });
+    const note = (await upload(Buffer.from('A note.\n'), 'note.txt').expect(201)).body as DocumentBody;
+    expect((await api.as('auditor').get(`/api/documents/${image.id}/text`).expect(422)).body).toMatchObject({ code: 'NO_TEXT' });
+    expect((await api.as('auditor').get(`/api/documents/${note.id}/diff/${image.id}`).expect(422)).body).toMatchObject({ code: 'NO_TEXT' });
+    await api.as('auditor').get(`/api/documents/${note.id}/diff/00000000-0000-4000-8000-000000000000`).expect(404);
   });
 });

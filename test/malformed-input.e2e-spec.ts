@@ -66,6 +66,7 @@ function filled(path: string): string {
     .replace('/api/occurrences/{id}', `/api/occurrences/${occurrenceIds[0] ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('/api/users/{id}', `/api/users/${userId}`)
     .replace('/api/documents/{id}', '/api/documents/00000000-0000-4000-8000-000000000000')
+    .replace('{otherId}', '00000000-0000-4000-8000-000000000000')
     .replace('/api/notifications/outbox/{id}', '/api/notifications/outbox/00000000-0000-4000-8000-000000000000')
     .replace('/api/notifications/{id}', '/api/notifications/00000000-0000-4000-8000-000000000000')
     .replace('/api/delegations/{id}', '/api/delegations/00000000-0000-4000-8000-000000000000')

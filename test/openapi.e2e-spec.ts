@@ -795,6 +795,10 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/documents', '/api/documents?limit=5');
     await readAsEveryone('/api/documents/{id}', `/api/documents/${draft.id}`);
     await readAsEveryone('/api/documents/{id}/content', `/api/documents/${draft.id}/content`);
+    const markdown = { fields: { kind: 'mou_draft' }, bytes: Buffer.from('A short draft.\n'), name: 'draft.md' };
+    const note = bodyOf<{ id: string }>(await call('manager', 'post', '/api/documents', '/api/documents', 201, { upload: markdown }));
+    await readAsEveryone('/api/documents/{id}/text', `/api/documents/${draft.id}/text`);
+    await readAsEveryone('/api/documents/{id}/diff/{otherId}', `/api/documents/${draft.id}/diff/${note.id}`);
 
     // The audit chain: rows of every kind, verified, exported line by line and as CSV.
     await readAsEveryone('/api/audit', '/api/audit?limit=200');
@@ -953,6 +957,8 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/documents', '/api/documents?kind=poem', 400);
     await call('auditor', 'get', '/api/documents/{id}', `/api/documents/${notAnId}`, 400);
     await call('auditor', 'get', '/api/documents/{id}/content', `/api/documents/${notAnId}/content`, 400);
+    await call('auditor', 'get', '/api/documents/{id}/text', `/api/documents/${notAnId}/text`, 400);
+    await call('auditor', 'get', '/api/documents/{id}/diff/{otherId}', `/api/documents/${randomUUID()}/diff/${notAnId}`, 400);
     await call('admin', 'get', '/api/notifications/outbox', '/api/notifications/outbox?status=lost', 400);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notAnId}/retry`, 400);
 
@@ -982,6 +988,8 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/documents', '/api/documents', 404, { upload: { fields: { kind: 'other', partnershipId: nothing }, ...note } });
     await call('auditor', 'get', '/api/documents/{id}', `/api/documents/${nothing}`, 404);
     await call('auditor', 'get', '/api/documents/{id}/content', `/api/documents/${nothing}/content`, 404);
+    await call('auditor', 'get', '/api/documents/{id}/text', `/api/documents/${nothing}/text`, 404);
+    await call('auditor', 'get', '/api/documents/{id}/diff/{otherId}', `/api/documents/${nothing}/diff/${nothing}`, 404);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${nothing}/retry`, 404);
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
 
@@ -1036,6 +1044,11 @@ describe('the OpenAPI document', () => {
       headers: { 'Idempotency-Key': 'openapi-refusals' },
     });
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${api.ids.admin}`, 422, { body: { active: false } });
+    const png = { bytes: Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'), name: 'stamp.png' };
+    const stamp = { upload: { fields: { kind: 'other' }, ...png } };
+    const image = bodyOf<{ id: string }>(await call('manager', 'post', '/api/documents', '/api/documents', 201, stamp));
+    await call('auditor', 'get', '/api/documents/{id}/text', `/api/documents/${image.id}/text`, 422);
+    await call('auditor', 'get', '/api/documents/{id}/diff/{otherId}', `/api/documents/${image.id}/diff/${image.id}`, 422);
     await call('admin', 'post', '/api/users/{id}/password', `/api/users/${api.ids.admin}/password`, 422, { body: { newPassword: 'a long enough password' } });
     await call('approver', 'post', '/api/delegations', '/api/delegations', 422, { body: { ...handedOver, delegateId: api.ids.approver } });
     await call('auditor', 'post', '/api/me/password', '/api/me/password', 422, {

@@ -355,6 +355,8 @@ const ROWS: Row[] = [
   get('/api/documents', async () => '/api/documents'),
   get('/api/documents/{id}', async () => `/api/documents/${await newDocument()}`),
   get('/api/documents/{id}/content', async () => `/api/documents/${await newDocument()}/content`),
+  get('/api/documents/{id}/text', async () => `/api/documents/${await newDocument()}/text`),
+  get('/api/documents/{id}/diff/{otherId}', async () => `/api/documents/${await newDocument()}/diff/${await newDocument()}`),
 
   get('/api/calendar.ics', async () => '/api/calendar.ics'),
   // Feed tokens are each user's own credential for a calendar app, not data of the product.

@@ -35,4 +35,7 @@ export class Document {
 
   @Column({ name: 'uploaded_at', type: 'varchar', length: 30 })
   uploadedAt: string;
+
+  @Column({ name: 'has_text', type: 'boolean' })
+  hasText: boolean;
 }

@@ -7,7 +7,14 @@ import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { Document } from './document.entity.js';
 import { DocumentsService } from './documents.service.js';
-import { DocumentListResponse, DocumentResponse, ListDocumentsQueryDto, UploadDocumentBody } from './dto/document.dto.js';
+import {
+  DocumentDiffResponse,
+  DocumentListResponse,
+  DocumentResponse,
+  DocumentTextResponse,
+  ListDocumentsQueryDto,
+  UploadDocumentBody,
+} from './dto/document.dto.js';
 import { TAKEN_MEDIA_TYPES } from './media-type.js';
 import { receiveUpload } from './upload-receiver.js';
 
@@ -23,6 +30,7 @@ function documentView(row: Document): DocumentResponse {
     partnershipId: row.partnershipId,
     uploadedBy: row.uploadedBy,
     uploadedAt: row.uploadedAt,
+    hasText: row.hasText,
   };
 }
 
@@ -56,6 +64,20 @@ export class DocumentsController {
   @ApiErrors(400, 401, 404)
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<DocumentResponse> {
     return documentView(await this.documents.get(id));
+  }
+
+  @Get(':id/text')
+  @ApiOkResponse({ type: DocumentTextResponse })
+  @ApiErrors(400, 401, 404, 422)
+  async text(@Param('id', ParseUUIDPipe) id: string): Promise<DocumentTextResponse> {
+    return { text: await this.documents.text(id) };
+  }
+
+  @Get(':id/diff/:otherId')
+  @ApiOkResponse({ type: DocumentDiffResponse, description: 'What changed from this document to the other, word by word.' })
+  @ApiErrors(400, 401, 404, 422)
+  diff(@Param('id', ParseUUIDPipe) id: string, @Param('otherId', ParseUUIDPipe) otherId: string): Promise<DocumentDiffResponse> {
+    return this.documents.diff(id, otherId);
   }
 
   @Get(':id/content')

@@ -14,13 +14,24 @@ import { Partnership } from '../partnerships/partnership.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { Document } from './document.entity.js';
 import { type ListDocumentsQueryDto, UploadDocumentDto } from './dto/document.dto.js';
+import { diffWordsWithSpace } from 'diff';
 import { detectMediaType } from './media-type.js';
+import { extractText } from './text-extraction.js';
 import type { ReceivedUpload } from './upload-receiver.js';
 
 /** A document's bytes, with what a download says of them. */
 export interface DocumentContent {
   document: Document;
   bytes: Buffer;
+}
+
+export type TextChangeOp = 'equal' | 'insert' | 'delete';
+
+/** Two documents' texts compared word by word. */
+export interface DocumentDiff {
+  from: Pick<Document, 'id' | 'sha256'>;
+  to: Pick<Document, 'id' | 'sha256'>;
+  changes: Array<{ op: TextChangeOp; text: string }>;
 }
 
 @Injectable()
@@ -44,6 +55,7 @@ export class DocumentsService {
     const problems = validateSync(fields, { whitelist: true, forbidNonWhitelisted: true }).flatMap((e) => Object.values(e.constraints ?? {}));
     if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', problems.join('; '), { errors: problems });
     const mediaType = await detectMediaType(upload.bytes, upload.name);
+    const text = await extractText(upload.bytes, mediaType);
     return this.queue.run(async (manager) => {
       if (fields.partnershipId && (await manager.countBy(Partnership, { id: fields.partnershipId })) === 0) {
         throw new DomainError('NOT_FOUND', `partnership ${fields.partnershipId} not found`);
@@ -59,11 +71,13 @@ export class DocumentsService {
         partnershipId: fields.partnershipId ?? null,
         uploadedBy: actor.id,
         uploadedAt: this.clock.now().toISOString(),
+        hasText: text !== null,
       };
-      await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
+      await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content, text) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
         row.sha256,
         row.size,
         upload.bytes,
+        text,
       ]);
       await manager.insert(Document, row);
       const { id, uploadedAt, ...payload } = row;
@@ -91,6 +105,30 @@ export class DocumentsService {
     const document = await this.get(id);
     const [blob] = await plainQuery<{ content: Buffer }>(this.dataSource, 'SELECT content FROM blobs WHERE sha256 = ?', [document.sha256]);
     return { document, bytes: blob.content };
+  }
+
+  /** The text found in a document at upload; 422 NO_TEXT when there was none. */
+  async text(id: string): Promise<string> {
+    return (await this.withText(id)).text;
+  }
+
+  /** What changed, word by word, from one document's text to another's. */
+  async diff(fromId: string, toId: string): Promise<DocumentDiff> {
+    const [from, to] = [await this.withText(fromId), await this.withText(toId)];
+    const changes = diffWordsWithSpace(from.text, to.text).map((change): { op: TextChangeOp; text: string } => ({
+      op: change.added ? 'insert' : change.removed ? 'delete' : 'equal',
+      text: change.value,
+    }));
+    return { from: { id: from.document.id, sha256: from.document.sha256 }, to: { id: to.document.id, sha256: to.document.sha256 }, changes };
+  }
+
+  private async withText(id: string): Promise<{ document: Document; text: string }> {
+    const document = await this.get(id);
+    const [blob] = document.hasText
+      ? await plainQuery<{ text: string | null }>(this.dataSource, 'SELECT text FROM blobs WHERE sha256 = ?', [document.sha256])
+      : [];
+    if (!blob?.text) throw new DomainError('NO_TEXT', `document ${id} (${document.mediaType}) has no text`, { documentId: id });
+    return { document, text: blob.text };
   }
 
   async list(query: ListDocumentsQueryDto): Promise<{ items: Document[]; total: number }> {

@@ -33,8 +33,8 @@ const MEANING: Record<number, string> = {
   409: 'EVENT_NOT_ALLOWED (details.allowedEvents lists what is allowed now), CONFLICT, or IDEMPOTENCY_ANSWER_LOST (the request with this Idempotency-Key took effect, but the service stopped before its answer was kept: read the resource)',
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
-  415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8)',
-  422: 'GUARD_FAILED (details.rule names the rule) or IDEMPOTENCY_CONFLICT',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8), or an upload is of a type not taken',
+  422: 'GUARD_FAILED (details.rule names the rule), IDEMPOTENCY_CONFLICT, or NO_TEXT (a document compared or read as text has none)',
   428: 'PRECONDITION_REQUIRED: If-Match is missing',
   429: 'TOO_MANY_REQUESTS',
 };

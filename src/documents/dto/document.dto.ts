@@ -74,6 +74,45 @@ export class DocumentResponse {
 
   @ApiProperty({ format: 'date-time' })
   uploadedAt: string;
+
+  @ApiProperty({ description: 'Whether text was found in it at upload (PDF, DOCX, ODT, text, Markdown): its text and comparisons are served.' })
+  hasText: boolean;
+}
+
+export class DocumentTextResponse {
+  @ApiProperty({ example: 'Memorandum of Understanding between the parties.' })
+  text: string;
+}
+
+export class DocumentRef {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' })
+  sha256: string;
+}
+
+export class TextChange {
+  @ApiProperty({ enum: ['equal', 'insert', 'delete'] })
+  op: 'equal' | 'insert' | 'delete';
+
+  @ApiProperty({ example: 'two lectures' })
+  text: string;
+}
+
+export class DocumentDiffResponse {
+  @ApiProperty({ type: DocumentRef })
+  from: DocumentRef;
+
+  @ApiProperty({ type: DocumentRef })
+  to: DocumentRef;
+
+  @ApiProperty({
+    type: TextChange,
+    isArray: true,
+    description: 'Word by word: the text of `from` is the equal and deleted parts, that of `to` the equal and inserted ones.',
+  })
+  changes: TextChange[];
 }
 
 export class DocumentListResponse {

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { extractText } from './text-extraction.js';
+import { DOCX, MARKDOWN, ODT, PDF } from './media-type.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url));
+
+describe('text extraction', () => {
+  it('reads the text of a PDF, a DOCX and an ODT', async () => {
+    expect(await extractText(fixture('mou-signed.pdf'), PDF)).toBe(
+      'Memorandum of Understanding between the parties.\nEach party shall host two lectures a year.',
+    );
+    expect(await extractText(fixture('mou-draft-1.docx'), DOCX)).toBe(
+      'Memorandum of Understanding between the parties.\n\nEach party shall host one lecture a year.',
+    );
+    expect(await extractText(fixture('mou-draft-2.odt'), ODT)).toBe(
+      'Memorandum of Understanding between the parties.\nEach party shall host two lectures a year.',
+    );
+  });
+
+  it('keeps text and Markdown as they are, and finds none in an image or a broken file', async () => {
+    expect(await extractText(Buffer.from('# MOU\n\nArticle 1\n'), MARKDOWN)).toBe('# MOU\n\nArticle 1');
+    expect(await extractText(Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toBeNull();
+    expect(await extractText(Buffer.from('%PDF-1.4 broken'), PDF)).toBeNull();
+  });
+});
