@@ -43,7 +43,8 @@ function shots(seed: DemoSeedResult): Shot[] {
   const inReview = first('senior_management_review');
   return [
     { name: 'sign-in', user: null, path: '/ui/sign-in' },
-    { name: 'pipeline', user: 'manager', path: '/' },
+    { name: 'my-work', user: 'approver', path: '/' },
+    { name: 'pipeline', user: 'manager', path: '/ui/pipeline' },
     ...(inForce ? [{ name: 'partnership-in-force', user: 'manager', path: `/ui/partnerships/${inForce.id}` }] : []),
     ...(inReview
       ? [
@@ -64,6 +65,8 @@ function shots(seed: DemoSeedResult): Shot[] {
     { name: 'activities', user: 'manager', path: '/ui/activities?days=365' },
     { name: 'audit-verified', user: 'auditor', path: '/ui/audit/verify' },
     { name: 'users', user: 'admin', path: '/ui/users' },
+    { name: 'notifications', user: 'approver', path: '/ui/notifications' },
+    { name: 'account', user: 'manager', path: '/ui/account' },
   ];
 }
 

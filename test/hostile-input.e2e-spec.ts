@@ -230,8 +230,8 @@ describe('filters that name nothing', () => {
     expectValidationFailed(await api.as('auditor').get(`/api/partnerships?organizationId=${nobody}`), 'organizationId');
     await api.as('auditor').get(`/api/partnerships?organizationId=${organizationId}`).expect(200);
     const manager = await signInToPages(api.http, 'manager');
-    expect((await manager.get(`/?organizationId=${nobody}`)).status).toBe(400);
-    expect((await manager.get(`/?organizationId=${organizationId}`)).status).toBe(200);
+    expect((await manager.get(`/ui/pipeline?organizationId=${nobody}`)).status).toBe(400);
+    expect((await manager.get(`/ui/pipeline?organizationId=${organizationId}`)).status).toBe(200);
   });
 
   it('answers 400 for an actor who is no user (a username, say), and lists for a user id or system', async () => {

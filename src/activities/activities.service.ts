@@ -229,6 +229,29 @@ export class ActivitiesService implements OnModuleInit {
     return { items: await this.withContext(rows), total };
   }
 
+  /**
+   * The open occurrences of the partnerships `ownerId` owns that wait for them now, soonest first:
+   * planned ones due within `reminderDays` (to schedule), and those whose date has come (to record),
+   * past-dated ones included until they are recorded, cancelled or missed. At most `limit`, with the total.
+   */
+  async waitingFor(ownerId: string, reminderDays: number, limit: number): Promise<{ items: UpcomingOccurrence[]; total: number }> {
+    const today = dateOf(this.runtime.now());
+    const [rows, total] = await this.dataSource
+      .getRepository(Occurrence)
+      .createQueryBuilder('o')
+      .innerJoin(Partnership, 'p', 'p.id = o.partnership_id')
+      .where('p.created_by = :ownerId', { ownerId })
+      .andWhere("((o.state = 'planned' AND o.occurs_on <= :horizon) OR (o.state = 'scheduled' AND o.occurs_on <= :today))", {
+        horizon: addDaysToDate(today, reminderDays),
+        today,
+      })
+      .orderBy('o.occurs_on', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(limit)
+      .getManyAndCount();
+    return { items: await this.withContext(rows), total };
+  }
+
   /** Occurrences with their series, partnership and organization, in four queries whatever their number. */
   private async withContext(rows: Occurrence[]): Promise<UpcomingOccurrence[]> {
     if (rows.length === 0) return [];

@@ -80,6 +80,12 @@ export class AccountPagesController {
 
   private async render(request: WebRequest, response: Response, extra: FormOutcome, status = 200): Promise<void> {
     const account = await this.users.get(request.actor!.id);
-    this.views.page(request, response, 'account', { title: 'Your account', account, emailModes: EMAIL_MODES, done: null, failed: null, ...extra }, status);
+    await this.views.page(
+      request,
+      response,
+      'account',
+      { title: 'Your account', account, emailModes: EMAIL_MODES, done: null, failed: null, ...extra },
+      status,
+    );
   }
 }

@@ -64,7 +64,7 @@ export class ActivityPagesController {
       }),
     );
     const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });
-    this.views.page(request, response, 'activities', {
+    await this.views.page(request, response, 'activities', {
       title: 'Activities',
       items,
       total: upcoming.total,

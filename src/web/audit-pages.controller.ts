@@ -56,7 +56,7 @@ export class AuditPagesController {
     const users = (await this.users.list({ limit: USERS_LISTED })).items;
     const names = Object.fromEntries(users.map((u) => [u.id, u.displayName]));
     const params = new URLSearchParams(filters as Record<string, string>);
-    this.views.page(request, response, 'audit', {
+    await this.views.page(request, response, 'audit', {
       title: 'Audit',
       rows: items.map(auditRowView),
       total,

@@ -9,12 +9,12 @@ import { field, validDto, type FormBody } from './web-forms.js';
 import { SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
-/** The pipeline board at `/`. Pages authenticate with the session cookie, hence `@Public()` for the bearer-token guard. */
+/** The pipeline board. Pages authenticate with the session cookie, hence `@Public()` for the bearer-token guard. */
 @ApiExcludeController()
 @Public()
 @UseGuards(SignedInGuard)
 @UseFilters(WebExceptionFilter)
-@Controller()
+@Controller('ui/pipeline')
 export class BoardController {
   constructor(
     private readonly board: PipelineBoard,
@@ -25,6 +25,6 @@ export class BoardController {
   async show(@Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     const filter = validDto(ListPartnershipsQueryDto, { organizationId: field(query, 'organizationId'), q: field(query, 'q') });
     const data = await this.board.build({ organizationId: filter.organizationId, q: filter.q });
-    this.views.page(request, response, 'board', { title: 'Pipeline', ...data });
+    await this.views.page(request, response, 'board', { title: 'Pipeline', ...data });
   }
 }

@@ -75,7 +75,7 @@ export class InboxController {
 
   private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {
     const { items, total } = await this.items(request.actor!);
-    this.views.page(request, response, 'inbox', { title: 'Inbox', items, total, done: null, failed: null, ...extra }, status);
+    await this.views.page(request, response, 'inbox', { title: 'Inbox', items, total, done: null, failed: null, ...extra }, status);
   }
 
   /** The oldest submissions (the inbox's first page), overdue first; each with what the approver judges and its content hash. */

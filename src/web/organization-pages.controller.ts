@@ -93,7 +93,7 @@ export class OrganizationPagesController {
     const organization = await this.organizations.get(id);
     const { items, total } = await this.partnerships.list({ organizationId: id, limit: LISTED });
     const values = failed?.values ?? organizationFormValues(organization);
-    this.views.page(
+    await this.views.page(
       request,
       response,
       'organization',
@@ -114,7 +114,7 @@ export class OrganizationPagesController {
 
   private async render(request: WebRequest, response: Response, q: string | undefined, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
     const { items, total } = await this.organizations.list({ q, limit: LISTED });
-    this.views.page(
+    await this.views.page(
       request,
       response,
       'organizations',

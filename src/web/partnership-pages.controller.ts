@@ -151,7 +151,7 @@ export class PartnershipPagesController {
   ): Promise<void> {
     const data = await this.page.build(id, request.actor!, failed, historyOffset);
     const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
-    this.views.page(
+    await this.views.page(
       request,
       response,
       'partnership',
@@ -162,7 +162,7 @@ export class PartnershipPagesController {
 
   private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
     const organizations = await this.organizations.choices();
-    this.views.page(
+    await this.views.page(
       request,
       response,
       'partnership-new',

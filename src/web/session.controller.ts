@@ -38,9 +38,9 @@ export class SessionController {
 
   @Get('sign-in')
   @NoStore()
-  signInPage(@Req() request: WebRequest, @Res() response: Response, @Query('next') next?: string): void {
+  async signInPage(@Req() request: WebRequest, @Res() response: Response, @Query('next') next?: string): Promise<void> {
     if (request.user) return response.redirect(303, safeLocalPath(next));
-    this.signInForm(request, response, { next: safeLocalPath(next) });
+    await this.signInForm(request, response, { next: safeLocalPath(next) });
   }
 
   @Post('sign-in')
@@ -87,22 +87,22 @@ export class SessionController {
         loginClientOf(request),
       );
       response.cookie(SESSION_COOKIE, accessToken, sessionCookieOptions(request, expiresIn));
-      this.views.page(request, response, 'signed-in', { title: 'Signed in', next, moveOnTo: next });
+      await this.views.page(request, response, 'signed-in', { title: 'Signed in', next, moveOnTo: next });
     } catch (error) {
       await this.refuse(error, request, response, { next: '/' });
     }
   }
 
   /** The sign-in page; with single sign-on set up, it offers that too. */
-  private signInForm(request: WebRequest, response: Response, data: { next: string; username?: string; refusal?: Refusal }, status = 200): void {
-    this.views.page(request, response, 'sign-in', { title: 'Sign in', username: '', singleSignOn: this.singleSignOn.providerName, ...data }, status);
+  private async signInForm(request: WebRequest, response: Response, data: { next: string; username?: string; refusal?: Refusal }, status = 200): Promise<void> {
+    await this.views.page(request, response, 'sign-in', { title: 'Sign in', username: '', singleSignOn: this.singleSignOn.providerName, ...data }, status);
   }
 
   /** A sign-in refused: the sign-in page again, saying why. */
   private async refuse(error: unknown, request: WebRequest, response: Response, data: { next: string; username?: string }): Promise<void> {
     if (!(error instanceof DomainError)) throw error;
     const refusal = await this.refusals.of(error, request);
-    this.signInForm(request, response, { ...data, refusal }, refusal.status);
+    await this.signInForm(request, response, { ...data, refusal }, refusal.status);
   }
 
   @Post('sign-out')

@@ -78,6 +78,6 @@ export class UserPagesController {
 
   private async render(request: WebRequest, response: Response, extra: FormOutcome, status = 200): Promise<void> {
     const { items, total } = await this.users.list({ limit: USERS_LISTED });
-    this.views.page(request, response, 'users', { title: 'Users', users: items, total, roles: ROLES, done: null, failed: null, ...extra }, status);
+    await this.views.page(request, response, 'users', { title: 'Users', users: items, total, roles: ROLES, done: null, failed: null, ...extra }, status);
   }
 }

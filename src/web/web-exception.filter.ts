@@ -33,7 +33,7 @@ export class WebExceptionFilter implements ExceptionFilter {
         return;
       }
       const refusal = await this.refusal(exception, request);
-      this.views.page(request, response, 'error', { title: refusal.status === 404 ? 'Not found' : 'Refused', refusal }, refusal.status);
+      await this.views.page(request, response, 'error', { title: refusal.status === 404 ? 'Not found' : 'Refused', refusal }, refusal.status);
     } catch (error) {
       // Nothing else would answer: the browser would wait for a page until it gave up.
       this.logger.error(`could not show the error page for ${request.method} ${request.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);

@@ -6,20 +6,36 @@ import { CSRF_FIELD, WebCsrf, type WebRequest } from './web-session.js';
 import { VIEWS_DIR, WEB_PREFIX, ASSETS_PATH } from './web-paths.js';
 import { stateWords } from './state-diagram.js';
 import { eventWords } from './event-forms.js';
+import { MyWork } from './my-work.js';
+
+/** Who the navigation is for: their roles, and whether they decide on proposals (approvers, and their delegates). */
+interface NavReader {
+  roles: readonly string[];
+  decides: boolean;
+}
 
 interface NavItem {
   href: string;
   label: string;
-  roles?: string[];
+  shown?: (reader: NavReader) => boolean;
+  /** It shows how many things wait for the person. */
+  counted?: boolean;
 }
 
+const holds =
+  (...roles: string[]) =>
+  (reader: NavReader) =>
+    roles.some((role) => reader.roles.includes(role));
+
 const NAV: NavItem[] = [
-  { href: '/', label: 'Pipeline' },
-  { href: `${WEB_PREFIX}/inbox`, label: 'Inbox', roles: ['approver'] },
+  { href: '/', label: 'My work', counted: true },
+  { href: `${WEB_PREFIX}/pipeline`, label: 'Pipeline' },
+  { href: `${WEB_PREFIX}/inbox`, label: 'Inbox', shown: (reader) => reader.decides },
   { href: `${WEB_PREFIX}/organizations`, label: 'Organizations' },
   { href: `${WEB_PREFIX}/activities`, label: 'Activities' },
-  { href: `${WEB_PREFIX}/audit`, label: 'Audit', roles: ['auditor', 'admin'] },
-  { href: `${WEB_PREFIX}/users`, label: 'Users', roles: ['admin'] },
+  { href: `${WEB_PREFIX}/notifications`, label: 'Notifications' },
+  { href: `${WEB_PREFIX}/audit`, label: 'Audit', shown: holds('auditor', 'admin') },
+  { href: `${WEB_PREFIX}/users`, label: 'Users', shown: holds('admin') },
   { href: `${WEB_PREFIX}/account`, label: 'Your account' },
 ];
 
@@ -30,12 +46,14 @@ export class WebViews {
 
   constructor(
     private readonly csrf: WebCsrf,
+    private readonly work: MyWork,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** A whole page inside the layout (or, for an htmx request naming a fragment, just that fragment). */
-  page(request: WebRequest, response: Response, template: string, data: Record<string, unknown>, status = 200): void {
-    const html = this.eta.render(template, { ...data, ...this.common(request, response) });
+  /** A whole page inside the layout, its navigation with how many things wait for whoever is signed in. */
+  async page(request: WebRequest, response: Response, template: string, data: Record<string, unknown>, status = 200): Promise<void> {
+    const summary = request.actor ? await this.work.summary(request.actor) : { count: 0, decides: false };
+    const html = this.eta.render(template, { ...data, ...this.common(request, response), nav: this.nav(request, summary) });
     response.status(status).type('html').send(html);
   }
 
@@ -45,18 +63,23 @@ export class WebViews {
     response.status(status).type('html').send(html);
   }
 
-  private common(request: WebRequest, response: Response) {
-    const roles = request.user?.roles ?? [];
+  private nav(request: WebRequest, summary: { count: number; decides: boolean }) {
+    if (!request.user) return [];
+    const reader = { roles: request.user.roles, decides: summary.decides };
     const path = request.path;
+    return NAV.filter((item) => item.shown?.(reader) ?? true).map((item) => ({
+      href: item.href,
+      label: item.label,
+      count: item.counted ? summary.count : null,
+      current: item.href === '/' ? path === '/' : path.startsWith(item.href),
+    }));
+  }
+
+  private common(request: WebRequest, response: Response) {
     return {
       user: request.user ?? null,
       csrf: { field: CSRF_FIELD, token: this.csrf.token(request, response) },
-      nav: request.user
-        ? NAV.filter((item) => !item.roles || item.roles.some((role) => roles.includes(role as never))).map((item) => ({
-            ...item,
-            current: item.href === '/' ? path === '/' : path.startsWith(item.href),
-          }))
-        : [],
+      nav: [],
       assets: ASSETS_PATH,
       prefix: WEB_PREFIX,
       today: this.clock.now().toISOString().slice(0, 10),
@@ -76,4 +99,9 @@ const helpers = {
   /** A count, "1,000+" when it is only a lower bound. */
   count: (n: number, atLeast = false) => `${n.toLocaleString('en')}${atLeast ? '+' : ''}`,
   stateClass: (state: string) => `state-${state.split('.')[0].replace(/_/g, '-')}`,
+  /** A notice's link (under PUBLIC_URL) as a path of this site, so the page opens wherever the site is reached from. */
+  localPath: (url: string) => {
+    const { pathname, search, hash } = new URL(url);
+    return `${pathname}${search}${hash}`;
+  },
 };

@@ -9,11 +9,15 @@ import { UsersModule } from '../users/users.module.js';
 import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.js';
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { CalendarModule } from '../calendar/calendar.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { AccountPagesController } from './account-pages.controller.js';
 import { ActivityPagesController } from './activity-pages.controller.js';
 import { AuditPagesController } from './audit-pages.controller.js';
 import { BoardController } from './board.controller.js';
 import { InboxController } from './inbox.controller.js';
+import { MyWork } from './my-work.js';
+import { MyWorkController } from './my-work.controller.js';
+import { NotificationPagesController } from './notification-pages.controller.js';
 import { OrganizationPagesController } from './organization-pages.controller.js';
 import { UserPagesController } from './user-pages.controller.js';
 import { PartnershipPage } from './partnership-page.js';
@@ -29,7 +33,9 @@ import { WEB_PATHS } from './web.setup.js';
 
 const PAGES = [
   SessionController,
+  MyWorkController,
   BoardController,
+  NotificationPagesController,
   PartnershipPagesController,
   InboxController,
   OrganizationPagesController,
@@ -53,9 +59,10 @@ const PAGES = [
     PartnershipsModule,
     ApprovalsModule,
     CalendarModule,
+    NotificationsModule,
   ],
   controllers: PAGES,
-  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage],
+  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -54,6 +54,9 @@ describe('accessibility of the main pages (axe-core)', () => {
 
   const pages: Array<[Person, () => string]> = [
     ['manager', () => '/'],
+    ['approver', () => '/'],
+    ['manager', () => '/ui/pipeline'],
+    ['approver', () => '/ui/notifications'],
     ['manager', () => '/ui/partnerships/new'],
     ['manager', () => `/ui/partnerships/${inForce}`],
     ['manager', () => `/ui/partnerships/${inReview}`],

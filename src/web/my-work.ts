@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ActivitiesService } from '../activities/activities.service.js';
+import { ApprovalsService } from '../approvals/approvals.service.js';
+import { Clock } from '../common/clock.js';
+import { dateOf } from '../common/dates.js';
+import type { AppConfig } from '../config/app.config.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+
+/** Each list on the page shows at most this many; the count in the navigation counts them all. */
+const LISTED = 50;
+const RENEWAL_STATE = 'in_force.renewal_due';
+/** MOUs in their renewal window number a few a month; a list page reads at most this many (the API's bound on a page). */
+const RENEWALS_READ = 200;
+
+/**
+ * What waits for the signed-in person now (SPEC "My work"): proposals to decide, in their own right
+ * and for the approvers they stand in for; MOUs whose renewal an approver decides; occurrences of
+ * their partnerships to schedule or to record; their unread notices. Read from the services the API
+ * uses, each with the same rules.
+ */
+@Injectable()
+export class MyWork {
+  private readonly reminderDays: number;
+
+  constructor(
+    private readonly approvals: ApprovalsService,
+    private readonly partnerships: PartnershipsService,
+    private readonly activities: ActivitiesService,
+    private readonly notifications: NotificationsService,
+    @Inject(Clock) private readonly clock: Clock,
+    config: ConfigService,
+  ) {
+    this.reminderDays = config.getOrThrow<AppConfig>('app').activityReminderDays;
+  }
+
+  /** Each list's first `listed` items, with its total; `total` counts everything that waits. */
+  async of(actor: Actor, listed = LISTED) {
+    const [approvals, renewals, occurrences, notices] = [
+      await this.approvals.pending(actor, { limit: listed }),
+      await this.renewals(actor, listed),
+      await this.activities.waitingFor(actor.id, this.reminderDays, listed),
+      await this.notifications.list(actor, { unread: true, limit: listed }),
+    ];
+    const today = dateOf(this.clock.now());
+    // A scheduled occurrence is listed once its day has come; a planned one whose day has passed is recorded, not scheduled.
+    const toRecord = (item: { state: string; date: string }) => item.state === 'scheduled' || item.date < today;
+    return {
+      approvals,
+      renewals,
+      occurrences: { ...occurrences, items: occurrences.items.map((item) => ({ ...item, toRecord: toRecord(item) })) },
+      notices,
+      total: approvals.total + renewals.total + occurrences.total + notices.unread,
+    };
+  }
+
+  /** How many things wait for the person, for the navigation; and whether they decide on proposals (the inbox). */
+  async summary(actor: Actor): Promise<{ count: number; decides: boolean }> {
+    const [work, decides] = [await this.of(actor, 1), await this.approvals.decides(actor)];
+    return { count: work.total, decides };
+  }
+
+  /** MOUs in their renewal window that this person may renew or let expire: the approvers'. The first RENEWALS_READ in the window are read. */
+  private async renewals(actor: Actor, listed: number) {
+    if (!actor.roles.includes('approver')) return { items: [], total: 0 };
+    const { items } = await this.partnerships.list({ state: RENEWAL_STATE, limit: RENEWALS_READ });
+    const waiting = items.filter((row) => this.partnerships.availableEvents(row, actor, {}).includes('RENEW'));
+    return {
+      items: waiting.slice(0, listed).map((row) => ({ id: row.id, title: row.title, expiresOn: row.expiresOn })),
+      total: waiting.length,
+    };
+  }
+}
