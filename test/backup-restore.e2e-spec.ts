@@ -74,9 +74,10 @@ interface AuditHead {
 
   /**
    * Managers' transitions until `stop()`: each loop proposes a partnership, submits it (which sets
-   * its approval timer) and withdraws it. `acks` counts the answers that said it was done.
+   * its approval timer) and withdraws it. `acks` counts the answers that said it was done;
+   * `reached(n)` resolves once that many have come back.
    */
-  async function transitions(url: string, workers: number): Promise<{ acks: () => number; stop: () => Promise<void> }> {
+  async function transitions(url: string, workers: number): Promise<{ acks: () => number; reached: (n: number) => Promise<void>; stop: () => Promise<void> }> {
     const admin = await login(url, 'admin', ADMIN_PASSWORD);
     await request(url)
       .post('/api/users')
@@ -88,25 +89,34 @@ interface AuditHead {
     const organization = (await as(request(url).post('/api/organizations')).send({ name: 'Backup University', kind: 'university', country: 'PK' }).expect(201))
       .body.id as string;
     let acks = 0;
+    const waiting: Array<{ n: number; resolve: () => void }> = [];
+    const ack = () => {
+      acks += 1;
+      for (const w of waiting.filter((w) => acks >= w.n)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    };
     let running = true;
     const worker = async () => {
       while (running) {
         const created = await as(request(url).post('/api/partnerships')).send(partnershipInput(organization)).expect(201);
         let version = created.body.version as number;
-        acks += 1;
+        ack();
         for (const type of ['SUBMIT_FOR_APPROVAL', 'WITHDRAW']) {
           const sent = await as(request(url).post(`/api/partnerships/${created.body.id as string}/events`))
             .set('If-Match', `"${version}"`)
             .send({ type })
             .expect(200);
           version = sent.body.version as number;
-          acks += 1;
+          ack();
         }
       }
     };
     const done = Promise.all(Array.from({ length: workers }, worker));
     return {
       acks: () => acks,
+      reached: (n) => (acks >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }))),
       stop: async () => {
         running = false;
         await done;
@@ -121,7 +131,7 @@ interface AuditHead {
     try {
       const stream = await transitions(first.url, 3);
       try {
-        while (stream.acks() < 30) await new Promise((resolve) => setTimeout(resolve, 20));
+        await stream.reached(30);
         const before = stream.acks();
         const taken = await run('backup', backupFile, live);
         expect(taken).toMatchObject({ code: 0, stderr: '' });
