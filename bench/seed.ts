@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashRecord, type AuditRecord } from '../src/audit/audit-chain.js';
+import { AUDIT_ROW_COLUMNS } from '../src/audit/verify/row-source.js';
 import { canonicalJson } from '../src/common/canonical-json.js';
 import { BENCH_APPROVER, BENCH_MANAGER, insertMany, isPostgres } from './support.js';
 
@@ -39,24 +40,7 @@ const PARTNERSHIP_COLUMNS = [
   'created_at',
   'updated_at',
 ];
-const AUDIT_COLUMNS = [
-  'seq',
-  'occurred_at',
-  'actor_id',
-  'actor_roles',
-  'action',
-  'entity_type',
-  'entity_id',
-  'from_state',
-  'to_state',
-  'workflow_id',
-  'workflow_version',
-  'outcome',
-  'request_id',
-  'payload',
-  'prev_hash',
-  'hash',
-];
+const AUDIT_COLUMNS = [...AUDIT_ROW_COLUMNS];
 
 export interface SeedTarget {
   organizationId: string;

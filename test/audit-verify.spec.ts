@@ -9,7 +9,7 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { DEFAULT_VERIFY_TUNING, type VerifyTuning } from '../src/audit/verify/audit-verifier.js';
 import { ChainVerifier, type VerifyResult } from '../src/audit/verify/chain-verifier.js';
 import { COPY_COLUMNS, CopyBodyEncoder, CopyLines, copyOut, parseCopyLine } from '../src/audit/verify/copy-text.js';
-import { AuditRowDecoder, serviceRowSource } from '../src/audit/verify/row-source.js';
+import { AUDIT_ROW_COLUMNS, AuditRowDecoder, serviceRowSource } from '../src/audit/verify/row-source.js';
 import { CanonicalRoles, verifyRange } from '../src/audit/verify/verify-range.js';
 import { canonicalJson, sha256Hex } from '../src/common/canonical-json.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
@@ -23,24 +23,7 @@ import { createTestApp, testDatabaseKind, testPostgresUrl, type TestApp } from '
  * the entities (the way verify() used to read the chain) names it.
  */
 const ROWS = 4_600;
-const COLUMNS = [
-  'seq',
-  'occurred_at',
-  'actor_id',
-  'actor_roles',
-  'action',
-  'entity_type',
-  'entity_id',
-  'from_state',
-  'to_state',
-  'workflow_id',
-  'workflow_version',
-  'outcome',
-  'request_id',
-  'payload',
-  'prev_hash',
-  'hash',
-];
+const COLUMNS = AUDIT_ROW_COLUMNS;
 
 /** Text that the encoder has to escape, or must leave alone. */
 const AWKWARD = ['plain', 'quote " and backslash \\', 'tab\tnewline\ncontrol\u0001\u001f', 'é ü 漢字 😀', '\u2028\u2029\u007f', ''];

@@ -1,25 +1,7 @@
 import { COPY_COLUMNS } from '../../src/audit/verify/copy-text.js';
-import type { AuditRow } from '../../src/audit/verify/row-source.js';
+import { AUDIT_ROW_COLUMNS, type AuditRow } from '../../src/audit/verify/row-source.js';
 
-/** row-source.ts' COLUMNS, the order of an AuditRow. */
-const ROW_COLUMNS = [
-  'seq',
-  'occurred_at',
-  'actor_id',
-  'actor_roles',
-  'action',
-  'entity_type',
-  'entity_id',
-  'from_state',
-  'to_state',
-  'workflow_id',
-  'workflow_version',
-  'outcome',
-  'request_id',
-  'payload',
-  'prev_hash',
-  'hash',
-];
+const ROW_COLUMNS: readonly string[] = AUDIT_ROW_COLUMNS;
 const COPY_ORDER = COPY_COLUMNS.split(', ');
 
 /**

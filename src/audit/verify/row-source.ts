@@ -10,9 +10,26 @@ import { COPY_COLUMNS, poolCopyOut } from './copy-text.js';
  * without the query builder or entity hydration, which cost more than the hashing. Read on the
  * service's own connections or, in the verify workers, on connections of their own.
  */
-const COLUMNS =
-  'seq, occurred_at, actor_id, actor_roles, action, entity_type, entity_id, from_state, to_state, workflow_id, ' +
-  'workflow_version, outcome, request_id, payload, prev_hash, hash';
+/** The audit table's columns in the order of an AuditRow (seeders and tests insert rows in it too). */
+export const AUDIT_ROW_COLUMNS = [
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_roles',
+  'action',
+  'entity_type',
+  'entity_id',
+  'from_state',
+  'to_state',
+  'workflow_id',
+  'workflow_version',
+  'outcome',
+  'request_id',
+  'payload',
+  'prev_hash',
+  'hash',
+] as const;
+const COLUMNS = AUDIT_ROW_COLUMNS.join(', ');
 
 /** One row in the order of COLUMNS; `actor_roles` is the JSON text TypeORM's `simple-json` stored. */
 export type AuditRow = [
