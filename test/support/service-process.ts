@@ -16,15 +16,18 @@ export function freePort(): Promise<number> {
 /**
  * Waits until `child`, a service process spawned with an IPC channel (`'ipc'` in its stdio),
  * reports that it is listening (src/main.ts sends `{ready: port}` after `listen`); throws
- * `failure()` when it exits first. Nothing is polled: how long a start may take is the test's
+ * `failure()` when it exits first or cannot be spawned at all. Nothing is polled: how long a start may take is the test's
  * timeout.
  */
 export function waitForReady(child: ChildProcess, failure: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onExit = () => reject(new Error(failure()));
+    const onError = (error: Error) => reject(new Error(`${failure()}\n${error.message}`));
     child.once('exit', onExit);
+    child.once('error', onError);
     child.once('message', (message: { ready?: number }) => {
       child.off('exit', onExit);
+      child.off('error', onError);
       if (typeof message?.ready === 'number') resolve();
       else reject(new Error(`the service sent ${JSON.stringify(message)} instead of {ready}`));
     });
