@@ -21,6 +21,8 @@ describe('approval defaults from the workflow definition, over HTTP', () => {
       if (file.startsWith('partnership-mou')) Object.assign(definition.machine.context, { requiredApprovals: 2, approvalSlaDays: 7 });
       writeFileSync(join(workflows, file), JSON.stringify(definition, null, 2));
     }
+    for (const file of ['partnership-mou.labels.json', 'recurring-activity.labels.json'])
+      writeFileSync(join(workflows, file), readFileSync(join('workflows', file)));
     api = await createApiApp({ WORKFLOWS_DIR: workflows });
   });
 

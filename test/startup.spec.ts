@@ -36,6 +36,20 @@ describe('start-up', () => {
     );
   });
 
+  it('stops naming the labels file and the missing ids when a state or event has no label', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    for (const file of ['partnership-mou.v1.json', 'recurring-activity.v1.json', 'recurring-activity.labels.json']) {
+      writeFileSync(join(dir, file), readFileSync(join('workflows', file)));
+    }
+    const labels = JSON.parse(readFileSync('workflows/partnership-mou.labels.json', 'utf8'));
+    delete labels.states.mou_drafting;
+    delete labels.events.RECORD_SIGNATURE;
+    writeFileSync(join(dir, 'partnership-mou.labels.json'), JSON.stringify(labels));
+    await expect(createTestApp({ env: { WORKFLOWS_DIR: dir } })).rejects.toThrow(
+      'partnership-mou.labels.json: has no label for states.mou_drafting, events.RECORD_SIGNATURE of partnership-mou.v1.json',
+    );
+  });
+
   it.each([
     ['RATE_LIMIT_WRITES_PER_MINUTE', 'many'],
     ['RATE_LIMIT_WRITES_PER_MINUTE', '0'],

@@ -20,14 +20,18 @@ function realDefinition(file: string): WorkflowDefinition {
   return JSON.parse(readFileSync(join(WORKFLOWS, file), 'utf8')) as WorkflowDefinition;
 }
 
-function directoryWith(files: Record<string, string>): string {
+const LABELS = ['partnership-mou.labels.json', 'recurring-activity.labels.json'];
+
+/** A directory with the real labels files (unless `files` replaces them) and `files`. */
+function directoryWith(files: Record<string, string | null>): string {
   const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
   tempDirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const labels = Object.fromEntries(LABELS.map((name) => [name, readFileSync(join(WORKFLOWS, name), 'utf8')]));
+  for (const [name, text] of Object.entries({ ...labels, ...files })) if (text !== null) writeFileSync(join(dir, name), text);
   return dir;
 }
 
-function loadError(files: Record<string, string>): WorkflowDefinitionError {
+function loadError(files: Record<string, string | null>): WorkflowDefinitionError {
   try {
     WorkflowRegistry.loadDirectory(directoryWith(files));
   } catch (error) {
@@ -90,6 +94,58 @@ describe('WorkflowRegistry with the real definitions', () => {
     );
     expect(loaded.versions('partnership-mou').map((w) => w.definition.version)).toEqual([1, 2]);
     expect(loaded.latest('partnership-mou').definition.title).toBe('Partnership and MOU, second edition');
+    expect(loaded.get('partnership-mou', 1).hash).toBe(registry.get('partnership-mou', 1).hash);
+  });
+});
+
+describe('WorkflowRegistry labels: every state, event and timer in words, outside the hashes', () => {
+  const registry = WorkflowRegistry.loadDirectory(WORKFLOWS);
+  const mouLabels = JSON.parse(readFileSync(join(WORKFLOWS, LABELS[0]), 'utf8')) as { states: Record<string, unknown>; events: Record<string, unknown> };
+
+  it('reads a title and a past-tense phrase for states, events and delays, by workflow', () => {
+    expect(registry.eventLabel('SUBMIT_FOR_APPROVAL', 'partnership-mou')).toEqual({ title: 'Submit for approval', phrase: 'submitted it for approval' });
+    expect(registry.stateLabel('senior_management_review').title).toBe('Senior-management review');
+    expect(registry.stateLabel('in_force.renewal_due').title).toBe('Renewal due');
+    expect(registry.eventLabel('MARK_HELD', 'recurring-activity').phrase).toBe('recorded it as held');
+    expect(registry.delayLabel('approvalSla').title).toBe('Approval deadline');
+    expect(registry.labels('recurring-activity').states.planned.title).toBe('To schedule');
+  });
+
+  it('refuses a definition whose labels file is missing, naming the file to add', () => {
+    const error = loadError({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), [LABELS[0]]: null });
+    expect(error.message).toBe(
+      'partnership-mou.v1.json: has no labels: add partnership-mou.labels.json beside it, with a title and phrase for each state and event',
+    );
+  });
+
+  it('refuses a definition whose states or events lack a label, naming the labels file, each missing id and the definition', () => {
+    const labels = structuredClone(mouLabels);
+    delete labels.states['in_force.renewal_due'];
+    delete labels.events.AGREE_TEXT;
+    const error = loadError({ [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'), [LABELS[0]]: JSON.stringify(labels) });
+    expect(error.message).toBe('partnership-mou.labels.json: has no label for states.in_force.renewal_due, events.AGREE_TEXT of partnership-mou.v1.json');
+  });
+
+  it('refuses a label without a title or phrase, and a labels file of another workflow', () => {
+    const labels = structuredClone(mouLabels) as { states: Record<string, { title: string; phrase: string }>; workflow?: string };
+    labels.states.proposal.phrase = ' ';
+    expect(loadError({ [LABELS[0]]: JSON.stringify(labels) }).message).toBe('partnership-mou.labels.json: states.proposal.phrase: must be a non-empty string');
+    expect(loadError({ [LABELS[0]]: JSON.stringify({ ...mouLabels, workflow: 'procurement' }) }).message).toBe(
+      'partnership-mou.labels.json: workflow: must be "partnership-mou", as the file name says',
+    );
+  });
+
+  it('keeps the definitions’ hashes: the labels are not part of the hashed bytes', () => {
+    const relabelled = structuredClone(mouLabels) as { states: Record<string, { title: string; phrase: string }> };
+    relabelled.states.proposal.title = 'Idea';
+    const loaded = WorkflowRegistry.loadDirectory(
+      directoryWith({
+        [MOU]: readFileSync(join(WORKFLOWS, MOU), 'utf8'),
+        [ACTIVITY]: readFileSync(join(WORKFLOWS, ACTIVITY), 'utf8'),
+        [LABELS[0]]: JSON.stringify(relabelled),
+      }),
+    );
+    expect(loaded.stateLabel('proposal').title).toBe('Idea');
     expect(loaded.get('partnership-mou', 1).hash).toBe(registry.get('partnership-mou', 1).hash);
   });
 });

@@ -25,7 +25,55 @@ export interface RegisteredWorkflow {
   file: string;
 }
 
+/** What a person reads for one state, event or timer: a title ("Submit for approval") and a past-tense phrase ("submitted it for approval"). */
+export interface Label {
+  title: string;
+  phrase: string;
+}
+
+/** `<id>.labels.json`: the words of every state (by dotted path), event and delay of every version of a workflow. Presentation only, outside the hashes. */
+export interface WorkflowLabels {
+  workflow: string;
+  states: Record<string, Label>;
+  events: Record<string, Label>;
+  delays: Record<string, Label>;
+}
+
 const FILE_RE = /^([a-z][a-z0-9-]*)\.v([1-9][0-9]*)\.json$/;
+const LABELS_RE = /^([a-z][a-z0-9-]*)\.labels\.json$/;
+
+/** Checks the shape of a labels file; whether it covers a definition is checked once both are loaded. */
+function validateLabels(file: string, raw: unknown): WorkflowLabels {
+  const fail = (path: string, problem: string): never => {
+    throw new WorkflowDefinitionError(file, path, problem);
+  };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('', 'a labels file is a JSON object');
+  const labels = raw as WorkflowLabels;
+  const id = LABELS_RE.exec(file)![1];
+  if (labels.workflow !== id) fail('workflow', `must be "${id}", as the file name says`);
+  for (const section of ['states', 'events', 'delays'] as const) {
+    const entries = labels[section];
+    if (!entries || typeof entries !== 'object' || Array.isArray(entries)) fail(section, 'must be an object of labels');
+    for (const [key, label] of Object.entries(entries)) {
+      for (const part of ['title', 'phrase'] as const) {
+        if (typeof label?.[part] !== 'string' || label[part].trim().length === 0) fail(`${section}.${key}.${part}`, 'must be a non-empty string');
+      }
+    }
+  }
+  return labels;
+}
+
+/** The ids of a definition that a person may read: every state's dotted path, every event, every delay. */
+function readableIds(definition: WorkflowDefinition): Record<'states' | 'events' | 'delays', string[]> {
+  const ids = { states: statePaths(definition.machine), events: new Set<string>(), delays: new Set<string>() };
+  const walk = (node: StateConfig) => {
+    for (const event of Object.keys(node.on ?? {})) ids.events.add(event);
+    for (const delay of Object.keys(node.after ?? {})) ids.delays.add(delay);
+    for (const child of Object.values(node.states ?? {})) walk(child);
+  };
+  walk(definition.machine);
+  return { states: ids.states, events: [...ids.events], delays: [...ids.delays] };
+}
 
 interface NodeEntry {
   /** Dotted path of the state inside the machine ('' for the root). */
@@ -209,22 +257,69 @@ export class WorkflowRegistry {
   private readonly byKey = new Map<string, RegisteredWorkflow>();
   private readonly states = new Set<string>();
 
+  private readonly labelsById = new Map<string, WorkflowLabels>();
+
+  /** Loads every definition and labels file of `dir`; a definition whose states, events or delays lack a label stops the load, naming them. */
   static loadDirectory(dir: string): WorkflowRegistry {
     const registry = new WorkflowRegistry();
     const files = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort();
-    for (const file of files) {
-      const bytes = readFileSync(join(dir, file));
-      let parsed: unknown;
+    const parse = (file: string, bytes: Buffer): unknown => {
       try {
-        parsed = JSON.parse(bytes.toString('utf8'));
+        return JSON.parse(bytes.toString('utf8'));
       } catch (error) {
         throw new WorkflowDefinitionError(file, '', `invalid JSON (${(error as Error).message})`);
       }
-      registry.add({ definition: validateDefinition(basename(file), parsed), hash: sha256Hex(bytes), file });
+    };
+    for (const file of files.filter((f) => LABELS_RE.test(f))) {
+      const labels = validateLabels(file, parse(file, readFileSync(join(dir, file))));
+      registry.labelsById.set(labels.workflow, labels);
+    }
+    for (const file of files.filter((f) => !LABELS_RE.test(f))) {
+      const bytes = readFileSync(join(dir, file));
+      const definition = validateDefinition(basename(file), parse(file, bytes));
+      registry.checkLabelled(file, definition);
+      registry.add({ definition, hash: sha256Hex(bytes), file });
     }
     return registry;
+  }
+
+  private checkLabelled(file: string, definition: WorkflowDefinition): void {
+    const labelsFile = `${definition.id}.labels.json`;
+    const labels = this.labelsById.get(definition.id);
+    if (!labels) throw new WorkflowDefinitionError(file, '', `has no labels: add ${labelsFile} beside it, with a title and phrase for each state and event`);
+    const ids = readableIds(definition);
+    const missing = (['states', 'events', 'delays'] as const).flatMap((section) =>
+      ids[section].filter((id) => !Object.hasOwn(labels[section], id)).map((id) => `${section}.${id}`),
+    );
+    if (missing.length > 0) throw new WorkflowDefinitionError(labelsFile, '', `has no label for ${missing.join(', ')} of ${file}`);
+  }
+
+  /** The labels of a workflow, loaded with it. */
+  labels(id: string): WorkflowLabels {
+    const found = this.labelsById.get(id);
+    if (!found) throw new DomainError('NOT_FOUND', `workflow ${id} is not loaded`);
+    return found;
+  }
+
+  /** The words of a state of `workflow`, or of any loaded workflow (state paths are not shared between them); a compound path falls back to its parts. */
+  stateLabel(path: string, workflow?: string): Label {
+    return this.find('states', path, workflow) ?? { title: path, phrase: path };
+  }
+
+  eventLabel(type: string, workflow?: string): Label {
+    return this.find('events', type, workflow) ?? { title: type, phrase: type };
+  }
+
+  delayLabel(delay: string, workflow?: string): Label {
+    return this.find('delays', delay, workflow) ?? { title: delay, phrase: delay };
+  }
+
+  private find(section: 'states' | 'events' | 'delays', key: string, workflow?: string): Label | undefined {
+    const sources = workflow ? [this.labelsById.get(workflow)] : [...this.labelsById.values()];
+    for (const labels of sources) if (labels && Object.hasOwn(labels[section], key)) return labels[section][key];
+    return undefined;
   }
 
   add(workflow: RegisteredWorkflow): void {
