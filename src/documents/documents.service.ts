@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -12,7 +12,7 @@ import { plainExecute, plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
-import { Document } from './document.entity.js';
+import { Document, type DocumentKind } from './document.entity.js';
 import { type ListDocumentsQueryDto, UploadDocumentDto } from './dto/document.dto.js';
 import { diffWordsWithSpace } from 'diff';
 import { detectMediaType } from './media-type.js';
@@ -93,6 +93,25 @@ export class DocumentsService {
       });
       return row;
     });
+  }
+
+  /**
+   * The document an event of partnership `partnershipId` names, read in the event's transaction: 404 when there is none, 422 WRONG_DOCUMENT when it is
+   * not of the kind the event needs or belongs to no or another partnership.
+   */
+  async forPartnershipEvent(manager: EntityManager, id: string, partnershipId: string, kind: DocumentKind): Promise<Document> {
+    const document = await manager.findOne(Document, { where: { id } });
+    if (!document) throw new DomainError('NOT_FOUND', `document ${id} not found`);
+    if (document.kind !== kind || document.partnershipId !== partnershipId) {
+      const what = document.partnershipId === partnershipId ? `a ${document.kind}` : document.partnershipId ? 'of another partnership' : 'of no partnership';
+      throw new DomainError('WRONG_DOCUMENT', `document ${id} is ${what}: this event takes a ${kind} uploaded for this partnership`, {
+        documentId: id,
+        kind: document.kind,
+        partnershipId: document.partnershipId,
+        needs: { kind, partnershipId },
+      });
+    }
+    return document;
   }
 
   async get(id: string): Promise<Document> {

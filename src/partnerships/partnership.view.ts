@@ -10,6 +10,31 @@ interface Term {
   at: string;
 }
 
+interface Draft {
+  version: number;
+  name: string;
+  sha256: string;
+  url: string | null;
+  sharedBy: string;
+  sharedAt: string;
+  /** Drafts shared before uploads, or described by name and hash, have none. */
+  documentId?: string;
+}
+
+interface Signature {
+  signatory: string;
+  signedOn: string;
+  recordedBy: string;
+  recordedAt: string;
+  /** The signed copy, when one was uploaded with the signature. */
+  document?: { id: string; name: string; sha256: string };
+}
+
+/** A party's signature with its signed copy, null when none was uploaded. */
+function signatureView(signature: Signature | null | undefined) {
+  return signature ? { ...signature, document: signature.document ?? null } : null;
+}
+
 /** A partnership as every read and every change answers it; entities and raw snapshots stay inside. */
 export function partnershipSummary(row: Partnership) {
   const terms = (row.context.terms ?? []) as Term[];
@@ -70,8 +95,13 @@ export function partnershipView(
     submittedBy: (context.submittedBy as string | null) ?? null,
     approvals: context.approvals ?? [],
     decisions: context.decisions ?? [],
-    drafts: context.drafts ?? [],
-    signatures: context.signatures ?? { partner: null, own: null },
+    drafts: ((context.drafts ?? []) as Draft[]).map((draft) => ({ ...draft, documentId: draft.documentId ?? null })),
+    signatures: {
+      partner: signatureView((context.signatures as Record<string, Signature | null> | undefined)?.partner),
+      own: signatureView((context.signatures as Record<string, Signature | null> | undefined)?.own),
+    },
+    /** The uploaded draft whose text was agreed, as `{documentId, sha256}`. */
+    agreedText: (context.agreedText as { documentId: string; sha256: string } | undefined) ?? null,
     currentTerm: terms.length > 0 ? terms[terms.length - 1] : null,
     pastTerms: terms.slice(0, -1),
     termination: context.termination ?? null,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ActivitiesModule } from '../activities/activities.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { DocumentsModule } from '../documents/documents.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { PartnershipListRepository } from './partnership-list.repository.js';
@@ -8,7 +9,7 @@ import { PartnershipsController } from './partnerships.controller.js';
 import { PartnershipsService } from './partnerships.service.js';
 
 @Module({
-  imports: [AuditModule, OrganizationsModule, ActivitiesModule, UsersModule],
+  imports: [AuditModule, OrganizationsModule, ActivitiesModule, UsersModule, DocumentsModule],
   controllers: [PartnershipsController],
   providers: [PartnershipsService, PartnershipListRepository],
   exports: [PartnershipsService, PartnershipListRepository],

@@ -8,6 +8,8 @@ import { beginAuditedEdit, stateKept } from '../audit/audited-edit.js';
 import { isIsoDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
+import type { DocumentKind } from '../documents/document.entity.js';
+import { DocumentsService } from '../documents/documents.service.js';
 import { EntityStatements } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
@@ -23,6 +25,9 @@ import { PartnershipListRepository, type PartnershipPage, type PartnershipQuery 
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
+
+/** The events that may name an uploaded document, and the kind each takes. */
+const DOCUMENT_EVENTS: Record<string, DocumentKind> = { SHARE_DRAFT: 'mou_draft', AGREE_TEXT: 'mou_draft', RECORD_SIGNATURE: 'signed_mou' };
 
 /** History rows a page holds unless the caller asks for another number (at most 200, as every list). */
 export const HISTORY_PAGE = 50;
@@ -84,6 +89,7 @@ export class PartnershipsService implements OnModuleInit {
     private readonly lists: PartnershipListRepository,
     private readonly registry: WorkflowRegistry,
     private readonly config: ConfigService,
+    private readonly documents: DocumentsService,
   ) {}
 
   onModuleInit(): void {
@@ -93,11 +99,28 @@ export class PartnershipsService implements OnModuleInit {
       subject: async (manager, row) => proposalContent(row, await judgedOrganization(manager, row.organizationId)),
       authors: contentAuthors,
       limits: { maxTermYears: this.config.getOrThrow<AppConfig>('app').maxTermYears },
+      completeData: (manager, row, type, data) => this.withDocument(manager, row, type, data),
       mirror: (state: string, context: WorkflowContext) => ({
         overdue: context.overdue === true,
         expiresOn: state.startsWith('in_force') && isIsoDate(context.expiresOn) ? context.expiresOn : null,
       }),
     });
+  }
+
+  /**
+   * An event that names an uploaded document (`data.documentId`) carries its name and hash as `data.document`, the shape SHARE_DRAFT always had, so the
+   * workflow and a replay read them from the event. The document must be of the kind the event takes and of this partnership.
+   */
+  private async withDocument(manager: EntityManager, row: Partnership, type: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const kind = Object.hasOwn(DOCUMENT_EVENTS, type) ? DOCUMENT_EVENTS[type] : undefined;
+    if (kind === undefined || typeof data.documentId !== 'string') return data;
+    if (data.document !== undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'name the document by documentId or describe it in document, not both', {
+        errors: ['data.document must be left out when data.documentId is given'],
+      });
+    }
+    const document = await this.documents.forPartnershipEvent(manager, data.documentId, row.id, kind);
+    return { ...data, document: { name: document.name, sha256: document.sha256 } };
   }
 
   /** The approval settings a new proposal gets unless it names its own: the latest definition's, and nobody else's. */

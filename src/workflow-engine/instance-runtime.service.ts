@@ -53,6 +53,11 @@ export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
   limits?: EventLimits;
   /** Columns kept in step with the context, e.g. a flag that lists filter on. */
   mirror?(state: string, context: WorkflowContext): Partial<T>;
+  /**
+   * The event's data as the workflow reads it, completed in the event's transaction from what it refers to (an uploaded document's name and hash), so
+   * the recorded event replays without reading anything else.
+   */
+  completeData?(manager: EntityManager, row: T, type: string, data: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface EventInput {
@@ -300,12 +305,13 @@ export class InstanceRuntime {
   private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
     const subject = await kind.subject?.(manager, row);
     const onBehalfOf = await this.principalOf(manager, input);
+    const data = input.data !== undefined && kind.completeData ? await kind.completeData(manager, row, input.type, input.data) : input.data;
     return {
       type: input.type,
       actor: { id: input.actor.id, roles: [...input.actor.roles].sort() },
       at: this.now(),
       ...(input.comment !== undefined ? { comment: input.comment } : {}),
-      ...(input.data !== undefined ? { data: input.data } : {}),
+      ...(data !== undefined ? { data } : {}),
       ...(subject ? { subject, contentHash: contentHash(subject) } : {}),
       ...(kind.authors ? { authors: kind.authors(row) } : {}),
       ...(kind.limits ? { limits: kind.limits } : {}),

@@ -302,6 +302,17 @@ export function guardNames(ref: NamedRef): string[] {
 
 const by = (event: EngineEvent) => ({ by: event.actor.id, at: event.at });
 
+/**
+ * The uploaded document an event names (`data.documentId`), with the name and hash the service read for it (`data.document`); undefined for an event that
+ * names none, as every event recorded before uploads did, so those replay as they were.
+ */
+function uploadedDocument(event: EngineEvent): { id: string; name: string; sha256: string } | undefined {
+  const id = event.data?.documentId;
+  const document = event.data?.document as { name?: unknown; sha256?: unknown } | undefined;
+  if (typeof id !== 'string' || typeof document?.name !== 'string' || typeof document.sha256 !== 'string') return undefined;
+  return { id, name: document.name, sha256: document.sha256 };
+}
+
 /** Whom a decision counts for (`by`) and, when a delegate sent it for them, who did (`actorId`). */
 const decidedBy = (event: EngineEvent) => (event.onBehalfOf ? { by: event.onBehalfOf.id, actorId: event.actor.id, at: event.at } : by(event));
 
@@ -330,6 +341,7 @@ export const updates: Record<string, UpdateFn> = {
   recordDraft: ({ context, event }) => {
     const drafts = list(context.drafts);
     const document = (event.data?.document ?? {}) as Record<string, unknown>;
+    const uploaded = uploadedDocument(event);
     return {
       drafts: [
         ...drafts,
@@ -340,26 +352,43 @@ export const updates: Record<string, UpdateFn> = {
           url: document.url ?? null,
           sharedBy: event.actor.id,
           sharedAt: event.at,
+          ...(uploaded ? { documentId: uploaded.id } : {}),
         },
       ],
     };
   },
-  recordAgreedTerm: ({ event }) => {
+  /** The term, and the agreed text when it is an uploaded draft: the one named, else the latest draft shared if it was uploaded. */
+  recordAgreedTerm: ({ context, event }) => {
     const effectiveFrom = String(event.data?.effectiveFrom);
     const expiresOn = String(event.data?.expiresOn);
+    const named = uploadedDocument(event);
+    const latest = list<{ documentId?: string; sha256: string }>(context.drafts).at(-1);
+    const agreedText = named
+      ? { documentId: named.id, sha256: named.sha256 }
+      : latest?.documentId
+        ? { documentId: latest.documentId, sha256: latest.sha256 }
+        : undefined;
     return {
       effectiveFrom,
       expiresOn,
       terms: [{ number: 1, effectiveFrom, expiresOn, kind: 'agreed', ...by(event) }],
       signatures: { partner: null, own: null },
+      ...(agreedText ? { agreedText } : {}),
     };
   },
   recordSignature: ({ context, event }) => {
     const party = String(event.data?.party);
+    const signedCopy = uploadedDocument(event);
     return {
       signatures: {
         ...((context.signatures ?? {}) as Record<string, unknown>),
-        [party]: { signatory: event.data?.signatory, signedOn: event.data?.signedOn, recordedBy: event.actor.id, recordedAt: event.at },
+        [party]: {
+          signatory: event.data?.signatory,
+          signedOn: event.data?.signedOn,
+          recordedBy: event.actor.id,
+          recordedAt: event.at,
+          ...(signedCopy ? { document: signedCopy } : {}),
+        },
       },
     };
   },

@@ -39,8 +39,17 @@ export class DocumentDto {
   url?: string;
 }
 
+/** An uploaded document an event refers to; the service checks it is of the kind the event needs and of this partnership. */
+function documentIdField(description: string): PropertyDecorator {
+  return EventField({ required: false, api: { type: String, format: 'uuid', description } });
+}
+
 export class ShareDraftData {
-  @EventField({ required: true, nested: () => DocumentDto })
+  @documentIdField('An uploaded mou_draft of this partnership (POST /api/documents), instead of document: the server fills document in from it.')
+  @IsUUID()
+  documentId?: string;
+
+  @EventField({ required: true, nested: () => DocumentDto, filledFrom: 'documentId' })
   document: DocumentDto;
 }
 
@@ -60,6 +69,10 @@ export class AgreeTextData {
   })
   @IsIsoDate()
   expiresOn: string;
+
+  @documentIdField('The uploaded mou_draft of this partnership whose text is agreed; left out, the latest draft shared, when it was uploaded.')
+  @IsUUID()
+  documentId?: string;
 }
 
 export class SignatureData {
@@ -84,6 +97,10 @@ export class SignatureData {
   })
   @IsIsoDate()
   signedOn: string;
+
+  @documentIdField('The uploaded signed copy (a signed_mou of this partnership).')
+  @IsUUID()
+  documentId?: string;
 }
 
 export class RenewData {

@@ -54,8 +54,8 @@ describe('the one schema of each event', () => {
   it("words OpenAPI's account of comment and data from the schema", () => {
     expect(commentWords()).toBe('Needed by REQUEST_CHANGES, REJECT, TERMINATE and CANCEL; leave it out for no comment (null is refused).');
     expect(dataWords()).toBe(
-      "The event's own fields: SHARE_DRAFT {document: {name, sha256, url?}}; AGREE_TEXT {effectiveFrom, expiresOn}; " +
-        'RECORD_SIGNATURE {party, signatory, signedOn}; ' +
+      "The event's own fields: SHARE_DRAFT {documentId?, document?: {name, sha256, url?}}; AGREE_TEXT {effectiveFrom, expiresOn, documentId?}; " +
+        'RECORD_SIGNATURE {party, signatory, signedOn, documentId?}; ' +
         'RENEW {expiresOn}; APPROVE {onBehalfOf?, contentHash?}; SCHEDULE/POSTPONE {date, venue?}; MARK_HELD {report, attendance?}; ' +
         'REQUEST_CHANGES/REJECT {onBehalfOf?}. ' +
         'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RenewData, ApproveData, ScheduleData, HeldData, DecisionData.',

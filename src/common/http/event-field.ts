@@ -26,6 +26,11 @@ export interface EventFieldOptions {
   form?: FieldForm;
   /** The class of an object field, whose own fields are documented, validated and asked for in turn. */
   nested?: () => DataClass;
+  /**
+   * A sibling field from which the service fills this one in before the workflow reads it (`documentId` for `document`): the workflow still needs this
+   * one, but a client may send the sibling instead, so OpenAPI shows it as optional.
+   */
+  filledFrom?: string;
 }
 
 /** A leaf field of an event's data at its path in the event (`data.document.name`): required when it and every object around it are. */
@@ -48,7 +53,9 @@ export function EventField(options: EventFieldOptions): PropertyDecorator {
     const owner = prototype.constructor as DataClass;
     declared.set(owner, [...(declared.get(owner) ?? []), { ...options, property: String(property) }]);
     const api: ApiPropertyOptions = options.nested ? { type: options.nested() } : (options.api ?? {});
-    (options.required ? ApiProperty(api) : ApiPropertyOptional({ ...api, nullable: true }))(prototype, property);
+    if (options.filledFrom)
+      ApiPropertyOptional({ ...api, description: `Leave it out when you name ${options.filledFrom}: the server fills it in.` })(prototype, property);
+    else (options.required ? ApiProperty(api) : ApiPropertyOptional({ ...api, nullable: true }))(prototype, property);
     if (!options.required) IsOptional()(prototype, property);
     if (options.nested) {
       ValidateNested()(prototype, property);
@@ -74,8 +81,8 @@ export function dataFields(shape: DataClass, prefix = 'data', required = true): 
 
 /** `{document: {name, sha256, url?}}`: the shape of `shape` in a line, `?` marking what may be left out. */
 export function shapeWords(shape: DataClass): string {
-  const fields = declaredOn(shape).map(({ property, required, nested }) => {
-    const name = required ? property : `${property}?`;
+  const fields = declaredOn(shape).map(({ property, required, nested, filledFrom }) => {
+    const name = required && !filledFrom ? property : `${property}?`;
     return nested ? `${name}: ${shapeWords(nested())}` : name;
   });
   return `{${fields.join(', ')}}`;

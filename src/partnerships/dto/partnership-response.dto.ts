@@ -159,6 +159,34 @@ export class DraftResponse {
 
   @ApiProperty({ format: 'date-time' })
   sharedAt: string;
+
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The uploaded document shared (GET /api/documents/{id}); null for a draft described by name and hash.',
+  })
+  documentId: string | null;
+}
+
+/** An uploaded document as an event recorded it. */
+export class EventDocumentResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'MOU signed.pdf' })
+  name: string;
+
+  @ApiProperty({ example: SHA256_EXAMPLE })
+  sha256: string;
+}
+
+export class AgreedTextResponse {
+  @ApiProperty({ format: 'uuid', description: 'The uploaded mou_draft whose text was agreed.' })
+  documentId: string;
+
+  @ApiProperty({ example: SHA256_EXAMPLE })
+  sha256: string;
 }
 
 export class SignatureResponse {
@@ -173,6 +201,9 @@ export class SignatureResponse {
 
   @ApiProperty({ format: 'date-time' })
   recordedAt: string;
+
+  @ApiProperty({ type: EventDocumentResponse, nullable: true, description: 'The signed copy uploaded with the signature, if any.' })
+  document: EventDocumentResponse | null;
 }
 
 export class SignaturesResponse {
@@ -325,6 +356,13 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
 
   @ApiProperty({ type: SignaturesResponse })
   signatures: SignaturesResponse;
+
+  @ApiProperty({
+    type: AgreedTextResponse,
+    nullable: true,
+    description: 'The uploaded draft whose text AGREE_TEXT agreed, and its hash; null before, or when the text agreed was not uploaded.',
+  })
+  agreedText: AgreedTextResponse | null;
 
   @ApiProperty({ type: TermResponse, nullable: true })
   currentTerm: TermResponse | null;

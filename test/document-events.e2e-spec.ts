@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ReplayService } from '../src/workflow-engine/replay.service.js';
+import { createApiApp, type ApiApp } from './support/api.js';
+import { drivePartnership, sendEvent, type Driven } from './support/drive.js';
+import { postOrganization } from './support/factories.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+interface Uploaded {
+  id: string;
+  name: string;
+  sha256: string;
+}
+
+interface PartnershipBody {
+  version: number;
+  state: string;
+  drafts: Array<{ version: number; name: string; sha256: string; documentId: string | null }>;
+  agreedText: { documentId: string; sha256: string } | null;
+  signatures: Record<'partner' | 'own', { signatory: string; document: Uploaded | null } | null>;
+}
+
+/** SPEC, "Documents and the agreed text": SHARE_DRAFT, AGREE_TEXT and RECORD_SIGNATURE refer to uploaded documents; the old payloads keep working. */
+describe('events that use uploaded documents', () => {
+  let api: ApiApp;
+  let organizationId: string;
+
+  beforeAll(async () => {
+    api = await createApiApp();
+    organizationId = await postOrganization(api);
+  });
+
+  afterAll(() => api.close());
+
+  const upload = async (partnershipId: string | null, kind: string, bytes: Buffer, filename: string): Promise<Uploaded> => {
+    let test = api.as('manager').post('/api/documents').field('kind', kind);
+    if (partnershipId) test = test.field('partnershipId', partnershipId);
+    return (await test.attach('file', bytes, filename).expect(201)).body as Uploaded;
+  };
+
+  const send = async (p: Driven, body: object, status = 200) => {
+    const response = await sendEvent(api, 'manager', p.id, p.version, body).expect(status);
+    if (status === 200) p.version = (response.body as PartnershipBody).version;
+    return response.body as PartnershipBody & { code?: string; message?: string };
+  };
+
+  it('shares uploaded drafts, agrees the latest one shared, and links the signed copies; the chain replays to the stored state', async () => {
+    const p = await drivePartnership(api, organizationId, 'mou_drafting');
+    const first = await upload(p.id, 'mou_draft', fixture('mou-draft-1.docx'), 'MOU v1.docx');
+    const second = await upload(p.id, 'mou_draft', fixture('mou-draft-2.odt'), 'MOU v2.odt');
+    await send(p, { type: 'SHARE_DRAFT', data: { documentId: first.id } });
+    const shared = await send(p, { type: 'SHARE_DRAFT', data: { documentId: second.id }, comment: 'Two lectures a year' });
+    expect(shared.drafts).toEqual([
+      expect.objectContaining({ version: 1, name: 'MOU v1.docx', sha256: sha256(fixture('mou-draft-1.docx')), documentId: first.id }),
+      expect.objectContaining({ version: 2, name: 'MOU v2.odt', sha256: sha256(fixture('mou-draft-2.odt')), documentId: second.id }),
+    ]);
+    expect(shared.agreedText).toBeNull();
+
+    const agreed = await send(p, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } });
+    expect(agreed).toMatchObject({ state: 'awaiting_signatures', agreedText: { documentId: second.id, sha256: second.sha256 } });
+
+    const signed = await upload(p.id, 'signed_mou', fixture('mou-signed.pdf'), 'MOU signed.pdf');
+    const half = await send(p, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01', documentId: signed.id } });
+    expect(half.signatures.partner).toMatchObject({ signatory: 'Rector', document: { id: signed.id, name: 'MOU signed.pdf', sha256: signed.sha256 } });
+    const both = await send(p, { type: 'RECORD_SIGNATURE', data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
+    expect(both).toMatchObject({ state: 'in_force.active', signatures: { own: { signatory: 'Director', document: null } } });
+
+    const read = (await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200)).body as PartnershipBody;
+    expect(read.agreedText).toEqual({ documentId: second.id, sha256: second.sha256 });
+    expect(read.signatures.partner?.document).toEqual({ id: signed.id, name: 'MOU signed.pdf', sha256: signed.sha256 });
+    expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+  });
+
+  it('agrees the draft AGREE_TEXT names, not the latest', async () => {
+    const p = await drivePartnership(api, organizationId, 'mou_drafting');
+    const first = await upload(p.id, 'mou_draft', fixture('mou-draft-1.docx'), 'MOU v1.docx');
+    const second = await upload(p.id, 'mou_draft', fixture('mou-draft-2.odt'), 'MOU v2.odt');
+    await send(p, { type: 'SHARE_DRAFT', data: { documentId: first.id } });
+    await send(p, { type: 'SHARE_DRAFT', data: { documentId: second.id } });
+    const agreed = await send(p, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31', documentId: first.id } });
+    expect(agreed.agreedText).toEqual({ documentId: first.id, sha256: first.sha256 });
+    expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+  });
+
+  it('keeps the old payloads: a draft described by name and hash, a text agreed with no uploaded draft, a signature without a copy', async () => {
+    const p = await drivePartnership(api, organizationId, 'mou_drafting');
+    const uploaded = await upload(p.id, 'mou_draft', fixture('mou-draft-1.docx'), 'MOU v1.docx');
+    await send(p, { type: 'SHARE_DRAFT', data: { documentId: uploaded.id } });
+    // The latest draft was not uploaded: the text agreed is that one, so no uploaded text is recorded as agreed.
+    const shared = await send(p, { type: 'SHARE_DRAFT', data: { document: { name: 'MOU v2.docx', sha256: 'c'.repeat(64) } } });
+    expect(shared.drafts[1]).toEqual(expect.objectContaining({ name: 'MOU v2.docx', sha256: 'c'.repeat(64), url: null, documentId: null }));
+    const agreed = await send(p, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } });
+    expect(agreed).toMatchObject({ state: 'awaiting_signatures', agreedText: null });
+    const half = await send(p, { type: 'RECORD_SIGNATURE', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01' } });
+    expect(half.signatures.partner).toMatchObject({ signatory: 'Rector', document: null });
+    expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+  });
+
+  it("refuses another partnership's draft, a document of another kind, an unknown one, and both ways of naming a draft at once; each refusal audited", async () => {
+    const p = await drivePartnership(api, organizationId, 'mou_drafting');
+    const other = await drivePartnership(api, organizationId, 'mou_drafting');
+    const theirs = await upload(other.id, 'mou_draft', fixture('mou-draft-1.docx'), 'their MOU.docx');
+    const loose = await upload(null, 'mou_draft', fixture('mou-draft-1.docx'), 'loose MOU.docx');
+    const concept = await upload(p.id, 'concept_note', Buffer.from('A concept note.\n'), 'concept.txt');
+    const ours = await upload(p.id, 'mou_draft', fixture('mou-draft-2.odt'), 'MOU v2.odt');
+
+    const refused = await send(p, { type: 'SHARE_DRAFT', data: { documentId: theirs.id } }, 422);
+    expect(refused).toMatchObject({ code: 'WRONG_DOCUMENT', message: expect.stringContaining('of another partnership') });
+    expect(await send(p, { type: 'SHARE_DRAFT', data: { documentId: loose.id } }, 422)).toMatchObject({ code: 'WRONG_DOCUMENT' });
+    expect(await send(p, { type: 'SHARE_DRAFT', data: { documentId: concept.id } }, 422)).toMatchObject({
+      code: 'WRONG_DOCUMENT',
+      message: expect.stringContaining('is a concept_note'),
+    });
+    expect(await send(p, { type: 'SHARE_DRAFT', data: { documentId: '00000000-0000-4000-8000-000000000000' } }, 404)).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const both = { documentId: ours.id, document: { name: 'MOU v2.odt', sha256: ours.sha256 } };
+    expect(await send(p, { type: 'SHARE_DRAFT', data: both }, 400)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await send(p, { type: 'SHARE_DRAFT', data: { documentId: 'not-a-uuid' } }, 400)).toMatchObject({ code: 'VALIDATION_FAILED' });
+
+    await send(p, { type: 'SHARE_DRAFT', data: { documentId: ours.id } });
+    // A signed copy must be a signed_mou; an agreed text a mou_draft.
+    expect(await send(p, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31', documentId: concept.id } }, 422)).toMatchObject({
+      code: 'WRONG_DOCUMENT',
+    });
+    await send(p, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31' } });
+    const signature = { party: 'partner', signatory: 'Rector', signedOn: '2026-03-01', documentId: ours.id };
+    expect(await send(p, { type: 'RECORD_SIGNATURE', data: signature }, 422)).toMatchObject({
+      code: 'WRONG_DOCUMENT',
+      message: expect.stringContaining('signed_mou'),
+    });
+
+    const audit = (await api.as('auditor').get(`/api/audit?entityId=${p.id}&limit=200`).expect(200)).body as {
+      items: Array<{ action: string; outcome: string }>;
+    };
+    // Every 422 above; a 400 or a 404 is not a refusal the chain records (SPEC "Audit": 403, 409, 412, 422).
+    const refusals = audit.items.filter((row) => row.outcome !== 'ok').map((row) => row.action);
+    expect(refusals).toEqual(['SHARE_DRAFT', 'SHARE_DRAFT', 'SHARE_DRAFT', 'AGREE_TEXT', 'RECORD_SIGNATURE']);
+    expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+  });
+});
