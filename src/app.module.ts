@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { PeopleModule } from './people/people.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -33,6 +34,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     AuditModule,
     WorkflowEngineModule,
     TimersModule,
+    PeopleModule,
     OrganizationsModule,
     ActivitiesModule,
     PartnershipsModule,

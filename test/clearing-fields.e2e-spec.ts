@@ -118,6 +118,7 @@ describe('clearing optional fields with null', () => {
     expect(nullable('UpdateOrganizationDto')).toEqual([
       ['city', true],
       ['website', true],
+      ['parentId', true],
     ]);
   });
 

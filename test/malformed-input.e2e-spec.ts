@@ -43,6 +43,13 @@ async function partnershipIn(organizationId: string, state: PartnershipState, te
 
 const organizationId = await postOrganization(api);
 const proposalId = await partnershipIn(organizationId, 'proposal');
+const personId = (
+  await api
+    .as('manager')
+    .post('/api/people')
+    .send({ name: 'Fuzz target', affiliations: [{ organizationId }] })
+    .expect(201)
+).body.id as string;
 const negotiationId = await partnershipIn(organizationId, 'mou_negotiation');
 const signingId = await partnershipIn(organizationId, 'awaiting_signatures');
 // Expiry within 90 days: the renewal window is already open once in force (the due timers are fired).
@@ -62,6 +69,7 @@ const calendarToken = docs.paths['/api/calendar/tokens']
 function filled(path: string): string {
   return path
     .replace('/api/organizations/{id}', `/api/organizations/${organizationId}`)
+    .replace('/api/people/{id}', `/api/people/${personId}`)
     .replace('/api/partnerships/{id}', `/api/partnerships/${proposalId}`)
     .replace('/api/occurrences/{id}', `/api/occurrences/${occurrenceIds[0] ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('/api/users/{id}', `/api/users/${userId}`)
@@ -90,6 +98,8 @@ function validBody(method: Method, path: string): Record<string, unknown> {
     'post /api/auth/login': { username: 'auditor', password: USER_PASSWORD },
     'post /api/organizations': { ...organizationInput({ name: 'Fuzzed organization' }) },
     'patch /api/organizations/{id}': { ...organizationInput({ name: 'Renamed', website: 'https://example.org' }) },
+    'post /api/people': { name: 'Fuzzed person', email: 'fuzzed@example.org', phone: '+92 1', notes: 'n', affiliations: [{ organizationId, title: 'Dean' }] },
+    'patch /api/people/{id}': { name: 'Renamed person', notes: 'fuzzed', affiliations: [{ organizationId }] },
     'post /api/partnerships': { ...partnershipInput(organizationId) },
     'patch /api/partnerships/{id}': { ...partnershipInput(organizationId), focalPoint: 'Dean', notes: 'fuzzed', requiredApprovals: 2, approvalSlaDays: 10 },
     // Valid in shape, not allowed in `proposal`: a body that survives mutation is refused with 409, never stored.
@@ -362,12 +372,17 @@ function unsignedToken(): string {
 // ---------------------------------------------------------------------------------------------
 
 describe('malformed input', () => {
-  const created = { partnerships: 0, organizations: 0, users: 0 };
+  const created = { partnerships: 0, organizations: 0, users: 0, people: 0 };
   const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 
   async function totals() {
     const total = async (path: string) => (await api.as('admin').get(`${path}?limit=1`).expect(200)).body.total as number;
-    return { partnerships: await total('/api/partnerships'), organizations: await total('/api/organizations'), users: await total('/api/users') };
+    return {
+      partnerships: await total('/api/partnerships'),
+      organizations: await total('/api/organizations'),
+      users: await total('/api/users'),
+      people: await total('/api/people'),
+    };
   }
 
   /** Counts what a request that was let through created, so the totals can be checked at the end. */
@@ -377,6 +392,7 @@ describe('malformed input', () => {
     if (path === '/api/partnerships') created.partnerships += 1;
     if (path === '/api/organizations') created.organizations += 1;
     if (path === '/api/users') created.users += 1;
+    if (path === '/api/people') created.people += 1;
   }
 
   let before: Awaited<ReturnType<typeof totals>>;
@@ -663,6 +679,7 @@ describe('malformed input', () => {
       partnerships: before.partnerships + created.partnerships,
       organizations: before.organizations + created.organizations,
       users: before.users + created.users,
+      people: before.people + created.people,
     });
     const proposal = (await api.as('auditor').get(`/api/partnerships/${proposalId}`).expect(200)).body;
     // Only valid PATCHes may have changed the fuzzed proposal; every event sent to it was refused.

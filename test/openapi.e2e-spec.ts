@@ -258,8 +258,10 @@ const bodySchemaOf = (op: Operation): Schema | undefined => {
 /** Every operation that takes a body, with the properties and required fields its DTO has. */
 const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] }> = {
   'POST /api/auth/login': { properties: ['username', 'password'], required: ['username', 'password'] },
-  'POST /api/organizations': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts'], required: ['name', 'kind', 'country'] },
-  'PATCH /api/organizations/{id}': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts'], required: [] },
+  'POST /api/organizations': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts', 'parentId'], required: ['name', 'kind', 'country'] },
+  'PATCH /api/organizations/{id}': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts', 'parentId'], required: [] },
+  'POST /api/people': { properties: ['name', 'email', 'phone', 'notes', 'affiliations'], required: ['name', 'affiliations'] },
+  'PATCH /api/people/{id}': { properties: ['name', 'email', 'phone', 'notes', 'affiliations'], required: [] },
   'POST /api/partnerships': {
     properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
     required: ['title', 'organizationId'],
@@ -284,6 +286,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
 /** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
 const NEEDS_IF_MATCH = [
   'PATCH /api/organizations/{id}',
+  'PATCH /api/people/{id}',
   'PATCH /api/partnerships/{id}',
   'POST /api/partnerships/{id}/events',
   'POST /api/partnerships/{id}/activities',
@@ -630,6 +633,29 @@ describe('the OpenAPI document', () => {
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 200, { ifMatch: `"${org.version}"`, body: { city: null } });
     await readAsEveryone('/api/organizations/{id}', `/api/organizations/${bare.id}`);
     await readAsEveryone('/api/organizations', '/api/organizations?limit=5');
+    // A centre within the university, and people: one with the least, one with everything (an organization with a parent, children and people).
+    const centre = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/organizations', '/api/organizations', 201, {
+        body: { name: 'Beaconhouse Centre for Policy Research', kind: 'think_tank', country: 'PK', parentId: org.id },
+      }),
+    );
+    await call('manager', 'post', '/api/people', '/api/people', 201, { body: { name: 'Dr Kaleem', affiliations: [] } });
+    const person = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/people', '/api/people', 201, {
+        body: {
+          name: 'Ambassador Mansoor Ahmad Khan',
+          email: 'bcpr@example.org',
+          phone: '+92 42 000 0000',
+          notes: 'Met on the campus tour.',
+          affiliations: [{ organizationId: centre.id, title: 'Director' }, { organizationId: org.id }],
+        },
+      }),
+    );
+    await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 200, { ifMatch: `"${person.version}"`, body: { phone: null } });
+    await readAsEveryone('/api/people/{id}', `/api/people/${person.id}`);
+    await readAsEveryone('/api/people', `/api/people?organizationId=${centre.id}&q=khan&limit=5`);
+    await readAsEveryone('/api/organizations/{id}', `/api/organizations/${centre.id}`);
+    await readAsEveryone('/api/organizations/{id}', `/api/organizations/${org.id}`);
 
     // A proposal with nothing optional (summary, programme, focal point and notes are null).
     const plain = bodyOf<Versioned>(
@@ -867,6 +893,13 @@ describe('the OpenAPI document', () => {
 
   it('answers every declared refusal as documented, in the one error shape', async () => {
     const org = (await api.as('manager').post('/api/organizations').send(organizationInput()).expect(201)).body as Versioned;
+    const person = (
+      await api
+        .as('manager')
+        .post('/api/people')
+        .send({ name: 'Dr Kaleem', affiliations: [{ organizationId: org.id }] })
+        .expect(201)
+    ).body as Versioned;
     const proposal = (await api.as('manager').post('/api/partnerships').send(partnershipInput(org.id)).expect(201)).body as Versioned;
     const inForce = await drivePartnership(api, org.id, 'in_force.active');
     const [occurrenceId] = await occurrenceIdsOf(api, inForce.id, 'planned');
@@ -913,6 +946,10 @@ describe('the OpenAPI document', () => {
       ifMatch: `"${org.version}"`,
       body: { country: 'Pakistan' },
     });
+    await call('manager', 'post', '/api/people', '/api/people', 400, { body: { name: '' } });
+    await call('auditor', 'get', '/api/people', '/api/people?organizationId=nobody', 400);
+    await call('auditor', 'get', '/api/people/{id}', `/api/people/${notAnId}`, 400);
+    await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 400, { ifMatch: `"${person.version}"`, body: { email: 'not an address' } });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${notAnId}/activities`, 400);
     await call('manager', 'post', '/api/partnerships/{id}/activities', `${partnership}/activities`, 400, {
       ifMatch: `"${proposal.version}"`,
@@ -966,6 +1003,10 @@ describe('the OpenAPI document', () => {
     const nothing = randomUUID();
     await call('auditor', 'get', '/api/organizations/{id}', `/api/organizations/${nothing}`, 404);
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${nothing}`, 404, { ifMatch: '"1"', body: { city: 'Karachi' } });
+    await call('manager', 'post', '/api/organizations', '/api/organizations', 404, { body: organizationInput({ parentId: nothing }) });
+    await call('manager', 'post', '/api/people', '/api/people', 404, { body: { name: 'Nobody', affiliations: [{ organizationId: nothing }] } });
+    await call('auditor', 'get', '/api/people/{id}', `/api/people/${nothing}`, 404);
+    await call('manager', 'patch', '/api/people/{id}', `/api/people/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404);
     await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404, { ifMatch: '"1"', body: series });
     await call('auditor', 'get', '/api/occurrences/{id}', `/api/occurrences/${nothing}`, 404);
@@ -1021,6 +1062,8 @@ describe('the OpenAPI document', () => {
     // 412 and 428: a stale If-Match, and none.
     const stale = { ifMatch: '"99"' };
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 412, { ...stale, body: { city: 'Karachi' } });
+    await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 412, { ...stale, body: { notes: 'x' } });
+    await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 428, { body: { notes: 'x' } });
     await call('manager', 'patch', '/api/partnerships/{id}', partnership, 412, { ...stale, body: { notes: 'x' } });
     await call('manager', 'post', '/api/partnerships/{id}/activities', `${partnership}/activities`, 412, { ...stale, body: series });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 412, { ...stale, body: event });
@@ -1032,6 +1075,7 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 428, { body: { type: 'CANCEL', comment: 'No.' } });
 
     // 422: a rule refuses, or a key is reused for another request.
+    await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 422, { ifMatch: `"${org.version}"`, body: { parentId: org.id } });
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 422, { ifMatch: `"${occurrence.version}"`, body: { type: 'CANCEL' } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 200, {
       ifMatch: `"${proposal.version}"`,

@@ -82,6 +82,16 @@ async function organizationForPartnerships(): Promise<string> {
   return sharedOrganization;
 }
 
+async function newPerson(): Promise<string> {
+  return (
+    await api
+      .as('manager')
+      .post('/api/people')
+      .send({ name: unique('Person '), affiliations: [{ organizationId: await organizationForPartnerships() }] })
+      .expect(201)
+  ).body.id as string;
+}
+
 interface Snapshot {
   state: string;
   version: number;
@@ -254,6 +264,34 @@ const ROWS: Row[] = [
         send: (caller) => call(caller, 'patch', `/api/organizations/${id}`).set('If-Match', '"1"').send({ city: 'Islamabad' }),
         allowedStatus: 200,
         unchanged: expectVersion(`/api/organizations/${id}`, 1),
+      };
+    },
+  },
+
+  {
+    route: 'POST /api/people',
+    who: MANAGER,
+    prepare: async () => {
+      const organizationId = await organizationForPartnerships();
+      const before = await total('/api/people');
+      return {
+        send: (caller) => call(caller, 'post', '/api/people').send({ name: unique('Person '), affiliations: [{ organizationId, title: 'Dean' }] }),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/people')).toBe(before),
+      };
+    },
+  },
+  get('/api/people', async () => '/api/people'),
+  get('/api/people/{id}', async () => `/api/people/${await newPerson()}`),
+  {
+    route: 'PATCH /api/people/{id}',
+    who: MANAGER,
+    prepare: async () => {
+      const id = await newPerson();
+      return {
+        send: (caller) => call(caller, 'patch', `/api/people/${id}`).set('If-Match', '"1"').send({ phone: '+92 51 000 0000' }),
+        allowedStatus: 200,
+        unchanged: expectVersion(`/api/people/${id}`, 1),
       };
     },
   },

@@ -12,6 +12,8 @@ import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { MailOutboxRow } from '../notifications/mail/mail-outbox.entity.js';
 import { Notification } from '../notifications/notification.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
+import { Affiliation } from '../people/affiliation.entity.js';
+import { Person } from '../people/person.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { Timer } from '../timers/timer.entity.js';
 import { UserSession } from '../users/user-session.entity.js';
@@ -21,6 +23,7 @@ import { migrations } from './migrations/index.js';
 
 export const entities = [
   ActivitySeries,
+  Affiliation,
   AuditCheckpoint,
   AuditEvent,
   CalendarToken,
@@ -32,6 +35,7 @@ export const entities = [
   Occurrence,
   Organization,
   Partnership,
+  Person,
   Timer,
   User,
   UserSession,

@@ -8,6 +8,7 @@ export interface Contact {
 
 @Entity('organizations')
 @Index('idx_organizations_name', ['nameKey'])
+@Index('idx_organizations_parent', ['parentId'])
 export class Organization {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -33,6 +34,10 @@ export class Organization {
 
   @Column({ type: 'simple-json' })
   contacts: Contact[];
+
+  /** The organization it is part of (a centre within a university), if any. */
+  @Column({ name: 'parent_id', type: 'varchar', length: 36, nullable: true })
+  parentId: string | null;
 
   @Column({ type: 'integer' })
   version: number;

@@ -7,10 +7,10 @@ import { ApiIfMatch, ETAG_HEADER, etagOf, IfMatchVersion } from '../common/http/
 import { RequestId } from '../common/http/request-id.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { CreateOrganizationDto, ListOrganizationsQueryDto, UpdateOrganizationDto } from './dto/organization.dto.js';
-import { OrganizationListResponse, OrganizationResponse } from './dto/organization-response.dto.js';
+import { OrganizationListResponse, OrganizationProfileResponse } from './dto/organization-response.dto.js';
 import type { Organization } from './organization.entity.js';
 
-import { OrganizationsService } from './organizations.service.js';
+import { OrganizationsService, type OrganizationProfile } from './organizations.service.js';
 
 function organizationView(row: Organization) {
   return {
@@ -21,10 +21,15 @@ function organizationView(row: Organization) {
     city: row.city,
     website: row.website,
     contacts: row.contacts,
+    parentId: row.parentId ?? null,
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+function profileView({ organization, parent, children, people }: OrganizationProfile) {
+  return { ...organizationView(organization), parent, children, people };
 }
 
 @ApiTags('organizations')
@@ -35,12 +40,12 @@ export class OrganizationsController {
 
   @Post()
   @Roles('manager')
-  @ApiCreatedResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
-  @ApiErrors(400, 401, 403)
+  @ApiCreatedResponse({ type: OrganizationProfileResponse, headers: ETAG_HEADER })
+  @ApiErrors(400, 401, 403, 404)
   async create(@Body() body: CreateOrganizationDto, @CurrentActor() actor: Actor, @RequestId() requestId: string, @Res({ passthrough: true }) res: Response) {
     const row = await this.organizations.create(body, actor, requestId);
     res.setHeader('ETag', etagOf(row.version));
-    return organizationView(row);
+    return profileView(await this.organizations.profile(row));
   }
 
   @Get()
@@ -52,19 +57,19 @@ export class OrganizationsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
+  @ApiOkResponse({ type: OrganizationProfileResponse, headers: ETAG_HEADER })
   @ApiErrors(400, 401, 404)
   async get(@Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
-    const row = await this.organizations.get(id);
-    res.setHeader('ETag', etagOf(row.version));
-    return organizationView(row);
+    const profile = await this.organizations.profile(id);
+    res.setHeader('ETag', etagOf(profile.organization.version));
+    return profileView(profile);
   }
 
   @Patch(':id')
   @Roles('manager')
-  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG_HEADER })
+  @ApiOkResponse({ type: OrganizationProfileResponse, headers: ETAG_HEADER })
   @ApiIfMatch()
-  @ApiErrors(400, 401, 403, 404, 412, 428)
+  @ApiErrors(400, 401, 403, 404, 412, 422, 428)
   async update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateOrganizationDto,
@@ -75,6 +80,6 @@ export class OrganizationsController {
   ) {
     const row = await this.organizations.update(id, body, actor, version, requestId);
     res.setHeader('ETag', etagOf(row.version));
-    return organizationView(row);
+    return profileView(await this.organizations.profile(row));
   }
 }

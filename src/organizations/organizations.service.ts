@@ -1,17 +1,35 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { beginAuditedEdit, insertAudited } from '../audit/audited-edit.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { PeopleService, type OrganizationMember } from '../people/people.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
 import { Organization } from './organization.entity.js';
 
 /** How many organizations a form's list of choices holds: they are counted in dozens, not thousands. */
 const ORGANIZATION_CHOICES = 1000;
+/** How many parts of one organization its page lists. */
+const CHILDREN_SHOWN = 200;
+/** How deep organizations nest (a department of a centre of a university): a bound on the walk that refuses a cycle. */
+const MAX_NESTING = 20;
+
+export interface RelatedOrganization {
+  id: string;
+  name: string;
+}
+
+/** An organization with where it belongs, what belongs to it, and the people met there. */
+export interface OrganizationProfile {
+  organization: Organization;
+  parent: RelatedOrganization | null;
+  children: RelatedOrganization[];
+  people: OrganizationMember[];
+}
 
 export interface OrganizationQuery {
   q?: string;
@@ -25,11 +43,13 @@ export class OrganizationsService {
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
     private readonly audit: AuditService,
+    private readonly people: PeopleService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   create(input: CreateOrganizationDto, actor: Actor, requestId?: string): Promise<Organization> {
     return this.queue.run(async (manager) => {
+      if (input.parentId) await this.get(input.parentId, manager);
       const at = this.clock.now().toISOString();
       const row: Organization = {
         id: randomUUID(),
@@ -40,6 +60,7 @@ export class OrganizationsService {
         city: input.city ?? null,
         website: input.website ?? null,
         contacts: input.contacts ?? [],
+        parentId: input.parentId ?? null,
         version: 1,
         createdBy: actor.id,
         createdAt: at,
@@ -60,6 +81,7 @@ export class OrganizationsService {
         changes.nameKey = changes.name.toLowerCase();
       }
       if (input.country !== undefined) changes.country = input.country.toUpperCase();
+      if (input.parentId) await this.checkParent(manager, id, input.parentId);
       return edit.save(changes, { occurredAt: this.clock.now().toISOString(), action: 'UPDATE', payload: { changes: { ...input } } });
     });
   }
@@ -68,6 +90,38 @@ export class OrganizationsService {
     const row = await manager.findOne(Organization, { where: { id } });
     if (!row) throw new DomainError('NOT_FOUND', `organization ${id} not found`);
     return row;
+  }
+
+  /** The organization with its parent, its parts and its people. */
+  async profile(idOrRow: string | Organization): Promise<OrganizationProfile> {
+    const organization = typeof idOrRow === 'string' ? await this.get(idOrRow) : idOrRow;
+    const repository = this.dataSource.getRepository(Organization);
+    const parent = organization.parentId ? await repository.findOne({ select: { id: true, name: true }, where: { id: organization.parentId } }) : null;
+    const children = await repository.find({
+      select: { id: true, name: true },
+      where: { parentId: organization.id },
+      order: { nameKey: 'ASC', id: 'ASC' },
+      take: CHILDREN_SHOWN,
+    });
+    return {
+      organization,
+      parent: parent ? { id: parent.id, name: parent.name } : null,
+      children: children.map((c) => ({ id: c.id, name: c.name })),
+      people: await this.people.atOrganization(organization.id),
+    };
+  }
+
+  /** The parent exists, and is neither the organization nor one of its parts: organizations nest without cycles. */
+  private async checkParent(manager: EntityManager, id: string, parentId: string): Promise<void> {
+    let ancestor: string | null = (await this.get(parentId, manager)).id;
+    for (let depth = 0; ancestor !== null; depth += 1) {
+      if (ancestor === id)
+        throw new DomainError('GUARD_FAILED', 'an organization cannot be part of itself or of one of its parts', { rule: 'noCycle', field: 'parentId' });
+      if (depth >= MAX_NESTING)
+        throw new DomainError('GUARD_FAILED', `organizations nest at most ${MAX_NESTING} deep`, { rule: 'maxNesting', field: 'parentId' });
+      const row: Pick<Organization, 'parentId'> | null = await manager.findOne(Organization, { select: { id: true, parentId: true }, where: { id: ancestor } });
+      ancestor = row?.parentId ?? null;
+    }
   }
 
   async exists(id: string): Promise<boolean> {

@@ -19,6 +19,7 @@ import { MailOutbox1764327100000 } from './1764327100000-mail-outbox.js';
 import { Delegations1764328000000 } from './1764328000000-delegations.js';
 import { Documents1764328100000 } from './1764328100000-documents.js';
 import { DocumentText1764328200000 } from './1764328200000-document-text.js';
+import { People1764329000000 } from './1764329000000-people.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   Delegations1764328000000,
   Documents1764328100000,
   DocumentText1764328200000,
+  People1764329000000,
 ];

@@ -40,6 +40,9 @@ export class OrganizationResponse {
   @ApiProperty({ type: ContactResponse, isArray: true })
   contacts: ContactResponse[];
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The organization it is part of.' })
+  parentId: string | null;
+
   @ApiProperty({ description: 'Send it back as If-Match to change the organization; the ETag header carries it too.', example: 1 })
   version: number;
 
@@ -48,6 +51,37 @@ export class OrganizationResponse {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
+}
+
+export class RelatedOrganizationResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Beaconhouse National University' })
+  name: string;
+}
+
+export class MemberResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Ambassador Mansoor Ahmad Khan' })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Director, Beaconhouse Centre for Policy Research' })
+  title: string | null;
+}
+
+/** One organization as its page shows it: where it belongs, what belongs to it, and the people met there. */
+export class OrganizationProfileResponse extends OrganizationResponse {
+  @ApiProperty({ type: RelatedOrganizationResponse, nullable: true })
+  parent: RelatedOrganizationResponse | null;
+
+  @ApiProperty({ type: RelatedOrganizationResponse, isArray: true, description: 'By name.' })
+  children: RelatedOrganizationResponse[];
+
+  @ApiProperty({ type: MemberResponse, isArray: true, description: 'People affiliated to it, by name.' })
+  people: MemberResponse[];
 }
 
 export class OrganizationListResponse {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsEmail, IsIn, IsISO31661Alpha2, IsOptional, IsString, IsUrl, IsUUID, Length, ValidateNested } from 'class-validator';
 
 export const ORGANIZATION_KINDS = ['university', 'think_tank', 'civil_society', 'government_agency', 'law_enforcement', 'international_org', 'other'] as const;
 
@@ -66,6 +66,16 @@ export class CreateOrganizationDto {
   @ValidateNested({ each: true })
   @Type(() => ContactDto)
   contacts?: ContactDto[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The organization it is part of (a centre within a university); null in a PATCH clears it: the organization stands alone.',
+  })
+  @IsOptional()
+  @IsUUID()
+  parentId?: string;
 }
 
 /**
