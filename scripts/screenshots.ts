@@ -45,6 +45,7 @@ function shots(seed: DemoSeedResult): Shot[] {
     { name: 'sign-in', user: null, path: '/ui/sign-in' },
     { name: 'my-work', user: 'approver', path: '/' },
     { name: 'pipeline', user: 'manager', path: '/ui/pipeline' },
+    { name: 'dashboard', user: 'manager', path: '/ui/dashboard' },
     ...(inForce ? [{ name: 'partnership-in-force', user: 'manager', path: `/ui/partnerships/${inForce.id}` }] : []),
     ...(inReview
       ? [

@@ -10,10 +10,13 @@ import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { CalendarModule } from '../calendar/calendar.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { ReportsModule } from '../reports/reports.module.js';
 import { AccountPagesController } from './account-pages.controller.js';
 import { ActivityPagesController } from './activity-pages.controller.js';
 import { AuditPagesController } from './audit-pages.controller.js';
 import { BoardController } from './board.controller.js';
+import { Dashboard } from './dashboard.js';
+import { DashboardController } from './dashboard.controller.js';
 import { InboxController } from './inbox.controller.js';
 import { MyWork } from './my-work.js';
 import { MyWorkController } from './my-work.controller.js';
@@ -35,6 +38,7 @@ const PAGES = [
   SessionController,
   MyWorkController,
   BoardController,
+  DashboardController,
   NotificationPagesController,
   PartnershipPagesController,
   InboxController,
@@ -60,9 +64,10 @@ const PAGES = [
     ApprovalsModule,
     CalendarModule,
     NotificationsModule,
+    ReportsModule,
   ],
   controllers: PAGES,
-  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork],
+  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
