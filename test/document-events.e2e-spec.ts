@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { canonicalJson } from '../src/common/canonical-json.js';
+import { PartnershipsService } from '../src/partnerships/partnerships.service.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership, sendEvent, type Driven } from './support/drive.js';
-import { postOrganization } from './support/factories.js';
+import { partnershipInput, postOrganization } from './support/factories.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -139,5 +141,65 @@ describe('events that use uploaded documents', () => {
     const refusals = audit.items.filter((row) => row.outcome !== 'ok').map((row) => row.action);
     expect(refusals).toEqual(['SHARE_DRAFT', 'SHARE_DRAFT', 'SHARE_DRAFT', 'AGREE_TEXT', 'RECORD_SIGNATURE']);
     expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+  });
+
+  describe('proposal attachments, judged with the proposal', () => {
+    interface Review {
+      state: string;
+      version: number;
+      contentHash: string;
+      approvalCount: number;
+    }
+
+    const read = async (id: string) => (await api.as('auditor').get(`/api/partnerships/${id}`).expect(200)).body as Review;
+    const pendingFor = async (id: string) =>
+      ((await api.as('approver2').get('/api/approvals/pending').expect(200)).body as { items: Array<{ id: string; approvals: number }> }).items.find(
+        (item) => item.id === id,
+      );
+
+    it('counts a concept note and a workplan in the content hash: one added after an approval makes that approval not count', async () => {
+      const created = (
+        await api
+          .as('manager')
+          .post('/api/partnerships')
+          .send({ ...partnershipInput(organizationId), requiredApprovals: 2 })
+          .expect(201)
+      ).body as Review & { id: string };
+      const p: Driven = { id: created.id, version: created.version };
+      const bare = created.contentHash;
+      await upload(p.id, 'concept_note', Buffer.from('Concept note: a lecture series.\n'), 'concept.txt');
+      const withNote = await read(p.id);
+      expect(withNote.contentHash).not.toBe(bare);
+      // A draft of the MOU is no part of the proposal.
+      await upload(p.id, 'mou_draft', fixture('mou-draft-1.docx'), 'MOU v1.docx');
+      expect((await read(p.id)).contentHash).toBe(withNote.contentHash);
+
+      await send(p, { type: 'SUBMIT_FOR_APPROVAL' });
+      const seen = (await read(p.id)).contentHash;
+      p.version = (await sendEvent(api, 'approver', p.id, p.version, { type: 'APPROVE', data: { contentHash: seen } }).expect(200)).body.version as number;
+      expect(await read(p.id)).toMatchObject({ state: 'senior_management_review', approvalCount: 1 });
+      expect(await pendingFor(p.id)).toMatchObject({ approvals: 1 });
+
+      await upload(p.id, 'workplan', Buffer.from('Workplan: year one.\n'), 'workplan.md');
+      const after = await read(p.id);
+      expect(after).toMatchObject({ state: 'senior_management_review', approvalCount: 0 });
+      expect(after.contentHash).not.toBe(seen);
+      expect(await pendingFor(p.id)).toMatchObject({ approvals: 0 });
+      // An approver who read the proposal before the workplan was added is refused; one who read it after counts alone, short of the quorum of two.
+      const stale = await sendEvent(api, 'approver2', p.id, after.version, { type: 'APPROVE', data: { contentHash: seen } }).expect(422);
+      expect(stale.body).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'approvedContentIsCurrent' } });
+      const second = await sendEvent(api, 'approver2', p.id, after.version, { type: 'APPROVE', data: { contentHash: after.contentHash } }).expect(200);
+      expect(second.body).toMatchObject({ state: 'senior_management_review', approvalCount: 1 });
+      expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
+    });
+
+    it('leaves the content hash of a proposal without attachments as it was', async () => {
+      const created = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body as Review & { id: string };
+      // The hash as it was computed before attachments entered it: approvals given then still count.
+      const { title, summary, proposedActivities, requiredApprovals, approvalSlaDays } = await api.get(PartnershipsService).get(created.id);
+      const organization = { name: 'Beaconhouse National University', kind: 'university', country: 'PK' };
+      const content = { title, organizationId, organization, summary, proposedActivities, requiredApprovals, approvalSlaDays };
+      expect(created.contentHash).toBe(createHash('sha256').update(canonicalJson(content)).digest('hex'));
+    });
   });
 });

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { Clock, DAY_MS } from '../common/clock.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
-import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { ATTACHMENT_KINDS, PartnershipsService, type JudgedAttachment } from '../partnerships/partnerships.service.js';
+import { Document } from '../documents/document.entity.js';
 import { displayNamesOf } from '../users/display-names.js';
 import { currentApprovals } from '../workflow-engine/vocabulary.js';
 import type { Actor, Principal } from '../workflow-engine/workflow.types.js';
@@ -24,6 +25,24 @@ export class ApprovalsService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
+  /** The documents attached to each of these proposals, oldest first, in one statement: what the content hash covers besides the row. */
+  private async attachmentsOf(partnershipIds: string[]): Promise<Map<string, JudgedAttachment[]>> {
+    const byPartnership = new Map<string, JudgedAttachment[]>();
+    if (partnershipIds.length === 0) return byPartnership;
+    const documents = await this.dataSource
+      .getRepository(Document)
+      .createQueryBuilder('d')
+      .where('d.partnership_id IN (:...ids)', { ids: partnershipIds })
+      .andWhere('d.kind IN (:...kinds)', { kinds: ATTACHMENT_KINDS })
+      .orderBy('d.partnership_id')
+      .addOrderBy('d.uploaded_at')
+      .addOrderBy('d.id')
+      .getMany();
+    for (const document of documents)
+      byPartnership.set(document.partnershipId as string, [...(byPartnership.get(document.partnershipId as string) ?? []), document]);
+    return byPartnership;
+  }
+
   /** Whether the person decides anything: an approver, or the delegate of one today. */
   async decides(actor: Actor): Promise<boolean> {
     return actor.roles.includes('approver') || (await this.delegations.principalsOf(actor.id)).length > 0;
@@ -41,6 +60,7 @@ export class ApprovalsService {
       ? await this.dataSource.getRepository(Organization).createQueryBuilder('o').where('o.id IN (:...ids)', { ids: organizationIds }).getMany()
       : [];
     const byId = new Map(organizations.map((o) => [o.id, o]));
+    const attachments = await this.attachmentsOf(rows.map((row) => row.id));
     const principals = await this.delegations.principalsOf(actor.id);
     const names = await displayNamesOf(
       this.dataSource,
@@ -50,7 +70,7 @@ export class ApprovalsService {
     const deciders: Array<Principal | undefined> = [undefined, ...principals];
     const waiting = rows
       .flatMap((row) => {
-        const facts = this.partnerships.factsOf(row, byId.get(row.organizationId) ?? null);
+        const facts = this.partnerships.factsOf(row, byId.get(row.organizationId) ?? null, attachments.get(row.id) ?? []);
         return deciders
           .filter((onBehalfOf) => this.partnerships.availableEvents(row, actor, { ...facts, onBehalfOf, at }).includes('APPROVE'))
           .map((onBehalfOf) => ({ row, facts, onBehalfOf }));

@@ -42,12 +42,28 @@ export interface JudgedOrganization {
   country: string;
 }
 
+/** The kinds of document attached to a proposal: approvers judge them with it. */
+export const ATTACHMENT_KINDS = ['concept_note', 'workplan'] as const;
+
+/** What approvers judge of a document attached to a proposal. */
+export interface JudgedAttachment {
+  id: string;
+  kind: string;
+  name: string;
+  sha256: string;
+}
+
 /**
  * What approvers judge, with the approval settings the workflow copies at submission; each
  * approval is bound to the SHA-256 of exactly this. The organization is judged with it: renaming
- * it changes the hash like any other change.
+ * it changes the hash like any other change. So are the documents attached to the proposal, oldest
+ * first: a new one changes the hash; a proposal with none hashes as it did before attachments.
  */
-export function proposalContent(row: Pick<Partnership, (typeof JUDGED_FIELDS)[number]>, organization: JudgedOrganization | null) {
+export function proposalContent(
+  row: Pick<Partnership, (typeof JUDGED_FIELDS)[number]>,
+  organization: JudgedOrganization | null,
+  attachments: JudgedAttachment[],
+) {
   return {
     title: row.title,
     organizationId: row.organizationId,
@@ -56,6 +72,7 @@ export function proposalContent(row: Pick<Partnership, (typeof JUDGED_FIELDS)[nu
     proposedActivities: row.proposedActivities,
     requiredApprovals: row.requiredApprovals,
     approvalSlaDays: row.approvalSlaDays,
+    ...(attachments.length > 0 ? { attachments: attachments.map(({ id, kind, name, sha256 }) => ({ id, kind, name, sha256 })) } : {}),
   };
 }
 
@@ -74,6 +91,15 @@ export function contentAuthors(row: Pick<Partnership, 'createdBy' | 'judgedEdits
 async function judgedOrganization(manager: EntityManager, organizationId: string): Promise<JudgedOrganization | null> {
   const [organization] = await plainQuery<JudgedOrganization>(manager, 'SELECT name, kind, country FROM organizations WHERE id = ?', [organizationId]);
   return organization ?? null;
+}
+
+/** The documents attached to a proposal, oldest first: one indexed lookup (documents by partnership), wherever the content hash is needed. */
+export function judgedAttachments(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedAttachment[]> {
+  return plainQuery<JudgedAttachment>(
+    db,
+    `SELECT id, kind, name, sha256 FROM documents WHERE partnership_id = ? AND kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')}) ORDER BY uploaded_at, id`,
+    [partnershipId],
+  );
 }
 
 @Injectable()
@@ -96,7 +122,7 @@ export class PartnershipsService implements OnModuleInit {
     this.runtime.registerKind<Partnership>({
       name: PARTNERSHIP_KIND,
       entity: Partnership,
-      subject: async (manager, row) => proposalContent(row, await judgedOrganization(manager, row.organizationId)),
+      subject: async (manager, row) => proposalContent(row, await judgedOrganization(manager, row.organizationId), await judgedAttachments(manager, row.id)),
       authors: contentAuthors,
       limits: { maxTermYears: this.config.getOrThrow<AppConfig>('app').maxTermYears },
       completeData: (manager, row, type, data) => this.withDocument(manager, row, type, data),
@@ -206,9 +232,9 @@ export class PartnershipsService implements OnModuleInit {
     return definition ? this.engine.availableEvents(definition, { value: row.state, context: row.context }, actor, facts) : [];
   }
 
-  /** What the actor guards read of a partnership whose organization is already loaded: who wrote the proposal, and its hash. */
-  factsOf(row: Partnership, organization: JudgedOrganization | null): EventFacts {
-    return { authors: contentAuthors(row), contentHash: contentHash(proposalContent(row, organization)) };
+  /** What the actor guards read of a partnership whose organization and attachments are already loaded: who wrote the proposal, and its hash. */
+  factsOf(row: Partnership, organization: JudgedOrganization | null, attachments: JudgedAttachment[]): EventFacts {
+    return { authors: contentAuthors(row), contentHash: contentHash(proposalContent(row, organization, attachments)) };
   }
 
   async get(id: string, manager = this.dataSource.manager): Promise<Partnership> {
@@ -240,7 +266,7 @@ export class PartnershipsService implements OnModuleInit {
       [row.organizationId],
     );
     const { series, fulfilment } = await this.activities.activitiesOf(row);
-    const facts = this.factsOf(row, organization ?? null);
+    const facts = this.factsOf(row, organization ?? null, await judgedAttachments(this.dataSource, row.id));
     return partnershipView(row, {
       availableEvents: this.availableEvents(row, actor, facts),
       eventsRefused: this.runtime.definitionChange(row) ?? null,
