@@ -13,6 +13,7 @@ import { CommonModule } from './common/common.module.js';
 import { appConfig } from './config/app.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
+import { PartnerLinksModule } from './documents/partner-links/partner-links.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -41,6 +42,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     ApprovalsModule,
     CalendarModule,
     DocumentsModule,
+    PartnerLinksModule,
     ReportsModule,
     NotificationsModule,
     WorkflowsModule,

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createApiApp, USER_PASSWORD, type UserName } from './support/api.js';
 import { drivePartnership, occurrenceIdsOf, SHORT_TERM, type PartnershipState, type Term } from './support/drive.js';
 import { organizationInput, partnershipInput, postOrganization } from './support/factories.js';
+import { agreeUploadedText } from './support/partner-links.js';
 
 /**
  * Hundreds of malformed requests across every route: junk bodies, headers, ids and query strings.
@@ -66,8 +67,15 @@ const calendarToken = docs.paths['/api/calendar/tokens']
   ? ((await api.as('manager').post('/api/calendar/tokens').send({ label: 'x' })).body as { id?: string })
   : {};
 
+const agreed = await agreeUploadedText(api, organizationId, Buffer.from('The agreed text.\n'), 'mou.txt');
+const partnerToken = (
+  (await api.as('manager').post(`/api/partnerships/${agreed.id}/partner-links`).send({ name: 'Rector' }).expect(201)).body as { token: string }
+).token;
+
 function filled(path: string): string {
   return path
+    .replace('/api/partner/{token}', `/api/partner/${partnerToken}`)
+    .replace('/api/partner-links/{id}', '/api/partner-links/00000000-0000-4000-8000-000000000000')
     .replace('/api/organizations/{id}', `/api/organizations/${organizationId}`)
     .replace('/api/people/{id}', `/api/people/${personId}`)
     .replace('/api/partnerships/{id}', `/api/partnerships/${proposalId}`)
@@ -114,6 +122,9 @@ function validBody(method: Method, path: string): Record<string, unknown> {
     'post /api/users': { username: 'fuzzed.user', password: USER_PASSWORD, displayName: 'Fuzzed', roles: ['manager'] },
     'patch /api/users/{id}': { displayName: 'Fuzzed', roles: ['auditor'], active: true },
     'post /api/calendar/tokens': { label: 'fuzzed' },
+    'post /api/partnerships/{id}/partner-links': { name: 'Rector', email: 'rector@example.edu', expiresInDays: 7 },
+    'post /api/partner/{token}/acknowledge': { name: 'Sara Malik', title: 'Rector' },
+    'post /api/partner/{token}/comment': { comment: 'fuzzed' },
   };
   return bodies[`${method} ${path}`] ?? {};
 }
@@ -585,7 +596,8 @@ describe('malformed input', () => {
         expect(response.status).toBeGreaterThanOrEqual(400);
       }
     }
-    for (const { method, path } of bodyRoutes.filter((r) => r.path !== '/api/auth/login')) {
+    // Keys are kept per user: routes called without an account (sign-in, the partner's) take none.
+    for (const { method, path } of bodyRoutes.filter((r) => r.path !== '/api/auth/login' && !r.path.startsWith('/api/partner/'))) {
       const url = filled(path);
       for (const key of BAD_IDEMPOTENCY_KEYS) {
         const headers = await ifMatchFor(method, path, url);

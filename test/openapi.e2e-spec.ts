@@ -12,6 +12,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { IS_PUBLIC_KEY, ROLES_KEY } from '../src/auth/auth.decorators.js';
 import { LOGIN_LIMITS } from '../src/auth/login-throttle.js';
+import { PARTNER_LINK_MISSES } from '../src/documents/partner-links/partner-throttle.js';
 import { DATA_CLASSES } from '../src/common/http/event-data.dto.js';
 import { UploadDocumentDto } from '../src/documents/dto/document.dto.js';
 import { TimersService } from '../src/timers/timers.service.js';
@@ -19,6 +20,7 @@ import { createApiApp, ROLE_USERS, USER_PASSWORD, type ApiApp, type UserName } f
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, sendEvent, SHORT_TERM } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 import { insertFailedMail } from './support/failed-mail.js';
+import { agreeUploadedText } from './support/partner-links.js';
 import { OpenApiAnswers, type Answer, type OpenApiDocument, type Operation, type Schema } from './support/openapi.js';
 
 interface AppRoute {
@@ -281,6 +283,9 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'PATCH /api/me': { properties: ['displayName', 'email', 'emailMode'], required: [] },
   'POST /api/me/password': { properties: ['currentPassword', 'newPassword'], required: ['currentPassword', 'newPassword'] },
   'POST /api/delegations': { properties: ['delegateId', 'startsOn', 'endsOn', 'reason', 'principalId'], required: ['delegateId', 'startsOn', 'endsOn'] },
+  'POST /api/partnerships/{id}/partner-links': { properties: ['name', 'email', 'expiresInDays'], required: ['name'] },
+  'POST /api/partner/{token}/acknowledge': { properties: ['name', 'title'], required: ['name', 'title'] },
+  'POST /api/partner/{token}/comment': { properties: ['comment'], required: ['comment'] },
 };
 
 /** SPEC: changes to a partnership, an occurrence (and, here, an organization) carry If-Match. */
@@ -826,6 +831,27 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/documents/{id}/text', `/api/documents/${draft.id}/text`);
     await readAsEveryone('/api/documents/{id}/diff/{otherId}', `/api/documents/${draft.id}/diff/${note.id}`);
 
+    // Partner links: issued to an agreed text (with everything, and with nothing optional), listed, and what the partner does through one.
+    const agreedMou = await agreeUploadedText(api, org.id, docx, 'MOU final.docx');
+    const links = `/api/partnerships/${agreedMou.id}/partner-links`;
+    const link = bodyOf<{ id: string; token: string }>(
+      await call('manager', 'post', '/api/partnerships/{id}/partner-links', links, 201, {
+        body: { name: 'Prof. Sara Malik', email: 'rector@example.edu', expiresInDays: 30 },
+      }),
+    );
+    const plainLink = bodyOf<{ id: string; token: string }>(
+      await call('managerApprover', 'post', '/api/partnerships/{id}/partner-links', links, 201, { body: { name: 'Rector', email: null, expiresInDays: null } }),
+    );
+    await readAsEveryone('/api/partner-links', `/api/partner-links?partnershipId=${agreedMou.id}`);
+    await readAsEveryone('/api/partner-links', '/api/partner-links?limit=5');
+    await call('anonymous', 'get', '/api/partner/{token}', `/api/partner/${link.token}`, 200);
+    await call('anonymous', 'get', '/api/partner/{token}/document', `/api/partner/${link.token}/document`, 200);
+    await call('anonymous', 'post', '/api/partner/{token}/comment', `/api/partner/${link.token}/comment`, 201, { body: { comment: 'Article 4 reads well.' } });
+    await call('anonymous', 'post', '/api/partner/{token}/acknowledge', `/api/partner/${link.token}/acknowledge`, 201, {
+      body: { name: 'Sara Malik', title: 'Rector' },
+    });
+    await call('manager', 'delete', '/api/partner-links/{id}', `/api/partner-links/${plainLink.id}`, 200);
+
     // The audit chain: rows of every kind, verified, exported line by line and as CSV.
     await readAsEveryone('/api/audit', '/api/audit?limit=200');
     await readAsEveryone('/api/audit', '/api/audit?outcome=denied');
@@ -998,6 +1024,15 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/documents/{id}/diff/{otherId}', `/api/documents/${randomUUID()}/diff/${notAnId}`, 400);
     await call('admin', 'get', '/api/notifications/outbox', '/api/notifications/outbox?status=lost', 400);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${notAnId}/retry`, 400);
+    const agreedMou = await agreeUploadedText(api, org.id, Buffer.from('The agreed text.\n'), 'mou.txt');
+    const partnerLinks = `/api/partnerships/${agreedMou.id}/partner-links`;
+    const link = (await api.as('manager').post(partnerLinks).send({ name: 'Rector' }).expect(201)).body as { id: string; token: string };
+    await call('manager', 'post', '/api/partnerships/{id}/partner-links', partnerLinks, 400, { body: { name: 'Rector', expiresInDays: 61 } });
+    await call('manager', 'post', '/api/partnerships/{id}/partner-links', `/api/partnerships/${notAnId}/partner-links`, 400, { body: { name: 'Rector' } });
+    await call('auditor', 'get', '/api/partner-links', '/api/partner-links?partnershipId=someone', 400);
+    await call('manager', 'delete', '/api/partner-links/{id}', `/api/partner-links/${notAnId}`, 400);
+    await call('anonymous', 'post', '/api/partner/{token}/acknowledge', `/api/partner/${link.token}/acknowledge`, 400, { body: { name: 'Sara Malik' } });
+    await call('anonymous', 'post', '/api/partner/{token}/comment', `/api/partner/${link.token}/comment`, 400, { body: { comment: '' } });
 
     // 404: ids of nothing.
     const nothing = randomUUID();
@@ -1033,6 +1068,13 @@ describe('the OpenAPI document', () => {
     await call('auditor', 'get', '/api/documents/{id}/diff/{otherId}', `/api/documents/${nothing}/diff/${nothing}`, 404);
     await call('admin', 'post', '/api/notifications/outbox/{id}/retry', `/api/notifications/outbox/${nothing}/retry`, 404);
     await call('auditor', 'get', '/api/workflows/{id}/versions/{version}', '/api/workflows/partnership-mou/versions/99', 404);
+    await call('manager', 'post', '/api/partnerships/{id}/partner-links', `/api/partnerships/${nothing}/partner-links`, 404, { body: { name: 'Rector' } });
+    await call('manager', 'delete', '/api/partner-links/{id}', `/api/partner-links/${nothing}`, 404);
+    for (const path of ['/api/partner/{token}', '/api/partner/{token}/document']) await call('anonymous', 'get', path, urlOf(path, { token: nothing }), 404);
+    await call('anonymous', 'post', '/api/partner/{token}/acknowledge', `/api/partner/${nothing}/acknowledge`, 404, {
+      body: { name: 'Sara Malik', title: 'Rector' },
+    });
+    await call('anonymous', 'post', '/api/partner/{token}/comment', `/api/partner/${nothing}/comment`, 404, { body: { comment: 'Hello.' } });
 
     // 409: not allowed in this state, or taken.
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 409, {
@@ -1058,6 +1100,12 @@ describe('the OpenAPI document', () => {
     await call('approver', 'post', '/api/delegations', '/api/delegations', 409, { body: handedOver });
     await api.as('approver').delete(`/api/delegations/${delegation.id}`).expect(200);
     await call('approver', 'delete', '/api/delegations/{id}', `/api/delegations/${delegation.id}`, 409);
+    await call('manager', 'post', '/api/partnerships/{id}/partner-links', `/api/partnerships/${proposal.id}/partner-links`, 409, { body: { name: 'Rector' } });
+    const acknowledgement = { body: { name: 'Sara Malik', title: 'Rector' } };
+    await request(api.http).post(`/api/partner/${link.token}/acknowledge`).send(acknowledgement.body).expect(201);
+    await call('anonymous', 'post', '/api/partner/{token}/acknowledge', `/api/partner/${link.token}/acknowledge`, 409, acknowledgement);
+    await api.as('manager').delete(`/api/partner-links/${link.id}`).expect(200);
+    await call('manager', 'delete', '/api/partner-links/{id}', `/api/partner-links/${link.id}`, 409);
 
     // 412 and 428: a stale If-Match, and none.
     const stale = { ifMatch: '"99"' };
@@ -1146,6 +1194,14 @@ describe('the OpenAPI document', () => {
     for (let sent = 0; status !== 429 && sent <= LOGIN_LIMITS.account; sent += 1)
       status = (await request(api.http).post('/api/auth/login').send({ username: 'auditor', password: 'a wrong guess' })).status;
     await call('anonymous', 'post', '/api/auth/login', '/api/auth/login', 429, { body: { username: 'auditor', password: USER_PASSWORD } });
+    // The partner's routes: an address that opened too many unknown links.
+    status = 0;
+    for (let sent = 0; status !== 429 && sent <= PARTNER_LINK_MISSES; sent += 1) status = (await request(api.http).get(`/api/partner/guess-${sent}`)).status;
+    for (const path of ['/api/partner/{token}', '/api/partner/{token}/document']) await call('anonymous', 'get', path, urlOf(path), 429);
+    await call('anonymous', 'post', '/api/partner/{token}/acknowledge', urlOf('/api/partner/{token}/acknowledge'), 429, {
+      body: { name: 'Sara Malik', title: 'Rector' },
+    });
+    await call('anonymous', 'post', '/api/partner/{token}/comment', urlOf('/api/partner/{token}/comment'), 429, { body: { comment: 'Hello.' } });
     expectTrue();
   });
 

@@ -4,6 +4,7 @@ import { ADMIN_PASSWORD, createApiApp, ROLE_USERS, USER_PASSWORD, type UserName 
 import { driveOccurrence, drivePartnership, occurrenceIdsOf, type PartnershipState as SetupState } from './support/drive.js';
 import { organizationInput, partnershipInput } from './support/factories.js';
 import { insertFailedMail } from './support/failed-mail.js';
+import { agreeUploadedText } from './support/partner-links.js';
 
 /**
  * Every route × every role (and no token at all), from a table of SPEC's rules. A refused request
@@ -90,6 +91,22 @@ async function newPerson(): Promise<string> {
       .send({ name: unique('Person '), affiliations: [{ organizationId: await organizationForPartnerships() }] })
       .expect(201)
   ).body.id as string;
+}
+
+let agreedText: Promise<{ id: string; documentId: string }> | undefined;
+/** One partnership whose text is agreed, for every case about partner links. */
+function partnershipWithAgreedText(): Promise<{ id: string; documentId: string }> {
+  agreedText ??= organizationForPartnerships().then((organizationId) => agreeUploadedText(api, organizationId, Buffer.from('The agreed text.\n'), 'mou.txt'));
+  return agreedText;
+}
+
+async function newPartnerLink(): Promise<{ id: string; token: string }> {
+  const { id } = await partnershipWithAgreedText();
+  return (await api.as('manager').post(`/api/partnerships/${id}/partner-links`).send({ name: 'Rector' }).expect(201)).body as { id: string; token: string };
+}
+
+async function linksOf(partnershipId: string): Promise<number> {
+  return (await api.as('auditor').get(`/api/partner-links?partnershipId=${partnershipId}&limit=1`).expect(200)).body.total as number;
 }
 
 interface Snapshot {
@@ -395,6 +412,54 @@ const ROWS: Row[] = [
   get('/api/documents/{id}/content', async () => `/api/documents/${await newDocument()}/content`),
   get('/api/documents/{id}/text', async () => `/api/documents/${await newDocument()}/text`),
   get('/api/documents/{id}/diff/{otherId}', async () => `/api/documents/${await newDocument()}/diff/${await newDocument()}`),
+
+  {
+    route: 'POST /api/partnerships/{id}/partner-links',
+    who: MANAGER,
+    prepare: async () => {
+      const { id } = await partnershipWithAgreedText();
+      const before = await linksOf(id);
+      return {
+        send: (caller) => call(caller, 'post', `/api/partnerships/${id}/partner-links`).send({ name: 'Rector' }),
+        allowedStatus: 201,
+        unchanged: async () => expect(await linksOf(id)).toBe(before),
+      };
+    },
+  },
+  get('/api/partner-links', async () => '/api/partner-links', ['manager', 'auditor']),
+  {
+    route: 'DELETE /api/partner-links/{id}',
+    who: MANAGER,
+    prepare: async () => {
+      const link = await newPartnerLink();
+      return {
+        send: (caller) => call(caller, 'delete', `/api/partner-links/${link.id}`),
+        allowedStatus: 200,
+        unchanged: async () => {
+          await request(api.http).get(`/api/partner/${link.token}`).expect(200);
+        },
+      };
+    },
+  },
+  // The partner has no account: the link's token is the credential, whoever else calls.
+  get('/api/partner/{token}', async () => `/api/partner/${(await newPartnerLink()).token}`, 'anyone'),
+  get('/api/partner/{token}/document', async () => `/api/partner/${(await newPartnerLink()).token}/document`, 'anyone'),
+  {
+    route: 'POST /api/partner/{token}/acknowledge',
+    who: 'anyone',
+    prepare: async () => {
+      const { token } = await newPartnerLink();
+      return { send: (caller) => call(caller, 'post', `/api/partner/${token}/acknowledge`).send({ name: 'Sara Malik', title: 'Rector' }), allowedStatus: 201 };
+    },
+  },
+  {
+    route: 'POST /api/partner/{token}/comment',
+    who: 'anyone',
+    prepare: async () => {
+      const { token } = await newPartnerLink();
+      return { send: (caller) => call(caller, 'post', `/api/partner/${token}/comment`).send({ comment: 'Reads well.' }), allowedStatus: 201 };
+    },
+  },
 
   get('/api/calendar.ics', async () => '/api/calendar.ics'),
   // Feed tokens are each user's own credential for a calendar app, not data of the product.

@@ -1,4 +1,5 @@
 import { Document } from '../documents/document.entity.js';
+import { PartnerLink } from '../documents/partner-links/partner-link.entity.js';
 import { dirname, join } from 'node:path';
 import { DataSource, type DataSourceOptions, QueryFailedError } from 'typeorm';
 import { ActivitySeries } from '../activities/activity-series.entity.js';
@@ -34,6 +35,7 @@ export const entities = [
   Notification,
   Occurrence,
   Organization,
+  PartnerLink,
   Partnership,
   Person,
   Timer,

@@ -9,7 +9,16 @@ import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.t
  */
 
 export type NotificationKind =
-  'approval_requested' | 'decision' | 'approval_overdue' | 'renewal_due' | 'expired' | 'activity_due' | 'activity_to_record' | 'delegation_started';
+  | 'approval_requested'
+  | 'decision'
+  | 'approval_overdue'
+  | 'renewal_due'
+  | 'expired'
+  | 'activity_due'
+  | 'activity_to_record'
+  | 'delegation_started'
+  | 'partner_acknowledged'
+  | 'partner_comment';
 
 /** Who gets a notice; each is a query in notification-recipients.ts. */
 export type RecipientRule = 'approversWhoMayDecideAndDelegates' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
@@ -59,6 +68,28 @@ export interface DelegationKindEntry {
   words(facts: DelegationNoticeSubject): { subject: string; body: string };
   link(facts: DelegationNoticeSubject): string;
   occasion(facts: DelegationNoticeSubject): string;
+}
+
+/** A partner's signatory acting on a link: told to the partnership's owner in the act's transaction. */
+export interface PartnerNoticeSubject {
+  linkId: string;
+  partnershipId: string;
+  title: string;
+  ownerId: string;
+  /** The name (and title) the partner gave, or for a comment the name the link was sent to. */
+  partnerName: string;
+  partnerTitle?: string;
+  sha256: string;
+  comment?: string;
+}
+
+export interface PartnerKindEntry {
+  kind: NotificationKind;
+  about: 'partner_link';
+  words(facts: PartnerNoticeSubject): { subject: string; body: string };
+  link(facts: PartnerNoticeSubject): string;
+  /** Once per link for an acknowledgement; every comment is a notice of its own. */
+  occasion(facts: PartnerNoticeSubject): string | null;
 }
 
 export interface KindEntry {
@@ -113,6 +144,30 @@ export const DELEGATION_STARTED: DelegationKindEntry = {
   }),
   link: () => '/ui/inbox',
   occasion: (f) => `delegation_started:${f.delegationId}`,
+};
+
+export const PARTNER_ACKNOWLEDGED: PartnerKindEntry = {
+  kind: 'partner_acknowledged',
+  about: 'partner_link',
+  words: (f) => ({
+    subject: `Acknowledged by the partner: ${f.title}`,
+    body:
+      `${f.partnerName}${f.partnerTitle ? ` (${f.partnerTitle})` : ''} confirmed, for the partner, the agreed text of "${f.title}" ` +
+      `through the link you sent them. The text they confirmed has the fingerprint (SHA-256) ${f.sha256}.`,
+  }),
+  link: (f) => `/ui/partnerships/${f.partnershipId}`,
+  occasion: (f) => `partner_acknowledged:${f.linkId}`,
+};
+
+export const PARTNER_COMMENT: PartnerKindEntry = {
+  kind: 'partner_comment',
+  about: 'partner_link',
+  words: (f) => ({
+    subject: `A comment from the partner: ${f.title}`,
+    body: `${f.partnerName} commented on the agreed text of "${f.title}" through the link you sent them:\n\n"${f.comment ?? ''}"`,
+  }),
+  link: (f) => `/ui/partnerships/${f.partnershipId}`,
+  occasion: () => null,
 };
 
 /** The notices of a change of a partnership or an occurrence, or of a sweep that reminds of one. */
@@ -197,7 +252,12 @@ const PARTNERSHIP_KINDS: readonly KindEntry[] = [
 ];
 
 /** Every kind of notice. */
-export const NOTIFICATION_KINDS: readonly (KindEntry | DelegationKindEntry)[] = [...PARTNERSHIP_KINDS, DELEGATION_STARTED];
+export const NOTIFICATION_KINDS: readonly (KindEntry | DelegationKindEntry | PartnerKindEntry)[] = [
+  ...PARTNERSHIP_KINDS,
+  DELEGATION_STARTED,
+  PARTNER_ACKNOWLEDGED,
+  PARTNER_COMMENT,
+];
 
 function causeKey(cause: Cause): string {
   if ('sweep' in cause) return `sweep:${cause.sweep}`;

@@ -66,6 +66,11 @@ export function delegateOf(manager: EntityManager, subject: DelegationNoticeSubj
   return user(manager, subject.delegateId);
 }
 
+/** A partnership's owner, when their account is active. */
+export function ownerOf(manager: EntityManager, subject: { ownerId: string }): Promise<Recipient[]> {
+  return user(manager, subject.ownerId);
+}
+
 function distinct(recipients: Recipient[]): Recipient[] {
   return [...new Map(recipients.map((r) => [r.id, r])).values()];
 }

@@ -24,9 +24,11 @@ import {
   type KindEntry,
   type NotificationKind,
   type NoticeSubject,
+  type PartnerKindEntry,
+  type PartnerNoticeSubject,
   type SweepName,
 } from './notification-kinds.js';
-import { delegateOf, RECIPIENTS, type Recipient } from './notification-recipients.js';
+import { delegateOf, ownerOf, RECIPIENTS, type Recipient } from './notification-recipients.js';
 import { delegationsStarting, sweepSubjects } from './notification-sweeps.js';
 import { Notification } from './notification.entity.js';
 
@@ -120,6 +122,17 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
       ...words,
       link: notice.link(subject),
       entity,
+      occasion: notice.occasion(subject),
+    });
+  }
+
+  /** Tells the partnership's owner what the partner did through a link (PARTNER_ACKNOWLEDGED, PARTNER_COMMENT), in the caller's transaction. */
+  async partnerActed(manager: EntityManager, notice: PartnerKindEntry, subject: PartnerNoticeSubject): Promise<number> {
+    return this.insert(manager, await ownerOf(manager, subject), {
+      kind: notice.kind,
+      ...notice.words(subject),
+      link: notice.link(subject),
+      entity: { type: 'partnership', id: subject.partnershipId },
       occasion: notice.occasion(subject),
     });
   }

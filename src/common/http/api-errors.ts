@@ -30,7 +30,7 @@ const MEANING: Record<number, string> = {
   401: 'UNAUTHENTICATED: no valid bearer token, or the user is disabled',
   403: 'FORBIDDEN (role) or SEPARATION_OF_DUTIES (the submitter cannot decide)',
   404: 'NOT_FOUND',
-  409: 'EVENT_NOT_ALLOWED (details.allowedEvents lists what is allowed now), CONFLICT, or IDEMPOTENCY_ANSWER_LOST (the request with this Idempotency-Key took effect, but the service stopped before its answer was kept: read the resource)',
+  409: 'EVENT_NOT_ALLOWED (details.allowedEvents lists what is allowed now), CONFLICT, NO_AGREED_TEXT, TEXT_CHANGED (the agreed text changed after a partner link was issued), or IDEMPOTENCY_ANSWER_LOST (the request with this Idempotency-Key took effect, but the service stopped before its answer was kept: read the resource)',
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8), or an upload is of a type not taken',

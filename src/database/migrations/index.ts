@@ -20,6 +20,7 @@ import { Delegations1764328000000 } from './1764328000000-delegations.js';
 import { Documents1764328100000 } from './1764328100000-documents.js';
 import { DocumentText1764328200000 } from './1764328200000-document-text.js';
 import { People1764329000000 } from './1764329000000-people.js';
+import { PartnerLinks1764329600000 } from './1764329600000-partner-links.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   Documents1764328100000,
   DocumentText1764328200000,
   People1764329000000,
+  PartnerLinks1764329600000,
 ];
