@@ -41,7 +41,10 @@ describe('bounded terms and activity series, over HTTP', () => {
     expect(refused.body).toMatchObject({
       statusCode: 422,
       code: 'GUARD_FAILED',
-      details: { rule: 'datesOrdered', reason: 'a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-04-01)' },
+      details: {
+        rule: 'datesOrdered',
+        reason: 'a term lasts at most 10 years: the expiry date (9999-12-31) is more than 10 years after the date the MOU takes effect (2026-04-01)',
+      },
     });
     expect(refused.body.message).toContain('a term lasts at most 10 years');
     const after = (await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200)).body;
@@ -56,7 +59,7 @@ describe('bounded terms and activity series, over HTTP', () => {
     }).expect(422);
     expect(refused.body).toMatchObject({
       code: 'GUARD_FAILED',
-      details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2020-12-31) is before today (2026-03-02)' },
+      details: { rule: 'datesOrdered', reason: 'the term would already have ended: the expiry date (2020-12-31) is before today (2026-03-02)' },
     });
     // a term that started long ago and ends today has not ended
     await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2016-03-03', expiresOn: '2026-03-02' } }).expect(200);
@@ -71,7 +74,7 @@ describe('bounded terms and activity series, over HTTP', () => {
     const tooLong = await sendEvent(api, 'approver', due.id, due.version, { type: 'RENEW', data: { expiresOn: '2036-05-16' } }).expect(422);
     expect(tooLong.body.details).toEqual({
       rule: 'datesOrdered',
-      reason: 'a term lasts at most 10 years: expiresOn (2036-05-16) is more than 10 years after the current expiresOn (2026-05-15)',
+      reason: 'a term lasts at most 10 years: the expiry date (2036-05-16) is more than 10 years after the current expiry date (2026-05-15)',
     });
     const renewed = await sendEvent(api, 'approver', due.id, due.version, { type: 'RENEW', data: { expiresOn: '2036-05-15' } }).expect(200);
     expect(renewed.body.currentTerm).toMatchObject({ number: 2, effectiveFrom: '2026-05-16', expiresOn: '2036-05-15' });
@@ -211,7 +214,9 @@ describe('MAX_TERM_YEARS', () => {
       type: 'AGREE_TEXT',
       data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-02' },
     }).expect(422);
-    expect(refused.body.details.reason).toBe('a term lasts at most 3 years: expiresOn (2029-04-02) is more than 3 years after effectiveFrom (2026-04-01)');
+    expect(refused.body.details.reason).toBe(
+      'a term lasts at most 3 years: the expiry date (2029-04-02) is more than 3 years after the date the MOU takes effect (2026-04-01)',
+    );
     await sendEvent(api, 'manager', p.id, p.version, { type: 'AGREE_TEXT', data: { effectiveFrom: '2026-04-01', expiresOn: '2029-04-01' } }).expect(200);
   });
 

@@ -196,7 +196,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect((await partnerships().get(p.id)).version).toBe(p.version + 1);
       const rows = (await api.get(AuditService).search({ entityId: p.id, action: 'ADD_ACTIVITY' })).items;
       expect(rows.map((r) => [r.actorId, r.outcome])).toEqual([[api.ids.manager, 'ok']]);
-      expect((await manager.get(added.location!)).html).toContain('Add activity: done.');
+      expect((await manager.get(added.location!)).html).toContain('Activity added.');
     });
 
     it('refuses an approver: no form on the page, and a forged post is refused and recorded', async () => {
@@ -248,7 +248,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(page.html).not.toContain('Add an activity');
       const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(withdrawn.row.version));
       expect(refused.status).toBe(409);
-      expect(refused.html).toContain('That is not possible while it is in withdrawn.');
+      expect(refused.html).toContain('That is not possible while it is “Withdrawn”.');
       expect(await seriesOf(p.id)).toEqual([]);
     });
   });
@@ -319,7 +319,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       // A forged post that empties what approvers are judging is refused as the API refuses it.
       const forged = await manager.post(`/ui/partnerships/${p.id}/details`, { version: String(submitted.row.version + 1), summary: '' });
       expect(forged.status).toBe(409);
-      expect(forged.html).toContain('That is not possible while it is in senior management review.');
+      expect(forged.html).toContain('That is not possible while it is “Senior-management review”.');
       expect((await partnerships().get(p.id)).summary).toBe(p.summary);
     });
   });
@@ -336,7 +336,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       const refused = await manager.post(`/ui/partnerships/${p.id}/events`, { type: 'SUBMIT_FOR_APPROVAL', version: String(withdrawn.row.version) });
       expect(refused.status).toBe(409);
       expect(refused.html).not.toContain('data-event="SUBMIT_FOR_APPROVAL"');
-      expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>That is not possible while it is in withdrawn\.<\/p><\/div>/);
+      expect(actionsOf(refused.html)).toMatch(/<div class="alert alert-error" role="alert"><p>That is not possible while it is “Withdrawn”\.<\/p><\/div>/);
       expect((await partnerships().get(p.id)).state).toBe('withdrawn');
     });
 

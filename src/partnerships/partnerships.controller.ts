@@ -12,6 +12,7 @@ import { DryRunQueryDto, SendEventDto } from '../common/http/send-event.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { PartnershipsService } from './partnerships.service.js';
 import { historyView } from '../audit/audit.view.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
@@ -24,6 +25,7 @@ export class PartnershipsController {
   constructor(
     private readonly partnerships: PartnershipsService,
     private readonly users: UsersService,
+    private readonly registry: WorkflowRegistry,
   ) {}
 
   @Post()
@@ -93,6 +95,6 @@ export class PartnershipsController {
   @ApiErrors(400, 401, 404)
   async history(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto) {
     const { items, total } = await this.partnerships.history(id, page);
-    return { items: historyView(items, await this.users.displayNames(items.map((r) => r.actorId))), total };
+    return { items: historyView(items, await this.users.displayNames(items.map((r) => r.actorId)), this.registry), total };
   }
 }

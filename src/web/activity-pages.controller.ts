@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res, Use
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { UPCOMING_DAYS, UpcomingQueryDto } from '../activities/dto/upcoming-query.dto.js';
-import { ActivitiesService } from '../activities/activities.service.js';
+import { ActivitiesService, OCCURRENCE_WORKFLOW } from '../activities/activities.service.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { Public } from '../auth/auth.decorators.js';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { CreateCalendarTokenDto } from '../calendar/dto/calendar.dto.js';
@@ -31,6 +32,7 @@ export class ActivityPagesController {
     private readonly activities: ActivitiesService,
     private readonly calendar: CalendarService,
     private readonly views: WebViews,
+    private readonly registry: WorkflowRegistry,
   ) {}
 
   @Get()
@@ -60,7 +62,7 @@ export class ActivityPagesController {
     const items = await Promise.all(
       upcoming.items.map(async (item) => {
         const row = await this.activities.occurrence(item.id);
-        return { ...item, forms: eventForms(this.activities.availableEvents(row, actor)) };
+        return { ...item, forms: eventForms(this.activities.availableEvents(row, actor), this.registry.labels(OCCURRENCE_WORKFLOW)) };
       }),
     );
     const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });

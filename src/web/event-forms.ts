@@ -1,4 +1,5 @@
 import { formFields, NUMBER_PATHS, type FormField } from '../common/http/event-data.dto.js';
+import type { WorkflowLabels } from '../workflow-engine/workflow-registry.js';
 import { field, integerField, type FormBody } from './web-forms.js';
 
 export interface EventForm {
@@ -11,16 +12,11 @@ export interface EventForm {
 
 const CLOSING = new Set(['WITHDRAW', 'REJECT', 'TERMINATE', 'CANCEL']);
 
-export function eventWords(type: string): string {
-  const words = type.toLowerCase().replace(/_/g, ' ');
-  return words[0].toUpperCase() + words.slice(1);
-}
-
-/** The form of each event this user may send now, with the fields its schema gives it. */
-export function eventForms(events: string[]): EventForm[] {
+/** The form of each event this user may send now, titled by the workflow's labels, with the fields its schema gives it. */
+export function eventForms(events: string[], labels: WorkflowLabels): EventForm[] {
   // Ordinary steps first; those that end or turn down come last.
   const ordered = [...events].sort((a, b) => Number(CLOSING.has(a)) - Number(CLOSING.has(b)));
-  return ordered.map((type) => ({ type, label: eventWords(type), fields: formFields(type), closing: CLOSING.has(type) }));
+  return ordered.map((type) => ({ type, label: labels.events[type]?.title ?? type, fields: formFields(type), closing: CLOSING.has(type) }));
 }
 
 /** `{type, comment, data}` of an event form, in the shape the API's SendEventDto takes. */

@@ -21,6 +21,7 @@ import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const DECISIONS = ['APPROVE', 'REQUEST_CHANGES', 'REJECT'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The approver's inbox: decide from the list, overdue items first, in one's own right and for the
@@ -42,9 +43,23 @@ export class InboxController {
   ) {}
 
   @Get()
-  async show(@Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+  async show(
+    @Query('done') done: string | undefined,
+    @Query('of') of: string | undefined,
+    @Req() request: WebRequest,
+    @Res() response: Response,
+  ): Promise<void> {
     await this.assertDecides(request.actor!);
-    await this.render(request, response, { done: DECISIONS.includes(done ?? '') ? done : null });
+    const decided = DECISIONS.includes(done ?? '') ? done : null;
+    // What was decided on, by its title: "Done: you approved it (“Beaconhouse University MOU”)".
+    const doneTitle =
+      decided && of && UUID.test(of)
+        ? await this.partnerships.get(of).then(
+            (row) => row.title,
+            () => null,
+          )
+        : null;
+    await this.render(request, response, { done: decided, doneTitle });
   }
 
   @Post(':id')
@@ -58,7 +73,7 @@ export class InboxController {
       const event = validDto(SendEventDto, { type, comment, data: decision });
       if (!DECISIONS.includes(event.type)) throw new DomainError('VALIDATION_FAILED', 'not a decision', { errors: [`${event.type} is not a decision`] });
       await this.partnerships.send(id, eventInput(event, request.actor!, parseIfMatch(field(body, 'version')), requestIdOf(request)));
-      response.redirect(303, `${WEB_PREFIX}/inbox?done=${event.type}`);
+      response.redirect(303, `${WEB_PREFIX}/inbox?done=${event.type}&of=${id}`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const refusal = await this.refusals.of(error, request);
@@ -73,9 +88,14 @@ export class InboxController {
       throw new DomainError('FORBIDDEN', 'only approvers and their delegates decide on proposals', { requiredRoles: ['approver'] });
   }
 
-  private async render(request: WebRequest, response: Response, extra: { done?: string | null; failed?: FailedAttempt }, status = 200): Promise<void> {
+  private async render(
+    request: WebRequest,
+    response: Response,
+    extra: { done?: string | null; doneTitle?: string | null; failed?: FailedAttempt },
+    status = 200,
+  ): Promise<void> {
     const { items, total } = await this.items(request.actor!);
-    await this.views.page(request, response, 'inbox', { title: 'Inbox', items, total, done: null, failed: null, ...extra }, status);
+    await this.views.page(request, response, 'inbox', { title: 'Inbox', items, total, done: null, doneTitle: null, failed: null, ...extra }, status);
   }
 
   /** The oldest submissions (the inbox's first page), overdue first; each with what the approver judges and its content hash. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivitiesService, occurrenceView } from '../activities/activities.service.js';
-import { historyView } from '../audit/audit.view.js';
+import { ActivitiesService, OCCURRENCE_WORKFLOW, occurrenceView } from '../activities/activities.service.js';
+import { historyView, type HistoryWords } from '../audit/audit.view.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HISTORY_PAGE, PartnershipsService } from '../partnerships/partnerships.service.js';
@@ -8,8 +8,10 @@ import { UsersService } from '../users/users.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { eventForms, type EventForm } from './event-forms.js';
-import type { Refusal } from './refusal-words.js';
+import { refusalOf, type Refusal } from './refusal-words.js';
+import { DomainError, type ErrorCode } from '../common/domain-error.js';
 import { renderStateDiagram } from './state-diagram.js';
 import type { FormBody } from './web-forms.js';
 
@@ -58,7 +60,16 @@ export class PartnershipPage {
     private readonly runtime: InstanceRuntime,
     private readonly engine: WorkflowEngine,
     private readonly audit: AuditService,
+    private readonly registry: WorkflowRegistry,
   ) {}
+
+  /** History lines in the workflows' words, a refusal's reason as its person read it. */
+  private readonly historyWords: HistoryWords = {
+    stateLabel: (path, workflow) => this.registry.stateLabel(path, workflow),
+    eventLabel: (type, workflow) => this.registry.eventLabel(type, workflow),
+    delayLabel: (name, workflow) => this.registry.delayLabel(name, workflow),
+    refusal: ({ code, message, details }) => refusalOf(new DomainError(code as ErrorCode, message, details ?? undefined), this.registry).message,
+  };
 
   /** `historyOffset`: where the page of history shown starts, oldest first. */
   async build(id: string, actor: Actor, failed?: FailedAttempt, historyOffset = 0) {
@@ -80,10 +91,12 @@ export class PartnershipPage {
     const names = await this.users.displayNames(people);
     const steps = await this.audit.stepsOf(id);
     const editable = definition ? this.engine.editableFields(definition, row.state) : [];
-    const forms: EventForm[] = eventForms(view.availableEvents);
+    const labels = this.registry.labels(row.workflowId);
+    const occurrenceLabels = this.registry.labels(OCCURRENCE_WORKFLOW);
+    const forms: EventForm[] = eventForms(view.availableEvents, labels);
     const seriesViews = series.map((s) => ({
       ...s,
-      occurrences: s.occurrences.map((o) => ({ ...occurrenceView(o), forms: eventForms(this.activities.availableEvents(o, actor)) })),
+      occurrences: s.occurrences.map((o) => ({ ...occurrenceView(o), forms: eventForms(this.activities.availableEvents(o, actor), occurrenceLabels) })),
     }));
     const isManager = actor.roles.includes('manager');
     const acceptsActivities = this.activities.acceptsSeries(row);
@@ -97,12 +110,12 @@ export class PartnershipPage {
     return {
       p: view,
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
-      diagram: definition ? renderStateDiagram(definition, row.state, steps) : null,
+      diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
       forms,
       editable,
       acceptsActivities,
       organizations: editable.includes('organizationId') ? await this.organizations.choices() : [],
-      history: historyView(history.items, names),
+      history: historyView(history.items, names, this.historyWords),
       historyPage: { offset: historyOffset, size: HISTORY_PAGE, total: history.total },
       series: seriesViews,
       failed: failed ?? null,

@@ -11,7 +11,6 @@ export interface Refusal {
 const RULE_WORDS: Record<string, string> = {
   notAlreadyApproved: 'You have already approved this proposal; one approver counts once.',
   approvedContentIsCurrent: 'The proposal changed after you read it. Read the current version, then decide again.',
-  notInFuture: 'The signing date cannot be in the future.',
   partyNotSigned: 'That party has already signed.',
   fieldsPresent: 'Write a summary before submitting the proposal.',
   minItems: 'Add at least one proposed activity before submitting the proposal.',
@@ -47,9 +46,13 @@ function singleSignOnWords(details: Record<string, unknown>): string {
 /** A reason in lower case, as the rules give them, as a sentence. */
 const sentence = (reason: string) => `${reason[0].toUpperCase()}${reason.slice(1)}.`;
 
-const STATE_WORDS = (state: unknown) => (typeof state === 'string' ? state.replace(/[._]/g, ' ') : 'this stage');
+/** The titles of states and events, from the workflows' labels (WorkflowRegistry). */
+export interface RefusalLabels {
+  stateLabel(path: string): { title: string };
+  eventLabel(type: string): { title: string };
+}
 
-function words(error: DomainError): string {
+function words(error: DomainError, labels: RefusalLabels): string {
   const details = error.details ?? {};
   switch (error.code) {
     case 'VALIDATION_FAILED': {
@@ -69,8 +72,9 @@ function words(error: DomainError): string {
       return 'This does not exist, or no longer exists.';
     case 'EVENT_NOT_ALLOWED': {
       const allowed = Array.isArray(details.allowedEvents) ? (details.allowedEvents as string[]) : [];
-      const now = allowed.length ? ` What you can do now: ${allowed.map((e) => e.replace(/_/g, ' ').toLowerCase()).join(', ')}.` : '';
-      return `That is not possible while it is in ${STATE_WORDS(details.state)}.${now}`;
+      const now = allowed.length ? ` What you can do now: ${allowed.map((e) => `“${labels.eventLabel(e).title}”`).join(', ')}.` : '';
+      const stage = typeof details.state === 'string' ? `“${labels.stateLabel(details.state).title}”` : 'this stage';
+      return `That is not possible while it is ${stage}.${now}`;
     }
     case 'VERSION_MISMATCH':
       return `Someone changed this after you opened the page${
@@ -93,6 +97,6 @@ function words(error: DomainError): string {
   }
 }
 
-export function refusalOf(error: DomainError): Refusal {
-  return { code: error.code, status: error.status, message: words(error) };
+export function refusalOf(error: DomainError, labels: RefusalLabels): Refusal {
+  return { code: error.code, status: error.status, message: words(error, labels) };
 }

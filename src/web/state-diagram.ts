@@ -1,5 +1,6 @@
 import { asList, transitionGroups } from '../workflow-engine/transitions.js';
 import { refType } from '../workflow-engine/vocabulary.js';
+import type { WorkflowLabels } from '../workflow-engine/workflow-registry.js';
 import type { StateConfig, WorkflowDefinition } from '../workflow-engine/workflow.types.js';
 
 /**
@@ -43,13 +44,6 @@ const FINAL_H = 40;
 const WIDTH = FINAL_X + FINAL_W + 6;
 const TOP = 12;
 
-export function stateWords(path: string): string {
-  return path
-    .replace(/_/g, ' ')
-    .replace(/\./g, ' · ')
-    .replace(/\bmou\b/g, 'MOU');
-}
-
 function camelWords(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
@@ -58,8 +52,12 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function renderStateDiagram(definition: WorkflowDefinition, current: string, history: DiagramHistoryStep[]): string {
+/** The diagram in the workflow's labels: states and events by their titles, timers by their delays' titles. */
+export function renderStateDiagram(definition: WorkflowDefinition, labels: WorkflowLabels, current: string, history: DiagramHistoryStep[]): string {
   const machine = definition.machine;
+  const stateWords = (path: string) => labels.states[path]?.title ?? path;
+  const eventWords = (type: string) => labels.events[type]?.title ?? type;
+  const delayWords = (delay: string) => labels.delays[delay]?.title ?? camelWords(delay);
   const nodes = new Map<string, StateConfig>();
   const parentOf = new Map<string, string | null>();
   const walk = (node: StateConfig, path: string) => {
@@ -95,11 +93,11 @@ export function renderStateDiagram(definition: WorkflowDefinition, current: stri
       for (const t of transitions) {
         const target = asList(t.target)[0];
         if (kind === 'on') {
-          if (target === undefined) own?.notes.push(`↻ ${key}`);
-          else edges.push({ from: path, to: resolve(path, target), label: key, kind: 'event' });
+          if (target === undefined) own?.notes.push(`↻ ${eventWords(key)}`);
+          else edges.push({ from: path, to: resolve(path, target), label: eventWords(key), kind: 'event' });
         } else if (kind === 'after') {
-          if (target === undefined) own?.notes.push(`timer: ${camelWords(key)}`);
-          else edges.push({ from: path, to: resolve(path, target), label: `after ${camelWords(key)}`, kind: 'timer' });
+          if (target === undefined) own?.notes.push(`⏱ ${delayWords(key)}`);
+          else edges.push({ from: path, to: resolve(path, target), label: delayWords(key), kind: 'timer' });
         } else if (target !== undefined) {
           const guard = t.guard === undefined ? '' : ` ${camelWords(refType(t.guard))}`;
           edges.push({ from: path, to: resolve(path, target), label: `when${guard}`, kind: 'automatic' });
@@ -213,9 +211,9 @@ export function renderStateDiagram(definition: WorkflowDefinition, current: stri
     const w = leaf.final ? FINAL_W : NODE_W;
     const h = leaf.final ? FINAL_H : NODE_H;
     const state = leaf.path === current ? ' sd-current' : visited.has(leaf.path) ? ' sd-visited' : '';
-    const name = stateWords(leaf.group ? leaf.path.slice(leaf.group.length + 1) : leaf.path);
+    const name = stateWords(leaf.path);
     const incoming = leaf.final ? [...new Set(edges.filter((e) => e.to === leaf.path).map((e) => e.label))].join(', ') : leaf.notes.join(' · ');
-    const title = leaf.path === current ? `${leaf.path} (current state)` : leaf.path;
+    const title = leaf.path === current ? `${stateWords(leaf.path)} (current state)` : stateWords(leaf.path);
     parts.push(
       `<g class="sd-node${leaf.final ? ' sd-final' : ''}${state}"><title>${escapeXml(title)}</title>`,
       `<rect x="${leaf.x}" y="${leaf.y}" width="${w}" height="${h}" rx="${leaf.final ? 20 : 6}"/>`,

@@ -4,8 +4,7 @@ import { Eta } from 'eta';
 import { Clock } from '../common/clock.js';
 import { CSRF_FIELD, WebCsrf, type WebRequest } from './web-session.js';
 import { VIEWS_DIR, WEB_PREFIX, ASSETS_PATH } from './web-paths.js';
-import { stateWords } from './state-diagram.js';
-import { eventWords } from './event-forms.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { MyWork } from './my-work.js';
 
 /** Who the navigation is for: their roles, and whether they decide on proposals (approvers, and their delegates). */
@@ -49,7 +48,22 @@ export class WebViews {
     private readonly csrf: WebCsrf,
     private readonly work: MyWork,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly registry: WorkflowRegistry,
   ) {}
+
+  /** The helpers, with states and events in the words of the workflows' labels. */
+  private readonly h = {
+    ...helpers,
+    /** A state's title; `workflow` when the path alone does not say whose it is. */
+    state: (path: string, workflow?: string) => this.registry.stateLabel(path, workflow).title,
+    event: (type: string, workflow?: string) => this.registry.eventLabel(type, workflow).title,
+    /** What a redirect's `done` says happened, as the person who did it reads it. */
+    done: (done: string, about?: string | null) => {
+      if (Object.hasOwn(DONE_WORDS, done)) return DONE_WORDS[done];
+      const label = this.registry.eventLabel(done);
+      return label.phrase === done ? 'Done.' : `Done: you ${label.phrase}${about ? ` (“${about}”)` : ''}.`;
+    },
+  };
 
   /** A whole page inside the layout, its navigation with how many things wait for whoever is signed in. */
   async page(request: WebRequest, response: Response, template: string, data: Record<string, unknown>, status = 200): Promise<void> {
@@ -84,15 +98,20 @@ export class WebViews {
       assets: ASSETS_PATH,
       prefix: WEB_PREFIX,
       today: this.clock.now().toISOString().slice(0, 10),
-      h: helpers,
+      h: this.h,
     };
   }
 }
 
+const DONE_WORDS: Record<string, string> = {
+  CREATED: 'Created.',
+  EDITED: 'Details saved.',
+  UNCHANGED: 'Nothing was changed.',
+  ADD_ACTIVITY: 'Activity added.',
+};
+
 /** Small formatting helpers the templates share. */
 const helpers = {
-  state: stateWords,
-  event: eventWords,
   date: (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—'),
   dateTime: (iso: string | null | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—'),
   short: (hash: string | null | undefined) => (hash ? `${hash.slice(0, 12)}…` : '—'),

@@ -197,14 +197,14 @@ describe('vocabulary guards', () => {
     expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2026-04-01', expiresOn: '9999-12-31' }, limits }))).toEqual({
       rule: 'datesOrdered',
       code: 'GUARD_FAILED',
-      reason: 'a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-04-01)',
+      reason: 'a term lasts at most 10 years: the expiry date (9999-12-31) is more than 10 years after the date the MOU takes effect (2026-04-01)',
     });
     expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2020-01-01', expiresOn: '2020-12-31' }, limits }))?.reason).toBe(
-      'the term would already have ended: expiresOn (2020-12-31) is before today (2026-03-10)',
+      'the term would already have ended: the expiry date (2020-12-31) is before today (2026-03-10)',
     );
     const renewal = { type: 'datesOrdered', params: { from: 'context.expiresOn', to: 'event.data.expiresOn' } };
     expect(guardRefusal(renewal, scope({ expiresOn: '2029-02-28' }, { data: { expiresOn: '2029-02-01' } }))?.reason).toBe(
-      'expiresOn (2029-02-01) must come after the current expiresOn (2029-02-28)',
+      'the expiry date (2029-02-01) must come after the current expiry date (2029-02-28)',
     );
     expect(guardRefusal(term, scope({}, { data: { effectiveFrom: '2026-04-01', expiresOn: '2036-04-01' }, limits }))).toBeUndefined();
   });

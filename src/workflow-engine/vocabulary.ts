@@ -78,8 +78,21 @@ export interface GuardRefusal {
   reason: string;
 }
 
-/** How a refusal names the field at a path: `event.data.expiresOn` as the sender wrote it, `expiresOn`; `context.expiresOn` as `the current expiresOn`. */
+/** How a refusal names the fields the definitions' guards read, in the words of the forms that send them. */
+const FIELD_WORDS: Record<string, string> = {
+  'event.subject.summary': 'the summary',
+  'event.subject.proposedActivities': 'proposed activities',
+  'event.data.effectiveFrom': 'the date the MOU takes effect',
+  'event.data.expiresOn': 'the expiry date',
+  'context.expiresOn': 'the current expiry date',
+  'event.data.signedOn': 'the signing date',
+  'event.data.date': 'the new date',
+  'context.date': 'the date it is scheduled for',
+};
+
+/** How a refusal names the field at a path: in words when FIELD_WORDS has them; otherwise `event.data.x` as `x`, `context.x` as `the current x`. */
 function fieldWords(path: string): string {
+  if (Object.hasOwn(FIELD_WORDS, path)) return FIELD_WORDS[path];
   const name = path.split('.').pop() ?? path;
   return path.startsWith('context.') ? `the current ${name}` : name;
 }

@@ -105,9 +105,9 @@ describe('WorkflowRegistry labels: every state, event and timer in words, outsid
   it('reads a title and a past-tense phrase for states, events and delays, by workflow', () => {
     expect(registry.eventLabel('SUBMIT_FOR_APPROVAL', 'partnership-mou')).toEqual({ title: 'Submit for approval', phrase: 'submitted it for approval' });
     expect(registry.stateLabel('senior_management_review').title).toBe('Senior-management review');
-    expect(registry.stateLabel('in_force.renewal_due').title).toBe('Renewal due');
+    expect(registry.stateLabel('in_force.renewal_due').title).toBe('In force · Renewal due');
     expect(registry.eventLabel('MARK_HELD', 'recurring-activity').phrase).toBe('recorded it as held');
-    expect(registry.delayLabel('approvalSla').title).toBe('Approval deadline');
+    expect(registry.delayLabel('approvalSla').title).toBe('Approval deadline passes');
     expect(registry.labels('recurring-activity').states.planned.title).toBe('To schedule');
   });
 

@@ -303,9 +303,15 @@ export class WorkflowRegistry {
     return found;
   }
 
-  /** The words of a state of `workflow`, or of any loaded workflow (state paths are not shared between them); a compound path falls back to its parts. */
+  /** The words of a state of `workflow`, or of any loaded workflow (state paths are not shared between them). */
   stateLabel(path: string, workflow?: string): Label {
-    return this.find('states', path, workflow) ?? { title: path, phrase: path };
+    const own = this.find('states', path, workflow) ?? { title: path, phrase: path };
+    // A child state reads with its parents: "In force · Renewal due".
+    const parents = path
+      .split('.')
+      .slice(0, -1)
+      .map((_, i, parts) => this.find('states', parts.slice(0, i + 1).join('.'), workflow)?.title);
+    return parents.every((title) => title !== undefined) ? { title: [...parents, own.title].join(' · '), phrase: own.phrase } : own;
   }
 
   eventLabel(type: string, workflow?: string): Label {

@@ -328,12 +328,12 @@ describe('partnership-mou v1, refusals', () => {
     const ended = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2025-01-01', expiresOn: '2026-02-09' } });
     expect(ended).toMatchObject({
       code: 'GUARD_FAILED',
-      details: { rule: 'datesOrdered', reason: 'the term would already have ended: expiresOn (2026-02-09) is before today (2026-02-10)' },
+      details: { rule: 'datesOrdered', reason: 'the term would already have ended: the expiry date (2026-02-09) is before today (2026-02-10)' },
     });
     const endless = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '9999-12-31' } });
     expect(endless).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'datesOrdered' } });
     expect(endless.message).toBe(
-      'AGREE_TEXT refused by rule datesOrdered: a term lasts at most 10 years: expiresOn (9999-12-31) is more than 10 years after effectiveFrom (2026-03-01)',
+      'AGREE_TEXT refused by rule datesOrdered: a term lasts at most 10 years: the expiry date (9999-12-31) is more than 10 years after the date the MOU takes effect (2026-03-01)',
     );
     expect(refusalOf(negotiating, 'AGREE_TEXT', m1, { data: { effectiveFrom: '2026-03-01', expiresOn: '2036-03-02' } })).toMatchObject({
       details: { rule: 'datesOrdered' },

@@ -49,14 +49,14 @@ describe('a partnership through the web interface', () => {
     await page.locator('#pa-1-kind').selectOption('research_visit');
     await page.locator('#pa-1-month').fill('3');
     await page.getByRole('button', { name: 'Create proposal' }).click();
-    expect(await stateOf(page)).toBe('proposal');
+    expect(await stateOf(page)).toBe('Proposal');
     partnershipUrl = page.url().replace(/\?.*$/, '');
 
     const submit = await openAction(page, 'Submit for approval');
     await submit.getByRole('button', { name: 'Submit for approval' }).click();
-    expect(await page.getByRole('status').textContent()).toContain('Submit for approval: done.');
-    expect(await stateOf(page)).toBe('senior management review');
-    expect(await page.locator('.sd-current').textContent()).toContain('senior management review');
+    expect(await page.getByRole('status').textContent()).toContain('Done: you submitted it for approval.');
+    expect(await stateOf(page)).toBe('Senior-management review');
+    expect(await page.locator('.sd-current').textContent()).toContain('Senior-management review');
   });
 
   it('lets an approver approve it from the inbox, bound to the content hash shown', async () => {
@@ -66,7 +66,7 @@ describe('a partnership through the web interface', () => {
     const shownHash = (await item.locator('code.hash').textContent())!.trim();
     await item.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('status').waitFor();
-    expect(await page.getByRole('status').textContent()).toContain('Approve: done.');
+    expect(await page.getByRole('status').textContent()).toContain('Done: you approved it (“Annual lecture on organized crime”).');
     expect(await page.locator('.inbox-item', { hasText: 'Annual lecture on organized crime' }).count()).toBe(0);
     expect(page.url()).toMatch(/\/ui\/inbox/);
 
@@ -94,14 +94,14 @@ describe('a partnership through the web interface', () => {
     await agree.getByLabel('Takes effect on').fill('2026-03-01');
     await agree.getByLabel('Expires on').fill('2029-02-28');
     await agree.getByRole('button', { name: 'Agree text' }).click();
-    expect(await stateOf(page)).toBe('awaiting signatures');
+    expect(await stateOf(page)).toBe('Awaiting signatures');
 
     let sign = await openAction(page, 'Record signature');
     await sign.getByLabel('Party').selectOption('partner');
     await sign.getByLabel('Signatory').fill('Vice-Chancellor, Riphah International University');
     await sign.getByLabel('Signed on').fill('2026-03-02');
     await sign.getByRole('button', { name: 'Record signature' }).click();
-    expect(await stateOf(page)).toBe('awaiting signatures');
+    expect(await stateOf(page)).toBe('Awaiting signatures');
 
     sign = await openAction(page, 'Record signature');
     expect(await sign.getByLabel('Party').locator('option').allTextContents()).toEqual(['Our organisation']);
@@ -109,7 +109,7 @@ describe('a partnership through the web interface', () => {
     await sign.getByLabel('Signed on').fill('2026-03-02');
     await sign.getByRole('button', { name: 'Record signature' }).click();
 
-    expect(await stateOf(page)).toBe('in force · active');
+    expect(await stateOf(page)).toBe('In force · Active');
     const dates = await page.locator('.occurrence .occ-date').allTextContents();
     expect(dates).toEqual(['2026-10-15', '2027-10-15', '2028-10-15', '2026-03-01', '2027-03-01', '2028-03-01']);
     // Submitted, approved (quorum), draft shared, text agreed, both signed: five steps of the diagram.
@@ -131,7 +131,8 @@ describe('a partnership through the web interface', () => {
     const steps = rows.filter((row) => !row.includes('activity occurrence'));
     expect(steps.length).toBe(7);
     expect(rows.length).toBeGreaterThan(steps.length);
-    expect(steps.some((s) => s.includes('Amir Approver') && s.includes('APPROVE'))).toBe(true);
+    expect(steps.some((s) => s.includes('Amir Approver approved it → MOU drafting'))).toBe(true);
+    expect(steps.some((s) => s.includes('submitted it for approval → Senior-management review'))).toBe(true);
     expect(await page.locator('details.action').count()).toBe(0);
 
     await page.getByRole('link', { name: /Audit rows of this partnership/ }).click();
@@ -152,8 +153,8 @@ describe('a partnership through the web interface', () => {
     await add.getByLabel('Day').fill('20');
     await add.getByRole('button', { name: 'Add activity' }).click();
 
-    expect(await page.getByRole('status').textContent()).toContain('Add activity: done.');
-    expect(await stateOf(page)).toBe('in force · active');
+    expect(await page.getByRole('status').textContent()).toContain('Activity added.');
+    expect(await stateOf(page)).toBe('In force · Active');
     const series = page.locator('section', { has: page.getByRole('heading', { name: 'Activities', exact: true }) }).locator('h3');
     expect(await series.allTextContents()).toEqual([
       'Annual named lecture (annual lecture, yearly)',
