@@ -307,7 +307,7 @@ describe('delegation of approval authority, over HTTP', () => {
     expect(inbox.html).toContain('For Test approver, as their delegate');
     expect(inbox.html).toContain(`name="data.onBehalfOf" value="${api.ids.approver}"`);
     const sent = await delegatePages.post(`/ui/inbox/${p.id}`, { type: 'APPROVE', version: String(p.version), 'data.onBehalfOf': api.ids.approver });
-    expect(sent).toMatchObject({ status: 303, location: '/ui/inbox?done=APPROVE' });
+    expect(sent).toMatchObject({ status: 303, location: `/ui/inbox?done=APPROVE&of=${p.id}` });
     expect((await read(p.id)).approvals).toEqual([expect.objectContaining({ by: api.ids.approver, actorId: api.ids.manager2 })]);
 
     // Still a delegate of approver2, but no longer of the approver: the page says why it refuses.
