@@ -46,6 +46,7 @@ function shots(seed: DemoSeedResult): Shot[] {
     { name: 'my-work', user: 'approver', path: '/' },
     { name: 'pipeline', user: 'manager', path: '/ui/pipeline' },
     { name: 'dashboard', user: 'manager', path: '/ui/dashboard' },
+    { name: 'partnership-list', user: 'manager', path: '/ui/partnerships?sort=deadline' },
     ...(inForce ? [{ name: 'partnership-in-force', user: 'manager', path: `/ui/partnerships/${inForce.id}` }] : []),
     ...(inReview
       ? [

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, LessThanOrEqual } from 'typeorm';
+import { DataSource, In, IsNull, LessThanOrEqual } from 'typeorm';
 import { OPEN_OCCURRENCE_STATES } from '../activities/activities.service.js';
 import { Occurrence } from '../activities/occurrence.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
@@ -7,6 +7,9 @@ import { Clock, DAY_MS } from '../common/clock.js';
 import { addDaysToDate, addYearsToDate, dateOf } from '../common/dates.js';
 import { PARTNERSHIP_KIND, Partnership } from '../partnerships/partnership.entity.js';
 import { PartnershipListRepository } from '../partnerships/partnership-list.repository.js';
+import { plainQuery } from '../database/plain-query.js';
+import { Timer } from '../timers/timer.entity.js';
+import type { SortDirection, TableSort } from './dto/partnership-table.query.js';
 
 /** An MOU expiring within this many days from today is listed by the report and stands out on the board (SPEC: renewal window). */
 export const EXPIRY_HORIZON_DAYS = 90;
@@ -16,6 +19,26 @@ export const REPORT_ITEMS = 100;
 export const REVIEW_STATE = 'senior_management_review';
 /** The most decisions the turnaround figures are taken from: the latest ones of the past year. */
 export const TURNAROUND_DECISIONS = 1000;
+
+/** A row of the partnership list view: where it stands, whose it is, and the next deadline it waits for. */
+export interface PartnershipTableRow {
+  id: string;
+  title: string;
+  state: string;
+  organizationId: string;
+  organizationName: string | null;
+  ownerId: string;
+  ownerName: string | null;
+  /** The soonest timer still to fire (approval deadline, renewal window, end of term), null when none waits. */
+  nextDeadline: { dueAt: string; event: string } | null;
+}
+
+export interface PartnershipTableQuery {
+  sort?: TableSort;
+  direction?: SortDirection;
+  limit?: number;
+  offset?: number;
+}
 
 /** One decided review: submitted (entered review) at `submittedAt`, decided at `decidedAt`, and the state it went to. */
 export interface ReviewDecision {
@@ -138,6 +161,60 @@ export class ReportsService {
       ];
     });
     return { since, decisions: decisions.reverse() };
+  }
+
+  /**
+   * A page of every partnership, sorted by organization, stage (in `stages`' order, a nested state with its
+   * parent), owner, next deadline or title, then by title and id; partnerships without a deadline come last
+   * either way. The next deadline is the soonest timer of the partnership still to fire.
+   */
+  async partnershipTable(query: PartnershipTableQuery, stages: string[]): Promise<{ items: PartnershipTableRow[]; total: number }> {
+    const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
+    const stageRank = `CASE ${stages.map((_, i) => `WHEN r.state = ? OR r.state LIKE ? THEN ${i}`).join(' ')} ELSE ${stages.length} END`;
+    const stageParameters = stages.flatMap((stage) => [stage, `${stage}.%`]);
+    const keys: Record<TableSort, { sql: string; parameters: unknown[] }> = {
+      organization: { sql: `LOWER(r.organization_name) ${direction}`, parameters: [] },
+      stage: { sql: `${stageRank} ${direction}`, parameters: stageParameters },
+      owner: { sql: `LOWER(COALESCE(r.owner_name, r.owner_id)) ${direction}`, parameters: [] },
+      deadline: { sql: `CASE WHEN r.next_due IS NULL THEN 1 ELSE 0 END, r.next_due ${direction}`, parameters: [] },
+      title: { sql: `r.title_key ${direction}`, parameters: [] },
+    };
+    const key = keys[query.sort ?? 'organization'];
+    const rows = await plainQuery<{
+      id: string;
+      title: string;
+      state: string;
+      organization_id: string;
+      organization_name: string | null;
+      owner_id: string;
+      owner_name: string | null;
+    }>(
+      this.dataSource,
+      `SELECT r.id, r.title, r.state, r.organization_id, r.organization_name, r.owner_id, r.owner_name FROM (
+         SELECT p.id, p.title, p.title_key, p.state, p.organization_id, o.name AS organization_name, p.created_by AS owner_id, u.display_name AS owner_name,
+           (SELECT MIN(t.due_at) FROM timers t WHERE t.instance_id = p.id AND t.fired_at IS NULL) AS next_due
+         FROM partnerships p LEFT JOIN organizations o ON o.id = p.organization_id LEFT JOIN users u ON u.id = p.created_by
+       ) r ORDER BY ${key.sql}, r.title_key ASC, r.id ASC LIMIT ? OFFSET ?`,
+      [...key.parameters, query.limit ?? 50, query.offset ?? 0],
+    );
+    const total = [...(await this.lists.countsByState()).values()].reduce((sum, n) => sum + n, 0);
+    const timers = rows.length
+      ? await this.dataSource.getRepository(Timer).find({ where: { instanceId: In(rows.map((r) => r.id)), firedAt: IsNull() }, order: { dueAt: 'ASC' } })
+      : [];
+    const items = rows.map((r) => {
+      const next = timers.find((t) => t.instanceId === r.id);
+      return {
+        id: r.id,
+        title: r.title,
+        state: r.state,
+        organizationId: r.organization_id,
+        organizationName: r.organization_name,
+        ownerId: r.owner_id,
+        ownerName: r.owner_name,
+        nextDeadline: next ? { dueAt: next.dueAt, event: next.event } : null,
+      };
+    });
+    return { items, total };
   }
 
   /** The first REPORT_ITEMS partnerships with occurrences, by title, with their occurrences counted by state; and how many there are. */

@@ -5,6 +5,7 @@ import { ReportsService, type ReviewDecision } from '../reports/reports.service.
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { barChartSvg, type ChartSeries } from './charts.js';
 import { WEB_PREFIX } from './web-paths.js';
+import { stateTitle } from './workflow-words.js';
 
 /** A cell of a chart's table: text, and the page it names when there is one. */
 export interface TableCell {
@@ -59,11 +60,7 @@ export class Dashboard {
     const report = await this.reports.dashboard();
     const names = new Map((await this.organizations.choices()).map((o) => [o.id, o.name]));
     const words: Words = {
-      state: (path) =>
-        path
-          .split('.')
-          .map((_, i, parts) => this.registry.stateLabel(parts.slice(0, i + 1).join('.'), PARTNERSHIP_WORKFLOW).title)
-          .join(': '),
+      state: (path) => stateTitle(this.registry, path, PARTNERSHIP_WORKFLOW),
       event: (type) => this.registry.eventLabel(type, PARTNERSHIP_WORKFLOW).title,
     };
     const charts = [

@@ -30,6 +30,7 @@ const NAV: NavItem[] = [
   { href: '/', label: 'My work', counted: true },
   { href: `${WEB_PREFIX}/pipeline`, label: 'Pipeline' },
   { href: `${WEB_PREFIX}/dashboard`, label: 'Dashboard' },
+  { href: `${WEB_PREFIX}/partnerships`, label: 'Partnerships' },
   { href: `${WEB_PREFIX}/inbox`, label: 'Inbox', shown: (reader) => reader.decides },
   { href: `${WEB_PREFIX}/organizations`, label: 'Organizations' },
   { href: `${WEB_PREFIX}/activities`, label: 'Activities' },

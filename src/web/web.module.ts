@@ -23,6 +23,8 @@ import { MyWorkController } from './my-work.controller.js';
 import { NotificationPagesController } from './notification-pages.controller.js';
 import { OrganizationPagesController } from './organization-pages.controller.js';
 import { UserPagesController } from './user-pages.controller.js';
+import { PartnershipList } from './partnership-list.js';
+import { PartnershipListController } from './partnership-list.controller.js';
 import { PartnershipPage } from './partnership-page.js';
 import { PageNotFoundController } from './page-not-found.controller.js';
 import { PartnershipPagesController } from './partnership-pages.controller.js';
@@ -40,6 +42,8 @@ const PAGES = [
   BoardController,
   DashboardController,
   NotificationPagesController,
+  // Before the partnership pages: their `partnerships/:id` would take `partnerships/export.csv`.
+  PartnershipListController,
   PartnershipPagesController,
   InboxController,
   OrganizationPagesController,
@@ -67,7 +71,7 @@ const PAGES = [
     ReportsModule,
   ],
   controllers: PAGES,
-  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard],
+  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard, PartnershipList],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

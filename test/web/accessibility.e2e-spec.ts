@@ -59,6 +59,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['approver', 'my work', () => '/'],
     ['manager', 'pipeline', () => '/ui/pipeline'],
     ['manager', 'dashboard', () => '/ui/dashboard'],
+    ['manager', 'partnership list', () => '/ui/partnerships?sort=deadline&direction=desc'],
     ['approver', 'notifications', () => '/ui/notifications'],
     ['manager', 'new proposal', () => '/ui/partnerships/new'],
     ['manager', 'MOU in force', () => `/ui/partnerships/${inForce}`],
