@@ -3,7 +3,8 @@
  *   npm run audit:verify -- audit-chain.jsonl [--public-key audit-public-key.pem] [--expect-head <hash>]
  * Checks every row's hash and link, and every checkpoint in the export against the row before it;
  * with `--public-key`, each checkpoint's signature under that key; with `--expect-head`, that the
- * export reaches the row with that hash (a head kept from an earlier verify or export).
+ * export reaches the row with that hash (a head kept from an earlier verify or export). A verified export's answer lists the documents its
+ * DOCUMENT_UPLOADED rows name, with their SHA-256, so a copy of one can be checked against the chain.
  * Exit code 0 when it verifies, 1 when it does not (the first bad seq and why), 2 when it cannot
  * be checked (no such file, a key that is not an Ed25519 public key, a CSV export, bad arguments).
  */
@@ -38,8 +39,26 @@ export type ExportResult =
       headHash: string;
       checkpoints: { checked: number; lastSeq: number | null; signatures: 'verified' | 'not checked'; keyFingerprint?: string };
       expectedHead?: { seq: number; hash: string };
+      /** The uploads the export records (DOCUMENT_UPLOADED rows): a copy of a document can be checked against its hash here. */
+      documents: NamedDocument[];
     }
   | { ok: false; firstBadSeq?: number; line?: number; reason: string; events: number };
+
+/** A document an export names: the upload's id, file name and SHA-256, and the row that records it. */
+export interface NamedDocument {
+  seq: number;
+  id: string;
+  name: string;
+  sha256: string;
+}
+
+/** The document a verified DOCUMENT_UPLOADED row records, or undefined for any other row. */
+function namedDocument(row: { seq: number; action: string; entityId: string; payload: unknown }): NamedDocument | undefined {
+  if (row.action !== 'DOCUMENT_UPLOADED') return undefined;
+  const payload = row.payload as { name?: unknown; sha256?: unknown } | null;
+  if (typeof payload?.name !== 'string' || typeof payload.sha256 !== 'string') return undefined;
+  return { seq: row.seq, id: row.entityId, name: payload.name, sha256: payload.sha256 };
+}
 
 /** A file this verifier cannot check at all (exit code 2), as opposed to a chain that does not verify. */
 export class UnverifiableExport extends Error {}
@@ -76,6 +95,7 @@ export async function verifyExport(path: string, checks: ExportChecks = {}): Pro
   let reached: { seq: number; hash: string } | undefined;
   let lineNumber = 0;
   let rowsSeen = 0;
+  const documents: NamedDocument[] = [];
   for await (const line of lines) {
     lineNumber += 1;
     if (line.trim() === '') continue;
@@ -119,6 +139,8 @@ export async function verifyExport(path: string, checks: ExportChecks = {}): Pro
     // The export shows the payload as JSON; the chain hashed its canonical text.
     if (!verifier.push({ ...row, payload: canonicalJson(row.payload) })) break;
     last = { seq: row.seq, hash: row.hash, checkpointed: false };
+    const document = namedDocument(row);
+    if (document) documents.push(document);
     if (checks.expectHead !== undefined && row.hash === checks.expectHead) reached = { seq: row.seq, hash: row.hash };
   }
   const chain = verifier.result();
@@ -148,6 +170,7 @@ export async function verifyExport(path: string, checks: ExportChecks = {}): Pro
       ...(key ? { keyFingerprint: key.fingerprint } : {}),
     },
     ...(reached ? { expectedHead: reached } : {}),
+    documents,
   };
 }
 
@@ -165,6 +188,11 @@ export function notes(result: ExportResult, checks: ExportChecks): string[] {
   } else {
     found.push(
       `the ${checked} checkpoints match their rows, but their signatures were NOT checked: pass --public-key <file> with the service's key (GET /api/audit/public-key), kept where whoever holds the database cannot change it`,
+    );
+  }
+  if (result.documents.length > 0) {
+    found.push(
+      `the export names ${result.documents.length} uploaded documents by SHA-256 (documents above): a copy of one is that document when its sha256sum is the hash named`,
     );
   }
   if (checks.expectHead === undefined) found.push('without --expect-head <hash>, rows cut after the last checkpoint in the export go unnoticed');

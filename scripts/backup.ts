@@ -65,7 +65,11 @@ const COPY_CHECKS: CopyCheckStep[] = [integrity, isThisServices];
 /** The chain and its checkpoints, checked as the service's verify() checks them (AuditVerifier), on a read-only connection to the copy. */
 async function auditOf(db: DataSource, key: AuditSigningKey): Promise<CopyReport['audit'] | string> {
   const result = await new AuditVerifier(db, new AuditCheckpointsRepository(db), key).verify();
-  if (!result.ok) return `the audit chain does not verify from row ${result.firstBadSeq}: ${result.reason}`;
+  if (!result.ok) {
+    return result.firstBadSeq === null
+      ? `the stored documents do not verify: ${result.reason}`
+      : `the audit chain does not verify from row ${result.firstBadSeq}: ${result.reason}`;
+  }
   return { events: result.events, headHash: result.headHash, checkpoints: result.checkpoints, keyFingerprint: key.fingerprint };
 }
 

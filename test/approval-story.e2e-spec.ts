@@ -213,6 +213,7 @@ describe('the approval story over HTTP', () => {
       events: verify.body.events,
       headHash: verify.body.headHash,
       checkpoints: { checked: 0, lastSeq: null, signatures: 'not checked' },
+      documents: [],
     });
     const tampered = lines.map((line) => JSON.parse(line));
     const target = tampered.find((row) => row.action === 'APPROVE' && row.outcome === 'ok');

@@ -11,6 +11,9 @@ import { actors, organizationInput, partnershipInput } from './support/factories
 import { runMigrationStep } from './support/migrate.js';
 import { createTestApp, testDatabaseKind, type TestApp } from './support/test-app.js';
 
+/** No documents were uploaded: verify re-hashed none. */
+const NO_DOCUMENTS = { checked: 0, bad: [] };
+
 async function seed(t: TestApp, count: number): Promise<void> {
   const organizations = t.get(OrganizationsService);
   const partnerships = t.get(PartnershipsService);
@@ -40,7 +43,13 @@ describe('the audit chain', () => {
     const rows = await dataSource.query('SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq');
     // First-start admin, one organization, three proposals created and submitted.
     expect(rows.length).toBeGreaterThanOrEqual(7);
-    expect(result).toEqual({ ok: true, events: rows.length, headHash: rows[rows.length - 1].hash, checkpoints: { checked: 0, lastSeq: null } });
+    expect(result).toEqual({
+      ok: true,
+      events: rows.length,
+      headHash: rows[rows.length - 1].hash,
+      checkpoints: { checked: 0, lastSeq: null },
+      documents: NO_DOCUMENTS,
+    });
     expect(rows[0].prev_hash).toBe('0'.repeat(64));
     for (let i = 1; i < rows.length; i += 1) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
   });

@@ -17,6 +17,9 @@ import { actors, organizationInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
 import { createTestApp, testDatabaseKind, testPostgresUrl, type TestApp } from './support/test-app.js';
 
+/** No documents were uploaded: verify re-hashed none. */
+const NO_DOCUMENTS = { checked: 0, bad: [] };
+
 /**
  * verify() over a chain of several thousand rows, long enough for several batches and, with the
  * worker threads, several parts: the first bad row is named wherever it lies, as the walk over
@@ -168,14 +171,14 @@ describe('verify() over a chain of several batches', () => {
       const result = await audit.verify(tuning());
       const [head] = await dataSource.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
       // The rows were written straight to the table, so no checkpoint names any of them.
-      expect(result).toEqual({ ok: true, events: lastSeq, headHash: head.hash, checkpoints: { checked: 0, lastSeq: null } });
-      expect(result).toEqual({ ...(await referenceVerify(audit)), checkpoints: { checked: 0, lastSeq: null } });
+      expect(result).toEqual({ ok: true, events: lastSeq, headHash: head.hash, checkpoints: { checked: 0, lastSeq: null }, documents: NO_DOCUMENTS });
+      expect(result).toEqual({ ...(await referenceVerify(audit)), checkpoints: { checked: 0, lastSeq: null }, documents: NO_DOCUMENTS });
     });
 
     it.each([2, 127, 128, 129, 999, 1_000, 1_001, 1_999, 2_000, 2_001, 4_321])('names row %i when its content was edited', async (seq) => {
       await withTampered([[seq, `outcome = 'forged'`]], async () => {
         const expected = { ok: false, firstBadSeq: seq, reason: 'hash does not match the row content', events: seq - 1 };
-        expect(await audit.verify(tuning())).toEqual(expected);
+        expect(await audit.verify(tuning())).toEqual({ ...expected, documents: NO_DOCUMENTS });
         expect(await referenceVerify(audit)).toEqual(expected);
       });
     });
@@ -187,8 +190,14 @@ describe('verify() over a chain of several batches', () => {
       for (const seq of [1_000, 2_000, 3_001]) {
         await withTampered([[seq, 'DELETE']], async () => {
           const result = await audit.verify(tuning());
-          expect(result).toEqual({ ok: false, firstBadSeq: seq + 1, reason: `expected seq ${seq}, found ${seq + 1}`, events: seq - 1 });
-          expect(result).toEqual(await referenceVerify(audit));
+          expect(result).toEqual({
+            ok: false,
+            firstBadSeq: seq + 1,
+            reason: `expected seq ${seq}, found ${seq + 1}`,
+            events: seq - 1,
+            documents: NO_DOCUMENTS,
+          });
+          expect(result).toEqual({ ...(await referenceVerify(audit)), documents: NO_DOCUMENTS });
         });
       }
     });
@@ -202,15 +211,27 @@ describe('verify() over a chain of several batches', () => {
         ],
         async () => {
           const result = await audit.verify(tuning());
-          expect(result).toEqual({ ok: false, firstBadSeq: 1_234, reason: 'prevHash does not match the hash of the previous row', events: 1_233 });
-          expect(result).toEqual(await referenceVerify(audit));
+          expect(result).toEqual({
+            ok: false,
+            firstBadSeq: 1_234,
+            reason: 'prevHash does not match the hash of the previous row',
+            events: 1_233,
+            documents: NO_DOCUMENTS,
+          });
+          expect(result).toEqual({ ...(await referenceVerify(audit)), documents: NO_DOCUMENTS });
         },
       );
     });
 
     it('names a row whose roles are not JSON, where reading it as an entity would throw', async () => {
       await withTampered([[3_333, `actor_roles = 'not json'`]], async () => {
-        expect(await audit.verify(tuning())).toEqual({ ok: false, firstBadSeq: 3_333, reason: 'actor_roles is not JSON', events: 3_332 });
+        expect(await audit.verify(tuning())).toEqual({
+          ok: false,
+          firstBadSeq: 3_333,
+          reason: 'actor_roles is not JSON',
+          events: 3_332,
+          documents: NO_DOCUMENTS,
+        });
       });
     });
 
@@ -219,7 +240,13 @@ describe('verify() over a chain of several batches', () => {
       const seq = Number(row.seq);
       for (const roles of ['[ "manager" ]', '["\\u006danager"]']) {
         await withTampered([[seq, `actor_roles = '${roles}'`]], async () => {
-          expect(await audit.verify(tuning())).toEqual({ ok: true, events: lastSeq, headHash: expect.any(String), checkpoints: { checked: 0, lastSeq: null } });
+          expect(await audit.verify(tuning())).toEqual({
+            ok: true,
+            events: lastSeq,
+            headHash: expect.any(String),
+            checkpoints: { checked: 0, lastSeq: null },
+            documents: NO_DOCUMENTS,
+          });
           expect(await referenceVerify(audit)).toMatchObject({ ok: true, events: lastSeq });
         });
       }
@@ -239,7 +266,7 @@ describe('verify() over a chain of several batches', () => {
         ],
         async () => {
           const expected = { ok: false, firstBadSeq: seq, reason: 'hash does not match the row content', events: seq - 1 };
-          expect(await audit.verify(tuning())).toEqual(expected);
+          expect(await audit.verify(tuning())).toEqual({ ...expected, documents: NO_DOCUMENTS });
           expect(await referenceVerify(audit)).toEqual(expected);
         },
       );
@@ -248,7 +275,13 @@ describe('verify() over a chain of several batches', () => {
     if (testDatabaseKind === 'sqlite') {
       it('names a row holding a BLOB, on which json_quote throws', async () => {
         await withTampered([[2_222, 'actor_id = CAST(actor_id AS BLOB)']], async () => {
-          expect(await audit.verify(tuning())).toEqual({ ok: false, firstBadSeq: 2_222, reason: 'hash does not match the row content', events: 2_221 });
+          expect(await audit.verify(tuning())).toEqual({
+            ok: false,
+            firstBadSeq: 2_222,
+            reason: 'hash does not match the row content',
+            events: 2_221,
+            documents: NO_DOCUMENTS,
+          });
         });
       });
     }

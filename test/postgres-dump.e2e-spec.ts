@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { AuditVerifyResult } from '../src/audit/audit-checkpoint.js';
+import type { VerifyReport } from '../src/audit/audit-checkpoint.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { actors, createProposal, sendFromCurrent } from './support/factories.js';
 import { createDatabase, createTestApp, databaseEnv, testDatabaseKind, testPostgresUrl } from './support/test-app.js';
@@ -51,7 +51,7 @@ const run = promisify(execFile);
   it('verifies after the restore, to the same head, with its checkpoints, triggers and sequences, and takes new rows', async () => {
     const env = { AUDIT_CHECKPOINT_EVERY: '3' };
     const before = await createTestApp({ dataDir, env });
-    let verified: AuditVerifyResult;
+    let verified: VerifyReport;
     try {
       for (let i = 0; i < 4; i += 1) {
         const proposal = await createProposal(before, { title: `Dumped proposal ${i}` });

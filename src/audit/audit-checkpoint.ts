@@ -108,6 +108,27 @@ export interface CheckpointSummary {
 export type AuditVerifyResult =
   { ok: true; events: number; headHash: string; checkpoints: CheckpointSummary } | { ok: false; firstBadSeq: number; reason: string; events: number };
 
+/** The stored documents re-hashed: how many, and those whose bytes no longer have the SHA-256 they were stored under. */
+export interface DocumentsVerdict {
+  checked: number;
+  bad: string[];
+}
+
+/**
+ * What `GET /api/audit/verify` answers: the chain's verdict and the documents'. With an intact chain and a bad document it is not ok, with no row to
+ * name (`firstBadSeq: null`).
+ */
+export type VerifyReport =
+  | (Extract<AuditVerifyResult, { ok: true }> & { documents: DocumentsVerdict })
+  | { ok: false; firstBadSeq: number | null; reason: string; events: number; documents: DocumentsVerdict };
+
+/** The chain's verdict joined with the documents'. */
+export function withDocuments(chain: AuditVerifyResult, documents: DocumentsVerdict): VerifyReport {
+  if (!chain.ok || documents.bad.length === 0) return { ...chain, documents };
+  const reason = `${documents.bad.length} of ${documents.checked} stored documents no longer have the SHA-256 they were stored under: ${documents.bad.join(', ')}`;
+  return { ok: false, firstBadSeq: null, reason, events: chain.events, documents };
+}
+
 /** A checkpoint with the hash its row has in the database (null: there is no such row). */
 export type CheckpointWithRow = Checkpoint & { rowHash: string | null };
 

@@ -15,7 +15,7 @@ import { plainQuery } from '../database/plain-query.js';
 import { transactionMemo, WriteQueue } from '../database/write-queue.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { canonicalBodyAroundSeq, GENESIS_HASH, hashRecord, type AuditRecord } from './audit-chain.js';
-import type { AuditVerifyResult, Checkpoint } from './audit-checkpoint.js';
+import type { Checkpoint, VerifyReport } from './audit-checkpoint.js';
 import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey } from './audit-signing-key.js';
 import { auditRowView } from './audit.view.js';
@@ -237,8 +237,11 @@ export class AuditService {
     return this.checkpoints.page(limit, offset);
   }
 
-  /** Checks the chain and its checkpoints (src/audit/verify/): the first row that does not verify, or the chain's length and head. */
-  verify(tuning: Partial<VerifyTuning> = {}): Promise<AuditVerifyResult> {
+  /**
+   * Checks the chain and its checkpoints (src/audit/verify/), and re-hashes the stored documents: the first row that does not verify, or the chain's
+   * length and head, with the documents' verdict.
+   */
+  verify(tuning: Partial<VerifyTuning> = {}): Promise<VerifyReport> {
     return this.verifier.verify(tuning);
   }
 

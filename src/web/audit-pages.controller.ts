@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuditService } from '../audit/audit.service.js';
 import { auditExportHeaders, auditRowView } from '../audit/audit.view.js';
-import type { VerifyResult } from '../audit/verify/chain-verifier.js';
+import type { VerifyReport } from '../audit/audit-checkpoint.js';
 import { AuditQueryDto, ExportQueryDto } from '../audit/dto/audit-query.dto.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { UsersService } from '../users/users.service.js';
@@ -49,7 +49,7 @@ export class AuditPagesController {
     await this.audit.export(format, response);
   }
 
-  private async render(request: WebRequest, response: Response, query: FormBody, verified?: VerifyResult): Promise<void> {
+  private async render(request: WebRequest, response: Response, query: FormBody, verified?: VerifyReport): Promise<void> {
     const filters = Object.fromEntries(FILTERS.flatMap((name) => (field(query, name) ? [[name, field(query, name)]] : [])));
     const search = validDto(AuditQueryDto, { ...filters, offset: integerField(query, 'offset'), limit: PAGE_SIZE });
     const { items, total } = await this.audit.search(search);

@@ -101,6 +101,19 @@ export class CheckpointSummaryResponse {
   lastSeq: number | null;
 }
 
+export class DocumentsVerdictResponse {
+  @ApiProperty({ description: 'Stored documents whose bytes were re-hashed.', example: 12 })
+  checked: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    isArray: true,
+    description: 'The documents whose stored bytes no longer have the SHA-256 they were uploaded with (or are missing); empty when all verify.',
+  })
+  bad: string[];
+}
+
 export class AuditVerifiedResponse {
   @ApiProperty({ enum: [true] })
   ok: true;
@@ -113,6 +126,9 @@ export class AuditVerifiedResponse {
 
   @ApiProperty({ type: CheckpointSummaryResponse })
   checkpoints: CheckpointSummaryResponse;
+
+  @ApiProperty({ type: DocumentsVerdictResponse })
+  documents: DocumentsVerdictResponse;
 }
 
 export class AuditBrokenResponse {
@@ -120,16 +136,22 @@ export class AuditBrokenResponse {
   ok: false;
 
   @ApiProperty({
-    description: 'The first row that does not verify: one whose hash or link is wrong, one that is not the row a checkpoint signed, or the first row cut off.',
+    description:
+      'The first row that does not verify: one whose hash or link is wrong, one that is not the row a checkpoint signed, or the first row cut off. Null when the chain verifies but stored documents do not (documents.bad).',
     example: 17,
+    nullable: true,
+    type: Number,
   })
-  firstBadSeq: number;
+  firstBadSeq: number | null;
 
   @ApiProperty({ example: 'hash mismatch' })
   reason: string;
 
   @ApiProperty({ description: 'Rows checked before the break.', example: 16 })
   events: number;
+
+  @ApiProperty({ type: DocumentsVerdictResponse })
+  documents: DocumentsVerdictResponse;
 }
 
 export class HistoryActorResponse {

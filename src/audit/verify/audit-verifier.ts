@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { postgresClientConfig } from '../../database/driver-internals.js';
-import { checkAgainstCheckpoints, forgedCheckpoint, type AuditVerifyResult, type Checkpoint } from '../audit-checkpoint.js';
+import { plainQuery } from '../../database/plain-query.js';
+import { checkAgainstCheckpoints, forgedCheckpoint, withDocuments, type Checkpoint, type DocumentsVerdict, type VerifyReport } from '../audit-checkpoint.js';
 import { AuditCheckpointsRepository } from '../audit-checkpoints.repository.js';
 import { AuditSigningKey } from '../audit-signing-key.js';
 import type { VerifyResult } from './chain-verifier.js';
@@ -41,6 +43,9 @@ export const DEFAULT_VERIFY_TUNING: VerifyTuning = {
   inThreadOnError: true,
 };
 
+/** Blobs re-hashed per read: each may be as large as MAX_UPLOAD_MB, so this bounds what one read holds in memory. */
+const BLOBS_PER_READ = 4;
+
 /** Checkpoint signatures checked between two yields to the event loop. */
 const SIGNATURES_PER_TURN = 32;
 
@@ -60,11 +65,41 @@ export class AuditVerifier {
     private readonly key: AuditSigningKey,
   ) {}
 
-  async verify(tuning: Partial<VerifyTuning> = {}): Promise<AuditVerifyResult> {
+  async verify(tuning: Partial<VerifyTuning> = {}): Promise<VerifyReport> {
     // Read before the walk: every row a checkpoint names was written by then, so an intact chain reaches it.
     const checkpoints = await this.checkpoints.withRowHashes();
-    const [chain, forged] = await Promise.all([this.verifyChain(tuning), this.forgedCheckpoints(checkpoints)]);
-    return checkAgainstCheckpoints(chain, checkpoints, forged);
+    const [chain, forged, documents] = await Promise.all([this.verifyChain(tuning), this.forgedCheckpoints(checkpoints), this.verifyDocuments()]);
+    return withDocuments(checkAgainstCheckpoints(chain, checkpoints, forged), documents);
+  }
+
+  /**
+   * Every stored blob re-hashed, a few at a time (each may be MAX_UPLOAD_MB) and yielding between reads, beside the walk of the chain; the documents
+   * whose blob does not hash to its key, or is missing, are bad.
+   */
+  private async verifyDocuments(): Promise<DocumentsVerdict> {
+    const badHashes: string[] = [];
+    let after = '';
+    for (;;) {
+      const blobs = await plainQuery<{ sha256: string; content: Uint8Array }>(
+        this.dataSource,
+        `SELECT sha256, content FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ${BLOBS_PER_READ}`,
+        [after],
+      );
+      for (const blob of blobs) if (createHash('sha256').update(blob.content).digest('hex') !== blob.sha256) badHashes.push(blob.sha256);
+      if (blobs.length < BLOBS_PER_READ) break;
+      after = blobs[blobs.length - 1].sha256;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const [{ count }] = await plainQuery<{ count: number | string }>(this.dataSource, 'SELECT COUNT(*) AS count FROM documents', []);
+    const missing = await plainQuery<{ id: string }>(
+      this.dataSource,
+      'SELECT d.id FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL',
+      [],
+    );
+    const bad = [...missing.map((d) => d.id)];
+    for (const sha256 of badHashes)
+      bad.push(...(await plainQuery<{ id: string }>(this.dataSource, 'SELECT id FROM documents WHERE sha256 = ?', [sha256])).map((d) => d.id));
+    return { checked: Number(count), bad: bad.sort() };
   }
 
   /**
