@@ -9,6 +9,8 @@ import { PartnershipsService } from '../src/partnerships/partnerships.service.js
 import { Timer } from '../src/timers/timer.entity.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { ReplayService } from '../src/workflow-engine/replay.service.js';
+import { UsersService } from '../src/users/users.service.js';
+import { SYSTEM_ACTOR } from '../src/workflow-engine/workflow.types.js';
 import { actors, createProposal, sendFromCurrent } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -27,6 +29,10 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     audit = t.get(AuditService);
     replay = t.get(ReplayService);
     dataSource = t.get(DataSource);
+    // Two approvers who may decide, so a proposal may ask for two approvals (the factories' actors are no accounts).
+    for (const username of ['first.approver', 'second.approver']) {
+      await t.get(UsersService).create({ username, password: 'correct horse battery', roles: ['approver'] }, SYSTEM_ACTOR);
+    }
   });
 
   afterAll(async () => {

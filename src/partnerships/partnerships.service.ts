@@ -156,9 +156,27 @@ export class PartnershipsService implements OnModuleInit {
     return { requiredApprovals: Number(context.requiredApprovals), approvalSlaDays: Number(context.approvalSlaDays) };
   }
 
+  /**
+   * A quorum a proposal asks for must be one its deciders can reach: no more than the active
+   * approvers who are not its authors (they never decide on it). Otherwise it would wait forever.
+   */
+  private async assertQuorumReachable(manager: EntityManager, requiredApprovals: number | undefined, authors: string[]): Promise<void> {
+    if (requiredApprovals === undefined) return;
+    const approvers = await plainQuery<{ id: string }>(manager, `SELECT id FROM users WHERE active = TRUE AND roles LIKE '%"approver"%'`, []);
+    const deciders = approvers.filter((approver) => !authors.includes(approver.id)).length;
+    if (requiredApprovals > deciders) {
+      throw new DomainError(
+        'QUORUM_UNREACHABLE',
+        `the proposal asks for ${requiredApprovals} approvals, but only ${deciders} active approver${deciders === 1 ? '' : 's'} may decide it`,
+        { requiredApprovals, approvers: deciders },
+      );
+    }
+  }
+
   create(input: CreatePartnershipDto, actor: Actor, requestId?: string): Promise<Partnership> {
     return this.queue.run(async (manager) => {
       await this.organizations.get(input.organizationId, manager);
+      await this.assertQuorumReachable(manager, input.requiredApprovals, [actor.id]);
       const at = this.runtime.now();
       const defaults = this.defaults();
       const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
@@ -206,6 +224,7 @@ export class PartnershipsService implements OnModuleInit {
           });
         }
         if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
+        await this.assertQuorumReachable(manager, input.requiredApprovals, [...contentAuthors(row), actor.id]);
         if (input.proposedActivities !== undefined) await this.activities.assertSeriesWithinBound(manager, id, input.proposedActivities.length, 0);
         const changes: Omit<Partial<Partnership>, 'context'> = { ...input };
         if (input.title !== undefined) {

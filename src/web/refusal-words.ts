@@ -88,6 +88,10 @@ function words(error: DomainError, labels: RefusalLabels): string {
       // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).
       return typeof details.reason === 'string' ? sentence(details.reason) : `A rule refused this: ${error.message}.`;
     }
+    case 'QUORUM_UNREACHABLE':
+      return details.approvers === 0
+        ? `${sentence(error.message)} Ask an administrator to give someone the approver role first.`
+        : `${sentence(error.message)} Ask for at most ${String(details.approvers)}.`;
     case 'CONFLICT':
       return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;
     case 'TOO_MANY_REQUESTS':

@@ -34,7 +34,7 @@ const MEANING: Record<number, string> = {
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8), or an upload is of a type not taken',
-  422: 'GUARD_FAILED (details.rule names the rule), IDEMPOTENCY_CONFLICT, NO_TEXT (a document compared or read as text has none), or WRONG_DOCUMENT (an event names a document of another kind or partnership)',
+  422: 'GUARD_FAILED (details.rule names the rule), IDEMPOTENCY_CONFLICT, NO_TEXT (a document compared or read as text has none), QUORUM_UNREACHABLE (a proposal asks for more approvals than the active approvers who may decide it), or WRONG_DOCUMENT (an event names a document of another kind or partnership)',
   428: 'PRECONDITION_REQUIRED: If-Match is missing',
   429: 'TOO_MANY_REQUESTS',
 };
