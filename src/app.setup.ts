@@ -11,7 +11,7 @@ import { documentBodyErrors } from './common/http/api-errors.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
 import { METRICS_PATH } from './observability/metrics.controller.js';
 import { Metrics } from './observability/metrics.js';
-import { serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
+import { servePartnerLinks, serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
 
 export const BODY_LIMIT = '256kb';
 
@@ -37,6 +37,7 @@ export function configureApp(app: INestApplication, options: { requestLog?: Requ
   app.use(app.get(Metrics).timeRequests);
   app.setGlobalPrefix('api', { exclude: [...WEB_ROUTES, METRICS_PATH] });
   serveWebAssets(express);
+  servePartnerLinks(express);
   const openApi = new DocumentBuilder()
     .setTitle('Partnership Engine')
     .setDescription(

@@ -2,9 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ActivitiesService } from '../activities/activities.service.js';
 import { ApprovalsService } from '../approvals/approvals.service.js';
-import { Clock } from '../common/clock.js';
+import { Clock, DAY_MS } from '../common/clock.js';
 import { dateOf } from '../common/dates.js';
 import type { AppConfig } from '../config/app.config.js';
+import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
@@ -14,11 +15,14 @@ const LISTED = 50;
 const RENEWAL_STATE = 'in_force.renewal_due';
 /** MOUs in their renewal window number a few a month; a list page reads at most this many (the API's bound on a page). */
 const RENEWALS_READ = 200;
+/** Partners' confirmations of the agreed text are listed for this many days after they came. */
+const ACKNOWLEDGEMENTS_DAYS = 30;
 
 /**
  * What waits for the signed-in person now (SPEC "My work"): proposals to decide, in their own right
  * and for the approvers they stand in for; MOUs whose renewal an approver decides; occurrences of
- * their partnerships to schedule or to record; their unread notices. Read from the services the API
+ * their partnerships to schedule or to record; their unread notices; and, to read, the partners'
+ * confirmations of their partnerships' agreed texts. Read from the services the API
  * uses, each with the same rules.
  */
 @Injectable()
@@ -30,6 +34,7 @@ export class MyWork {
     private readonly partnerships: PartnershipsService,
     private readonly activities: ActivitiesService,
     private readonly notifications: NotificationsService,
+    private readonly partnerLinks: PartnerLinksService,
     @Inject(Clock) private readonly clock: Clock,
     config: ConfigService,
   ) {
@@ -45,6 +50,9 @@ export class MyWork {
       await this.notifications.list(actor, { unread: true, limit: listed }),
     ];
     const today = dateOf(this.clock.now());
+    const since = new Date(this.clock.now().getTime() - ACKNOWLEDGEMENTS_DAYS * DAY_MS).toISOString();
+    // What partners confirmed of the person's partnerships lately: news rather than work, so not counted in `total`.
+    const acknowledgements = await this.partnerLinks.acknowledgementsFor(actor.id, since, listed);
     // A scheduled occurrence is listed once its day has come; a planned one whose day has passed is recorded, not scheduled.
     const toRecord = (item: { state: string; date: string }) => item.state === 'scheduled' || item.date < today;
     return {
@@ -52,6 +60,7 @@ export class MyWork {
       renewals,
       occurrences: { ...occurrences, items: occurrences.items.map((item) => ({ ...item, toRecord: toRecord(item) })) },
       notices,
+      acknowledgements,
       total: approvals.total + renewals.total + occurrences.total + notices.unread,
     };
   }

@@ -3,6 +3,7 @@ import { ActivitiesService, OCCURRENCE_WORKFLOW, occurrenceView } from '../activ
 import { historyView, type HistoryWords } from '../audit/audit.view.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
 import { HISTORY_PAGE, PartnershipsService } from '../partnerships/partnerships.service.js';
 import { UsersService } from '../users/users.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
@@ -61,6 +62,7 @@ export class PartnershipPage {
     private readonly engine: WorkflowEngine,
     private readonly audit: AuditService,
     private readonly registry: WorkflowRegistry,
+    private readonly partnerLinks: PartnerLinksService,
   ) {}
 
   /** History lines in the workflows' words, a refusal's reason as its person read it. */
@@ -79,7 +81,11 @@ export class PartnershipPage {
     const definition = this.runtime.readableDefinitionOf(row);
     const history = await this.partnerships.history(id, { limit: HISTORY_PAGE, offset: historyOffset });
     const series = await this.activities.forPartnership(id);
+    // Who confirmed the agreed text, for everyone; the links themselves (whom they went to, and where) for those who manage or read them.
+    const links = await this.partnerLinks.ofPartnership(id);
+    const readsLinks = actor.roles.some((role) => role === 'manager' || role === 'auditor');
     const people = [
+      ...links.map((link) => link.createdBy),
       ...history.items.map((r) => r.actorId),
       ...(view.approvals as Array<{ by: string }>).map((a) => a.by),
       ...(view.decisions as Array<{ by: string }>).map((d) => d.by),
@@ -118,6 +124,8 @@ export class PartnershipPage {
       history: historyView(history.items, names, this.historyWords),
       historyPage: { offset: historyOffset, size: HISTORY_PAGE, total: history.total },
       series: seriesViews,
+      acknowledgements: links.filter((link) => link.acknowledgedAt !== null),
+      partnerLinks: readsLinks ? links : null,
       failed: failed ?? null,
       /** The refusal of a form the page does not show, shown at the top of the actions instead. */
       offscreenRefusal: offscreen ? failed.refusal : null,

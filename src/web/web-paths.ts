@@ -7,6 +7,13 @@ export const SIGN_IN_PATH = `${WEB_PREFIX}/sign-in`;
 export const SSO_PATH = `${SIGN_IN_PATH}/sso`;
 export const SSO_CALLBACK_PATH = `${SSO_PATH}/callback`;
 export const ASSETS_PATH = `${WEB_PREFIX}/assets`;
+/**
+ * The address a partner's signatory is sent (`/partner/:token`), which leads to their page under
+ * /ui. Not a page route itself: a route path `partner/…` excluded from the `/api` prefix would take
+ * the API's `/api/partner/:token` routes out of it too, as Nest matches exclusions against route paths.
+ */
+export const PARTNER_LINK_PREFIX = '/partner';
+export const PARTNER_PAGE_PREFIX = `${WEB_PREFIX}/partner`;
 
 /** Templates and static files are read from the source tree, like `workflows/`, relative to where the app starts. */
 export const WEB_SOURCE_DIR = join(process.cwd(), 'src', 'web');

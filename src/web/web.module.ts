@@ -10,6 +10,7 @@ import { WorkflowEngineModule } from '../workflow-engine/workflow-engine.module.
 import { ApprovalsModule } from '../approvals/approvals.module.js';
 import { CalendarModule } from '../calendar/calendar.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { PartnerLinksModule } from '../documents/partner-links/partner-links.module.js';
 import { ReportsModule } from '../reports/reports.module.js';
 import { AccountPagesController } from './account-pages.controller.js';
 import { ActivityPagesController } from './activity-pages.controller.js';
@@ -27,6 +28,7 @@ import { PartnershipList } from './partnership-list.js';
 import { PartnershipListController } from './partnership-list.controller.js';
 import { PartnershipPage } from './partnership-page.js';
 import { PageNotFoundController } from './page-not-found.controller.js';
+import { PartnerPagesController } from './partner-pages.controller.js';
 import { PartnershipPagesController } from './partnership-pages.controller.js';
 import { PipelineBoard } from './pipeline-board.js';
 import { SessionController } from './session.controller.js';
@@ -51,6 +53,7 @@ const PAGES = [
   AuditPagesController,
   UserPagesController,
   AccountPagesController,
+  PartnerPagesController,
   // Last: it answers every /ui address that none of the pages above matched.
   PageNotFoundController,
 ];
@@ -69,6 +72,7 @@ const PAGES = [
     CalendarModule,
     NotificationsModule,
     ReportsModule,
+    PartnerLinksModule,
   ],
   controllers: PAGES,
   providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard, PartnershipList],

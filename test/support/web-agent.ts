@@ -31,8 +31,8 @@ export function asText(response: request.Response, done: (error: Error | null, b
 
 const CSRF_INPUT = /name="_csrf" value="([^"]+)"/;
 
-/** Signs `username` in through the sign-in page, as a person would. */
-export async function signInToPages(http: App, username: string, password = USER_PASSWORD): Promise<WebAgent> {
+/** A browser without an account: it keeps cookies and posts each form with the CSRF token of the page last read. */
+export function pagesAgent(http: App): WebAgent {
   const agent = request.agent(http);
   let csrf = '';
   const get = async (path: string): Promise<WebPage> => {
@@ -56,10 +56,16 @@ export async function signInToPages(http: App, username: string, password = USER
     const response = await agent.get(path).buffer(true).parse(asText);
     return { status: response.status, text: response.body as string, headers: response.headers as Record<string, string> };
   };
-  await get('/ui/sign-in');
-  const signedIn = await post('/ui/sign-in', { username, password, next: '/' });
-  if (signedIn.status !== 303) throw new Error(`sign-in as ${username} answered ${signedIn.status}`);
   return { get, post, download };
+}
+
+/** Signs `username` in through the sign-in page, as a person would. */
+export async function signInToPages(http: App, username: string, password = USER_PASSWORD): Promise<WebAgent> {
+  const agent = pagesAgent(http);
+  await agent.get('/ui/sign-in');
+  const signedIn = await agent.post('/ui/sign-in', { username, password, next: '/' });
+  if (signedIn.status !== 303) throw new Error(`sign-in as ${username} answered ${signedIn.status}`);
+  return agent;
 }
 
 /** The value of the form field with this id, as the page shows it (attribute-escaped HTML). */

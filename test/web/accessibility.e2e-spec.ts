@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { sendFromCurrent } from '../support/factories.js';
 import { startWebApp, type Person, type WebApp } from './browser.js';
+import { seedPartnerLink } from './partner-links.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -34,6 +35,7 @@ describe('accessibility of the main pages (axe-core)', () => {
   let inForce: string;
   let inReview: string;
   let organizationId: string;
+  let partnerToken: string;
   const signedIn = new Map<Person, Page>();
 
   beforeAll(async () => {
@@ -47,6 +49,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-02' } });
     await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
     organizationId = (await partnerships.get(inForce)).organizationId;
+    partnerToken = (await seedPartnerLink(web, 'Workplan with the human-rights centre')).token;
   });
 
   afterAll(async () => {
@@ -81,6 +84,16 @@ describe('accessibility of the main pages (axe-core)', () => {
       await signInPage.goto('/ui/sign-in');
       const found = await seriousViolations(signInPage);
       await anonymous.close();
+      expect(found).toEqual([]);
+    });
+
+    it(`finds no serious or critical violations on the partner's page, with no account, at ${width} px`, async () => {
+      const partner = await web.browser.newContext({ baseURL: web.baseUrl, viewport: { width, height: 800 }, bypassCSP: true });
+      const partnerPage = await partner.newPage();
+      const response = await partnerPage.goto(`/ui/partner/${partnerToken}`);
+      expect(response?.status()).toBe(200);
+      const found = await seriousViolations(partnerPage);
+      await partner.close();
       expect(found).toEqual([]);
     });
 
