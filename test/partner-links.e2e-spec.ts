@@ -141,6 +141,16 @@ describe('partner links', () => {
     await partnerPost(`${token}/comment`).send({ comment: '' }).expect(400);
     await partnerPost(`${token}/acknowledge`).send({ name: 'Sara Malik', title: 'Rector', role: 'admin' }).expect(400);
     await partnerPost(`${token}/acknowledge`).send({ name: 'Sara Malik' }).expect(400);
+    // A name or title that would read in another order than stored is refused: it is shown as who confirmed the text.
+    for (const body of [
+      { name: 'Sara \u202Ekilam', title: 'Rector' },
+      { name: 'Sara Malik', title: 'Rec\u2067tor' },
+    ]) {
+      const refused = await partnerPost(`${token}/acknowledge`).send(body).expect(400);
+      expect(refused.body.message).toContain('bidirectional');
+    }
+    await issue(agreed.id, { name: 'Prof. \u202ESara' }).expect(400);
+    expect((await partner(token).expect(200)).body.acknowledgedAt).toBeNull();
   });
 
   it('answers an unknown, a revoked and an expired token alike: 404 with the same body', async () => {

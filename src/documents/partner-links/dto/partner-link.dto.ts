@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/page-query.dto.js';
+import { NoBidiControls } from '../../../common/http/validators.js';
 
 export const EXPIRES_IN_DAYS = { min: 1, max: 60, default: 14 } as const;
 
@@ -8,6 +9,7 @@ export class CreatePartnerLinkDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Prof. Sara Malik', description: 'The partner’s signatory the link is sent to.' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   name: string;
 
   @ApiPropertyOptional({ type: String, format: 'email', minLength: 3, maxLength: 254, nullable: true, example: 'rector@example.edu' })
@@ -105,11 +107,13 @@ export class AcknowledgeDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Prof. Sara Malik', description: 'Who acknowledges, for the partner.' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   name: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Rector' })
   @IsString()
   @Length(1, 200)
+  @NoBidiControls()
   title: string;
 }
 
