@@ -48,6 +48,15 @@ interface Figures {
   growth: { small: Size; large: Size; peakRssMb: number };
   verify: Throughput;
   sha: Throughput;
+  upload: {
+    files: number;
+    fileMb: number;
+    httpMbPerSecond: number;
+    rawMbPerSecond: number;
+    serverPeakRssBeforeMb: number;
+    serverPeakRssMb: number;
+    peakRssMb: number;
+  };
 }
 
 interface Row {
@@ -103,7 +112,8 @@ async function runAll(database: DatabaseKind): Promise<Figures> {
     const growth = await phase<Figures['growth']>('growth', bulk);
     const verify = await phase<Figures['verify']>('verify', bulk);
     const sha = await phase<Figures['sha']>('sha-baseline', bulk);
-    return { ...(server ? { server } : {}), raw, service, http, growth, verify, sha };
+    const upload = await phase<Figures['upload']>('upload', await storage());
+    return { ...(server ? { server } : {}), raw, service, http, growth, verify, sha, upload };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     for (const schema of schemas) await postgres?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -187,6 +197,17 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
     f.verify.rowsPerSecond / f.sha.rowsPerSecond >= 0.5,
     rss(f.verify.peakRssMb),
   );
+  const { upload } = f;
+  out.push({
+    database,
+    figure: `upload of a ${upload.fileMb} MB file over HTTP (MB/s)`,
+    measured: `${upload.httpMbPerSecond} MB/s over ${upload.files} files`,
+    baseline: `raw INSERT of the same bytes, a transaction each: ${upload.rawMbPerSecond} MB/s`,
+    ratio: round(upload.httpMbPerSecond / upload.rawMbPerSecond, 3),
+    target: '(no target)',
+    met: null,
+    peakRssMb: `server ${upload.serverPeakRssBeforeMb} before the uploads, ${upload.serverPeakRssMb} after; load generator ${upload.peakRssMb}`,
+  });
   return out;
 }
 
