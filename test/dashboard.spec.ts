@@ -1,4 +1,6 @@
 import { ReportsService } from '../src/reports/reports.service.js';
+import { UsersService } from '../src/users/users.service.js';
+import { SYSTEM_ACTOR, type Actor } from '../src/workflow-engine/workflow.types.js';
 import { Dashboard } from '../src/web/dashboard.js';
 import { actors, createProposal, sendFromCurrent } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -6,9 +8,13 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 /** The dashboard's figures come from the services; each chart is ECharts' server-drawn SVG with a table of the same figures. */
 describe('dashboard: pipeline, approval turnaround, expiring MOUs, fulfilment', () => {
   let t: TestApp;
+  let approver: Actor;
 
   beforeAll(async () => {
     t = await createTestApp();
+    // An account, so that a proposal's quorum of one can be reached.
+    const user = await t.get(UsersService).create({ username: 'approver', password: 'correct horse battery', roles: ['approver'] }, SYSTEM_ACTOR);
+    approver = { id: user.id, roles: user.roles };
   });
 
   afterAll(async () => {
@@ -20,7 +26,7 @@ describe('dashboard: pipeline, approval turnaround, expiring MOUs, fulfilment', 
     const p = await createProposal(t, { title, requiredApprovals: 1 }, { organization: { name: `${title} organization` } });
     await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     t.clock.advanceDays(days);
-    await sendFromCurrent(t, p.id, decision, actors.approver, decision === 'APPROVE' ? {} : { comment: 'Name the course leader.' });
+    await sendFromCurrent(t, p.id, decision, approver, decision === 'APPROVE' ? {} : { comment: 'Name the course leader.' });
     return p.id;
   }
 
@@ -84,7 +90,7 @@ describe('dashboard: pipeline, approval turnaround, expiring MOUs, fulfilment', 
       ['31–60 days', '0', '0', '1', '1'],
       ['Over 60 days', '0', '0', '0', '0'],
     ]);
-    expect(table('expiring')).toEqual([['Annual lecture with Beaconhouse', 'Annual lecture with Beaconhouse organization', 'In force: Active', '2027-01-31']]);
+    expect(table('expiring')).toEqual([['Annual lecture with Beaconhouse', 'Annual lecture with Beaconhouse organization', 'In force · Active', '2027-01-31']]);
     expect(table('fulfilment')).toEqual([['Annual lecture with Beaconhouse', '0', '0', '2', '0']]);
     // The chart names what it draws: the month of the expiry among thirteen months, the MOU's title (cut to fit) on its bar.
     expect(charts[2].svg).toContain('>Jan 2027');

@@ -20,6 +20,7 @@ describe('partnership list view: sorted by organization, stage, owner, next dead
       const user = await t.get(UsersService).create({ username, password: 'correct horse battery', displayName, roles: ['manager'] }, SYSTEM_ACTOR);
       return { id: user.id, roles: user.roles };
     };
+    await t.get(UsersService).create({ username: 'approver', password: 'correct horse battery', roles: ['approver'] }, SYSTEM_ACTOR);
     const zoe = await owner('zoe', 'Zoe Zafar');
     const adam = await owner('adam', 'Adam Aziz');
     t.clock.set('2026-03-02T09:00:00.000Z');
@@ -52,8 +53,8 @@ describe('partnership list view: sorted by organization, stage, owner, next dead
     const page = await list.page({ sort: 'deadline', direction: 'asc' }, 0);
     expect(page.total).toBe(3);
     expect(page.rows.map((r) => [r.organizationName, r.stage, r.ownerName, r.nextDeadline])).toEqual([
-      ['Beaconhouse National University', 'Senior-management review', 'Zoe Zafar', { dueAt: '2026-03-16T09:00:00.000Z', title: 'Approval deadline' }],
-      ['Sindh Police', 'Senior-management review', 'Adam Aziz', { dueAt: '2026-03-18T09:00:00.000Z', title: 'Approval deadline' }],
+      ['Beaconhouse National University', 'Senior-management review', 'Zoe Zafar', { dueAt: '2026-03-16T09:00:00.000Z', title: 'Approval deadline passes' }],
+      ['Sindh Police', 'Senior-management review', 'Adam Aziz', { dueAt: '2026-03-18T09:00:00.000Z', title: 'Approval deadline passes' }],
       ['Centre for Human Rights', 'Proposal', 'Adam Aziz', null],
     ]);
     expect((await list.page({ sort: 'organization', direction: 'asc' }, 2)).rows.map((r) => titles[r.id])).toEqual(['training']);
@@ -67,8 +68,8 @@ describe('partnership list view: sorted by organization, stage, owner, next dead
     const rows = parse<Record<string, string>>(Buffer.concat(chunks).toString('utf8'), { columns: true });
     expect(rows.map((r) => [r.title, r.organization, r.stage, r.owner, r.nextDeadline, r.nextDeadlineIs])).toEqual([
       ["'=1+2 human rights workshop", 'Centre for Human Rights', 'Proposal', 'Adam Aziz', '', ''],
-      ['Police training', 'Sindh Police', 'Senior-management review', 'Adam Aziz', '2026-03-18T09:00:00.000Z', 'Approval deadline'],
-      ['Annual lecture', 'Beaconhouse National University', 'Senior-management review', 'Zoe Zafar', '2026-03-16T09:00:00.000Z', 'Approval deadline'],
+      ['Police training', 'Sindh Police', 'Senior-management review', 'Adam Aziz', '2026-03-18T09:00:00.000Z', 'Approval deadline passes'],
+      ['Annual lecture', 'Beaconhouse National University', 'Senior-management review', 'Zoe Zafar', '2026-03-16T09:00:00.000Z', 'Approval deadline passes'],
     ]);
     expect(rows.every((r) => /^[0-9a-f-]{36}$/.test(r.ownerId) && titles[r.id] !== undefined)).toBe(true);
   });

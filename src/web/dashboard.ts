@@ -5,7 +5,6 @@ import { ReportsService, type ReviewDecision } from '../reports/reports.service.
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { barChartSvg, type ChartSeries } from './charts.js';
 import { WEB_PREFIX } from './web-paths.js';
-import { stateTitle } from './workflow-words.js';
 
 /** A cell of a chart's table: text, and the page it names when there is one. */
 export interface TableCell {
@@ -24,7 +23,7 @@ export interface DashboardChart {
   note: string | null;
 }
 
-/** The words of the partnership workflow's states (a nested one after its parent's) and events, from its labels file. */
+/** The words of the partnership workflow's states and events, from its labels file. */
 interface Words {
   state: (path: string) => string;
   event: (type: string) => string;
@@ -60,7 +59,7 @@ export class Dashboard {
     const report = await this.reports.dashboard();
     const names = new Map((await this.organizations.choices()).map((o) => [o.id, o.name]));
     const words: Words = {
-      state: (path) => stateTitle(this.registry, path, PARTNERSHIP_WORKFLOW),
+      state: (path) => this.registry.stateLabel(path, PARTNERSHIP_WORKFLOW).title,
       event: (type) => this.registry.eventLabel(type, PARTNERSHIP_WORKFLOW).title,
     };
     const charts = [

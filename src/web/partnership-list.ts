@@ -6,7 +6,7 @@ import { PARTNERSHIP_WORKFLOW } from '../partnerships/partnerships.service.js';
 import type { SortDirection, TableSort } from '../reports/dto/partnership-table.query.js';
 import { ReportsService, type PartnershipTableRow } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
-import { stateTitle, timerTitle } from './workflow-words.js';
+import { timerTitle } from './workflow-words.js';
 
 export const LIST_PAGE_SIZE = 50;
 const EXPORT_BATCH = 200;
@@ -68,7 +68,7 @@ export class PartnershipList {
       id: row.id,
       title: row.title,
       organizationName: row.organizationName ?? '—',
-      stage: stateTitle(this.registry, row.state, PARTNERSHIP_WORKFLOW),
+      stage: this.registry.stateLabel(row.state, PARTNERSHIP_WORKFLOW).title,
       ownerId: row.ownerId,
       ownerName: row.ownerName ?? row.ownerId,
       nextDeadline: row.nextDeadline && { dueAt: row.nextDeadline.dueAt, title: timerTitle(this.registry, row.nextDeadline.event, PARTNERSHIP_WORKFLOW) },

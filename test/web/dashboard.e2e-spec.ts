@@ -54,7 +54,7 @@ describe('dashboard in the browser', () => {
       );
       expect(await figures('Approval turnaround')).toContainEqual(['8–14 days', '1', '1']);
       expect(await figures('MOUs expiring in the next twelve months')).toEqual([
-        ['Annual lecture and research visits', 'Org for Annual lecture and research visits', 'In force: Active', '2026-12-31'],
+        ['Annual lecture and research visits', 'Org for Annual lecture and research visits', 'In force · Active', '2026-12-31'],
       ]);
       expect(await figures('Activity fulfilment by MOU')).toEqual([['Annual lecture and research visits', '0', '0', '3', '0']]);
       // The page's policy (style-src 'self') refuses nothing the charts carry.

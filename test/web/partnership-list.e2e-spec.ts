@@ -30,7 +30,7 @@ describe('partnership list view in the browser', () => {
       expect(await page.locator('th[aria-sort]').textContent()).toMatch(/^Next deadline/);
       expect(await page.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('ascending');
       expect(await titles()).toEqual(['Annual lecture and research visits', 'Police training programme']);
-      expect(await page.locator('tbody tr').first().locator('td').nth(4).textContent()).toBe('2026-03-17 Approval deadline');
+      expect(await page.locator('tbody tr').first().locator('td').nth(4).textContent()).toBe('2026-03-17 Approval deadline passes');
       await page.getByRole('link', { name: /^Next deadline/ }).click();
       expect(await page.locator('th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
       // The one without a deadline stays last.
