@@ -78,6 +78,8 @@ export interface AuditSearch {
   outcome?: string;
   from?: string;
   to?: string;
+  /** Chain order (`asc`, the default) or newest first. */
+  order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
 }
@@ -319,7 +321,7 @@ export class AuditService {
     if (lastCheckpoint > after) yield { rows: [], checkpoints: await this.checkpoints.between(after, lastCheckpoint) };
   }
 
-  /** Rows matching the filters, in chain order, a page at a time. */
+  /** Rows matching the filters, in chain order or newest first, a page at a time. */
   async search(query: AuditSearch): Promise<{ items: AuditEvent[]; total: number }> {
     if (query.actor !== undefined && !(await this.isActor(query.actor))) {
       const errors = ['actor must be the id of a user, system or anonymous'];
@@ -333,11 +335,17 @@ export class AuditService {
     if (query.from) qb.andWhere('a.occurred_at >= :from', { from: new Date(query.from).toISOString() });
     if (query.to) qb.andWhere('a.occurred_at <= :to', { to: new Date(query.to).toISOString() });
     const [items, total] = await qb
-      .orderBy('a.seq', 'ASC')
+      .orderBy('a.seq', query.order === 'desc' ? 'DESC' : 'ASC')
       .take(query.limit ?? 50)
       .skip(query.offset ?? 0)
       .getManyAndCount();
     return { items, total };
+  }
+
+  /** Every action the chain holds, for a search form's list: one read of the table (auditors' pages only). */
+  async actions(): Promise<string[]> {
+    const rows = await plainQuery<{ action: string }>(this.dataSource, 'SELECT DISTINCT action FROM audit_events ORDER BY action', []);
+    return rows.map((row) => row.action);
   }
 
   /** Whether an audit row can name `id` as its actor: the timers' `system`, or a user. */

@@ -7,6 +7,7 @@ import type { VerifyReport } from '../audit/audit-checkpoint.js';
 import { AuditQueryDto, ExportQueryDto } from '../audit/dto/audit-query.dto.js';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { UsersService } from '../users/users.service.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, integerField, validDto, type FormBody } from './web-forms.js';
 import { SignedInGuard, type WebRequest } from './web-session.js';
@@ -27,6 +28,7 @@ export class AuditPagesController {
   constructor(
     private readonly audit: AuditService,
     private readonly users: UsersService,
+    private readonly registry: WorkflowRegistry,
     private readonly views: WebViews,
   ) {}
 
@@ -51,8 +53,14 @@ export class AuditPagesController {
 
   private async render(request: WebRequest, response: Response, query: FormBody, verified?: VerifyReport): Promise<void> {
     const filters = Object.fromEntries(FILTERS.flatMap((name) => (field(query, name) ? [[name, field(query, name)]] : [])));
-    const search = validDto(AuditQueryDto, { ...filters, offset: integerField(query, 'offset'), limit: PAGE_SIZE });
+    // Newest first: what an auditor looks for is usually today's.
+    const search = validDto(AuditQueryDto, { ...filters, order: 'desc', offset: integerField(query, 'offset'), limit: PAGE_SIZE });
     const { items, total } = await this.audit.search(search);
+    // A workflow's event with its title beside the code the chain records; other actions as recorded.
+    const actions = (await this.audit.actions()).map((action) => {
+      const title = this.registry.eventLabel(action).title;
+      return { value: action, label: title === action ? action : `${title} (${action})` };
+    });
     const users = (await this.users.list({ limit: USERS_LISTED })).items;
     const names = Object.fromEntries(users.map((u) => [u.id, u.displayName]));
     const params = new URLSearchParams(filters as Record<string, string>);
@@ -65,6 +73,7 @@ export class AuditPagesController {
       filters,
       query: params.toString(),
       users,
+      actions,
       names,
       verified: verified ?? null,
     });

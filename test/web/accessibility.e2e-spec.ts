@@ -72,6 +72,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['manager', 'activities', () => '/ui/activities?days=365'],
     ['approver', 'inbox', () => '/ui/inbox'],
     ['auditor', 'audit verified', () => '/ui/audit/verify'],
+    ['auditor', 'audit log', () => '/ui/audit?outcome=ok'],
     ['admin2', 'users', () => '/ui/users'],
     ['manager', 'account', () => '/ui/account'],
   ];

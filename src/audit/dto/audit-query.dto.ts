@@ -40,6 +40,11 @@ export class AuditQueryDto extends PageQueryDto {
   @IsISO8601({ strict: true })
   @Matches(CALENDAR_INSTANT, { message: 'to must be a date or an instant such as 2026-12-31T23:59:59Z' })
   to?: string;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: '`asc`: chain order, oldest first; `desc`: newest first.' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order?: 'asc' | 'desc';
 }
 
 export class ExportQueryDto {
