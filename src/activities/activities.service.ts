@@ -210,7 +210,7 @@ export class ActivitiesService implements OnModuleInit {
   /** What `actor` may send now; none while the definition the occurrence started on has changed. */
   availableEvents(row: Occurrence, actor: Actor): string[] {
     const definition = this.runtime.readableDefinitionOf(row);
-    return definition ? this.engine.availableEvents(definition, { value: row.state, context: row.context }, actor) : [];
+    return definition ? this.engine.availableEvents(definition, { value: row.state, context: row.context }, actor, { at: this.runtime.now() }) : [];
   }
 
   /** A page of the open occurrences whose date (scheduled, else due) falls within `days` from today, soonest first, with their total. */
@@ -225,6 +225,20 @@ export class ActivitiesService implements OnModuleInit {
       .addOrderBy('o.id', 'ASC')
       .limit(page.limit ?? 50)
       .offset(page.offset ?? 0)
+      .getManyAndCount();
+    return { items: await this.withContext(rows), total };
+  }
+
+  /** The open occurrences whose date (scheduled, else due) has passed, oldest first: they wait to be recorded (held or cancelled) until marked missed. */
+  async toRecord(limit: number): Promise<{ items: UpcomingOccurrence[]; total: number }> {
+    const today = dateOf(this.runtime.now());
+    const [rows, total] = await this.dataSource
+      .getRepository(Occurrence)
+      .createQueryBuilder('o')
+      .where('o.occurs_on < :today AND o.state IN (:...states)', { today, states: OPEN_OCCURRENCE_STATES })
+      .orderBy('o.occurs_on', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(limit)
       .getManyAndCount();
     return { items: await this.withContext(rows), total };
   }

@@ -35,6 +35,12 @@ function signatureView(signature: Signature | null | undefined) {
   return signature ? { ...signature, document: signature.document ?? null } : null;
 }
 
+/** The request for changes a proposal is back for: the approver's last decision, while it waits in `proposal` to be changed and submitted again. */
+export function changesRequested(row: Pick<Partnership, 'state' | 'context'>): { by: string; at: string; comment: string | null } | null {
+  const last = ((row.context.decisions ?? []) as Array<{ decision: string; by: string; at: string; comment?: string | null }>).at(-1);
+  return row.state === 'proposal' && last?.decision === 'REQUEST_CHANGES' ? { by: last.by, at: last.at, comment: last.comment ?? null } : null;
+}
+
 /** A partnership as every read and every change answers it; entities and raw snapshots stay inside. */
 export function partnershipSummary(row: Partnership) {
   const terms = (row.context.terms ?? []) as Term[];

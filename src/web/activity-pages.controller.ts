@@ -59,17 +59,21 @@ export class ActivityPagesController {
   private async render(request: WebRequest, response: Response, extra: { days: number; offset: number; done: string | null; feedUrl?: string }): Promise<void> {
     const actor = request.actor!;
     const upcoming = await this.activities.upcoming(extra.days, { limit: PAGE_SIZE, offset: extra.offset });
-    const items = await Promise.all(
-      upcoming.items.map(async (item) => {
-        const row = await this.activities.occurrence(item.id);
-        return { ...item, forms: eventForms(this.activities.availableEvents(row, actor), this.registry.labels(OCCURRENCE_WORKFLOW)) };
-      }),
-    );
+    const toRecord = await this.activities.toRecord(PAGE_SIZE);
+    const withForms = (list: typeof upcoming.items) =>
+      Promise.all(
+        list.map(async (item) => {
+          const row = await this.activities.occurrence(item.id);
+          return { ...item, forms: eventForms(this.activities.availableEvents(row, actor), this.registry.labels(OCCURRENCE_WORKFLOW)) };
+        }),
+      );
+    const items = await withForms(upcoming.items);
     const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });
     await this.views.page(request, response, 'activities', {
       title: 'Activities',
       items,
       total: upcoming.total,
+      toRecord: { items: await withForms(toRecord.items), total: toRecord.total },
       pageSize: PAGE_SIZE,
       tokens: tokens.items,
       tokenTotal: tokens.total,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ActivitiesService, OCCURRENCE_WORKFLOW, occurrenceView } from '../activities/activities.service.js';
 import { historyView, type HistoryWords } from '../audit/audit.view.js';
+import { changesRequested } from '../partnerships/partnership.view.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
@@ -115,6 +116,8 @@ export class PartnershipPage {
     const offscreen = failed !== undefined && !formShown(failed, shown);
     return {
       p: view,
+      /** What the approver asked to change, shown at the top while the proposal waits to be changed. */
+      changesRequested: changesRequested(row),
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
       forms,

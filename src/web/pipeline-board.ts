@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { addDaysToDate } from '../common/dates.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { partnershipSummary } from '../partnerships/partnership.view.js';
+import { changesRequested, partnershipSummary } from '../partnerships/partnership.view.js';
 import { PARTNERSHIP_WORKFLOW, PartnershipsService } from '../partnerships/partnerships.service.js';
 import { EXPIRY_HORIZON_DAYS } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
@@ -42,7 +42,7 @@ export class PipelineBoard {
         const lists = await Promise.all(stage.states.map((state) => this.partnerships.list({ ...filter, state, limit: CARDS_PER_STAGE })));
         const cards = lists
           .flatMap((l) => l.items)
-          .map(partnershipSummary)
+          .map((row) => ({ ...partnershipSummary(row), changesRequested: changesRequested(row) !== null }))
           .sort((a, b) => Number(b.overdue) - Number(a.overdue) || b.updatedAt.localeCompare(a.updatedAt))
           .slice(0, CARDS_PER_STAGE)
           .map((card) => ({

@@ -223,7 +223,10 @@ export class WorkflowEngine {
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);
   }
 
-  /** The events this actor may send now (for `facts.onBehalfOf`, when named); guards that depend on the payload are left to the send. */
+  /**
+   * The events this actor may send now (for `facts.onBehalfOf`, when named; on the day of `facts.at`, when given); guards that depend on the payload are
+   * left to the send.
+   */
   availableEvents(definition: WorkflowDefinition, state: InstanceState, actor: Actor, facts: EventFacts = {}): string[] {
     const probe: Scope = { context: state.context, event: { type: '', actor, at: new Date(0).toISOString(), ...facts } };
     const roles = authorityOf(probe.event).roles;
@@ -233,7 +236,7 @@ export class WorkflowEngine {
         const [first] = asTransitions(config);
         if (!first?.meta?.roles?.some((role) => roles.includes(role))) continue;
         const scope = { ...probe, event: { ...probe.event, type } };
-        if (!standingRefusal(scope) && actorGuardsAllow(first.guard, scope)) events.add(type);
+        if (!standingRefusal(scope) && actorGuardsAllow(first.guard, scope, facts.at !== undefined)) events.add(type);
       }
     }
     return [...events].sort();

@@ -62,6 +62,8 @@ interface GuardRule {
   code?: RefusalCode;
   /** It depends only on who sends the event (and the facts the service adds to it), so lists of available events can honour it. */
   aboutActor?: boolean;
+  /** With these params it reads only the instance and the day of the event, not the payload: a list of available events that knows the day honours it. */
+  aboutInstance?: (params: Params) => boolean;
   /**
    * The events the rule holds for whatever guards their transition names: a rule about every event
    * of a kind, which definitions published before it could not name.
@@ -235,6 +237,7 @@ const guardRules: Record<string, GuardRule> = {
       return isIsoDate(value) && value <= dateOf(scope.event.at);
     },
     reason: (scope, params) => `${fieldWords(stringParam(params, 'field'))} must be a real date no later than today (${dateOf(scope.event.at)})`,
+    aboutInstance: (params) => stringParam(params, 'field').startsWith('context.'),
   },
   partyNotSigned: {
     test: ({ context, event }) => {
@@ -265,12 +268,16 @@ export const guards: Record<string, GuardFn> = Object.fromEntries(Object.entries
 
 /**
  * Whether the guards of `ref` (looking inside `all`) that are about who sends the event let this
- * sender send it; the others are left to the send. The list of available events honours these.
+ * sender send it, and, when the list `knowsDay` (the scope's `at` is now), those about the instance
+ * and the day ("Mark held" is not offered before the day it is scheduled for); the others are left
+ * to the send. The list of available events honours these.
  */
-export function actorGuardsAllow(ref: NamedRef | undefined, scope: Scope): boolean {
+export function actorGuardsAllow(ref: NamedRef | undefined, scope: Scope, knowsDay = false): boolean {
   if (ref === undefined) return true;
-  if (refType(ref) === 'all') return list<NamedRef>(refParams(ref)?.guards).every((inner) => actorGuardsAllow(inner, scope));
-  return guardRules[refType(ref)]?.aboutActor !== true || evaluateGuard(ref, scope);
+  if (refType(ref) === 'all') return list<NamedRef>(refParams(ref)?.guards).every((inner) => actorGuardsAllow(inner, scope, knowsDay));
+  const rule = guardRules[refType(ref)];
+  const judgedNow = rule?.aboutActor === true || (knowsDay && rule?.aboutInstance?.(refParams(ref)) === true);
+  return !judgedNow || evaluateGuard(ref, scope);
 }
 
 export function evaluateGuard(ref: NamedRef, scope: Scope): boolean {

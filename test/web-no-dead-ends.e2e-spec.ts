@@ -1,0 +1,94 @@
+import type { ApiApp } from './support/api.js';
+import { drivePartnership, occurrenceIdsOf, sendEvent } from './support/drive.js';
+import { createApiAppWithOrganization, postPartnership } from './support/factories.js';
+import { signInToPages, type WebAgent } from './support/web-agent.js';
+
+/** The `<li>` of an occurrence on a page, up to the next one. */
+function occurrenceOn(html: string, id: string): string {
+  const start = html.indexOf(`id="occurrence-${id}"`);
+  if (start < 0) return '';
+  const end = html.indexOf('</li>\n', start);
+  return html.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * Issue 18, "without dead ends": no action is offered that cannot succeed now, an occurrence whose
+ * date has passed stays listed to record, and a request for changes is what a manager reads first.
+ */
+describe('recording occurrences and answering a change request without dead ends, over HTTP', () => {
+  let api: ApiApp;
+  let organizationId: string;
+  let manager: WebAgent;
+
+  beforeAll(async () => {
+    ({ api, organizationId } = await createApiAppWithOrganization());
+    manager = await signInToPages(api.http, 'manager');
+  });
+
+  afterAll(() => api.close());
+
+  const schedule = async (id: string, date: string) => {
+    const { version } = (await api.as('auditor').get(`/api/occurrences/${id}`).expect(200)).body as { version: number };
+    await api.as('manager').post(`/api/occurrences/${id}/events`).set('If-Match', `"${version}"`).send({ type: 'SCHEDULE', data: { date } }).expect(200);
+  };
+  const available = async (id: string) =>
+    ((await api.as('manager').get(`/api/occurrences/${id}`).expect(200)).body as { availableEvents: string[] }).availableEvents;
+
+  it('offers "Mark held" only once the day it is scheduled for has come, on the page and in the API', async () => {
+    const mou = await drivePartnership(api, organizationId, 'in_force.active');
+    const [future, today] = await occurrenceIdsOf(api, mou.id, 'planned');
+    await schedule(future, '2026-10-15');
+    await schedule(today, '2026-03-02');
+    expect(await available(future)).toEqual(['CANCEL', 'POSTPONE']);
+    expect(await available(today)).toEqual(['CANCEL', 'MARK_HELD', 'POSTPONE']);
+    const page = (await manager.get(`/ui/partnerships/${mou.id}`)).html;
+    expect(occurrenceOn(page, future)).toContain('data-event="POSTPONE"');
+    expect(occurrenceOn(page, future)).not.toContain('data-event="MARK_HELD"');
+    expect(occurrenceOn(page, today)).toContain('data-event="MARK_HELD"');
+  });
+
+  it('keeps an occurrence whose date has passed listed "to record" until it is recorded', async () => {
+    const mou = await drivePartnership(api, organizationId, 'in_force.active');
+    const [lecture] = await occurrenceIdsOf(api, mou.id, 'planned');
+    await schedule(lecture, '2026-03-03');
+    api.clock.advanceDays(5);
+    try {
+      const activities = (await manager.get('/ui/activities?days=30')).html;
+      const toRecord = activities.slice(activities.indexOf('id="to-record-h"'), activities.indexOf('</section>', activities.indexOf('id="to-record-h"')));
+      expect(toRecord).toContain(`id="occurrence-${lecture}"`);
+      expect(occurrenceOn(toRecord, lecture)).toContain('2026-03-03');
+      expect(occurrenceOn(toRecord, lecture)).toContain('data-event="MARK_HELD"');
+      const { version } = (await api.as('auditor').get(`/api/occurrences/${lecture}`).expect(200)).body as { version: number };
+      const held = await manager.post(`/ui/occurrences/${lecture}/events`, {
+        type: 'MARK_HELD',
+        version: String(version),
+        'data.report': 'Held in the main hall.',
+        returnTo: '/ui/activities',
+      });
+      expect(held.status).toBe(303);
+      expect((await manager.get('/ui/activities?days=30')).html).not.toContain(`id="occurrence-${lecture}"`);
+    } finally {
+      api.clock.advanceDays(-5);
+    }
+  });
+
+  it('puts the approver’s request for changes and the next step at the top of the page, and on the board', async () => {
+    const p = await postPartnership(api, organizationId, { title: 'Police academy exchange' });
+    await sendEvent(api, 'manager', p.id, p.version, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    await sendEvent(api, 'approver', p.id, p.version + 1, { type: 'REQUEST_CHANGES', comment: 'Say who funds the visits.' }).expect(200);
+    const page = (await manager.get(`/ui/partnerships/${p.id}`)).html;
+    const banner = page.indexOf('data-testid="changes-requested"');
+    expect(banner).toBeGreaterThan(0);
+    expect(banner).toBeLessThan(page.indexOf('id="actions-h"'));
+    expect(page.slice(banner, page.indexOf('</section>', banner))).toMatch(
+      /Test approver<\/strong> asked for changes on 2026-03-02:[^]*Say who funds the visits\.[^]*Next: change the proposal/,
+    );
+    const board = (await manager.get('/ui/pipeline')).html;
+    const card = board.slice(board.indexOf('Police academy exchange'), board.indexOf('</li>', board.indexOf('Police academy exchange')));
+    expect(card).toContain('Changes requested');
+
+    // Submitted again, it is no longer waiting for changes.
+    await sendEvent(api, 'manager', p.id, p.version + 2, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);
+    expect((await manager.get(`/ui/partnerships/${p.id}`)).html).not.toContain('data-testid="changes-requested"');
+  });
+});
