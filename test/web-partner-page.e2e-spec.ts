@@ -86,6 +86,43 @@ describe('the partner’s page', () => {
     expect(answers[0].html.replace(/value="[^"]*"/g, '')).toBe(answers[1].html.replace(/value="[^"]*"/g, ''));
   });
 
+  it('lets a manager make a link from the partnership page, shown once, and withdraw it', async () => {
+    const manager = await signInToPages(api.http, 'manager');
+    const before = await manager.get(`/ui/partnerships/${agreed.id}`);
+    expect(before.html).toContain('Ask the partner to confirm the agreed text');
+    const refused = await manager.post(`/ui/partnerships/${agreed.id}/partner-links`, { name: 'Dean Omar', email: 'dean@example.edu', expiresInDays: '61' });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('expiresInDays must not be greater than 60');
+    expect(inputValue(refused.html, 'pl-name')).toBe('Dean Omar');
+    expect(inputValue(refused.html, 'pl-email')).toBe('dean@example.edu');
+
+    const made = await manager.post(`/ui/partnerships/${agreed.id}/partner-links`, { name: 'Dean Omar', email: 'dean@example.edu', expiresInDays: '7' });
+    expect(made.status).toBe(201);
+    const url = inputValue(made.html, 'issued-link-url');
+    expect(url).toMatch(/^http:\/\/localhost:3000\/partner\/[A-Za-z0-9_-]{43}$/);
+    const token = url!.split('/').at(-1)!;
+    expect((await pagesAgent(api.http).get(`/ui/partner/${token}`)).status).toBe(200);
+    // Shown once: the page read again lists the link, not its address.
+    const again = await manager.get(`/ui/partnerships/${agreed.id}`);
+    expect(again.html).not.toContain(token);
+    expect(again.html).toContain('Dean Omar');
+
+    const links = (await api.as('manager').get(`/api/partner-links?partnershipId=${agreed.id}`).expect(200)).body as {
+      items: Array<{ id: string; name: string }>;
+    };
+    const made7 = links.items.find((link) => link.name === 'Dean Omar')!;
+    const withdrawn = await manager.post(`/ui/partnerships/${agreed.id}/partner-links/${made7.id}/revoke`, {});
+    expect({ status: withdrawn.status, location: withdrawn.location }).toEqual({
+      status: 303,
+      location: `/ui/partnerships/${agreed.id}?done=PARTNER_LINK_REVOKED#partner-acknowledgements`,
+    });
+    expect((await pagesAgent(api.http).get(`/ui/partner/${token}`)).status).toBe(404);
+    // An approver neither makes nor withdraws links.
+    const approver = await signInToPages(api.http, 'approver');
+    expect((await approver.get(`/ui/partnerships/${agreed.id}`)).html).not.toContain('Ask the partner to confirm the agreed text');
+    expect((await approver.post(`/ui/partnerships/${agreed.id}/partner-links`, { name: 'Someone', expiresInDays: '7' })).status).toBe(403);
+  });
+
   it('shows the manager who confirmed what and when, on the partnership page and in My work', async () => {
     const manager = await signInToPages(api.http, 'manager');
     const partnership = await manager.get(`/ui/partnerships/${agreed.id}`);

@@ -32,6 +32,8 @@ interface ShownForms {
   details: boolean;
   /** The new activity form: a manager's, until the partnership is closed. */
   activity: boolean;
+  /** The partner link form: a manager's, once the text is agreed. */
+  partnerLink: boolean;
   events: EventForm[];
   occurrences: Array<{ id: string; forms: EventForm[] }>;
 }
@@ -44,6 +46,7 @@ interface ShownForms {
 function formShown(failed: FailedAttempt, shown: ShownForms): boolean {
   if (failed.form === 'details') return shown.details;
   if (failed.form === 'activity') return shown.activity;
+  if (failed.form === 'partnerLink') return shown.partnerLink;
   if (failed.form.startsWith('occurrence:')) {
     const occurrence = shown.occurrences.find((o) => `occurrence:${o.id}` === failed.form);
     return occurrence?.forms.some((f) => f.type === failed.type) ?? false;
@@ -110,6 +113,7 @@ export class PartnershipPage {
     const shown = {
       details: isManager && editable.length > 0,
       activity: isManager && acceptsActivities,
+      partnerLink: isManager && view.agreedText !== null,
       events: forms,
       occurrences: seriesViews.flatMap((s) => s.occurrences),
     };
@@ -129,6 +133,7 @@ export class PartnershipPage {
       series: seriesViews,
       acknowledgements: links.filter((link) => link.acknowledgedAt !== null),
       partnerLinks: readsLinks ? links : null,
+      sendsPartnerLinks: shown.partnerLink,
       failed: failed ?? null,
       /** The refusal of a form the page does not show, shown at the top of the actions instead. */
       offscreenRefusal: offscreen ? failed.refusal : null,

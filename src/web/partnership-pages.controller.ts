@@ -12,6 +12,8 @@ import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { CreatePartnershipDto, ProposedActivityDto, UpdatePartnershipDto } from '../partnerships/dto/partnership.dto.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { CreatePartnerLinkDto, type IssuedPartnerLinkDto } from '../documents/partner-links/dto/partner-link.dto.js';
+import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
 import { eventRequestOf } from './event-forms.js';
 import { ACTIVITY_KINDS, activityFieldsOf, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
@@ -41,6 +43,7 @@ export class PartnershipPagesController {
     private readonly activities: ActivitiesService,
     private readonly organizations: OrganizationsService,
     private readonly page: PartnershipPage,
+    private readonly partnerLinks: PartnerLinksService,
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
   ) {}
@@ -118,6 +121,39 @@ export class PartnershipPagesController {
     }
   }
 
+  /** A link for the partner's signatory to the agreed text: the page shows its address this once, as the API answers its token once. */
+  @Post('partnerships/:id/partner-links')
+  @Roles('manager')
+  async issuePartnerLink(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    try {
+      const input = validDto(CreatePartnerLinkDto, {
+        name: field(body, 'name') ?? '',
+        email: field(body, 'email'),
+        expiresInDays: integerField(body, 'expiresInDays'),
+      });
+      const issued = await this.partnerLinks.issue(id, input, request.actor!, requestIdOf(request));
+      await this.render(request, response, id, undefined, undefined, 201, 0, issued);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: 'partnerLink', values: body });
+    }
+  }
+
+  @Post('partnerships/:id/partner-links/:linkId/revoke')
+  @Roles('manager')
+  async revokePartnerLink(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('linkId', ParseUUIDPipe) linkId: string,
+    @Req() request: WebRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    try {
+      await this.partnerLinks.revoke(linkId, request.actor!, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=PARTNER_LINK_REVOKED#partner-acknowledgements`);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: 'partnerLink', values: {} });
+    }
+  }
+
   /** An occurrence's event, from the partnership page or the upcoming activities; the form says where to return. */
   @Post('occurrences/:id/events')
   @UseGuards(WriteRateLimitGuard)
@@ -148,6 +184,7 @@ export class PartnershipPagesController {
     done?: string,
     status = 200,
     historyOffset = 0,
+    issuedLink: IssuedPartnerLinkDto | null = null,
   ): Promise<void> {
     const data = await this.page.build(id, request.actor!, failed, historyOffset);
     const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
@@ -155,7 +192,15 @@ export class PartnershipPagesController {
       request,
       response,
       'partnership',
-      { title: data.p.title, ...data, values, kinds: ACTIVITY_KINDS, rows: activityRowsFor(values), done: /^[A-Z_]{1,40}$/.test(done ?? '') ? done : null },
+      {
+        title: data.p.title,
+        ...data,
+        values,
+        kinds: ACTIVITY_KINDS,
+        rows: activityRowsFor(values),
+        done: /^[A-Z_]{1,40}$/.test(done ?? '') ? done : null,
+        issuedLink,
+      },
       status,
     );
   }

@@ -109,6 +109,7 @@ const DONE_WORDS: Record<string, string> = {
   EDITED: 'Details saved.',
   UNCHANGED: 'Nothing was changed.',
   ADD_ACTIVITY: 'Activity added.',
+  PARTNER_LINK_REVOKED: 'The link was withdrawn: it opens nothing any more.',
 };
 
 /** Small formatting helpers the templates share. */

@@ -36,6 +36,7 @@ describe('accessibility of the main pages (axe-core)', () => {
   let inReview: string;
   let organizationId: string;
   let partnerToken: string;
+  let agreedText: string;
   const signedIn = new Map<Person, Page>();
 
   beforeAll(async () => {
@@ -49,7 +50,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-02' } });
     await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
     organizationId = (await partnerships.get(inForce)).organizationId;
-    partnerToken = (await seedPartnerLink(web, 'Workplan with the human-rights centre')).token;
+    ({ token: partnerToken, partnershipId: agreedText } = await seedPartnerLink(web, 'Workplan with the human-rights centre'));
   });
 
   afterAll(async () => {
@@ -67,6 +68,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['manager', 'new proposal', () => '/ui/partnerships/new'],
     ['manager', 'MOU in force', () => `/ui/partnerships/${inForce}`],
     ['manager', 'proposal in review', () => `/ui/partnerships/${inReview}`],
+    ['manager', 'agreed text with a partner link', () => `/ui/partnerships/${agreedText}`],
     ['manager', 'organizations', () => '/ui/organizations'],
     ['manager', 'organization', () => `/ui/organizations/${organizationId}`],
     ['manager', 'activities', () => '/ui/activities?days=365'],
