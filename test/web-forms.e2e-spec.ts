@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
@@ -380,6 +381,36 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       const actions = actionsOf(refused.html);
       expect(actions.match(/role="alert"/g)).toHaveLength(1);
       expect(actions).toMatch(/<form [^>]*data-event="REQUEST_CHANGES">(?:(?!<\/form>)[^])*role="alert"/);
+    });
+  });
+
+  describe('the drafts of an MOU', () => {
+    const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+
+    it('shows each uploaded draft against the one before, words added and taken out marked', async () => {
+      const p = await seedProposal('Drafts compared on the page');
+      const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
+      const approverActor = { id: api.ids.approver, roles: ['approver'] };
+      let { row } = await partnerships().send(p.id, { type: 'APPROVE', actor: approverActor, expectedVersion: submitted.row.version });
+      for (const [name, filename] of [
+        ['mou-draft-1.docx', 'MOU v1.docx'],
+        ['mou-draft-2.odt', 'MOU v2.odt'],
+      ]) {
+        const uploaded = await api
+          .as('manager')
+          .post('/api/documents')
+          .field('kind', 'mou_draft')
+          .field('partnershipId', p.id)
+          .attach('file', fixture(name), filename);
+        expect(uploaded.status).toBe(201);
+        const data = { documentId: (uploaded.body as { id: string }).id };
+        ({ row } = await partnerships().send(p.id, { type: 'SHARE_DRAFT', actor: managerActor(), expectedVersion: row.version, data }));
+      }
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      const diff = /<h4 id="draft-diff-2">Draft 2 against draft 1<\/h4>[^]*?<div class="diff"[^>]*>([^]*?)<\/div>/.exec(page.html)?.[1] ?? '';
+      expect(diff).toContain('<del>one</del><ins>two</ins>');
+      expect(diff).toContain('<del>lecture</del><ins>lectures</ins>');
+      expect(page.html).not.toContain('draft-diff-1"');
     });
   });
 

@@ -134,11 +134,21 @@ export class DocumentsService {
   /** What changed, word by word, from one document's text to another's. */
   async diff(fromId: string, toId: string): Promise<DocumentDiff> {
     const [from, to] = [await this.withText(fromId), await this.withText(toId)];
-    const changes = diffWordsWithSpace(from.text, to.text).map((change): { op: TextChangeOp; text: string } => ({
-      op: change.added ? 'insert' : change.removed ? 'delete' : 'equal',
-      text: change.value,
-    }));
-    return { from: { id: from.document.id, sha256: from.document.sha256 }, to: { id: to.document.id, sha256: to.document.sha256 }, changes };
+    return compared(from, to);
+  }
+
+  /**
+   * The same comparison where a page shows it beside other things: none when either has no text, or more than `maxChars` of it (the word diff's cost
+   * grows with the product of the lengths).
+   */
+  async diffWithin(fromId: string, toId: string, maxChars: number): Promise<DocumentDiff | undefined> {
+    try {
+      const [from, to] = [await this.withText(fromId), await this.withText(toId)];
+      return from.text.length <= maxChars && to.text.length <= maxChars ? compared(from, to) : undefined;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'NO_TEXT') return undefined;
+      throw error;
+    }
   }
 
   private async withText(id: string): Promise<{ document: Document; text: string }> {
@@ -162,4 +172,13 @@ export class DocumentsService {
       .getManyAndCount();
     return { items, total };
   }
+}
+
+/** Two texts compared word by word, spaces counted. */
+function compared(from: { document: Document; text: string }, to: { document: Document; text: string }): DocumentDiff {
+  const changes = diffWordsWithSpace(from.text, to.text).map((change): { op: TextChangeOp; text: string } => ({
+    op: change.added ? 'insert' : change.removed ? 'delete' : 'equal',
+    text: change.value,
+  }));
+  return { from: { id: from.document.id, sha256: from.document.sha256 }, to: { id: to.document.id, sha256: to.document.sha256 }, changes };
 }

@@ -4,6 +4,7 @@ import { historyView, type HistoryWords } from '../audit/audit.view.js';
 import { changesRequested } from '../partnerships/partnership.view.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { DocumentsService, type DocumentDiff } from '../documents/documents.service.js';
 import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
 import { HISTORY_PAGE, PartnershipsService } from '../partnerships/partnerships.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -54,6 +55,9 @@ function formShown(failed: FailedAttempt, shown: ShownForms): boolean {
   return shown.events.some((f) => f.type === failed.form);
 }
 
+/** Texts longer than this are not compared on the page (GET /api/documents/{id}/diff/{otherId} compares them). */
+const PAGE_DIFF_CHARS = 200_000;
+
 /** Everything the partnership page shows, gathered from the services the API uses. */
 @Injectable()
 export class PartnershipPage {
@@ -67,6 +71,7 @@ export class PartnershipPage {
     private readonly audit: AuditService,
     private readonly registry: WorkflowRegistry,
     private readonly partnerLinks: PartnerLinksService,
+    private readonly documents: DocumentsService,
   ) {}
 
   /** History lines in the workflows' words, a refusal's reason as its person read it. */
@@ -76,6 +81,18 @@ export class PartnershipPage {
     delayLabel: (name, workflow) => this.registry.delayLabel(name, workflow),
     refusal: ({ code, message, details }) => refusalOf(new DomainError(code as ErrorCode, message, details ?? undefined), this.registry).message,
   };
+
+  /** Each uploaded draft against the uploaded draft shared before it, word by word, by its version; none where either has no text, or too much. */
+  private async draftChanges(drafts: Array<{ version: number; documentId: string | null }>): Promise<Record<number, DocumentDiff['changes']>> {
+    const changes: Record<number, DocumentDiff['changes']> = {};
+    for (const [i, draft] of drafts.entries()) {
+      const before = drafts[i - 1];
+      if (!before?.documentId || !draft.documentId) continue;
+      const diff = await this.documents.diffWithin(before.documentId, draft.documentId, PAGE_DIFF_CHARS);
+      if (diff) changes[draft.version] = diff.changes;
+    }
+    return changes;
+  }
 
   /** `historyOffset`: where the page of history shown starts, oldest first. */
   async build(id: string, actor: Actor, failed?: FailedAttempt, historyOffset = 0) {
@@ -122,6 +139,7 @@ export class PartnershipPage {
       p: view,
       /** What the approver asked to change, shown at the top while the proposal waits to be changed. */
       changesRequested: changesRequested(row),
+      draftChanges: await this.draftChanges(view.drafts),
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
       forms,

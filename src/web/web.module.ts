@@ -1,3 +1,4 @@
+import { DocumentsModule } from '../documents/documents.module.js';
 import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
 import { ActivitiesModule } from '../activities/activities.module.js';
@@ -73,6 +74,7 @@ const PAGES = [
     NotificationsModule,
     ReportsModule,
     PartnerLinksModule,
+    DocumentsModule,
   ],
   controllers: PAGES,
   providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard, PartnershipList],
