@@ -86,7 +86,8 @@ describe('documents over HTTP', () => {
     expect((await upload(fixture('mou-signed.pdf'), 'disguised.txt').expect(201)).body).toMatchObject({ mediaType: 'application/pdf' });
   });
 
-  it('refuses an upload past MAX_UPLOAD_MB with 413, and keeps nothing of it', async () => {
+  it('takes an upload of exactly MAX_UPLOAD_MB, refuses one byte more with 413, and keeps nothing of it', async () => {
+    expect((await upload(Buffer.alloc(1024 * 1024, 'b'), 'exact.txt').expect(201)).body).toMatchObject({ size: 1024 * 1024 });
     const big = Buffer.alloc(1024 * 1024 + 1, 'a');
     const before = (await api.as('auditor').get('/api/documents').expect(200)).body as { total: number };
     expect((await upload(big, 'big.txt').expect(413)).body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });

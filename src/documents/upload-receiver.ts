@@ -47,7 +47,8 @@ const UNBOUNDED_START = 64 * 1024;
 export function receiveUpload(request: IncomingMessage, maxBytes: number): Promise<ReceivedUpload> {
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { ...FIELD_LIMITS, fileSize: maxBytes } });
+    // busboy reports its limit on reaching it, so a file of exactly maxBytes would count as too large: one byte more.
+    parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { ...FIELD_LIMITS, fileSize: maxBytes + 1 } });
   } catch {
     return Promise.reject(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'an upload is multipart/form-data'));
   }
