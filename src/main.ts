@@ -15,7 +15,11 @@ async function bootstrap(): Promise<void> {
   configureApp(app, { requestLog: requestLogger(logger) });
   stopOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port);
-  Logger.log(`Partnership Engine listening on http://localhost:${config.port}/api`, 'Bootstrap');
+  // Where a person goes: the web interface at the root, the API under /api (itself no page).
+  Logger.log(
+    `Partnership Engine listening on port ${config.port}: the web interface is at ${config.publicUrl}/ (sign in there), the API at ${config.publicUrl}/api/… (OpenAPI at ${config.publicUrl}/api/docs)`,
+    'Bootstrap',
+  );
   // Started by a parent with an IPC channel (the tests, the benchmark): tell it the service is
   // listening, then let the channel go so that it does not keep the process alive.
   process.send?.({ ready: config.port }, () => process.disconnect());

@@ -27,6 +27,18 @@ describe('NestPinoLogger', () => {
     ]);
   });
 
+  it("writes Nest's wiring (modules loaded, routes mapped) at debug, so that a start's own lines stand out", () => {
+    const { logger, lines } = capture(['fatal', 'error', 'warn', 'log']);
+    logger.log('AppModule dependencies initialized', 'InstanceLoader');
+    logger.log('PartnershipsController {/api/partnerships}:', 'RoutesResolver');
+    logger.log('Mapped {/api/partnerships, GET} route', 'RouterExplorer');
+    logger.log('Created the first user "admin" with the generated password x', 'UsersService');
+    expect(lines.map((line) => (JSON.parse(line) as { context: string }).context)).toEqual(['UsersService']);
+    const debug = capture(['fatal', 'error', 'warn', 'log', 'debug']);
+    debug.logger.log('Mapped {/api/partnerships, GET} route', 'RouterExplorer');
+    expect(JSON.parse(debug.lines[0])).toMatchObject({ level: 'debug', context: 'RouterExplorer' });
+  });
+
   it('prints only the levels LOG_LEVEL names', () => {
     const { logger, lines } = capture(['fatal', 'error', 'warn']);
     logger.log('not shown');

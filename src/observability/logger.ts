@@ -35,6 +35,12 @@ export function createLogger(config: Pick<AppConfig, 'logLevels' | 'logFormat'>,
   return pino(options, stdout);
 }
 
+/**
+ * Nest's wiring, a hundred lines at every start (each module loaded, each route mapped): debug, so
+ * that what a person must see at start (where the service is, a first admin password) stands out.
+ */
+const WIRING_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 /** A string Nest passes after the message that is an error's stack rather than a context name. */
 const STACK = /^.+\n\s+at .+:\d+:\d+/;
 
@@ -70,11 +76,12 @@ export class NestPinoLogger implements LoggerService {
     this.write('trace', message, params);
   }
 
-  private write(level: Level, message: unknown, params: unknown[]): void {
-    if (!this.logger.isLevelEnabled(level)) return;
+  private write(asked: Level, message: unknown, params: unknown[]): void {
     const strings = params.filter((param): param is string => typeof param === 'string');
     const stack = strings.find((param) => STACK.test(param));
     const context = strings.filter((param) => param !== stack).at(-1);
+    const level = asked === 'info' && context && WIRING_CONTEXTS.has(context) ? 'debug' : asked;
+    if (!this.logger.isLevelEnabled(level)) return;
     const fields = { ...(context ? { context } : {}), ...(stack ? { stack } : {}) };
     if (message instanceof Error) this.logger[level]({ ...fields, err: message }, message.message);
     else if (typeof message === 'object' && message !== null) this.logger[level]({ ...fields, ...message });
