@@ -1,7 +1,7 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RefusalAuditor } from './audit/refusal-auditor.js';
@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app.config.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { documentBodyErrors } from './common/http/api-errors.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
+import type { RequestLog } from './observability/logger.js';
 import { METRICS_PATH } from './observability/metrics.controller.js';
 import { Metrics } from './observability/metrics.js';
 import { servePartnerLinks, serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
@@ -17,9 +18,9 @@ export const BODY_LIMIT = '256kb';
 
 /**
  * HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. `requestLog`
- * (main.ts's `requestLogger`) logs a line per request; the tests' apps log nothing.
+ * (main.ts's) logs a line per request, from the hook that times it for the metrics; the tests' apps log nothing.
  */
-export function configureApp(app: INestApplication, options: { requestLog?: RequestHandler } = {}): void {
+export function configureApp(app: INestApplication, options: { requestLog?: RequestLog } = {}): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
@@ -33,8 +34,7 @@ export function configureApp(app: INestApplication, options: { requestLog?: Requ
   const docs = helmet();
   app.use((request: Request, response: Response, next: NextFunction) => (request.path.startsWith('/api/docs') ? docs : strict)(request, response, next));
   app.use(requestIdMiddleware);
-  if (options.requestLog) app.use(options.requestLog);
-  app.use(app.get(Metrics).timeRequests);
+  app.use(app.get(Metrics).requestHook(options.requestLog));
   app.setGlobalPrefix('api', { exclude: [...WEB_ROUTES, METRICS_PATH] });
   serveWebAssets(express);
   servePartnerLinks(express);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { routeOf } from './logger.js';
+import { observeRequests, type RequestLog } from './logger.js';
 
 /** What became of an event sent to a workflow instance, once its transaction committed. */
 export type TransitionOutcome = 'applied' | 'refused';
@@ -42,15 +41,10 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Express middleware timing each request by its route template (never its URL, which may hold ids or a token). */
-  readonly timeRequests = (request: Request, response: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    response.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.requests.observe({ method: request.method, route: routeOf(request), status: response.statusCode }, seconds);
-    });
-    next();
-  };
+  /** Middleware timing each request by its route template (never its URL, which may hold ids or a token), and logging it with `log`. */
+  requestHook(log?: RequestLog) {
+    return observeRequests((method, route, status, seconds) => this.requests.observe({ method, route, status }, seconds), log);
+  }
 
   transition(workflow: string, event: string, outcome: TransitionOutcome): void {
     this.transitions.inc({ workflow, event, outcome });
