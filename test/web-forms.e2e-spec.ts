@@ -108,7 +108,10 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(inputValue(refused.html, 'org-name')).toBe('What I typed meanwhile');
       expect(refused.html).toMatch(/<details class="action" open>\s*<summary>Edit organization<\/summary>/);
       // The page shows the current organization, and the form now carries its current version.
-      expect(refused.html).toContain('Rawalpindi, PK');
+      expect(refused.html).toContain('Rawalpindi, Pakistan');
+      // Countries are chosen by name from the list, and stored as their ISO 3166-1 alpha-2 code.
+      expect(refused.html).toContain('<option value="PK" selected>Pakistan</option>');
+      expect(refused.html).toContain('<option value="PA">Panama</option>');
       expect(refused.html).toContain('name="version" value="2"');
       expect(await organizations().get(org.id)).toMatchObject({ name: 'Stale form university', city: 'Rawalpindi', version: 2 });
       const denied = (await api.get(AuditService).search({ entityId: org.id, outcome: 'denied' })).items;
@@ -128,7 +131,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(refused.html).toContain('country must be a valid ISO31661 Alpha2 code');
       expect(refused.html).toContain('website must be a URL address');
       expect(refused.html).toContain('contacts.0.email: email must be an email');
-      expect(inputValue(refused.html, 'org-country')).toBe('XX');
+      expect(refused.html).toContain('<option value="" selected>Choose a country</option>');
       expect(inputValue(refused.html, 'org-website')).toBe('not a url');
       expect(inputValue(refused.html, 'c-0-email')).toBe('not-an-email');
       expect(await organizations().get(org.id)).toMatchObject({ name: 'Validated university', country: 'PK', version: org.version });

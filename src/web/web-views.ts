@@ -5,6 +5,7 @@ import { Clock } from '../common/clock.js';
 import { CSRF_FIELD, WebCsrf, type WebRequest } from './web-session.js';
 import { VIEWS_DIR, WEB_PREFIX, ASSETS_PATH } from './web-paths.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
+import { COUNTRY_CHOICES, countryName } from '../organizations/countries.js';
 import { MyWork } from './my-work.js';
 
 /** Who the navigation is for: their roles, and whether they decide on proposals (approvers, and their delegates). */
@@ -114,6 +115,9 @@ const DONE_WORDS: Record<string, string> = {
 
 /** Small formatting helpers the templates share. */
 const helpers = {
+  /** Every country a form offers, by name; an organization stores its alpha-2 code. */
+  countries: COUNTRY_CHOICES,
+  country: countryName,
   date: (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '—'),
   dateTime: (iso: string | null | undefined) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—'),
   short: (hash: string | null | undefined) => (hash ? `${hash.slice(0, 12)}…` : '—'),

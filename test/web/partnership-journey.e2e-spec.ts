@@ -31,7 +31,7 @@ describe('a partnership through the web interface', () => {
     await page.getByRole('link', { name: 'Organizations' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Riphah International University');
     await page.getByLabel('Kind').selectOption('university');
-    await page.getByLabel('Country code').fill('PK');
+    await page.getByLabel('Country').selectOption({ label: 'Pakistan' });
     await page.getByLabel('City (optional)').fill('Islamabad');
     await page.getByLabel('Contact 1 name').fill('Dr. Sana Iqbal');
     await page.getByRole('button', { name: 'Create organization' }).click();

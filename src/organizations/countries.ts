@@ -1,0 +1,25 @@
+import { createRequire } from 'node:module';
+import countries, { type LocaleData } from 'i18n-iso-countries';
+
+/*
+ * Country names from i18n-iso-countries (ISO 3166-1, maintained upstream), in English. An
+ * organization stores the alpha-2 code ("PK"); people choose and read the name ("Pakistan").
+ */
+const require = createRequire(import.meta.url);
+countries.registerLocale(require('i18n-iso-countries/langs/en.json') as LocaleData);
+
+export interface CountryChoice {
+  code: string;
+  name: string;
+}
+
+/** Every country, by its English name. */
+export const COUNTRY_CHOICES: readonly CountryChoice[] = Object.entries(countries.getNames('en', { select: 'official' }))
+  .map(([code, name]) => ({ code, name }))
+  .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+
+/** The English name of an alpha-2 code, or the code itself when it names no country. */
+export function countryName(code: string | null | undefined): string {
+  if (!code) return '';
+  return countries.getName(code.toUpperCase(), 'en', { select: 'official' }) ?? code;
+}
