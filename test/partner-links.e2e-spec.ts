@@ -131,6 +131,20 @@ describe('partner links', () => {
     expect(listed.items.find((item) => item.id === link.id)).toMatchObject({ status: 'acknowledged', acknowledgedName: 'Sara Malik' });
   });
 
+  it('records one of several acknowledgements sent at once through one link, and refuses the others with 409', async () => {
+    const link = (await issue().expect(201)).body as Issued;
+    const body = { name: 'Sara Malik', title: 'Rector' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => partnerPost(`${link.token}/acknowledge`).send(body)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const refused of answers.filter((answer) => answer.status === 409)) {
+      expect(refused.body).toMatchObject({ code: 'CONFLICT', details: { rule: 'acknowledgedOnce' } });
+    }
+    const rows = (await api.as('auditor').get(`/api/audit?entityId=${link.id}&action=PARTNER_ACKNOWLEDGED`).expect(200)).body as {
+      items: Array<{ outcome: string }>;
+    };
+    expect(rows.items.map((row) => row.outcome).sort()).toEqual(['denied', 'denied', 'denied', 'denied', 'denied', 'ok']);
+  });
+
   it('passes a comment to the owner, and refuses empty and unknown fields', async () => {
     const { token } = (await issue().expect(201)).body as Issued;
     await partnerPost(`${token}/comment`).send({ comment: 'Article 4 should name the lecture’s month.' }).expect(201);

@@ -242,14 +242,22 @@ export class PartnerLinksService {
         }
         const at = this.clock.now().toISOString();
         const edit = beginAuditedEdit(manager, this.audit, { entity: PartnerLink, entityType: ENTITY_TYPE, row: link, actor, requestId: client.requestId });
-        const saved = await edit.save(
-          { acknowledgedAt: at, acknowledgedName: input.name, acknowledgedTitle: input.title },
-          {
-            occurredAt: at,
-            action: 'PARTNER_ACKNOWLEDGED',
-            payload: { partnershipId: link.partnershipId, documentId: link.documentId, sha256: link.sha256, name: input.name, title: input.title },
-          },
-        );
+        const saved = await edit
+          .save(
+            { acknowledgedAt: at, acknowledgedName: input.name, acknowledgedTitle: input.title },
+            {
+              occurredAt: at,
+              action: 'PARTNER_ACKNOWLEDGED',
+              payload: { partnershipId: link.partnershipId, documentId: link.documentId, sha256: link.sha256, name: input.name, title: input.title },
+            },
+          )
+          .catch((error: unknown) => {
+            // On PostgreSQL a confirmation sent twice at once finds the link changed by the other: the partner sent no version to be stale.
+            if (!(error instanceof DomainError) || error.code !== 'VERSION_MISMATCH') throw error;
+            throw new DomainError('CONFLICT', 'the link was confirmed or withdrawn at the same moment: open it again to see which', {
+              rule: 'acknowledgedOnce',
+            });
+          });
         await this.notifications.partnerActed(manager, PARTNER_ACKNOWLEDGED, {
           ...this.noticeSubject(link, partnership),
           partnerName: input.name,
