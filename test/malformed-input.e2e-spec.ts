@@ -95,7 +95,7 @@ function callerFor(path: string): UserName {
   // Signing out ends the caller's token: a caller of its own, so no other route's token ends.
   if (path === '/api/auth/logout') return 'manager2';
   if (path.startsWith('/api/users') || path.startsWith('/api/notifications/outbox')) return 'admin';
-  if (path.startsWith('/api/audit')) return 'auditor';
+  if (path.startsWith('/api/audit') || path.endsWith('/replay')) return 'auditor';
   if (path.startsWith('/api/approvals')) return 'approver';
   return 'managerApprover';
 }

@@ -808,6 +808,7 @@ describe('the OpenAPI document', () => {
     expect(bodyOf<{ state: string }>(await readAsEveryone('/api/partnerships/{id}', `/api/partnerships/${expiring.id}`)).state).toBe('expired');
     await readAsEveryone('/api/partnerships/{id}/activities', `/api/partnerships/${expiring.id}/activities`);
     for (const id of [created.id, second.id, expiring.id, plain.id]) await readAsEveryone('/api/partnerships/{id}/history', `/api/partnerships/${id}/history`);
+    for (const id of [created.id, expiring.id]) await readAsEveryone('/api/partnerships/{id}/replay', `/api/partnerships/${id}/replay`);
     await readAsEveryone('/api/partnerships', '/api/partnerships');
     const searched = await readAsEveryone('/api/partnerships', '/api/partnerships?q=annual%20lecture&limit=1');
     expect(searched.body).toMatchObject({ items: [expect.any(Object)], totalRelation: 'eq' });
@@ -996,6 +997,7 @@ describe('the OpenAPI document', () => {
       body: { type: 'submit' },
     });
     await call('auditor', 'get', '/api/partnerships/{id}/history', `/api/partnerships/${notAnId}/history`, 400);
+    await call('auditor', 'get', '/api/partnerships/{id}/replay', `/api/partnerships/${notAnId}/replay`, 400);
     await call('admin', 'post', '/api/users', '/api/users', 400, { body: { username: 'x', password: 'short', roles: [] } });
     await call('admin', 'get', '/api/users', '/api/users?offset=-1', 400);
     await call('admin', 'get', '/api/users/{id}', `/api/users/${notAnId}`, 400);
@@ -1054,6 +1056,7 @@ describe('the OpenAPI document', () => {
     await call('manager', 'patch', '/api/partnerships/{id}', `/api/partnerships/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `/api/partnerships/${nothing}/events`, 404, { ifMatch: '"1"', body: event });
     await call('auditor', 'get', '/api/partnerships/{id}/history', `/api/partnerships/${nothing}/history`, 404);
+    await call('auditor', 'get', '/api/partnerships/{id}/replay', `/api/partnerships/${nothing}/replay`, 404);
     await call('admin', 'get', '/api/users/{id}', `/api/users/${nothing}`, 404);
     await call('admin', 'patch', '/api/users/{id}', `/api/users/${nothing}`, 404, { body: { active: true } });
     await call('admin', 'post', '/api/users/{id}/password', `/api/users/${nothing}/password`, 404, { body: { newPassword: 'a long enough password' } });

@@ -329,6 +329,7 @@ const ROWS: Row[] = [
   get('/api/partnerships', async () => '/api/partnerships'),
   get('/api/partnerships/{id}', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}`),
   get('/api/partnerships/{id}/history', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}/history`),
+  get('/api/partnerships/{id}/replay', async () => `/api/partnerships/${(await partnershipIn('proposal')).id}/replay`, AUDIT_READERS),
   {
     route: 'PATCH /api/partnerships/{id}',
     who: MANAGER,

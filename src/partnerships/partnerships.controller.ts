@@ -17,6 +17,8 @@ import { ApiErrors } from '../common/http/api-errors.js';
 import { PageQueryDto } from '../common/http/page-query.dto.js';
 import { HistoryListResponse } from '../audit/dto/audit-response.dto.js';
 import { PartnershipListResponse, PartnershipResponse } from './dto/partnership-response.dto.js';
+import { ReplayResponse } from './dto/replay-response.dto.js';
+import { ReplayService } from '../workflow-engine/replay.service.js';
 
 @ApiTags('partnerships')
 @ApiBearerAuth()
@@ -26,6 +28,7 @@ export class PartnershipsController {
     private readonly partnerships: PartnershipsService,
     private readonly users: UsersService,
     private readonly registry: WorkflowRegistry,
+    private readonly replays: ReplayService,
   ) {}
 
   @Post()
@@ -96,5 +99,21 @@ export class PartnershipsController {
   async history(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto) {
     const { items, total } = await this.partnerships.history(id, page);
     return { items: historyView(items, await this.users.displayNames(items.map((r) => r.actorId)), this.registry), total };
+  }
+
+  /** Re-runs the partnership's accepted events from the audit chain on its workflow version and compares with the stored row. */
+  @Get(':id/replay')
+  @Roles('auditor', 'admin')
+  @ApiOkResponse({ type: ReplayResponse })
+  @ApiErrors(400, 401, 403, 404)
+  async replay(@Param('id', ParseUUIDPipe) id: string): Promise<ReplayResponse> {
+    const result = await this.replays.replay('partnership', id);
+    return {
+      ok: result.matches,
+      storedState: result.stored,
+      replayedState: result.replayed,
+      events: result.events,
+      ...(result.divergesAt && { divergesAt: result.divergesAt }),
+    };
   }
 }

@@ -8,12 +8,21 @@ import { InstanceRuntime } from './instance-runtime.service.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 import type { EngineEvent, InstanceState, WorkflowContext } from './workflow.types.js';
 
+/** The first audit row after which the replay and the record part: what it was and why they differ. */
+export interface ReplayDivergence {
+  seq: number;
+  action: string;
+  occurredAt: string;
+  reason: string;
+}
+
 export interface ReplayResult {
   entityId: string;
   events: number;
   replayed: InstanceState;
   stored: InstanceState;
   matches: boolean;
+  divergesAt?: ReplayDivergence;
 }
 
 /**
@@ -41,21 +50,34 @@ export class ReplayService {
     const input = (JSON.parse(created.payload) as { input: { context?: WorkflowContext; at: string } }).input;
     let state: InstanceState = this.engine.start(definition, input);
     let events = 1;
+    let last = created;
+    let divergesAt: ReplayDivergence | undefined;
+    const at = (row: typeof created, reason: string): ReplayDivergence => ({ seq: row.seq, action: row.action, occurredAt: row.occurredAt, reason });
     for (const row of transitions) {
       // Detail edits are audited too, but only rows that carry an event changed the workflow state.
       const { event } = JSON.parse(row.payload) as { event?: EngineEvent };
       if (!event) continue;
-      state = this.engine.send(definition, state, event);
+      try {
+        state = this.engine.send(definition, state, event);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        divergesAt = at(row, `the workflow refuses the recorded event now: ${error.message}`);
+        break;
+      }
       events += 1;
+      last = row;
+      if (row.toState !== null && row.toState !== state.value) {
+        divergesAt = at(row, `the chain records ${row.toState} after this event, the replay reaches ${state.value}`);
+        break;
+      }
     }
     const replayed = { value: state.value, context: state.context };
     const storedState = { value: stored.state, context: stored.context };
-    return {
-      entityId,
-      events,
-      replayed,
-      stored: storedState,
-      matches: isDeepStrictEqual(replayed, storedState),
-    };
+    const matches = divergesAt === undefined && isDeepStrictEqual(replayed, storedState);
+    if (!matches && !divergesAt) {
+      const part = replayed.value === storedState.value ? 'context' : `state (${storedState.value}, the replay reaches ${replayed.value})`;
+      divergesAt = at(last, `the stored ${part} is not what the chain leaves after this event`);
+    }
+    return { entityId, events, replayed, stored: storedState, matches, ...(divergesAt && { divergesAt }) };
   }
 }
