@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { plainExecute, plainQuery } from '../src/database/plain-query.js';
-import { createApiApp, type ApiApp } from './support/api.js';
+import { ADMIN_PASSWORD, createApiApp, type ApiApp } from './support/api.js';
 import { drivePartnership } from './support/drive.js';
 import { postOrganization } from './support/factories.js';
+import { signInToPages } from './support/web-agent.js';
 
 interface ReplayBody {
   ok: boolean;
@@ -74,5 +75,38 @@ describe('GET /api/partnerships/:id/replay', () => {
     expect((await api.as('auditor').get('/api/partnerships/00000000-0000-4000-8000-000000000000/replay').expect(404)).body).toMatchObject({
       code: 'NOT_FOUND',
     });
+  });
+
+  /** The words of the page's replay verdict, tags and runs of spaces removed. */
+  const verdictOf = (html: string) =>
+    (/<div id="replay-result"[^>]*>([\s\S]*?)<\/div>\s*<\/section>/.exec(html)?.[1] ?? '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+
+  it('puts a Replay button on the partnership page for the auditor and the admin, whose verdict is in words', async () => {
+    const intact = await drivePartnership(api, organizationId, 'mou_drafting');
+    const changed = await drivePartnership(api, organizationId, 'senior_management_review');
+    await plainExecute(api.get(DataSource), 'UPDATE partnerships SET state = ? WHERE id = ?', ['in_force.active', changed.id]);
+    const auditor = await signInToPages(api.http, 'auditor');
+    const admin = await signInToPages(api.http, 'admin', ADMIN_PASSWORD);
+    const manager = await signInToPages(api.http, 'manager');
+
+    expect((await auditor.get(`/ui/partnerships/${intact.id}`)).html).toContain('>Replay</button>');
+    expect((await manager.get(`/ui/partnerships/${intact.id}`)).html).not.toContain('>Replay</button>');
+
+    const ok = await auditor.get(`/ui/partnerships/${intact.id}/replay`);
+    expect(ok.status).toBe(200);
+    expect(verdictOf(ok.html)).toMatch(/^The replay matches\. Its \d+ recorded events, run again through the workflow, lead to MOU drafting, the state stored/);
+
+    const parted = await admin.get(`/ui/partnerships/${changed.id}/replay`);
+    expect(parted.status).toBe(200);
+    const words = verdictOf(parted.html);
+    expect(words).toContain(
+      'The replay does not match what is stored. The stored state is In force · Active; the recorded events lead to Senior-management review.',
+    );
+    expect(words).toMatch(/They part after event \d+, Submit for approval \(/);
+
+    expect((await manager.get(`/ui/partnerships/${intact.id}/replay`)).status).toBe(403);
   });
 });

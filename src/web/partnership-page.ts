@@ -10,6 +10,7 @@ import { HISTORY_PAGE, PartnershipsService } from '../partnerships/partnerships.
 import { UsersService } from '../users/users.service.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime } from '../workflow-engine/instance-runtime.service.js';
+import type { ReplayResult } from '../workflow-engine/replay.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { eventForms, type EventForm } from './event-forms.js';
@@ -92,6 +93,27 @@ export class PartnershipPage {
       if (diff) changes[draft.version] = diff.changes;
     }
     return changes;
+  }
+
+  /** A replay's verdict in the workflow's words: the states by their titles, the event it parts at by its label. */
+  replayWords(result: ReplayResult, workflowId: string) {
+    const state = (value: string) => this.registry.stateLabel(value, workflowId).title;
+    const at = result.divergesAt;
+    return {
+      ok: result.matches,
+      events: result.events,
+      stored: state(result.stored.value),
+      replayed: state(result.replayed.value),
+      sameState: result.stored.value === result.replayed.value,
+      divergesAt: at
+        ? {
+            seq: at.seq,
+            at: at.occurredAt,
+            event: at.action === 'CREATE' ? 'its creation' : this.registry.eventLabel(at.action, workflowId).title,
+            reason: at.reason,
+          }
+        : null,
+    };
   }
 
   /** `historyOffset`: where the page of history shown starts, oldest first. */

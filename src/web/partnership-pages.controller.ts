@@ -24,6 +24,7 @@ import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
+import { ReplayService, type ReplayResult } from '../workflow-engine/replay.service.js';
 
 const ALL_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'requiredApprovals', 'approvalSlaDays', 'proposedActivities'];
 
@@ -46,6 +47,7 @@ export class PartnershipPagesController {
     private readonly partnerLinks: PartnerLinksService,
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
+    private readonly replays: ReplayService,
   ) {}
 
   @Get('partnerships/new')
@@ -77,6 +79,13 @@ export class PartnershipPagesController {
   async show(@Param('id', ParseUUIDPipe) id: string, @Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     const { offset = 0 } = validDto(PageQueryDto, { offset: integerField(query, 'historyOffset') });
     await this.render(request, response, id, undefined, field(query, 'done'), 200, offset);
+  }
+
+  /** Auditors and admins: the chain's events re-run against the stored row. With htmx only the verdict is swapped in; without, the whole page. */
+  @Get('partnerships/:id/replay')
+  @Roles('auditor', 'admin')
+  async replay(@Param('id', ParseUUIDPipe) id: string, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    await this.render(request, response, id, undefined, undefined, 200, 0, null, await this.replays.replay('partnership', id));
   }
 
   @Post('partnerships/:id/events')
@@ -185,8 +194,10 @@ export class PartnershipPagesController {
     status = 200,
     historyOffset = 0,
     issuedLink: IssuedPartnerLinkDto | null = null,
+    replayed?: ReplayResult,
   ): Promise<void> {
     const data = await this.page.build(id, request.actor!, failed, historyOffset);
+    const replay = replayed ? this.page.replayWords(replayed, data.p.workflow.id) : null;
     const values = failed?.form === 'details' ? failed.values : partnershipFormValues(data.p);
     await this.views.page(
       request,
@@ -195,6 +206,7 @@ export class PartnershipPagesController {
       {
         title: data.p.title,
         ...data,
+        replay,
         values,
         kinds: ACTIVITY_KINDS,
         rows: activityRowsFor(values),
