@@ -106,6 +106,8 @@ describe('events that use uploaded documents', () => {
     const theirs = await upload(other.id, 'mou_draft', fixture('mou-draft-1.docx'), 'their MOU.docx');
     const loose = await upload(null, 'mou_draft', fixture('mou-draft-1.docx'), 'loose MOU.docx');
     const concept = await upload(p.id, 'concept_note', Buffer.from('A concept note.\n'), 'concept.txt');
+    // An attachment changes what approvers judge, and so the partnership's version.
+    p.version = ((await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200)).body as PartnershipBody).version;
     const ours = await upload(p.id, 'mou_draft', fixture('mou-draft-2.odt'), 'MOU v2.odt');
 
     const refused = await send(p, { type: 'SHARE_DRAFT', data: { documentId: theirs.id } }, 422);
@@ -170,9 +172,11 @@ describe('events that use uploaded documents', () => {
       await upload(p.id, 'concept_note', Buffer.from('Concept note: a lecture series.\n'), 'concept.txt');
       const withNote = await read(p.id);
       expect(withNote.contentHash).not.toBe(bare);
+      expect(withNote.version).toBe(p.version + 1);
+      p.version = withNote.version;
       // A draft of the MOU is no part of the proposal.
       await upload(p.id, 'mou_draft', fixture('mou-draft-1.docx'), 'MOU v1.docx');
-      expect((await read(p.id)).contentHash).toBe(withNote.contentHash);
+      expect(await read(p.id)).toMatchObject({ contentHash: withNote.contentHash, version: p.version });
 
       await send(p, { type: 'SUBMIT_FOR_APPROVAL' });
       const seen = (await read(p.id)).contentHash;

@@ -82,6 +82,21 @@ describe('who may decide on a proposal, and on what content, over HTTP', () => {
     expect((await step('managerApprover', noteSubmitted, { type: 'APPROVE' })).version).toBe(noteSubmitted.version + 1);
   });
 
+  it('refuses a decision by whoever attached a concept note or workplan to the proposal since the last submission', async () => {
+    const submitted = await step('manager', await proposal('manager'), { type: 'SUBMIT_FOR_APPROVAL' });
+    await api
+      .as('managerApprover')
+      .post('/api/documents')
+      .field('kind', 'concept_note')
+      .field('partnershipId', submitted.id)
+      .attach('file', Buffer.from('A concept note for the annual named lecture, by a manager who also approves.'), 'concept-note.txt')
+      .expect(201);
+    const attached = { ...submitted, version: (await read(submitted.id)).version as number };
+    expect(attached.version).toBe(submitted.version + 1);
+    await expectSeparation('managerApprover', attached);
+    await step('approver', attached, { type: 'APPROVE' });
+  });
+
   it('binds approvals to the organization as it stands: renaming it changes the content hash and refuses an approval of the old one', async () => {
     const created = await proposal('manager');
     const submitted = await step('manager', created, { type: 'SUBMIT_FOR_APPROVAL' });

@@ -10,6 +10,8 @@ import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
 import { plainExecute, plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { updateVersioned } from '../database/versioned-update.js';
+import { isAttachment, judgedEditsAfter } from '../partnerships/judged-content.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { Document, type DocumentKind } from './document.entity.js';
@@ -57,8 +59,13 @@ export class DocumentsService {
     const mediaType = await detectMediaType(upload.bytes, upload.name);
     const text = await extractText(upload.bytes, mediaType);
     return this.queue.run(async (manager) => {
-      if (fields.partnershipId && (await manager.countBy(Partnership, { id: fields.partnershipId })) === 0) {
-        throw new DomainError('NOT_FOUND', `partnership ${fields.partnershipId} not found`);
+      if (fields.partnershipId) {
+        const partnership = await manager.findOneBy(Partnership, { id: fields.partnershipId });
+        if (!partnership) throw new DomainError('NOT_FOUND', `partnership ${fields.partnershipId} not found`);
+        // An attachment changes what approvers judge: its uploader wrote part of the proposal, as an editor of its fields does.
+        if (isAttachment(fields.kind)) {
+          await updateVersioned(manager, Partnership, partnership.id, partnership.version, { judgedEdits: judgedEditsAfter(partnership, actor.id) });
+        }
       }
       const row: Document = {
         id: randomUUID(),

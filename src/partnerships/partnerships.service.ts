@@ -20,7 +20,8 @@ import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { currentApprovals } from '../workflow-engine/vocabulary.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
-import { Partnership, PARTNERSHIP_KIND, type JudgedEdit } from './partnership.entity.js';
+import { ATTACHMENT_KINDS, contentAuthors, judgedEditsAfter } from './judged-content.js';
+import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
 import { PartnershipListRepository, type PartnershipPage, type PartnershipQuery } from './partnership-list.repository.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
@@ -41,9 +42,6 @@ export interface JudgedOrganization {
   kind: string;
   country: string;
 }
-
-/** The kinds of document attached to a proposal: approvers judge them with it. */
-export const ATTACHMENT_KINDS = ['concept_note', 'workplan'] as const;
 
 /** What approvers judge of a document attached to a proposal. */
 export interface JudgedAttachment {
@@ -74,17 +72,6 @@ export function proposalContent(
     approvalSlaDays: row.approvalSlaDays,
     ...(attachments.length > 0 ? { attachments: attachments.map(({ id, kind, name, sha256 }) => ({ id, kind, name, sha256 })) } : {}),
   };
-}
-
-/** The submission that edits of judged content count toward: the last one, or none yet. */
-function submissionOf(row: Pick<Partnership, 'context'>): string | null {
-  return typeof row.context.submittedAt === 'string' ? row.context.submittedAt : null;
-}
-
-/** Who wrote what approvers judge as it stands: the creator, and whoever edited it since the last submission. */
-export function contentAuthors(row: Pick<Partnership, 'createdBy' | 'judgedEdits' | 'context'>): string[] {
-  const since = submissionOf(row);
-  return [...new Set([row.createdBy, ...row.judgedEdits.filter((edit) => edit.after === since).map((edit) => edit.by)])].sort();
 }
 
 /** One indexed lookup (the primary key), on the path of every partnership event. */
@@ -319,11 +306,4 @@ export class PartnershipsService implements OnModuleInit {
     const occurrences = await this.activities.occurrenceIdsOf(id);
     return this.audit.forEntities([id, ...occurrences], { limit: page.limit ?? HISTORY_PAGE, offset: page.offset ?? 0 });
   }
-}
-
-/** The edits of judged content that count toward the next decision, with this actor's added: older rounds' editors were recorded at their submission. */
-function judgedEditsAfter(row: Partnership, actorId: string): JudgedEdit[] {
-  const after = submissionOf(row);
-  const current = row.judgedEdits.filter((edit) => edit.after === after && edit.by !== actorId);
-  return [...current, { by: actorId, after }];
 }
