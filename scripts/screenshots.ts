@@ -65,6 +65,7 @@ function shots(seed: DemoSeedResult): Shot[] {
     { name: 'inbox', user: 'approver', path: '/ui/inbox' },
     { name: 'organizations', user: 'manager', path: '/ui/organizations' },
     { name: 'activities', user: 'manager', path: '/ui/activities?days=365' },
+    { name: 'audit-log', user: 'auditor', path: '/ui/audit' },
     { name: 'audit-verified', user: 'auditor', path: '/ui/audit/verify' },
     { name: 'users', user: 'admin', path: '/ui/users' },
     { name: 'notifications', user: 'approver', path: '/ui/notifications' },
