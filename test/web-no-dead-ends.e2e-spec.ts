@@ -72,6 +72,38 @@ describe('recording occurrences and answering a change request without dead ends
     }
   });
 
+  it('adds activity rows one after another on the new proposal form, without script, keeping what was typed', async () => {
+    const form = (html: string) => [...html.matchAll(/name="activity\.(\d+)\.title"/g)].length;
+    const typed: Record<string, string> = {
+      title: 'Three commitments',
+      organizationId,
+      summary: 'Lecture, visits and a course.',
+      requiredApprovals: '1',
+      approvalSlaDays: '14',
+    };
+    const first = await manager.get(`/ui/partnerships/new?organizationId=${organizationId}`);
+    expect(form(first.html)).toBe(2);
+    const activity = (i: number, title: string) => ({ [`activity.${i}.title`]: title, [`activity.${i}.kind`]: 'other', [`activity.${i}.frequency`]: 'yearly' });
+    Object.assign(typed, activity(0, 'Annual lecture'), activity(1, 'Research visit'));
+    // Both rows filled: one more row, and what was typed is kept.
+    const more = await manager.post('/ui/partnerships', { ...typed, addRow: 'activity' });
+    expect(more.status).toBe(200);
+    const rows = form(more.html);
+    expect(rows).toBeGreaterThan(2);
+    expect(more.html).toContain('value="Research visit"');
+    expect(more.html).toContain('value="Three commitments"');
+    Object.assign(typed, activity(2, 'Co-created course'), activity(rows - 1, ''));
+    // Again: every press adds a row, past the two or three rows forms used to stop at.
+    const again = await manager.post('/ui/partnerships', { ...typed, addRow: 'activity' });
+    expect(form(again.html)).toBe(rows + 1);
+    expect(again.html).toContain('value="Co-created course"');
+    const created = await manager.post('/ui/partnerships', typed);
+    expect(created.status).toBe(303);
+    const id = /\/ui\/partnerships\/([0-9a-f-]{36})/.exec(created.location!)![1];
+    const stored = (await api.as('auditor').get(`/api/partnerships/${id}`).expect(200)).body as { proposedActivities: Array<{ title: string }> };
+    expect(stored.proposedActivities.map((a) => a.title)).toEqual(['Annual lecture', 'Research visit', 'Co-created course']);
+  });
+
   it('puts the approver’s request for changes and the next step at the top of the page, and on the board', async () => {
     const p = await postPartnership(api, organizationId, { title: 'Police academy exchange' });
     await sendEvent(api, 'manager', p.id, p.version, { type: 'SUBMIT_FOR_APPROVAL' }).expect(200);

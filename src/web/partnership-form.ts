@@ -5,7 +5,7 @@ import { clearableField, field, integerField, rowsFor, type FormBody } from './w
 /** Blank rows of proposed activities a form offers beyond those filled in; blank rows are ignored. */
 const SPARE_ACTIVITY_ROWS = 2;
 /** As many as CreatePartnershipDto takes. */
-const MAX_ACTIVITY_ROWS = 20;
+export const MAX_ACTIVITY_ROWS = 20;
 export { ACTIVITY_KINDS };
 
 const TEXT_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes'] as const;
@@ -97,6 +97,12 @@ export function partnershipFormValues(p: {
     });
   });
   return values;
+}
+
+/** How many rows of `prefix` the form posted, blank ones included. */
+export function postedRows(body: FormBody, prefix: string): number {
+  const pattern = new RegExp(`^${prefix}\\.(\\d+)\\.`);
+  return Math.max(0, ...Object.keys(body).map((name) => Number(pattern.exec(name)?.[1] ?? -1) + 1));
 }
 
 /** Rows of proposed activities up to the last filled-in one, plus a few blank ones. */

@@ -15,7 +15,15 @@ import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { CreatePartnerLinkDto, type IssuedPartnerLinkDto } from '../documents/partner-links/dto/partner-link.dto.js';
 import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
 import { eventRequestOf } from './event-forms.js';
-import { ACTIVITY_KINDS, activityFieldsOf, activityRowsFor, partnershipFieldsOf, partnershipFormValues } from './partnership-form.js';
+import {
+  ACTIVITY_KINDS,
+  activityFieldsOf,
+  activityRowsFor,
+  MAX_ACTIVITY_ROWS,
+  partnershipFieldsOf,
+  partnershipFormValues,
+  postedRows,
+} from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
 import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
@@ -64,6 +72,8 @@ export class PartnershipPagesController {
   @Post('partnerships')
   @Roles('manager')
   async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    // "Add another activity": the same form again, what was typed kept, with one more row; nothing is created.
+    if (field(body, 'addRow') === 'activity') return this.proposalForm(request, response, body, undefined, 200, postedRows(body, 'activity') + 1);
     try {
       const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS));
       const row = await this.partnerships.create(input, request.actor!, requestIdOf(request));
@@ -217,13 +227,23 @@ export class PartnershipPagesController {
     );
   }
 
-  private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {
+  private async proposalForm(request: WebRequest, response: Response, values: FormBody, refusal?: Refusal, status = 200, atLeastRows = 0): Promise<void> {
     const organizations = await this.organizations.choices();
+    const rows = Math.min(MAX_ACTIVITY_ROWS, Math.max(activityRowsFor(values), atLeastRows));
     await this.views.page(
       request,
       response,
       'partnership-new',
-      { title: 'New proposal', organizations, values, kinds: ACTIVITY_KINDS, rows: activityRowsFor(values), editable: ALL_FIELDS, refusal: refusal ?? null },
+      {
+        title: 'New proposal',
+        organizations,
+        values,
+        kinds: ACTIVITY_KINDS,
+        rows,
+        editable: ALL_FIELDS,
+        refusal: refusal ?? null,
+        addRows: rows < MAX_ACTIVITY_ROWS,
+      },
       status,
     );
   }
