@@ -51,7 +51,7 @@ describe('GET /api/partnerships/:id/replay', () => {
     expect(answer).toMatchObject({ ok: false, storedState: { value: 'in_force.active' }, replayedState: { value: 'senior_management_review' } });
     const history = (await api.as('auditor').get(`/api/partnerships/${p.id}/history?limit=200`).expect(200)).body as HistoryBody;
     const submitted = history.items.find((row) => row.action === 'SUBMIT_FOR_APPROVAL');
-    expect(answer.divergesAt).toMatchObject({ seq: submitted?.seq, action: 'SUBMIT_FOR_APPROVAL' });
+    expect(answer.divergesAt).toMatchObject({ kind: 'stored', seq: submitted?.seq, action: 'SUBMIT_FOR_APPROVAL' });
     expect(answer.divergesAt?.reason).toContain('in_force.active');
   });
 
@@ -65,7 +65,10 @@ describe('GET /api/partnerships/:id/replay', () => {
       p.id,
     ]);
     const answer = await replay(p.id);
-    expect(answer).toMatchObject({ ok: false, divergesAt: { action: 'CREATE', reason: 'the stored context is not what the chain leaves after this event' } });
+    expect(answer).toMatchObject({
+      ok: false,
+      divergesAt: { kind: 'stored', action: 'CREATE', reason: 'the stored context is not what the chain leaves after this event' },
+    });
   });
 
   it('refuses those who do not audit, and answers 404 for a partnership that does not exist', async () => {
@@ -105,7 +108,10 @@ describe('GET /api/partnerships/:id/replay', () => {
     expect(words).toContain(
       'The replay does not match what is stored. The stored state is In force · Active; the recorded events lead to Senior-management review.',
     );
-    expect(words).toMatch(/They part after event \d+, Submit for approval \(/);
+    expect(words).toMatch(
+      /They part at event \d+, Submit for approval \(.+\): the stored partnership no longer holds what the chain leaves after it; it was changed outside the workflow\.$/,
+    );
+    expect(words).not.toContain('in_force.active');
 
     expect((await manager.get(`/ui/partnerships/${intact.id}/replay`)).status).toBe(403);
   });

@@ -110,6 +110,8 @@ export class PartnershipPage {
             seq: at.seq,
             at: at.occurredAt,
             event: at.action === 'CREATE' ? 'its creation' : this.registry.eventLabel(at.action, workflowId).title,
+            kind: at.kind,
+            recorded: at.recordedState === undefined ? null : state(at.recordedState),
             reason: at.reason,
           }
         : null,

@@ -10,10 +10,14 @@ import type { EngineEvent, InstanceState, WorkflowContext } from './workflow.typ
 
 /** The first audit row after which the replay and the record part: what it was and why they differ. */
 export interface ReplayDivergence {
+  /** `refused`: the workflow refuses the recorded event; `step`: the replay reaches another state than the row records; `stored`: the stored row differs. */
+  kind: 'refused' | 'step' | 'stored';
   seq: number;
   action: string;
   occurredAt: string;
   reason: string;
+  /** For `step`: the state the row records. */
+  recordedState?: string;
 }
 
 export interface ReplayResult {
@@ -52,7 +56,13 @@ export class ReplayService {
     let events = 1;
     let last = created;
     let divergesAt: ReplayDivergence | undefined;
-    const at = (row: typeof created, reason: string): ReplayDivergence => ({ seq: row.seq, action: row.action, occurredAt: row.occurredAt, reason });
+    const at = (row: typeof created, kind: ReplayDivergence['kind'], reason: string): ReplayDivergence => ({
+      kind,
+      seq: row.seq,
+      action: row.action,
+      occurredAt: row.occurredAt,
+      reason,
+    });
     for (const row of transitions) {
       // Detail edits are audited too, but only rows that carry an event changed the workflow state.
       const { event } = JSON.parse(row.payload) as { event?: EngineEvent };
@@ -61,13 +71,13 @@ export class ReplayService {
         state = this.engine.send(definition, state, event);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        divergesAt = at(row, `the workflow refuses the recorded event now: ${error.message}`);
+        divergesAt = at(row, 'refused', `the workflow refuses the recorded event now: ${error.message}`);
         break;
       }
       events += 1;
       last = row;
       if (row.toState !== null && row.toState !== state.value) {
-        divergesAt = at(row, `the chain records ${row.toState} after this event, the replay reaches ${state.value}`);
+        divergesAt = { ...at(row, 'step', `the chain records ${row.toState} after this event, the replay reaches ${state.value}`), recordedState: row.toState };
         break;
       }
     }
@@ -76,7 +86,7 @@ export class ReplayService {
     const matches = divergesAt === undefined && isDeepStrictEqual(replayed, storedState);
     if (!matches && !divergesAt) {
       const part = replayed.value === storedState.value ? 'context' : `state (${storedState.value}, the replay reaches ${replayed.value})`;
-      divergesAt = at(last, `the stored ${part} is not what the chain leaves after this event`);
+      divergesAt = at(last, 'stored', `the stored ${part} is not what the chain leaves after this event`);
     }
     return { entityId, events, replayed, stored: storedState, matches, ...(divergesAt && { divergesAt }) };
   }

@@ -9,6 +9,13 @@ export class ReplayStateResponse {
 }
 
 export class ReplayDivergenceResponse {
+  @ApiProperty({
+    enum: ['refused', 'step', 'stored'],
+    description:
+      'refused: the workflow refuses the recorded event; step: the replay reaches another state than the row records; stored: the stored row differs.',
+  })
+  kind: 'refused' | 'step' | 'stored';
+
   @ApiProperty({ description: 'The audit row after which the replay and the record part.', example: 17 })
   seq: number;
 
@@ -20,6 +27,9 @@ export class ReplayDivergenceResponse {
 
   @ApiProperty({ example: 'the stored state (in_force.active, the replay reaches proposal) is not what the chain leaves after this event' })
   reason: string;
+
+  @ApiPropertyOptional({ description: 'For step: the state the row records.', example: 'mou_drafting' })
+  recordedState?: string;
 }
 
 /** The partnership's accepted events from the audit chain, re-run on the workflow version it runs, against its stored row. */
