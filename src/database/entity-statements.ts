@@ -91,8 +91,14 @@ export class EntityStatements<T extends ObjectLiteral> {
   }
 
   private persistent(column: ColumnMetadata, value: unknown): unknown {
+    if (value instanceof Persisted) return value.value;
     return this.dataSource.driver.preparePersistentValue(value, column);
   }
+}
+
+/** A value already in the form its column stores (a simple-json column's text), written as it is: the caller serialized it once for a check of its own. */
+export class Persisted {
+  constructor(readonly value: unknown) {}
 }
 
 function quote(name: string): string {

@@ -6,7 +6,7 @@ import { RefusalAuditor, type Refused } from '../audit/refusal-auditor.js';
 import { canonicalJson, sha256Hex } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { EntityStatements } from '../database/entity-statements.js';
+import { EntityStatements, Persisted } from '../database/entity-statements.js';
 import { plainQuery } from '../database/plain-query.js';
 import { assertVersion, updateVersioned } from '../database/versioned-update.js';
 import { whenCommitted, WriteQueue } from '../database/write-queue.js';
@@ -227,8 +227,9 @@ export class InstanceRuntime {
     const row = await this.load(this.dataSource.manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
     const event = await this.eventFor(this.dataSource.manager, kind, row, input);
-    const result = withinSize(row.context, this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event), event);
-    return { row, result, event };
+    const next = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
+    withinSize(row.context, next, event, JSON.stringify(next.context));
+    return { row, result: next, event };
   }
 
   /** Applies one event inside the caller's write transaction. */
@@ -238,14 +239,17 @@ export class InstanceRuntime {
     assertVersion(row.version, input.expectedVersion);
     const definition = this.definitionOf(row);
     const event = await this.eventFor(manager, kind, row, input);
-    const result = withinSize(row.context, this.engine.send(definition, { value: row.state, context: row.context }, event), event);
+    const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
+    // Serialized once: for the size bound and for the UPDATE.
+    const contextJson = JSON.stringify(result.context);
+    withinSize(row.context, result, event, contextJson);
     const changes = {
       state: result.value,
       context: result.context,
       updatedAt: event.at,
       ...changedFields(row, kind.mirror?.(result.value, result.context) ?? {}),
     } as Partial<T>;
-    const version = await updateVersioned(manager, kind.entity, id, row.version, changes as never);
+    const version = await updateVersioned(manager, kind.entity, id, row.version, { ...changes, context: new Persisted(contextJson) });
     const updated = { ...row, ...changes, version } as T;
     await this.writeTimers(manager, kind.name, id, result);
     for (const effect of result.effects) {
@@ -360,13 +364,12 @@ export function contentHash(subject: Record<string, unknown>): string {
   return sha256Hex(canonicalJson(subject));
 }
 
-/** Refuses a person's step after which the instance would hold more than MAX_CONTEXT_BYTES, and more than before. */
-function withinSize(before: WorkflowContext, result: TransitionResult, event: EngineEvent): TransitionResult {
-  if (!result.changed || event.actor.id === SYSTEM_ACTOR.id) return result;
-  const bytes = Buffer.byteLength(JSON.stringify(result.context));
+/** Refuses a person's step after which the instance would hold more than MAX_CONTEXT_BYTES (`contextJson`, its context as JSON), and more than before. */
+function withinSize(before: WorkflowContext, result: TransitionResult, event: EngineEvent, contextJson: string): void {
+  if (!result.changed || event.actor.id === SYSTEM_ACTOR.id) return;
+  const bytes = Buffer.byteLength(contextJson);
   if (bytes > MAX_CONTEXT_BYTES && bytes > Buffer.byteLength(JSON.stringify(before))) {
     const reason = `its record would grow to ${Math.ceil(bytes / 1024)} KB, past the ${MAX_CONTEXT_BYTES / 1024} KB an instance may hold (drafts, decisions, comments)`;
     throw new DomainError('GUARD_FAILED', `refused: ${reason}`, { rule: 'maxContextSize', reason });
   }
-  return result;
 }
