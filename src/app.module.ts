@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { EngagementsModule } from './engagements/engagements.module.js';
 import { PeopleModule } from './people/people.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
@@ -37,6 +38,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     TimersModule,
     PeopleModule,
     OrganizationsModule,
+    EngagementsModule,
     ActivitiesModule,
     PartnershipsModule,
     ApprovalsModule,

@@ -51,6 +51,20 @@ const personId = (
     .send({ name: 'Fuzz target', affiliations: [{ organizationId }] })
     .expect(201)
 ).body.id as string;
+const engagementId = (
+  await api
+    .as('manager')
+    .post('/api/engagements')
+    .send({ kind: 'meeting', title: 'Fuzz target', startsOn: '2024-11-15', organizationIds: [organizationId] })
+    .expect(201)
+).body.id as string;
+const followUpId = (
+  await api
+    .as('manager')
+    .post(`/api/engagements/${engagementId}/follow-ups`)
+    .send({ title: 'Fuzz target', ownerId: api.ids.manager, dueOn: '2026-04-01' })
+    .expect(201)
+).body.id as string;
 const negotiationId = await partnershipIn(organizationId, 'mou_negotiation');
 const signingId = await partnershipIn(organizationId, 'awaiting_signatures');
 // Expiry within 90 days: the renewal window is already open once in force (the due timers are fired).
@@ -78,6 +92,8 @@ function filled(path: string): string {
     .replace('/api/partner-links/{id}', '/api/partner-links/00000000-0000-4000-8000-000000000000')
     .replace('/api/organizations/{id}', `/api/organizations/${organizationId}`)
     .replace('/api/people/{id}', `/api/people/${personId}`)
+    .replace('/api/engagements/{id}', `/api/engagements/${engagementId}`)
+    .replace('/api/follow-ups/{id}', `/api/follow-ups/${followUpId}`)
     .replace('/api/partnerships/{id}', `/api/partnerships/${proposalId}`)
     .replace('/api/occurrences/{id}', `/api/occurrences/${occurrenceIds[0] ?? '00000000-0000-4000-8000-000000000000'}`)
     .replace('/api/users/{id}', `/api/users/${userId}`)
@@ -108,6 +124,20 @@ function validBody(method: Method, path: string): Record<string, unknown> {
     'patch /api/organizations/{id}': { ...organizationInput({ name: 'Renamed', website: 'https://example.org' }) },
     'post /api/people': { name: 'Fuzzed person', email: 'fuzzed@example.org', phone: '+92 1', notes: 'n', affiliations: [{ organizationId, title: 'Dean' }] },
     'patch /api/people/{id}': { name: 'Renamed person', notes: 'fuzzed', affiliations: [{ organizationId }] },
+    'post /api/engagements': {
+      kind: 'meeting',
+      title: 'Fuzzed meeting',
+      startsOn: '2024-11-15',
+      endsOn: '2024-11-16',
+      place: 'Lahore',
+      organizationIds: [organizationId],
+      attendeeIds: [personId],
+      notes: 'n',
+    },
+    'patch /api/engagements/{id}': { title: 'Renamed meeting', place: 'Karachi', organizationIds: [organizationId] },
+    'post /api/engagements/{id}/follow-ups': { title: 'Fuzzed follow-up', ownerId: api.ids.manager, dueOn: '2026-04-01', organizationId },
+    // Valid in shape, not allowed while open: a body that survives mutation is refused with 409, never stored.
+    'post /api/follow-ups/{id}/events': { type: 'REOPEN', comment: 'fuzzed' },
     'post /api/partnerships': { ...partnershipInput(organizationId) },
     'patch /api/partnerships/{id}': { ...partnershipInput(organizationId), focalPoint: 'Dean', notes: 'fuzzed', requiredApprovals: 2, approvalSlaDays: 10 },
     // Valid in shape, not allowed in `proposal`: a body that survives mutation is refused with 409, never stored.

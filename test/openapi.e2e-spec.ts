@@ -264,6 +264,19 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'PATCH /api/organizations/{id}': { properties: ['name', 'kind', 'country', 'city', 'website', 'contacts', 'parentId'], required: [] },
   'POST /api/people': { properties: ['name', 'email', 'phone', 'notes', 'affiliations'], required: ['name', 'affiliations'] },
   'PATCH /api/people/{id}': { properties: ['name', 'email', 'phone', 'notes', 'affiliations'], required: [] },
+  'POST /api/engagements': {
+    properties: ['kind', 'title', 'startsOn', 'endsOn', 'place', 'organizationIds', 'attendeeIds', 'staffIds', 'notes', 'partnershipIds', 'parentId'],
+    required: ['kind', 'title', 'startsOn', 'organizationIds'],
+  },
+  'PATCH /api/engagements/{id}': {
+    properties: ['kind', 'title', 'startsOn', 'endsOn', 'place', 'organizationIds', 'attendeeIds', 'staffIds', 'notes', 'partnershipIds', 'parentId'],
+    required: [],
+  },
+  'POST /api/engagements/{id}/follow-ups': {
+    properties: ['title', 'ownerId', 'dueOn', 'organizationId', 'partnershipId'],
+    required: ['title', 'ownerId', 'dueOn'],
+  },
+  'POST /api/follow-ups/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/partnerships': {
     properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
     required: ['title', 'organizationId'],
@@ -292,6 +305,8 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
 const NEEDS_IF_MATCH = [
   'PATCH /api/organizations/{id}',
   'PATCH /api/people/{id}',
+  'PATCH /api/engagements/{id}',
+  'POST /api/follow-ups/{id}/events',
   'PATCH /api/partnerships/{id}',
   'POST /api/partnerships/{id}/events',
   'POST /api/partnerships/{id}/activities',
@@ -661,6 +676,57 @@ describe('the OpenAPI document', () => {
     await readAsEveryone('/api/people', `/api/people?organizationId=${centre.id}&q=khan&limit=5`);
     await readAsEveryone('/api/organizations/{id}', `/api/organizations/${centre.id}`);
     await readAsEveryone('/api/organizations/{id}', `/api/organizations/${org.id}`);
+    // A trip and a meeting of it, with everything an engagement names; then what was promised there, done, reopened and cancelled.
+    const trip = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/engagements', '/api/engagements', 201, {
+        body: { kind: 'trip', title: 'Field visit to Pakistan', startsOn: '2024-11-10', organizationIds: [org.id] },
+      }),
+    );
+    const meeting = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/engagements', '/api/engagements', 201, {
+        body: {
+          kind: 'meeting',
+          title: 'Meeting with Beaconhouse University',
+          startsOn: '2024-11-15',
+          endsOn: '2024-11-15',
+          place: 'Lahore',
+          organizationIds: [org.id, centre.id],
+          attendeeIds: [person.id],
+          staffIds: [api.ids.manager],
+          notes: 'Agreed to examine a formal collaboration, underpinned by an MOU.',
+          parentId: trip.id,
+        },
+      }),
+    );
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${meeting.id}`, 200, { ifMatch: `"${meeting.version}"`, body: { place: null } });
+    const followUp = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/engagements/{id}/follow-ups', `/api/engagements/${meeting.id}/follow-ups`, 201, {
+        body: { title: 'Draft the MOU', ownerId: api.ids.approver, dueOn: '2026-04-01', organizationId: org.id },
+      }),
+    );
+    await call('manager', 'post', '/api/engagements/{id}/follow-ups', `/api/engagements/${meeting.id}/follow-ups`, 201, {
+      body: { title: 'Brief the director', ownerId: api.ids.manager, dueOn: '2026-04-02' },
+    });
+    const followUpUrl = `/api/follow-ups/${followUp.id}`;
+    let followUpVersion = followUp.version;
+    const followUpEvent = async (user: UserName, body: object, query = '', headers: Record<string, string> = {}) => {
+      const answer = await call(user, 'post', '/api/follow-ups/{id}/events', `${followUpUrl}/events${query}`, 200, {
+        ifMatch: `"${followUpVersion}"`,
+        body,
+        headers,
+      });
+      if (!query) followUpVersion = bodyOf<Versioned>(answer).version;
+      return answer;
+    };
+    await followUpEvent('approver', { type: 'COMPLETE' }, '?dryRun=true');
+    await followUpEvent('approver', { type: 'COMPLETE', comment: 'Drafted.' });
+    await followUpEvent('manager', { type: 'REOPEN' }, '', { Prefer: 'return=minimal' });
+    await followUpEvent('approver', { type: 'CANCEL', comment: 'Not needed.' });
+    await readAsEveryone('/api/follow-ups/{id}', followUpUrl);
+    await readAsEveryone('/api/follow-ups', `/api/follow-ups?ownerId=${api.ids.approver}&state=cancelled&overdue=false&engagementId=${meeting.id}&limit=5`);
+    await readAsEveryone('/api/engagements/{id}', `/api/engagements/${meeting.id}`);
+    await readAsEveryone('/api/engagements/{id}', `/api/engagements/${trip.id}`);
+    await readAsEveryone('/api/engagements', `/api/engagements?organizationId=${org.id}&from=2024-11-01&to=2024-11-30&q=beaconhouse&limit=5`);
 
     // A proposal with nothing optional (summary, programme, focal point and notes are null).
     const plain = bodyOf<Versioned>(
@@ -927,6 +993,21 @@ describe('the OpenAPI document', () => {
         .send({ name: 'Dr Kaleem', affiliations: [{ organizationId: org.id }] })
         .expect(201)
     ).body as Versioned;
+    const engagement = (
+      await api
+        .as('manager')
+        .post('/api/engagements')
+        .send({ kind: 'meeting', title: 'Meeting', startsOn: '2024-11-15', organizationIds: [org.id] })
+        .expect(201)
+    ).body as Versioned;
+    const followUp = (
+      await api
+        .as('manager')
+        .post(`/api/engagements/${engagement.id}/follow-ups`)
+        .send({ title: 'Draft the workplan', ownerId: api.ids.manager, dueOn: '2026-04-01' })
+        .expect(201)
+    ).body as Versioned;
+    const followUpEvents = `/api/follow-ups/${followUp.id}/events`;
     const proposal = (await api.as('manager').post('/api/partnerships').send(partnershipInput(org.id)).expect(201)).body as Versioned;
     const inForce = await drivePartnership(api, org.id, 'in_force.active');
     const [occurrenceId] = await occurrenceIdsOf(api, inForce.id, 'planned');
@@ -959,6 +1040,8 @@ describe('the OpenAPI document', () => {
       body: { type: 'SCHEDULE', data: { date: '2026-10-15' } },
     });
 
+    await call('auditor', 'post', '/api/follow-ups/{id}/events', followUpEvents, 403, { ifMatch: `"${followUp.version}"`, body: { type: 'COMPLETE' } });
+
     // 400: malformed ids, bodies and queries.
     const notAnId = 'not-a-uuid';
     await call('auditor', 'get', '/api/audit', '/api/audit?outcome=bogus', 400);
@@ -974,6 +1057,17 @@ describe('the OpenAPI document', () => {
       body: { country: 'Pakistan' },
     });
     await call('manager', 'post', '/api/people', '/api/people', 400, { body: { name: '' } });
+    await call('manager', 'post', '/api/engagements', '/api/engagements', 400, { body: { kind: 'party' } });
+    await call('auditor', 'get', '/api/engagements', '/api/engagements?from=soon', 400);
+    await call('auditor', 'get', '/api/engagements/{id}', `/api/engagements/${notAnId}`, 400);
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${engagement.id}`, 400, {
+      ifMatch: `"${engagement.version}"`,
+      body: { organizationIds: [] },
+    });
+    await call('manager', 'post', '/api/engagements/{id}/follow-ups', `/api/engagements/${engagement.id}/follow-ups`, 400, { body: { title: 'x' } });
+    await call('auditor', 'get', '/api/follow-ups', '/api/follow-ups?state=bogus', 400);
+    await call('auditor', 'get', '/api/follow-ups/{id}', `/api/follow-ups/${notAnId}`, 400);
+    await call('manager', 'post', '/api/follow-ups/{id}/events', followUpEvents, 400, { ifMatch: `"${followUp.version}"`, body: { type: 'complete' } });
     await call('auditor', 'get', '/api/people', '/api/people?organizationId=nobody', 400);
     await call('auditor', 'get', '/api/people/{id}', `/api/people/${notAnId}`, 400);
     await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 400, { ifMatch: `"${person.version}"`, body: { email: 'not an address' } });
@@ -1043,6 +1137,16 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/organizations', '/api/organizations', 404, { body: organizationInput({ parentId: nothing }) });
     await call('manager', 'post', '/api/people', '/api/people', 404, { body: { name: 'Nobody', affiliations: [{ organizationId: nothing }] } });
     await call('auditor', 'get', '/api/people/{id}', `/api/people/${nothing}`, 404);
+    await call('manager', 'post', '/api/engagements', '/api/engagements', 404, {
+      body: { kind: 'call', title: 'x', startsOn: '2024-11-15', organizationIds: [nothing] },
+    });
+    await call('auditor', 'get', '/api/engagements/{id}', `/api/engagements/${nothing}`, 404);
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
+    await call('manager', 'post', '/api/engagements/{id}/follow-ups', `/api/engagements/${nothing}/follow-ups`, 404, {
+      body: { title: 'x', ownerId: api.ids.manager, dueOn: '2026-04-01' },
+    });
+    await call('auditor', 'get', '/api/follow-ups/{id}', `/api/follow-ups/${nothing}`, 404);
+    await call('manager', 'post', '/api/follow-ups/{id}/events', `/api/follow-ups/${nothing}/events`, 404, { ifMatch: '"1"', body: { type: 'COMPLETE' } });
     await call('manager', 'patch', '/api/people/{id}', `/api/people/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404);
     await call('manager', 'post', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404, { ifMatch: '"1"', body: series });
@@ -1080,6 +1184,7 @@ describe('the OpenAPI document', () => {
     await call('anonymous', 'post', '/api/partner/{token}/comment', `/api/partner/${nothing}/comment`, 404, { body: { comment: 'Hello.' } });
 
     // 409: not allowed in this state, or taken.
+    await call('manager', 'post', '/api/follow-ups/{id}/events', followUpEvents, 409, { ifMatch: `"${followUp.version}"`, body: { type: 'REOPEN' } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 409, {
       ifMatch: `"${proposal.version}"`,
       body: { type: 'RECORD_SIGNATURE' },
@@ -1114,6 +1219,10 @@ describe('the OpenAPI document', () => {
     const stale = { ifMatch: '"99"' };
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 412, { ...stale, body: { city: 'Karachi' } });
     await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 412, { ...stale, body: { notes: 'x' } });
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${engagement.id}`, 412, { ...stale, body: { notes: 'x' } });
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${engagement.id}`, 428, { body: { notes: 'x' } });
+    await call('manager', 'post', '/api/follow-ups/{id}/events', followUpEvents, 412, { ...stale, body: { type: 'COMPLETE' } });
+    await call('manager', 'post', '/api/follow-ups/{id}/events', followUpEvents, 428, { body: { type: 'COMPLETE' } });
     await call('manager', 'patch', '/api/people/{id}', `/api/people/${person.id}`, 428, { body: { notes: 'x' } });
     await call('manager', 'patch', '/api/partnerships/{id}', partnership, 412, { ...stale, body: { notes: 'x' } });
     await call('manager', 'post', '/api/partnerships/{id}/activities', `${partnership}/activities`, 412, { ...stale, body: series });
@@ -1126,6 +1235,14 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 428, { body: { type: 'CANCEL', comment: 'No.' } });
 
     // 422: a rule refuses, or a key is reused for another request.
+    await call('manager', 'post', '/api/engagements', '/api/engagements', 422, {
+      body: { kind: 'meeting', title: 'x', startsOn: '2024-11-15', endsOn: '2024-11-14', organizationIds: [org.id] },
+    });
+    await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${engagement.id}`, 422, {
+      ifMatch: `"${engagement.version}"`,
+      body: { parentId: engagement.id },
+    });
+    await call('manager', 'post', '/api/follow-ups/{id}/events', followUpEvents, 422, { ifMatch: `"${followUp.version}"`, body: { type: 'CANCEL' } });
     await call('manager', 'patch', '/api/organizations/{id}', `/api/organizations/${org.id}`, 422, { ifMatch: `"${org.version}"`, body: { parentId: org.id } });
     await call('manager', 'post', '/api/occurrences/{id}/events', occurrenceUrl, 422, { ifMatch: `"${occurrence.version}"`, body: { type: 'CANCEL' } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 200, {
@@ -1178,7 +1295,7 @@ describe('the OpenAPI document', () => {
 
   it('answers 429 as documented once a user sends too many events, or an address too many wrong passwords', async () => {
     // Each request takes a point of the write limit before its If-Match is read (428); manager2 sends nothing else here.
-    for (const path of ['/api/partnerships/{id}/events', '/api/occurrences/{id}/events']) {
+    for (const path of ['/api/partnerships/{id}/events', '/api/occurrences/{id}/events', '/api/follow-ups/{id}/events']) {
       for (let sent = 0; sent <= WRITES_PER_MINUTE; sent += 50) {
         const statuses = await Promise.all(
           Array.from({ length: 50 }, () =>

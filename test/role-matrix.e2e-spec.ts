@@ -109,6 +109,28 @@ async function linksOf(partnershipId: string): Promise<number> {
   return (await api.as('auditor').get(`/api/partner-links?partnershipId=${partnershipId}&limit=1`).expect(200)).body.total as number;
 }
 
+async function newEngagement(): Promise<string> {
+  return (
+    await api
+      .as('manager')
+      .post('/api/engagements')
+      .send({ kind: 'meeting', title: unique('Meeting '), startsOn: '2024-11-15', organizationIds: [await organizationForPartnerships()] })
+      .expect(201)
+  ).body.id as string;
+}
+
+/** A follow-up owned by manager2 (a manager: who may act on it is the managers and its owner), open or done. */
+async function newFollowUp(state: 'open' | 'done'): Promise<{ id: string; version: number }> {
+  const created = await api
+    .as('manager')
+    .post(`/api/engagements/${await newEngagement()}/follow-ups`)
+    .send({ title: 'Draft the workplan', ownerId: api.ids.manager2, dueOn: '2026-04-01' })
+    .expect(201);
+  if (state === 'open') return { id: created.body.id as string, version: 1 };
+  await api.as('manager2').post(`/api/follow-ups/${created.body.id}/events`).set('If-Match', '"1"').send({ type: 'COMPLETE' }).expect(200);
+  return { id: created.body.id as string, version: 2 };
+}
+
 interface Snapshot {
   state: string;
   version: number;
@@ -203,6 +225,30 @@ const partnershipEvent = ({ type, who, state, body = {} }: EventRule): Row => ({
           .send({ type, ...body }),
       allowedStatus: 200,
       unchanged: expectVersion(`/api/partnerships/${id}`, version, state),
+    };
+  },
+});
+
+/** SPEC's follow-up v1: its owner or a manager completes, cancels and reopens it. */
+const FOLLOW_UP_EVENTS: Array<{ type: string; state: 'open' | 'done'; body?: object }> = [
+  { type: 'COMPLETE', state: 'open' },
+  { type: 'CANCEL', state: 'open', body: { comment: 'No longer needed.' } },
+  { type: 'REOPEN', state: 'done' },
+];
+
+const followUpEvent = ({ type, state, body = {} }: (typeof FOLLOW_UP_EVENTS)[number]): Row => ({
+  route: 'POST /api/follow-ups/{id}/events',
+  variant: type,
+  who: MANAGER,
+  prepare: async () => {
+    const { id, version } = await newFollowUp(state);
+    return {
+      send: (caller) =>
+        call(caller, 'post', `/api/follow-ups/${id}/events`)
+          .set('If-Match', `"${version}"`)
+          .send({ type, ...body }),
+      allowedStatus: 200,
+      unchanged: expectVersion(`/api/follow-ups/${id}`, version, state),
     };
   },
 });
@@ -312,6 +358,56 @@ const ROWS: Row[] = [
       };
     },
   },
+
+  {
+    route: 'POST /api/engagements',
+    who: MANAGER,
+    prepare: async () => {
+      const organizationId = await organizationForPartnerships();
+      const before = await total('/api/engagements');
+      return {
+        send: (caller) =>
+          call(caller, 'post', '/api/engagements').send({
+            kind: 'meeting',
+            title: unique('Meeting '),
+            startsOn: '2024-11-15',
+            organizationIds: [organizationId],
+          }),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/engagements')).toBe(before),
+      };
+    },
+  },
+  get('/api/engagements', async () => '/api/engagements'),
+  get('/api/engagements/{id}', async () => `/api/engagements/${await newEngagement()}`),
+  {
+    route: 'PATCH /api/engagements/{id}',
+    who: MANAGER,
+    prepare: async () => {
+      const id = await newEngagement();
+      return {
+        send: (caller) => call(caller, 'patch', `/api/engagements/${id}`).set('If-Match', '"1"').send({ place: 'Karachi' }),
+        allowedStatus: 200,
+        unchanged: expectVersion(`/api/engagements/${id}`, 1),
+      };
+    },
+  },
+  {
+    route: 'POST /api/engagements/{id}/follow-ups',
+    who: MANAGER,
+    prepare: async () => {
+      const id = await newEngagement();
+      return {
+        send: (caller) =>
+          call(caller, 'post', `/api/engagements/${id}/follow-ups`).send({ title: 'Draft the workplan', ownerId: api.ids.manager2, dueOn: '2026-04-01' }),
+        allowedStatus: 201,
+        unchanged: async () => expect((await api.as('auditor').get(`/api/engagements/${id}`).expect(200)).body.followUps).toEqual([]),
+      };
+    },
+  },
+  get('/api/follow-ups', async () => '/api/follow-ups'),
+  get('/api/follow-ups/{id}', async () => `/api/follow-ups/${(await newFollowUp('open')).id}`),
+  ...FOLLOW_UP_EVENTS.map(followUpEvent),
 
   {
     route: 'POST /api/partnerships',

@@ -652,3 +652,126 @@ describe('the partnership workflow against its model, over HTTP', () => {
     expect(verify.body).toMatchObject({ ok: true });
   }, 600_000);
 });
+
+// ---------------------------------------------------------------------------------------------
+// follow-up v1: random sequences of its events and the passing of time, by random users, with
+// right, stale or missing If-Match, against a small model. Its owner is an approver (the role
+// `owner` is theirs for this one follow-up); managers may act on it too; nobody else.
+
+const FOLLOW_UP_RUNS = Math.max(20, Math.round(RUNS / 5));
+const FOLLOW_UP_EVENTS = ['COMPLETE', 'CANCEL', 'REOPEN'] as const;
+const FOLLOW_UP_ALLOWED: Record<string, readonly string[]> = { open: ['COMPLETE', 'CANCEL'], done: ['REOPEN'], cancelled: ['REOPEN'] };
+const FOLLOW_UP_USERS: readonly UserName[] = ['approver', 'approver2', 'manager', 'auditor', 'managerApprover'];
+const FOLLOW_UP_DUE = '2026-03-12';
+
+interface FollowUpModel {
+  state: 'open' | 'done' | 'cancelled';
+  version: number;
+  overdue: boolean;
+  /** The model's clock, in days after START. */
+  day: number;
+}
+
+type FollowUpStep =
+  | { kind: 'event'; type: (typeof FOLLOW_UP_EVENTS)[number]; user: UserName; comment: boolean; ifMatch: 'right' | 'stale' | 'missing' }
+  | { kind: 'wait'; days: number };
+
+const followUpStepArb: fc.Arbitrary<FollowUpStep> = fc.oneof(
+  fc.record({
+    kind: fc.constant('event' as const),
+    type: fc.constantFrom(...FOLLOW_UP_EVENTS),
+    user: fc.constantFrom(...FOLLOW_UP_USERS),
+    comment: fc.boolean(),
+    ifMatch: fc.constantFrom('right' as const, 'right' as const, 'right' as const, 'stale' as const, 'missing' as const),
+  }),
+  fc.record({ kind: fc.constant('wait' as const), days: fc.integer({ min: 1, max: 8 }) }),
+);
+
+/** The status the model predicts for an event, and the model after it. */
+function followUpPrediction(model: FollowUpModel, step: Extract<FollowUpStep, { kind: 'event' }>): number {
+  if (step.ifMatch === 'missing') return 428;
+  if (step.ifMatch === 'stale') return 412;
+  if (!FOLLOW_UP_ALLOWED[model.state].includes(step.type)) return 409;
+  const mayAct = step.user === 'approver' || ROLE_USERS[step.user].some((role) => role === 'manager');
+  if (!mayAct) return 403;
+  if (step.type === 'CANCEL' && !step.comment) return 422;
+  return 200;
+}
+
+/** Whether the due-date timer has fired for an open follow-up by the model's day. */
+const dueBy = (day: number) => new Date(START + day * DAY_MS).toISOString() >= `${FOLLOW_UP_DUE}T00:00:00.000Z`;
+
+describe('the follow-up workflow against its model, over HTTP', () => {
+  let api: ApiApp;
+  let engagementId: string;
+  const seen = new Map<number, number>();
+
+  beforeAll(async () => {
+    let organizationId: string;
+    ({ api, organizationId } = await createApiAppWithOrganization({ RATE_LIMIT_WRITES_PER_MINUTE: '10000000' }));
+    engagementId = (
+      await api
+        .as('manager')
+        .post('/api/engagements')
+        .send({ kind: 'meeting', title: 'Model-checked meeting', startsOn: '2026-03-01', organizationIds: [organizationId] })
+        .expect(201)
+    ).body.id as string;
+  });
+
+  afterAll(() => api.close());
+
+  it(`agrees with the model over ${FOLLOW_UP_RUNS} random sequences (seed ${SEED})`, async () => {
+    const states = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(followUpStepArb, { maxLength: 14 }), async (steps) => {
+        api.clock.set(new Date(START));
+        const created = await api
+          .as('manager')
+          .post(`/api/engagements/${engagementId}/follow-ups`)
+          .send({ title: 'Model-checked follow-up', ownerId: api.ids.approver, dueOn: FOLLOW_UP_DUE });
+        if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+        const id = created.body.id as string;
+        const model: FollowUpModel = { state: 'open', version: 1, overdue: false, day: 0 };
+        for (const step of steps) {
+          if (step.kind === 'wait') {
+            model.day += step.days;
+            api.clock.set(new Date(START + model.day * DAY_MS));
+            await api.get(TimersService).fireDue();
+            if (model.state === 'open' && !model.overdue && dueBy(model.day)) {
+              model.overdue = true;
+              model.version += 1;
+            }
+          } else {
+            const expected = followUpPrediction(model, step);
+            let sent = api.as(step.user).post(`/api/follow-ups/${id}/events`);
+            if (step.ifMatch !== 'missing') sent = sent.set('If-Match', `"${step.ifMatch === 'stale' ? model.version + 1 : model.version}"`);
+            const answer = await sent.send({ type: step.type, ...(step.comment ? { comment: 'Model-checked.' } : {}) });
+            seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
+            if (answer.status !== expected) throw new Error(`${step.type} by ${step.user} in ${model.state}: ${answer.status}, the model says ${expected}`);
+            if (expected === 200) {
+              model.state = step.type === 'COMPLETE' ? 'done' : step.type === 'CANCEL' ? 'cancelled' : 'open';
+              model.version += 1;
+              model.overdue = false;
+              // Reopened on or after its due day: its timer is due at once.
+              if (model.state === 'open' && dueBy(model.day)) {
+                await api.get(TimersService).fireDue();
+                model.overdue = true;
+                model.version += 1;
+              }
+            }
+          }
+          const real = (await api.as('auditor').get(`/api/follow-ups/${id}`).expect(200)).body as { state: string; version: number; overdue: boolean };
+          states.add(real.state);
+          const predicted = { state: model.state, version: model.version, overdue: model.overdue };
+          if (JSON.stringify({ state: real.state, version: real.version, overdue: real.overdue }) !== JSON.stringify(predicted)) {
+            throw new Error(`the follow-up is ${JSON.stringify(real)}, the model says ${JSON.stringify(predicted)}`);
+          }
+        }
+      }),
+      { numRuns: FOLLOW_UP_RUNS, seed: SEED },
+    );
+    expect([...seen.keys()].filter((status) => status >= 500)).toEqual([]);
+    expect([...states].sort()).toEqual(['cancelled', 'done', 'open']);
+    expect((await api.as('auditor').get('/api/audit/verify').expect(200)).body).toMatchObject({ ok: true });
+  }, 600_000);
+});

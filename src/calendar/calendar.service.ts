@@ -9,6 +9,8 @@ import { Clock } from '../common/clock.js';
 import { addDaysToDate, addYearsToDate, dateOf, startOfDate } from '../common/dates.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { Engagement } from '../engagements/engagement.entity.js';
+import { FollowUp } from '../engagements/follow-up.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { PARTNERSHIP_WORKFLOW } from '../partnerships/partnerships.service.js';
@@ -136,6 +138,8 @@ export class CalendarService {
     yield head;
     for await (const occurrences of this.occurrencesIn(window)) yield eventsText(head, (calendar) => this.occurrenceEvents(calendar, occurrences));
     for await (const partnerships of this.expiriesNear(window)) yield eventsText(head, (calendar) => this.termEvents(calendar, partnerships, window));
+    for await (const engagements of this.engagementsIn(window)) yield eventsText(head, (calendar) => Promise.resolve(engagementEvents(calendar, engagements)));
+    for await (const followUps of this.followUpsIn(window)) yield eventsText(head, (calendar) => Promise.resolve(followUpEvents(calendar, followUps)));
     yield FEED_END;
   }
 
@@ -179,6 +183,46 @@ export class CalendarService {
       yield batch;
       const last = batch[batch.length - 1];
       after = { date: last.expiresOn as string, id: last.id };
+    }
+  }
+
+  /** Engagements that start in the window, in (date, id) order, a batch at a time through the `starts_on` index. */
+  private async *engagementsIn(window: FeedWindow): AsyncGenerator<Engagement[]> {
+    let after: { date: string; id: string } | undefined;
+    for (;;) {
+      const query = this.dataSource
+        .getRepository(Engagement)
+        .createQueryBuilder('e')
+        .where('e.starts_on >= :from AND e.starts_on <= :to', window)
+        .orderBy('e.starts_on', 'ASC')
+        .addOrderBy('e.id', 'ASC')
+        .limit(FEED_BATCH);
+      if (after) query.andWhere('(e.starts_on > :afterDate OR (e.starts_on = :afterDate AND e.id > :afterId))', { afterDate: after.date, afterId: after.id });
+      const batch = await query.getMany();
+      if (batch.length === 0) return;
+      yield batch;
+      const last = batch[batch.length - 1];
+      after = { date: last.startsOn, id: last.id };
+    }
+  }
+
+  /** Follow-ups due in the window, in (date, id) order, a batch at a time. */
+  private async *followUpsIn(window: FeedWindow): AsyncGenerator<FollowUp[]> {
+    let after: { date: string; id: string } | undefined;
+    for (;;) {
+      const query = this.dataSource
+        .getRepository(FollowUp)
+        .createQueryBuilder('f')
+        .where('f.due_on >= :from AND f.due_on <= :to', window)
+        .orderBy('f.due_on', 'ASC')
+        .addOrderBy('f.id', 'ASC')
+        .limit(FEED_BATCH);
+      if (after) query.andWhere('(f.due_on > :afterDate OR (f.due_on = :afterDate AND f.id > :afterId))', { afterDate: after.date, afterId: after.id });
+      const batch = await query.getMany();
+      if (batch.length === 0) return;
+      yield batch;
+      const last = batch[batch.length - 1];
+      after = { date: last.dueOn, id: last.id };
     }
   }
 
@@ -273,15 +317,45 @@ const FEED_END = 'END:VCALENDAR';
 function feedCalendar(): ICalCalendar {
   return ical({
     name: 'Partnership Engine',
-    description: 'Activity occurrences, MOU expiries and renewal windows',
+    description: 'Activity occurrences, MOU expiries and renewal windows, engagements and follow-ups',
     prodId: { company: 'Partnership Engine', product: 'Partnerships', language: 'EN' },
   });
 }
 
 const day = (date: string) => new Date(startOfDate(date));
 
+/** Engagements as all-day entries over the days they span (the end is exclusive in iCalendar). */
+function engagementEvents(calendar: ICalCalendar, engagements: Engagement[]): void {
+  for (const e of engagements) {
+    calendar.createEvent({
+      id: `engagement-${e.id}@${UID_DOMAIN}`,
+      start: day(e.startsOn),
+      end: day(addDaysToDate(e.endsOn ?? e.startsOn, 1)),
+      allDay: true,
+      stamp: new Date(e.updatedAt),
+      summary: `${e.kind[0].toUpperCase()}${e.kind.slice(1)}: ${e.title}`,
+      location: e.place ?? undefined,
+    });
+  }
+}
+
+/** Follow-ups on their due day, with a reminder the day before while they are open. */
+function followUpEvents(calendar: ICalCalendar, followUps: FollowUp[]): void {
+  for (const f of followUps) {
+    calendar.createEvent({
+      id: `follow-up-${f.id}@${UID_DOMAIN}`,
+      start: day(f.dueOn),
+      allDay: true,
+      stamp: new Date(f.updatedAt),
+      summary: `Follow-up due: ${f.title} (${f.state})`,
+      status: f.state === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+      alarms: f.state === 'open' ? [alarm(ALARM_DAYS_BEFORE.followUp, `"${f.title}" is due tomorrow`)] : [],
+    });
+  }
+}
+
 /** How many days before an entry's day calendar apps remind of it: time to prepare an activity, to act before an expiry; a renewal window on its day. */
-const ALARM_DAYS_BEFORE = { occurrence: 7, expiry: 30, renewalWindow: 0 } as const;
+const ALARM_DAYS_BEFORE = { occurrence: 7, expiry: 30, renewalWindow: 0, followUp: 1 } as const;
 
 /** A VALARM that shows `text` the given number of days before the (all-day) entry starts. */
 function alarm(daysBefore: number, text: string): ICalAlarmData {

@@ -13,6 +13,8 @@ import { IdempotencyRecord } from '../common/http/idempotency-record.entity.js';
 import { MailOutboxRow } from '../notifications/mail/mail-outbox.entity.js';
 import { Notification } from '../notifications/notification.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
+import { Engagement, EngagementLink } from '../engagements/engagement.entity.js';
+import { FollowUp } from '../engagements/follow-up.entity.js';
 import { Affiliation } from '../people/affiliation.entity.js';
 import { Person } from '../people/person.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
@@ -30,6 +32,9 @@ export const entities = [
   CalendarToken,
   Delegation,
   Document,
+  Engagement,
+  EngagementLink,
+  FollowUp,
   IdempotencyRecord,
   MailOutboxRow,
   Notification,

@@ -1,4 +1,5 @@
 import { addDaysToDate, dateOf } from '../common/dates.js';
+import { FOLLOW_UP_KIND } from '../engagements/follow-up.entity.js';
 import { PARTNERSHIP_KIND } from '../partnerships/partnership.entity.js';
 import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.types.js';
 
@@ -16,6 +17,7 @@ export type NotificationKind =
   | 'expired'
   | 'activity_due'
   | 'activity_to_record'
+  | 'follow_up_due'
   | 'delegation_started'
   | 'partner_acknowledged'
   | 'partner_comment';
@@ -29,11 +31,12 @@ export type SweepName = 'activitiesDueSoon' | 'activitiesToRecord';
 /** An accepted event of an instance kind, the state it entered, or the timer (by its delay's name) that fired; or a sweep. */
 export type Cause = { instance: string; event: string } | { instance: string; enters: string } | { instance: string; timer: string } | { sweep: SweepName };
 
-/** What a notice is about: a partnership as it stands after the change, and what changed it. */
+/** What a notice is about: a partnership (or a follow-up) as it stands after the change, and what changed it. */
 export interface NoticeSubject {
-  partnershipId: string;
+  /** The partnership; for a follow-up, the one it concerns, if any. */
+  partnershipId: string | null;
   title: string;
-  /** The partnership's owner: its creator. */
+  /** The partnership's owner (its creator), or the follow-up's. */
   ownerId: string;
   state: string;
   context: WorkflowContext;
@@ -41,6 +44,8 @@ export interface NoticeSubject {
   event?: EngineEvent;
   /** The occurrence a reminder is about. */
   activity?: { occurrenceId: string; title: string; date: string; missedOn: string };
+  /** The follow-up a notice is about. */
+  followUp?: { followUpId: string; dueOn: string };
 }
 
 export interface NoticeFacts extends NoticeSubject {
@@ -251,9 +256,25 @@ const PARTNERSHIP_KINDS: readonly KindEntry[] = [
   },
 ];
 
+/** The notices of a follow-up's workflow. */
+const FOLLOW_UP_KINDS: readonly KindEntry[] = [
+  {
+    kind: 'follow_up_due',
+    causes: [{ instance: FOLLOW_UP_KIND, timer: 'followUpDue' }],
+    to: 'owner',
+    words: (f) => ({
+      subject: `Due today: ${f.title}`,
+      body: `"${f.title}" was due on ${f.followUp?.dueOn} and is still open. Mark it done, or cancel it with a reason.`,
+    }),
+    // My work lists the follow-ups that wait for their owner.
+    link: () => '/',
+  },
+];
+
 /** Every kind of notice. */
 export const NOTIFICATION_KINDS: readonly (KindEntry | DelegationKindEntry | PartnerKindEntry)[] = [
   ...PARTNERSHIP_KINDS,
+  ...FOLLOW_UP_KINDS,
   DELEGATION_STARTED,
   PARTNER_ACKNOWLEDGED,
   PARTNER_COMMENT,
@@ -267,7 +288,7 @@ function causeKey(cause: Cause): string {
 }
 
 const BY_CAUSE = new Map<string, KindEntry[]>();
-for (const entry of PARTNERSHIP_KINDS) {
+for (const entry of [...PARTNERSHIP_KINDS, ...FOLLOW_UP_KINDS]) {
   for (const cause of entry.causes) BY_CAUSE.set(causeKey(cause), [...(BY_CAUSE.get(causeKey(cause)) ?? []), entry]);
 }
 

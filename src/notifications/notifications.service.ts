@@ -9,6 +9,7 @@ import { Poller } from '../common/poller.js';
 import type { AppConfig } from '../config/app.config.js';
 import { plainExecute, plainQuery } from '../database/plain-query.js';
 import { afterCommit, WriteQueue } from '../database/write-queue.js';
+import { FOLLOW_UP_KIND, type FollowUp } from '../engagements/follow-up.entity.js';
 import type { Partnership } from '../partnerships/partnership.entity.js';
 import { InstanceRuntime, type Transition } from '../workflow-engine/instance-runtime.service.js';
 import { SYSTEM_ACTOR, type Actor, type EngineEvent } from '../workflow-engine/workflow.types.js';
@@ -89,16 +90,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
   private async onTransition(manager: EntityManager, transition: Transition): Promise<void> {
     const kinds = kindsCausedBy(transition.kind, transition.from, transition.result.value, transition.event.type);
     if (kinds.length === 0) return;
-    // Every kind a transition causes today is a partnership's.
-    const partnership = transition.row as Partnership;
-    const subject: NoticeSubject = {
-      partnershipId: partnership.id,
-      title: partnership.title,
-      ownerId: partnership.createdBy,
-      state: transition.result.value,
-      context: transition.result.context,
-      event: transition.event,
-    };
+    const subject = transition.kind === FOLLOW_UP_KIND ? followUpSubject(transition) : partnershipSubject(transition);
     for (const kind of kinds) await this.write(manager, kind, subject);
   }
 
@@ -107,7 +99,11 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     const recipients = await RECIPIENTS[kind.to](manager, subject);
     if (recipients.length === 0) return 0;
     const actorName = await this.nameOf(manager, subject.event);
-    const entity = subject.activity ? { type: 'occurrence', id: subject.activity.occurrenceId } : { type: 'partnership', id: subject.partnershipId };
+    const entity = subject.followUp
+      ? { type: FOLLOW_UP_KIND, id: subject.followUp.followUpId }
+      : subject.activity
+        ? { type: 'occurrence', id: subject.activity.occurrenceId }
+        : { type: 'partnership', id: String(subject.partnershipId) };
     const words = kind.words({ ...subject, actorName });
     return this.insert(manager, recipients, { kind: kind.kind, ...words, link: kind.link(subject), entity, occasion: kind.occasion?.(subject) ?? null });
   }
@@ -220,4 +216,24 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
       plainExecute(manager, 'UPDATE notifications SET read_at = ? WHERE recipient_id = ? AND read_at IS NULL', [this.clock.now().toISOString(), actor.id]),
     );
   }
+}
+
+/** A partnership's notice: about it as it stands after the change. */
+function partnershipSubject({ row, result, event }: Transition): NoticeSubject {
+  const partnership = row as Partnership;
+  return { partnershipId: partnership.id, title: partnership.title, ownerId: partnership.createdBy, state: result.value, context: result.context, event };
+}
+
+/** A follow-up's notice: to its owner, about it. */
+function followUpSubject({ row, result, event }: Transition): NoticeSubject {
+  const followUp = row as FollowUp;
+  return {
+    partnershipId: followUp.partnershipId,
+    title: followUp.title,
+    ownerId: followUp.ownerId,
+    state: result.value,
+    context: result.context,
+    event,
+    followUp: { followUpId: followUp.id, dueOn: followUp.dueOn },
+  };
 }

@@ -6,6 +6,7 @@ import { Clock, DAY_MS } from '../common/clock.js';
 import { dateOf } from '../common/dates.js';
 import type { AppConfig } from '../config/app.config.js';
 import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
+import { FollowUpsService } from '../engagements/follow-ups.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
@@ -21,8 +22,9 @@ const ACKNOWLEDGEMENTS_DAYS = 30;
 /**
  * What waits for the signed-in person now (SPEC "My work"): proposals to decide, in their own right
  * and for the approvers they stand in for; MOUs whose renewal an approver decides; occurrences of
- * their partnerships to schedule or to record; their unread notices; and, to read, the partners'
- * confirmations of their partnerships' agreed texts. Read from the services the API
+ * their partnerships to schedule or to record; the follow-ups they owe, due within the reminder
+ * days or overdue; their unread notices; and, to read, the partners' confirmations of their
+ * partnerships' agreed texts. Read from the services the API
  * uses, each with the same rules.
  */
 @Injectable()
@@ -35,6 +37,7 @@ export class MyWork {
     private readonly activities: ActivitiesService,
     private readonly notifications: NotificationsService,
     private readonly partnerLinks: PartnerLinksService,
+    private readonly followUps: FollowUpsService,
     @Inject(Clock) private readonly clock: Clock,
     config: ConfigService,
   ) {
@@ -43,10 +46,11 @@ export class MyWork {
 
   /** Each list's first `listed` items, with its total; `total` counts everything that waits. */
   async of(actor: Actor, listed = LISTED) {
-    const [approvals, renewals, occurrences, notices] = [
+    const [approvals, renewals, occurrences, followUps, notices] = [
       await this.approvals.pending(actor, { limit: listed }),
       await this.renewals(actor, listed),
       await this.activities.waitingFor(actor.id, this.reminderDays, listed),
+      await this.followUps.dueFor(actor.id, this.reminderDays, listed),
       await this.notifications.list(actor, { unread: true, limit: listed }),
     ];
     const today = dateOf(this.clock.now());
@@ -59,9 +63,13 @@ export class MyWork {
       approvals,
       renewals,
       occurrences: { ...occurrences, items: occurrences.items.map((item) => ({ ...item, toRecord: toRecord(item) })) },
+      followUps: {
+        total: followUps.total,
+        items: followUps.items.map((row) => ({ id: row.id, title: row.title, dueOn: row.dueOn, overdue: row.overdue, engagementId: row.engagementId })),
+      },
       notices,
       acknowledgements,
-      total: approvals.total + renewals.total + occurrences.total + notices.unread,
+      total: approvals.total + renewals.total + occurrences.total + followUps.total + notices.unread,
     };
   }
 

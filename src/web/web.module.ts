@@ -20,6 +20,7 @@ import { BoardController } from './board.controller.js';
 import { Dashboard } from './dashboard.js';
 import { DashboardController } from './dashboard.controller.js';
 import { InboxController } from './inbox.controller.js';
+import { EngagementsModule } from '../engagements/engagements.module.js';
 import { MyWork } from './my-work.js';
 import { MyWorkController } from './my-work.controller.js';
 import { NotificationPagesController } from './notification-pages.controller.js';
@@ -75,6 +76,7 @@ const PAGES = [
     ReportsModule,
     PartnerLinksModule,
     DocumentsModule,
+    EngagementsModule,
   ],
   controllers: PAGES,
   providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard, PartnershipList],

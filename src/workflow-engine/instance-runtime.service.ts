@@ -58,6 +58,8 @@ export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
    * the recorded event replays without reading anything else.
    */
   completeData?(manager: EntityManager, row: T, type: string, data: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Roles the sender holds towards this one instance beside their own (a follow-up's `owner`), which `meta.roles` may name. */
+  rolesOf?(row: T, actor: Actor): string[];
 }
 
 export interface EventInput {
@@ -312,7 +314,7 @@ export class InstanceRuntime {
     const data = input.data !== undefined && kind.completeData ? await kind.completeData(manager, row, input.type, input.data) : input.data;
     return {
       type: input.type,
-      actor: { id: input.actor.id, roles: [...input.actor.roles].sort() },
+      actor: { id: input.actor.id, roles: [...input.actor.roles, ...(kind.rolesOf?.(row, input.actor) ?? [])].sort() },
       at: this.now(),
       ...(input.comment !== undefined ? { comment: input.comment } : {}),
       ...(data !== undefined ? { data } : {}),

@@ -386,6 +386,20 @@ const updateCases: Record<string, () => void> = {
   recordCancellation: () => {
     expect(update('recordCancellation', scope({}, { comment: 'MOU terminated' }))).toEqual({ cancellation: { by: 'a1', at: AT, comment: 'MOU terminated' } });
   },
+  recordCompletion: () => {
+    const earlier = { by: 'm1', at: '2026-01-01T00:00:00.000Z', comment: null };
+    expect(update('recordCompletion', scope({ completions: [earlier] }, { comment: 'Workplan received' }))).toEqual({
+      completions: [earlier, { by: 'a1', at: AT, comment: 'Workplan received' }],
+    });
+    expect(update('recordCompletion', scope({}))).toEqual({ completions: [{ by: 'a1', at: AT, comment: null }] });
+  },
+  recordReopening: () => {
+    const cancelled = { cancellation: { by: 'm1', at: AT, comment: 'Not needed' }, reopenings: [] };
+    expect(update('recordReopening', scope(cancelled, { comment: 'Needed after all' }))).toEqual({
+      reopenings: [{ by: 'a1', at: AT, comment: 'Needed after all' }],
+      cancellation: null,
+    });
+  },
 };
 
 describe('vocabulary updates', () => {
@@ -426,6 +440,11 @@ const delayCases: Record<string, () => void> = {
     // scheduled or postponed past it: from that date
     expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 30, date: '2026-06-24' }))).toBe('2026-07-25T00:00:00.000Z');
     expect(dueAt('graceExpired', scope({ dueOn: '2026-06-01', graceDays: 10 }))).toBe('2026-06-12T00:00:00.000Z');
+  },
+  followUpDue: () => {
+    expect(dueAt('followUpDue', scope({ dueOn: '2026-06-01' }))).toBe('2026-06-01T00:00:00.000Z');
+    // reopened after its due day: due at once (a delay in the past)
+    expect(dueAt('followUpDue', scope({ dueOn: '2024-12-05' }, { at: '2026-01-01T09:00:00.000Z' }))).toBe('2024-12-05T00:00:00.000Z');
   },
 };
 

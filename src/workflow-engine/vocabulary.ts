@@ -435,6 +435,11 @@ export const updates: Record<string, UpdateFn> = {
     heldRecordedBy: event.actor.id,
   }),
   recordCancellation: ({ event }) => ({ cancellation: { ...by(event), comment: event.comment ?? null } }),
+  recordCompletion: ({ context, event }) => ({ completions: [...list(context.completions), { ...by(event), comment: event.comment ?? null }] }),
+  recordReopening: ({ context, event }) => ({
+    reopenings: [...list(context.reopenings), { ...by(event), comment: event.comment ?? null }],
+    cancellation: null,
+  }),
 };
 
 /** Effects the engine hands back for a service to carry out in the same transaction. Re-entry repeats them, so handlers are idempotent. */
@@ -450,6 +455,8 @@ export const delays: Record<string, DelayFn> = {
   renewalWindow: ({ context, event }) => untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays) * DAY_MS, event),
   /** The term runs through `expiresOn`, so it ends at the start of the next day (UTC). */
   termExpiry: ({ context, event }) => untilInstant(startOfDate(addDaysToDate(String(context.expiresOn), 1)), event),
+  /** The start of a follow-up's due day (UTC): from then on it is due. */
+  followUpDue: ({ context, event }) => untilInstant(startOfDate(String(context.dueOn)), event),
   /** `graceDays` after the due date, or after the scheduled date when that is later. */
   graceExpired: ({ context, event }) => {
     const due = String(context.dueOn);

@@ -54,9 +54,10 @@ const on = (state: StateConfig, event: string) => state.on?.[event] as Transitio
 describe('WorkflowRegistry with the real definitions', () => {
   const registry = WorkflowRegistry.loadDirectory(WORKFLOWS);
 
-  it('loads both definitions, each with the SHA-256 of its file', () => {
-    expect(registry.all().map((w) => `${w.definition.id}@${w.definition.version}`)).toEqual(['partnership-mou@1', 'recurring-activity@1']);
+  it('loads every definition, each with the SHA-256 of its file', () => {
+    expect(registry.all().map((w) => `${w.definition.id}@${w.definition.version}`)).toEqual(['follow-up@1', 'partnership-mou@1', 'recurring-activity@1']);
     for (const [id, file] of [
+      ['follow-up', 'follow-up.v1.json'],
       ['partnership-mou', MOU],
       ['recurring-activity', ACTIVITY],
     ]) {

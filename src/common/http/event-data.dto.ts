@@ -203,6 +203,8 @@ export const EVENT_SCHEMAS: Record<string, EventSchema> = {
   REJECT: { data: DecisionData, needsComment: true },
   TERMINATE: { needsComment: true },
   CANCEL: { needsComment: true },
+  COMPLETE: {},
+  REOPEN: {},
 };
 
 /** A field of an event as a form shows it. */

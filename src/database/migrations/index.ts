@@ -21,6 +21,8 @@ import { Documents1764328100000 } from './1764328100000-documents.js';
 import { DocumentText1764328200000 } from './1764328200000-document-text.js';
 import { People1764329000000 } from './1764329000000-people.js';
 import { PartnerLinks1764329600000 } from './1764329600000-partner-links.js';
+import { Engagements1764329700000 } from './1764329700000-engagements.js';
+import { FollowUps1764329800000 } from './1764329800000-follow-ups.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -47,4 +49,6 @@ export const migrations = [
   DocumentText1764328200000,
   People1764329000000,
   PartnerLinks1764329600000,
+  Engagements1764329700000,
+  FollowUps1764329800000,
 ];

@@ -38,7 +38,7 @@ export class NotificationDto {
   @ApiProperty({ format: 'uri', description: 'The page where it waits, under PUBLIC_URL.', example: 'https://partnerships.example.org/ui/partnerships/7b0c…' })
   link: string;
 
-  @ApiProperty({ enum: ['partnership', 'occurrence', 'delegation'] })
+  @ApiProperty({ enum: ['partnership', 'occurrence', 'follow_up', 'delegation'] })
   entityType: string;
 
   @ApiProperty({ format: 'uuid' })
