@@ -97,6 +97,39 @@ describe('engagements', () => {
     await api.as('auditor').get(`/api/engagements?organizationId=${randomUUID()}`).expect(400);
   });
 
+  it('shows where a partnership came from, and what an engagement led to', async () => {
+    const meeting = (await post({ kind: 'meeting', title: 'Meeting with CFHR', startsOn: '2024-11-16', organizationIds: [cfhr] }).expect(201)).body;
+    const followUp = (
+      await api
+        .as('manager')
+        .post(`/api/engagements/${meeting.id}/follow-ups`)
+        .send({ title: 'Examine a potential MOU with CFHR', ownerId: api.ids.manager, dueOn: '2025-01-31', organizationId: cfhr })
+        .expect(201)
+    ).body;
+    const fromFollowUp = await postPartnership(api, cfhr, { title: 'Workplan and MOU with CFHR', originFollowUpId: followUp.id });
+    // Listed oldest first.
+    api.clock.set('2026-03-02T10:00:00.000Z');
+    const fromMeeting = await postPartnership(api, cfhr, { title: 'Host a country office', originEngagementId: meeting.id });
+    const plain = await postPartnership(api, cfhr, { title: 'Unrelated' });
+    expect((await api.as('auditor').get(`/api/partnerships/${fromFollowUp.id}`).expect(200)).body.origin).toEqual({
+      engagement: { id: meeting.id, title: 'Meeting with CFHR', startsOn: '2024-11-16' },
+      followUp: { id: followUp.id, title: 'Examine a potential MOU with CFHR' },
+    });
+    expect((await api.as('auditor').get(`/api/partnerships/${fromMeeting.id}`).expect(200)).body.origin).toEqual({
+      engagement: { id: meeting.id, title: 'Meeting with CFHR', startsOn: '2024-11-16' },
+      followUp: null,
+    });
+    expect((await api.as('auditor').get(`/api/partnerships/${plain.id}`).expect(200)).body.origin).toBeNull();
+    expect((await api.as('auditor').get(`/api/engagements/${meeting.id}`).expect(200)).body.ledTo).toEqual([
+      { id: fromFollowUp.id, title: 'Workplan and MOU with CFHR', state: 'proposal' },
+      { id: fromMeeting.id, title: 'Host a country office', state: 'proposal' },
+    ]);
+    // An origin that is not there is refused; the origin is not edited afterwards.
+    await api.as('manager').post('/api/partnerships').send({ title: 'x', organizationId: cfhr, originEngagementId: randomUUID() }).expect(404);
+    await api.as('manager').post('/api/partnerships').send({ title: 'x', organizationId: cfhr, originFollowUpId: randomUUID() }).expect(404);
+    await api.as('manager').patch(`/api/partnerships/${plain.id}`).set('If-Match', '"1"').send({ originEngagementId: meeting.id }).expect(400);
+  });
+
   it('edits an engagement with If-Match, audited, and refuses what names nothing', async () => {
     const { id } = (await post({ kind: 'call', title: 'Call with CFHR', startsOn: '2024-12-01', organizationIds: [cfhr] }).expect(201)).body;
     await api.as('manager').patch(`/api/engagements/${id}`).send({ notes: 'x' }).expect(428);

@@ -26,6 +26,8 @@ const LINK_TARGETS: Record<LinkType, { entity: EntityTarget<{ id: string }>; lab
   partnership: { entity: Partnership, label: 'title', noun: 'partnership' },
 };
 
+/** How many partnerships an engagement's view lists as grown out of it. */
+const LED_TO_SHOWN = 200;
 /** How many meetings of a trip its view lists, in order. */
 const MEETINGS_SHOWN = 200;
 
@@ -57,6 +59,7 @@ export interface EngagementView extends EngagementSummary {
   parent: { id: string; title: string } | null;
   meetings: Array<Pick<EngagementSummary, 'id' | 'kind' | 'title' | 'startsOn' | 'endsOn' | 'place'>>;
   followUps: Array<ReturnType<typeof followUpView>>;
+  ledTo: Array<{ id: string; title: string; state: string }>;
 }
 
 @Injectable()
@@ -255,6 +258,14 @@ export class EngagementsService {
       parent: parent ? { id: parent.id, title: parent.title } : null,
       meetings: meetings.map((m) => ({ id: m.id, kind: m.kind, title: m.title, startsOn: m.startsOn, endsOn: m.endsOn, place: m.place })),
       followUps: (await this.followUps.forEngagement(row.id, manager)).map(followUpView),
+      ledTo: (
+        await manager.find(Partnership, {
+          select: { id: true, title: true, state: true },
+          where: { originEngagementId: row.id },
+          order: { createdAt: 'ASC', id: 'ASC' },
+          take: LED_TO_SHOWN,
+        })
+      ).map((p) => ({ id: p.id, title: p.title, state: p.state })),
     };
   }
 }

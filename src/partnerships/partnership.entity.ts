@@ -25,6 +25,7 @@ export interface JudgedEdit {
 @Index('idx_partnerships_created', ['createdAt', 'id'])
 @Index('idx_partnerships_overdue', ['overdue', 'createdAt', 'id'])
 @Index('idx_partnerships_expires', ['expiresOn'])
+@Index('idx_partnerships_origin', ['originEngagementId'])
 export class Partnership extends WorkflowInstanceColumns {
   @Column({ type: 'varchar', length: 300 })
   title: string;
@@ -70,4 +71,12 @@ export class Partnership extends WorkflowInstanceColumns {
 
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy: string;
+
+  /** The engagement it grew out of (that of its follow-up, when it grew out of one). */
+  @Column({ name: 'origin_engagement_id', type: 'varchar', length: 36, nullable: true })
+  originEngagementId: string | null;
+
+  /** The follow-up it grew out of. */
+  @Column({ name: 'origin_follow_up_id', type: 'varchar', length: 36, nullable: true })
+  originFollowUpId: string | null;
 }

@@ -66,6 +66,8 @@ export function partnershipView(
     availableEvents: string[];
     eventsRefused: string | null;
     organization: { id: string; name: string } | null;
+    /** The engagement and follow-up it grew out of; null when it names none. */
+    origin: { engagement: { id: string; title: string; startsOn: string } | null; followUp: { id: string; title: string } | null } | null;
     contentHash: string;
     /** Approvals of the content as it stands. */
     approvalCount: number;
@@ -86,6 +88,7 @@ export function partnershipView(
     ...partnershipSummary(row),
     approvalCount: extras.approvalCount,
     organization: extras.organization,
+    origin: extras.origin,
     summary: row.summary,
     programme: row.programme,
     focalPoint: row.focalPoint,

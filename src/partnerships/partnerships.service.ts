@@ -164,6 +164,7 @@ export class PartnershipsService implements OnModuleInit {
     return this.queue.run(async (manager) => {
       await this.organizations.get(input.organizationId, manager);
       await this.assertQuorumReachable(manager, input.requiredApprovals, [actor.id]);
+      const origin = await originOf(manager, input);
       const at = this.runtime.now();
       const defaults = this.defaults();
       const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
@@ -188,6 +189,7 @@ export class PartnershipsService implements OnModuleInit {
           judgedEdits: [],
           createdBy: actor.id,
           createdAt: at,
+          ...origin,
         },
         { actor, requestId, context: { requiredApprovals, approvalSlaDays } },
       );
@@ -277,6 +279,7 @@ export class PartnershipsService implements OnModuleInit {
       availableEvents: this.availableEvents(row, actor, facts),
       eventsRefused: this.runtime.definitionChange(row) ?? null,
       organization: organization ? { id: organization.id, name: organization.name } : null,
+      origin: row.originEngagementId || row.originFollowUpId ? await originView(this.dataSource, row) : null,
       contentHash: facts.contentHash as string,
       approvalCount: currentApprovals(row.context, facts.contentHash).length,
       activities: series.map((s) => ({
@@ -306,4 +309,37 @@ export class PartnershipsService implements OnModuleInit {
     const occurrences = await this.activities.occurrenceIdsOf(id);
     return this.audit.forEntities([id, ...occurrences], { limit: page.limit ?? HISTORY_PAGE, offset: page.offset ?? 0 });
   }
+}
+
+/** The engagement and follow-up a new partnership names as its origin, each checked to exist (404); a follow-up's engagement stands in for one not named. */
+async function originOf(
+  manager: EntityManager,
+  input: Pick<CreatePartnershipDto, 'originEngagementId' | 'originFollowUpId'>,
+): Promise<Pick<Partnership, 'originEngagementId' | 'originFollowUpId'>> {
+  let engagementId = input.originEngagementId ?? null;
+  if (input.originFollowUpId) {
+    const [followUp] = await plainQuery<{ engagement_id: string }>(manager, 'SELECT engagement_id FROM follow_ups WHERE id = ?', [input.originFollowUpId]);
+    if (!followUp) throw new DomainError('NOT_FOUND', `follow-up ${input.originFollowUpId} not found`, { field: 'originFollowUpId' });
+    engagementId ??= followUp.engagement_id;
+  }
+  if (engagementId && (await plainQuery(manager, 'SELECT 1 AS one FROM engagements WHERE id = ?', [engagementId])).length === 0) {
+    throw new DomainError('NOT_FOUND', `engagement ${engagementId} not found`, { field: 'originEngagementId' });
+  }
+  return { originEngagementId: engagementId, originFollowUpId: input.originFollowUpId ?? null };
+}
+
+/** Where the partnership came from, by title. */
+async function originView(db: DataSource, row: Partnership) {
+  const [engagement] = row.originEngagementId
+    ? await plainQuery<{ id: string; title: string; starts_on: string }>(db, 'SELECT id, title, starts_on FROM engagements WHERE id = ?', [
+        row.originEngagementId,
+      ])
+    : [];
+  const [followUp] = row.originFollowUpId
+    ? await plainQuery<{ id: string; title: string }>(db, 'SELECT id, title FROM follow_ups WHERE id = ?', [row.originFollowUpId])
+    : [];
+  return {
+    engagement: engagement ? { id: engagement.id, title: engagement.title, startsOn: engagement.starts_on } : null,
+    followUp: followUp ? { id: followUp.id, title: followUp.title } : null,
+  };
 }

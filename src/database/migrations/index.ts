@@ -23,6 +23,7 @@ import { People1764329000000 } from './1764329000000-people.js';
 import { PartnerLinks1764329600000 } from './1764329600000-partner-links.js';
 import { Engagements1764329700000 } from './1764329700000-engagements.js';
 import { FollowUps1764329800000 } from './1764329800000-follow-ups.js';
+import { PartnershipOrigin1764329900000 } from './1764329900000-partnership-origin.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -51,4 +52,5 @@ export const migrations = [
   PartnerLinks1764329600000,
   Engagements1764329700000,
   FollowUps1764329800000,
+  PartnershipOrigin1764329900000,
 ];

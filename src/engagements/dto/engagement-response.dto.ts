@@ -76,6 +76,17 @@ export class MeetingResponse {
   place: string | null;
 }
 
+export class LedToResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  title: string;
+
+  @ApiProperty({ example: 'proposal' })
+  state: string;
+}
+
 export class EngagementResponse extends EngagementSummaryResponse {
   @ApiProperty({ type: String, nullable: true })
   notes: string | null;
@@ -97,6 +108,9 @@ export class EngagementResponse extends EngagementSummaryResponse {
 
   @ApiProperty({ type: FollowUpViewResponse, isArray: true, description: 'What was promised there, soonest due first.' })
   followUps: FollowUpViewResponse[];
+
+  @ApiProperty({ type: LedToResponse, isArray: true, description: 'The partnerships that grew out of it (or out of its follow-ups), oldest first.' })
+  ledTo: LedToResponse[];
 }
 
 export class EngagementListResponse {

@@ -302,10 +302,40 @@ export class FulfilmentResponse {
   total: number;
 }
 
+export class OriginEngagementResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Meeting with Beaconhouse University' })
+  title: string;
+
+  @ApiProperty({ format: 'date' })
+  startsOn: string;
+}
+
+export class OriginFollowUpResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Examine a formal collaboration underpinned by an MOU' })
+  title: string;
+}
+
+export class OriginResponse {
+  @ApiProperty({ type: OriginEngagementResponse, nullable: true })
+  engagement: OriginEngagementResponse | null;
+
+  @ApiProperty({ type: OriginFollowUpResponse, nullable: true })
+  followUp: OriginFollowUpResponse | null;
+}
+
 /** Everything about a partnership, as GET answers it and every change returns it. */
 export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({ type: OrganizationRefResponse, nullable: true })
   organization: OrganizationRefResponse | null;
+
+  @ApiProperty({ type: OriginResponse, nullable: true, description: 'The engagement and follow-up it grew out of; null when it names none.' })
+  origin: OriginResponse | null;
 
   @ApiProperty({ nullable: true, type: String })
   summary: string | null;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { IsDayOfEveryYear, IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
@@ -186,10 +186,27 @@ export class CreatePartnershipDto {
   @Min(1)
   @Max(365)
   approvalSlaDays?: number;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The engagement it grew out of; set at creation only.' })
+  @IsOptional()
+  @IsUUID()
+  originEngagementId?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The follow-up it grew out of (its engagement becomes the origin engagement unless one is named); set at creation only.',
+  })
+  @IsOptional()
+  @IsUUID()
+  originFollowUpId?: string;
 }
 
 /**
  * A JSON Merge Patch: null clears an optional field (summary, programme, focalPoint, notes, which
  * keep their IsOptional); for a required one it is refused like any other wrong type (400).
  */
-export class UpdatePartnershipDto extends PartialType(CreatePartnershipDto, { skipNullProperties: false }) {}
+export class UpdatePartnershipDto extends PartialType(OmitType(CreatePartnershipDto, ['originEngagementId', 'originFollowUpId'] as const), {
+  skipNullProperties: false,
+}) {}
