@@ -278,7 +278,19 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   },
   'POST /api/follow-ups/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/partnerships': {
-    properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
+    properties: [
+      'title',
+      'organizationId',
+      'summary',
+      'programme',
+      'focalPoint',
+      'notes',
+      'proposedActivities',
+      'requiredApprovals',
+      'approvalSlaDays',
+      'originEngagementId',
+      'originFollowUpId',
+    ],
     required: ['title', 'organizationId'],
   },
   'PATCH /api/partnerships/{id}': {
@@ -724,7 +736,15 @@ describe('the OpenAPI document', () => {
     await followUpEvent('approver', { type: 'CANCEL', comment: 'Not needed.' });
     await readAsEveryone('/api/follow-ups/{id}', followUpUrl);
     await readAsEveryone('/api/follow-ups', `/api/follow-ups?ownerId=${api.ids.approver}&state=cancelled&overdue=false&engagementId=${meeting.id}&limit=5`);
+    // A proposal that grew out of the meeting's follow-up: it names both, and the meeting lists it.
+    const grown = bodyOf<Versioned>(
+      await call('manager', 'post', '/api/partnerships', '/api/partnerships', 201, {
+        body: { title: 'MOU with Beaconhouse University', organizationId: org.id, originFollowUpId: followUp.id },
+      }),
+    );
+    await readAsEveryone('/api/partnerships/{id}', `/api/partnerships/${grown.id}`);
     await readAsEveryone('/api/engagements/{id}', `/api/engagements/${meeting.id}`);
+    await readAsEveryone('/api/organizations/{id}/timeline', `/api/organizations/${org.id}/timeline?limit=20`);
     await readAsEveryone('/api/engagements/{id}', `/api/engagements/${trip.id}`);
     await readAsEveryone('/api/engagements', `/api/engagements?organizationId=${org.id}&from=2024-11-01&to=2024-11-30&q=beaconhouse&limit=5`);
 
@@ -1060,6 +1080,7 @@ describe('the OpenAPI document', () => {
     await call('manager', 'post', '/api/engagements', '/api/engagements', 400, { body: { kind: 'party' } });
     await call('auditor', 'get', '/api/engagements', '/api/engagements?from=soon', 400);
     await call('auditor', 'get', '/api/engagements/{id}', `/api/engagements/${notAnId}`, 400);
+    await call('auditor', 'get', '/api/organizations/{id}/timeline', `/api/organizations/${notAnId}/timeline`, 400);
     await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${engagement.id}`, 400, {
       ifMatch: `"${engagement.version}"`,
       body: { organizationIds: [] },
@@ -1141,6 +1162,7 @@ describe('the OpenAPI document', () => {
       body: { kind: 'call', title: 'x', startsOn: '2024-11-15', organizationIds: [nothing] },
     });
     await call('auditor', 'get', '/api/engagements/{id}', `/api/engagements/${nothing}`, 404);
+    await call('auditor', 'get', '/api/organizations/{id}/timeline', `/api/organizations/${nothing}/timeline`, 404);
     await call('manager', 'patch', '/api/engagements/{id}', `/api/engagements/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
     await call('manager', 'post', '/api/engagements/{id}/follow-ups', `/api/engagements/${nothing}/follow-ups`, 404, {
       body: { title: 'x', ownerId: api.ids.manager, dueOn: '2026-04-01' },

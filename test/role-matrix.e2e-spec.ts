@@ -318,6 +318,7 @@ const ROWS: Row[] = [
   },
   get('/api/organizations', async () => '/api/organizations'),
   get('/api/organizations/{id}', async () => `/api/organizations/${await newOrganization()}`),
+  get('/api/organizations/{id}/timeline', async () => `/api/organizations/${await newOrganization()}/timeline`),
   {
     route: 'PATCH /api/organizations/{id}',
     who: MANAGER,

@@ -4,11 +4,13 @@ import { EngagementsController } from './engagements.controller.js';
 import { EngagementsService } from './engagements.service.js';
 import { FollowUpsController } from './follow-ups.controller.js';
 import { FollowUpsService } from './follow-ups.service.js';
+import { TimelineController } from './timeline.controller.js';
+import { TimelineService } from './timeline.service.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [EngagementsController, FollowUpsController],
-  providers: [EngagementsService, FollowUpsService],
-  exports: [EngagementsService, FollowUpsService],
+  controllers: [EngagementsController, FollowUpsController, TimelineController],
+  providers: [EngagementsService, FollowUpsService, TimelineService],
+  exports: [EngagementsService, FollowUpsService, TimelineService],
 })
 export class EngagementsModule {}
