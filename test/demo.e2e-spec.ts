@@ -108,6 +108,49 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
     expect(bu?.createdAt.startsWith('2024-11-18')).toBe(true);
   });
 
+  it('tells the trip as it happened: its meetings in order, the people met, what was promised, and where the proposals came from', async () => {
+    const trips = (await as('auditor').get('/api/engagements?q=field visit').expect(200)).body;
+    expect(trips.items.map((e: { kind: string; startsOn: string; endsOn: string }) => [e.kind, e.startsOn, e.endsOn])).toEqual([
+      ['trip', '2024-11-10', '2024-11-17'],
+    ]);
+    const trip = (await as('auditor').get(`/api/engagements/${trips.items[0].id}`).expect(200)).body;
+    const meetings = trip.meetings as Array<{ id: string; title: string; startsOn: string }>;
+    expect(meetings.map((m) => m.startsOn)).toEqual([...meetings.map((m) => m.startsOn)].sort());
+    expect(meetings.map((m) => m.title)).toEqual(
+      expect.arrayContaining(['Meeting with Beaconhouse University', 'Round table: Serious and Organized Crimes in Pakistan', 'Trip debrief – GI-TOC and CGR']),
+    );
+    expect(meetings.find((m) => m.title.startsWith('International Day'))?.startsOn).toBe('2024-11-15');
+    const board = (await as('auditor').get('/api/engagements?q=board meeting').expect(200)).body.items;
+    expect(board.map((e: { startsOn: string }) => e.startsOn)).toEqual(['2024-12-05']);
+
+    const debrief = (
+      await as('auditor')
+        .get(`/api/engagements/${meetings.find((m) => m.title.startsWith('Trip debrief'))?.id}`)
+        .expect(200)
+    ).body;
+    expect(debrief.attendees.map((p: { name: string }) => p.name)).toEqual(['Tariq Khosa', 'Sarmad Saaed']);
+    expect(debrief.notes).toContain('Source: Trip Debrief');
+    expect(debrief.followUps.map((f: { title: string; state: string; dueOn: string }) => [f.title.slice(0, 12), f.state, f.dueOn])).toEqual([
+      ['Tariq Khosa ', 'done', '2024-12-05'],
+      ['Discuss a fo', 'open', '2025-06-30'],
+    ]);
+    // Tariq Khosa attended two engagements and is one person.
+    expect((await as('auditor').get('/api/people?q=tariq khosa').expect(200)).body.total).toBe(1);
+
+    const beaconhouse = (
+      await as('auditor')
+        .get(`/api/partnerships/${byTitle('Beaconhouse University').id}`)
+        .expect(200)
+    ).body;
+    expect(beaconhouse.origin.engagement).toMatchObject({ title: 'Meeting with Beaconhouse University' });
+    const meeting = (
+      await as('auditor')
+        .get(`/api/engagements/${beaconhouse.origin.engagement.id as string}`)
+        .expect(200)
+    ).body;
+    expect(meeting.ledTo.map((p: { id: string }) => p.id)).toEqual([beaconhouse.id]);
+  });
+
   it('leaves each field-visit partnership at the stage the report leaves it', () => {
     expect(byTitle('Beaconhouse University').state).toBe('senior_management_review');
     expect(byTitle('Centre for Human Rights').state).toBe('proposal');

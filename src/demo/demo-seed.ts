@@ -17,6 +17,17 @@ import type { Actor } from '../workflow-engine/workflow.types.js';
 import { DemoModule } from './demo.module.js';
 import { DEMO_USERS, type DemoOrganization, type DemoUserName, type PartnershipStory, type StoryStep } from './demo-story.js';
 import { DEMO_START, FIELD_VISIT_ORGANIZATIONS, FIELD_VISIT_STORIES } from './field-visit.data.js';
+import {
+  ENGAGEMENTS_RECORDED,
+  FIELD_VISIT_ENGAGEMENTS,
+  FIELD_VISIT_FOLLOW_UPS,
+  PARTNERSHIP_ORIGINS,
+  type DemoEngagement,
+  type DemoFollowUp,
+} from './field-visit-engagements.data.js';
+import { EngagementsService } from '../engagements/engagements.service.js';
+import { FollowUpsService } from '../engagements/follow-ups.service.js';
+import { PeopleService } from '../people/people.service.js';
 import { illustrativeMous } from './illustrative-mous.data.js';
 
 /** Marks the audit rows the seed wrote, so an auditor can tell them from later work. */
@@ -90,6 +101,10 @@ class DemoSeeder {
   private readonly actors = new Map<DemoUserName, Actor>();
   private readonly organizationIds = new Map<string, string>();
   private readonly partnershipIds = new Map<PartnershipStory, string>();
+  private readonly engagementIds = new Map<string, string>();
+  private readonly followUpIds = new Map<DemoFollowUp, string>();
+  /** People by name and organization key: one person however many meetings they attended. */
+  private readonly personIds = new Map<string, string>();
 
   constructor(
     private readonly app: INestApplicationContext,
@@ -146,6 +161,11 @@ class DemoSeeder {
   private timeline(organizations: DemoOrganization[], stories: PartnershipStory[]): TimelineEntry[] {
     const entries: TimelineEntry[] = [
       ...organizations.map((organization) => ({ at: organization.createdAt, run: () => this.createOrganization(organization) })),
+      ...FIELD_VISIT_ENGAGEMENTS.map((engagement) => ({ at: ENGAGEMENTS_RECORDED, run: () => this.createEngagement(engagement) })),
+      ...FIELD_VISIT_FOLLOW_UPS.flatMap((followUp) => [
+        { at: ENGAGEMENTS_RECORDED, run: () => this.createFollowUp(followUp) },
+        ...(followUp.completedAt ? [{ at: followUp.completedAt, run: () => this.completeFollowUp(followUp) }] : []),
+      ]),
       ...stories.flatMap((story) => [
         { at: story.createdAt, run: () => this.createPartnership(story) },
         ...story.steps.map((step) => ({ at: step.at, run: () => this.send(story, step) })),
@@ -191,8 +211,78 @@ class DemoSeeder {
   private async createPartnership(story: PartnershipStory): Promise<void> {
     const organizationId = this.organizationIds.get(story.organization);
     if (!organizationId) throw new Error(`organization ${story.organization} is not recorded before its partnership`);
-    const created = await this.partnerships.create({ ...story.partnership, organizationId }, this.actor('manager'), DEMO_REQUEST_ID);
+    const origin = PARTNERSHIP_ORIGINS[story.organization];
+    const originEngagementId = origin === undefined ? undefined : this.engagementIds.get(origin);
+    const created = await this.partnerships.create(
+      { ...story.partnership, organizationId, ...(originEngagementId ? { originEngagementId } : {}) },
+      this.actor('manager'),
+      DEMO_REQUEST_ID,
+    );
     this.partnershipIds.set(story, created.id);
+  }
+
+  /** An engagement of the visit with its people, each recorded once with their affiliation. */
+  private async createEngagement(engagement: DemoEngagement): Promise<void> {
+    const manager = this.actor('manager');
+    const organizationId = (key: string) => {
+      const id = this.organizationIds.get(key);
+      if (!id) throw new Error(`organization ${key} is not recorded before its engagement`);
+      return id;
+    };
+    const attendeeIds: string[] = [];
+    for (const attendee of engagement.attendees) {
+      const key = `${attendee.organization}:${attendee.name}`;
+      let id = this.personIds.get(key);
+      if (!id) {
+        const affiliations = [{ organizationId: organizationId(attendee.organization), ...(attendee.title ? { title: attendee.title } : {}) }];
+        id = (await this.app.get(PeopleService).create({ name: attendee.name, affiliations }, manager, DEMO_REQUEST_ID)).id;
+        this.personIds.set(key, id);
+      }
+      attendeeIds.push(id);
+    }
+    const created = await this.app.get(EngagementsService).create(
+      {
+        kind: engagement.kind,
+        title: engagement.title,
+        startsOn: engagement.startsOn,
+        ...(engagement.endsOn ? { endsOn: engagement.endsOn } : {}),
+        place: engagement.place,
+        organizationIds: engagement.organizations.map(organizationId),
+        attendeeIds,
+        staffIds: [manager.id],
+        notes: `${engagement.notes}\n\nSource: ${engagement.source}`,
+        ...(engagement.parent ? { parentId: this.engagementIds.get(engagement.parent) } : {}),
+      },
+      manager,
+      DEMO_REQUEST_ID,
+    );
+    this.engagementIds.set(engagement.key, created.id);
+  }
+
+  private async createFollowUp(followUp: DemoFollowUp): Promise<void> {
+    const organizationId = followUp.organization ? this.organizationIds.get(followUp.organization) : undefined;
+    const created = await this.app
+      .get(FollowUpsService)
+      .create(
+        this.engagementIds.get(followUp.engagement) as string,
+        { title: followUp.title, ownerId: this.actor(followUp.owner).id, dueOn: followUp.dueOn, ...(organizationId ? { organizationId } : {}) },
+        this.actor('manager'),
+        DEMO_REQUEST_ID,
+      );
+    this.followUpIds.set(followUp, created.id);
+  }
+
+  private async completeFollowUp(followUp: DemoFollowUp): Promise<void> {
+    const followUps = this.app.get(FollowUpsService);
+    const id = this.followUpIds.get(followUp) as string;
+    const row = await followUps.get(id);
+    await followUps.send(id, {
+      type: 'COMPLETE',
+      actor: this.actor(followUp.owner),
+      comment: 'Done, as the report planned.',
+      expectedVersion: row.version,
+      requestId: DEMO_REQUEST_ID,
+    });
   }
 
   private async send(story: PartnershipStory, step: StoryStep): Promise<void> {
