@@ -114,6 +114,7 @@ describe('signed checkpoints of the audit chain', () => {
         events: head,
         headHash: expect.any(String),
         checkpoints: { checked: multiples.length, lastSeq: multiples[multiples.length - 1] },
+        documents: { checked: 0, bad: [] },
       });
     });
 
@@ -126,6 +127,7 @@ describe('signed checkpoints of the audit chain', () => {
           /^row 10 does not have the hash that checkpoint 10 signed at \S+ \([0-9a-f]{64}\): the chain was rewritten after row 5, the last one a checkpoint confirms$/,
         ),
         events: 9,
+        documents: { checked: 0, bad: [] },
       });
     });
 
@@ -137,6 +139,7 @@ describe('signed checkpoints of the audit chain', () => {
         firstBadSeq: 13,
         reason: expect.stringMatching(/^checkpoint 15, signed at \S+, names row 15, but the chain ends at row 12: the rows after it were cut$/),
         events: 12,
+        documents: { checked: 0, bad: [] },
       });
     });
 
@@ -315,6 +318,7 @@ describe('signed checkpoints of the audit chain', () => {
           firstBadSeq: 5,
           reason: `checkpoint 5 was signed by another key (fingerprint ${keyFingerprint(before)}); the service's key is ${now}`,
           events: 4,
+          documents: { checked: 0, bad: [] },
         });
       } finally {
         delete process.env.AUDIT_SIGNING_KEY_FILE;

@@ -91,6 +91,7 @@ describe('the JSONL export and `npm run audit:verify`', () => {
       events: head.seq,
       headHash: head.hash,
       checkpoints: { checked: checkpoints.length, lastSeq: checkpoints[checkpoints.length - 1].checkpoint.seq },
+      documents: { checked: 0, bad: [] },
     });
   });
 
@@ -107,6 +108,7 @@ describe('the JSONL export and `npm run audit:verify`', () => {
         signatures: 'verified',
         keyFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
+      documents: [],
       expectedHead: head,
     });
   });

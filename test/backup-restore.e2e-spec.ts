@@ -169,6 +169,7 @@ interface AuditHead {
         events: backup.audit.events,
         headHash: backup.audit.headHash,
         checkpoints: backup.audit.checkpoints,
+        documents: { checked: 0, bad: [] },
       });
     } finally {
       await second.stop();
