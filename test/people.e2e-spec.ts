@@ -118,6 +118,53 @@ describe('people and the organizations they belong to', () => {
     expect(alone.body).toMatchObject({ parentId: null, parent: null, version: 2 });
   });
 
+  it('makes the contacts an organization is recorded or corrected with its people, once each', async () => {
+    const npa = (
+      await api
+        .as('manager')
+        .post('/api/organizations')
+        .send({
+          name: 'National Police Academy',
+          kind: 'law_enforcement',
+          country: 'PK',
+          contacts: [
+            { name: 'Muhammad Idrees Ahmed', title: 'Commandant' },
+            { name: 'Dr Kaleem', email: 'kaleem@example.org' },
+          ],
+        })
+        .expect(201)
+    ).body;
+    const peopleAt = async () =>
+      (await api.as('auditor').get(`/api/people?organizationId=${npa.id}`).expect(200)).body.items.map(
+        (p: { name: string; email: string | null; affiliations: Array<{ title: string | null }> }) => [p.name, p.email, p.affiliations[0].title],
+      );
+    expect(await peopleAt()).toEqual([
+      ['Dr Kaleem', 'kaleem@example.org', null],
+      ['Muhammad Idrees Ahmed', null, 'Commandant'],
+    ]);
+    expect(npa.people.map((p: { name: string }) => p.name)).toEqual(['Dr Kaleem', 'Muhammad Idrees Ahmed']);
+    const kaleem = (await api.as('auditor').get(`/api/people?organizationId=${npa.id}&q=kaleem`).expect(200)).body.items[0];
+    expect((await auditRowsOf(kaleem.id)).map((row) => [row.action, row.entityType, row.outcome])).toEqual([['CREATE', 'person', 'ok']]);
+
+    // A correction that names them again (in another case) and someone new adds only the new one, and sending it twice adds nobody.
+    const contacts = [{ name: 'DR KALEEM' }, { name: 'Muhammad Idrees Ahmed', title: 'Commandant' }, { name: 'Aisha Siddiqui', title: 'Director of Studies' }];
+    await api.as('manager').patch(`/api/organizations/${npa.id}`).set('If-Match', '"1"').send({ contacts }).expect(200);
+    await api.as('manager').patch(`/api/organizations/${npa.id}`).set('If-Match', '"2"').send({ contacts }).expect(200);
+    expect(await peopleAt()).toEqual([
+      ['Aisha Siddiqui', null, 'Director of Studies'],
+      ['Dr Kaleem', 'kaleem@example.org', null],
+      ['Muhammad Idrees Ahmed', null, 'Commandant'],
+    ]);
+    // A correction refused for its version adds nobody either.
+    await api
+      .as('manager')
+      .patch(`/api/organizations/${npa.id}`)
+      .set('If-Match', '"1"')
+      .send({ contacts: [{ name: 'Stale Reader' }] })
+      .expect(412);
+    expect(await peopleAt()).toHaveLength(3);
+  });
+
   it("turns every organization's contacts into people, one each, affiliated with their title (migration)", async () => {
     const dataSource = api.get(DataSource);
     const police = await postOrganization(api, {

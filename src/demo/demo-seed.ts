@@ -232,12 +232,17 @@ class DemoSeeder {
     const attendeeIds: string[] = [];
     for (const attendee of engagement.attendees) {
       const key = `${attendee.organization}:${attendee.name}`;
-      let id = this.personIds.get(key);
+      // The organization's contacts became its people when it was recorded: an attendee among them is that person.
+      let id =
+        this.personIds.get(key) ??
+        (await this.app.get(PeopleService).atOrganization(organizationId(attendee.organization))).find(
+          (member) => member.name.toLowerCase() === attendee.name.toLowerCase(),
+        )?.id;
       if (!id) {
         const affiliations = [{ organizationId: organizationId(attendee.organization), ...(attendee.title ? { title: attendee.title } : {}) }];
         id = (await this.app.get(PeopleService).create({ name: attendee.name, affiliations }, manager, DEMO_REQUEST_ID)).id;
-        this.personIds.set(key, id);
       }
+      this.personIds.set(key, id);
       attendeeIds.push(id);
     }
     const created = await this.app.get(EngagementsService).create(

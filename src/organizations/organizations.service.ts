@@ -66,7 +66,9 @@ export class OrganizationsService {
         createdAt: at,
         updatedAt: at,
       };
-      return insertAudited(manager, this.audit, { entity: Organization, entityType: 'organization', row, actor, requestId }, { fields: { ...input } });
+      await insertAudited(manager, this.audit, { entity: Organization, entityType: 'organization', row, actor, requestId }, { fields: { ...input } });
+      await this.people.adoptContacts(manager, row.id, row.contacts, actor, requestId);
+      return row;
     });
   }
 
@@ -82,7 +84,9 @@ export class OrganizationsService {
       }
       if (input.country !== undefined) changes.country = input.country.toUpperCase();
       if (input.parentId) await this.checkParent(manager, id, input.parentId);
-      return edit.save(changes, { occurredAt: this.clock.now().toISOString(), action: 'UPDATE', payload: { changes: { ...input } } });
+      const saved = await edit.save(changes, { occurredAt: this.clock.now().toISOString(), action: 'UPDATE', payload: { changes: { ...input } } });
+      if (input.contacts) await this.people.adoptContacts(manager, id, input.contacts, actor, requestId);
+      return saved;
     });
   }
 

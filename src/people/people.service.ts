@@ -6,7 +6,7 @@ import { beginAuditedEdit, insertAudited } from '../audit/audited-edit.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
-import { Organization } from '../organizations/organization.entity.js';
+import { Organization, type Contact } from '../organizations/organization.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import type { AffiliationDto, CreatePersonDto, ListPeopleQueryDto, UpdatePersonDto } from './dto/person.dto.js';
 import { Affiliation } from './affiliation.entity.js';
@@ -50,26 +50,63 @@ export class PeopleService {
   ) {}
 
   create(input: CreatePersonDto, actor: Actor, requestId?: string): Promise<PersonView> {
-    return this.queue.run(async (manager) => {
-      await this.checkAffiliations(manager, input.affiliations);
-      const at = this.clock.now().toISOString();
-      const name = input.name.trim();
-      const row: Person = {
-        id: randomUUID(),
-        name,
-        nameKey: name.toLowerCase(),
-        email: input.email ?? null,
-        phone: input.phone ?? null,
-        notes: input.notes ?? null,
-        version: 1,
-        createdBy: actor.id,
-        createdAt: at,
-        updatedAt: at,
+    return this.queue.run(async (manager) => this.view(manager, await this.insert(manager, input, actor, requestId)));
+  }
+
+  /** Records a person, audited, in the caller's write transaction: the one way a person comes to be. */
+  async insert(manager: EntityManager, input: CreatePersonDto, actor: Actor, requestId?: string): Promise<Person> {
+    await this.checkAffiliations(manager, input.affiliations);
+    const at = this.clock.now().toISOString();
+    const name = input.name.trim();
+    const row: Person = {
+      id: randomUUID(),
+      name,
+      nameKey: name.toLowerCase(),
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      notes: input.notes ?? null,
+      version: 1,
+      createdBy: actor.id,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await insertAudited(manager, this.audit, { entity: Person, entityType: 'person', row, actor, requestId }, { fields: { ...input } });
+    await this.replaceAffiliations(manager, row.id, input.affiliations);
+    return row;
+  }
+
+  /**
+   * An organization's contacts as people affiliated to it, in the caller's write transaction, as the
+   * migration made them: a contact whose name (any case) no person there bears yet becomes one, with
+   * the contact's title and address; one already there is left as it is, so sending the same list
+   * again adds nobody. Answers the people created.
+   */
+  async adoptContacts(manager: EntityManager, organizationId: string, contacts: Contact[], actor: Actor, requestId?: string): Promise<Person[]> {
+    if (contacts.length === 0) return [];
+    const present = new Set(
+      (
+        await manager
+          .getRepository(Affiliation)
+          .createQueryBuilder('a')
+          .innerJoin(Person, 'p', 'p.id = a.person_id')
+          .select('p.name_key', 'nameKey')
+          .where('a.organization_id = :organizationId', { organizationId })
+          .getRawMany<{ nameKey: string }>()
+      ).map((row) => row.nameKey),
+    );
+    const created: Person[] = [];
+    for (const contact of contacts) {
+      const key = contact.name.trim().toLowerCase();
+      if (present.has(key)) continue;
+      present.add(key);
+      const input: CreatePersonDto = {
+        name: contact.name,
+        ...(contact.email ? { email: contact.email } : {}),
+        affiliations: [{ organizationId, ...(contact.title ? { title: contact.title } : {}) }],
       };
-      await insertAudited(manager, this.audit, { entity: Person, entityType: 'person', row, actor, requestId }, { fields: { ...input } });
-      await this.replaceAffiliations(manager, row.id, input.affiliations);
-      return this.view(manager, row);
-    });
+      created.push(await this.insert(manager, input, actor, requestId));
+    }
+    return created;
   }
 
   update(id: string, input: UpdatePersonDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<PersonView> {

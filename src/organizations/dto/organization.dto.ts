@@ -60,7 +60,12 @@ export class CreateOrganizationDto {
   @IsUrl({ require_protocol: true })
   website?: string;
 
-  @ApiPropertyOptional({ type: () => [ContactDto], maxItems: 50, description: 'Replaces the whole list when sent in a PATCH.' })
+  @ApiPropertyOptional({
+    type: () => [ContactDto],
+    maxItems: 50,
+    description:
+      'Replaces the whole list when sent in a PATCH. Each contact whose name (any case) no person of the organization bears becomes a person affiliated to it, with its title and email (see /api/people); one already there is left as it is.',
+  })
   @IsOmittable()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
