@@ -10,11 +10,11 @@ export class ReplayStateResponse {
 
 export class ReplayDivergenceResponse {
   @ApiProperty({
-    enum: ['refused', 'step', 'stored'],
+    enum: ['refused', 'step', 'stored', 'definition'],
     description:
-      'refused: the workflow refuses the recorded event; step: the replay reaches another state than the row records; stored: the stored row differs.',
+      'refused: the workflow refuses the recorded event; step: the replay reaches another state than the row records; stored: the stored row differs; definition: the workflow file is not the one the partnership was created on.',
   })
-  kind: 'refused' | 'step' | 'stored';
+  kind: 'refused' | 'step' | 'stored' | 'definition';
 
   @ApiProperty({ description: 'The audit row after which the replay and the record part.', example: 17 })
   seq: number;
