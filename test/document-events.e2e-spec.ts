@@ -197,6 +197,31 @@ describe('events that use uploaded documents', () => {
       expect(await api.get(ReplayService).replay('partnership', p.id)).toMatchObject({ matches: true });
     });
 
+    it('hashes attachments by kind, then SHA-256, whatever order they came in and whatever the database (SQLite or PostgreSQL)', async () => {
+      const input = { ...partnershipInput(organizationId), requiredApprovals: 2 };
+      const created = (await api.as('manager').post('/api/partnerships').send(input).expect(201)).body as Review & { id: string };
+      const files = ['Workplan: year one.\n', 'Concept note, first.\n', 'Concept note, second.\n', 'Workplan: year two.\n', 'concept NOTE.\n'].map(
+        (text, i) => ({ kind: i % 3 === 0 ? 'workplan' : 'concept_note', bytes: Buffer.from(text), name: `Attachment ${i}.txt` }),
+      );
+      const hashOrder = [...files].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : sha256(a.bytes) < sha256(b.bytes) ? -1 : 1));
+      // Uploaded in the reverse of the order they are hashed in, so that an order by upload time would give another hash.
+      const uploaded = new Map<Buffer, Uploaded>();
+      for (const file of [...hashOrder].reverse()) uploaded.set(file.bytes, await upload(created.id, file.kind, file.bytes, file.name));
+
+      const { title, summary, proposedActivities, requiredApprovals, approvalSlaDays } = await api.get(PartnershipsService).get(created.id);
+      const organization = { name: 'Beaconhouse National University', kind: 'university', country: 'PK' };
+      const attachments = hashOrder.map(({ kind, bytes, name }) => ({ id: uploaded.get(bytes)!.id, kind, name, sha256: sha256(bytes) }));
+      const content = { title, organizationId, organization, summary, proposedActivities, requiredApprovals, approvalSlaDays, attachments };
+      const expected = createHash('sha256').update(canonicalJson(content)).digest('hex');
+      expect((await read(created.id)).contentHash).toBe(expected);
+
+      // An approval of that hash counts, in the event's transaction and in the approvers' list, which reads many proposals' attachments in one statement.
+      const p: Driven = { id: created.id, version: (await read(created.id)).version };
+      await send(p, { type: 'SUBMIT_FOR_APPROVAL' });
+      await sendEvent(api, 'approver', p.id, p.version, { type: 'APPROVE', data: { contentHash: expected } }).expect(200);
+      expect(await pendingFor(p.id)).toMatchObject({ approvals: 1 });
+    });
+
     it('leaves the content hash of a proposal without attachments as it was', async () => {
       const created = (await api.as('manager').post('/api/partnerships').send(partnershipInput(organizationId)).expect(201)).body as Review & { id: string };
       // The hash as it was computed before attachments entered it: approvals given then still count.

@@ -26,7 +26,7 @@ export class ApprovalsService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** The documents attached to each of these proposals, oldest first, in one statement: what the content hash covers besides the row. */
+  /** The documents attached to each of these proposals, in one statement: what the content hash covers besides the row (proposalContent orders them). */
   private async attachmentsOf(partnershipIds: string[]): Promise<Map<string, JudgedAttachment[]>> {
     const byPartnership = new Map<string, JudgedAttachment[]>();
     if (partnershipIds.length === 0) return byPartnership;
@@ -35,9 +35,6 @@ export class ApprovalsService {
       .createQueryBuilder('d')
       .where('d.partnership_id IN (:...ids)', { ids: partnershipIds })
       .andWhere('d.kind IN (:...kinds)', { kinds: ATTACHMENT_KINDS })
-      .orderBy('d.partnership_id')
-      .addOrderBy('d.uploaded_at')
-      .addOrderBy('d.id')
       .getMany();
     for (const document of documents)
       byPartnership.set(document.partnershipId as string, [...(byPartnership.get(document.partnershipId as string) ?? []), document]);

@@ -54,8 +54,8 @@ export interface JudgedAttachment {
 /**
  * What approvers judge, with the approval settings the workflow copies at submission; each
  * approval is bound to the SHA-256 of exactly this. The organization is judged with it: renaming
- * it changes the hash like any other change. So are the documents attached to the proposal, oldest
- * first: a new one changes the hash; a proposal with none hashes as it did before attachments.
+ * it changes the hash like any other change. So are the documents attached to the proposal, in
+ * attachmentOrder: a new one changes the hash; a proposal with none hashes as it did before attachments.
  */
 export function proposalContent(
   row: Pick<Partnership, (typeof JUDGED_FIELDS)[number]>,
@@ -70,8 +70,21 @@ export function proposalContent(
     proposedActivities: row.proposedActivities,
     requiredApprovals: row.requiredApprovals,
     approvalSlaDays: row.approvalSlaDays,
-    ...(attachments.length > 0 ? { attachments: attachments.map(({ id, kind, name, sha256 }) => ({ id, kind, name, sha256 })) } : {}),
+    ...(attachments.length > 0
+      ? { attachments: [...attachments].sort(attachmentOrder).map(({ id, kind, name, sha256 }) => ({ id, kind, name, sha256 })) }
+      : {}),
   };
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Attachments by kind, then SHA-256, then id, compared by code unit in JS: an ORDER BY would follow
+ * the database's collation, which differs between SQLite and PostgreSQL (and between PostgreSQL
+ * servers), and the content hash must not.
+ */
+export function attachmentOrder(a: JudgedAttachment, b: JudgedAttachment): number {
+  return byCodeUnits(a.kind, b.kind) || byCodeUnits(a.sha256, b.sha256) || byCodeUnits(a.id, b.id);
 }
 
 /** One indexed lookup (the primary key), on the path of every partnership event. */
@@ -80,11 +93,11 @@ async function judgedOrganization(manager: EntityManager, organizationId: string
   return organization ?? null;
 }
 
-/** The documents attached to a proposal, oldest first: one indexed lookup (documents by partnership), wherever the content hash is needed. */
+/** The documents attached to a proposal, unordered (proposalContent orders them): one indexed lookup, wherever the content hash is needed. */
 export function judgedAttachments(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedAttachment[]> {
   return plainQuery<JudgedAttachment>(
     db,
-    `SELECT id, kind, name, sha256 FROM documents WHERE partnership_id = ? AND kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')}) ORDER BY uploaded_at, id`,
+    `SELECT id, kind, name, sha256 FROM documents WHERE partnership_id = ? AND kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')})`,
     [partnershipId],
   );
 }
