@@ -97,7 +97,8 @@ describe('documents over HTTP', () => {
   it('refuses bad fields, an unknown partnership and a role other than manager', async () => {
     const docx = fixture('mou-draft-1.docx');
     await upload(docx, 'a.docx', { kind: 'poem' }).expect(400);
-    await upload(docx, 'a.docx', { kind: 'other', engagementId: partnershipId }).expect(400);
+    // A partnership's id names no engagement.
+    expect((await upload(docx, 'a.docx', { kind: 'other', engagementId: partnershipId }).expect(404)).body.message).toMatch(/engagement/);
     await upload(docx, 'a.docx', { kind: 'other', partnershipId: '00000000-0000-4000-8000-000000000000' }).expect(404);
     await api.as('manager').post('/api/documents').field('kind', 'other').expect(400);
     await api.as('auditor').post('/api/documents').field('kind', 'other').attach('file', docx, 'a.docx').expect(403);

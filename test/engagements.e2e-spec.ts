@@ -161,4 +161,40 @@ describe('engagements', () => {
     expect(audit.filter((row) => row.outcome === 'ok').map((row) => row.action)).toEqual(['CREATE', 'UPDATE']);
     expect((await api.as('auditor').get(`/api/engagements/${id}`).expect(200)).body.version).toBe(2);
   });
+  it("keeps the documents brought back from an engagement, lists them on it and on the organization's timeline", async () => {
+    const meeting = (await post({ kind: 'meeting', title: 'Round table at CFHR', startsOn: '2024-11-14', organizationIds: [cfhr] }).expect(201)).body;
+    const upload = (fields: Record<string, string>, text: string, name: string) =>
+      Object.entries(fields)
+        .reduce((request, [field, value]) => request.field(field, value), api.as('manager').post('/api/documents'))
+        .attach('file', Buffer.from(text), name);
+    const minutes = (await upload({ kind: 'report', engagementId: meeting.id, title: 'Minutes of the round table' }, 'Minutes.\n', 'minutes.txt').expect(201))
+      .body;
+    expect(minutes).toMatchObject({ engagementId: meeting.id, partnershipId: null, title: 'Minutes of the round table' });
+    const notes = (await upload({ kind: 'other', engagementId: meeting.id }, 'Notes.\n', 'notes.md').expect(201)).body;
+    await upload({ kind: 'other' }, 'Elsewhere.\n', 'other.txt').expect(201);
+    expect((await upload({ kind: 'other', engagementId: randomUUID() }, 'Lost.\n', 'lost.txt').expect(404)).body.code).toBe('NOT_FOUND');
+    expect((await upload({ kind: 'other', engagementId: 'meeting' }, 'Lost.\n', 'lost.txt').expect(400)).body.code).toBe('VALIDATION_FAILED');
+
+    const shown = (await api.as('auditor').get(`/api/engagements/${meeting.id}`).expect(200)).body;
+    expect(shown.documents.map((d: { id: string }) => d.id).sort()).toEqual([minutes.id, notes.id].sort());
+    expect(shown.documents.find((d: { id: string }) => d.id === minutes.id)).toMatchObject({
+      name: 'minutes.txt',
+      title: 'Minutes of the round table',
+      kind: 'report',
+    });
+    const listed = (await api.as('auditor').get(`/api/documents?engagementId=${meeting.id}`).expect(200)).body;
+    expect(listed.total).toBe(2);
+    const timeline = (await api.as('auditor').get(`/api/organizations/${cfhr}/timeline?limit=100`).expect(200)).body.items as Array<{
+      kind: string;
+      id: string;
+    }>;
+    expect(
+      timeline
+        .filter((e) => e.kind === 'document')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([minutes.id, notes.id].sort());
+    const buTimeline = (await api.as('auditor').get(`/api/organizations/${bu}/timeline?limit=100`).expect(200)).body.items as Array<{ id: string }>;
+    expect(buTimeline.map((e) => e.id)).not.toContain(minutes.id);
+  });
 });

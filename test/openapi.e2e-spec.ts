@@ -301,7 +301,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/partnerships/{id}/activities': { properties: ['kind', 'title', 'recurrence', 'startsOn'], required: ['kind', 'title', 'recurrence'] },
   'POST /api/occurrences/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/calendar/tokens': { properties: ['label'], required: [] },
-  'POST /api/documents': { properties: ['file', 'kind', 'partnershipId', 'title'], required: ['file', 'kind'] },
+  'POST /api/documents': { properties: ['file', 'kind', 'partnershipId', 'engagementId', 'title'], required: ['file', 'kind'] },
   'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles', 'email'], required: ['username', 'password', 'roles'] },
   'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password', 'email'], required: [] },
   'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },

@@ -30,6 +30,10 @@ export class Document {
   @Column({ name: 'partnership_id', type: 'varchar', length: 36, nullable: true })
   partnershipId: string | null;
 
+  /** The engagement it was brought back from (a meeting's minutes), if any. */
+  @Column({ name: 'engagement_id', type: 'varchar', length: 36, nullable: true })
+  engagementId: string | null;
+
   @Column({ name: 'uploaded_by', type: 'varchar', length: 36 })
   uploadedBy: string;
 

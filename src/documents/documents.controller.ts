@@ -28,6 +28,7 @@ function documentView(row: Document): DocumentResponse {
     size: row.size,
     sha256: row.sha256,
     partnershipId: row.partnershipId,
+    engagementId: row.engagementId,
     uploadedBy: row.uploadedBy,
     uploadedAt: row.uploadedAt,
     hasText: row.hasText,

@@ -12,6 +12,7 @@ import { plainExecute, plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { updateVersioned } from '../database/versioned-update.js';
 import { isAttachment, judgedEditsAfter } from '../partnerships/judged-content.js';
+import { Engagement } from '../engagements/engagement.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 import { Document, type DocumentKind } from './document.entity.js';
@@ -67,6 +68,9 @@ export class DocumentsService {
           await updateVersioned(manager, Partnership, partnership.id, partnership.version, { judgedEdits: judgedEditsAfter(partnership, actor.id) });
         }
       }
+      if (fields.engagementId && !(await manager.existsBy(Engagement, { id: fields.engagementId }))) {
+        throw new DomainError('NOT_FOUND', `engagement ${fields.engagementId} not found`);
+      }
       const row: Document = {
         id: randomUUID(),
         name: upload.name.slice(0, 255),
@@ -76,6 +80,7 @@ export class DocumentsService {
         size: upload.bytes.length,
         sha256: upload.sha256,
         partnershipId: fields.partnershipId ?? null,
+        engagementId: fields.engagementId ?? null,
         uploadedBy: actor.id,
         uploadedAt: this.clock.now().toISOString(),
         hasText: text !== null,
@@ -170,6 +175,7 @@ export class DocumentsService {
   async list(query: ListDocumentsQueryDto): Promise<{ items: Document[]; total: number }> {
     const qb = this.dataSource.getRepository(Document).createQueryBuilder('d');
     if (query.partnershipId) qb.andWhere('d.partnership_id = :partnershipId', { partnershipId: query.partnershipId });
+    if (query.engagementId) qb.andWhere('d.engagement_id = :engagementId', { engagementId: query.engagementId });
     if (query.kind) qb.andWhere('d.kind = :kind', { kind: query.kind });
     const [items, total] = await qb
       .orderBy('d.uploaded_at', 'DESC')

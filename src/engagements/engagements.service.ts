@@ -6,6 +6,7 @@ import { beginAuditedEdit, insertAudited } from '../audit/audited-edit.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { WriteQueue } from '../database/write-queue.js';
+import { Document } from '../documents/document.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import { Person } from '../people/person.entity.js';
@@ -28,6 +29,8 @@ const LINK_TARGETS: Record<LinkType, { entity: EntityTarget<{ id: string }>; lab
 
 /** How many partnerships an engagement's view lists as grown out of it. */
 const LED_TO_SHOWN = 200;
+/** How many documents an engagement's view lists, newest first. */
+const DOCUMENTS_SHOWN = 200;
 /** How many meetings of a trip its view lists, in order. */
 const MEETINGS_SHOWN = 200;
 
@@ -59,6 +62,7 @@ export interface EngagementView extends EngagementSummary {
   parent: { id: string; title: string } | null;
   meetings: Array<Pick<EngagementSummary, 'id' | 'kind' | 'title' | 'startsOn' | 'endsOn' | 'place'>>;
   followUps: Array<ReturnType<typeof followUpView>>;
+  documents: Array<Pick<Document, 'id' | 'name' | 'title' | 'kind' | 'mediaType' | 'size' | 'uploadedAt'>>;
   ledTo: Array<{ id: string; title: string; state: string }>;
 }
 
@@ -258,6 +262,12 @@ export class EngagementsService {
       parent: parent ? { id: parent.id, title: parent.title } : null,
       meetings: meetings.map((m) => ({ id: m.id, kind: m.kind, title: m.title, startsOn: m.startsOn, endsOn: m.endsOn, place: m.place })),
       followUps: (await this.followUps.forEngagement(row.id, manager)).map(followUpView),
+      documents: await manager.find(Document, {
+        select: { id: true, name: true, title: true, kind: true, mediaType: true, size: true, uploadedAt: true },
+        where: { engagementId: row.id },
+        order: { uploadedAt: 'DESC', id: 'ASC' },
+        take: DOCUMENTS_SHOWN,
+      }),
       ledTo: (
         await manager.find(Partnership, {
           select: { id: true, title: true, state: true },

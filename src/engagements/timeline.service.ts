@@ -33,7 +33,7 @@ interface Row {
 /**
  * The sources of an organization's timeline, as one UNION ALL: the engagements that name it, the
  * audited changes of its partnerships (their creation first of all), the documents of its
- * partnerships, and the follow-ups that concern it or one of its engagements. Every part reads
+ * partnerships and of its engagements, and the follow-ups that concern it or one of its engagements. Every part reads
  * through an index on what it is filtered by. A change's `seq` orders changes of the same instant.
  */
 const SOURCES = `
@@ -46,8 +46,9 @@ const SOURCES = `
     WHERE p.organization_id = ? AND a.outcome = 'ok'
   UNION ALL
   SELECT 'document', d.id, d.uploaded_at, COALESCE(d.title, d.name), d.kind, CAST(NULL AS varchar(80)), 0
-    FROM partnerships p JOIN documents d ON d.partnership_id = p.id
-    WHERE p.organization_id = ?
+    FROM documents d
+    WHERE d.partnership_id IN (SELECT p.id FROM partnerships p WHERE p.organization_id = ?)
+      OR d.engagement_id IN (SELECT l.engagement_id FROM engagement_links l WHERE l.target_type = 'organization' AND l.target_id = ?)
   UNION ALL
   SELECT 'follow_up', f.id, f.due_on, f.title, f.state, CAST(NULL AS varchar(80)), 0
     FROM follow_ups f
@@ -65,7 +66,7 @@ export class TimelineService {
   async of(organizationId: string, page: { limit?: number; offset?: number }): Promise<{ items: TimelineEntry[]; total: number }> {
     const [organization] = await plainQuery(this.dataSource, 'SELECT id FROM organizations WHERE id = ?', [organizationId]);
     if (!organization) throw new DomainError('NOT_FOUND', `organization ${organizationId} not found`);
-    const ids = [organizationId, organizationId, organizationId, organizationId, organizationId];
+    const ids = Array<string>(6).fill(organizationId);
     const rows = await plainQuery<Row>(this.dataSource, PAGE, [...ids, page.limit ?? 50, page.offset ?? 0]);
     const [{ n }] = await plainQuery<{ n: number | string }>(this.dataSource, TOTAL, ids);
     return {

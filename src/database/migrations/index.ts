@@ -24,6 +24,7 @@ import { PartnerLinks1764329600000 } from './1764329600000-partner-links.js';
 import { Engagements1764329700000 } from './1764329700000-engagements.js';
 import { FollowUps1764329800000 } from './1764329800000-follow-ups.js';
 import { PartnershipOrigin1764329900000 } from './1764329900000-partnership-origin.js';
+import { DocumentEngagement1764330100000 } from './1764330100000-document-engagement.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   Engagements1764329700000,
   FollowUps1764329800000,
   PartnershipOrigin1764329900000,
+  DocumentEngagement1764330100000,
 ];

@@ -4,10 +4,7 @@ import { PageQueryDto } from '../../common/http/page-query.dto.js';
 import { IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../document.entity.js';
 
-/**
- * The fields of an upload beside its file (`multipart/form-data`, where a field is text and never null);
- * engagements do not exist yet, so there is no `engagementId`.
- */
+/** The fields of an upload beside its file (`multipart/form-data`, where a field is text and never null). */
 export class UploadDocumentDto {
   @ApiProperty({ enum: DOCUMENT_KINDS, example: 'mou_draft' })
   @IsIn(DOCUMENT_KINDS)
@@ -17,6 +14,11 @@ export class UploadDocumentDto {
   @IsOmittable()
   @IsUUID()
   partnershipId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The engagement it was brought back from (the minutes of a meeting).' })
+  @IsOmittable()
+  @IsUUID()
+  engagementId?: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'MOU, second draft' })
   @IsOmittable()
@@ -37,6 +39,11 @@ export class ListDocumentsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   partnershipId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  engagementId?: string;
 
   @ApiPropertyOptional({ enum: DOCUMENT_KINDS })
   @IsOptional()
@@ -68,6 +75,9 @@ export class DocumentResponse {
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   partnershipId: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The engagement it was brought back from.' })
+  engagementId: string | null;
 
   @ApiProperty({ format: 'uuid', description: 'The id of the user who uploaded it.' })
   uploadedBy: string;

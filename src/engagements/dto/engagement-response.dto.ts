@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { DOCUMENT_KINDS } from '../../documents/document.entity.js';
 import { ENGAGEMENT_KINDS } from '../engagement.entity.js';
 import { FollowUpViewResponse } from './follow-up-response.dto.js';
 
@@ -87,6 +88,29 @@ export class LedToResponse {
   state: string;
 }
 
+export class EngagementDocumentResponse {
+  @ApiProperty({ format: 'uuid', description: 'GET /api/documents/{id}/content downloads it.' })
+  id: string;
+
+  @ApiProperty({ example: 'Minutes.pdf' })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  title: string | null;
+
+  @ApiProperty({ enum: DOCUMENT_KINDS })
+  kind: string;
+
+  @ApiProperty({ example: 'application/pdf' })
+  mediaType: string;
+
+  @ApiProperty({ type: 'integer', description: 'Bytes.' })
+  size: number;
+
+  @ApiProperty({ format: 'date-time' })
+  uploadedAt: string;
+}
+
 export class EngagementResponse extends EngagementSummaryResponse {
   @ApiProperty({ type: String, nullable: true })
   notes: string | null;
@@ -108,6 +132,9 @@ export class EngagementResponse extends EngagementSummaryResponse {
 
   @ApiProperty({ type: FollowUpViewResponse, isArray: true, description: 'What was promised there, soonest due first.' })
   followUps: FollowUpViewResponse[];
+
+  @ApiProperty({ type: EngagementDocumentResponse, isArray: true, description: 'Documents brought back from it, newest first.' })
+  documents: EngagementDocumentResponse[];
 
   @ApiProperty({ type: LedToResponse, isArray: true, description: 'The partnerships that grew out of it (or out of its follow-ups), oldest first.' })
   ledTo: LedToResponse[];
