@@ -1,7 +1,7 @@
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RefusalAuditor } from './audit/refusal-auditor.js';
@@ -9,7 +9,6 @@ import type { AppConfig } from './config/app.config.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
 import { documentBodyErrors } from './common/http/api-errors.js';
 import { requestIdMiddleware } from './common/http/request-id.js';
-import type { RequestLog } from './observability/logger.js';
 import { METRICS_PATH } from './observability/metrics.controller.js';
 import { Metrics } from './observability/metrics.js';
 import { servePartnerLinks, serveWebAssets, WEB_ROUTES } from './web/web.setup.js';
@@ -18,14 +17,15 @@ export const BODY_LIMIT = '256kb';
 
 /**
  * HTTP settings shared by main.ts and the end-to-end tests, so both run the same app. `requestLog`
- * (main.ts's) logs a line per request, from the hook that times it for the metrics; the tests' apps log nothing.
+ * (main.ts's `requestLogger`, pino-http) logs a line per request; the tests' apps log nothing.
  */
-export function configureApp(app: INestApplication, options: { requestLog?: RequestLog } = {}): void {
+export function configureApp(app: INestApplication, options: { requestLog?: RequestHandler } = {}): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: BODY_LIMIT });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   // A client's address is the socket's unless TRUST_PROXY names the proxies whose X-Forwarded-For counts.
-  express.set('trust proxy', app.get(ConfigService).getOrThrow<AppConfig>('app').trustProxy);
+  const config = app.get(ConfigService).getOrThrow<AppConfig>('app');
+  express.set('trust proxy', config.trustProxy);
   // Pages and the API allow scripts, styles and images from this server only; Swagger UI's page
   // carries inline <style> blocks, so /api/docs keeps helmet's default policy.
   const strict = helmet({
@@ -34,7 +34,9 @@ export function configureApp(app: INestApplication, options: { requestLog?: Requ
   const docs = helmet();
   app.use((request: Request, response: Response, next: NextFunction) => (request.path.startsWith('/api/docs') ? docs : strict)(request, response, next));
   app.use(requestIdMiddleware);
-  app.use(app.get(Metrics).requestHook(options.requestLog));
+  if (options.requestLog) app.use(options.requestLog);
+  // Without METRICS_TOKEN there is no /metrics to read the request histogram from: requests are not timed.
+  if (config.metricsToken) app.use(app.get(Metrics).timeRequests);
   app.setGlobalPrefix('api', { exclude: [...WEB_ROUTES, METRICS_PATH] });
   serveWebAssets(express);
   servePartnerLinks(express);

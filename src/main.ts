@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { loadAppConfig } from './config/app.config.js';
-import { createLogger, NestPinoLogger, requestLog } from './observability/logger.js';
+import { createLogger, NestPinoLogger, requestLogger } from './observability/logger.js';
 
 async function bootstrap(): Promise<void> {
   // Read before Nest starts, which needs the logger; the modules read the same values again.
@@ -12,7 +12,7 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger(config);
   // return503OnClosing: once shutdown starts, a request on a kept-alive connection is answered 503 with Connection: close, not started.
   const app = await NestFactory.create(AppModule, { logger: new NestPinoLogger(logger), return503OnClosing: true });
-  configureApp(app, { requestLog: requestLog(logger) });
+  configureApp(app, { requestLog: requestLogger(logger) });
   stopOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port);
   // Where a person goes: the web interface at the root, the API under /api (itself no page).

@@ -54,7 +54,7 @@ describe('loadAppConfig', () => {
     [{ JWT_SECRET: 'too short' }, 'JWT_SECRET must be at least 32 characters'],
     [{ JWT_EXPIRES_IN_SECONDS: '1.5' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
     [{ JWT_EXPIRES_IN_SECONDS: '0' }, 'JWT_EXPIRES_IN_SECONDS must be a positive whole number of seconds'],
-    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose, silent; got "loud"'],
     [{ LOG_FORMAT: 'text' }, 'LOG_FORMAT must be json or pretty'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
     [{ SHUTDOWN_TIMEOUT_MS: '0' }, 'SHUTDOWN_TIMEOUT_MS must be at least 1'],

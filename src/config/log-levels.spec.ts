@@ -12,7 +12,11 @@ describe('LOG_LEVEL', () => {
     expect(logLevels('verbose')).toHaveLength(6);
   });
 
+  it('names no level at all with silent', () => {
+    expect(logLevels('silent')).toEqual([]);
+  });
+
   it('refuses a level it does not know, naming the ones it does', () => {
-    expect(() => logLevels('loud')).toThrow('LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose; got "loud"');
+    expect(() => logLevels('loud')).toThrow('LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose, silent; got "loud"');
   });
 });

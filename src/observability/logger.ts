@@ -1,7 +1,9 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import pretty from 'pino-pretty';
+import { requestIdOf } from '../common/http/request-id.js';
 import type { AppConfig } from '../config/app.config.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 
@@ -18,11 +20,12 @@ const BUFFER_BYTES = 4096;
 const FLUSH_EVERY_MS = 1000;
 
 /**
- * The process's logger: JSON lines on stdout at the least severe of the configured levels, or,
+ * The process's logger: JSON lines on stdout at the least severe of the configured levels (none: silent), or,
  * with LOG_FORMAT=pretty, coloured lines for a terminal, written as they come.
  */
 export function createLogger(config: Pick<AppConfig, 'logLevels' | 'logFormat'>, destination?: DestinationStream): Logger {
-  const level = PINO_LEVEL[config.logLevels[config.logLevels.length - 1] ?? 'log'];
+  const least = config.logLevels.at(-1);
+  const level = least ? PINO_LEVEL[least] : 'silent';
   const options = { level, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
   if (config.logFormat === 'pretty') {
     const terminal = { sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname,context', messageFormat: '{if context}{context}: {end}{msg}' };
@@ -95,52 +98,34 @@ export function routeOf(request: LoggedRequest): string {
   return request.route?.path ?? 'unmatched';
 }
 
-/** What a request's log line holds, and nothing else: no header, cookie, token, query or body. */
-export interface RequestLine {
-  reqId: string | undefined;
-  userId: string | null;
-  method: string | undefined;
-  route: string;
-  status: number;
-  ms: number;
-}
-
-/** Writes one request's line: `failed` (a 5xx, or the client went before the answer) at level error, others at info. */
-export type RequestLog = (line: RequestLine, failed: boolean) => void;
-
-/** The request log of main.ts, on the process's logger; the tests' apps have none. */
-export function requestLog(logger: Logger): RequestLog {
-  return (line, failed) => (failed ? logger.error(line, 'request') : logger.info(line, 'request'));
+/** A request's log line: these fields and nothing else, no header, cookie, token, query or body. */
+function requestLine(request: LoggedRequest, response: ServerResponse, extra: { ms: number }) {
+  return { userId: request.actor?.id ?? null, method: request.method, route: routeOf(request), status: response.statusCode, ms: extra.ms };
 }
 
 /**
- * One hook per request, when its answer has gone or the client went: the histogram observes it (answered requests
- * only) and, with a request log, one line is written, both from one reading of the clock and of the route template.
- * One listener and one object a request: pino-http (a child logger, serializers and listeners of its own per request)
- * beside the histogram's own listener cost 6 to 20 % of a request's CPU (#22). Runs after the request id middleware
- * (src/common/http/request-id.ts), whose id it logs.
+ * The request log of main.ts (the tests' apps have none): pino-http, one line per request when its answer has gone or
+ * the client went, `{reqId, userId, method, route, status, ms}`, at error for a 5xx or a client that went before its
+ * answer, at info otherwise. Set up to cost little (#22): the id is the one the request id middleware gave
+ * (src/common/http/request-id.ts, which runs first); `quietReqLogger` makes the request's logger a child binding that id
+ * alone; the request and response serializers write nothing, so no header, cookie, token, query or body is copied or
+ * can reach the log, and the line is built once by `customSuccessObject`. None when the logger prints neither level
+ * (`LOG_LEVEL=fatal` or `silent`): then nothing runs per request.
  */
-export function observeRequests(observe: (method: string, route: string, status: number, seconds: number) => void, log?: RequestLog) {
-  return (request: LoggedRequest, response: ServerResponse, next: () => void): void => {
-    const started = process.hrtime.bigint();
-    response.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeOf(request);
-      const status = response.statusCode;
-      const answered = response.writableFinished;
-      if (answered) observe(request.method ?? 'UNKNOWN', route, status, seconds);
-      if (log) {
-        const line = {
-          reqId: request.requestId,
-          userId: request.actor?.id ?? null,
-          method: request.method,
-          route,
-          status,
-          ms: Math.round(seconds * 1e5) / 100,
-        };
-        log(line, !answered || status >= 500);
-      }
-    });
-    next();
-  };
+export function requestLogger(logger: Logger) {
+  if (!logger.isLevelEnabled('error')) return undefined;
+  return pinoHttp<LoggedRequest>({
+    logger,
+    genReqId: requestIdOf,
+    quietReqLogger: true,
+    quietResLogger: true,
+    wrapSerializers: false,
+    serializers: { req: () => undefined, res: () => undefined },
+    customAttributeKeys: { reqId: 'reqId', responseTime: 'ms' },
+    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 || !response.writableFinished ? 'error' : 'info'),
+    customSuccessObject: requestLine,
+    customErrorObject: (request, response, _error, extra: { ms: number }) => requestLine(request, response, extra),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+  });
 }

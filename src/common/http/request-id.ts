@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 /** SPEC: a client's request id is kept only as a plain token; anything else (a formula, a path, a long text) is replaced. */
 const INCOMING = /^[A-Za-z0-9_-]{1,64}$/;
@@ -17,8 +18,8 @@ export function requestIdMiddleware(request: Request, response: Response, next: 
   next();
 }
 
-export function requestIdOf(request: Request): string {
-  return (request as Request & { requestId?: string }).requestId ?? randomUUID();
+export function requestIdOf(request: IncomingMessage): string {
+  return (request as IncomingMessage & { requestId?: string }).requestId ?? randomUUID();
 }
 
 export const RequestId = createParamDecorator((_data: unknown, context: ExecutionContext): string => requestIdOf(context.switchToHttp().getRequest<Request>()));
