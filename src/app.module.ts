@@ -20,6 +20,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { EngagementsModule } from './engagements/engagements.module.js';
 import { PeopleModule } from './people/people.module.js';
+import { ImportModule } from './people/import/import.module.js';
 import { PartnershipsModule } from './partnerships/partnerships.module.js';
 import { TimersModule } from './timers/timers.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -38,6 +39,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     TimersModule,
     PeopleModule,
     OrganizationsModule,
+    ImportModule,
     EngagementsModule,
     ActivitiesModule,
     PartnershipsModule,

@@ -249,7 +249,14 @@ function exampleOf(doc: OpenApiDocument, given: Schema): unknown {
 }
 
 /** Bodies sent as `multipart/form-data`: the DTO of their fields, and the field of the file, read as a stream beside them. */
-const MULTIPART_BODIES: Record<string, { fields: Type; file: string }> = { 'POST /api/documents': { fields: UploadDocumentDto, file: 'file' } };
+/** An import takes its file alone. */
+class NoFields {}
+
+const MULTIPART_BODIES: Record<string, { fields: Type; file: string }> = {
+  'POST /api/documents': { fields: UploadDocumentDto, file: 'file' },
+  'POST /api/import/organizations': { fields: NoFields, file: 'file' },
+  'POST /api/import/people': { fields: NoFields, file: 'file' },
+};
 
 /** The schema of an operation's body, JSON or multipart. */
 const bodySchemaOf = (op: Operation): Schema | undefined => {
@@ -302,6 +309,8 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/occurrences/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/calendar/tokens': { properties: ['label'], required: [] },
   'POST /api/documents': { properties: ['file', 'kind', 'partnershipId', 'engagementId', 'title'], required: ['file', 'kind'] },
+  'POST /api/import/organizations': { properties: ['file'], required: ['file'] },
+  'POST /api/import/people': { properties: ['file'], required: ['file'] },
   'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles', 'email'], required: ['username', 'password', 'roles'] },
   'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password', 'email'], required: [] },
   'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },
@@ -917,6 +926,23 @@ describe('the OpenAPI document', () => {
     const note = bodyOf<{ id: string }>(await call('manager', 'post', '/api/documents', '/api/documents', 201, { upload: markdown }));
     await readAsEveryone('/api/documents/{id}/text', `/api/documents/${draft.id}/text`);
     await readAsEveryone('/api/documents/{id}/diff/{otherId}', `/api/documents/${draft.id}/diff/${note.id}`);
+
+    // Imports: a dry run, the import itself, a malformed query, an invalid row and a file that cannot be read.
+    const register = (text: string): Sent => ({ upload: { fields: {}, bytes: Buffer.from(text), name: 'register.csv' } });
+    const imports: Array<[string, string, string]> = [
+      ['organizations', 'name,kind,country\nImported Academy,university,Pakistan\n', 'name,kind,country\nImported Twice,poem,PK\n'],
+      ['people', 'name,organization,title\nImported Lecturer,Imported Academy,Lecturer\n', 'name,organization\nNobody,No Such Organization\n'],
+    ];
+    for (const [kind, good, invalid] of imports) {
+      const path = `/api/import/${kind}`;
+      await call('manager', 'post', path, `${path}?dryRun=true`, 200, register(good));
+      await call('managerApprover', 'post', path, path, 201, register(good));
+      await call('manager', 'post', path, `${path}?dryRun=maybe`, 400, register(good));
+      await call('manager', 'post', path, path, 422, register(invalid));
+      await call('manager', 'post', path, path, 415, {
+        upload: { fields: {}, bytes: readFileSync(new URL('./fixtures/mou-draft-1.docx', import.meta.url)), name: 'x.csv' },
+      });
+    }
 
     // Partner links: issued to an agreed text (with everything, and with nothing optional), listed, and what the partner does through one.
     const agreedMou = await agreeUploadedText(api, org.id, docx, 'MOU final.docx');

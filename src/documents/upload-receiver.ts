@@ -90,3 +90,27 @@ export function receiveUpload(request: IncomingMessage, maxBytes: number): Promi
     request.pipe(parser);
   });
 }
+
+/**
+ * Reads a request's whole body as one file (a CSV sent as `text/csv`, say), streamed: 413 past `maxBytes`.
+ * The rest of an oversized body is still read, so the client hears the 413 rather than a reset connection.
+ */
+export function receiveBody(request: IncomingMessage, maxBytes: number, name: string): Promise<Omit<ReceivedUpload, 'fields'>> {
+  const declared = Number(request.headers['content-length']);
+  const sink = new ByteSink(Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, maxBytes) : UNBOUNDED_START);
+  const hash = createHash('sha256');
+  let length = 0;
+  return new Promise((resolve, reject) => {
+    request.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > maxBytes) return;
+      hash.update(chunk);
+      sink.write(chunk);
+    });
+    request.on('error', () => reject(new DomainError('VALIDATION_FAILED', 'the body was cut short')));
+    request.on('end', () => {
+      if (length > maxBytes) reject(new DomainError('PAYLOAD_TOO_LARGE', `a file is at most ${maxBytes / (1024 * 1024)} MB (MAX_UPLOAD_MB)`));
+      else resolve({ name, bytes: sink.bytes(), sha256: hash.digest('hex') });
+    });
+  });
+}

@@ -23,3 +23,10 @@ export function countryName(code: string | null | undefined): string {
   if (!code) return '';
   return countries.getName(code.toUpperCase(), 'en', { select: 'official' }) ?? code;
 }
+
+/** The alpha-2 code of a country given by its code (any case) or its English name, as the form's list shows it; undefined for neither. */
+export function countryCode(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (/^[A-Za-z]{2}$/.test(trimmed)) return countries.isValid(trimmed) ? trimmed.toUpperCase() : undefined;
+  return countries.getAlpha2Code(trimmed, 'en') ?? COUNTRY_CHOICES.find((c) => c.name.toLowerCase() === trimmed.toLowerCase())?.code;
+}

@@ -48,28 +48,40 @@ export class OrganizationsService {
   ) {}
 
   create(input: CreateOrganizationDto, actor: Actor, requestId?: string): Promise<Organization> {
-    return this.queue.run(async (manager) => {
-      if (input.parentId) await this.get(input.parentId, manager);
-      const at = this.clock.now().toISOString();
-      const row: Organization = {
-        id: randomUUID(),
-        name: input.name.trim(),
-        nameKey: input.name.trim().toLowerCase(),
-        kind: input.kind,
-        country: input.country.toUpperCase(),
-        city: input.city ?? null,
-        website: input.website ?? null,
-        contacts: input.contacts ?? [],
-        parentId: input.parentId ?? null,
-        version: 1,
-        createdBy: actor.id,
-        createdAt: at,
-        updatedAt: at,
-      };
-      await insertAudited(manager, this.audit, { entity: Organization, entityType: 'organization', row, actor, requestId }, { fields: { ...input } });
-      await this.people.adoptContacts(manager, row.id, row.contacts, actor, requestId);
-      return row;
-    });
+    return this.queue.run((manager) => this.insert(manager, input, actor, requestId));
+  }
+
+  /**
+   * Records an organization, audited, with its contacts as its people, in the caller's write
+   * transaction: the one way an organization comes to be. `origin` goes into the audit row beside the fields.
+   */
+  async insert(
+    manager: EntityManager,
+    input: CreateOrganizationDto,
+    actor: Actor,
+    requestId?: string,
+    origin: Record<string, unknown> = {},
+  ): Promise<Organization> {
+    if (input.parentId) await this.get(input.parentId, manager);
+    const at = this.clock.now().toISOString();
+    const row: Organization = {
+      id: randomUUID(),
+      name: input.name.trim(),
+      nameKey: input.name.trim().toLowerCase(),
+      kind: input.kind,
+      country: input.country.toUpperCase(),
+      city: input.city ?? null,
+      website: input.website ?? null,
+      contacts: input.contacts ?? [],
+      parentId: input.parentId ?? null,
+      version: 1,
+      createdBy: actor.id,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await insertAudited(manager, this.audit, { entity: Organization, entityType: 'organization', row, actor, requestId }, { fields: { ...input }, ...origin });
+    await this.people.adoptContacts(manager, row.id, row.contacts, actor, requestId);
+    return row;
   }
 
   update(id: string, input: UpdateOrganizationDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Organization> {

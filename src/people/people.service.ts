@@ -53,8 +53,8 @@ export class PeopleService {
     return this.queue.run(async (manager) => this.view(manager, await this.insert(manager, input, actor, requestId)));
   }
 
-  /** Records a person, audited, in the caller's write transaction: the one way a person comes to be. */
-  async insert(manager: EntityManager, input: CreatePersonDto, actor: Actor, requestId?: string): Promise<Person> {
+  /** Records a person, audited, in the caller's write transaction: the one way a person comes to be. `origin` goes into the audit row beside the fields. */
+  async insert(manager: EntityManager, input: CreatePersonDto, actor: Actor, requestId?: string, origin: Record<string, unknown> = {}): Promise<Person> {
     await this.checkAffiliations(manager, input.affiliations);
     const at = this.clock.now().toISOString();
     const name = input.name.trim();
@@ -70,7 +70,7 @@ export class PeopleService {
       createdAt: at,
       updatedAt: at,
     };
-    await insertAudited(manager, this.audit, { entity: Person, entityType: 'person', row, actor, requestId }, { fields: { ...input } });
+    await insertAudited(manager, this.audit, { entity: Person, entityType: 'person', row, actor, requestId }, { fields: { ...input }, ...origin });
     await this.replaceAffiliations(manager, row.id, input.affiliations);
     return row;
   }
