@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { extractText } from './text-extraction.js';
 import { DOCX, MARKDOWN, ODT, PDF } from './media-type.js';
+
+/** Built-ins the whole service leans on, which pdfjs' polyfills (core-js) replace in the realm that loads them. */
+const builtIns = (): Record<string, unknown> => ({
+  push: Reflect.get(Array.prototype, 'push'),
+  parse: Reflect.get(JSON, 'parse'),
+  toString: Reflect.get(Function.prototype, 'toString'),
+});
+const before = builtIns();
+const { extractText } = await import('./text-extraction.js');
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
@@ -15,6 +23,12 @@ describe('text extraction', () => {
     expect(await extractText(fixture('mou-draft-2.odt'), ODT)).toBe(
       'Memorandum of Understanding between the parties.\nEach party shall host two lectures a year.',
     );
+  });
+
+  it("reads a PDF without replacing the service's built-ins", async () => {
+    expect(await extractText(fixture('mou-signed.pdf'), PDF)).toContain('Memorandum of Understanding');
+    const after = builtIns();
+    for (const name of Object.keys(before)) expect([name, after[name]]).toEqual([name, before[name]]);
   });
 
   it('keeps text and Markdown as they are, and finds none in an image or a broken file', async () => {
