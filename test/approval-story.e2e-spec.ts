@@ -133,7 +133,8 @@ describe('the approval story over HTTP', () => {
       .send({ type: 'SUBMIT_FOR_APPROVAL' })
       .expect(200);
     expect(dry.body).toMatchObject({ dryRun: true, from: 'proposal', to: 'senior_management_review', changed: true });
-    expect(dry.body.timers.schedule).toHaveLength(1);
+    // the approval deadline, and the escalation at twice it (partnership-mou v2)
+    expect(dry.body.timers.schedule).toHaveLength(2);
     expect(await auditCount()).toBe(before);
     expect((await api.as('manager').get(`/api/partnerships/${p.id}`)).body).toMatchObject({ state: 'proposal', version: 1 });
     const refused = await api.as('manager').post(`/api/partnerships/${p.id}/events?dryRun=true`).set('If-Match', '"1"').send({ type: 'APPROVE' }).expect(409);

@@ -35,7 +35,7 @@ describe('an instance whose definition changed after it started, over HTTP', () 
     for (const id of [review.id, mou.id]) {
       const view = await api.as('approver').get(`/api/partnerships/${id}`).expect(200);
       expect(view.body.availableEvents).toEqual([]);
-      expect(view.body.eventsRefused).toContain(`the definition of partnership-mou v1 ${CHANGED}`);
+      expect(view.body.eventsRefused).toContain(`the definition of partnership-mou v2 ${CHANGED}`);
     }
     const activities = await api.as('manager').get(`/api/partnerships/${mou.id}/activities`).expect(200);
     expect(activities.body.items[0].occurrences[0]).toMatchObject({ availableEvents: [], eventsRefused: expect.stringContaining(CHANGED) });
@@ -55,7 +55,7 @@ describe('an instance whose definition changed after it started, over HTTP', () 
     const pages = await signInToPages(api.http, 'manager');
     const page = await pages.get(`/ui/partnerships/${mou.id}`);
     expect(page.status).toBe(200);
-    expect(page.html).toContain(`Nothing can be done to this partnership now: the definition of partnership-mou v1 ${CHANGED}`);
+    expect(page.html).toContain(`Nothing can be done to this partnership now: the definition of partnership-mou v2 ${CHANGED}`);
     expect((await pages.get('/ui/activities?days=3660')).status).toBe(200);
   });
 

@@ -172,8 +172,15 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
   it("puts the Beaconhouse proposal in the approvers' inbox, overdue since its approval deadline passed", async () => {
     const beaconhouse = byTitle('Beaconhouse University');
     const history = await historyOf(beaconhouse.id);
-    expect(history.map((h) => h.action)).toEqual(['CREATE', 'SUBMIT_FOR_APPROVAL', 'xstate.after.approvalSla.partnership-mou.senior_management_review']);
+    expect(history.map((h) => h.action)).toEqual([
+      'CREATE',
+      'SUBMIT_FOR_APPROVAL',
+      'xstate.after.approvalSla.partnership-mou.senior_management_review',
+      // waiting twice its deadline, it was escalated to the admins (partnership-mou v2)
+      'xstate.after.approvalEscalation.partnership-mou.senior_management_review',
+    ]);
     expect(history[2]).toMatchObject({ at: '2024-12-06T10:00:00.000Z', actor: { id: 'system' } });
+    expect(history[3]).toMatchObject({ at: '2024-12-20T10:00:00.000Z', actor: { id: 'system' } });
     for (const approver of ['approver', 'approver2']) {
       const inbox = await as(approver).get('/api/approvals/pending').expect(200);
       expect(inbox.body.items).toEqual([expect.objectContaining({ id: beaconhouse.id, overdue: true })]);

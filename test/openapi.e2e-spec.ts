@@ -301,8 +301,23 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
     required: ['title', 'organizationId'],
   },
   'PATCH /api/partnerships/{id}': {
-    properties: ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'proposedActivities', 'requiredApprovals', 'approvalSlaDays'],
+    properties: [
+      'title',
+      'organizationId',
+      'summary',
+      'programme',
+      'focalPoint',
+      'notes',
+      'proposedActivities',
+      'requiredApprovals',
+      'approvalSlaDays',
+      'ownerId',
+    ],
     required: [],
+  },
+  'POST /api/workflows/{id}/migrations': {
+    properties: ['fromVersion', 'toVersion', 'mapping', 'partnershipIds', 'dryRun'],
+    required: ['fromVersion', 'toVersion', 'dryRun'],
   },
   'POST /api/partnerships/{id}/events': { properties: ['type', 'comment', 'data'], required: ['type'] },
   'POST /api/partnerships/{id}/activities': { properties: ['kind', 'title', 'recurrence', 'startsOn'], required: ['kind', 'title', 'recurrence'] },
@@ -656,6 +671,9 @@ describe('the OpenAPI document', () => {
     expect(bodyOf<{ total: number }>(await readAsEveryone('/api/workflows', '/api/workflows')).total).toBeGreaterThanOrEqual(2);
     await readAsEveryone('/api/workflows/{id}', '/api/workflows/partnership-mou');
     await readAsEveryone('/api/workflows/{id}/versions/{version}', '/api/workflows/recurring-activity/versions/1');
+    await call('admin', 'post', '/api/workflows/{id}/migrations', '/api/workflows/partnership-mou/migrations', 200, {
+      body: { fromVersion: 1, toVersion: 2, dryRun: true },
+    });
 
     // Organizations: one with the least it can have (and a contact whose title and email were sent as null), one with everything.
     const bare = bodyOf<Versioned>(
@@ -1131,6 +1149,8 @@ describe('the OpenAPI document', () => {
     });
     await call('manager', 'post', '/api/partnerships', '/api/partnerships', 400, { body: { title: '' } });
     await call('auditor', 'get', '/api/partnerships', '/api/partnerships?limit=abc', 400);
+    const migrations = '/api/workflows/{id}/migrations';
+    await call('admin', 'post', migrations, '/api/workflows/partnership-mou/migrations', 400, { body: { fromVersion: 1, toVersion: 2 } });
     await call('auditor', 'get', '/api/partnerships/{id}', `/api/partnerships/${notAnId}`, 400);
     await call('manager', 'patch', '/api/partnerships/{id}', partnership, 400, { ifMatch: `"${proposal.version}"`, body: { requiredApprovals: 0 } });
     await call('manager', 'post', '/api/partnerships/{id}/events', `${partnership}/events`, 400, {
@@ -1194,6 +1214,9 @@ describe('the OpenAPI document', () => {
       body: { title: 'x', ownerId: api.ids.manager, dueOn: '2026-04-01' },
     });
     await call('auditor', 'get', '/api/follow-ups/{id}', `/api/follow-ups/${nothing}`, 404);
+    await call('admin', 'post', '/api/workflows/{id}/migrations', '/api/workflows/partnership-mou/migrations', 404, {
+      body: { fromVersion: 1, toVersion: 99, dryRun: true },
+    });
     await call('manager', 'post', '/api/follow-ups/{id}/events', `/api/follow-ups/${nothing}/events`, 404, { ifMatch: '"1"', body: { type: 'COMPLETE' } });
     await call('manager', 'patch', '/api/people/{id}', `/api/people/${nothing}`, 404, { ifMatch: '"1"', body: { notes: 'x' } });
     await call('auditor', 'get', '/api/partnerships/{id}/activities', `/api/partnerships/${nothing}/activities`, 404);

@@ -64,13 +64,14 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
   it('goes from proposal to in force and on to expired by timers, with the clock moved', async () => {
     t.clock.set('2026-03-02T09:00:00.000Z');
     const created = await createProposal(t, { requiredApprovals: 2 });
-    expect(created).toMatchObject({ state: 'proposal', version: 1, workflowId: 'partnership-mou', workflowVersion: 1 });
+    expect(created).toMatchObject({ state: 'proposal', version: 1, workflowId: 'partnership-mou', workflowVersion: 2 });
     expect(created.definitionHash).toMatch(/^[0-9a-f]{64}$/);
 
     let p = await sendFromCurrent(t, created.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
     expect(p.state).toBe('senior_management_review');
     expect((await pendingTimers(p.id)).map((x) => [x.event, x.dueAt])).toEqual([
       ['xstate.after.approvalSla.partnership-mou.senior_management_review', '2026-03-16T09:00:00.000Z'],
+      ['xstate.after.approvalEscalation.partnership-mou.senior_management_review', '2026-03-30T09:00:00.000Z'],
     ]);
 
     // The approval SLA passes: the partnership is marked overdue without changing state.

@@ -254,7 +254,7 @@ export class ActivitiesService implements OnModuleInit {
       .getRepository(Occurrence)
       .createQueryBuilder('o')
       .innerJoin(Partnership, 'p', 'p.id = o.partnership_id')
-      .where('p.created_by = :ownerId', { ownerId })
+      .where('p.owner_id = :ownerId', { ownerId })
       .andWhere("((o.state = 'planned' AND o.occurs_on <= :horizon) OR (o.state = 'scheduled' AND o.occurs_on <= :today))", {
         horizon: addDaysToDate(today, reminderDays),
         today,

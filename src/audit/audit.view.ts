@@ -78,6 +78,10 @@ function describe(row: AuditEvent, payload: Record<string, unknown>, words: Hist
   if (row.action === 'CREATE') return row.toState ? `created it (${words.stateLabel(row.toState, workflow).title})` : 'created it';
   if (row.action === 'UPDATE') return `edited the ${listWords(Object.keys(payload.changes ?? {}).map(fieldWords))}`;
   if (row.action === 'ADD_ACTIVITY') return 'added an activity';
+  if (row.action === 'WORKFLOW_MIGRATED') {
+    const { fromVersion, toVersion } = (payload.migration ?? {}) as { fromVersion?: number; toVersion?: number };
+    return `moved it from version ${fromVersion} to version ${toVersion} of its workflow${arrived}`;
+  }
   if (/^[A-Z][A-Z_]*$/.test(row.action)) return `${words.eventLabel(row.action, workflow).phrase}${arrived}`;
   return `${fieldWords(row.action)}${arrived}`;
 }

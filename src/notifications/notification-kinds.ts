@@ -13,6 +13,7 @@ export type NotificationKind =
   | 'approval_requested'
   | 'decision'
   | 'approval_overdue'
+  | 'approval_escalated'
   | 'renewal_due'
   | 'expired'
   | 'activity_due'
@@ -23,7 +24,7 @@ export type NotificationKind =
   | 'partner_comment';
 
 /** Who gets a notice; each is a query in notification-recipients.ts. */
-export type RecipientRule = 'approversWhoMayDecideAndDelegates' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
+export type RecipientRule = 'admins' | 'approversWhoMayDecideAndDelegates' | 'submitter' | 'undecidedApproversAndSubmitter' | 'ownerAndApprovers' | 'owner';
 
 /** Reminders that no event causes: the sweep finds them as time passes (notification-sweeps.ts). */
 export type SweepName = 'activitiesDueSoon' | 'activitiesToRecord';
@@ -205,6 +206,18 @@ const PARTNERSHIP_KINDS: readonly KindEntry[] = [
       body:
         `The proposal "${f.title}" was due for a decision by ${approvalDeadline(f.context)} and is still waiting. ` +
         'It needs a decision from the approvers who have not yet given theirs.',
+    }),
+    link: partnershipPage,
+  },
+  {
+    kind: 'approval_escalated',
+    causes: [{ instance: PARTNERSHIP_KIND, timer: 'approvalEscalation' }],
+    to: 'admins',
+    words: (f) => ({
+      subject: `Still waiting for approval: ${f.title}`,
+      body:
+        `The proposal "${f.title}" was due for a decision by ${approvalDeadline(f.context)}, and twice that time has now passed without one. ` +
+        'You are told as an admin: see who has yet to decide, and whether the approvers need a reminder or a delegate.',
     }),
     link: partnershipPage,
   },

@@ -15,6 +15,7 @@ type Row = { id: string; display_name: string; email: string | null; email_mode:
 
 /** Active users only: a disabled account is told nothing. `active = TRUE` reads the same on both databases. */
 const APPROVERS = `SELECT id, display_name, email, email_mode FROM users WHERE active = TRUE AND roles LIKE '%"approver"%' ORDER BY id`;
+const ADMINS = `SELECT id, display_name, email, email_mode FROM users WHERE active = TRUE AND roles LIKE '%"admin"%' ORDER BY id`;
 const ONE_USER = 'SELECT id, display_name, email, email_mode FROM users WHERE active = TRUE AND id = ?';
 
 async function approvers(manager: EntityManager): Promise<Recipient[]> {
@@ -76,6 +77,7 @@ function distinct(recipients: Recipient[]): Recipient[] {
 }
 
 export const RECIPIENTS: Record<RecipientRule, (manager: EntityManager, subject: NoticeSubject) => Promise<Recipient[]>> = {
+  admins: async (manager) => (await plainQuery<Row>(manager, ADMINS, [])).map(toRecipient),
   approversWhoMayDecideAndDelegates: async (manager, subject) => {
     const deciders = await approversWhoMayDecide(manager, subject);
     return distinct([...deciders, ...(await delegatesOf(manager, deciders, subject))]);

@@ -15,19 +15,19 @@ interface OccurrenceRow {
   activity_title: string;
   partnership_id: string;
   title: string;
-  created_by: string;
+  owner_id: string;
   state: string;
 }
 
 /** Open occurrences in a window of dates (through idx_occurrences_state_occurs), with their series and partnership, not yet told to the owner. */
 function occurrencesSql(states: string, window: string, occasion: string): string {
   return `SELECT o.id AS occurrence_id, o.occurs_on, o.due_on, o.context, s.title AS activity_title,
-                 p.id AS partnership_id, p.title, p.created_by, p.state
+                 p.id AS partnership_id, p.title, p.owner_id, p.state
             FROM occurrences o
             JOIN activity_series s ON s.id = o.series_id
             JOIN partnerships p ON p.id = o.partnership_id
            WHERE o.state IN (${states}) AND ${window}
-             AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.recipient_id = p.created_by AND n.occasion = '${occasion}:' || o.id || ':' || o.occurs_on)
+             AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.recipient_id = p.owner_id AND n.occasion = '${occasion}:' || o.id || ':' || o.occurs_on)
            ORDER BY o.occurs_on, o.id
            LIMIT ${BATCH}`;
 }
@@ -57,7 +57,7 @@ export async function sweepSubjects(manager: EntityManager, sweep: SweepName, to
   return rows.map((row) => ({
     partnershipId: row.partnership_id,
     title: row.title,
-    ownerId: row.created_by,
+    ownerId: row.owner_id,
     state: row.state,
     context: {},
     activity: { occurrenceId: row.occurrence_id, title: row.activity_title, date: row.occurs_on, missedOn: missedOn(row) },

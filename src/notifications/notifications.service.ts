@@ -221,7 +221,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
 /** A partnership's notice: about it as it stands after the change. */
 function partnershipSubject({ row, result, event }: Transition): NoticeSubject {
   const partnership = row as Partnership;
-  return { partnershipId: partnership.id, title: partnership.title, ownerId: partnership.createdBy, state: result.value, context: result.context, event };
+  return { partnershipId: partnership.id, title: partnership.title, ownerId: partnership.ownerId, state: result.value, context: result.context, event };
 }
 
 /** A follow-up's notice: to its owner, about it. */

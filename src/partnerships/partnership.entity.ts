@@ -26,6 +26,7 @@ export interface JudgedEdit {
 @Index('idx_partnerships_overdue', ['overdue', 'createdAt', 'id'])
 @Index('idx_partnerships_expires', ['expiresOn'])
 @Index('idx_partnerships_origin', ['originEngagementId'])
+@Index('idx_partnerships_owner', ['ownerId'])
 export class Partnership extends WorkflowInstanceColumns {
   @Column({ type: 'varchar', length: 300 })
   title: string;
@@ -71,6 +72,10 @@ export class Partnership extends WorkflowInstanceColumns {
 
   @Column({ name: 'created_by', type: 'varchar', length: 64 })
   createdBy: string;
+
+  /** Who looks after it: told of what waits, and lists its activities as their work. Its creator, unless someone handed it on. */
+  @Column({ name: 'owner_id', type: 'varchar', length: 64 })
+  ownerId: string;
 
   /** The engagement it grew out of (that of its follow-up, when it grew out of one). */
   @Column({ name: 'origin_engagement_id', type: 'varchar', length: 36, nullable: true })

@@ -5,7 +5,7 @@ interface Term {
   number: number;
   effectiveFrom: string;
   expiresOn: string;
-  kind: 'agreed' | 'renewed';
+  kind: 'agreed' | 'existing' | 'renewed';
   by: string;
   at: string;
 }
@@ -114,10 +114,14 @@ export function partnershipView(
     currentTerm: terms.length > 0 ? terms[terms.length - 1] : null,
     pastTerms: terms.slice(0, -1),
     termination: context.termination ?? null,
+    recordedExisting: context.recordedExisting
+      ? { by: (context.recordedExisting as { by: string }).by, at: (context.recordedExisting as { at: string }).at }
+      : null,
     activities: extras.activities,
     /** Held, missed, cancelled and planned occurrences of the current term: the record a renewal decision needs. */
     fulfilment: extras.fulfilment,
     createdBy: row.createdBy,
+    ownerId: row.ownerId,
   };
 }
 

@@ -28,7 +28,12 @@ import { partnershipSummary, partnershipView, type PartnershipView } from './par
 export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
 
 /** The events that may name an uploaded document, and the kind each takes. */
-const DOCUMENT_EVENTS: Record<string, DocumentKind> = { SHARE_DRAFT: 'mou_draft', AGREE_TEXT: 'mou_draft', RECORD_SIGNATURE: 'signed_mou' };
+const DOCUMENT_EVENTS: Record<string, DocumentKind> = {
+  SHARE_DRAFT: 'mou_draft',
+  AGREE_TEXT: 'mou_draft',
+  RECORD_SIGNATURE: 'signed_mou',
+  RECORD_EXISTING: 'signed_mou',
+};
 
 /** History rows a page holds unless the caller asks for another number (at most 200, as every list). */
 export const HISTORY_PAGE = 50;
@@ -201,6 +206,7 @@ export class PartnershipsService implements OnModuleInit {
           expiresOn: null,
           judgedEdits: [],
           createdBy: actor.id,
+          ownerId: actor.id,
           createdAt: at,
           ...origin,
         },
@@ -210,7 +216,9 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   /** Edits details where the current state's `meta.editable` allows; every change is audited. */
-  updateDetails(id: string, input: UpdatePartnershipDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Partnership> {
+  updateDetails(id: string, body: UpdatePartnershipDto, actor: Actor, expectedVersion: number, requestId?: string): Promise<Partnership> {
+    // Only the fields the request names: a DTO class declares the others as undefined properties.
+    const input = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as UpdatePartnershipDto;
     const attempt: EventInput = { type: 'UPDATE', actor, expectedVersion, requestId, data: { ...input } };
     return this.runtime.auditRefusals(PARTNERSHIP_KIND, id, attempt, () =>
       this.queue.run(async (manager) => {
@@ -226,6 +234,7 @@ export class PartnershipsService implements OnModuleInit {
           });
         }
         if (input.organizationId !== undefined) await this.organizations.get(input.organizationId, manager);
+        if (input.ownerId !== undefined) await assertOwnerEligible(manager, input.ownerId);
         await this.assertQuorumReachable(manager, input.requiredApprovals, [...contentAuthors(row), actor.id]);
         if (input.proposedActivities !== undefined) await this.activities.assertSeriesWithinBound(manager, id, input.proposedActivities.length, 0);
         const changes: Omit<Partial<Partnership>, 'context'> = { ...input };
@@ -321,6 +330,15 @@ export class PartnershipsService implements OnModuleInit {
     await this.get(id);
     const occurrences = await this.activities.occurrenceIdsOf(id);
     return this.audit.forEntities([id, ...occurrences], { limit: page.limit ?? HISTORY_PAGE, offset: page.offset ?? 0 });
+  }
+}
+
+/** An owner looks after partnerships: an active user who is a manager or an admin. */
+async function assertOwnerEligible(manager: EntityManager, ownerId: string): Promise<void> {
+  const [user] = await plainQuery<{ roles: string }>(manager, 'SELECT roles FROM users WHERE id = ? AND active = TRUE', [ownerId]);
+  const roles = user ? (JSON.parse(user.roles) as string[]) : [];
+  if (!roles.includes('manager') && !roles.includes('admin')) {
+    throw new DomainError('VALIDATION_FAILED', 'the owner must be an active manager or admin', { errors: ['ownerId must name an active manager or admin'] });
   }
 }
 

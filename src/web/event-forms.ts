@@ -1,4 +1,4 @@
-import { formFields, NUMBER_PATHS, type FormField } from '../common/http/event-data.dto.js';
+import { formFields, hasForm, NUMBER_PATHS, type FormField } from '../common/http/event-data.dto.js';
 import type { WorkflowLabels } from '../workflow-engine/workflow-registry.js';
 import { field, integerField, type FormBody } from './web-forms.js';
 
@@ -15,7 +15,7 @@ const CLOSING = new Set(['WITHDRAW', 'REJECT', 'TERMINATE', 'CANCEL']);
 /** The form of each event this user may send now, titled by the workflow's labels, with the fields its schema gives it. */
 export function eventForms(events: string[], labels: WorkflowLabels): EventForm[] {
   // Ordinary steps first; those that end or turn down come last.
-  const ordered = [...events].sort((a, b) => Number(CLOSING.has(a)) - Number(CLOSING.has(b)));
+  const ordered = events.filter(hasForm).sort((a, b) => Number(CLOSING.has(a)) - Number(CLOSING.has(b)));
   return ordered.map((type) => ({ type, label: labels.events[type]?.title ?? type, fields: formFields(type), closing: CLOSING.has(type) }));
 }
 

@@ -38,6 +38,7 @@ const NAV: NavItem[] = [
   { href: `${WEB_PREFIX}/notifications`, label: 'Notifications' },
   { href: `${WEB_PREFIX}/audit`, label: 'Audit', shown: holds('auditor', 'admin') },
   { href: `${WEB_PREFIX}/users`, label: 'Users', shown: holds('admin') },
+  { href: `${WEB_PREFIX}/workflows`, label: 'Workflows', shown: holds('admin') },
   { href: `${WEB_PREFIX}/account`, label: 'Your account' },
 ];
 

@@ -26,6 +26,8 @@ import { MyWorkController } from './my-work.controller.js';
 import { NotificationPagesController } from './notification-pages.controller.js';
 import { OrganizationPagesController } from './organization-pages.controller.js';
 import { UserPagesController } from './user-pages.controller.js';
+import { WorkflowPagesController } from './workflow-pages.controller.js';
+import { WorkflowsModule } from '../workflows/workflows.module.js';
 import { PartnershipList } from './partnership-list.js';
 import { PartnershipListController } from './partnership-list.controller.js';
 import { PartnershipPage } from './partnership-page.js';
@@ -54,6 +56,7 @@ const PAGES = [
   ActivityPagesController,
   AuditPagesController,
   UserPagesController,
+  WorkflowPagesController,
   AccountPagesController,
   PartnerPagesController,
   // Last: it answers every /ui address that none of the pages above matched.
@@ -67,6 +70,7 @@ const PAGES = [
     UsersModule,
     AuditModule,
     WorkflowEngineModule,
+    WorkflowsModule,
     OrganizationsModule,
     ActivitiesModule,
     PartnershipsModule,

@@ -13,6 +13,8 @@ import { whenCommitted, WriteQueue } from '../database/write-queue.js';
 import { Metrics } from '../observability/metrics.js';
 import { Timer } from '../timers/timer.entity.js';
 import { WorkflowEngine } from './engine.js';
+import { migrationFate, type MigrationRecord } from './migration.js';
+import { delays } from './vocabulary.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 import {
   SYSTEM_ACTOR,
@@ -20,6 +22,7 @@ import {
   type EngineEvent,
   type EventLimits,
   type Principal,
+  type ScheduledTimer,
   type TransitionResult,
   type WorkflowContext,
   type WorkflowDefinition,
@@ -145,6 +148,11 @@ export class InstanceRuntime {
   /** Who reads the principal of an event sent for someone else: the module that keeps delegations. */
   registerPrincipals(reader: PrincipalReader): void {
     this.principals = reader;
+  }
+
+  /** Every kind of instance registered: a migration looks for a workflow's instances in each. */
+  registeredKinds(): InstanceKind[] {
+    return [...this.kinds.values()];
   }
 
   kind(name: string): InstanceKind {
@@ -279,6 +287,97 @@ export class InstanceRuntime {
   }
 
   /**
+   * Moves one instance from the workflow version `migration.fromVersion` to `toVersion`, inside the
+   * caller's write transaction: its state renamed by the mapping, the new version's context defaults
+   * added, its pending timers deleted and those of the new version's states written, the row updated
+   * `WHERE version = ?`, and a WORKFLOW_MIGRATED row appended. Refuses (CONFLICT) an instance that has
+   * moved to another version meanwhile, whose definition file changed, or whose state has no
+   * counterpart; a concurrent event makes it VERSION_MISMATCH, for the caller to try again.
+   */
+  async migrate(manager: EntityManager, kindName: string, id: string, migration: MigrationRecord, actor: Actor, requestId?: string): Promise<WorkflowInstance> {
+    const kind = this.kind(kindName);
+    const row = await this.load(manager, kind, id);
+    if (row.workflowId !== migration.workflowId || row.workflowVersion !== migration.fromVersion) {
+      throw new DomainError('CONFLICT', `it runs on ${row.workflowId} v${row.workflowVersion}, not v${migration.fromVersion}`);
+    }
+    const changed = this.definitionChange(row);
+    if (changed) throw new DomainError('CONFLICT', changed);
+    const from = this.registry.get(migration.workflowId, migration.fromVersion);
+    const to = this.registry.get(migration.workflowId, migration.toVersion);
+    const fate = migrationFate(this.engine, from.definition, to.definition, { value: row.state, context: row.context }, migration.mapping);
+    if (!fate.ok) throw new DomainError('CONFLICT', fate.reason, { toState: fate.toState });
+    const at = this.now();
+    // Timers first: a poller firing one of them holds it (SKIP LOCKED elsewhere), and this waits for its commit instead of deadlocking on the row.
+    const deleted = await plainQuery<{ event: string }>(manager, 'SELECT event FROM timers WHERE instance_id = ? AND fired_at IS NULL', [id]);
+    await plainQuery(manager, 'DELETE FROM timers WHERE instance_id = ? AND fired_at IS NULL', [id]);
+    const changes = {
+      workflowVersion: to.definition.version,
+      definitionHash: to.hash,
+      state: fate.state.value,
+      context: fate.state.context,
+      updatedAt: at,
+      ...changedFields(row, kind.mirror?.(fate.state.value, fate.state.context) ?? {}),
+    };
+    const version = await updateVersioned(manager, kind.entity, id, row.version, changes);
+    const schedule = await this.timersOnEntry(manager, to.definition, id, fate.state.value, fate.state.context);
+    await this.writeTimers(manager, kind.name, id, { schedule, cancel: [] });
+    await this.audit.append(manager, {
+      occurredAt: at,
+      actor,
+      action: 'WORKFLOW_MIGRATED',
+      entityType: kind.name,
+      entityId: id,
+      fromState: row.state,
+      toState: fate.state.value,
+      workflowId: row.workflowId,
+      workflowVersion: to.definition.version,
+      outcome: 'ok',
+      requestId,
+      payload: { migration, version, timers: { deleted: deleted.map((t) => t.event).sort(), schedule } },
+    });
+    return { ...row, ...changes, version };
+  }
+
+  /**
+   * The timers of the states an instance is in under `definition`, as entering them would have
+   * scheduled them: each measured from when the instance last entered that state from outside it
+   * (its delays' clock), less those that already fired since then.
+   */
+  private async timersOnEntry(
+    manager: EntityManager,
+    definition: WorkflowDefinition,
+    id: string,
+    value: string,
+    context: WorkflowContext,
+  ): Promise<ScheduledTimer[]> {
+    const rows = await plainQuery<{ occurred_at: string; from_state: string | null; to_state: string; action: string }>(
+      manager,
+      "SELECT occurred_at, from_state, to_state, action FROM audit_events WHERE entity_id = ? AND outcome = 'ok' AND to_state IS NOT NULL ORDER BY seq DESC",
+      [id],
+    );
+    const schedule: ScheduledTimer[] = [];
+    const parts = value.split('.');
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const path = parts.slice(0, depth).join('.');
+      const node = this.engine.activeNodes(definition, value)[depth];
+      if (!node.after) continue;
+      const enteredAt = enteredAtOf(rows, path);
+      for (const delay of Object.keys(node.after)) {
+        const event = `xstate.after.${delay}.${definition.machine.id}.${path}`;
+        const fired = await plainQuery(
+          manager,
+          'SELECT 1 AS one FROM timers WHERE instance_id = ? AND event = ? AND fired_at IS NOT NULL AND created_at >= ?',
+          [id, event, enteredAt],
+        );
+        if (fired.length > 0) continue;
+        const wait = delays[delay]({ context, event: { type: 'xstate.init', actor: SYSTEM_ACTOR, at: enteredAt } });
+        schedule.push({ event, dueAt: new Date(Date.parse(enteredAt) + wait).toISOString() });
+      }
+    }
+    return schedule;
+  }
+
+  /**
    * Records a refused attempt in the audit chain (RefusalAuditor), then lets the refusal go on to
    * the caller; `transition`: the attempt was an event, counted as refused once its row is stored.
    */
@@ -338,7 +437,12 @@ export class InstanceRuntime {
     return row;
   }
 
-  private async writeTimers(manager: EntityManager, instanceType: string, instanceId: string, result: TransitionResult): Promise<void> {
+  private async writeTimers(
+    manager: EntityManager,
+    instanceType: string,
+    instanceId: string,
+    result: Pick<TransitionResult, 'schedule' | 'cancel'>,
+  ): Promise<void> {
     for (const event of result.cancel) {
       await plainQuery(manager, 'DELETE FROM timers WHERE instance_id = ? AND event = ? AND fired_at IS NULL', [instanceId, event]);
     }
@@ -355,6 +459,24 @@ export class InstanceRuntime {
 function refusedAttempt(kindName: string, id: string, input: EventInput): Refused {
   const sent = { comment: input.comment ?? null, data: input.data ?? null };
   return { actor: input.actor, entityType: kindName, action: input.type, entityId: id, requestId: input.requestId, sent };
+}
+
+/**
+ * When an instance last entered the state at `path` from outside it, from its accepted rows newest
+ * first. A migration row hands the search on to the state it came from, at the same depth.
+ */
+function enteredAtOf(rows: Array<{ occurred_at: string; from_state: string | null; to_state: string; action: string }>, path: string): string {
+  const within = (state: string | null, prefix: string) => state !== null && (state === prefix || state.startsWith(`${prefix}.`));
+  let current = path;
+  for (const row of rows) {
+    if (!within(row.to_state, current)) continue;
+    if (row.action === 'WORKFLOW_MIGRATED' && row.from_state !== null) {
+      current = row.from_state.split('.').slice(0, current.split('.').length).join('.');
+      continue;
+    }
+    if (!within(row.from_state, current)) return row.occurred_at;
+  }
+  return rows.at(-1)?.occurred_at ?? new Date(0).toISOString();
 }
 
 /** The fields whose value differs from the row's: an UPDATE that leaves the others out leaves their indexes alone. */

@@ -1,5 +1,6 @@
 import { DomainError } from '../common/domain-error.js';
 import type { WorkflowEngine } from './engine.js';
+import { migrationFate, type MigrationRecord } from './migration.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 import type { EngineEvent, InstanceState, WorkflowContext } from './workflow.types.js';
 
@@ -58,12 +59,16 @@ export function isReplayable(row: Pick<ChainRow, 'outcome' | 'workflowId'>): boo
 /**
  * Re-runs one instance's rows (`isReplayable` ones, in seq order, its CREATE first) through the
  * workflow version the CREATE names, with the engine's pure transitions, and stops at the first row
- * the replay cannot reproduce. The replay route and `npm run audit:replay` both run this.
+ * the replay cannot reproduce. A WORKFLOW_MIGRATED row takes the migration's own step (the same pure
+ * `migrationFate`), and the rows after it run on the version it moved to. The replay route and
+ * `npm run audit:replay` both run this.
  */
 export function replayChain(registry: WorkflowRegistry, engine: WorkflowEngine, entity: string, rows: readonly ChainRow[]): ChainReplay {
   const [created, ...transitions] = rows;
   if (!created || created.action !== 'CREATE') throw new DomainError('CONFLICT', `${entity} has no CREATE row to replay from`);
-  const { definition, hash } = registry.get(created.workflowId as string, created.workflowVersion as number);
+  const origin = registry.get(created.workflowId as string, created.workflowVersion as number);
+  let definition = origin.definition;
+  const hash = origin.hash;
   const { input, definitionHash } = created.payload as CreatePayload;
   if (!input) throw new DomainError('CONFLICT', `${entity}'s CREATE row (seq ${created.seq}) records no input to start from`);
   let state: InstanceState = engine.start(definition, input);
@@ -75,8 +80,27 @@ export function replayChain(registry: WorkflowRegistry, engine: WorkflowEngine, 
   let events = 1;
   let last = created;
   for (const row of transitions) {
+    const { event, migration } = (row.payload ?? {}) as { event?: EngineEvent; migration?: MigrationRecord };
+    if (row.action === 'WORKFLOW_MIGRATED' && migration) {
+      const to = registry.get(migration.workflowId, migration.toVersion);
+      const stop = (kind: ReplayDivergence['kind'], reason: string) => ({
+        state: { value: state.value, context: state.context },
+        events,
+        last,
+        divergesAt: divergence(row, kind, reason),
+      });
+      if (to.hash !== migration.toHash)
+        return stop(
+          'definition',
+          `migrated to ${to.definition.id} v${migration.toVersion} with SHA-256 ${migration.toHash}; the file loaded now is ${to.hash}`,
+        );
+      const fate = migrationFate(engine, definition, to.definition, state, migration.mapping);
+      if (!fate.ok) return stop('refused', `the migration to v${migration.toVersion} cannot be taken again: ${fate.reason}`);
+      [definition, state, events, last] = [to.definition, fate.state, events + 1, row];
+      if (row.toState !== state.value) return stop('step', `the chain records ${row.toState} after this migration, the replay reaches ${state.value}`);
+      continue;
+    }
     // Detail edits are audited too, but only rows that carry an event changed the workflow state.
-    const { event } = (row.payload ?? {}) as { event?: EngineEvent };
     if (!event) continue;
     try {
       state = engine.send(definition, state, event);

@@ -160,6 +160,25 @@ const guardCases: Record<string, () => void> = {
     expect(guard('partyNotSigned', scope({ signatures }, { data: { party: 'own' } }))).toBe(false);
     for (const party of ['witness', 'toString', undefined]) expect(guard('partyNotSigned', scope({ signatures }, { data: { party } }))).toBe(false);
   },
+  existingSignatures: () => {
+    const partner = { party: 'partner', signatory: 'Rector', signedOn: '2023-08-20' };
+    const own = { party: 'own', signatory: 'Executive Director', signedOn: '2023-08-25' };
+    const reason = (signatures: unknown) => guardRefusal({ type: 'existingSignatures' }, scope({}, { data: { signatures } }))?.reason;
+    expect(guard('existingSignatures', scope({}, { data: { signatures: [partner, own] } }))).toBe(true);
+    // signed on the day it is recorded: the latest day that is not in the future
+    expect(guard('existingSignatures', scope({}, { data: { signatures: [{ ...partner, signedOn: '2026-03-10' }, own] } }))).toBe(true);
+    expect(reason([partner, own])).toBeUndefined();
+    expect(reason([partner])).toBe('the own party must have signed exactly once (0 signatures given)');
+    expect(reason([partner, partner, own])).toBe('the partner party must have signed exactly once (2 signatures given)');
+    expect(reason([partner, { ...own, signatory: '  ' }])).toBe("the own party's signatory must not be empty");
+    expect(reason([{ ...partner, signedOn: '2026-03-11' }, own])).toBe("the partner party's signing date must be a real date no later than today (2026-03-10)");
+    expect(reason([partner, own, { party: 'witness', signatory: 'Notary', signedOn: '2023-08-25' }])).toBe(
+      'signatures must list one signature for each party, partner and own',
+    );
+    for (const signatures of [undefined, 'both', { partner, own }]) expect(reason(signatures)).toBe('signatures must list who signed for each party');
+    for (const invalid of INVALID_DATES)
+      expect(guard('existingSignatures', scope({}, { data: { signatures: [{ ...partner, signedOn: invalid }, own] } }))).toBe(false);
+  },
   bothPartiesSigned: () => {
     expect(guard('bothPartiesSigned', scope({ signatures: { own: null, partner: null } }))).toBe(false);
     expect(guard('bothPartiesSigned', scope({ signatures: { own: { signatory: 'Director' }, partner: null } }))).toBe(false);
@@ -379,6 +398,36 @@ const updateCases: Record<string, () => void> = {
       postponements: [{ comment: null }],
     });
   },
+  recordExisting: () => {
+    const signatures = [
+      { party: 'own', signatory: 'Executive Director', signedOn: '2023-08-25' },
+      { party: 'partner', signatory: 'Rector', signedOn: '2023-08-20' },
+    ];
+    const data = { effectiveFrom: '2023-09-01', expiresOn: '2028-08-31', signatures };
+    const recorded = { recordedBy: 'a1', recordedAt: AT };
+    expect(update('recordExisting', scope({}, { data }))).toEqual({
+      effectiveFrom: '2023-09-01',
+      expiresOn: '2028-08-31',
+      terms: [{ number: 1, effectiveFrom: '2023-09-01', expiresOn: '2028-08-31', kind: 'existing', by: 'a1', at: AT }],
+      signatures: {
+        partner: { signatory: 'Rector', signedOn: '2023-08-20', ...recorded },
+        own: { signatory: 'Executive Director', signedOn: '2023-08-25', ...recorded },
+      },
+      recordedExisting: { by: 'a1', at: AT },
+    });
+    // an uploaded signed copy is the agreed text, and is named with the record
+    const document = { name: 'signed-mou.pdf', sha256: 'c'.repeat(64) };
+    expect(update('recordExisting', scope({}, { data: { ...data, documentId: 'doc-1', document } }))).toMatchObject({
+      recordedExisting: { by: 'a1', at: AT, document: { id: 'doc-1', ...document } },
+      agreedText: { documentId: 'doc-1', sha256: 'c'.repeat(64) },
+    });
+  },
+  markEscalated: () => {
+    expect(update('markEscalated', scope({ escalatedAt: null }))).toEqual({ escalatedAt: AT });
+  },
+  clearEscalated: () => {
+    expect(update('clearEscalated', scope({ escalatedAt: AT }))).toEqual({ escalatedAt: null });
+  },
   recordHeld: () => {
     expect(update('recordHeld', scope({}, { data: { report: 'Held', attendance: 80 } }))).toEqual({ report: 'Held', attendance: 80, heldRecordedBy: 'a1' });
     expect(update('recordHeld', scope({}, { data: { report: 'Held' } }))).toEqual({ report: 'Held', attendance: null, heldRecordedBy: 'a1' });
@@ -419,6 +468,10 @@ const delayCases: Record<string, () => void> = {
   approvalSla: () => {
     expect(delays.approvalSla(scope({ approvalSlaDays: 14 }))).toBe(14 * DAY_MS);
     expect(delays.approvalSla(scope({ approvalSlaDays: 3 }))).toBe(3 * DAY_MS);
+  },
+  approvalEscalation: () => {
+    expect(delays.approvalEscalation(scope({ approvalSlaDays: 14 }))).toBe(28 * DAY_MS);
+    expect(dueAt('approvalEscalation', scope({ approvalSlaDays: 7 }))).toBe('2026-03-24T15:00:00.000Z');
   },
   renewalWindow: () => {
     expect(dueAt('renewalWindow', scope({ expiresOn: '2029-02-28', renewalLeadDays: 90 }))).toBe('2028-11-30T00:00:00.000Z');

@@ -155,6 +155,22 @@ function datesProblem(scope: Scope, params: Params): string | undefined {
   return undefined;
 }
 
+/** What is wrong with the signatures of an MOU recorded as signed before the system, or undefined. */
+function existingSignaturesProblem({ event }: Scope): string | undefined {
+  const signatures = event.data?.signatures;
+  if (!Array.isArray(signatures)) return 'signatures must list who signed for each party';
+  const today = dateOf(event.at);
+  for (const party of ['partner', 'own'] as const) {
+    const signed = (signatures as Array<Record<string, unknown> | null>).filter((s) => s?.party === party);
+    if (signed.length !== 1) return `the ${party} party must have signed exactly once (${signed.length} signatures given)`;
+    const [{ signatory, signedOn }] = signed as Array<Record<string, unknown>>;
+    if (!isPresent(signatory)) return `the ${party} party's signatory must not be empty`;
+    if (!isIsoDate(signedOn) || signedOn > today) return `the ${party} party's signing date must be a real date no later than today (${today})`;
+  }
+  if (signatures.length !== 2) return 'signatures must list one signature for each party, partner and own';
+  return undefined;
+}
+
 const guardRules: Record<string, GuardRule> = {
   /** Every listed path holds a non-empty value. */
   fieldsPresent: {
@@ -249,6 +265,14 @@ const guardRules: Record<string, GuardRule> = {
       const party = event.data?.party;
       return party === 'partner' || party === 'own' ? `the ${party} party has already signed` : 'party must be partner or own';
     },
+  },
+  /**
+   * An MOU signed before the system (RECORD_EXISTING): one signature of each party, each with a
+   * signatory and a real signing date no later than the day it is recorded.
+   */
+  existingSignatures: {
+    test: (scope) => existingSignaturesProblem(scope) === undefined,
+    reason: (scope) => existingSignaturesProblem(scope) ?? 'the signatures are complete',
   },
   bothPartiesSigned: {
     test: ({ context }) => {
@@ -358,6 +382,9 @@ export const updates: Record<string, UpdateFn> = {
   }),
   markOverdue: () => ({ overdue: true }),
   clearOverdue: () => ({ overdue: false }),
+  /** The review has waited twice its approval deadline: every admin was told. */
+  markEscalated: ({ event }) => ({ escalatedAt: event.at }),
+  clearEscalated: () => ({ escalatedAt: null }),
   recordDraft: ({ context, event }) => {
     const drafts = list(context.drafts);
     const document = (event.data?.document ?? {}) as Record<string, unknown>;
@@ -394,6 +421,28 @@ export const updates: Record<string, UpdateFn> = {
       terms: [{ number: 1, effectiveFrom, expiresOn, kind: 'agreed', ...by(event) }],
       signatures: { partner: null, own: null },
       ...(agreedText ? { agreedText } : {}),
+    };
+  },
+  /**
+   * An MOU signed before the system, recorded as such: its term (of kind `existing`), both
+   * signatures, who recorded it, and the signed copy when one was uploaded.
+   */
+  recordExisting: ({ event }) => {
+    const effectiveFrom = String(event.data?.effectiveFrom);
+    const expiresOn = String(event.data?.expiresOn);
+    const signedCopy = uploadedDocument(event);
+    const recorded = { recordedBy: event.actor.id, recordedAt: event.at };
+    const signatureOf = (party: string) => {
+      const found = list<Record<string, unknown>>(event.data?.signatures).find((s) => s.party === party) ?? {};
+      return { signatory: found.signatory, signedOn: found.signedOn, ...recorded };
+    };
+    return {
+      effectiveFrom,
+      expiresOn,
+      terms: [{ number: 1, effectiveFrom, expiresOn, kind: 'existing', ...by(event) }],
+      signatures: { partner: signatureOf('partner'), own: signatureOf('own') },
+      recordedExisting: { ...by(event), ...(signedCopy ? { document: signedCopy } : {}) },
+      ...(signedCopy ? { agreedText: { documentId: signedCopy.id, sha256: signedCopy.sha256 } } : {}),
     };
   },
   recordSignature: ({ context, event }) => {
@@ -451,6 +500,8 @@ function untilInstant(targetMs: number, event: EngineEvent): number {
 
 export const delays: Record<string, DelayFn> = {
   approvalSla: ({ context }) => Number(context.approvalSlaDays) * DAY_MS,
+  /** Twice the approval deadline: a review still waiting then is escalated to the admins. */
+  approvalEscalation: ({ context }) => 2 * Number(context.approvalSlaDays) * DAY_MS,
   /** `renewalLeadDays` before the day the current term expires. */
   renewalWindow: ({ context, event }) => untilInstant(startOfDate(String(context.expiresOn)) - Number(context.renewalLeadDays) * DAY_MS, event),
   /** The term runs through `expiresOn`, so it ends at the start of the next day (UTC). */
@@ -473,6 +524,7 @@ export const delays: Record<string, DelayFn> = {
 export const contextSettings: Record<string, string[]> = {
   quorumReached: ['requiredApprovals'],
   approvalSla: ['approvalSlaDays'],
+  approvalEscalation: ['approvalSlaDays'],
   renewalWindow: ['renewalLeadDays'],
   graceExpired: ['graceDays'],
 };

@@ -55,7 +55,12 @@ describe('WorkflowRegistry with the real definitions', () => {
   const registry = WorkflowRegistry.loadDirectory(WORKFLOWS);
 
   it('loads every definition, each with the SHA-256 of its file', () => {
-    expect(registry.all().map((w) => `${w.definition.id}@${w.definition.version}`)).toEqual(['follow-up@1', 'partnership-mou@1', 'recurring-activity@1']);
+    expect(registry.all().map((w) => `${w.definition.id}@${w.definition.version}`)).toEqual([
+      'follow-up@1',
+      'partnership-mou@1',
+      'partnership-mou@2',
+      'recurring-activity@1',
+    ]);
     for (const [id, file] of [
       ['follow-up', 'follow-up.v1.json'],
       ['partnership-mou', MOU],
@@ -74,7 +79,7 @@ describe('WorkflowRegistry with the real definitions', () => {
   });
 
   it('answers NOT_FOUND for a workflow or version that is not loaded', () => {
-    for (const find of [() => registry.get('partnership-mou', 2), () => registry.latest('procurement')]) {
+    for (const find of [() => registry.get('partnership-mou', 99), () => registry.latest('procurement')]) {
       let thrown: unknown;
       try {
         find();

@@ -1,10 +1,15 @@
-import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Roles } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { RequestId } from '../common/http/request-id.js';
 import { WorkflowRegistry, type RegisteredWorkflow } from '../workflow-engine/workflow-registry.js';
 import { asList, asTransitions } from '../workflow-engine/transitions.js';
 import type { StateConfig } from '../workflow-engine/workflow.types.js';
+import type { Actor } from '../workflow-engine/workflow.types.js';
+import { MigrationRequestDto, MigrationResponse } from './dto/migration.dto.js';
 import { WorkflowListResponse, WorkflowResponse } from './dto/workflow-response.dto.js';
+import { WorkflowMigrations } from './workflow-migrations.service.js';
 
 interface StateView {
   id: string;
@@ -51,7 +56,10 @@ function workflowView({ definition, hash }: RegisteredWorkflow) {
 @ApiBearerAuth()
 @Controller('workflows')
 export class WorkflowsController {
-  constructor(private readonly registry: WorkflowRegistry) {}
+  constructor(
+    private readonly registry: WorkflowRegistry,
+    private readonly migrations: WorkflowMigrations,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: WorkflowListResponse })
@@ -73,5 +81,18 @@ export class WorkflowsController {
   @ApiErrors(400, 401, 404)
   version(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     return workflowView(this.registry.get(id, version));
+  }
+
+  @Post(':id/migrations')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: MigrationResponse,
+    description:
+      'Each instance with its fate. A dry run changes nothing; otherwise each instance that can move moves in its own transaction, audited as WORKFLOW_MIGRATED.',
+  })
+  @ApiErrors(400, 401, 403, 404)
+  migrate(@Param('id') id: string, @Body() body: MigrationRequestDto, @CurrentActor() actor: Actor, @RequestId() requestId: string) {
+    return this.migrations.migrate(id, body, actor, requestId);
   }
 }

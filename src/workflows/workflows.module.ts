@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { WorkflowMigrations } from './workflow-migrations.service.js';
 import { WorkflowsController } from './workflows.controller.js';
 
-@Module({ controllers: [WorkflowsController] })
+@Module({ controllers: [WorkflowsController], providers: [WorkflowMigrations], exports: [WorkflowMigrations] })
 export class WorkflowsModule {}

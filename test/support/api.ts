@@ -31,9 +31,12 @@ export interface AuthedAgent {
   delete(path: string): request.Test;
 }
 
-/** The real app over HTTP, with one signed-in user per role combination. */
-export async function createApiApp(env: Record<string, string> = {}): Promise<ApiApp> {
-  const t = await createTestApp({ env: { ADMIN_PASSWORD, ...env } });
+/**
+ * The real app over HTTP, with one signed-in user per role combination. With `dataDir`, on that
+ * storage, which the caller removes; `reopen`: an app started there before made the users already.
+ */
+export async function createApiApp(env: Record<string, string> = {}, options: { dataDir?: string; reopen?: boolean } = {}): Promise<ApiApp> {
+  const t = await createTestApp({ env: { ADMIN_PASSWORD, ...env }, dataDir: options.dataDir });
   const http = t.app.getHttpServer() as App;
   const login = async (username: string, password: string) =>
     (await request(http).post('/api/auth/login').send({ username, password }).expect(200)).body.accessToken as string;
@@ -44,6 +47,11 @@ export async function createApiApp(env: Record<string, string> = {}): Promise<Ap
   ids.admin = me.body.id;
   for (const [name, roles] of Object.entries(ROLE_USERS) as Array<[UserName, readonly string[]]>) {
     if (name === 'admin') continue;
+    if (options.reopen) {
+      tokens[name] = await login(name.toLowerCase(), USER_PASSWORD);
+      ids[name] = (await request(http).get('/api/auth/me').set('Authorization', `Bearer ${tokens[name]}`).expect(200)).body.id;
+      continue;
+    }
     const created = await request(http)
       .post('/api/users')
       .set('Authorization', `Bearer ${adminToken}`)

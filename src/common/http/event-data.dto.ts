@@ -1,5 +1,21 @@
-import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUrl, IsUUID, Length, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
 import { DomainError } from '../domain-error.js';
 import { dataFields, EventField, shapeWords, type DataClass, type DataField, type FieldForm } from './event-field.js';
 import { IsIsoDate, NoBidiControls } from './validators.js';
@@ -75,7 +91,8 @@ export class AgreeTextData {
   documentId?: string;
 }
 
-export class SignatureData {
+/** Who signed for a party, and when. */
+export class SignedBy {
   @EventField({ required: true, api: { enum: ['partner', 'own'] }, form: { label: 'Party', input: 'party', words: 'which party signed' } })
   @IsIn(['partner', 'own'])
   party: 'partner' | 'own';
@@ -97,8 +114,44 @@ export class SignatureData {
   })
   @IsIsoDate()
   signedOn: string;
+}
 
+export class SignatureData extends SignedBy {
   @documentIdField('The uploaded signed copy (a signed_mou of this partnership).')
+  @IsUUID()
+  documentId?: string;
+}
+
+/** An MOU signed before the system, recorded as it stands (partnership-mou v2). */
+export class RecordExistingData {
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2023-09-01' },
+    form: { label: 'Took effect on', input: 'date', words: 'the date the MOU took effect' },
+  })
+  @IsIsoDate()
+  effectiveFrom: string;
+
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2028-08-31', description: 'Not already past: an MOU that has ended is not recorded as in force.' },
+    form: { label: 'Expires on', input: 'date', words: 'the expiry date' },
+  })
+  @IsIsoDate()
+  expiresOn: string;
+
+  @EventField({
+    required: true,
+    api: { type: [SignedBy], minItems: 2, maxItems: 2, description: 'One signature for each party, partner and own.' },
+  })
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(2)
+  @ValidateNested({ each: true })
+  @Type(() => SignedBy)
+  signatures: SignedBy[];
+
+  @documentIdField('The uploaded signed copy (a signed_mou of this partnership), kept as its agreed text.')
   @IsUUID()
   documentId?: string;
 }
@@ -192,6 +245,7 @@ export const EVENT_SCHEMAS: Record<string, EventSchema> = {
   SHARE_DRAFT: { data: ShareDraftData },
   AGREE_TEXT: { data: AgreeTextData },
   RECORD_SIGNATURE: { data: SignatureData },
+  RECORD_EXISTING: { data: RecordExistingData },
   RENEW: { data: RenewData },
   APPROVE: { data: ApproveData },
   SCHEDULE: { data: ScheduleData },
@@ -231,6 +285,11 @@ export function requiredPaths(type: string): string[] {
   return eventFields(type)
     .filter((field) => field.required)
     .map((field) => field.path);
+}
+
+/** Whether a form can ask for everything the event needs; RECORD_EXISTING's list of signatures is sent through the API (or the import), not a form. */
+export function hasForm(type: string): boolean {
+  return eventFields(type).every((field) => !field.required || field.form !== undefined);
 }
 
 /** The fields a form shows for the event, in order. */

@@ -55,10 +55,10 @@ describe('the one schema of each event', () => {
     expect(commentWords()).toBe('Needed by REQUEST_CHANGES, REJECT, TERMINATE and CANCEL; leave it out for no comment (null is refused).');
     expect(dataWords()).toBe(
       "The event's own fields: SHARE_DRAFT {documentId?, document?: {name, sha256, url?}}; AGREE_TEXT {effectiveFrom, expiresOn, documentId?}; " +
-        'RECORD_SIGNATURE {party, signatory, signedOn, documentId?}; ' +
+        'RECORD_SIGNATURE {party, signatory, signedOn, documentId?}; RECORD_EXISTING {effectiveFrom, expiresOn, signatures, documentId?}; ' +
         'RENEW {expiresOn}; APPROVE {onBehalfOf?, contentHash?}; SCHEDULE/POSTPONE {date, venue?}; MARK_HELD {report, attendance?}; ' +
         'REQUEST_CHANGES/REJECT {onBehalfOf?}. ' +
-        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RenewData, ApproveData, ScheduleData, HeldData, DecisionData.',
+        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RecordExistingData, RenewData, ApproveData, ScheduleData, HeldData, DecisionData.',
     );
   });
 

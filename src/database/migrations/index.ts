@@ -25,6 +25,7 @@ import { Engagements1764329700000 } from './1764329700000-engagements.js';
 import { FollowUps1764329800000 } from './1764329800000-follow-ups.js';
 import { PartnershipOrigin1764329900000 } from './1764329900000-partnership-origin.js';
 import { DocumentEngagement1764330100000 } from './1764330100000-document-engagement.js';
+import { PartnershipOwner1764330500000 } from './1764330500000-partnership-owner.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   FollowUps1764329800000,
   PartnershipOrigin1764329900000,
   DocumentEngagement1764330100000,
+  PartnershipOwner1764330500000,
 ];

@@ -224,8 +224,8 @@ export class TermResponse {
   @ApiProperty({ format: 'date', example: '2029-03-31' })
   expiresOn: string;
 
-  @ApiProperty({ enum: ['agreed', 'renewed'] })
-  kind: 'agreed' | 'renewed';
+  @ApiProperty({ enum: ['agreed', 'existing', 'renewed'], description: 'existing: an MOU signed before the system, recorded as it stood (RECORD_EXISTING).' })
+  kind: 'agreed' | 'existing' | 'renewed';
 
   @ApiProperty({ description: 'Who agreed the text or renewed.', format: 'uuid' })
   by: string;
@@ -243,6 +243,14 @@ export class TerminationResponse {
 
   @ApiProperty({ nullable: true, type: String, example: 'The partner centre closed.' })
   comment: string | null;
+}
+
+export class RecordedExistingResponse {
+  @ApiProperty({ format: 'uuid', description: 'The admin who recorded it.' })
+  by: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
 }
 
 export class ActivityOccurrenceRefResponse {
@@ -403,6 +411,13 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
   @ApiProperty({ type: TerminationResponse, nullable: true })
   termination: TerminationResponse | null;
 
+  @ApiProperty({
+    type: RecordedExistingResponse,
+    nullable: true,
+    description: 'Set when the MOU was signed before the system and recorded as it stood (RECORD_EXISTING): who recorded it, and when.',
+  })
+  recordedExisting: RecordedExistingResponse | null;
+
   @ApiProperty({ type: PartnershipActivityResponse, isArray: true, description: 'Activity series of the MOU, with their occurrences.' })
   activities: PartnershipActivityResponse[];
 
@@ -415,4 +430,7 @@ export class PartnershipResponse extends PartnershipSummaryResponse {
 
   @ApiProperty({ format: 'uuid' })
   createdBy: string;
+
+  @ApiProperty({ format: 'uuid', description: 'Who looks after it: its creator unless it was handed on.' })
+  ownerId: string;
 }

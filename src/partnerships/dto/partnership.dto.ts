@@ -209,4 +209,13 @@ export class CreatePartnershipDto {
  */
 export class UpdatePartnershipDto extends PartialType(OmitType(CreatePartnershipDto, ['originEngagementId', 'originFollowUpId'] as const), {
   skipNullProperties: false,
-}) {}
+}) {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    description: 'Who looks after it (an active manager or admin), where the workflow lets it be handed on (partnership-mou v2: until it ends).',
+  })
+  @IsOmittable()
+  @IsUUID()
+  ownerId?: string;
+}
