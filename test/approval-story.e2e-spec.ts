@@ -96,6 +96,27 @@ describe('the approval story over HTTP', () => {
     });
   });
 
+  it('refuses a submission with every problem at once, audited as one refusal, and changes nothing', async () => {
+    const p = await postProposal(api, { summary: undefined, proposedActivities: [] });
+    const before = await auditCount();
+    const refused = await sendEvent(api, 'manager', p.id, 1, { type: 'SUBMIT_FOR_APPROVAL' }).expect(422);
+    expect(refused.body).toEqual({
+      statusCode: 422,
+      code: 'GUARD_FAILED',
+      message: expect.stringMatching(/^SUBMIT_FOR_APPROVAL refused: fieldsPresent: .*summary.*; minItems: .*activit/),
+      details: {
+        rule: 'fieldsPresent',
+        reason: expect.stringContaining('summary'),
+        problems: [
+          { rule: 'fieldsPresent', reason: expect.stringContaining('summary') },
+          { rule: 'minItems', reason: expect.stringContaining('activit') },
+        ],
+      },
+    });
+    expect(await auditCount()).toBe(before + 1);
+    expect((await api.as('manager').get(`/api/partnerships/${p.id}`).expect(200)).body).toMatchObject({ state: 'proposal', version: 1 });
+  });
+
   it('needs If-Match (428) and refuses a stale one (412) with the current version', async () => {
     const p = await postProposal(api);
     const missing = await api.as('manager').post(`/api/partnerships/${p.id}/events`).send({ type: 'SUBMIT_FOR_APPROVAL' }).expect(428);

@@ -127,10 +127,11 @@ describe('page forms refuse in plain words and keep what was typed', () => {
         form(org.version, { country: 'XX', website: 'not a url', 'contact.0.email': 'not-an-email' }),
       );
       expect(refused.status).toBe(400);
-      expect(refused.html).toContain('Some of what you entered is not valid');
-      expect(refused.html).toContain('country must be a valid ISO31661 Alpha2 code');
-      expect(refused.html).toContain('website must be a URL address');
-      expect(refused.html).toContain('contacts.0.email: email must be an email');
+      // Every problem at once, each on a line of its own.
+      expect(refused.html).toContain('Nothing was saved. Put these right, then send it again:');
+      expect(refused.html).toContain('<li>country must be a valid ISO31661 Alpha2 code.</li>');
+      expect(refused.html).toContain('<li>website must be a URL address.</li>');
+      expect(refused.html).toContain('<li>contacts.0.email: email must be an email.</li>');
       expect(refused.html).toContain('<option value="" selected>Choose a country</option>');
       expect(inputValue(refused.html, 'org-website')).toBe('not a url');
       expect(inputValue(refused.html, 'c-0-email')).toBe('not-an-email');
@@ -236,8 +237,9 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       await manager.get(`/ui/partnerships/${p.id}`);
       const refused = await manager.post(`/ui/partnerships/${p.id}/activities`, form(p.version, { 'series.month': '13', 'series.startsOn': '2027-02-30' }));
       expect(refused.status).toBe(400);
-      expect(refused.html).toContain('Some of what you entered is not valid');
-      expect(refused.html).toContain('recurrence.month: month must not be greater than 12');
+      // Both problems at once, each on its own line.
+      expect(refused.html).toContain('Nothing was saved. Put these right, then send it again:');
+      expect(refused.html).toContain('<li>recurrence.month: month must not be greater than 12.</li>');
       expect(refused.html).toContain('startsOn');
       expect(inputValue(refused.html, 'na-title')).toBe('Joint seminar on illicit economies');
       expect(inputValue(refused.html, 'na-month')).toBe('13');
@@ -368,6 +370,7 @@ describe('page forms refuse in plain words and keep what was typed', () => {
         'series.title': 'Joint seminar',
         'series.kind': 'seminar',
         'series.frequency': 'once',
+        'series.startsOn': '2026-09-01',
       });
       expect(refused.status).toBe(409);
       expect(refused.html).not.toContain('Add an activity');

@@ -83,7 +83,13 @@ describe('recording occurrences and answering a change request without dead ends
     };
     const first = await manager.get(`/ui/partnerships/new?organizationId=${organizationId}`);
     expect(form(first.html)).toBe(2);
-    const activity = (i: number, title: string) => ({ [`activity.${i}.title`]: title, [`activity.${i}.kind`]: 'other', [`activity.${i}.frequency`]: 'yearly' });
+    const activity = (i: number, title: string) => ({
+      [`activity.${i}.title`]: title,
+      [`activity.${i}.kind`]: 'other',
+      [`activity.${i}.frequency`]: 'yearly',
+      [`activity.${i}.month`]: '11',
+      [`activity.${i}.day`]: String(10 + i),
+    });
     Object.assign(typed, activity(0, 'Annual lecture'), activity(1, 'Research visit'));
     // Both rows filled: one more row, and what was typed is kept.
     const more = await manager.post('/ui/partnerships', { ...typed, addRow: 'activity' });
@@ -97,6 +103,16 @@ describe('recording occurrences and answering a change request without dead ends
     const again = await manager.post('/ui/partnerships', { ...typed, addRow: 'activity' });
     expect(form(again.html)).toBe(rows + 1);
     expect(again.html).toContain('value="Co-created course"');
+    // Each activity needs its first date: every one without is named at once, and what was typed is kept.
+    const undated = await manager.post('/ui/partnerships', { ...typed, 'activity.1.month': '', 'activity.2.day': '' });
+    expect(undated.status).toBe(400);
+    const alert = /<div class="alert alert-error" role="alert">([^]*?)<\/div>/.exec(undated.html)?.[1] ?? '';
+    expect([...alert.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1])).toEqual([
+      'Give “Research visit” its first date: the month and day it falls on each year.',
+      'Give “Co-created course” its first date: the month and day it falls on each year.',
+    ]);
+    expect(undated.html).toContain('value="Co-created course"');
+    expect((await api.as('auditor').get('/api/partnerships?q=Three%20commitments').expect(200)).body.total).toBe(0);
     const created = await manager.post('/ui/partnerships', typed);
     expect(created.status).toBe(303);
     const id = /\/ui\/partnerships\/([0-9a-f-]{36})/.exec(created.location!)![1];

@@ -24,6 +24,27 @@ export function activityFieldsOf(body: FormBody, prefix: string): Record<string,
   return { kind: field(body, `${prefix}.kind`) ?? 'other', title: field(body, `${prefix}.title`), recurrence, ...(startsOn ? { startsOn } : {}) };
 }
 
+/**
+ * The activities of a form that have a title but no first date: neither a day (`startsOn`) nor a
+ * month and a day. The API would start such a series on the first of the term's month, which is
+ * seldom the day meant, so the forms ask for it instead of guessing.
+ */
+export function undatedActivities(body: FormBody, prefixes: string[]): string[] {
+  return prefixes
+    .filter((prefix) => field(body, `${prefix}.title`) !== undefined)
+    .filter(
+      (prefix) =>
+        field(body, `${prefix}.startsOn`) === undefined && (field(body, `${prefix}.month`) === undefined || field(body, `${prefix}.day`) === undefined),
+    )
+    .map(
+      (prefix) =>
+        `Give “${field(body, `${prefix}.title`)}” its first date: the month and day it falls on${field(body, `${prefix}.frequency`) === 'once' ? '' : ' each year'}`,
+    );
+}
+
+/** The prefixes of the proposal form's activity rows. */
+export const ACTIVITY_ROW_PREFIXES = Array.from({ length: MAX_ACTIVITY_ROWS }, (_, i) => `activity.${i}`);
+
 /** Whether the form carried rows of proposed activities at all: it does not where the state no longer lets anyone edit them. */
 function hasActivityRows(body: FormBody): boolean {
   return Object.keys(body).some((name) => /^activity\.\d+\.title$/.test(name));

@@ -18,6 +18,8 @@ import { eventRequestOf } from './event-forms.js';
 import {
   ACTIVITY_KINDS,
   activityFieldsOf,
+  ACTIVITY_ROW_PREFIXES,
+  undatedActivities,
   activityRowsFor,
   MAX_ACTIVITY_ROWS,
   partnershipFieldsOf,
@@ -75,7 +77,7 @@ export class PartnershipPagesController {
     // "Add another activity": the same form again, what was typed kept, with one more row; nothing is created.
     if (field(body, 'addRow') === 'activity') return this.proposalForm(request, response, body, undefined, 200, postedRows(body, 'activity') + 1);
     try {
-      const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS));
+      const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS), undatedActivities(body, ACTIVITY_ROW_PREFIXES));
       const row = await this.partnerships.create(input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/partnerships/${row.id}?done=CREATED`);
     } catch (error) {
@@ -119,7 +121,7 @@ export class PartnershipPagesController {
       // Only what the person changed is sent, so fields they could not edit are not "changed" to themselves.
       const changes = changedFields(current, submitted);
       if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=UNCHANGED`);
-      const input = validDto(UpdatePartnershipDto, changes);
+      const input = validDto(UpdatePartnershipDto, changes, changes.proposedActivities ? undatedActivities(body, ACTIVITY_ROW_PREFIXES) : []);
       await this.partnerships.updateDetails(id, input, request.actor!, versionOf(body), requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=EDITED`);
     } catch (error) {
@@ -132,7 +134,7 @@ export class PartnershipPagesController {
   @Roles('manager')
   async addActivity(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const input = validDto(ProposedActivityDto, activityFieldsOf(body, 'series'));
+      const input = validDto(ProposedActivityDto, activityFieldsOf(body, 'series'), undatedActivities(body, ['series']));
       const series = await this.activities.addSeries(id, input, request.actor!, versionOf(body), requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=ADD_ACTIVITY#series-${series.id}`);
     } catch (error) {

@@ -6,6 +6,8 @@ export interface Refusal {
   code: string;
   status: number;
   message: string;
+  /** When the refusal has several problems: each in plain words, shown as a list under `message`. */
+  problems?: string[];
 }
 
 const RULE_WORDS: Record<string, string> = {
@@ -80,14 +82,8 @@ function words(error: DomainError, labels: RefusalLabels): string {
       return `Someone changed this after you opened the page${
         typeof details.currentVersion === 'number' ? ` (it is now at version ${details.currentVersion})` : ''
       }. Nothing was saved: check the current state below, then try again if it still makes sense.`;
-    case 'GUARD_FAILED': {
-      if (details.rule === 'requires' && Array.isArray(details.missing)) {
-        return `Fill in ${(details.missing as string[]).map((path) => fieldWords(path) ?? path).join(' and ')}.`;
-      }
-      if (RULE_WORDS[String(details.rule)]) return RULE_WORDS[String(details.rule)];
-      // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).
-      return typeof details.reason === 'string' ? sentence(details.reason) : `A rule refused this: ${error.message}.`;
-    }
+    case 'GUARD_FAILED':
+      return problemWords(details) ?? `A rule refused this: ${error.message}.`;
     case 'QUORUM_UNREACHABLE':
       return details.approvers === 0
         ? `${sentence(error.message)} Ask an administrator to give someone the approver role first.`
@@ -101,6 +97,30 @@ function words(error: DomainError, labels: RefusalLabels): string {
   }
 }
 
+/** One problem an event was refused for (`details`, or one of `details.problems`), in plain words. */
+function problemWords(problem: Record<string, unknown>): string | undefined {
+  if (problem.rule === 'requires' && Array.isArray(problem.missing)) {
+    return `Fill in ${(problem.missing as string[]).map((path) => fieldWords(path) ?? path).join(' and ')}.`;
+  }
+  if (RULE_WORDS[String(problem.rule)]) return RULE_WORDS[String(problem.rule)];
+  // The vocabulary's own reason is in plain words (the dates of a term, say, and what is wrong with them).
+  return typeof problem.reason === 'string' ? sentence(problem.reason) : undefined;
+}
+
+/** Every problem of a refusal that has several (an event's rules, or the fields validation refused), each in plain words. */
+function problemsOf(error: DomainError): string[] {
+  const details = error.details ?? {};
+  if (error.code === 'GUARD_FAILED' && Array.isArray(details.problems)) {
+    return (details.problems as Array<Record<string, unknown>>).map((problem) => problemWords(problem) ?? 'A rule refused this.');
+  }
+  if (error.code === 'VALIDATION_FAILED' && !Array.isArray(details.parameters) && Array.isArray(details.errors) && details.errors.length > 1) {
+    return (details.errors as string[]).map((e) => (e.endsWith('.') ? e : `${e}.`));
+  }
+  return [];
+}
+
 export function refusalOf(error: DomainError, labels: RefusalLabels): Refusal {
+  const problems = problemsOf(error);
+  if (problems.length > 1) return { code: error.code, status: error.status, message: 'Nothing was saved. Put these right, then send it again:', problems };
   return { code: error.code, status: error.status, message: words(error, labels) };
 }

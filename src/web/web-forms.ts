@@ -77,11 +77,12 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
  * Checks what a form built against the API's own DTO, with the options of the API's global
  * ValidationPipe, so a page accepts exactly what the API accepts.
  */
-export function validDto<T extends object>(type: new () => T, plain: Record<string, unknown>): T {
+export function validDto<T extends object>(type: new () => T, plain: Record<string, unknown>, formProblems: string[] = []): T {
   const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length > 0) {
-    const list = messages(errors);
+  // What the form itself asks for beyond the API (a first date for each activity) is refused with the rest, all at once.
+  if (errors.length > 0 || formProblems.length > 0) {
+    const list = [...messages(errors), ...formProblems];
     throw new DomainError('VALIDATION_FAILED', list.join('; '), { errors: list });
   }
   return instance;

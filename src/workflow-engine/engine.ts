@@ -6,7 +6,7 @@ import {
   delays,
   effects,
   evaluateGuard,
-  guardRefusal,
+  guardRefusals,
   guards,
   isPresent,
   readPath,
@@ -41,6 +41,28 @@ function authorityOf(event: Pick<EngineEvent, 'actor' | 'onBehalfOf'>): Actor {
 
 function refusalError(type: string, refused: GuardRefusal): DomainError {
   return new DomainError(refused.code, `${type} refused by rule ${refused.rule}: ${refused.reason}`, { rule: refused.rule, reason: refused.reason });
+}
+
+/** One thing wrong with what an event sent: a rule that refuses it, or the required fields it lacks. */
+type Problem = GuardRefusal & { missing?: string[] };
+
+/**
+ * A refusal naming every problem at once (`details.problems`), so a person corrects them in one go;
+ * `rule`, `reason` and `missing` are the first problem's, as a refusal of one problem always said.
+ */
+function refusalOfProblems(type: string, problems: Problem[]): DomainError {
+  const [first] = problems;
+  const message =
+    problems.length > 1
+      ? `${type} refused: ${problems.map((p) => (p.missing ? p.reason : `${p.rule}: ${p.reason}`)).join('; ')}`
+      : first.missing
+        ? first.reason
+        : `${type} refused by rule ${first.rule}: ${first.reason}`;
+  return new DomainError(first.code, message, {
+    rule: first.rule,
+    ...(first.missing ? { missing: first.missing } : { reason: first.reason }),
+    ...(problems.length > 1 ? { problems: problems.map((p) => (p.missing ? { rule: p.rule, missing: p.missing } : { rule: p.rule, reason: p.reason })) } : {}),
+  });
 }
 
 interface InitEvent {
@@ -210,14 +232,24 @@ export class WorkflowEngine {
     if (standing) throw refusalError(event.type, standing);
     this.checkRoles(first, event);
     const missing = asList(first.transition.meta?.requires).filter((path) => !isPresent(readPath({ context: {}, event }, `event.${path}`)));
-    if (missing.length > 0) {
-      throw new DomainError('GUARD_FAILED', `${event.type} needs ${missing.join(', ')}`, { rule: 'requires', missing });
-    }
-    if (!candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope))) {
-      throw refusalError(
-        event.type,
-        guardRefusal(first.transition.guard as NamedRef, scope) ?? { rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' },
-      );
+    const allowed = candidates.some(({ transition: t }) => t.guard === undefined || evaluateGuard(t.guard, scope));
+    if (missing.length > 0 || !allowed) {
+      const refused = allowed ? [] : guardRefusals(first.transition.guard as NamedRef, scope);
+      // Who may send it is settled first, as before; what was sent is then refused for every problem at once.
+      const authority = refused.find((refusal) => refusal.code !== 'GUARD_FAILED');
+      if (missing.length === 0 && authority) throw refusalError(event.type, authority);
+      const problems: Problem[] = [
+        ...(missing.length > 0 ? [{ rule: 'requires', code: 'GUARD_FAILED' as const, reason: `${event.type} needs ${missing.join(', ')}`, missing }] : []),
+        // A rule over a field that is missing says nothing the missing field does not.
+        ...refused
+          .filter(
+            (refusal) =>
+              refusal.code === 'GUARD_FAILED' && !refusal.reads.some((path) => missing.some((m) => path === `event.${m}` || path.startsWith(`event.${m}.`))),
+          )
+          .map(({ rule, code, reason }) => ({ rule, code, reason })),
+      ];
+      if (problems.length === 0) problems.push({ rule: 'guard', code: 'GUARD_FAILED', reason: 'no transition of this event allows it now' });
+      throw refusalOfProblems(event.type, problems);
     }
     const [next, actions] = this.inert(definition).transition({ value: fromDotted(state.value), context: state.context }, event);
     return this.result(state.value, state.context, next.value, next.context, actions, event.at);

@@ -325,16 +325,24 @@ export function standingRefusal(scope: Scope): GuardRefusal | undefined {
 
 /** The first guard, looking inside `all`, that refuses, with its code and its reason in plain words; undefined when all pass. */
 export function guardRefusal(ref: NamedRef, scope: Scope): GuardRefusal | undefined {
-  if (refType(ref) === 'all') {
-    for (const inner of list<NamedRef>(refParams(ref)?.guards)) {
-      const failing = guardRefusal(inner, scope);
-      if (failing) return failing;
-    }
-    return undefined;
-  }
-  if (evaluateGuard(ref, scope)) return undefined;
+  const [first] = guardRefusals(ref, scope);
+  return first && { rule: first.rule, code: first.code, reason: first.reason };
+}
+
+/** Every rule of `ref` (each rule an `all` lists, however nested) that refuses the event, in the order the definition lists them. */
+export function guardRefusals(ref: NamedRef, scope: Scope): Array<GuardRefusal & { reads: string[] }> {
+  if (refType(ref) === 'all') return list<NamedRef>(refParams(ref)?.guards).flatMap((inner) => guardRefusals(inner, scope));
+  if (evaluateGuard(ref, scope)) return [];
   const rule = guardRules[refType(ref)];
-  return { rule: refType(ref), code: rule.code ?? 'GUARD_FAILED', reason: rule.reason(scope, refParams(ref)) };
+  return [{ rule: refType(ref), code: rule.code ?? 'GUARD_FAILED', reason: rule.reason(scope, refParams(ref)), reads: pathsIn(refParams(ref)) }];
+}
+
+/** The `event.` and `context.` paths a rule's parameters name, so a refusal about a missing field is not said twice. */
+function pathsIn(params: unknown): string[] {
+  if (typeof params === 'string') return /^(event|context)\./.test(params) ? [params] : [];
+  if (Array.isArray(params)) return params.flatMap(pathsIn);
+  if (params && typeof params === 'object') return Object.values(params).flatMap(pathsIn);
+  return [];
 }
 
 /** Guards nested in an `all`, so the registry can check every name. */

@@ -272,6 +272,39 @@ describe('partnership-mou v1, refusals', () => {
     });
   });
 
+  it('names every problem of a submission at once, the first as a refusal of one always did', () => {
+    const start = engine.start(definition, INPUT);
+    const refused = refusalOf(start, 'SUBMIT_FOR_APPROVAL', m1, { subject: { ...SUBJECT, summary: ' ', proposedActivities: [] } });
+    expect(refused).toMatchObject({
+      code: 'GUARD_FAILED',
+      details: {
+        rule: 'fieldsPresent',
+        reason: expect.stringContaining('summary'),
+        problems: [
+          { rule: 'fieldsPresent', reason: expect.stringContaining('summary') },
+          { rule: 'minItems', reason: expect.stringContaining('activit') },
+        ],
+      },
+    });
+    // One problem: no list, as before.
+    expect(refusalOf(start, 'SUBMIT_FOR_APPROVAL', m1, { subject: { ...SUBJECT, proposedActivities: [] } })).not.toHaveProperty('details.problems');
+  });
+
+  it('names a missing field and every other rule the event breaks, but not a rule over the missing field itself', () => {
+    const negotiating = last(play(...APPROVED, ['SHARE_DRAFT', m1]));
+    const agreed = last(play(...APPROVED, ['SHARE_DRAFT', m1], ['AGREE_TEXT', m1]));
+    // A signature with no signatory, dated in the future: both at once.
+    const refused = refusalOf(agreed, 'RECORD_SIGNATURE', m1, { data: { party: 'partner', signedOn: '2999-01-01' } });
+    expect(refused).toMatchObject({
+      code: 'GUARD_FAILED',
+      details: { rule: 'requires', missing: ['data.signatory'], problems: [{ rule: 'requires', missing: ['data.signatory'] }, { rule: 'notInFuture' }] },
+    });
+    // An agreed text with neither date: the date rules over them say nothing the missing fields do not.
+    const undated = refusalOf(negotiating, 'AGREE_TEXT', m1, { data: {} });
+    expect(undated).toMatchObject({ code: 'GUARD_FAILED', details: { rule: 'requires' } });
+    expect(undated).not.toHaveProperty('details.problems');
+  });
+
   it('refuses an event from a role that may not send it as FORBIDDEN', () => {
     expect(refusalOf(submittedByM2, 'APPROVE', m1)).toMatchObject({ code: 'FORBIDDEN', details: { requiredRoles: ['approver'] } });
     expect(refusalOf(submittedByM2, 'WITHDRAW', a1)).toMatchObject({ code: 'FORBIDDEN', details: { requiredRoles: ['manager'] } });
