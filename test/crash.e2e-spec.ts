@@ -17,8 +17,8 @@ import { createDatabase, databaseEnv, dropDatabase, testDatabaseKind } from './s
  * points.
  */
 const SEED = Number(process.env.CRASH_SEED ?? 20261128);
-/** Kills in the middle of the stream; one more ends the run. */
-const KILLS = 10;
+/** Kills in the middle of the stream; one more ends the run. CRASH_KILLS asks for more (a longer soak). */
+const KILLS = Number(process.env.CRASH_KILLS ?? 6);
 const WORKERS = 4;
 /** When a kill waits for an MOU to come into force, it comes at the latest after this many more acknowledged writes. */
 const MAX_ACKS_BEFORE_KILL = 300;
