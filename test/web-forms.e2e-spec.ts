@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DocumentsService } from '../src/documents/documents.service.js';
 import request from 'supertest';
 import { ActivitiesService } from '../src/activities/activities.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
@@ -417,6 +419,207 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(diff).toContain('<del>one</del><ins>two</ins>');
       expect(diff).toContain('<del>lecture</del><ins>lectures</ins>');
       expect(page.html).not.toContain('draft-diff-1"');
+    });
+  });
+
+  describe('forms that upload a document', () => {
+    const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const approverActor = () => ({ id: api.ids.approver, roles: ['approver'] });
+    /** A proposal of the manager's, approved: its MOU is being drafted. */
+    const drafting = async (title: string) => {
+      const p = await seedProposal(title);
+      const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
+      const { row } = await partnerships().send(p.id, { type: 'APPROVE', actor: approverActor(), expectedVersion: submitted.row.version });
+      return row;
+    };
+    const documentsOf = async (partnershipId: string) => (await api.get(DocumentsService).list({ partnershipId })).items;
+
+    it('asks for the draft itself, uploads it, and shares it; no form asks for a hash', async () => {
+      const p = await drafting('Draft uploaded from the page');
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      const form = /<form [^>]*data-event="SHARE_DRAFT"[^>]*>/.exec(page.html)?.[0] ?? '';
+      expect(form).toContain('enctype="multipart/form-data"');
+      expect(page.html).toMatch(/<input id="ev-SHARE_DRAFT-data-documentId" name="data.documentId" type="file"[^>]* required>/);
+      expect(page.html).not.toMatch(/SHA-256 of the document|data\.document\.sha256|pattern="\[0-9a-f\]\{64\}"/);
+
+      const shared = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { type: 'SHARE_DRAFT', version: String(p.version), comment: 'First draft' },
+        { 'data.documentId': { bytes: fixture('mou-draft-1.docx'), name: 'MOU v1.docx' } },
+      );
+      expect(shared).toMatchObject({ status: 303, location: `/ui/partnerships/${p.id}?done=SHARE_DRAFT` });
+      const [document] = await documentsOf(p.id);
+      expect(document).toMatchObject({ kind: 'mou_draft', name: 'MOU v1.docx', sha256: sha256(fixture('mou-draft-1.docx')), uploadedBy: api.ids.manager });
+      const view = (await api.as('auditor').get(`/api/partnerships/${p.id}`).expect(200)).body as { drafts: Array<Record<string, unknown>> };
+      expect(view.drafts).toEqual([expect.objectContaining({ version: 1, name: 'MOU v1.docx', documentId: document.id, sha256: document.sha256 })]);
+      const after = await manager.get(`/ui/partnerships/${p.id}`);
+      expect(after.html).toContain(`<a href="/ui/documents/${document.id}/content" download>MOU v1.docx</a>`);
+      const downloaded = await manager.downloadBytes(`/ui/documents/${document.id}/content`);
+      expect(downloaded.status).toBe(200);
+      expect(sha256(downloaded.bytes)).toBe(document.sha256);
+      expect(downloaded.headers).toMatchObject({ etag: `"${document.sha256}"`, 'x-content-type-options': 'nosniff' });
+    });
+
+    it('refuses a file of a type not taken with a 415 in plain words beside the form, keeping what was typed and storing nothing', async () => {
+      const p = await drafting('Draft that is not a PDF');
+      await manager.get(`/ui/partnerships/${p.id}`);
+      const refused = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { type: 'SHARE_DRAFT', version: String(p.version), comment: 'Kept comment' },
+        { 'data.documentId': { bytes: Buffer.from('This is not a PDF, whatever its name says.\n'), name: 'MOU.pdf' } },
+      );
+      expect(refused.status).toBe(415);
+      const form = /<form [^>]*data-event="SHARE_DRAFT"[^]*?<\/form>/.exec(refused.html)?.[0] ?? '';
+      expect(form).toContain('role="alert"');
+      expect(form).toContain('“MOU.pdf” is not a kind of file taken here. Choose a PDF, Word (DOCX), OpenDocument (ODT), text (.txt) or Markdown (.md) file');
+      expect(form).toContain('>Kept comment</textarea>');
+      expect(await documentsOf(p.id)).toEqual([]);
+      expect((await partnerships().get(p.id)).version).toBe(p.version);
+    });
+
+    it('keeps an uploaded file when the step is refused, and uses it when the form is sent again without one', async () => {
+      const p = await drafting('Agreed text uploaded at agreement');
+      await manager.get(`/ui/partnerships/${p.id}`);
+      const shared = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { type: 'SHARE_DRAFT', version: String(p.version) },
+        { 'data.documentId': { bytes: fixture('mou-draft-1.docx'), name: 'MOU v1.docx' } },
+      );
+      expect(shared.status).toBe(303);
+      const version = String((await partnerships().get(p.id)).version);
+      await manager.get(`/ui/partnerships/${p.id}`);
+      // The term ends before it starts: refused, but the text chosen was uploaded, and the form comes back with it kept.
+      const agree = { type: 'AGREE_TEXT', version, 'data.effectiveFrom': '2026-04-01', 'data.expiresOn': '2026-03-31' };
+      const refused = await manager.postFiles(`/ui/partnerships/${p.id}/events`, agree, {
+        'data.documentId': { bytes: fixture('mou-draft-2.odt'), name: 'MOU final.odt' },
+      });
+      expect(refused.status).toBe(422);
+      const kept = (await documentsOf(p.id)).find((d) => d.name === 'MOU final.odt')!;
+      expect(refused.html).toContain('Uploaded on your last try and kept: <strong>MOU final.odt</strong>');
+      expect(refused.html).toContain(`<input type="hidden" name="data.documentId" value="${kept.id}">`);
+      expect(inputValue(refused.html, 'ev-AGREE_TEXT-data-effectiveFrom')).toBe('2026-04-01');
+
+      const agreed = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { ...agree, 'data.expiresOn': '2029-03-31', 'data.documentId': kept.id, 'kept.data.documentId': kept.name },
+        {},
+      );
+      expect(agreed).toMatchObject({ status: 303, location: `/ui/partnerships/${p.id}?done=AGREE_TEXT` });
+      expect((await partnerships().get(p.id)).context.agreedText).toEqual({ documentId: kept.id, sha256: sha256(fixture('mou-draft-2.odt')) });
+    });
+
+    it('refuses a document of the wrong kind in plain words', async () => {
+      const p = await drafting('Concept note passed off as a draft');
+      const note = await api
+        .as('manager')
+        .post('/api/documents')
+        .field('kind', 'concept_note')
+        .field('partnershipId', p.id)
+        .attach('file', Buffer.from('A concept note.\n'), 'concept.txt')
+        .expect(201);
+      await manager.get(`/ui/partnerships/${p.id}`);
+      const version = String((await partnerships().get(p.id)).version);
+      const refused = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { type: 'SHARE_DRAFT', version, 'data.documentId': (note.body as { id: string }).id },
+        {},
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.html).toContain('That document cannot be used here: this step takes a draft of the MOU uploaded for this partnership.');
+    });
+
+    it('refuses a form that uploads without the CSRF token of this session, keeping no file', async () => {
+      const p = await drafting('Forged upload');
+      await manager.get(`/ui/partnerships/${p.id}`);
+      const forged = await manager.postFiles(
+        `/ui/partnerships/${p.id}/events`,
+        { type: 'SHARE_DRAFT', version: String(p.version) },
+        { 'data.documentId': { bytes: fixture('mou-draft-1.docx'), name: 'MOU v1.docx' } },
+        { csrf: 'not-the-token' },
+      );
+      expect(forged.status).toBe(403);
+      expect(forged.html).toContain('This form was not accepted: it expired or did not come from this site.');
+      expect(await documentsOf(p.id)).toEqual([]);
+    });
+
+    it('creates a proposal with its concept note and workplan uploaded, shown with the proposal and judged with it', async () => {
+      const organization = await api.get(OrganizationsService).create(organizationInput({ name: 'Org of a proposal with documents' }), managerActor());
+      await manager.get('/ui/partnerships/new');
+      const note = Buffer.from('Concept note: a named lecture each October.\n');
+      const created = await manager.postFiles(
+        '/ui/partnerships',
+        { title: 'Proposal with documents', organizationId: organization.id, summary: 'A lecture.', requiredApprovals: '1', approvalSlaDays: '14' },
+        {
+          'attachment.concept_note': { bytes: note, name: 'concept.txt' },
+          'attachment.workplan': { bytes: fixture('mou-draft-1.docx'), name: 'workplan.docx' },
+        },
+      );
+      expect(created.status).toBe(303);
+      const id = /\/ui\/partnerships\/([0-9a-f-]{36})\?done=CREATED/.exec(created.location ?? '')?.[1] as string;
+      const documents = await documentsOf(id);
+      expect(documents.map((d) => [d.kind, d.name, d.sha256]).sort()).toEqual([
+        ['concept_note', 'concept.txt', sha256(note)],
+        ['workplan', 'workplan.docx', sha256(fixture('mou-draft-1.docx'))],
+      ]);
+      const page = await manager.get(`/ui/partnerships/${id}`);
+      const concept = documents.find((d) => d.kind === 'concept_note')!;
+      expect(page.html).toContain(`Concept note: <a href="/ui/documents/${concept.id}/content" download>concept.txt</a>`);
+      // The uploads count as the manager's edits of what approvers judge, as the API's do.
+      expect((await partnerships().get(id)).judgedEdits).toEqual([expect.objectContaining({ by: api.ids.manager })]);
+    });
+
+    it('creates no proposal when an attachment is of a type not taken, and says so keeping what was typed', async () => {
+      const organization = await api.get(OrganizationsService).create(organizationInput({ name: 'Org of a refused attachment' }), managerActor());
+      await manager.get('/ui/partnerships/new');
+      const before = (await partnerships().list({ q: 'Refused attachment' })).total;
+      const refused = await manager.postFiles(
+        '/ui/partnerships',
+        { title: 'Refused attachment', organizationId: organization.id, summary: 'Kept summary', requiredApprovals: '1', approvalSlaDays: '14' },
+        { 'attachment.concept_note': { bytes: Buffer.from([0x00, 0x01, 0x02, 0x03]), name: 'note.exe' } },
+      );
+      expect(refused.status).toBe(415);
+      expect(refused.html).toContain('“note.exe” is not a kind of file taken here.');
+      expect(refused.html).toContain('>Kept summary</textarea>');
+      expect(refused.html).toContain('choose them again');
+      expect((await partnerships().list({ q: 'Refused attachment' })).total).toBe(before);
+    });
+
+    describe('past MAX_UPLOAD_MB', () => {
+      let small: ApiApp;
+      let smallManager: WebAgent;
+
+      beforeAll(async () => {
+        small = await createApiApp({ MAX_UPLOAD_MB: '1' });
+        smallManager = await signInToPages(small.http, 'manager');
+      });
+
+      afterAll(() => small.close());
+
+      it('refuses a file larger than MAX_UPLOAD_MB with a 413 in plain words beside the form, keeping what was typed', async () => {
+        const p = await createProposal(small, { title: 'Too large a draft' }, { by: { id: small.ids.manager, roles: ['manager'] } });
+        const service = small.get(PartnershipsService);
+        const submitted = await service.send(p.id, {
+          type: 'SUBMIT_FOR_APPROVAL',
+          actor: { id: small.ids.manager, roles: ['manager'] },
+          expectedVersion: p.version,
+        });
+        const { row } = await service.send(p.id, {
+          type: 'APPROVE',
+          actor: { id: small.ids.approver, roles: ['approver'] },
+          expectedVersion: submitted.row.version,
+        });
+        await smallManager.get(`/ui/partnerships/${p.id}`);
+        const refused = await smallManager.postFiles(
+          `/ui/partnerships/${p.id}/events`,
+          { type: 'SHARE_DRAFT', version: String(row.version), comment: 'Scanned at 600 dpi' },
+          { 'data.documentId': { bytes: Buffer.alloc(1024 * 1024 + 1, 'a'), name: 'MOU scan.txt' } },
+        );
+        expect(refused.status).toBe(413);
+        expect(refused.html).toContain('“MOU scan.txt” is too large: a document may be at most 1 MB. Nothing was saved.');
+        expect(refused.html).toContain('>Scanned at 600 dpi</textarea>');
+        expect((await small.get(DocumentsService).list({ partnershipId: p.id })).total).toBe(0);
+      });
     });
   });
 

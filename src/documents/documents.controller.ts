@@ -15,6 +15,7 @@ import {
   ListDocumentsQueryDto,
   UploadDocumentBody,
 } from './dto/document.dto.js';
+import { documentDownload } from './document-download.js';
 import { TAKEN_MEDIA_TYPES } from './media-type.js';
 import { receiveUpload } from './upload-receiver.js';
 
@@ -88,13 +89,6 @@ export class DocumentsController {
   })
   @ApiErrors(400, 401, 404)
   async content(@Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const { document, bytes } = await this.documents.content(id);
-    res.setHeader('ETag', `"${document.sha256}"`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    return new StreamableFile(bytes, {
-      type: document.mediaType,
-      length: bytes.length,
-      disposition: `attachment; filename*=UTF-8''${encodeURIComponent(document.name)}`,
-    });
+    return documentDownload(await this.documents.content(id), res);
   }
 }

@@ -22,6 +22,12 @@ import { detectMediaType } from './media-type.js';
 import { extractText } from './text-extraction.js';
 import type { ReceivedUpload } from './upload-receiver.js';
 
+/** An upload whose bytes were looked at: taken (its media type is one the SPEC lists) and its text found, before anything is written. */
+export interface InspectedUpload extends ReceivedUpload {
+  mediaType: string;
+  text: string | null;
+}
+
 /** A document's bytes, with what a download says of them. */
 export interface DocumentContent {
   document: Document;
@@ -52,13 +58,19 @@ export class DocumentsService {
     this.maxUploadBytes = config.getOrThrow<AppConfig>('app').maxUploadBytes;
   }
 
+  /** The media type of an upload's bytes (415 when it is not one taken) and its text; a form with several files looks at each before it keeps any. */
+  async inspect(upload: ReceivedUpload): Promise<InspectedUpload> {
+    const mediaType = await detectMediaType(upload.bytes, upload.name);
+    return { ...upload, mediaType, text: await extractText(upload.bytes, mediaType) };
+  }
+
   /** Keeps an upload: its bytes once per SHA-256, a document row, and its audit row, in one transaction. */
-  async upload(upload: ReceivedUpload, actor: Actor, requestId?: string): Promise<Document> {
-    const fields = plainToInstance(UploadDocumentDto, upload.fields);
+  async upload(received: ReceivedUpload | InspectedUpload, actor: Actor, requestId?: string): Promise<Document> {
+    const fields = plainToInstance(UploadDocumentDto, received.fields);
     const problems = validateSync(fields, { whitelist: true, forbidNonWhitelisted: true }).flatMap((e) => Object.values(e.constraints ?? {}));
     if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', problems.join('; '), { errors: problems });
-    const mediaType = await detectMediaType(upload.bytes, upload.name);
-    const text = await extractText(upload.bytes, mediaType);
+    const upload = 'mediaType' in received ? received : await this.inspect(received);
+    const { mediaType, text } = upload;
     return this.queue.run(async (manager) => {
       if (fields.partnershipId) {
         const partnership = await manager.findOneBy(Partnership, { id: fields.partnershipId });

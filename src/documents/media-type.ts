@@ -27,5 +27,6 @@ export async function detectMediaType(bytes: Buffer, name: string): Promise<stri
   throw new DomainError(
     'UNSUPPORTED_MEDIA_TYPE',
     `${name} is ${signed ? signed.mime : 'of no type taken'}: PDF, DOCX, ODT, UTF-8 text (.txt) or Markdown (.md), PNG and JPEG are`,
+    { name, detected: signed?.mime ?? null },
   );
 }

@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DomainError } from '../common/domain-error.js';
 
-/** A multipart upload as it arrived: its text fields, and its one file, hashed on the way in. */
+/** One file of a multipart request as it arrived, hashed on the way in. */
+export interface ReceivedFile {
+  /** The form field it came in. */
+  field: string;
+  name: string;
+  bytes: Buffer;
+  sha256: string;
+}
+
+/** A multipart upload as the API takes it: its text fields, and its one file. */
 export interface ReceivedUpload {
   fields: Record<string, string>;
   name: string;
@@ -11,9 +20,27 @@ export interface ReceivedUpload {
   sha256: string;
 }
 
+/** A multipart form as a page posts it: its text fields, the files chosen, and why it was refused, if it was (the fields are kept for the form shown again). */
+export interface ReceivedForm {
+  fields: Record<string, string>;
+  files: ReceivedFile[];
+  refusal?: DomainError;
+}
+
+export interface ReceiveOptions {
+  /** The fields a file may come in. */
+  fileFields: readonly string[];
+  /** At most this many files. */
+  maxFiles: number;
+  /** How many text fields, and how many bytes each, at most: a page's form has more than the API's upload. */
+  fieldLimits?: { count: number; bytes: number };
+  /** Called once with the text fields sent before the first file (or with all of them when no file came): a refusal it throws keeps no file byte. */
+  checkFields?: (fields: Record<string, string>) => void;
+}
+
 /**
- * The file's bytes, copied once into a buffer sized by the request's Content-Length (which bounds
- * the file's), so a large upload is held once, not as chunks and then as their concatenation.
+ * The file's bytes, copied once into a buffer sized by what is left of the request's Content-Length
+ * (which bounds the file's), so a large upload is held once, not as chunks and then as their concatenation.
  */
 class ByteSink {
   private buffer: Buffer;
@@ -39,56 +66,100 @@ class ByteSink {
   }
 }
 
-/** Fields a client may send beside the file, and how long each may be. */
-const FIELD_LIMITS = { fields: 10, fieldSize: 1000, files: 1, parts: 12 };
+/** Fields the API's upload takes beside its file, and how long each may be. */
+const UPLOAD_FIELD_LIMITS = { count: 10, bytes: 1000 };
 const UNBOUNDED_START = 64 * 1024;
 
-/** Reads a `multipart/form-data` request with one file in the field `file`, streamed: 413 past `maxBytes`, 415 for any other body. */
-export function receiveUpload(request: IncomingMessage, maxBytes: number): Promise<ReceivedUpload> {
+/**
+ * Reads a `multipart/form-data` request, streamed: each file is hashed while it arrives and kept in
+ * one buffer; past `maxBytes` a file is refused with 413 and its bytes dropped. A file input left
+ * empty (no name, no bytes) is no file. Rejects only for a body that is not multipart or is
+ * malformed; every other refusal comes back with the fields read.
+ */
+export function receiveForm(request: IncomingMessage, maxBytes: number, options: ReceiveOptions): Promise<ReceivedForm> {
   let parser: busboy.Busboy;
+  const fieldLimits = options.fieldLimits ?? UPLOAD_FIELD_LIMITS;
+  const limits = { fields: fieldLimits.count, fieldSize: fieldLimits.bytes, files: options.maxFiles, parts: fieldLimits.count + options.maxFiles };
   try {
     // busboy reports its limit on reaching it, so a file of exactly maxBytes would count as too large: one byte more.
-    parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { ...FIELD_LIMITS, fileSize: maxBytes + 1 } });
+    parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { ...limits, fileSize: maxBytes + 1 } });
   } catch {
     return Promise.reject(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'an upload is multipart/form-data'));
   }
   const declared = Number(request.headers['content-length']);
-  const expected = Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, maxBytes) : UNBOUNDED_START;
+  const bounded = Number.isSafeInteger(declared) && declared > 0;
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
-    let file: Omit<ReceivedUpload, 'fields'> | undefined;
+    const files: ReceivedFile[] = [];
+    let kept = 0;
+    let checked = false;
     let refusal: DomainError | undefined;
     const refuse = (error: DomainError) => (refusal ??= error);
+    const check = () => {
+      if (checked) return;
+      checked = true;
+      try {
+        options.checkFields?.(fields);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        refuse(error);
+      }
+    };
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) refuse(new DomainError('VALIDATION_FAILED', `${name} is longer than ${FIELD_LIMITS.fieldSize} characters`));
+      if (info.valueTruncated) refuse(new DomainError('VALIDATION_FAILED', `${name} is longer than ${fieldLimits.bytes} bytes`));
       fields[name] = value;
     });
     parser.on('file', (field, stream, info) => {
-      if (field !== 'file') {
-        refuse(new DomainError('VALIDATION_FAILED', `the document is sent in the field "file", not "${field}"`));
+      check();
+      if (refusal || !options.fileFields.includes(field)) {
+        if (!refusal) refuse(new DomainError('VALIDATION_FAILED', `a document is sent in the field "${options.fileFields.join('" or "')}", not "${field}"`));
         stream.resume();
         return;
       }
       const hash = createHash('sha256');
-      const sink = new ByteSink(expected);
+      // What is left of the body bounds this file; a form's several files share the one bound.
+      const sink = new ByteSink(bounded ? Math.max(0, Math.min(declared - kept, maxBytes + 1)) : UNBOUNDED_START);
+      let size = 0;
+      let tooLarge = false;
       stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (refusal) return;
         hash.update(chunk);
         sink.write(chunk);
       });
       // The rest of the body is still read, so the client hears the 413 rather than a reset connection.
-      stream.on('limit', () => refuse(new DomainError('PAYLOAD_TOO_LARGE', `a document is at most ${maxBytes / (1024 * 1024)} MB (MAX_UPLOAD_MB)`)));
-      stream.on('end', () => (file = { name: info.filename || 'document', bytes: sink.bytes(), sha256: hash.digest('hex') }));
+      stream.on('limit', () => {
+        tooLarge = true;
+        const maxMb = maxBytes / (1024 * 1024);
+        const message = `a document is at most ${maxMb} MB (MAX_UPLOAD_MB)`;
+        refuse(new DomainError('PAYLOAD_TOO_LARGE', message, { ...(info.filename ? { name: info.filename } : {}), maxMb }));
+      });
+      stream.on('end', () => {
+        kept += size;
+        if (tooLarge || refusal || (size === 0 && !info.filename)) return;
+        files.push({ field, name: info.filename || 'document', bytes: sink.bytes(), sha256: hash.digest('hex') });
+      });
     });
-    parser.on('filesLimit', () => refuse(new DomainError('VALIDATION_FAILED', 'an upload carries one file')));
+    parser.on('filesLimit', () =>
+      refuse(new DomainError('VALIDATION_FAILED', `an upload carries at most ${options.maxFiles} file${options.maxFiles === 1 ? '' : 's'}`)),
+    );
     parser.on('fieldsLimit', () => refuse(new DomainError('VALIDATION_FAILED', 'an upload carries too many fields')));
     parser.on('error', () => reject(refusal ?? new DomainError('VALIDATION_FAILED', 'the multipart body is malformed')));
     parser.on('close', () => {
-      if (refusal) reject(refusal);
-      else if (!file) reject(new DomainError('VALIDATION_FAILED', 'file is required'));
-      else resolve({ fields, ...file });
+      check();
+      resolve({ fields, files: refusal ? [] : files, ...(refusal ? { refusal } : {}) });
     });
     request.pipe(parser);
   });
+}
+
+/** Reads a `multipart/form-data` request with one file in the field `file`, streamed: 413 past `maxBytes`, 415 for any other body. */
+export async function receiveUpload(request: IncomingMessage, maxBytes: number): Promise<ReceivedUpload> {
+  const { fields, files, refusal } = await receiveForm(request, maxBytes, { fileFields: ['file'], maxFiles: 1 });
+  if (refusal) throw refusal;
+  const [file] = files;
+  if (!file) throw new DomainError('VALIDATION_FAILED', 'file is required');
+  return { fields, name: file.name, bytes: file.bytes, sha256: file.sha256 };
 }
 
 /**

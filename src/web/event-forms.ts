@@ -1,4 +1,4 @@
-import { formFields, hasForm, NUMBER_PATHS, type FormField } from '../common/http/event-data.dto.js';
+import { EVENT_SCHEMAS, formFields, hasForm, NUMBER_PATHS, type FormField } from '../common/http/event-data.dto.js';
 import type { WorkflowLabels } from '../workflow-engine/workflow-registry.js';
 import { field, integerField, type FormBody } from './web-forms.js';
 
@@ -9,6 +9,14 @@ export interface EventForm {
   /** Ends the partnership or the occurrence, or turns a proposal down: shown apart, in a warning colour. */
   closing: boolean;
 }
+
+/** The fields of every event form that take a file (`data.documentId`). */
+export const EVENT_FILE_FIELDS: readonly string[] = [
+  ...new Set(Object.keys(EVENT_SCHEMAS).flatMap((type) => formFields(type).flatMap((f) => (f.input === 'file' ? [f.path] : [])))),
+];
+
+/** The field a form shown again carries the name of a document it kept in: the file was uploaded, and the browser cannot choose it again. */
+export const keptName = (path: string) => `kept.${path}`;
 
 const CLOSING = new Set(['WITHDRAW', 'REJECT', 'TERMINATE', 'CANCEL']);
 

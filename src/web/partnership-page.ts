@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ActivitiesService, OCCURRENCE_WORKFLOW, occurrenceView } from '../activities/activities.service.js';
 import { historyView, type HistoryWords } from '../audit/audit.view.js';
 import { changesRequested } from '../partnerships/partnership.view.js';
+import { isAttachment } from '../partnerships/judged-content.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DocumentsService, type DocumentDiff } from '../documents/documents.service.js';
@@ -36,6 +37,8 @@ interface ShownForms {
   activity: boolean;
   /** The partner link form: a manager's, once the text is agreed. */
   partnerLink: boolean;
+  /** The form attaching a concept note or workplan: a manager's, while the proposal can be edited. */
+  attachment: boolean;
   events: EventForm[];
   occurrences: Array<{ id: string; forms: EventForm[] }>;
 }
@@ -49,6 +52,7 @@ function formShown(failed: FailedAttempt, shown: ShownForms): boolean {
   if (failed.form === 'details') return shown.details;
   if (failed.form === 'activity') return shown.activity;
   if (failed.form === 'partnerLink') return shown.partnerLink;
+  if (failed.form === 'attachment') return shown.attachment;
   if (failed.form.startsWith('occurrence:')) {
     const occurrence = shown.occurrences.find((o) => `occurrence:${o.id}` === failed.form);
     return occurrence?.forms.some((f) => f.type === failed.type) ?? false;
@@ -93,6 +97,12 @@ export class PartnershipPage {
       if (diff) changes[draft.version] = diff.changes;
     }
     return changes;
+  }
+
+  /** The concept notes and workplans attached to the proposal, oldest first. */
+  private async attachmentsOf(id: string) {
+    const { items } = await this.documents.list({ partnershipId: id, limit: 100 });
+    return items.filter((document) => isAttachment(document.kind)).reverse();
   }
 
   /** A replay's verdict in the workflow's words: the states by their titles, the event it parts at by its label. */
@@ -155,6 +165,7 @@ export class PartnershipPage {
       details: isManager && editable.length > 0,
       activity: isManager && acceptsActivities,
       partnerLink: isManager && view.agreedText !== null,
+      attachment: isManager && editable.length > 0,
       events: forms,
       occurrences: seriesViews.flatMap((s) => s.occurrences),
     };
@@ -176,6 +187,8 @@ export class PartnershipPage {
       acknowledgements: links.filter((link) => link.acknowledgedAt !== null),
       partnerLinks: readsLinks ? links : null,
       sendsPartnerLinks: shown.partnerLink,
+      attachments: await this.attachmentsOf(id),
+      attaches: shown.attachment,
       failed: failed ?? null,
       /** The refusal of a form the page does not show, shown at the top of the actions instead. */
       offscreenRefusal: offscreen ? failed.refusal : null,

@@ -14,7 +14,10 @@ import { CreatePartnershipDto, ProposedActivityDto, UpdatePartnershipDto } from 
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { CreatePartnerLinkDto, type IssuedPartnerLinkDto } from '../documents/partner-links/dto/partner-link.dto.js';
 import { PartnerLinksService } from '../documents/partner-links/partner-links.service.js';
-import { eventRequestOf } from './event-forms.js';
+import { formFields } from '../common/http/event-data.dto.js';
+import { DocumentsService } from '../documents/documents.service.js';
+import { ATTACHMENT_KINDS, isAttachment } from '../partnerships/judged-content.js';
+import { EVENT_FILE_FIELDS, eventRequestOf, keptName } from './event-forms.js';
 import {
   ACTIVITY_KINDS,
   activityFieldsOf,
@@ -33,8 +36,13 @@ import { changedFields, field, integerField, validDto, versionOf, type FormBody 
 import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
+import { MultipartForm, type UploadingRequest } from './web-uploads.js';
 import { WebViews } from './web-views.js';
 import { ReplayService, type ReplayResult } from '../workflow-engine/replay.service.js';
+
+/** The new proposal form's files: `attachment.concept_note`, `attachment.workplan`. */
+const ATTACHMENT_FIELDS = ATTACHMENT_KINDS.map((kind) => `attachment.${kind}`);
+const attachmentKindOf = (fileField: string) => fileField.slice('attachment.'.length);
 
 const ALL_FIELDS = ['title', 'organizationId', 'summary', 'programme', 'focalPoint', 'notes', 'requiredApprovals', 'approvalSlaDays', 'proposedActivities'];
 
@@ -58,6 +66,7 @@ export class PartnershipPagesController {
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
     private readonly replays: ReplayService,
+    private readonly documents: DocumentsService,
   ) {}
 
   @Get('partnerships/new')
@@ -73,12 +82,21 @@ export class PartnershipPagesController {
 
   @Post('partnerships')
   @Roles('manager')
-  async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+  @MultipartForm({ fileFields: ATTACHMENT_FIELDS, maxFiles: ATTACHMENT_FIELDS.length })
+  async create(@Body() body: FormBody, @Req() request: UploadingRequest, @Res() response: Response): Promise<void> {
     // "Add another activity": the same form again, what was typed kept, with one more row; nothing is created.
     if (field(body, 'addRow') === 'activity') return this.proposalForm(request, response, body, undefined, 200, postedRows(body, 'activity') + 1);
     try {
+      if (request.uploads?.refusal) throw request.uploads.refusal;
       const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS), undatedActivities(body, ACTIVITY_ROW_PREFIXES));
+      // Every file is looked at before anything is kept: a file of a type not taken leaves no proposal behind.
+      const attachments = [];
+      for (const file of request.uploads?.files ?? [])
+        attachments.push(await this.documents.inspect({ ...file, fields: { kind: attachmentKindOf(file.field) } }));
       const row = await this.partnerships.create(input, request.actor!, requestIdOf(request));
+      for (const attachment of attachments) {
+        await this.documents.upload({ ...attachment, fields: { ...attachment.fields, partnershipId: row.id } }, request.actor!, requestIdOf(request));
+      }
       response.redirect(303, `${WEB_PREFIX}/partnerships/${row.id}?done=CREATED`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -102,14 +120,64 @@ export class PartnershipPagesController {
 
   @Post('partnerships/:id/events')
   @UseGuards(WriteRateLimitGuard)
-  async send(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+  @MultipartForm({ fileFields: EVENT_FILE_FIELDS, maxFiles: 1 })
+  async send(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: UploadingRequest, @Res() response: Response): Promise<void> {
+    let values = body;
     try {
-      const event = validDto(SendEventDto, eventRequestOf(body));
-      await this.partnerships.send(id, eventInput(event, request.actor!, versionOf(body), requestIdOf(request)));
+      values = await this.withUploadedDocuments(id, field(body, 'type'), body, request);
+      const event = validDto(SendEventDto, eventRequestOf(values));
+      await this.partnerships.send(id, eventInput(event, request.actor!, versionOf(values), requestIdOf(request)));
       response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=${event.type}`);
     } catch (error) {
-      await this.refused(error, request, response, id, { form: field(body, 'type') ?? '', type: field(body, 'type'), values: body });
+      await this.refused(error, request, response, id, { form: field(body, 'type') ?? '', type: field(body, 'type'), values });
     }
+  }
+
+  /** A concept note or workplan attached to the proposal, as POST /api/documents attaches one. */
+  @Post('partnerships/:id/documents')
+  @Roles('manager')
+  @MultipartForm({ fileFields: ['file'], maxFiles: 1 })
+  async attach(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: UploadingRequest, @Res() response: Response): Promise<void> {
+    try {
+      if (request.uploads?.refusal) throw request.uploads.refusal;
+      const kind = field(body, 'kind') ?? '';
+      if (!isAttachment(kind))
+        throw new DomainError('VALIDATION_FAILED', 'a proposal takes a concept note or a workplan', { errors: ['choose what the document is'] });
+      const [file] = request.uploads?.files ?? [];
+      if (!file) throw new DomainError('VALIDATION_FAILED', 'choose the file to attach', { errors: ['choose the file to attach'] });
+      const document = await this.documents.upload({ ...file, fields: { kind, partnershipId: id } }, request.actor!, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/partnerships/${id}?done=ATTACHED#document-${document.id}`);
+    } catch (error) {
+      await this.refused(error, request, response, id, { form: 'attachment', values: body });
+    }
+  }
+
+  /**
+   * The event form's file, uploaded as a document of this partnership of the kind the field names, its id then sent in the field as an API client
+   * sends it; the page shows the form again with the document kept when the event is refused.
+   */
+  private async withUploadedDocuments(id: string, type: string | undefined, body: FormBody, request: UploadingRequest): Promise<FormBody> {
+    if (request.uploads?.refusal) throw request.uploads.refusal;
+    const fileFields = type ? formFields(type).filter((f) => f.upload) : [];
+    const values: FormBody = { ...body };
+    for (const file of request.uploads?.files ?? []) {
+      const target = fileFields.find((f) => f.path === file.field);
+      if (!target?.upload) throw new DomainError('VALIDATION_FAILED', `this step takes no file in ${file.field}`, { errors: [`no file in ${file.field}`] });
+      if (!request.actor!.roles.includes('manager')) throw new DomainError('FORBIDDEN', 'only a manager uploads documents');
+      const document = await this.documents.upload({ ...file, fields: { kind: target.upload.kind, partnershipId: id } }, request.actor!, requestIdOf(request));
+      values[file.field] = document.id;
+      values[keptName(file.field)] = document.name;
+    }
+    for (const f of fileFields) {
+      if (f.upload!.required && !field(values, f.path)) {
+        throw new DomainError('VALIDATION_FAILED', `choose the file of ${f.words}`, {
+          errors: [`choose the file of ${f.words}`],
+          rule: 'fileRequired',
+          field: f.words,
+        });
+      }
+    }
+    return values;
   }
 
   @Post('partnerships/:id/details')
@@ -245,6 +313,7 @@ export class PartnershipPagesController {
         editable: ALL_FIELDS,
         refusal: refusal ?? null,
         addRows: rows < MAX_ACTIVITY_ROWS,
+        maxUploadMb: this.documents.maxUploadBytes / (1024 * 1024),
       },
       status,
     );

@@ -45,6 +45,8 @@ function singleSignOnWords(details: Record<string, unknown>): string {
   }
 }
 
+const KIND_WORDS: Record<string, string> = { mou_draft: 'a draft of the MOU', signed_mou: 'a signed copy of the MOU' };
+
 /** A reason in lower case, as the rules give them, as a sentence. */
 const sentence = (reason: string) => `${reason[0].toUpperCase()}${reason.slice(1)}.`;
 
@@ -58,6 +60,7 @@ function words(error: DomainError, labels: RefusalLabels): string {
   const details = error.details ?? {};
   switch (error.code) {
     case 'VALIDATION_FAILED': {
+      if (details.rule === 'fileRequired') return `Choose the file of ${String(details.field)}.`;
       const errors = Array.isArray(details.errors) ? (details.errors as string[]) : [error.message];
       if (Array.isArray(details.parameters)) return `This is not a valid address (${errors.join('; ')}). It may have been mistyped or cut short.`;
       return `Some of what you entered is not valid: ${errors.join('; ')}.`;
@@ -90,6 +93,14 @@ function words(error: DomainError, labels: RefusalLabels): string {
         : `${sentence(error.message)} Ask for at most ${String(details.approvers)}.`;
     case 'CONFLICT':
       return `${error.message[0].toUpperCase()}${error.message.slice(1)}.`;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return `${typeof details.name === 'string' ? `“${details.name}”` : 'That file'} is not a kind of file taken here${
+        typeof details.detected === 'string' ? ` (it is ${details.detected})` : ''
+      }. Choose a PDF, Word (DOCX), OpenDocument (ODT), text (.txt) or Markdown (.md) file, or a PNG or JPEG image. Nothing was saved.`;
+    case 'PAYLOAD_TOO_LARGE':
+      return `${typeof details.name === 'string' ? `“${details.name}”` : 'That file'} is too large: a document may be at most ${String(details.maxMb)} MB. Nothing was saved.`;
+    case 'WRONG_DOCUMENT':
+      return `That document cannot be used here: this step takes ${KIND_WORDS[String((details.needs as { kind?: string } | undefined)?.kind)] ?? 'another kind of document'} uploaded for this partnership.`;
     case 'TOO_MANY_REQUESTS':
       return `Too many attempts. Wait ${typeof details.retryAfterSeconds === 'number' ? String(details.retryAfterSeconds) : 'a few'} seconds and try again.`;
     default:

@@ -1,4 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable, type NestMiddleware } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
 import type { CookieOptions, NextFunction, Request, Response } from 'express';
 import { hkdfSync } from 'node:crypto';
@@ -7,6 +8,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AuthenticatedUser } from '../users/users.service.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
+import { isMultipart, MULTIPART_FORM, WebUploads, type MultipartFormSpec, type UploadingRequest } from './web-uploads.js';
 
 export const SESSION_COOKIE = 'pe_session';
 export const CSRF_COOKIE = 'pe_csrf';
@@ -95,13 +97,31 @@ export class WebCsrf {
   }
 }
 
+const csrfRefusal = () => new DomainError('FORBIDDEN', 'this form was not issued by this site for your session', { rule: 'csrf' });
+
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  constructor(private readonly csrf: WebCsrf) {}
+  constructor(
+    private readonly csrf: WebCsrf,
+    private readonly reflector: Reflector,
+    private readonly uploads: WebUploads,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<WebRequest>();
-    if (SAFE_METHODS.has(request.method) || this.csrf.isValid(request)) return true;
-    throw new DomainError('FORBIDDEN', 'this form was not issued by this site for your session', { rule: 'csrf' });
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<UploadingRequest>();
+    if (SAFE_METHODS.has(request.method)) return true;
+    const multipart = this.reflector.get<MultipartFormSpec | undefined>(MULTIPART_FORM, context.getHandler());
+    if (multipart && isMultipart(request)) {
+      // The token is checked on the fields that precede the files, so a forged form's file is never kept.
+      await this.uploads.read(request, multipart, (fields) => {
+        request.body = fields;
+        if (!this.csrf.isValid(request)) throw csrfRefusal();
+      });
+      const refusal = request.uploads?.refusal;
+      if (refusal?.code === 'FORBIDDEN') throw refusal;
+      return true;
+    }
+    if (this.csrf.isValid(request)) return true;
+    throw csrfRefusal();
   }
 }

@@ -39,11 +39,14 @@ import { SessionController } from './session.controller.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, WebCsrf, WebSessionMiddleware } from './web-session.js';
+import { WebUploads } from './web-uploads.js';
+import { DocumentPagesController } from './document-pages.controller.js';
 import { WebViews } from './web-views.js';
 import { WEB_PATHS } from './web.setup.js';
 
 const PAGES = [
   SessionController,
+  DocumentPagesController,
   MyWorkController,
   BoardController,
   DashboardController,
@@ -83,7 +86,20 @@ const PAGES = [
     EngagementsModule,
   ],
   controllers: PAGES,
-  providers: [WebCsrf, WebViews, WebExceptionFilter, WebRefusals, SignedInGuard, CsrfGuard, PipelineBoard, PartnershipPage, MyWork, Dashboard, PartnershipList],
+  providers: [
+    WebCsrf,
+    WebUploads,
+    WebViews,
+    WebExceptionFilter,
+    WebRefusals,
+    SignedInGuard,
+    CsrfGuard,
+    PipelineBoard,
+    PartnershipPage,
+    MyWork,
+    Dashboard,
+    PartnershipList,
+  ],
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -18,8 +18,17 @@ export interface WebAgent {
     path: string,
     form: Record<string, string | string[]>,
   ): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
+  /** Posts a form as `multipart/form-data` with these files, the CSRF token of the page last read first, as a browser sends a form that uploads. */
+  postFiles(
+    path: string,
+    form: Record<string, string>,
+    files: Record<string, { bytes: Buffer; name: string }>,
+    options?: { csrf?: string },
+  ): Promise<{ status: number; html: string; location: string | undefined; headers: Record<string, string> }>;
   /** A file the pages offer for download, read as text whatever its media type. */
   download(path: string): Promise<{ status: number; text: string; headers: Record<string, string> }>;
+  /** A file the pages offer for download, as its bytes. */
+  downloadBytes(path: string): Promise<{ status: number; bytes: Buffer; headers: Record<string, string> }>;
 }
 
 /** A supertest parser that keeps any answer's body as text (supertest buffers only text, JSON and forms on its own). */
@@ -52,11 +61,39 @@ export function pagesAgent(http: App): WebAgent {
       headers: response.headers as Record<string, string>,
     };
   };
+  const postFiles = async (
+    path: string,
+    form: Record<string, string>,
+    files: Record<string, { bytes: Buffer; name: string }>,
+    options: { csrf?: string } = {},
+  ) => {
+    let test = agent.post(path).field('_csrf', options.csrf ?? csrf);
+    for (const [name, value] of Object.entries(form)) test = test.field(name, value);
+    for (const [name, file] of Object.entries(files)) test = test.attach(name, file.bytes, file.name);
+    const response = await test;
+    return {
+      status: response.status,
+      html: response.text,
+      location: response.headers.location as string | undefined,
+      headers: response.headers as Record<string, string>,
+    };
+  };
   const download = async (path: string) => {
     const response = await agent.get(path).buffer(true).parse(asText);
     return { status: response.status, text: response.body as string, headers: response.headers as Record<string, string> };
   };
-  return { get, post, download };
+  const downloadBytes = async (path: string) => {
+    const response = await agent
+      .get(path)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    return { status: response.status, bytes: response.body as Buffer, headers: response.headers as Record<string, string> };
+  };
+  return { get, post, postFiles, download, downloadBytes };
 }
 
 /** Signs `username` in through the sign-in page, as a person would. */

@@ -1,39 +1,15 @@
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { sendFromCurrent } from '../support/factories.js';
 import { startWebApp, type Person, type WebApp } from './browser.js';
+import { seriousViolations } from './axe.js';
 import { seedPartnerLink } from './partner-links.js';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-/** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A and AA, and best practices). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  // The forms behind each disclosure are checked too, as someone who opens them meets them.
-  await page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
-  // A string, evaluated in the page: the test's own TypeScript knows no DOM.
-  const violations = await page.evaluate<AxeViolation[]>(
-    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }).then((r) => r.violations)",
-  );
-  expect(Array.isArray(violations)).toBe(true);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${page.url()}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('accessibility of the main pages (axe-core)', () => {
   let web: WebApp;
   let inForce: string;
   let inReview: string;
+  let drafting: string;
   let organizationId: string;
   let partnerToken: string;
   let agreedText: string;
@@ -44,6 +20,8 @@ describe('accessibility of the main pages (axe-core)', () => {
     const partnerships = web.get(PartnershipsService);
     inReview = await web.seedProposal({ title: 'Police training programme', submit: true });
     inForce = await web.seedProposal({ title: 'Annual lecture and research visits', submit: true });
+    drafting = await web.seedProposal({ title: 'Course on organized crime', submit: true });
+    await sendFromCurrent(web, drafting, 'APPROVE', web.actors.approver);
     await sendFromCurrent(web, inForce, 'APPROVE', web.actors.approver);
     await sendFromCurrent(web, inForce, 'SHARE_DRAFT', web.actors.manager, { data: { document: { name: 'MOU v1.docx', sha256: 'b'.repeat(64) } } });
     await sendFromCurrent(web, inForce, 'AGREE_TEXT', web.actors.manager, { data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } });
@@ -68,6 +46,7 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['manager', 'new proposal', () => '/ui/partnerships/new'],
     ['manager', 'MOU in force', () => `/ui/partnerships/${inForce}`],
     ['manager', 'proposal in review', () => `/ui/partnerships/${inReview}`],
+    ['manager', 'MOU drafting, with the form that uploads a draft', () => `/ui/partnerships/${drafting}`],
     ['manager', 'agreed text with a partner link', () => `/ui/partnerships/${agreedText}`],
     ['manager', 'organizations', () => '/ui/organizations'],
     ['manager', 'organization', () => `/ui/organizations/${organizationId}`],

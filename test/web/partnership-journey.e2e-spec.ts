@@ -1,5 +1,41 @@
-import type { Page } from 'playwright-core';
+import JSZip from 'jszip';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Download, Page } from 'playwright-core';
+import { seriousViolations } from './axe.js';
 import { startWebApp, type WebApp } from './browser.js';
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A real DOCX of these paragraphs, as Word lays one out: the content types first, then the package's relationships, then the document. */
+async function docx(paragraphs: string[]): Promise<Buffer> {
+  const zip = new JSZip();
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
+  const body = paragraphs.map((text) => `<w:p><w:r><w:t xml:space="preserve">${text}</w:t></w:r></w:p>`).join('');
+  zip.file(
+    'word/document.xml',
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+  );
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+/** The bytes of a file the page offered for download. */
+async function bytesOf(download: Download): Promise<Buffer> {
+  return readFileSync(await download.path());
+}
+
+const conceptNote = Buffer.from('Concept note: an annual named lecture on organized crime, and yearly research visits.\n');
+const signedCopy = readFileSync(new URL('../fixtures/mou-signed.pdf', import.meta.url));
 
 /**
  * One partnership from a manager's first click to an MOU in force, through the pages alone:
@@ -48,9 +84,14 @@ describe('a partnership through the web interface', () => {
     await page.getByLabel('Activity 2 title').fill('Research visit');
     await page.locator('#pa-1-kind').selectOption('research_visit');
     await page.locator('#pa-1-month').fill('3');
+    await page.getByLabel('Concept note').setInputFiles({ name: 'Concept note.txt', mimeType: 'text/plain', buffer: conceptNote });
     await page.getByRole('button', { name: 'Create proposal' }).click();
     expect(await stateOf(page)).toBe('Proposal');
     partnershipUrl = page.url().replace(/\?.*$/, '');
+    const attached = page.locator('#attachments-h + ul li');
+    expect(await attached.allTextContents()).toEqual([expect.stringContaining('Concept note: Concept note.txt')]);
+    const [note] = await Promise.all([page.waitForEvent('download'), attached.getByRole('link', { name: 'Concept note.txt' }).click()]);
+    expect(sha256(await bytesOf(note))).toBe(sha256(conceptNote));
 
     const submit = await openAction(page, 'Submit for approval');
     await submit.getByRole('button', { name: 'Submit for approval' }).click();
@@ -78,28 +119,79 @@ describe('a partnership through the web interface', () => {
     expect(await approval.textContent()).toContain(shownHash);
   });
 
-  it('lets the manager share a draft, agree the text, record both signatures, and see the occurrences appear', async () => {
-    const page = await web.signIn('manager');
+  it('lets the manager upload two drafts and see what changed, word by word, then agree the text', async () => {
+    const page = await web.signIn('manager', { bypassCSP: true });
     await page.goto(partnershipUrl);
     expect(await page.locator('.occurrence').count()).toBe(0);
 
-    const draft = await openAction(page, 'Share draft');
-    await draft.getByLabel('Document name').fill('MOU draft v1.docx');
-    await draft.getByLabel('SHA-256 of the document').fill('a'.repeat(64));
+    // A file that is not what its name says is refused beside the form, in plain words, and the comment typed is kept.
+    let draft = await openAction(page, 'Share draft');
+    await draft.getByLabel('The draft').setInputFiles({ name: 'MOU draft.pdf', mimeType: 'application/pdf', buffer: Buffer.from('Not a PDF at all.\n') });
+    await draft.getByLabel('Comment').fill('First draft for the partner');
+    await draft.getByRole('button', { name: 'Share draft' }).click();
+    draft = page.locator('form[data-event="SHARE_DRAFT"]');
+    expect(await draft.getByRole('alert').textContent()).toContain('“MOU draft.pdf” is not a kind of file taken here.');
+    expect(await draft.getByLabel('Comment').inputValue()).toBe('First draft for the partner');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const first = await docx(['Memorandum of Understanding between the parties.', 'Each party shall host one lecture a year in Lahore.']);
+    await draft.getByLabel('The draft').setInputFiles({ name: 'MOU draft v1.docx', mimeType: 'application/octet-stream', buffer: first });
     await draft.getByRole('button', { name: 'Share draft' }).click();
     expect(await stateOf(page)).toBe('MOU negotiation');
     expect(await page.locator('td', { hasText: 'MOU draft v1.docx' }).count()).toBe(1);
+
+    const second = await docx(['Memorandum of Understanding between the parties.', 'Each party shall host two lectures a year in Lahore or Karachi.']);
+    draft = await openAction(page, 'Share draft');
+    await draft.getByLabel('The draft').setInputFiles({ name: 'MOU draft v2.docx', mimeType: 'application/octet-stream', buffer: second });
+    await draft.getByRole('button', { name: 'Share draft' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('Done');
+    const diff = page.locator('section.draft-diff', { has: page.getByRole('heading', { name: 'Draft 2 against draft 1' }) }).locator('.diff');
+    expect(await diff.locator('del').allTextContents()).toEqual(['one', 'lecture']);
+    expect(await diff.locator('ins').allTextContents()).toEqual(expect.arrayContaining(['two', 'lectures']));
+    expect((await diff.locator('ins').allTextContents()).join('')).toContain('Karachi');
+    expect(await diff.textContent()).toContain('Memorandum of Understanding between the parties.');
+    const [downloadedDraft] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'MOU draft v2.docx' }).click()]);
+    expect(sha256(await bytesOf(downloadedDraft))).toBe(sha256(second));
 
     const agree = await openAction(page, 'Agree text');
     await agree.getByLabel('Takes effect on').fill('2026-03-01');
     await agree.getByLabel('Expires on').fill('2029-02-28');
     await agree.getByRole('button', { name: 'Agree text' }).click();
     expect(await stateOf(page)).toBe('Awaiting signatures');
+    expect(await page.getByTestId('agreed-text').textContent()).toContain(`Draft 2, MOU draft v2.docx · fingerprint (SHA-256) ${sha256(second)}`);
+  });
 
+  it('lets the manager ask the partner to confirm the agreed text, and the partner confirm it with no account', async () => {
+    const page = await web.signIn('manager');
+    await page.goto(partnershipUrl);
+    const ask = await openAction(page, 'Ask the partner to confirm the agreed text');
+    await ask.getByLabel('Their name').fill('Dr. Sana Iqbal');
+    await ask.getByRole('button', { name: 'Make the link' }).click();
+    const link = await page.getByLabel('Link for the partner').inputValue();
+
+    const partner = await web.browser.newContext({ baseURL: web.baseUrl });
+    const partnerPage = await partner.newPage();
+    partnerPage.setDefaultTimeout(10_000);
+    await partnerPage.goto(new URL(link).pathname);
+    const [agreedCopy] = await Promise.all([partnerPage.waitForEvent('download'), partnerPage.getByRole('link', { name: 'Download the agreed text' }).click()]);
+    expect(agreedCopy.suggestedFilename()).toBe('MOU draft v2.docx');
+    const agreedBytes = await bytesOf(agreedCopy);
+    expect(await partnerPage.locator('#partner-fingerprint').textContent()).toBe(sha256(agreedBytes));
+    await partnerPage.getByLabel('Your name').fill('Sana Iqbal');
+    await partnerPage.getByLabel('Your title').fill('Dean, Faculty of Social Sciences');
+    await partnerPage.getByRole('button', { name: 'Confirm the agreed text' }).click();
+    expect(await partnerPage.getByRole('status').textContent()).toContain('Your confirmation is recorded');
+    await partner.close();
+  });
+
+  it('lets the manager record both signatures with the signed copy uploaded, see it and the partner’s confirmation, and the occurrences appear', async () => {
+    const page = await web.signIn('manager');
+    await page.goto(partnershipUrl);
     let sign = await openAction(page, 'Record signature');
     await sign.getByLabel('Party').selectOption('partner');
     await sign.getByLabel('Signatory').fill('Vice-Chancellor, Riphah International University');
     await sign.getByLabel('Signed on').fill('2026-03-02');
+    await sign.getByLabel('The signed copy').setInputFiles({ name: 'MOU signed.pdf', mimeType: 'application/pdf', buffer: signedCopy });
     await sign.getByRole('button', { name: 'Record signature' }).click();
     expect(await stateOf(page)).toBe('Awaiting signatures');
 
@@ -107,7 +199,17 @@ describe('a partnership through the web interface', () => {
     expect(await sign.getByLabel('Party').locator('option').allTextContents()).toEqual(['Our organisation']);
     await sign.getByLabel('Signatory').fill('Executive Director');
     await sign.getByLabel('Signed on').fill('2026-03-02');
+    await sign.getByLabel('The signed copy').setInputFiles({ name: 'MOU signed.pdf', mimeType: 'application/pdf', buffer: signedCopy });
     await sign.getByRole('button', { name: 'Record signature' }).click();
+
+    const partnerSignature = page.getByTestId('signature-partner');
+    expect(await partnerSignature.textContent()).toContain(`Signed copy: MOU signed.pdf ${sha256(signedCopy)}`);
+    const [copy] = await Promise.all([page.waitForEvent('download'), partnerSignature.getByRole('link', { name: 'MOU signed.pdf' }).click()]);
+    expect(copy.suggestedFilename()).toBe('MOU signed.pdf');
+    expect(sha256(await bytesOf(copy))).toBe(sha256(signedCopy));
+    const confirmed = page.locator('#partner-acknowledgements + ul li');
+    expect(await confirmed.textContent()).toContain('Sana Iqbal (Dean, Faculty of Social Sciences) confirmed the agreed text');
+    expect(await confirmed.locator('code').textContent()).toBe(await page.getByTestId('agreed-text').locator('code').textContent());
 
     expect(await stateOf(page)).toBe('In force · Active');
     const dates = await page.locator('.occurrence .occ-date').allTextContents();
@@ -129,7 +231,7 @@ describe('a partnership through the web interface', () => {
     const rows = await timeline.allTextContents();
     // its occurrences' events are part of its history (SPEC); the partnership's own are the rest
     const steps = rows.filter((row) => !row.includes('activity occurrence'));
-    expect(steps.length).toBe(7);
+    expect(steps.length).toBe(8);
     expect(rows.length).toBeGreaterThan(steps.length);
     expect(steps.some((s) => s.includes('Amir Approver approved it → MOU drafting'))).toBe(true);
     expect(steps.some((s) => s.includes('submitted it for approval → Senior-management review'))).toBe(true);

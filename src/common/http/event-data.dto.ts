@@ -26,7 +26,7 @@ export class DocumentDto {
   @EventField({
     required: true,
     api: { type: String, minLength: 1, maxLength: 300, example: 'MOU draft v2.docx' },
-    form: { label: 'Document name', input: 'text', words: 'the document name' },
+    words: 'the document name',
   })
   @IsString()
   @Length(1, 300)
@@ -36,12 +36,7 @@ export class DocumentDto {
   @EventField({
     required: true,
     api: { type: String, pattern: SHA256.source, description: 'SHA-256 of the document, lower-case hex', example: 'a'.repeat(64) },
-    form: {
-      label: 'SHA-256 of the document',
-      input: 'sha256',
-      hint: '64 hexadecimal characters; choose the file below to compute it in your browser (the file is not uploaded).',
-      words: 'the document’s SHA-256',
-    },
+    words: 'the document’s SHA-256',
   })
   @Matches(SHA256, { message: '$property must be 64 lower-case hex characters' })
   sha256: string;
@@ -49,19 +44,30 @@ export class DocumentDto {
   @EventField({
     required: false,
     api: { type: String, format: 'uri', example: 'https://files.example.org/mou-v2.docx' },
-    form: { label: 'Link to the document', input: 'url', words: 'the link to the document' },
+    words: 'the link to the document',
   })
   @IsUrl({ require_protocol: true })
   url?: string;
 }
 
-/** An uploaded document an event refers to; the service checks it is of the kind the event needs and of this partnership. */
-function documentIdField(description: string): PropertyDecorator {
-  return EventField({ required: false, api: { type: String, format: 'uuid', description } });
+/**
+ * An uploaded document an event refers to; the service checks it is of the kind the event needs and of this partnership. A page asks for the file
+ * itself, uploads it, and sends its id.
+ */
+function documentIdField(description: string, form?: FieldForm): PropertyDecorator {
+  return EventField({ required: false, api: { type: String, format: 'uuid', description }, ...(form ? { form } : {}) });
 }
 
+const TAKEN_FILES = 'PDF, Word (DOCX), OpenDocument (ODT), text (.txt) or Markdown (.md)';
+
 export class ShareDraftData {
-  @documentIdField('An uploaded mou_draft of this partnership (POST /api/documents), instead of document: the server fills document in from it.')
+  @documentIdField('An uploaded mou_draft of this partnership (POST /api/documents), instead of document: the server fills document in from it.', {
+    label: 'The draft',
+    input: 'file',
+    hint: `${TAKEN_FILES}. It is kept with the partnership and compared word by word with the draft before it.`,
+    words: 'the draft',
+    upload: { kind: 'mou_draft', required: true },
+  })
   @IsUUID()
   documentId?: string;
 
@@ -86,7 +92,13 @@ export class AgreeTextData {
   @IsIsoDate()
   expiresOn: string;
 
-  @documentIdField('The uploaded mou_draft of this partnership whose text is agreed; left out, the latest draft shared, when it was uploaded.')
+  @documentIdField('The uploaded mou_draft of this partnership whose text is agreed; left out, the latest draft shared, when it was uploaded.', {
+    label: 'The agreed text',
+    input: 'file',
+    hint: `Leave it out to agree the latest draft shared. ${TAKEN_FILES}.`,
+    words: 'the agreed text',
+    upload: { kind: 'mou_draft', required: false },
+  })
   @IsUUID()
   documentId?: string;
 }
@@ -117,7 +129,13 @@ export class SignedBy {
 }
 
 export class SignatureData extends SignedBy {
-  @documentIdField('The uploaded signed copy (a signed_mou of this partnership).')
+  @documentIdField('The uploaded signed copy (a signed_mou of this partnership).', {
+    label: 'The signed copy',
+    input: 'file',
+    hint: `A scan or the signed file: ${TAKEN_FILES}, PNG or JPEG.`,
+    words: 'the signed copy',
+    upload: { kind: 'signed_mou', required: false },
+  })
   @IsUUID()
   documentId?: string;
 }
@@ -277,7 +295,7 @@ export function eventFields(type: string): DataField[] {
   const labelled = data.map((field) =>
     field.form && schema?.labels?.[field.path] ? { ...field, form: { ...field.form, label: schema.labels[field.path] } } : field,
   );
-  return [...labelled, { path: 'comment', required: schema?.needsComment === true, form: COMMENT }];
+  return [...labelled, { path: 'comment', required: schema?.needsComment === true, form: COMMENT, words: COMMENT.words }];
 }
 
 /** What the workflow refuses the event without, as its definitions' `meta.requires` name them. */
@@ -289,19 +307,24 @@ export function requiredPaths(type: string): string[] {
 
 /** Whether a form can ask for everything the event needs; RECORD_EXISTING's list of signatures is sent through the API (or the import), not a form. */
 export function hasForm(type: string): boolean {
-  return eventFields(type).every((field) => !field.required || field.form !== undefined);
+  const fields = eventFields(type);
+  const asked = (path: string | undefined) => fields.some((field) => field.path === path && field.form !== undefined);
+  return fields.every((field) => !field.required || field.form !== undefined || asked(field.filledFrom));
 }
 
 /** The fields a form shows for the event, in order. */
 export function formFields(type: string): FormField[] {
-  return eventFields(type).flatMap(({ path, required, form }) => (form ? [{ ...form, path, required }] : []));
+  return eventFields(type).flatMap(({ path, required, form }) => (form ? [{ ...form, path, required: form.upload?.required ?? required }] : []));
 }
 
 const everyField = Object.keys(EVENT_SCHEMAS).flatMap(formFields);
+const everyWord = new Map(
+  Object.keys(EVENT_SCHEMAS).flatMap((type) => eventFields(type).flatMap(({ path, words }) => (words ? [[path, words] as const] : []))),
+);
 
 /** How a refusal names a missing field: `data.expiresOn` as "the expiry date". */
 export function fieldWords(path: string): string | undefined {
-  return everyField.find((field) => field.path === path)?.words;
+  return everyWord.get(path);
 }
 
 /** The paths a form sends as whole numbers. */

@@ -6,7 +6,7 @@ import { IsOptional, ValidateNested } from 'class-validator';
 export type DataClass = new () => object;
 
 /** How a form asks for a value: the kind of input element, and the checks it makes in the browser. */
-export type InputKind = 'text' | 'textarea' | 'date' | 'sha256' | 'url' | 'party' | 'number';
+export type InputKind = 'text' | 'textarea' | 'date' | 'url' | 'party' | 'number' | 'file';
 
 /** How the web's event form asks for a field, and how a refusal names it when it is missing. */
 export interface FieldForm {
@@ -15,6 +15,12 @@ export interface FieldForm {
   hint?: string;
   /** The field in a sentence: "Fill in the expiry date." */
   words: string;
+  /** A file input (`input: 'file'`): the page uploads the file as a document of this kind of the partnership, and sends its id as the field's value. */
+  upload?: {
+    kind: 'mou_draft' | 'signed_mou';
+    /** The form needs a file even where the API takes the field as optional (it has another way in: SHARE_DRAFT's `document`). */
+    required: boolean;
+  };
 }
 
 export interface EventFieldOptions {
@@ -24,6 +30,8 @@ export interface EventFieldOptions {
   api?: ApiPropertyOptions;
   /** How a form asks for it; none for a field no form shows, or an object whose own fields are asked for. */
   form?: FieldForm;
+  /** How a refusal names it when no form asks for it. */
+  words?: string;
   /** The class of an object field, whose own fields are documented, validated and asked for in turn. */
   nested?: () => DataClass;
   /**
@@ -38,6 +46,9 @@ export interface DataField {
   path: string;
   required: boolean;
   form?: FieldForm;
+  words?: string;
+  /** The sibling field (its path) the service fills this one in from, when the field or an object around it is filled that way. */
+  filledFrom?: string;
 }
 
 const declared = new Map<DataClass, Array<EventFieldOptions & { property: string }>>();
@@ -71,11 +82,15 @@ function declaredOn(shape: DataClass): Array<EventFieldOptions & { property: str
 }
 
 /** The leaf fields of `shape`, in the order the class declares them, at their paths under `prefix`. */
-export function dataFields(shape: DataClass, prefix = 'data', required = true): DataField[] {
-  return declaredOn(shape).flatMap(({ property, nested, form, ...field }) => {
+export function dataFields(shape: DataClass, prefix = 'data', required = true, filledFrom?: string): DataField[] {
+  return declaredOn(shape).flatMap(({ property, nested, form, words, ...field }) => {
     const path = `${prefix}.${property}`;
-    if (nested) return dataFields(nested(), path, required && field.required);
-    return [{ path, required: required && field.required, ...(form ? { form } : {}) }];
+    const from = filledFrom ?? (field.filledFrom ? `${prefix}.${field.filledFrom}` : undefined);
+    if (nested) return dataFields(nested(), path, required && field.required, from);
+    const named = form?.words ?? words;
+    return [
+      { path, required: required && field.required, ...(form ? { form } : {}), ...(named ? { words: named } : {}), ...(from ? { filledFrom: from } : {}) },
+    ];
   });
 }
 
