@@ -8,6 +8,7 @@ import {
   EVENT_SCHEMAS,
   fieldWords,
   formFields,
+  hasForm,
   NUMBER_PATHS,
   requiredPaths,
   validateEventData,
@@ -43,7 +44,19 @@ describe('the one schema of each event', () => {
       ['comment', 'Comment', false],
     ]);
     expect(formFields('POSTPONE')[0]).toMatchObject({ path: 'data.date', label: 'New date', input: 'date', required: true });
-    expect(formFields('SHARE_DRAFT').map((f) => f.path)).toEqual(['data.document.name', 'data.document.sha256', 'data.document.url', 'comment']);
+    // The form asks for the file (the page uploads it and sends its id), never for its name or hash; the words of a refusal still name them.
+    expect(formFields('SHARE_DRAFT').map((f) => [f.path, f.input, f.required])).toEqual([
+      ['data.documentId', 'file', true],
+      ['comment', 'textarea', false],
+    ]);
+    expect(formFields('RECORD_SIGNATURE').find((f) => f.input === 'file')).toMatchObject({
+      path: 'data.documentId',
+      required: false,
+      upload: { kind: 'signed_mou' },
+    });
+    expect(fieldWords('data.document.sha256')).toBe('the document’s SHA-256');
+    expect(hasForm('SHARE_DRAFT')).toBe(true);
+    expect(hasForm('RECORD_EXISTING')).toBe(false);
     expect(formFields('APPROVE').map((f) => f.path)).toEqual(['comment']);
     expect(formFields('REJECT')).toEqual([{ path: 'comment', label: 'Comment', input: 'textarea', words: 'a comment', required: true }]);
     expect(fieldWords('data.expiresOn')).toBe('the expiry date');
