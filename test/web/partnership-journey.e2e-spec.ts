@@ -84,6 +84,7 @@ describe('a partnership through the web interface', () => {
     await page.getByLabel('Activity 2 title').fill('Research visit');
     await page.locator('#pa-1-kind').selectOption('research_visit');
     await page.locator('#pa-1-month').fill('3');
+    await page.locator('#pa-1-day').fill('1');
     await page.getByLabel('Concept note').setInputFiles({ name: 'Concept note.txt', mimeType: 'text/plain', buffer: conceptNote });
     await page.getByRole('button', { name: 'Create proposal' }).click();
     expect(await stateOf(page)).toBe('Proposal');
