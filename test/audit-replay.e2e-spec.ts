@@ -69,7 +69,7 @@ describe('`npm run audit:replay` over a JSONL export', () => {
     expect(replayed.result).toMatchObject({
       ok: true,
       instances: partnerships + occurrences,
-      workflows: { 'partnership-mou@2': partnerships, 'recurring-activity@1': occurrences },
+      workflows: { 'partnership-mou@2': partnerships, 'recurring-activity@2': occurrences },
       skipped: 0,
     });
     expect(replayed.stderr).toContain(`every instance replays: ${partnerships + occurrences} instances`);

@@ -118,12 +118,26 @@ describe('signed MOUs and what they commit to, over HTTP', () => {
     expect(occurrence.availableEvents).toEqual(['CANCEL', 'SCHEDULE']);
     await occurrenceEvent(occurrence.id, { type: 'SCHEDULE', data: { date: '2026-10-15', venue: 'Main auditorium, Lahore' } });
     await occurrenceEvent(occurrence.id, { type: 'POSTPONE', data: { date: '2026-10-14' } }, 422); // earlier is not a postponement
+    // Earlier is bringing it forward (recurring-activity v2, which new occurrences run on); later is not.
+    // (Not "held" yet: its day has not come.)
+    expect((await api.as('manager').get(`/api/occurrences/${occurrence.id}`).expect(200)).body.availableEvents).toEqual([
+      'BRING_FORWARD',
+      'CANCEL',
+      'POSTPONE',
+    ]);
+    await occurrenceEvent(occurrence.id, { type: 'BRING_FORWARD', data: { date: '2026-10-16' } }, 422);
+    const earlier = await occurrenceEvent(occurrence.id, { type: 'BRING_FORWARD', comment: 'The hall is free a day earlier', data: { date: '2026-10-14' } });
+    expect(earlier.body).toMatchObject({
+      state: 'scheduled',
+      date: '2026-10-14',
+      broughtForward: [expect.objectContaining({ from: '2026-10-15', to: '2026-10-14', comment: 'The hall is free a day earlier' })],
+    });
     const postponed = await occurrenceEvent(occurrence.id, { type: 'POSTPONE', comment: 'Convocation week', data: { date: '2026-10-20' } });
     expect(postponed.body).toMatchObject({
       state: 'scheduled',
       date: '2026-10-20',
       venue: 'Main auditorium, Lahore',
-      postponements: [expect.objectContaining({ from: '2026-10-15', to: '2026-10-20' })],
+      postponements: [expect.objectContaining({ from: '2026-10-14', to: '2026-10-20' })],
     });
     await occurrenceEvent(occurrence.id, { type: 'MARK_HELD', data: { report: 'Delivered to 120 students.' } }, 422); // not yet held: the date is in the future
     await occurrenceEvent(occurrence.id, { type: 'SCHEDULE', data: { date: '2026-10-20' } }, 409);

@@ -379,6 +379,7 @@ export function occurrenceView(row: Occurrence) {
     report: (c.report as string | null) ?? null,
     attendance: (c.attendance as number | null) ?? null,
     postponements: (c.postponements as unknown[]) ?? [],
+    broughtForward: (c.broughtForward as unknown[]) ?? [],
     cancellation: c.cancellation ?? null,
     updatedAt: row.updatedAt,
   };

@@ -398,6 +398,19 @@ const updateCases: Record<string, () => void> = {
       postponements: [{ comment: null }],
     });
   },
+  recordBringingForward: () => {
+    const context = { date: '2026-06-10', venue: 'Hall B', postponements: [{ from: '2026-06-03', to: '2026-06-10' }], broughtForward: [] };
+    expect(update('recordBringingForward', scope(context, { comment: 'Hall free', data: { date: '2026-06-01' } }))).toEqual({
+      broughtForward: [{ from: '2026-06-10', to: '2026-06-01', by: 'a1', at: AT, comment: 'Hall free' }],
+      date: '2026-06-01',
+      venue: 'Hall B',
+    });
+    // An occurrence whose context began on v1 has no list yet.
+    expect(update('recordBringingForward', scope({ date: '2026-06-10' }, { data: { date: '2026-06-01', venue: 'Hall C' } }))).toMatchObject({
+      venue: 'Hall C',
+      broughtForward: [{ comment: null }],
+    });
+  },
   recordExisting: () => {
     const signatures = [
       { party: 'own', signatory: 'Executive Director', signedOn: '2023-08-25' },

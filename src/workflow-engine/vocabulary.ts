@@ -486,6 +486,12 @@ export const updates: Record<string, UpdateFn> = {
     date: event.data?.date,
     venue: event.data?.venue ?? context.venue ?? null,
   }),
+  /** The date moved earlier (recurring-activity v2): kept apart from postponements, which only ever move it later. */
+  recordBringingForward: ({ context, event }) => ({
+    broughtForward: [...list(context.broughtForward), { from: context.date, to: event.data?.date, ...by(event), comment: event.comment ?? null }],
+    date: event.data?.date,
+    venue: event.data?.venue ?? context.venue ?? null,
+  }),
   recordHeld: ({ event }) => ({
     report: event.data?.report,
     attendance: event.data?.attendance ?? null,

@@ -60,6 +60,7 @@ describe('WorkflowRegistry with the real definitions', () => {
       'partnership-mou@1',
       'partnership-mou@2',
       'recurring-activity@1',
+      'recurring-activity@2',
     ]);
     for (const [id, file] of [
       ['follow-up', 'follow-up.v1.json'],

@@ -70,8 +70,11 @@ export class OccurrenceViewResponse {
   @ApiProperty({ nullable: true, type: Number, example: 80 })
   attendance: number | null;
 
-  @ApiProperty({ type: PostponementResponse, isArray: true })
+  @ApiProperty({ type: PostponementResponse, isArray: true, description: 'Each move of the date to a later day (POSTPONE).' })
   postponements: PostponementResponse[];
+
+  @ApiProperty({ type: PostponementResponse, isArray: true, description: 'Each move of the date to an earlier day (BRING_FORWARD, recurring-activity v2).' })
+  broughtForward: PostponementResponse[];
 
   @ApiProperty({ type: CancellationResponse, nullable: true })
   cancellation: CancellationResponse | null;

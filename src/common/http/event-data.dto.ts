@@ -268,6 +268,7 @@ export const EVENT_SCHEMAS: Record<string, EventSchema> = {
   APPROVE: { data: ApproveData },
   SCHEDULE: { data: ScheduleData },
   POSTPONE: { data: ScheduleData, labels: { 'data.date': 'New date' } },
+  BRING_FORWARD: { data: ScheduleData, labels: { 'data.date': 'New date' } },
   MARK_HELD: { data: HeldData },
   SUBMIT_FOR_APPROVAL: {},
   WITHDRAW: {},
