@@ -25,6 +25,10 @@ interface Size {
   search: Latency;
   history: Latency;
   report: Latency;
+  engagements: number;
+  followUps: number;
+  timeline: Latency;
+  followUpList: Latency;
 }
 interface Throughput {
   rows: number;
@@ -185,6 +189,22 @@ function rows(database: DatabaseKind, f: Figures): Row[] {
       ratio: round(ratio, 2),
       target: target ? '≤ 2' : '(no target)',
       met: target ? ratio <= 2 : null,
+      peakRssMb: rss(f.growth.peakRssMb),
+    });
+  }
+  for (const [key, label] of [
+    ['timeline', "an organization's timeline, first page with total (p50 ms)"],
+    ['followUpList', "one owner's open follow-ups, first page with total (p50 ms)"],
+  ] as const) {
+    const ratio = large[key].p50Ms / small[key].p50Ms;
+    out.push({
+      database,
+      figure: `${label}, ${large.engagements} vs ${small.engagements} engagements`,
+      measured: `${large[key].p50Ms} ms at ${large.followUps} follow-ups`,
+      baseline: `${small[key].p50Ms} ms at ${small.followUps} follow-ups`,
+      ratio: round(ratio, 2),
+      target: '≤ 2',
+      met: ratio <= 2,
       peakRssMb: rss(f.growth.peakRssMb),
     });
   }

@@ -211,3 +211,126 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
     await runner.release();
   }
 }
+
+/** Engagements one organization has: a field office's meetings with it over the years. */
+export const ENGAGEMENTS_PER_ORGANIZATION = 50;
+/** The staff who own follow-ups: each owns a tenth of them, so one's list grows with the data. */
+export const FOLLOW_UP_OWNERS = Array.from({ length: 10 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+
+/**
+ * `count` meetings, each with one organization (ENGAGEMENTS_PER_ORGANIZATION to an organization of
+ * its own) and one follow-up owned in turn by FOLLOW_UP_OWNERS, two in three still open: the data of
+ * an organization's timeline and of a follow-up list. Answers the organizations' ids.
+ */
+export async function seedEngagements(dataSource: DataSource, followUpHash: string, count: number): Promise<string[]> {
+  const kind = isPostgres(dataSource) ? 'postgres' : 'sqlite';
+  const runner = dataSource.createQueryRunner();
+  const query = (sql: string, params: unknown[]) => runner.query(sql, params);
+  const organizationIds: string[] = [];
+  await runner.startTransaction();
+  try {
+    const CHUNK = 1000;
+    for (let start = 0; start < count; start += CHUNK) {
+      const organizations: unknown[][] = [];
+      const engagements: unknown[][] = [];
+      const links: unknown[][] = [];
+      const followUps: unknown[][] = [];
+      for (let n = start; n < Math.min(count, start + CHUNK); n += 1) {
+        const at = new Date(BASE_TIME + n * 60_000).toISOString();
+        if (n % ENGAGEMENTS_PER_ORGANIZATION === 0) {
+          const name = `Field organization ${n / ENGAGEMENTS_PER_ORGANIZATION}`;
+          organizationIds.push(randomUUID());
+          organizations.push([organizationIds.at(-1), name, name.toLowerCase(), 'other', 'PK', null, null, '[]', null, 1, BENCH_MANAGER.id, at, at]);
+        }
+        const organizationId = organizationIds.at(-1);
+        const id = randomUUID();
+        const day = new Date(BASE_TIME - (n % 3650) * 86_400_000).toISOString().slice(0, 10);
+        const title = `Meeting ${n}`;
+        engagements.push([id, 'meeting', title, title.toLowerCase(), day, null, 'Lahore', null, null, 1, BENCH_MANAGER.id, at, at]);
+        links.push([id, 'organization', organizationId, 0]);
+        const state = n % 3 === 2 ? 'done' : 'open';
+        const context = { dueOn: day, overdue: false, completions: [], cancellation: null, reopenings: [] };
+        followUps.push([
+          randomUUID(),
+          id,
+          `Follow-up of meeting ${n}`,
+          FOLLOW_UP_OWNERS[n % FOLLOW_UP_OWNERS.length],
+          day,
+          organizationId,
+          null,
+          kind === 'postgres' ? false : 0,
+          BENCH_MANAGER.id,
+          'follow-up',
+          1,
+          followUpHash,
+          state,
+          JSON.stringify(context),
+          1,
+          at,
+          at,
+        ]);
+      }
+      await insertMany(query, kind, 'organizations', ORGANIZATION_COLUMNS, organizations);
+      await insertMany(query, kind, 'engagements', ENGAGEMENT_COLUMNS, engagements);
+      await insertMany(query, kind, 'engagement_links', ['engagement_id', 'target_type', 'target_id', 'position'], links);
+      await insertMany(query, kind, 'follow_ups', FOLLOW_UP_COLUMNS, followUps);
+    }
+    await runner.commitTransaction();
+  } catch (error) {
+    await runner.rollbackTransaction();
+    throw error;
+  } finally {
+    await runner.release();
+  }
+  return organizationIds;
+}
+
+const ORGANIZATION_COLUMNS = [
+  'id',
+  'name',
+  'name_key',
+  'kind',
+  'country',
+  'city',
+  'website',
+  'contacts',
+  'parent_id',
+  'version',
+  'created_by',
+  'created_at',
+  'updated_at',
+];
+const ENGAGEMENT_COLUMNS = [
+  'id',
+  'kind',
+  'title',
+  'title_key',
+  'starts_on',
+  'ends_on',
+  'place',
+  'notes',
+  'parent_id',
+  'version',
+  'created_by',
+  'created_at',
+  'updated_at',
+];
+const FOLLOW_UP_COLUMNS = [
+  'id',
+  'engagement_id',
+  'title',
+  'owner_id',
+  'due_on',
+  'organization_id',
+  'partnership_id',
+  'overdue',
+  'created_by',
+  'workflow_id',
+  'workflow_version',
+  'definition_hash',
+  'state',
+  'context',
+  'version',
+  'created_at',
+  'updated_at',
+];

@@ -184,10 +184,19 @@ describe('engagements', () => {
     });
     const listed = (await api.as('auditor').get(`/api/documents?engagementId=${meeting.id}`).expect(200)).body;
     expect(listed.total).toBe(2);
+    // A follow-up reached both ways (it names the organization, and its engagement does too) is listed once.
+    const promise = (
+      await api
+        .as('manager')
+        .post(`/api/engagements/${meeting.id}/follow-ups`)
+        .send({ title: 'Draft the workplan', ownerId: api.ids.manager, dueOn: '2024-12-15', organizationId: cfhr })
+        .expect(201)
+    ).body;
     const timeline = (await api.as('auditor').get(`/api/organizations/${cfhr}/timeline?limit=100`).expect(200)).body.items as Array<{
       kind: string;
       id: string;
     }>;
+    expect(timeline.filter((e) => e.id === promise.id)).toHaveLength(1);
     expect(
       timeline
         .filter((e) => e.kind === 'document')
