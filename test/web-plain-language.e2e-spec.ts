@@ -49,6 +49,7 @@ describe('the pages speak the users’ words', () => {
   let api: ApiApp;
   let organizationId: string;
   const partnershipIds: string[] = [];
+  let engagementId: string;
 
   beforeAll(async () => {
     ({ api, organizationId } = await createApiAppWithOrganization());
@@ -87,6 +88,49 @@ describe('the pages speak the users’ words', () => {
     api.clock.advanceDays(15);
     await api.get(TimersService).fireDue();
     partnershipIds.push(refused.id, sentBack.id, rejected.id, withdrawn.id, inReview.id, inForce.id, renewalDue.id);
+
+    // A meeting with a person met, a follow-up done, one cancelled and one overdue for the manager: engagement pages, My work and the timeline.
+    const person = (
+      await api
+        .as('manager')
+        .post('/api/people')
+        .send({ name: 'Dr Kaleem', affiliations: [{ organizationId, title: 'Professor' }] })
+        .expect(201)
+    ).body;
+    engagementId = (
+      await api
+        .as('manager')
+        .post('/api/engagements')
+        .send({
+          kind: 'meeting',
+          title: 'Round table',
+          startsOn: '2026-03-03',
+          organizationIds: [organizationId],
+          attendeeIds: [person.id],
+          partnershipIds: [inForce.id],
+        })
+        .expect(201)
+    ).body.id;
+    const followUp = async (title: string, dueInDays: number) =>
+      (
+        await api
+          .as('manager')
+          .post(`/api/engagements/${engagementId}/follow-ups`)
+          .send({ title, ownerId: api.ids.manager, dueOn: new Date(api.clock.now().getTime() + dueInDays * 86_400_000).toISOString().slice(0, 10) })
+          .expect(201)
+      ).body as { id: string; version: number };
+    const done = await followUp('Send the topics', 5);
+    await api.as('manager').post(`/api/follow-ups/${done.id}/events`).set('If-Match', `"${done.version}"`).send({ type: 'COMPLETE' }).expect(200);
+    const dropped = await followUp('Call the academy', 5);
+    await api
+      .as('manager')
+      .post(`/api/follow-ups/${dropped.id}/events`)
+      .set('If-Match', `"${dropped.version}"`)
+      .send({ type: 'CANCEL', comment: 'Not needed.' })
+      .expect(200);
+    await followUp('Draft the workplan', 1);
+    api.clock.advanceDays(3);
+    await api.get(TimersService).fireDue();
   });
 
   afterAll(() => api.close());
@@ -123,7 +167,19 @@ describe('the pages speak the users’ words', () => {
       if (user === 'auditor' || user === 'admin') expect(patterns.some(({ re }) => re.test(audit))).toBe(true);
       // The walk reached the pages that matter: each partnership, and the lists.
       for (const id of partnershipIds) expect(seen).toContain(`/ui/partnerships/${id}`);
-      expect([...seen]).toEqual(expect.arrayContaining(['/', '/ui/pipeline', '/ui/organizations', '/ui/notifications']));
+      expect([...seen]).toEqual(
+        expect.arrayContaining([
+          '/',
+          '/ui/pipeline',
+          '/ui/organizations',
+          '/ui/notifications',
+          '/ui/engagements',
+          `/ui/engagements/${engagementId}`,
+          '/ui/people',
+        ]),
+      );
+      expect([...seen].some((path) => path.startsWith('/ui/people/'))).toBe(true);
+      if (user === 'manager') expect(seen).toContain('/ui/import');
     },
   );
 

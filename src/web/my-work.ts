@@ -65,7 +65,15 @@ export class MyWork {
       occurrences: { ...occurrences, items: occurrences.items.map((item) => ({ ...item, toRecord: toRecord(item) })) },
       followUps: {
         total: followUps.total,
-        items: followUps.items.map((row) => ({ id: row.id, title: row.title, dueOn: row.dueOn, overdue: row.overdue, engagementId: row.engagementId })),
+        items: followUps.items.map((row) => ({
+          id: row.id,
+          title: row.title,
+          dueOn: row.dueOn,
+          overdue: row.overdue,
+          engagementId: row.engagementId,
+          version: row.version,
+          actions: this.followUps.availableEvents(row, actor).filter((type) => type !== 'REOPEN'),
+        })),
       },
       notices,
       acknowledgements,

@@ -6,6 +6,8 @@ import { DomainError } from '../common/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { CreateOrganizationDto, ORGANIZATION_KINDS, UpdateOrganizationDto } from '../organizations/dto/organization.dto.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
+import { TimelineService, type TimelineEntry } from '../engagements/timeline.service.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { contactRowsFor, organizationFieldsOf, organizationFormValues } from './organization-form.js';
@@ -18,6 +20,8 @@ import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
 const LISTED = 200;
+/** The newest entries of an organization's timeline its page shows. */
+const TIMELINE_SHOWN = 30;
 
 /** The edit form sent back with the reason it was refused and what the user typed. */
 interface FailedEdit {
@@ -38,6 +42,8 @@ export class OrganizationPagesController {
   constructor(
     private readonly organizations: OrganizationsService,
     private readonly partnerships: PartnershipsService,
+    private readonly timeline: TimelineService,
+    private readonly registry: WorkflowRegistry,
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
   ) {}
@@ -90,8 +96,10 @@ export class OrganizationPagesController {
   }
 
   private async renderOne(request: WebRequest, response: Response, id: string, failed?: FailedEdit, done?: string, status = 200): Promise<void> {
-    const organization = await this.organizations.get(id);
+    const profile = await this.organizations.profile(id);
+    const organization = profile.organization;
     const { items, total } = await this.partnerships.list({ organizationId: id, limit: LISTED });
+    const timeline = await this.timeline.of(id, { limit: TIMELINE_SHOWN });
     const values = failed?.values ?? organizationFormValues(organization);
     await this.views.page(
       request,
@@ -102,6 +110,10 @@ export class OrganizationPagesController {
         organization,
         partnerships: items.map(partnershipSummary),
         total,
+        people: profile.people,
+        parent: profile.parent,
+        children: profile.children,
+        timeline: { total: timeline.total, items: timeline.items.map((entry) => ({ ...entry, words: this.timelineWords(entry) })) },
         values,
         failed: failed ?? null,
         done: done ?? null,
@@ -110,6 +122,25 @@ export class OrganizationPagesController {
       },
       status,
     );
+  }
+
+  /** What an entry of the timeline says happened, in words: never an action's or a state's id. */
+  private timelineWords(entry: TimelineEntry): string {
+    switch (entry.kind) {
+      case 'engagement':
+        return entry.detail.replace(/_/g, ' ');
+      case 'document':
+        return `document (${entry.detail.replace(/_/g, ' ')})`;
+      case 'follow_up':
+        return `follow-up due: ${this.registry.stateLabel(entry.detail, 'follow-up').title.toLowerCase()}`;
+      default: {
+        if (entry.detail === 'CREATE') return 'proposed';
+        if (entry.detail === 'UPDATE') return 'details edited';
+        const label = this.registry.eventLabel(entry.detail);
+        const state = entry.state ? `, now ${this.registry.stateLabel(entry.state).title.toLowerCase()}` : '';
+        return `${label.phrase === entry.detail ? 'changed' : label.phrase.replace(/\bit\b/, 'this partnership')}${state}`;
+      }
+    }
   }
 
   private async render(request: WebRequest, response: Response, q: string | undefined, values: FormBody, refusal?: Refusal, status = 200): Promise<void> {

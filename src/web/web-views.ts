@@ -34,6 +34,8 @@ const NAV: NavItem[] = [
   { href: `${WEB_PREFIX}/partnerships`, label: 'Partnerships' },
   { href: `${WEB_PREFIX}/inbox`, label: 'Inbox', shown: (reader) => reader.decides },
   { href: `${WEB_PREFIX}/organizations`, label: 'Organizations' },
+  { href: `${WEB_PREFIX}/engagements`, label: 'Engagements' },
+  { href: `${WEB_PREFIX}/people`, label: 'People' },
   { href: `${WEB_PREFIX}/activities`, label: 'Activities' },
   { href: `${WEB_PREFIX}/notifications`, label: 'Notifications' },
   { href: `${WEB_PREFIX}/audit`, label: 'Audit', shown: holds('auditor', 'admin') },

@@ -21,10 +21,14 @@ import { Dashboard } from './dashboard.js';
 import { DashboardController } from './dashboard.controller.js';
 import { InboxController } from './inbox.controller.js';
 import { EngagementsModule } from '../engagements/engagements.module.js';
+import { ImportModule } from '../people/import/import.module.js';
+import { PeopleModule } from '../people/people.module.js';
 import { MyWork } from './my-work.js';
 import { MyWorkController } from './my-work.controller.js';
 import { NotificationPagesController } from './notification-pages.controller.js';
 import { OrganizationPagesController } from './organization-pages.controller.js';
+import { EngagementPagesController } from './engagement-pages.controller.js';
+import { ImportPagesController } from './import-pages.controller.js';
 import { UserPagesController } from './user-pages.controller.js';
 import { WorkflowPagesController } from './workflow-pages.controller.js';
 import { WorkflowsModule } from '../workflows/workflows.module.js';
@@ -56,6 +60,8 @@ const PAGES = [
   PartnershipPagesController,
   InboxController,
   OrganizationPagesController,
+  EngagementPagesController,
+  ImportPagesController,
   ActivityPagesController,
   AuditPagesController,
   UserPagesController,
@@ -84,6 +90,8 @@ const PAGES = [
     PartnerLinksModule,
     DocumentsModule,
     EngagementsModule,
+    PeopleModule,
+    ImportModule,
   ],
   controllers: PAGES,
   providers: [

@@ -1,5 +1,8 @@
 import type { Page } from 'playwright-core';
+import { EngagementsService } from '../../src/engagements/engagements.service.js';
+import { FollowUpsService } from '../../src/engagements/follow-ups.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
+import { PeopleService } from '../../src/people/people.service.js';
 import { sendFromCurrent } from '../support/factories.js';
 import { startWebApp, type Person, type WebApp } from './browser.js';
 import { seriousViolations } from './axe.js';
@@ -13,6 +16,8 @@ describe('accessibility of the main pages (axe-core)', () => {
   let organizationId: string;
   let partnerToken: string;
   let agreedText: string;
+  let personId: string;
+  let engagementId: string;
   const signedIn = new Map<Person, Page>();
 
   beforeAll(async () => {
@@ -29,6 +34,18 @@ describe('accessibility of the main pages (axe-core)', () => {
     await sendFromCurrent(web, inForce, 'RECORD_SIGNATURE', web.actors.manager, { data: { party: 'own', signatory: 'Director', signedOn: '2026-03-02' } });
     organizationId = (await partnerships.get(inForce)).organizationId;
     ({ token: partnerToken, partnershipId: agreedText } = await seedPartnerLink(web, 'Workplan with the human-rights centre'));
+    personId = (await web.get(PeopleService).create({ name: 'Dr Kaleem', affiliations: [{ organizationId, title: 'Professor' }] }, web.actors.manager)).id;
+    engagementId = (
+      await web
+        .get(EngagementsService)
+        .create(
+          { kind: 'meeting', title: 'Round table', startsOn: '2026-03-03', organizationIds: [organizationId], attendeeIds: [personId] },
+          web.actors.manager,
+        )
+    ).id;
+    await web
+      .get(FollowUpsService)
+      .create(engagementId, { title: 'Draft the workplan', ownerId: web.actors.manager.id, dueOn: '2026-04-01' }, web.actors.manager);
   });
 
   afterAll(async () => {
@@ -51,6 +68,11 @@ describe('accessibility of the main pages (axe-core)', () => {
     ['manager', 'organizations', () => '/ui/organizations'],
     ['manager', 'organization', () => `/ui/organizations/${organizationId}`],
     ['manager', 'activities', () => '/ui/activities?days=365'],
+    ['manager', 'people', () => '/ui/people'],
+    ['manager', 'person', () => `/ui/people/${personId}`],
+    ['manager', 'engagements', () => '/ui/engagements'],
+    ['manager', 'engagement with a follow-up', () => `/ui/engagements/${engagementId}`],
+    ['manager', 'import', () => '/ui/import'],
     ['approver', 'inbox', () => '/ui/inbox'],
     ['auditor', 'audit verified', () => '/ui/audit/verify'],
     ['auditor', 'audit log', () => '/ui/audit?outcome=ok'],
