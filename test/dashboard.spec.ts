@@ -82,6 +82,7 @@ describe('dashboard: pipeline, approval turnaround, expiring MOUs, fulfilment', 
       ['Withdrawn', '0'],
     ]);
     expect(charts[1].summary).toBe('3 reviews decided since 2025-04-20, from submission to decision; median 10 days.');
+    expect(charts[2].summary).toBe('1 MOU in force expires by 2027-04-20, by the month their term ends.');
     expect(charts[1].head).toEqual(['Days from submission to decision', 'Approve', 'Request changes', 'Reject', 'All']);
     expect(table('turnaround')).toEqual([
       ['Within a week', '0', '1', '0', '1'],

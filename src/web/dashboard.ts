@@ -149,7 +149,7 @@ function expiring(
   return {
     id: 'expiring',
     title: 'MOUs expiring in the next twelve months',
-    summary: `${expiring.count} MOUs in force expire by ${expiring.until}, by the month their term ends.`,
+    summary: `${expiring.count === 1 ? '1 MOU in force expires' : `${expiring.count} MOUs in force expire`} by ${expiring.until}, by the month their term ends.`,
     svg: barChartSvg({ label: 'MOUs expiring, by month', categories: months.map(monthWords), series: [{ name: 'MOUs expiring', values, color: '#9a5b00' }] }),
     head: ['MOU', 'Organization', 'Stage', 'Expires on'],
     rows: expiring.items.map((p) => [
