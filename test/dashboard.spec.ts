@@ -76,10 +76,15 @@ describe('dashboard: pipeline, approval turnaround, expiring MOUs, fulfilment', 
       ['MOU negotiation', '0'],
       ['Awaiting signatures', '0'],
       ['In force', '1'],
+      // training-programme's own stages, after partnership-mou's open ones; the final ones of both after them
+      ['Planning', '0'],
+      ['Delivering', '0'],
       ['Expired', '0'],
       ['Terminated', '0'],
       ['Rejected', '1'],
       ['Withdrawn', '0'],
+      ['Completed', '0'],
+      ['Cancelled', '0'],
     ]);
     expect(charts[1].summary).toBe('3 reviews decided since 2025-04-20, from submission to decision; median 10 days.');
     expect(charts[2].summary).toBe('1 MOU in force expires by 2027-04-20, by the month their term ends.');

@@ -288,6 +288,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
     properties: [
       'title',
       'organizationId',
+      'workflowId',
       'summary',
       'programme',
       'focalPoint',

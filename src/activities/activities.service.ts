@@ -10,6 +10,7 @@ import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { MAX_ACTIVITY_SERIES } from '../partnerships/dto/partnership.dto.js';
 import { Partnership, PARTNERSHIP_KIND, type ProposedActivity } from '../partnerships/partnership.entity.js';
+import { isWithin, occurrenceStates } from '../workflow-engine/definition-facts.js';
 import { WorkflowEngine } from '../workflow-engine/engine.js';
 import { InstanceRuntime, type EventInput, type SendOutcome, type WorkflowInstance } from '../workflow-engine/instance-runtime.service.js';
 import type { Actor, EngineEvent } from '../workflow-engine/workflow.types.js';
@@ -101,7 +102,7 @@ export class ActivitiesService implements OnModuleInit {
         type: 'CANCEL',
         actor: { id: 'system', roles: ['system'] },
         // The reason stays on the partnership's termination: a copy in each of up to 220 occurrences made one answer megabytes.
-        comment: 'The MOU was terminated.',
+        comment: event.type === 'TERMINATE' ? 'The MOU was terminated.' : 'The partnership was closed.',
       });
     }
   }
@@ -160,7 +161,7 @@ export class ActivitiesService implements OnModuleInit {
         await manager.insert(ActivitySeries, series);
         const recorded = { id: series.id, kind: series.kind, title: series.title, recurrence: series.recurrence, startsOn: series.startsOn };
         await edit.save({}, { occurredAt: at, action: 'ADD_ACTIVITY', ...stateKept(partnership), payload: { series: recorded } });
-        if (partnership.state.startsWith('in_force')) {
+        if (this.runsOccurrences(partnership)) {
           const event: EngineEvent = { type: 'ADD_ACTIVITY', actor, at };
           await this.createOccurrences(manager, series, partnership, event);
         }
@@ -186,6 +187,12 @@ export class ActivitiesService implements OnModuleInit {
       const reason = `a partnership has at most ${MAX_ACTIVITY_SERIES} activity series, proposed and added together: this would make ${planned}`;
       throw new DomainError('GUARD_FAILED', reason, { rule: 'maxActivitySeries', reason });
     }
+  }
+
+  /** Whether the partnership is in a state whose entry planned its occurrences (an MOU in force, a programme delivering): a new series gets its own at once. */
+  runsOccurrences(partnership: WorkflowInstance): boolean {
+    const definition = this.runtime.readableDefinitionOf(partnership);
+    return definition !== undefined && isWithin(occurrenceStates(definition), partnership.state);
   }
 
   /** Whether activity series can still be added: until the partnership reaches a final state. */

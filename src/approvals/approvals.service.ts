@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { Clock, DAY_MS } from '../common/clock.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
@@ -7,11 +7,12 @@ import { ATTACHMENT_KINDS } from '../partnerships/judged-content.js';
 import { PartnershipsService, type JudgedAttachment } from '../partnerships/partnerships.service.js';
 import { Document } from '../documents/document.entity.js';
 import { displayNamesOf } from '../users/display-names.js';
+import { partnershipStatesWhere } from '../partnerships/partnership-workflows.js';
+import { approvalStates } from '../workflow-engine/definition-facts.js';
 import { currentApprovals } from '../workflow-engine/vocabulary.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import type { Actor, Principal } from '../workflow-engine/workflow.types.js';
 import { DelegationsService } from './delegations.service.js';
-
-const REVIEW_STATE = 'senior_management_review';
 
 /**
  * The approver's inbox: what waits for this person's decision, in their own right and as the
@@ -24,6 +25,7 @@ export class ApprovalsService {
     private readonly partnerships: PartnershipsService,
     private readonly delegations: DelegationsService,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly registry: WorkflowRegistry,
   ) {}
 
   /** The documents attached to each of these proposals, in one statement: what the content hash covers besides the row (proposalContent orders them). */
@@ -52,7 +54,8 @@ export class ApprovalsService {
    * (`onBehalfOf`), so one proposal can be listed twice.
    */
   async pending(actor: Actor, page: { limit?: number; offset?: number } = {}) {
-    const rows = await this.dataSource.getRepository(Partnership).find({ where: { state: REVIEW_STATE } });
+    // Whatever waits for a quorum of approvals, in any partnership workflow.
+    const rows = await this.dataSource.getRepository(Partnership).find({ where: { state: In(partnershipStatesWhere(this.registry, approvalStates)) } });
     const organizationIds = [...new Set(rows.map((row) => row.organizationId))];
     const organizations = organizationIds.length
       ? await this.dataSource.getRepository(Organization).createQueryBuilder('o').where('o.id IN (:...ids)', { ids: organizationIds }).getMany()

@@ -16,16 +16,18 @@ import { WriteQueue } from '../database/write-queue.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WorkflowEngine, type EventFacts } from '../workflow-engine/engine.js';
 import { contentHash, InstanceRuntime, type EventInput, type SendOutcome } from '../workflow-engine/instance-runtime.service.js';
+import { isWithin, termStates } from '../workflow-engine/definition-facts.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { currentApprovals } from '../workflow-engine/vocabulary.js';
 import type { Actor, WorkflowContext } from '../workflow-engine/workflow.types.js';
 import type { CreatePartnershipDto, UpdatePartnershipDto } from './dto/partnership.dto.js';
 import { ATTACHMENT_KINDS, contentAuthors, judgedEditsAfter } from './judged-content.js';
 import { Partnership, PARTNERSHIP_KIND } from './partnership.entity.js';
+import { PARTNERSHIP_WORKFLOW, partnershipStatesWhere, partnershipWorkflowChoices } from './partnership-workflows.js';
 import { PartnershipListRepository, type PartnershipPage, type PartnershipQuery } from './partnership-list.repository.js';
 import { partnershipSummary, partnershipView, type PartnershipView } from './partnership.view.js';
 
-export const PARTNERSHIP_WORKFLOW = 'partnership-mou';
+export { PARTNERSHIP_WORKFLOW } from './partnership-workflows.js';
 
 /** The events that may name an uploaded document, and the kind each takes. */
 const DOCUMENT_EVENTS: Record<string, DocumentKind> = {
@@ -124,6 +126,8 @@ export class PartnershipsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // An agreement's end of term is what the expiry reports and the board read.
+    const inTerm = partnershipStatesWhere(this.registry, termStates);
     this.runtime.registerKind<Partnership>({
       name: PARTNERSHIP_KIND,
       entity: Partnership,
@@ -133,7 +137,7 @@ export class PartnershipsService implements OnModuleInit {
       completeData: (manager, row, type, data) => this.withDocument(manager, row, type, data),
       mirror: (state: string, context: WorkflowContext) => ({
         overdue: context.overdue === true,
-        expiresOn: state.startsWith('in_force') && isIsoDate(context.expiresOn) ? context.expiresOn : null,
+        expiresOn: isWithin(inTerm, state) && isIsoDate(context.expiresOn) ? context.expiresOn : null,
       }),
     });
   }
@@ -154,9 +158,14 @@ export class PartnershipsService implements OnModuleInit {
     return { ...data, document: { name: document.name, sha256: document.sha256 } };
   }
 
+  /** The workflows a new partnership may run, the default first, each with its latest version's title and description. */
+  workflowChoices(): Array<{ id: string; title: string; description: string }> {
+    return partnershipWorkflowChoices(this.registry);
+  }
+
   /** The approval settings a new proposal gets unless it names its own: the latest definition's, and nobody else's. */
-  defaults(): { requiredApprovals: number; approvalSlaDays: number } {
-    const context = this.registry.latest(PARTNERSHIP_WORKFLOW).definition.machine.context;
+  defaults(workflowId: string = PARTNERSHIP_WORKFLOW): { requiredApprovals: number; approvalSlaDays: number } {
+    const context = this.registry.latest(workflowId).definition.machine.context;
     // The registry refuses a definition whose quorum or SLA has no number in its context.
     return { requiredApprovals: Number(context.requiredApprovals), approvalSlaDays: Number(context.approvalSlaDays) };
   }
@@ -184,13 +193,14 @@ export class PartnershipsService implements OnModuleInit {
       await this.assertQuorumReachable(manager, input.requiredApprovals, [actor.id]);
       const origin = await originOf(manager, input);
       const at = this.runtime.now();
-      const defaults = this.defaults();
+      const workflowId = input.workflowId ?? PARTNERSHIP_WORKFLOW;
+      const defaults = this.defaults(workflowId);
       const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
       const approvalSlaDays = input.approvalSlaDays ?? defaults.approvalSlaDays;
       return this.runtime.create<Partnership>(
         manager,
         PARTNERSHIP_KIND,
-        PARTNERSHIP_WORKFLOW,
+        workflowId,
         {
           title: input.title.trim(),
           titleKey: input.title.trim().toLowerCase(),

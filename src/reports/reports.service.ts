@@ -8,6 +8,9 @@ import { addDaysToDate, addYearsToDate, dateOf } from '../common/dates.js';
 import { PARTNERSHIP_KIND, Partnership } from '../partnerships/partnership.entity.js';
 import { PartnershipListRepository } from '../partnerships/partnership-list.repository.js';
 import { plainQuery } from '../database/plain-query.js';
+import { partnershipStatesWhere } from '../partnerships/partnership-workflows.js';
+import { approvalStates } from '../workflow-engine/definition-facts.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { Timer } from '../timers/timer.entity.js';
 import type { SortDirection, TableSort } from './dto/partnership-table.query.js';
 
@@ -15,8 +18,6 @@ import type { SortDirection, TableSort } from './dto/partnership-table.query.js'
 export const EXPIRY_HORIZON_DAYS = 90;
 /** The most entries each list of the report holds. */
 export const REPORT_ITEMS = 100;
-/** The state a proposal waits in for senior management's decision: approval turnaround is the time spent in it. */
-export const REVIEW_STATE = 'senior_management_review';
 /** The most decisions the turnaround figures are taken from: the latest ones of the past year. */
 export const TURNAROUND_DECISIONS = 1000;
 
@@ -58,6 +59,7 @@ export class ReportsService {
     private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
     private readonly lists: PartnershipListRepository,
+    private readonly registry: WorkflowRegistry,
   ) {}
 
   /**
@@ -127,12 +129,14 @@ export class ReportsService {
    */
   async approvalTurnaround(since: string): Promise<{ since: string; decisions: ReviewDecision[] }> {
     const audit = this.dataSource.getRepository(AuditEvent);
+    // The states a proposal waits in for senior management's decision, in any partnership workflow: turnaround is the time spent in them.
+    const review = partnershipStatesWhere(this.registry, approvalStates);
     const left = await audit
       .createQueryBuilder('a')
       .where('a.occurred_at >= :since', { since: `${since}T00:00:00.000Z` })
-      .andWhere("a.entity_type = :kind AND a.outcome = 'ok' AND a.from_state = :review AND a.to_state <> :review", {
+      .andWhere("a.entity_type = :kind AND a.outcome = 'ok' AND a.from_state IN (:...review) AND a.to_state NOT IN (:...review)", {
         kind: PARTNERSHIP_KIND,
-        review: REVIEW_STATE,
+        review,
       })
       .orderBy('a.seq', 'DESC')
       .take(TURNAROUND_DECISIONS)
@@ -142,7 +146,7 @@ export class ReportsService {
     const entered = await audit
       .createQueryBuilder('a')
       .where('a.entity_id IN (:...ids)', { ids })
-      .andWhere("a.outcome = 'ok' AND a.to_state = :review AND (a.from_state IS NULL OR a.from_state <> :review)", { review: REVIEW_STATE })
+      .andWhere("a.outcome = 'ok' AND a.to_state IN (:...review) AND (a.from_state IS NULL OR a.from_state NOT IN (:...review))", { review })
       .orderBy('a.seq', 'ASC')
       .getMany();
     const decisions = left.flatMap((decided) => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { PARTNERSHIP_WORKFLOW } from '../partnerships/partnerships.service.js';
+import { partnershipStages } from '../partnerships/partnership-workflows.js';
 import { ReportsService, type ReviewDecision } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { barChartSvg, type ChartSeries } from './charts.js';
@@ -59,8 +59,9 @@ export class Dashboard {
     const report = await this.reports.dashboard();
     const names = new Map((await this.organizations.choices()).map((o) => [o.id, o.name]));
     const words: Words = {
-      state: (path) => this.registry.stateLabel(path, PARTNERSHIP_WORKFLOW).title,
-      event: (type) => this.registry.eventLabel(type, PARTNERSHIP_WORKFLOW).title,
+      // Partnership workflows that share a state or event name it alike.
+      state: (path) => this.registry.stateLabel(path).title,
+      event: (type) => this.registry.eventLabel(type).title,
     };
     const charts = [
       this.pipeline(report.countsByState, words),
@@ -71,9 +72,10 @@ export class Dashboard {
     return { asOf: report.asOf, charts };
   }
 
-  /** Partnerships by stage, in the workflow's order; a stage's sub-states counted with it. */
+  /** Partnerships by stage, in the workflows' order; a stage's sub-states counted with it. */
   private pipeline(countsByState: Map<string, number>, words: Words): DashboardChart {
-    const stages = Object.keys(this.registry.latest(PARTNERSHIP_WORKFLOW).definition.machine.states);
+    const { open, final } = partnershipStages(this.registry);
+    const stages = [...open.map((stage) => stage.key), ...final];
     const counts = stages.map((stage) => [...countsByState].filter(([state]) => state.split('.')[0] === stage).reduce((sum, [, n]) => sum + n, 0));
     const labels = stages.map(words.state);
     const total = counts.reduce((sum, n) => sum + n, 0);

@@ -9,11 +9,13 @@ import { PartnerLinksService } from '../documents/partner-links/partner-links.se
 import { FollowUpsService } from '../engagements/follow-ups.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
+import { partnershipStatesWhere } from '../partnerships/partnership-workflows.js';
+import { renewalStates } from '../workflow-engine/definition-facts.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
 
 /** Each list on the page shows at most this many; the count in the navigation counts them all. */
 const LISTED = 50;
-const RENEWAL_STATE = 'in_force.renewal_due';
 /** MOUs in their renewal window number a few a month; a list page reads at most this many (the API's bound on a page). */
 const RENEWALS_READ = 200;
 /** Partners' confirmations of the agreed text are listed for this many days after they came. */
@@ -39,6 +41,7 @@ export class MyWork {
     private readonly partnerLinks: PartnerLinksService,
     private readonly followUps: FollowUpsService,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly registry: WorkflowRegistry,
     config: ConfigService,
   ) {
     this.reminderDays = config.getOrThrow<AppConfig>('app').activityReminderDays;
@@ -90,7 +93,10 @@ export class MyWork {
   /** MOUs in their renewal window that this person may renew or let expire: the approvers'. The first RENEWALS_READ in the window are read. */
   private async renewals(actor: Actor, listed: number) {
     if (!actor.roles.includes('approver')) return { items: [], total: 0 };
-    const { items } = await this.partnerships.list({ state: RENEWAL_STATE, limit: RENEWALS_READ });
+    const lists = await Promise.all(
+      partnershipStatesWhere(this.registry, renewalStates).map((state) => this.partnerships.list({ state, limit: RENEWALS_READ })),
+    );
+    const items = lists.flatMap((list) => list.items).slice(0, RENEWALS_READ);
     const waiting = items.filter((row) => this.partnerships.availableEvents(row, actor, {}).includes('RENEW'));
     return {
       items: waiting.slice(0, listed).map((row) => ({ id: row.id, title: row.title, expiresOn: row.expiresOn })),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { PARTNERSHIP_WORKFLOW } from '../partnerships/partnerships.service.js';
+import { partnershipStages } from '../partnerships/partnership-workflows.js';
 import type { SortDirection, TableSort } from '../reports/dto/partnership-table.query.js';
 import { ReportsService, type PartnershipTableRow } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
@@ -60,7 +60,8 @@ export class PartnershipList {
   }
 
   private stages(): string[] {
-    return Object.keys(this.registry.latest(PARTNERSHIP_WORKFLOW).definition.machine.states);
+    const { open, final } = partnershipStages(this.registry);
+    return [...open.map((stage) => stage.key), ...final];
   }
 
   private view(row: PartnershipTableRow) {
@@ -68,10 +69,11 @@ export class PartnershipList {
       id: row.id,
       title: row.title,
       organizationName: row.organizationName ?? '—',
-      stage: this.registry.stateLabel(row.state, PARTNERSHIP_WORKFLOW).title,
+      // Partnership workflows that share a state name it alike.
+      stage: this.registry.stateLabel(row.state).title,
       ownerId: row.ownerId,
       ownerName: row.ownerName ?? row.ownerId,
-      nextDeadline: row.nextDeadline && { dueAt: row.nextDeadline.dueAt, title: timerTitle(this.registry, row.nextDeadline.event, PARTNERSHIP_WORKFLOW) },
+      nextDeadline: row.nextDeadline && { dueAt: row.nextDeadline.dueAt, title: timerTitle(this.registry, row.nextDeadline.event) },
     };
   }
 }

@@ -17,6 +17,7 @@ import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { eventForms, type EventForm } from './event-forms.js';
 import { refusalOf, type Refusal } from './refusal-words.js';
 import { DomainError, type ErrorCode } from '../common/domain-error.js';
+import { occurrenceStates } from '../workflow-engine/definition-facts.js';
 import { renderStateDiagram } from './state-diagram.js';
 import type { FormBody } from './web-forms.js';
 
@@ -161,6 +162,13 @@ export class PartnershipPage {
     }));
     const isManager = actor.roles.includes('manager');
     const acceptsActivities = this.activities.acceptsSeries(row);
+    // Where the activities' occurrences are planned, in the workflow's words: "In force", "Delivering".
+    const plannedIn = definition ? occurrenceStates(definition).map((state) => this.registry.stateLabel(state, row.workflowId).title) : [];
+    const occurrencesNote = this.activities.runsOccurrences(row)
+      ? 'Its occurrences for the current term are planned at once.'
+      : plannedIn.length > 0
+        ? `Its occurrences are planned when the partnership reaches ${plannedIn.join(' or ')}.`
+        : 'This workflow plans no occurrences.';
     const shown = {
       details: isManager && editable.length > 0,
       activity: isManager && acceptsActivities,
@@ -180,6 +188,7 @@ export class PartnershipPage {
       forms,
       editable,
       acceptsActivities,
+      occurrencesNote,
       organizations: editable.includes('organizationId') ? await this.organizations.choices() : [],
       history: historyView(history.items, names, this.historyWords),
       historyPage: { offset: historyOffset, size: HISTORY_PAGE, total: history.total },

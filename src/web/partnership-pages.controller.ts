@@ -88,7 +88,12 @@ export class PartnershipPagesController {
     if (field(body, 'addRow') === 'activity') return this.proposalForm(request, response, body, undefined, 200, postedRows(body, 'activity') + 1);
     try {
       if (request.uploads?.refusal) throw request.uploads.refusal;
-      const input = validDto(CreatePartnershipDto, partnershipFieldsOf(body, ALL_FIELDS), undatedActivities(body, ACTIVITY_ROW_PREFIXES));
+      const workflowId = field(body, 'workflowId');
+      const input = validDto(
+        CreatePartnershipDto,
+        { ...partnershipFieldsOf(body, ALL_FIELDS), ...(workflowId ? { workflowId } : {}) },
+        undatedActivities(body, ACTIVITY_ROW_PREFIXES),
+      );
       // Every file is looked at before anything is kept: a file of a type not taken leaves no proposal behind.
       const attachments = [];
       for (const file of request.uploads?.files ?? [])
@@ -307,6 +312,7 @@ export class PartnershipPagesController {
       {
         title: 'New proposal',
         organizations,
+        workflows: this.partnerships.workflowChoices(),
         values,
         kinds: ACTIVITY_KINDS,
         rows,

@@ -3,10 +3,11 @@ import { Clock } from '../common/clock.js';
 import { addDaysToDate } from '../common/dates.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { changesRequested, partnershipSummary } from '../partnerships/partnership.view.js';
-import { PARTNERSHIP_WORKFLOW, PartnershipsService } from '../partnerships/partnerships.service.js';
+import { PARTNERSHIP_WORKFLOW, partnershipStages, partnershipStatesWhere, partnershipWorkflowChoices } from '../partnerships/partnership-workflows.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { EXPIRY_HORIZON_DAYS } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
-import type { StateConfig } from '../workflow-engine/workflow.types.js';
+import { approvalStates, isWithin, renewalStates, termStates } from '../workflow-engine/definition-facts.js';
 
 const CARDS_PER_STAGE = 50;
 
@@ -15,7 +16,7 @@ export interface BoardFilter {
   q?: string;
 }
 
-/** The pipeline: one column per stage of the workflow (final states together), with counts and what needs attention. */
+/** The pipeline: one column per stage of the partnership workflows (final states together), with counts and what needs attention. */
 @Injectable()
 export class PipelineBoard {
   constructor(
@@ -27,12 +28,13 @@ export class PipelineBoard {
 
   async build(filter: BoardFilter) {
     await this.partnerships.checkFilters(filter);
-    const { definition } = this.registry.latest(PARTNERSHIP_WORKFLOW);
-    const states = Object.entries(definition.machine.states);
-    const stages = [
-      ...states.filter(([, node]) => node.type !== 'final').map(([key, node]) => ({ key, states: leavesOf(key, node), closed: false })),
-      { key: 'closed', states: states.filter(([, node]) => node.type === 'final').map(([key]) => key), closed: true },
-    ];
+    // The stages of every partnership workflow, one column each, a stage they share (the proposal, its review) once.
+    const { open, final } = partnershipStages(this.registry);
+    const stages = [...open.map(({ key, states }) => ({ key, states, closed: false })), { key: 'closed', states: final, closed: true }];
+    const inReview = partnershipStatesWhere(this.registry, approvalStates);
+    const inRenewal = partnershipStatesWhere(this.registry, renewalStates);
+    const inTerm = partnershipStatesWhere(this.registry, termStates);
+    const workflowTitles = new Map(partnershipWorkflowChoices(this.registry).map((w) => [w.id, w.title]));
     const organizations = await this.organizations.choices();
     const names = new Map(organizations.map((o) => [o.id, o.name]));
     const today = this.clock.now().toISOString().slice(0, 10);
@@ -42,13 +44,19 @@ export class PipelineBoard {
         const lists = await Promise.all(stage.states.map((state) => this.partnerships.list({ ...filter, state, limit: CARDS_PER_STAGE })));
         const cards = lists
           .flatMap((l) => l.items)
-          .map((row) => ({ ...partnershipSummary(row), changesRequested: changesRequested(row) !== null }))
+          .map((row) => ({
+            ...partnershipSummary(row),
+            changesRequested: changesRequested(row) !== null,
+            // Named on the card when it is not the default workflow: "Training programme".
+            workflow: row.workflowId === PARTNERSHIP_WORKFLOW ? null : (workflowTitles.get(row.workflowId) ?? row.workflowId),
+          }))
           .sort((a, b) => Number(b.overdue) - Number(a.overdue) || b.updatedAt.localeCompare(a.updatedAt))
           .slice(0, CARDS_PER_STAGE)
           .map((card) => ({
             ...card,
             organizationName: names.get(card.organizationId) ?? '—',
-            renewalSoon: card.state === 'in_force.renewal_due' || (card.state.startsWith('in_force') && card.expiresOn !== null && card.expiresOn <= horizon),
+            awaitsApprovals: isWithin(inReview, card.state),
+            renewalSoon: isWithin(inRenewal, card.state) || (isWithin(inTerm, card.state) && card.expiresOn !== null && card.expiresOn <= horizon),
           }));
         // A title search counts up to a limit per state: past it, the column's total is a lower bound.
         const atLeast = lists.some((l) => l.totalRelation === 'gte');
@@ -57,10 +65,4 @@ export class PipelineBoard {
     );
     return { columns, organizations, filter, horizonDays: EXPIRY_HORIZON_DAYS };
   }
-}
-
-/** The dotted paths of the states a partnership can rest in, inside `path`; each is listed by its exact value. */
-function leavesOf(path: string, node: StateConfig): string[] {
-  const children = Object.entries(node.states ?? {});
-  return children.length === 0 ? [path] : children.flatMap(([key, child]) => leavesOf(`${path}.${key}`, child));
 }

@@ -363,6 +363,14 @@ const updateCases: Record<string, () => void> = {
       signatures: { partner: null, own: null },
     });
   },
+  recordDeliveryPeriod: () => {
+    // A programme's delivery period is its one term, so that its sessions fall due within it as an MOU's activities do.
+    expect(update('recordDeliveryPeriod', scope({ terms: [] }, { data: { startsOn: '2026-04-01', endsOn: '2026-06-30' } }))).toEqual({
+      effectiveFrom: '2026-04-01',
+      expiresOn: '2026-06-30',
+      terms: [{ number: 1, effectiveFrom: '2026-04-01', expiresOn: '2026-06-30', kind: 'delivery', by: 'a1', at: AT }],
+    });
+  },
   recordSignature: () => {
     const own = { signatory: 'Director', signedOn: '2026-03-09', recordedBy: 'm1', recordedAt: 'earlier' };
     const event = { data: { party: 'partner', signatory: 'Rector', signedOn: '2026-03-10' } };

@@ -479,6 +479,12 @@ export const updates: Record<string, UpdateFn> = {
       terms: [...terms, { number: terms.length + 1, effectiveFrom, expiresOn, kind: 'renewed', ...by(event) }],
     };
   },
+  /** A programme's delivery period, kept as its one term: sessions are the occurrences due within it. */
+  recordDeliveryPeriod: ({ event }) => {
+    const effectiveFrom = String(event.data?.startsOn);
+    const expiresOn = String(event.data?.endsOn);
+    return { effectiveFrom, expiresOn, terms: [{ number: 1, effectiveFrom, expiresOn, kind: 'delivery', ...by(event) }] };
+  },
   recordTermination: ({ event }) => ({ termination: { ...by(event), comment: event.comment ?? null } }),
   recordSchedule: ({ event }) => ({ date: event.data?.date, venue: event.data?.venue ?? null }),
   recordPostponement: ({ context, event }) => ({

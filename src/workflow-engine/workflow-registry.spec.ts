@@ -61,11 +61,13 @@ describe('WorkflowRegistry with the real definitions', () => {
       'partnership-mou@2',
       'recurring-activity@1',
       'recurring-activity@2',
+      'training-programme@1',
     ]);
     for (const [id, file] of [
       ['follow-up', 'follow-up.v1.json'],
       ['partnership-mou', MOU],
       ['recurring-activity', ACTIVITY],
+      ['training-programme', 'training-programme.v1.json'],
     ]) {
       const workflow = registry.get(id, 1);
       expect(workflow.file).toBe(file);

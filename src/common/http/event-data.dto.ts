@@ -184,6 +184,25 @@ export class RenewData {
   expiresOn: string;
 }
 
+/** A training programme's delivery period: its sessions are the occurrences due within it. */
+export class DeliveryPeriodData {
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2026-05-04' },
+    form: { label: 'Delivery starts on', input: 'date', words: 'the first day of delivery' },
+  })
+  @IsIsoDate()
+  startsOn: string;
+
+  @EventField({
+    required: true,
+    api: { type: String, format: 'date', example: '2026-07-31', description: 'The last day of delivery; it must come after the first.' },
+    form: { label: 'Delivery ends on', input: 'date', words: 'the last day of delivery' },
+  })
+  @IsIsoDate()
+  endsOn: string;
+}
+
 /** A decision on a proposal; a delegate names whom they decide for (SPEC "Delegation"). */
 export class DecisionData {
   @EventField({
@@ -265,6 +284,7 @@ export const EVENT_SCHEMAS: Record<string, EventSchema> = {
   RECORD_SIGNATURE: { data: SignatureData },
   RECORD_EXISTING: { data: RecordExistingData },
   RENEW: { data: RenewData },
+  PLAN_DELIVERY: { data: DeliveryPeriodData },
   APPROVE: { data: ApproveData },
   SCHEDULE: { data: ScheduleData },
   POSTPONE: { data: ScheduleData, labels: { 'data.date': 'New date' } },

@@ -69,9 +69,9 @@ describe('the one schema of each event', () => {
     expect(dataWords()).toBe(
       "The event's own fields: SHARE_DRAFT {documentId?, document?: {name, sha256, url?}}; AGREE_TEXT {effectiveFrom, expiresOn, documentId?}; " +
         'RECORD_SIGNATURE {party, signatory, signedOn, documentId?}; RECORD_EXISTING {effectiveFrom, expiresOn, signatures, documentId?}; ' +
-        'RENEW {expiresOn}; APPROVE {onBehalfOf?, contentHash?}; SCHEDULE/POSTPONE/BRING_FORWARD {date, venue?}; MARK_HELD {report, attendance?}; ' +
+        'RENEW {expiresOn}; PLAN_DELIVERY {startsOn, endsOn}; APPROVE {onBehalfOf?, contentHash?}; SCHEDULE/POSTPONE/BRING_FORWARD {date, venue?}; MARK_HELD {report, attendance?}; ' +
         'REQUEST_CHANGES/REJECT {onBehalfOf?}. ' +
-        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RecordExistingData, RenewData, ApproveData, ScheduleData, HeldData, DecisionData.',
+        'Their schemas: ShareDraftData, AgreeTextData, SignatureData, RecordExistingData, RenewData, DeliveryPeriodData, ApproveData, ScheduleData, HeldData, DecisionData.',
     );
   });
 

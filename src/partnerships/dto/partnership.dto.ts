@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { PARTNERSHIP_WORKFLOW, PARTNERSHIP_WORKFLOWS } from '../partnership-workflows.js';
 import { IsDayOfEveryYear, IsIsoDate, IsOmittable, NoBidiControls } from '../../common/http/validators.js';
 
 /** A partnership has at most this many activity series, proposed and added later together (SPEC). */
@@ -91,6 +92,16 @@ export class CreatePartnershipDto {
   @ApiProperty({ format: 'uuid', description: 'The partner organization (POST /api/organizations).' })
   @IsUUID()
   organizationId: string;
+
+  @ApiPropertyOptional({
+    enum: PARTNERSHIP_WORKFLOWS,
+    default: PARTNERSHIP_WORKFLOW,
+    description:
+      'The workflow it runs, at its latest version: partnership-mou for an MOU, training-programme for a training collaboration that needs no MOU. Chosen once, here.',
+  })
+  @IsOmittable()
+  @IsIn(PARTNERSHIP_WORKFLOWS, { message: `workflowId must be one of ${PARTNERSHIP_WORKFLOWS.join(', ')}` })
+  workflowId?: (typeof PARTNERSHIP_WORKFLOWS)[number];
 
   @ApiPropertyOptional({
     type: String,
@@ -207,7 +218,7 @@ export class CreatePartnershipDto {
  * A JSON Merge Patch: null clears an optional field (summary, programme, focalPoint, notes, which
  * keep their IsOptional); for a required one it is refused like any other wrong type (400).
  */
-export class UpdatePartnershipDto extends PartialType(OmitType(CreatePartnershipDto, ['originEngagementId', 'originFollowUpId'] as const), {
+export class UpdatePartnershipDto extends PartialType(OmitType(CreatePartnershipDto, ['originEngagementId', 'originFollowUpId', 'workflowId'] as const), {
   skipNullProperties: false,
 }) {
   @ApiPropertyOptional({
