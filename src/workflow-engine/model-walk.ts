@@ -52,6 +52,20 @@ export const SAMPLE_EVENTS: Record<string, (context: WorkflowContext) => Payload
   WITHDRAW: () => [{ at: '2026-01-09T09:00:00.000Z', comment: 'The partner withdrew' }],
   SHARE_DRAFT: () => [{ at: '2026-01-20T09:00:00.000Z', data: { document: { name: 'mou-draft.pdf', sha256: sha256Hex('MOU draft') } } }],
   AGREE_TEXT: () => [{ at: '2026-02-10T09:00:00.000Z', limits: LIMITS, data: { effectiveFrom: '2026-03-01', expiresOn: '2029-02-28' } }],
+  RECORD_EXISTING: () => [
+    {
+      at: '2026-01-06T10:00:00.000Z',
+      limits: LIMITS,
+      data: {
+        effectiveFrom: '2025-07-01',
+        expiresOn: '2028-06-30',
+        signatures: [
+          { party: 'partner', signatory: 'Rector', signedOn: '2025-06-20' },
+          { party: 'own', signatory: 'Executive Director', signedOn: '2025-06-24' },
+        ],
+      },
+    },
+  ],
   RECORD_SIGNATURE: () => [
     { at: '2026-02-21T15:00:00.000Z', data: { party: 'own', signatory: 'Executive Director', signedOn: '2026-02-20' } },
     { at: '2026-02-21T15:00:00.000Z', data: { party: 'partner', signatory: 'Rector', signedOn: '2026-02-21' } },
