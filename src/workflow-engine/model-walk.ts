@@ -76,6 +76,7 @@ export const SAMPLE_EVENTS: Record<string, (context: WorkflowContext) => Payload
   PLAN_DELIVERY: () => [{ at: '2026-02-01T09:00:00.000Z', limits: LIMITS, data: { startsOn: '2026-03-01', endsOn: '2026-06-30' } }],
   SCHEDULE: () => [{ at: '2026-04-20T09:00:00.000Z', data: { date: '2026-05-28', venue: 'Hall B' } }],
   POSTPONE: () => [{ at: '2026-05-25T09:00:00.000Z', comment: 'The speaker fell ill', data: { date: '2026-06-17' } }],
+  BRING_FORWARD: () => [{ at: '2026-05-02T09:00:00.000Z', comment: 'The hall is free earlier', data: { date: '2026-05-21' } }],
   MARK_HELD: (c) => [{ at: `${String(c.date ?? c.dueOn)}T18:00:00.000Z`, data: { report: 'Held with 30 participants', attendance: 30 } }],
   CANCEL: () => [{ at: '2026-05-02T09:00:00.000Z', comment: 'Called off' }],
   COMPLETE: () => [{ at: '2026-05-30T09:00:00.000Z', comment: 'Done' }],
