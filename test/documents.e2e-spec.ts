@@ -49,8 +49,12 @@ describe('documents over HTTP', () => {
       hasText: true,
     });
     const again = (await upload(docx, 'same bytes.docx', { kind: 'other' }).expect(201)).body as DocumentBody;
-    expect(again).toMatchObject({ sha256: first.sha256, partnershipId: null });
+    // Bytes already stored are not stored again, and keep the text found at their first upload.
+    expect(again).toMatchObject({ sha256: first.sha256, partnershipId: null, mediaType: first.mediaType, hasText: true });
     expect(again.id).not.toBe(first.id);
+    expect((await api.as('auditor').get(`/api/documents/${again.id}/text`).expect(200)).body).toEqual(
+      (await api.as('auditor').get(`/api/documents/${first.id}/text`).expect(200)).body,
+    );
     api.clock.advanceDays(1);
     const odt = (await upload(fixture('mou-draft-2.odt'), 'MOU v2.odt').expect(201)).body as DocumentBody;
     expect(odt.mediaType).toBe('application/vnd.oasis.opendocument.text');

@@ -25,7 +25,11 @@ import type { ReceivedUpload } from './upload-receiver.js';
 /** An upload whose bytes were looked at: taken (its media type is one the SPEC lists) and its text found, before anything is written. */
 export interface InspectedUpload extends ReceivedUpload {
   mediaType: string;
+  /** Its text, when its bytes are not stored yet; a stored blob keeps the text found at its first upload. */
   text: string | null;
+  hasText: boolean;
+  /** Its bytes are stored already (one copy per SHA-256): they are not bound into an INSERT again, nor their text extracted again. */
+  stored: boolean;
 }
 
 /** A document's bytes, with what a download says of them. */
@@ -61,7 +65,14 @@ export class DocumentsService {
   /** The media type of an upload's bytes (415 when it is not one taken) and its text; a form with several files looks at each before it keeps any. */
   async inspect(upload: ReceivedUpload): Promise<InspectedUpload> {
     const mediaType = await detectMediaType(upload.bytes, upload.name);
-    return { ...upload, mediaType, text: await extractText(upload.bytes, mediaType) };
+    const [stored] = await plainQuery<{ has_text: number }>(
+      this.dataSource,
+      'SELECT CASE WHEN text IS NULL THEN 0 ELSE 1 END AS has_text FROM blobs WHERE sha256 = ?',
+      [upload.sha256],
+    );
+    if (stored) return { ...upload, mediaType, text: null, hasText: Number(stored.has_text) === 1, stored: true };
+    const text = await extractText(upload.bytes, mediaType);
+    return { ...upload, mediaType, text, hasText: text !== null, stored: false };
   }
 
   /** Keeps an upload: its bytes once per SHA-256, a document row, and its audit row, in one transaction. */
@@ -70,7 +81,7 @@ export class DocumentsService {
     const problems = validateSync(fields, { whitelist: true, forbidNonWhitelisted: true }).flatMap((e) => Object.values(e.constraints ?? {}));
     if (problems.length > 0) throw new DomainError('VALIDATION_FAILED', problems.join('; '), { errors: problems });
     const upload = 'mediaType' in received ? received : await this.inspect(received);
-    const { mediaType, text } = upload;
+    const { mediaType, text, hasText, stored } = upload;
     return this.queue.run(async (manager) => {
       if (fields.partnershipId) {
         const partnership = await manager.findOneBy(Partnership, { id: fields.partnershipId });
@@ -95,14 +106,17 @@ export class DocumentsService {
         engagementId: fields.engagementId ?? null,
         uploadedBy: actor.id,
         uploadedAt: this.clock.now().toISOString(),
-        hasText: text !== null,
+        hasText,
       };
-      await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content, text) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
-        row.sha256,
-        row.size,
-        upload.bytes,
-        text,
-      ]);
+      // Another upload of the same bytes may have stored them since inspect looked: hence ON CONFLICT still.
+      if (!stored) {
+        await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content, text) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
+          row.sha256,
+          row.size,
+          upload.bytes,
+          text,
+        ]);
+      }
       await manager.insert(Document, row);
       const { id, uploadedAt, ...payload } = row;
       await this.audit.append(manager, {
