@@ -159,6 +159,20 @@ describe('import of organizations and people', () => {
     expect(await peopleCount()).toBe(before + 2);
   });
 
+  it('answers every invalid row of a refused import, and its audit row keeps the first 50 with the count and hash of all', async () => {
+    const file = csv(['name,kind,country', ...Array.from({ length: 120 }, (_, i) => `Nowhere ${i},other,Atlantis`)].join('\n'));
+    const refused = await send('organizations', file, 'many.csv').expect(422);
+    expect(refused.body.details.invalid).toHaveLength(120);
+    const action = encodeURIComponent('POST /api/import/organizations');
+    const rows = (await api.as('auditor').get(`/api/audit?outcome=denied&action=${action}`).expect(200)).body.items as Array<{
+      payload: { code: string; details: { invalid: unknown[] }; truncated: Record<string, { length: number }> };
+    }>;
+    const row = rows.find((r) => r.payload.truncated?.['details.invalid']);
+    expect(row?.payload.code).toBe('IMPORT_INVALID');
+    expect(row?.payload.details.invalid).toHaveLength(50);
+    expect(row?.payload.truncated['details.invalid'].length).toBe(120);
+  });
+
   it('takes a CSV sent as the whole body', async () => {
     const result = await api
       .as('manager')

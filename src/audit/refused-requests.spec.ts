@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { REFUSAL_TEXT_LIMIT, refusalFields } from './refused-requests.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { REFUSAL_LIST_LIMIT, REFUSAL_TEXT_LIMIT, refusalFields } from './refused-requests.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -19,6 +20,15 @@ describe('refusalFields: what a refusal row keeps', () => {
       comment: 'a'.repeat(REFUSAL_TEXT_LIMIT - 1),
       data: { items: ['short', 'r'.repeat(REFUSAL_TEXT_LIMIT)] },
       truncated: { comment: { length: comment.length, sha256: sha256(comment) }, 'data.items[1]': { length: 600, sha256: sha256('r'.repeat(600)) } },
+    });
+  });
+
+  it('keeps the first items of a long list, with its length and the SHA-256 of its canonical JSON', () => {
+    const invalid = Array.from({ length: REFUSAL_LIST_LIMIT + 150 }, (_, i) => ({ row: i + 2, errors: ['name must be a string'] }));
+    const { payload } = refusalFields({ action: 'POST /api/import/people', entityId: '-', payload: { details: { rows: 200, invalid } } });
+    expect(payload).toEqual({
+      details: { rows: 200, invalid: invalid.slice(0, REFUSAL_LIST_LIMIT) },
+      truncated: { 'details.invalid': { length: REFUSAL_LIST_LIMIT + 150, sha256: sha256(canonicalJson(invalid)) } },
     });
   });
 
