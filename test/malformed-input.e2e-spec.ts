@@ -110,7 +110,8 @@ function filled(path: string): string {
 function callerFor(path: string): UserName {
   // Signing out ends the caller's token: a caller of its own, so no other route's token ends.
   if (path === '/api/auth/logout') return 'manager2';
-  if (path.startsWith('/api/users') || path.startsWith('/api/notifications/outbox')) return 'admin';
+  if (path.startsWith('/api/users') || path.startsWith('/api/notifications/outbox') || path.startsWith('/api/workflows') || path === '/api/import/agreements')
+    return 'admin';
   if (path.startsWith('/api/audit') || path.endsWith('/replay')) return 'auditor';
   if (path.startsWith('/api/approvals')) return 'approver';
   return 'managerApprover';
@@ -120,6 +121,7 @@ function callerFor(path: string): UserName {
 function validBody(method: Method, path: string): Record<string, unknown> {
   const bodies: Record<string, Record<string, unknown>> = {
     'post /api/auth/login': { username: 'auditor', password: USER_PASSWORD },
+    'post /api/workflows/{id}/migrations': { fromVersion: 1, toVersion: 2, dryRun: true },
     'post /api/organizations': { ...organizationInput({ name: 'Fuzzed organization' }) },
     'patch /api/organizations/{id}': { ...organizationInput({ name: 'Renamed', website: 'https://example.org' }) },
     'post /api/people': { name: 'Fuzzed person', email: 'fuzzed@example.org', phone: '+92 1', notes: 'n', affiliations: [{ organizationId, title: 'Dean' }] },

@@ -90,15 +90,16 @@ const EDITABLE: Record<State, readonly string[]> = {
   mou_drafting: ['notes'],
   mou_negotiation: ['notes'],
   awaiting_signatures: ['notes'],
-  'in_force.active': [],
-  'in_force.renewal_due': [],
+  // partnership-mou v2: the details stay editable while the MOU is in force
+  'in_force.active': ['notes'],
+  'in_force.renewal_due': ['notes'],
   expired: [],
   terminated: [],
   rejected: [],
   withdrawn: [],
 };
 
-type TimerName = 'approvalSla' | 'renewalWindow' | 'termExpiry';
+type TimerName = 'approvalSla' | 'approvalEscalation' | 'renewalWindow' | 'termExpiry';
 
 interface Model {
   state: State;
@@ -227,7 +228,11 @@ function applyEvent(m: Model, userId: string, event: EventType, body: EventBody,
     case 'SUBMIT_FOR_APPROVAL':
       Object.assign(m, { state: 'senior_management_review', submittedBy: userId, approvals: [], quorum: m.requiredApprovals, overdue: false });
       Object.assign(m, { authors: [m.creator, ...m.editors], editors: [] });
-      m.timers = [{ name: 'approvalSla', dueAt: now + m.approvalSlaDays * DAY_MS }];
+      // partnership-mou v2: the review is escalated to the admins at twice its deadline
+      m.timers = [
+        { name: 'approvalSla', dueAt: now + m.approvalSlaDays * DAY_MS },
+        { name: 'approvalEscalation', dueAt: now + 2 * m.approvalSlaDays * DAY_MS },
+      ];
       break;
     case 'WITHDRAW':
       leaveReview();
@@ -281,6 +286,7 @@ function fireDue(m: Model, now: number): void {
     m.timers = m.timers.filter((t) => t !== due);
     m.version += 1;
     if (due.name === 'approvalSla') m.overdue = true;
+    else if (due.name === 'approvalEscalation') continue;
     else if (due.name === 'renewalWindow') m.state = 'in_force.renewal_due';
     else {
       m.state = 'expired';
