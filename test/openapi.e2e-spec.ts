@@ -256,6 +256,7 @@ const MULTIPART_BODIES: Record<string, { fields: Type; file: string }> = {
   'POST /api/documents': { fields: UploadDocumentDto, file: 'file' },
   'POST /api/import/organizations': { fields: NoFields, file: 'file' },
   'POST /api/import/people': { fields: NoFields, file: 'file' },
+  'POST /api/import/agreements': { fields: NoFields, file: 'file' },
 };
 
 /** The schema of an operation's body, JSON or multipart. */
@@ -327,6 +328,7 @@ const REQUEST_BODIES: Record<string, { properties: string[]; required: string[] 
   'POST /api/documents': { properties: ['file', 'kind', 'partnershipId', 'engagementId', 'title'], required: ['file', 'kind'] },
   'POST /api/import/organizations': { properties: ['file'], required: ['file'] },
   'POST /api/import/people': { properties: ['file'], required: ['file'] },
+  'POST /api/import/agreements': { properties: ['file'], required: ['file'] },
   'POST /api/users': { properties: ['username', 'password', 'displayName', 'roles', 'email'], required: ['username', 'password', 'roles'] },
   'PATCH /api/users/{id}': { properties: ['roles', 'active', 'displayName', 'password', 'email'], required: [] },
   'POST /api/users/{id}/password': { properties: ['newPassword'], required: ['newPassword'] },
@@ -962,6 +964,20 @@ describe('the OpenAPI document', () => {
         upload: { fields: {}, bytes: readFileSync(new URL('./fixtures/mou-draft-1.docx', import.meta.url)), name: 'x.csv' },
       });
     }
+
+    // Agreements signed before the system, imported by an admin.
+    const agreements = '/api/import/agreements';
+    const agreement = (term: string) =>
+      register(
+        `organization,title,effectiveFrom,expiresOn,signatories\nImported Academy,Imported MOU,${term},"partner: Dean, 2025-01-02; own: Director, 2025-01-03"\n`,
+      );
+    await call('admin', 'post', agreements, `${agreements}?dryRun=true`, 200, agreement('2025-01-05,2028-01-04'));
+    await call('admin', 'post', agreements, agreements, 201, agreement('2025-01-05,2028-01-04'));
+    await call('admin', 'post', agreements, `${agreements}?dryRun=maybe`, 400, agreement('2025-01-05,2028-01-04'));
+    await call('admin', 'post', agreements, agreements, 422, agreement('2025-01-05,2025-06-30'));
+    await call('admin', 'post', agreements, agreements, 415, {
+      upload: { fields: {}, bytes: readFileSync(new URL('./fixtures/mou-draft-1.docx', import.meta.url)), name: 'x.csv' },
+    });
 
     // Partner links: issued to an agreed text (with everything, and with nothing optional), listed, and what the partner does through one.
     const agreedMou = await agreeUploadedText(api, org.id, docx, 'MOU final.docx');

@@ -188,41 +188,44 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   create(input: CreatePartnershipDto, actor: Actor, requestId?: string): Promise<Partnership> {
-    return this.queue.run(async (manager) => {
-      await this.organizations.get(input.organizationId, manager);
-      await this.assertQuorumReachable(manager, input.requiredApprovals, [actor.id]);
-      const origin = await originOf(manager, input);
-      const at = this.runtime.now();
-      const workflowId = input.workflowId ?? PARTNERSHIP_WORKFLOW;
-      const defaults = this.defaults(workflowId);
-      const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
-      const approvalSlaDays = input.approvalSlaDays ?? defaults.approvalSlaDays;
-      return this.runtime.create<Partnership>(
-        manager,
-        PARTNERSHIP_KIND,
-        workflowId,
-        {
-          title: input.title.trim(),
-          titleKey: input.title.trim().toLowerCase(),
-          organizationId: input.organizationId,
-          summary: input.summary ?? null,
-          programme: input.programme ?? null,
-          focalPoint: input.focalPoint ?? null,
-          notes: input.notes ?? null,
-          proposedActivities: input.proposedActivities ?? [],
-          requiredApprovals,
-          approvalSlaDays,
-          overdue: false,
-          expiresOn: null,
-          judgedEdits: [],
-          createdBy: actor.id,
-          ownerId: actor.id,
-          createdAt: at,
-          ...origin,
-        },
-        { actor, requestId, context: { requiredApprovals, approvalSlaDays } },
-      );
-    });
+    return this.queue.run((manager) => this.createIn(manager, input, actor, requestId));
+  }
+
+  /** A new proposal, inside the caller's write transaction (an import creates many in one). */
+  async createIn(manager: EntityManager, input: CreatePartnershipDto, actor: Actor, requestId?: string): Promise<Partnership> {
+    await this.organizations.get(input.organizationId, manager);
+    await this.assertQuorumReachable(manager, input.requiredApprovals, [actor.id]);
+    const origin = await originOf(manager, input);
+    const at = this.runtime.now();
+    const workflowId = input.workflowId ?? PARTNERSHIP_WORKFLOW;
+    const defaults = this.defaults(workflowId);
+    const requiredApprovals = input.requiredApprovals ?? defaults.requiredApprovals;
+    const approvalSlaDays = input.approvalSlaDays ?? defaults.approvalSlaDays;
+    return this.runtime.create<Partnership>(
+      manager,
+      PARTNERSHIP_KIND,
+      workflowId,
+      {
+        title: input.title.trim(),
+        titleKey: input.title.trim().toLowerCase(),
+        organizationId: input.organizationId,
+        summary: input.summary ?? null,
+        programme: input.programme ?? null,
+        focalPoint: input.focalPoint ?? null,
+        notes: input.notes ?? null,
+        proposedActivities: input.proposedActivities ?? [],
+        requiredApprovals,
+        approvalSlaDays,
+        overdue: false,
+        expiresOn: null,
+        judgedEdits: [],
+        createdBy: actor.id,
+        ownerId: actor.id,
+        createdAt: at,
+        ...origin,
+      },
+      { actor, requestId, context: { requiredApprovals, approvalSlaDays } },
+    );
   }
 
   /** Edits details where the current state's `meta.editable` allows; every change is audited. */

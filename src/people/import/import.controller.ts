@@ -9,6 +9,7 @@ import { RequestId } from '../../common/http/request-id.js';
 import { DryRunQueryDto } from '../../common/http/send-event.dto.js';
 import { receiveBody, receiveUpload } from '../../documents/upload-receiver.js';
 import type { Actor } from '../../workflow-engine/workflow.types.js';
+import { AGREEMENT_COLUMNS, AgreementsImport, type AgreementCheck, type AgreementResult } from '../../partnerships/agreements-import.service.js';
 import { ImportCheckResponse, ImportFileBody, ImportResultResponse } from './import.dto.js';
 import { IMPORT_COLUMNS, ImportService, type ImportCheck, type ImportKind, type ImportResult } from './import.service.js';
 import { XLSX } from './import-table.js';
@@ -42,7 +43,10 @@ function ImportRoute(kind: ImportKind) {
 @ApiBearerAuth()
 @Controller('import')
 export class ImportController {
-  constructor(private readonly imports: ImportService) {}
+  constructor(
+    private readonly imports: ImportService,
+    private readonly agreementsImport: AgreementsImport,
+  ) {}
 
   @Post('organizations')
   @ImportRoute('organizations')
@@ -66,6 +70,38 @@ export class ImportController {
     @RequestId() requestId: string,
   ): Promise<ImportCheck | ImportResult> {
     return this.run('people', query, req, res, actor, requestId);
+  }
+
+  @Post('agreements')
+  @NoStore()
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Import agreements signed before the system from a CSV file or an Excel workbook',
+    description:
+      `The first row names the fields: ${AGREEMENT_COLUMNS.join(', ')} (organization: the name of one already recorded; effectiveFrom and expiresOn: YYYY-MM-DD; ` +
+      'signatories: "partner: name, YYYY-MM-DD; own: name, YYYY-MM-DD"; activities, optional: "kind: title; …", each yearly). Each row becomes a partnership recorded ' +
+      'in force through RECORD_EXISTING. With ?dryRun=true the answer (200) lists every invalid row and why, and nothing is written; without it the file is imported ' +
+      'whole (201) or nothing is (422 IMPORT_INVALID).',
+  })
+  @ApiConsumes('multipart/form-data', 'text/csv', XLSX)
+  @ApiBody({ type: ImportFileBody })
+  @ApiOkResponse({ type: ImportCheckResponse, description: 'The dry run: nothing was written.' })
+  @ApiCreatedResponse({ type: ImportResultResponse })
+  @ApiErrors(400, 401, 403, 413, 415, 422)
+  async agreements(
+    @Query() query: DryRunQueryDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentActor() actor: Actor,
+    @RequestId() requestId: string,
+  ): Promise<AgreementCheck | AgreementResult> {
+    const { bytes, name } = await this.receive(req);
+    if (query.dryRun === 'true') {
+      res.status(200);
+      return this.agreementsImport.check(bytes, name, actor);
+    }
+    return this.agreementsImport.import(bytes, name, actor, requestId);
   }
 
   private async run(
