@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashRecord, type AuditRecord } from '../src/audit/audit-chain.js';
-import { AUDIT_ROW_COLUMNS } from '../src/audit/verify/row-source.js';
+import { AUDIT_ROW_COLUMNS, auditRowOf } from '../src/audit/verify/row-source.js';
 import { canonicalJson } from '../src/common/canonical-json.js';
 import { BENCH_APPROVER, BENCH_MANAGER, insertMany, isPostgres } from './support.js';
 
@@ -179,24 +179,7 @@ export async function seedPartnerships(dataSource: DataSource, target: SeedTarge
             prevHash,
           };
           prevHash = hashRecord(record);
-          audit.push([
-            record.seq,
-            record.occurredAt,
-            record.actorId,
-            JSON.stringify(record.actorRoles),
-            record.action,
-            record.entityType,
-            record.entityId,
-            record.fromState,
-            record.toState,
-            record.workflowId,
-            record.workflowVersion,
-            record.outcome,
-            record.requestId,
-            record.payload,
-            record.prevHash,
-            prevHash,
-          ]);
+          audit.push(auditRowOf({ ...record, hash: prevHash }));
         });
       }
       const query = (sql: string, params: unknown[]) => runner.query(sql, params);

@@ -9,7 +9,7 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { DEFAULT_VERIFY_TUNING, type VerifyTuning } from '../src/audit/verify/audit-verifier.js';
 import { ChainVerifier, type VerifyResult } from '../src/audit/verify/chain-verifier.js';
 import { COPY_COLUMNS, CopyBodyEncoder, CopyLines, copyOut, parseCopyLine } from '../src/audit/verify/copy-text.js';
-import { AUDIT_ROW_COLUMNS, AuditRowDecoder, serviceRowSource } from '../src/audit/verify/row-source.js';
+import { AUDIT_ROW_COLUMNS, AuditRowDecoder, auditRowOf, serviceRowSource } from '../src/audit/verify/row-source.js';
 import { CanonicalRoles, verifyRange } from '../src/audit/verify/verify-range.js';
 import { canonicalJson, sha256Hex } from '../src/common/canonical-json.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
@@ -58,24 +58,7 @@ async function appendRows(dataSource: DataSource, count: number): Promise<void> 
       prevHash,
     };
     const hash = hashRecord(record);
-    rows.push([
-      record.seq,
-      record.occurredAt,
-      record.actorId,
-      JSON.stringify(record.actorRoles),
-      record.action,
-      record.entityType,
-      record.entityId,
-      record.fromState,
-      record.toState,
-      record.workflowId,
-      record.workflowVersion,
-      record.outcome,
-      record.requestId,
-      record.payload,
-      record.prevHash,
-      hash,
-    ]);
+    rows.push(auditRowOf({ ...record, hash }));
     prevHash = hash;
   }
   await dataSource.transaction(async (manager) => {

@@ -1,16 +1,8 @@
 import fc from 'fast-check';
 import type { AuditBody, AuditRecord } from '../../src/audit/audit-chain.js';
-import type { AuditRow } from '../../src/audit/verify/row-source.js';
+import { AUDIT_ROW_FIELDS as ROW_FIELDS, auditRowOf, type AuditRow } from '../../src/audit/verify/row-source.js';
 
-/** An AuditRow's fields in order, as AuditRecord names them. */
-const ROW_FIELD_NAMES =
-  'seq occurredAt actorId actorRoles action entityType entityId fromState toState workflowId workflowVersion outcome requestId payload prevHash hash';
-const ROW_FIELDS = ROW_FIELD_NAMES.split(' ') as Array<keyof AuditRecord>;
-
-/** The row the database holds for a record, its roles stored as `roles`. */
-export function auditRowOf(record: AuditRecord, roles = JSON.stringify(record.actorRoles)): AuditRow {
-  return ROW_FIELDS.map((key) => (key === 'actorRoles' ? roles : record[key])) as AuditRow;
-}
+export { auditRowOf };
 
 /** The record a row holds, its integers as numbers and its roles left empty (the caller parses them, or not). */
 export function recordOf(row: AuditRow): AuditRecord {

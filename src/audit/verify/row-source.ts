@@ -51,6 +51,31 @@ export type AuditRow = [
   hash: string,
 ];
 
+/** An AuditRow's fields in order, as AuditRecord names them. */
+export const AUDIT_ROW_FIELDS = [
+  'seq',
+  'occurredAt',
+  'actorId',
+  'actorRoles',
+  'action',
+  'entityType',
+  'entityId',
+  'fromState',
+  'toState',
+  'workflowId',
+  'workflowVersion',
+  'outcome',
+  'requestId',
+  'payload',
+  'prevHash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof AuditRecord>;
+
+/** The row the database holds for a record (in the order of AUDIT_ROW_COLUMNS), its roles stored as `roles`: what seeders and tests insert. */
+export function auditRowOf(record: AuditRecord, roles = JSON.stringify(record.actorRoles)): AuditRow {
+  return AUDIT_ROW_FIELDS.map((key) => (key === 'actorRoles' ? roles : record[key])) as AuditRow;
+}
+
 /**
  * A row with the canonical text SQLite wrote for it (the fast path of `verifyRange`): `actor_roles`
  * as stored, and the text `canonicalBody` writes for the row, with the stored `actor_roles` text
