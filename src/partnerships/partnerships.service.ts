@@ -94,19 +94,31 @@ export function attachmentOrder(a: JudgedAttachment, b: JudgedAttachment): numbe
   return byCodeUnits(a.kind, b.kind) || byCodeUnits(a.sha256, b.sha256) || byCodeUnits(a.id, b.id);
 }
 
-/** One indexed lookup (the primary key), on the path of every partnership event. */
-async function judgedOrganization(manager: EntityManager, organizationId: string): Promise<JudgedOrganization | null> {
-  const [organization] = await plainQuery<JudgedOrganization>(manager, 'SELECT name, kind, country FROM organizations WHERE id = ?', [organizationId]);
-  return organization ?? null;
+/** What approvers judge beside the partnership's own fields, as it stands. */
+export interface JudgedContext {
+  organization: JudgedOrganization | null;
+  attachments: JudgedAttachment[];
 }
 
-/** The documents attached to a proposal, unordered (proposalContent orders them): one indexed lookup, wherever the content hash is needed. */
-export function judgedAttachments(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedAttachment[]> {
-  return plainQuery<JudgedAttachment>(
-    db,
-    `SELECT id, kind, name, sha256 FROM documents WHERE partnership_id = ? AND kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')})`,
-    [partnershipId],
-  );
+type JudgedRow = { name: string | null; kind: string | null; country: string | null; id: string | null; doc_kind: string; doc_name: string; sha256: string };
+
+/**
+ * The organization a partnership names and the documents attached to it (oldest first), in one statement: it is on the path of every partnership event
+ * (the content hash), where two cost a second round trip on PostgreSQL and a second pass through TypeORM's query runner on SQLite.
+ */
+const JUDGED_CONTEXT = `SELECT o.name, o.kind, o.country, d.id, d.kind AS doc_kind, d.name AS doc_name, d.sha256
+  FROM partnerships p
+  LEFT JOIN organizations o ON o.id = p.organization_id
+  LEFT JOIN documents d ON d.partnership_id = p.id AND d.kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')})
+  WHERE p.id = ? ORDER BY d.uploaded_at, d.id`;
+
+export async function judgedContext(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedContext> {
+  const rows = await plainQuery<JudgedRow>(db, JUDGED_CONTEXT, [partnershipId]);
+  const [first] = rows;
+  return {
+    organization: first?.name != null ? { name: first.name, kind: first.kind as string, country: first.country as string } : null,
+    attachments: rows.flatMap((row) => (row.id === null ? [] : [{ id: row.id, kind: row.doc_kind, name: row.doc_name, sha256: row.sha256 }])),
+  };
 }
 
 @Injectable()
@@ -131,7 +143,10 @@ export class PartnershipsService implements OnModuleInit {
     this.runtime.registerKind<Partnership>({
       name: PARTNERSHIP_KIND,
       entity: Partnership,
-      subject: async (manager, row) => proposalContent(row, await judgedOrganization(manager, row.organizationId), await judgedAttachments(manager, row.id)),
+      subject: async (manager, row) => {
+        const { organization, attachments } = await judgedContext(manager, row.id);
+        return proposalContent(row, organization, attachments);
+      },
       authors: contentAuthors,
       limits: { maxTermYears: this.config.getOrThrow<AppConfig>('app').maxTermYears },
       completeData: (manager, row, type, data) => this.withDocument(manager, row, type, data),
@@ -301,19 +316,15 @@ export class PartnershipsService implements OnModuleInit {
   }
 
   async view(row: Partnership, actor: Actor): Promise<PartnershipView> {
-    // The answer to every event request: plain statements for the organization (name, and what approvers judge of it) and for whether there are activities at
-    // all.
-    const [organization] = await plainQuery<{ id: string } & JudgedOrganization>(
-      this.dataSource,
-      'SELECT id, name, kind, country FROM organizations WHERE id = ?',
-      [row.organizationId],
-    );
+    // The answer to every event request: plain statements for what approvers judge beside the row (the organization's name among it) and for whether
+    // there are activities at all.
+    const { organization, attachments } = await judgedContext(this.dataSource, row.id);
     const { series, fulfilment } = await this.activities.activitiesOf(row);
-    const facts = this.factsOf(row, organization ?? null, await judgedAttachments(this.dataSource, row.id));
+    const facts = this.factsOf(row, organization, attachments);
     return partnershipView(row, {
       availableEvents: this.availableEvents(row, actor, facts),
       eventsRefused: this.runtime.definitionChange(row) ?? null,
-      organization: organization ? { id: organization.id, name: organization.name } : null,
+      organization: organization ? { id: row.organizationId, name: organization.name } : null,
       origin: row.originEngagementId || row.originFollowUpId ? await originView(this.dataSource, row) : null,
       contentHash: facts.contentHash as string,
       approvalCount: currentApprovals(row.context, facts.contentHash).length,
