@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freshSchema, machine, round, SCALE, tempDir, type DatabaseKind, type Latency } from './support.js';
+import { freshSchema, machine, phase, round, SCALE, tempDir, type DatabaseKind, type Latency } from './support.js';
 
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run on the same machine,
@@ -48,6 +46,11 @@ interface Figures {
     floors: Array<Rate & { connections: number; non2xx: number; serverCpuUsPerRequest: number }>;
     serverPeakRssMb: number;
     peakRssMb: number;
+    /** false with BENCH_OBSERVABILITY=off: the service logged no request and timed none. */
+    observed: boolean;
+    /** The service's request log lines, and the requests its /metrics histogram counted (null: no /metrics). */
+    requestLines: number;
+    timedRequests: number | null;
   };
   growth: { small: Size; large: Size; peakRssMb: number };
   verify: Throughput;
@@ -72,22 +75,6 @@ interface Row {
   target: string;
   met: boolean | null;
   peakRssMb: string;
-}
-
-async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
-  process.stderr.write(`${name} (${env.BENCH_DB})\n`);
-  // The database is the runner's choice alone: a phase on SQLite must not see DATABASE_URL.
-  const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`phases/${name}.js`, import.meta.url))], {
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (code !== 0 || !line) throw new Error(`phase ${name} failed (exit ${code}):\n${out}`);
-  return JSON.parse(line.slice('BENCH_RESULT '.length)) as T;
 }
 
 /** Each phase gets storage of its own; growth, verify and the hashing baseline share the bulk data. */

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import type { Actor } from '../src/workflow-engine/workflow.types.js';
@@ -127,4 +128,21 @@ export async function forDuration(ms: number, work: (i: number) => Promise<void>
     latencies.push(nowMs() - start);
   }
   return latencies;
+}
+
+/** Runs one phase (`dist/bench/phases/<name>.js`) in a process of its own with `env` over this one's, and returns its BENCH_RESULT. */
+export async function phase<T>(name: string, env: Record<string, string>): Promise<T> {
+  process.stderr.write(`${name} (${env.BENCH_DB})\n`);
+  // The database is the runner's choice alone: a phase on SQLite must not see DATABASE_URL.
+  const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`phases/${name}.js`, import.meta.url))], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (code !== 0 || !line) throw new Error(`phase ${name} failed (exit ${code}):\n${out}`);
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as T;
 }

@@ -1,11 +1,12 @@
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PartnershipsService } from '../../src/partnerships/partnerships.service.js';
 import { freePort, waitForReady } from '../../test/support/service-process.js';
-import { ADMIN_PASSWORD, BENCH_MANAGER, emit, log, openServices, peakRssMb, round, SCALE } from '../support.js';
+import { ADMIN_PASSWORD, BENCH_MANAGER, emit, log, openServices, peakRssMb, round, SCALE, tempDir } from '../support.js';
 import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT, type Cursor } from '../workload.js';
 
 /**
@@ -21,10 +22,17 @@ import { advance, Pool, POOL_SIZE, proposal, SEND_BACK, STEPS_PER_ROUND, SUBMIT,
  * Beside them, at each count, the floor: `GET /api/auth/me` with the same bearer token, i.e. the
  * HTTP server, the framework, authentication and the user's row, and no transition. No event
  * request can be answered faster than this one, so its rate bounds what the judged figure can reach.
+ *
+ * The service runs as an operator with Prometheus runs it: a line per request logged (to a file, as a
+ * collector's pipe would take it) and each request timed for `GET /metrics` (METRICS_TOKEN set).
+ * BENCH_OBSERVABILITY=off runs it with neither (LOG_LEVEL=silent, no METRICS_TOKEN): the two,
+ * alternated, say what logging and metrics cost (bench/README.md, "What logging and metrics cost").
  */
 const DURATION_S = Math.max(2, Math.round(10 * SCALE));
 const CONNECTIONS = [1, 10, 50];
 const PASSWORD = 'bench user password';
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+const OBSERVED = process.env.BENCH_OBSERVABILITY !== 'off';
 
 type Answer = 'minimal' | 'view';
 
@@ -164,11 +172,25 @@ const base = `http://127.0.0.1:${port}`;
 // The service of the same build as this file.
 // BENCH_SERVER_NODE_ARGS passes flags to the service's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile.
 const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const { METRICS_TOKEN: _token, LOG_LEVEL: logLevel, ...inherited } = process.env;
+const observability = OBSERVED ? { METRICS_TOKEN, ...(logLevel ? { LOG_LEVEL: logLevel } : {}) } : { LOG_LEVEL: 'silent' };
+const logFile = join(tempDir('http-log'), 'service.log');
+const logFd = openSync(logFile, 'w');
 const server = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('../../src/main.js', import.meta.url))], {
-  env: { ...process.env, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  env: { ...inherited, ...observability, PORT: String(port), ADMIN_PASSWORD, TIMER_POLL_MS: '5000', RATE_LIMIT_WRITES_PER_MINUTE: '1000000000' },
+  stdio: ['ignore', logFd, 'inherit', 'ipc'],
 });
+closeSync(logFd);
 const exited = new Promise((resolve) => server.once('exit', resolve));
+log(`http: logging and metrics ${OBSERVED ? 'on' : 'off (BENCH_OBSERVABILITY=off)'}`);
+
+/** Requests the service timed for /metrics (the histogram's count over every label), or null when it has no /metrics. */
+async function timedRequests(): Promise<number | null> {
+  const answer = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (answer.status === 404) return null;
+  const counts = [...(await answer.text()).matchAll(/^http_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)];
+  return counts.reduce((sum, [, n]) => sum + Number(n), 0);
+}
 try {
   await waitForReady(server, () => 'the service exited while starting');
   const tokens = await signIn(base);
@@ -189,8 +211,20 @@ try {
       runs.push(run);
     }
   }
-  emit({ durationSeconds: DURATION_S, runs, floors, serverPeakRssMb: peakRssMb(server.pid) });
-} finally {
+  const timed = await timedRequests();
+  const serverPeakRssMb = peakRssMb(server.pid);
   server.kill('SIGTERM');
   await exited;
+  // What the service really did with its requests: an "on" run that logged or timed nothing would measure nothing.
+  const requestLines = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"msg":"request"')).length;
+  log(`http: the service logged ${requestLines} request lines and timed ${timed ?? 'no'} requests for /metrics`);
+  emit({ durationSeconds: DURATION_S, observed: OBSERVED, requestLines, timedRequests: timed, runs, floors, serverPeakRssMb });
+} finally {
+  if (server.exitCode === null && server.signalCode === null) {
+    server.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dirname(logFile), { recursive: true, force: true });
 }
