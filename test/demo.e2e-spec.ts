@@ -158,6 +158,20 @@ describe('npm run demo: the seeded field visit, as a new user finds it', () => {
     for (const story of FIELD_VISIT_STORIES) expect(byTitle(story.partnership.title).state).toBe(story.expectedState);
   });
 
+  it('runs the police bureau and academy training collaborations on training-programme, the others on partnership-mou', async () => {
+    const workflowOf = async (fragment: string) =>
+      (
+        (
+          await as('manager')
+            .get(`/api/partnerships/${byTitle(fragment).id}`)
+            .expect(200)
+        ).body as { workflow: { id: string } }
+      ).workflow.id;
+    expect(await workflowOf('National Police Bureau')).toBe('training-programme');
+    expect(await workflowOf('National Police Academy')).toBe('training-programme');
+    expect(await workflowOf('Beaconhouse University')).toBe('partnership-mou');
+  });
+
   it('gives each partnership a history of real events from the visit onwards, with no refusals', async () => {
     for (const story of FIELD_VISIT_STORIES) {
       const history = await historyOf(byTitle(story.partnership.title).id);

@@ -296,6 +296,8 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
     createdAt: proposed(20),
     partnership: {
       title: 'National Police Bureau: training and seminars on organized crime for the Pakistani police',
+      // A training collaboration that needs no MOU.
+      workflowId: 'training-programme',
       summary:
         'Training, capacity building and seminars aimed at raising the analytical capabilities to tackle organized crime within the ' +
         'Pakistani police, as GI-TOC establishes in-country.',
@@ -316,6 +318,8 @@ export const FIELD_VISIT_STORIES: PartnershipStory[] = [
     createdAt: proposed(30),
     partnership: {
       title: 'National Police Academy: international expertise and training for NPA staff',
+      // A training collaboration that needs no MOU.
+      workflowId: 'training-programme',
       summary:
         'GI-TOC provides international expertise and training to NPA staff, in thematic and technical areas suggested through CGR, ' +
         'acting as a bridge to international expertise.',
