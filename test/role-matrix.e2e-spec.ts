@@ -594,6 +594,64 @@ const ROWS: Row[] = [
   },
   get('/api/reports/pipeline', async () => '/api/reports/pipeline'),
 
+  // Imports: a file of one row each, its name unique, so each allowed caller's import is taken whole.
+  {
+    route: 'POST /api/import/organizations',
+    who: MANAGER,
+    prepare: async () => {
+      const before = await total('/api/organizations');
+      return {
+        send: (caller) =>
+          call(caller, 'post', '/api/import/organizations')
+            .set('Content-Type', 'text/csv')
+            .send(`name,kind,country\n${unique('Imported ')},university,PK\n`),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/organizations')).toBe(before),
+      };
+    },
+  },
+  {
+    route: 'POST /api/import/people',
+    who: MANAGER,
+    prepare: async () => {
+      const before = await total('/api/people');
+      return {
+        send: (caller) =>
+          call(caller, 'post', '/api/import/people')
+            .set('Content-Type', 'text/csv')
+            .send(`name\n${unique('Imported person ')}\n`),
+        allowedStatus: 201,
+        unchanged: async () => expect(await total('/api/people')).toBe(before),
+      };
+    },
+  },
+  {
+    route: 'POST /api/import/agreements',
+    who: ADMIN,
+    prepare: async () => {
+      const before = await total('/api/partnerships');
+      return {
+        // A dry run: the answer lists the row as invalid (no such organization) and writes nothing, whoever sends it.
+        send: (caller) =>
+          call(caller, 'post', '/api/import/agreements?dryRun=true')
+            .set('Content-Type', 'text/csv')
+            .send(
+              'organization,title,effectiveFrom,expiresOn,signatories\nNo such organization,Old MOU,2024-01-01,2027-01-01,"partner: Rector, 2023-12-20; own: Director, 2023-12-21"\n',
+            ),
+        allowedStatus: 200,
+        unchanged: async () => expect(await total('/api/partnerships')).toBe(before),
+      };
+    },
+  },
+  {
+    route: 'POST /api/workflows/{id}/migrations',
+    who: ADMIN,
+    prepare: async () => ({
+      send: (caller) => call(caller, 'post', '/api/workflows/partnership-mou/migrations').send({ fromVersion: 1, toVersion: 2, dryRun: true }),
+      allowedStatus: 200,
+    }),
+  },
+
   get('/api/audit', async () => '/api/audit?limit=5', AUDIT_READERS),
   get('/api/audit/verify', async () => '/api/audit/verify', AUDIT_READERS),
   get('/api/audit/export', async () => '/api/audit/export?format=csv', AUDIT_READERS),
