@@ -61,13 +61,20 @@ describe('concurrent requests on one partnership', () => {
     expect(now.body).toMatchObject({ state: 'senior_management_review', version: 2 });
     const history = (await api.as('auditor').get(`/api/partnerships/${id}/history`).expect(200)).body.items;
     expect(history.filter((h: { outcome: string }) => h.outcome === 'ok').map((h: { action: string }) => h.action)).toEqual(['CREATE', 'SUBMIT_FOR_APPROVAL']);
-    // One submission, one approval-SLA timer: the refused requests scheduled nothing.
+    // One submission, one approval-SLA timer and one escalation timer (v2): the refused requests scheduled nothing.
     expect(
-      await api
-        .get(DataSource)
-        .getRepository(Timer)
-        .count({ where: { instanceId: id } }),
-    ).toBe(1);
+      (
+        await api
+          .get(DataSource)
+          .getRepository(Timer)
+          .find({ where: { instanceId: id } })
+      )
+        .map((t) => t.event)
+        .sort(),
+    ).toEqual([
+      'xstate.after.approvalEscalation.partnership-mou.senior_management_review',
+      'xstate.after.approvalSla.partnership-mou.senior_management_review',
+    ]);
   });
 
   it('lets exactly one of 50 concurrent edits with the same If-Match through', async () => {

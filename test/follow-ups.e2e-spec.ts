@@ -119,7 +119,11 @@ describe('follow-ups', () => {
     const page = await owner.get('/');
     const section = page.html.slice(page.html.indexOf('id="work-follow-ups"'), page.html.indexOf('</section>', page.html.indexOf('id="work-follow-ups"')));
     expect(section).toContain('Follow-ups due <span class="count">2</span>');
-    expect([...section.matchAll(/<strong>([^<]+)<\/strong>/g)].map((m) => m[1])).toEqual(['Brief Mark Shaw', 'Propose topics for the NPA']);
+    // Each links to the engagement it was promised at.
+    expect([...section.matchAll(/<a href="\/ui\/engagements\/[0-9a-f-]{36}#follow-ups">([^<]+)<\/a>/g)].map((m) => m[1])).toEqual([
+      'Brief Mark Shaw',
+      'Propose topics for the NPA',
+    ]);
     expect(section.match(/Overdue/g)).toHaveLength(1);
     // Two follow-ups and the notice that the first is due.
     expect(/id="work-count">(\d+)</.exec(page.html)?.[1]).toBe('3');

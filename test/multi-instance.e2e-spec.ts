@@ -176,7 +176,7 @@ describe(`two service instances on one ${testDatabaseKind === 'postgres' ? 'Post
     const rows = await seeder
       .get(DataSource)
       .getRepository(Timer)
-      .find({ where: ids.map((instanceId) => ({ instanceId })) });
+      .find({ where: ids.map((instanceId) => ({ instanceId, event: SLA_ACTION })) });
     expect(rows).toHaveLength(SLA_TIMERS);
     expect(rows.every((t) => t.firedAt !== null)).toBe(true);
 

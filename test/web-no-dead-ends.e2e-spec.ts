@@ -39,8 +39,8 @@ describe('recording occurrences and answering a change request without dead ends
     const [future, today] = await occurrenceIdsOf(api, mou.id, 'planned');
     await schedule(future, '2026-10-15');
     await schedule(today, '2026-03-02');
-    expect(await available(future)).toEqual(['CANCEL', 'POSTPONE']);
-    expect(await available(today)).toEqual(['CANCEL', 'MARK_HELD', 'POSTPONE']);
+    expect(await available(future)).toEqual(['BRING_FORWARD', 'CANCEL', 'POSTPONE']);
+    expect(await available(today)).toEqual(['BRING_FORWARD', 'CANCEL', 'MARK_HELD', 'POSTPONE']);
     const page = (await manager.get(`/ui/partnerships/${mou.id}`)).html;
     expect(occurrenceOn(page, future)).toContain('data-event="POSTPONE"');
     expect(occurrenceOn(page, future)).not.toContain('data-event="MARK_HELD"');
