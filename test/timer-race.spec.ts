@@ -26,9 +26,10 @@ describe(`a timer whose instance changes while it fires (${testDatabaseKind})`, 
     const partnerships = t.get(PartnershipsService);
     const timers = t.get(TimersService);
     const dataSource = t.get(DataSource);
-    const created = await createProposal(t, { approvalSlaDays: 1 });
+    const created = await createProposal(t, { approvalSlaDays: 2 });
     const submitted = await partnerships.send(created.id, { type: 'SUBMIT_FOR_APPROVAL', actor: actors.manager, expectedVersion: 1 });
-    t.clock.advanceDays(2);
+    // Past the approval deadline, before the escalation at twice it (partnership-mou v2).
+    t.clock.advanceDays(3);
 
     if (testDatabaseKind === 'postgres') {
       // Another instance's edit, open: it holds the row while the poller reads the old version.
