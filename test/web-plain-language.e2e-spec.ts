@@ -180,6 +180,7 @@ describe('the pages speak the users’ words', () => {
       );
       expect([...seen].some((path) => path.startsWith('/ui/people/'))).toBe(true);
       if (user === 'manager') expect(seen).toContain('/ui/import');
+      if (user === 'admin') expect(seen).toContain('/ui/import/agreements');
     },
   );
 
