@@ -128,7 +128,12 @@ describe('the partner’s page', () => {
     const partnership = await manager.get(`/ui/partnerships/${agreed.id}`);
     expect(partnership.html).toContain('Confirmed by the partner');
     expect(partnership.html).toContain(`<strong>Sara Malik</strong> (Rector) confirmed the agreed text on ${api.clock.now().toISOString().slice(0, 10)}`);
-    expect(partnership.html).toContain(sha256);
+    // What was confirmed is said in words; its fingerprint is in the integrity details, for those who check integrity.
+    expect(partnership.html).not.toContain(sha256);
+    const audited = (await (await signInToPages(api.http, 'auditor')).get(`/ui/partnerships/${agreed.id}`)).html;
+    expect(/<details class="integrity" data-integrity>[^]*?<\/details>/.exec(audited)?.[0]).toMatch(
+      new RegExp(`Confirmed by Sara Malik, [^<]*</dt><dd><code class="hash">${sha256}</code>`),
+    );
     expect(partnership.html).toContain('Links sent to the partner');
     const work = await manager.get('/');
     expect(work.html).toContain('Confirmed by partners');

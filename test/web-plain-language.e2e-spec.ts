@@ -39,6 +39,12 @@ function engineIds(registry: WorkflowRegistry): string[] {
 /** Pages that show the engine's own record (hashes, codes, raw ids) on purpose: the audit log and the integrity check. */
 const AUDIT_VIEWS = /^\/ui\/audit(\/|\?|$)/;
 
+/** The integrity views inside a page (marked `data-integrity`, none nesting its own kind of element): where a page shows hashes on purpose. */
+const INTEGRITY_VIEW = /<(\w+)\b[^>]*\sdata-integrity\b[^>]*>[^]*?<\/\1>/g;
+
+/** A SHA-256 in hex, as the engine writes one. */
+const SHA256_HEX = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/gi;
+
 /**
  * SPEC, "Plain language": everything a person reads is in words. Every page each role can reach
  * from My work, on data like the demo's (proposals refused, sent back, overdue, rejected and
@@ -136,7 +142,7 @@ describe('the pages speak the users’ words', () => {
   afterAll(() => api.close());
 
   it.each<UserName>(['manager', 'approver', 'auditor', 'admin'])(
-    'as %s: no event names, state ids or codes on any page outside the audit views',
+    'as %s: no event names, state ids, codes or hashes on any page outside the audit and integrity views',
     async (user) => {
       const pages = await signInToPages(api.http, user, user === 'admin' ? ADMIN_PASSWORD : undefined);
       const forbidden = engineIds(api.get(WorkflowRegistry));
@@ -145,13 +151,16 @@ describe('the pages speak the users’ words', () => {
       const queue = ['/', ...partnershipIds.map((id) => `/ui/partnerships/${id}`), '/ui/activities?days=3660'];
       const seen = new Set<string>();
       const found: string[] = [];
+      let integrityHashes = 0;
       while (queue.length > 0 && seen.size < 150) {
         const path = queue.shift()!;
         if (seen.has(path)) continue;
         seen.add(path);
         const page = await pages.get(path);
         expect([200, 403]).toContain(page.status);
-        const text = textOf(page.html);
+        const text = textOf(page.html.replace(INTEGRITY_VIEW, ' '));
+        for (const [view] of page.html.matchAll(INTEGRITY_VIEW)) integrityHashes += (textOf(view).match(SHA256_HEX) ?? []).length;
+        for (const hash of text.match(SHA256_HEX) ?? []) found.push(`${path}: ${hash}`);
         for (const { id, re } of patterns) if (re.test(text)) found.push(`${path}: ${id}`);
         for (const code of text.match(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/g) ?? []) found.push(`${path}: ${code}`);
         for (const [, href] of page.html.matchAll(/href="(\/[^"#]*)/g)) {
@@ -165,6 +174,9 @@ describe('the pages speak the users’ words', () => {
       // The same check finds the engine's words where they are meant to be: the audit log.
       const audit = textOf((await pages.get('/ui/audit')).html);
       if (user === 'auditor' || user === 'admin') expect(patterns.some(({ re }) => re.test(audit))).toBe(true);
+      // The hashes are still there for those who check integrity: in the integrity details of each partnership they may replay.
+      if (user === 'auditor' || user === 'admin') expect(integrityHashes).toBeGreaterThan(partnershipIds.length);
+      else expect(integrityHashes).toBe(0);
       // The walk reached the pages that matter: each partnership, and the lists.
       for (const id of partnershipIds) expect(seen).toContain(`/ui/partnerships/${id}`);
       expect([...seen]).toEqual(
@@ -181,6 +193,7 @@ describe('the pages speak the users’ words', () => {
       expect([...seen].some((path) => path.startsWith('/ui/people/'))).toBe(true);
       if (user === 'manager') expect(seen).toContain('/ui/import');
       if (user === 'admin') expect(seen).toContain('/ui/import/agreements');
+      if (user === 'approver') expect(seen).toContain('/ui/inbox');
     },
   );
 
