@@ -1,6 +1,9 @@
+import { DataSource } from 'typeorm';
+import { FollowUpCounts1764330600000 } from '../src/database/migrations/1764330600000-follow-up-counts.js';
 import { TimersService } from '../src/timers/timers.service.js';
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
 import { postOrganization } from './support/factories.js';
+import { runMigrationStep } from './support/migrate.js';
 import { signInToPages } from './support/web-agent.js';
 
 /**
@@ -159,5 +162,57 @@ describe('follow-ups', () => {
     await post(`/api/engagements/${engagementId}/follow-ups`, { title: 'x', ownerId: api.ids.manager, dueOn: 'soon' }).expect(400);
     await api.as('auditor').post(`/api/engagements/${engagementId}/follow-ups`).send({ title: 'x', ownerId: api.ids.manager, dueOn: '2026-04-01' }).expect(403);
     await api.as('auditor').get('/api/follow-ups?state=bogus').expect(400);
+  });
+
+  /** Every list filter answers what a scan of the table answers; the counters equal a count of the table. */
+  async function expectListsExact() {
+    const dataSource = api.get(DataSource);
+    const asBoolean = (value: unknown) => value === true || value === 1 || value === '1';
+    const group = (rows: Array<{ owner_id: string; state: string; overdue: unknown; n: number | string }>) =>
+      Object.fromEntries(rows.filter((r) => Number(r.n) !== 0).map((r) => [`${r.owner_id} ${r.state} ${asBoolean(r.overdue)}`, Number(r.n)]));
+    const counted = await dataSource.query('SELECT owner_id, state, overdue, COUNT(*) AS n FROM follow_ups GROUP BY owner_id, state, overdue');
+    // Summed over the shards a group may have (PostgreSQL).
+    const kept = await dataSource.query('SELECT owner_id, state, overdue, SUM(n) AS n FROM follow_up_counts GROUP BY owner_id, state, overdue');
+    expect(group(kept)).toEqual(group(counted));
+    const all = await dataSource.query<Array<Record<string, unknown>>>('SELECT id, owner_id, state, overdue, due_on FROM follow_ups');
+    const queries: Array<{ ownerId?: string; state?: string; overdue?: boolean; limit?: number; offset?: number }> = [
+      {},
+      { ownerId: api.ids.approver },
+      { ownerId: api.ids.approver, state: 'open' },
+      { ownerId: api.ids.approver, state: 'done', limit: 1 },
+      { ownerId: api.ids.approver, overdue: true },
+      { ownerId: api.ids.approver2, state: 'open', offset: 1 },
+      { state: 'open', overdue: false },
+      { state: 'cancelled', offset: 50 },
+      { ownerId: api.ids.auditor },
+    ];
+    for (const query of queries) {
+      const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
+      const listed = (await api.as('auditor').get(`/api/follow-ups?${params.toString()}`).expect(200)).body;
+      const matching = all
+        .filter((f) => query.ownerId === undefined || f.owner_id === query.ownerId)
+        .filter((f) => query.state === undefined || f.state === query.state)
+        .filter((f) => query.overdue === undefined || asBoolean(f.overdue) === query.overdue)
+        .sort((a, b) => (a.due_on === b.due_on ? (String(a.id) < String(b.id) ? -1 : 1) : String(a.due_on) < String(b.due_on) ? -1 : 1));
+      const offset = query.offset ?? 0;
+      const limit = query.limit ?? 50;
+      expect({ query, total: listed.total, ids: listed.items.map((f: { id: string }) => f.id) }).toEqual({
+        query,
+        total: matching.length,
+        ids: matching.slice(offset, offset + limit).map((f) => f.id),
+      });
+    }
+  }
+
+  it('answers totals from counters the triggers keep through every change, and the migration rebuilds them from the rows', async () => {
+    const cancelled = await promise('approver', '2026-05-01', 'A follow-on mission in late 2025');
+    await send('manager', cancelled.id, 1, { type: 'CANCEL', comment: 'Folded into the workplan.' }).expect(200);
+    await expectListsExact();
+    const migrate = (step: 'up' | 'down') => runMigrationStep(api.get(DataSource), new FollowUpCounts1764330600000(), step);
+    await migrate('down');
+    await promise('approver2', '2026-03-01', 'Written while no counter was kept');
+    await migrate('up');
+    await api.get(TimersService).fireDue();
+    await expectListsExact();
   });
 });

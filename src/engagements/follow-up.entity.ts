@@ -8,7 +8,7 @@ export const FOLLOW_UP_WORKFLOW = 'follow-up';
 /** Something promised at an engagement, with its owner and due date: an instance of the `follow-up` workflow. */
 @Entity('follow_ups')
 @Index('idx_follow_ups_engagement', ['engagementId', 'dueOn'])
-@Index('idx_follow_ups_owner', ['ownerId', 'state', 'dueOn'])
+@Index('idx_follow_ups_owner', ['ownerId', 'state', 'dueOn', 'id'])
 @Index('idx_follow_ups_due', ['state', 'dueOn', 'id'])
 @Index('idx_follow_ups_organization', ['organizationId', 'dueOn'])
 export class FollowUp extends WorkflowInstanceColumns {

@@ -99,20 +99,37 @@ export class FollowUpsService implements OnModuleInit {
     return row;
   }
 
-  /** Soonest due first, a bounded page at a time. */
+  /**
+   * Soonest due first, a bounded page at a time. The total comes from `follow_up_counts` (kept by
+   * triggers, see FollowUpCounts1764330600000), so it does not grow with what an owner owes; an
+   * engagement's follow-ups, a handful, are counted where they are.
+   */
   async list(query: ListFollowUpsQueryDto): Promise<{ items: FollowUp[]; total: number }> {
     const qb = this.dataSource.getRepository(FollowUp).createQueryBuilder('f');
     if (query.ownerId) qb.andWhere('f.owner_id = :ownerId', { ownerId: query.ownerId });
     if (query.state) qb.andWhere('f.state = :state', { state: query.state });
     if (query.overdue !== undefined) qb.andWhere('f.overdue = :overdue', { overdue: query.overdue });
     if (query.engagementId) qb.andWhere('f.engagement_id = :engagementId', { engagementId: query.engagementId });
-    const [items, total] = await qb
+    const total = query.engagementId ? await qb.getCount() : await this.counted(query);
+    const offset = query.offset ?? 0;
+    if (offset >= total) return { items: [], total };
+    const items = await qb
       .orderBy('f.due_on', 'ASC')
       .addOrderBy('f.id', 'ASC')
       .take(query.limit ?? 50)
-      .skip(query.offset ?? 0)
-      .getManyAndCount();
+      .skip(offset)
+      .getMany();
     return { items, total };
+  }
+
+  /** How many follow-ups pass the owner, state and overdue filters, summed from their counters. */
+  private async counted(query: ListFollowUpsQueryDto): Promise<number> {
+    const qb = this.dataSource.createQueryBuilder().select('SUM(c.n)', 'n').from('follow_up_counts', 'c');
+    if (query.ownerId) qb.andWhere('c.owner_id = :ownerId', { ownerId: query.ownerId });
+    if (query.state) qb.andWhere('c.state = :state', { state: query.state });
+    if (query.overdue !== undefined) qb.andWhere('c.overdue = :overdue', { overdue: query.overdue });
+    const row = await qb.getRawOne<{ n: number | string | null }>();
+    return Number(row?.n ?? 0);
   }
 
   /** An engagement's follow-ups, soonest due first. */

@@ -26,6 +26,7 @@ import { FollowUps1764329800000 } from './1764329800000-follow-ups.js';
 import { PartnershipOrigin1764329900000 } from './1764329900000-partnership-origin.js';
 import { DocumentEngagement1764330100000 } from './1764330100000-document-engagement.js';
 import { PartnershipOwner1764330500000 } from './1764330500000-partnership-owner.js';
+import { FollowUpCounts1764330600000 } from './1764330600000-follow-up-counts.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   PartnershipOrigin1764329900000,
   DocumentEngagement1764330100000,
   PartnershipOwner1764330500000,
+  FollowUpCounts1764330600000,
 ];
