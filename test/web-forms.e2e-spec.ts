@@ -160,6 +160,57 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(unchanged.location).toBe(`/ui/organizations/${org.id}?done=UNCHANGED`);
     });
 
+    it('gives the form one more contact row each time “Add another contact” is pressed, keeping what was typed and saving nothing', async () => {
+      const org = await createOrganization('Many contacts');
+      const contactRows = (html: string) => html.match(/id="c-\d+-name"/g)?.length ?? 0;
+      const typed = form(org.version, { name: 'Many contacts', city: '' });
+      const names = ['Prof. Imran Shah', 'Dr. Ayesha Siddiqa', 'Mr. Tariq Khan', 'Ms. Hina Jilani'];
+      const read = await manager.get(`/ui/organizations/${org.id}`);
+      expect(contactRows(read.html)).toBe(2);
+      expect(read.html).not.toContain(' autofocus');
+      let rows = 2;
+      for (const [i, name] of names.entries()) {
+        Object.assign(typed, { [`contact.${i + 1}.name`]: name, [`contact.${i + 1}.title`]: '', [`contact.${i + 1}.email`]: '' });
+        const more = await manager.post(`/ui/organizations/${org.id}/details`, { ...typed, addRow: 'contact' });
+        expect(more.status).toBe(200);
+        expect(contactRows(more.html)).toBe(rows + 1);
+        rows += 1;
+        // The edit form is open, with everything typed, the version it was read at, and the new row where the person types next.
+        expect(more.html).toMatch(/<details class="action" open>\s*<summary>Edit organization<\/summary>/);
+        for (const typedName of names.slice(0, i + 1)) expect(more.html).toContain(`value="${typedName}"`);
+        expect(more.html).toContain(`name="version" value="${org.version}"`);
+        expect(more.html).toMatch(new RegExp(`id="c-${rows - 1}-name" name="contact\\.${rows - 1}\\.name" value=""\\s*autofocus>`));
+      }
+      expect(await organizations().get(org.id)).toMatchObject({ version: org.version, contacts: [{ name: 'Dr. Sana Iqbal', title: 'Dean' }] });
+      expect((await api.get(AuditService).search({ entityId: org.id, action: 'UPDATE' })).items).toHaveLength(0);
+
+      const saved = await manager.post(`/ui/organizations/${org.id}/details`, typed);
+      expect(saved.status).toBe(303);
+      expect((await organizations().get(org.id)).contacts.map((c) => c.name)).toEqual(['Dr. Sana Iqbal', ...names]);
+      const people = (await api.as('auditor').get(`/api/people?organizationId=${org.id}`).expect(200)).body as { items: Array<{ name: string }> };
+      expect(people.items.map((p) => p.name).sort()).toEqual(['Dr. Sana Iqbal', ...names].sort());
+      // A forged press by someone who may not edit is refused like a save.
+      expect((await approver.post(`/ui/organizations/${org.id}/details`, { ...typed, addRow: 'contact' })).status).toBe(403);
+    });
+
+    it('lets the new-organization form grow its contact rows too, and creates the organization with all of them', async () => {
+      const contactRows = (html: string) => html.match(/id="c-\d+-name"/g)?.length ?? 0;
+      expect(contactRows((await manager.get('/ui/organizations')).html)).toBe(1);
+      const typed: Record<string, string> = { name: 'Grown contacts', kind: 'university', country: 'PK', city: '', website: '' };
+      for (let i = 0; i < 5; i += 1) {
+        typed[`contact.${i}.name`] = `Contact person ${i + 1}`;
+        const more = await manager.post('/ui/organizations', { ...typed, addRow: 'contact' });
+        expect(more.status).toBe(200);
+        expect(contactRows(more.html)).toBe(i + 2);
+        expect(inputValue(more.html, 'org-name')).toBe('Grown contacts');
+      }
+      expect((await organizations().list({ q: 'Grown contacts', limit: 10 })).total).toBe(0);
+      const created = await manager.post('/ui/organizations', typed);
+      expect(created.status).toBe(303);
+      const id = /\/ui\/organizations\/([0-9a-f-]{36})$/.exec(created.location!)![1];
+      expect((await organizations().get(id)).contacts.map((c) => c.name)).toEqual([1, 2, 3, 4, 5].map((n) => `Contact person ${n}`));
+    });
+
     it('saves nothing and says so when nothing was changed', async () => {
       const org = await createOrganization('Unchanged university');
       await manager.get(`/ui/organizations/${org.id}`);

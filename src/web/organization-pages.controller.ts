@@ -10,10 +10,10 @@ import { TimelineService, type TimelineEntry } from '../engagements/timeline.ser
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { partnershipSummary } from '../partnerships/partnership.view.js';
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
-import { contactRowsFor, organizationFieldsOf, organizationFormValues } from './organization-form.js';
+import { addsContactRow, contactRowsFor, organizationFieldsOf, organizationFormValues } from './organization-form.js';
 import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { changedFields, validDto, versionOf, type FormBody } from './web-forms.js';
+import { changedFields, field, validDto, versionOf, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
@@ -23,10 +23,10 @@ const LISTED = 200;
 /** The newest entries of an organization's timeline its page shows. */
 const TIMELINE_SHOWN = 30;
 
-/** The edit form sent back with the reason it was refused and what the user typed. */
-interface FailedEdit {
+/** The edit form sent back open, with what the user typed, and the reason it was refused if it was. */
+interface OpenEdit {
   values: FormBody;
-  refusal: Refusal;
+  refusal: Refusal | null;
 }
 
 /**
@@ -56,6 +56,7 @@ export class OrganizationPagesController {
   @Post()
   @Roles('manager')
   async create(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    if (addsContactRow(body)) return this.render(request, response, undefined, body);
     try {
       const input = validDto(CreateOrganizationDto, organizationFieldsOf(body));
       const row = await this.organizations.create(input, request.actor!, requestIdOf(request));
@@ -81,6 +82,7 @@ export class OrganizationPagesController {
   @Post(':id/details')
   @Roles('manager')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
+    if (addsContactRow(body)) return this.renderOne(request, response, id, { values: body, refusal: null });
     try {
       const version = versionOf(body);
       const current = organizationFieldsOf(organizationFormValues(await this.organizations.get(id)), { clear: true });
@@ -95,12 +97,12 @@ export class OrganizationPagesController {
     }
   }
 
-  private async renderOne(request: WebRequest, response: Response, id: string, failed?: FailedEdit, done?: string, status = 200): Promise<void> {
+  private async renderOne(request: WebRequest, response: Response, id: string, editing?: OpenEdit, done?: string, status = 200): Promise<void> {
     const profile = await this.organizations.profile(id);
     const organization = profile.organization;
     const { items, total } = await this.partnerships.list({ organizationId: id, limit: LISTED });
     const timeline = await this.timeline.of(id, { limit: TIMELINE_SHOWN });
-    const values = failed?.values ?? organizationFormValues(organization);
+    const values = editing?.values ?? organizationFormValues(organization);
     await this.views.page(
       request,
       response,
@@ -115,7 +117,9 @@ export class OrganizationPagesController {
         children: profile.children,
         timeline: { total: timeline.total, items: timeline.items.map((entry) => ({ ...entry, words: this.timelineWords(entry) })) },
         values,
-        failed: failed ?? null,
+        editing: editing ?? null,
+        // A form sent back for another contact row keeps the version it was read at, so that saving it still finds a change made meanwhile.
+        formVersion: editing && !editing.refusal ? (field(editing.values, 'version') ?? organization.version) : organization.version,
         done: done ?? null,
         kinds: ORGANIZATION_KINDS,
         contactRows: contactRowsFor(values),

@@ -120,12 +120,6 @@ export function partnershipFormValues(p: {
   return values;
 }
 
-/** How many rows of `prefix` the form posted, blank ones included. */
-export function postedRows(body: FormBody, prefix: string): number {
-  const pattern = new RegExp(`^${prefix}\\.(\\d+)\\.`);
-  return Math.max(0, ...Object.keys(body).map((name) => Number(pattern.exec(name)?.[1] ?? -1) + 1));
-}
-
 /** Rows of proposed activities up to the last filled-in one, plus a few blank ones. */
 export function activityRowsFor(values: FormBody): number {
   return rowsFor(values, 'activity', 'title', SPARE_ACTIVITY_ROWS, MAX_ACTIVITY_ROWS);

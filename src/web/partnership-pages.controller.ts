@@ -27,12 +27,11 @@ import {
   MAX_ACTIVITY_ROWS,
   partnershipFieldsOf,
   partnershipFormValues,
-  postedRows,
 } from './partnership-form.js';
 import { PartnershipPage, type FailedAttempt } from './partnership-page.js';
 import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { changedFields, field, integerField, validDto, versionOf, type FormBody } from './web-forms.js';
+import { changedFields, field, integerField, postedRows, validDto, versionOf, type FormBody } from './web-forms.js';
 import { safeLocalPath, WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';

@@ -56,6 +56,12 @@ export function changedFields(current: Record<string, unknown>, submitted: Recor
   return Object.fromEntries(Object.entries(submitted).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(current[name])));
 }
 
+/** How many rows of `prefix` the form posted, blank ones included. */
+export function postedRows(body: FormBody, prefix: string): number {
+  const pattern = new RegExp(`^${prefix}\\.(\\d+)\\.`);
+  return Math.max(0, ...Object.keys(body).map((name) => Number(pattern.exec(name)?.[1] ?? -1) + 1));
+}
+
 /** How many numbered rows (`<prefix>.<i>.<key>`) a form offers: up to the last one filled in, plus `spare` blank ones, at most `max`. */
 export function rowsFor(values: FormBody, prefix: string, key: string, spare: number, max: number): number {
   const pattern = new RegExp(`^${prefix}\\.(\\d+)\\.${key}$`);
