@@ -1,5 +1,6 @@
 import { createApiApp, type ApiApp, type UserName } from './support/api.js';
 import { postOrganization } from './support/factories.js';
+import { inboxOf } from './support/notices.js';
 import { signInToPages } from './support/web-agent.js';
 
 interface Answer {
@@ -121,6 +122,16 @@ describe('a training programme', () => {
     const pending = (await api.as('approver').get('/api/approvals/pending').expect(200)).body as { items: Array<{ id: string }> };
     expect(pending.items.map((item) => item.id)).toContain(submitted.id);
     expect(pending.items.map((item) => item.id)).not.toContain(planning.id);
+  });
+
+  it('tells its approvers it waits for them, and its submitter each decision in its own stages’ words', async () => {
+    const planning = await approved('Programme told of');
+    const about = async (user: UserName) =>
+      (await inboxOf(api, user, '?limit=200')).items.filter((n) => n.link.endsWith(`/ui/partnerships/${planning.id}`)).map((n) => n.kind);
+    expect(await about('approver2')).toEqual(['approval_requested']);
+    const [decision] = (await inboxOf(api, 'manager', '?limit=200')).items.filter((n) => n.kind === 'decision' && n.subject === 'Approved: Programme told of');
+    expect(decision.body).toContain('It has all the approvals it needs, and moved on to its next stage (“Planning”).');
+    expect(decision.body).not.toContain('MOU');
   });
 
   it('is chosen on the new proposal form and drawn on the board and its page from its definition', async () => {

@@ -1,7 +1,8 @@
 import { addDaysToDate, dateOf } from '../common/dates.js';
 import { FOLLOW_UP_KIND } from '../engagements/follow-up.entity.js';
 import { PARTNERSHIP_KIND } from '../partnerships/partnership.entity.js';
-import type { EngineEvent, WorkflowContext } from '../workflow-engine/workflow.types.js';
+import { approvalStates, expiryStates, isWithin, renewalStates, statesWhere, type StatesOf } from '../workflow-engine/definition-facts.js';
+import type { EngineEvent, WorkflowContext, WorkflowDefinition } from '../workflow-engine/workflow.types.js';
 
 /**
  * Which notices a change causes, to whom, in which words: one entry a kind (SPEC, "Everyone is
@@ -29,8 +30,12 @@ export type RecipientRule = 'admins' | 'approversWhoMayDecideAndDelegates' | 'su
 /** Reminders that no event causes: the sweep finds them as time passes (notification-sweeps.ts). */
 export type SweepName = 'activitiesDueSoon' | 'activitiesToRecord';
 
-/** An accepted event of an instance kind, the state it entered, or the timer (by its delay's name) that fired; or a sweep. */
-export type Cause = { instance: string; event: string } | { instance: string; enters: string } | { instance: string; timer: string } | { sweep: SweepName };
+/**
+ * An accepted event of an instance kind, the states it entered (named by what the definition says of
+ * them, not by their ids, so that any workflow written with the vocabulary has them), or the timer (by
+ * its delay's name) that fired; or a sweep.
+ */
+export type Cause = { instance: string; event: string } | { instance: string; enters: StatesOf } | { instance: string; timer: string } | { sweep: SweepName };
 
 /** What a notice is about: a partnership (or a follow-up) as it stands after the change, and what changed it. */
 export interface NoticeSubject {
@@ -43,6 +48,8 @@ export interface NoticeSubject {
   context: WorkflowContext;
   /** The event that caused the notice; none for a sweep's reminder. */
   event?: EngineEvent;
+  /** The stage it is in after the change, by its label, and whether it still waits for approvals; none for a sweep's reminder. */
+  stage?: { title: string; awaitsApprovals: boolean };
   /** The occurrence a reminder is about. */
   activity?: { occurrenceId: string; title: string; date: string; missedOn: string };
   /** The follow-up a notice is about. */
@@ -127,12 +134,12 @@ function decisionWords(facts: NoticeFacts): { subject: string; body: string } {
   const type = facts.event?.type ?? '';
   const words = DECISION_WORDS[type];
   const comment = facts.event?.comment ? `\n\nTheir comment: "${facts.event.comment}"` : '';
+  const stage = facts.stage ? ` (“${facts.stage.title}”)` : '';
   const next: Record<string, string> = {
-    APPROVE:
-      facts.state === 'senior_management_review'
-        ? 'It needs more approvals before the MOU can be drafted.'
-        : 'It has all the approvals it needs: the MOU can now be drafted.',
-    REQUEST_CHANGES: 'It is back with you as a proposal: change it, then submit it again.',
+    APPROVE: facts.stage?.awaitsApprovals
+      ? 'It needs more approvals before it can move on.'
+      : `It has all the approvals it needs, and moved on to its next stage${stage}.`,
+    REQUEST_CHANGES: `It is back with you${stage}: change it, then submit it again.`,
     REJECT: 'The proposal is closed.',
   };
   return { subject: `${words.subject}: ${facts.title}`, body: `${facts.actorName} ${words.verb} your proposal "${facts.title}".${comment}\n\n${next[type]}` };
@@ -180,7 +187,7 @@ export const PARTNER_COMMENT: PartnerKindEntry = {
 const PARTNERSHIP_KINDS: readonly KindEntry[] = [
   {
     kind: 'approval_requested',
-    causes: [{ instance: PARTNERSHIP_KIND, enters: 'senior_management_review' }],
+    causes: [{ instance: PARTNERSHIP_KIND, enters: approvalStates }],
     to: 'approversWhoMayDecideAndDelegates',
     words: (f) => ({
       subject: `Waiting for your approval: ${f.title}`,
@@ -223,7 +230,7 @@ const PARTNERSHIP_KINDS: readonly KindEntry[] = [
   },
   {
     kind: 'renewal_due',
-    causes: [{ instance: PARTNERSHIP_KIND, enters: 'in_force.renewal_due' }],
+    causes: [{ instance: PARTNERSHIP_KIND, enters: renewalStates }],
     to: 'ownerAndApprovers',
     words: (f) => ({
       subject: `Renewal due: ${f.title}`,
@@ -235,7 +242,7 @@ const PARTNERSHIP_KINDS: readonly KindEntry[] = [
   },
   {
     kind: 'expired',
-    causes: [{ instance: PARTNERSHIP_KIND, enters: 'expired' }],
+    causes: [{ instance: PARTNERSHIP_KIND, enters: expiryStates }],
     to: 'owner',
     words: (f) => ({
       subject: `Expired: ${f.title}`,
@@ -293,16 +300,22 @@ export const NOTIFICATION_KINDS: readonly (KindEntry | DelegationKindEntry | Par
   PARTNER_COMMENT,
 ];
 
-function causeKey(cause: Cause): string {
+type KeyedCause = Exclude<Cause, { enters: StatesOf }>;
+
+function causeKey(cause: KeyedCause): string {
   if ('sweep' in cause) return `sweep:${cause.sweep}`;
   if ('event' in cause) return `${cause.instance}:event:${cause.event}`;
-  if ('enters' in cause) return `${cause.instance}:enters:${cause.enters}`;
   return `${cause.instance}:timer:${cause.timer}`;
 }
 
 const BY_CAUSE = new Map<string, KindEntry[]>();
+/** By instance kind: the kinds caused by entering states a fact of the definition names. */
+const BY_ENTRY = new Map<string, Array<{ states: StatesOf; entry: KindEntry }>>();
 for (const entry of [...PARTNERSHIP_KINDS, ...FOLLOW_UP_KINDS]) {
-  for (const cause of entry.causes) BY_CAUSE.set(causeKey(cause), [...(BY_CAUSE.get(causeKey(cause)) ?? []), entry]);
+  for (const cause of entry.causes) {
+    if ('enters' in cause) BY_ENTRY.set(cause.instance, [...(BY_ENTRY.get(cause.instance) ?? []), { states: cause.enters, entry }]);
+    else BY_CAUSE.set(causeKey(cause), [...(BY_CAUSE.get(causeKey(cause)) ?? []), entry]);
+  }
 }
 
 /** The delay a timer's event names: `xstate.after.approvalSla.partnership-mou.senior_management_review` → `approvalSla`. */
@@ -310,12 +323,18 @@ function timerDelay(eventType: string): string | undefined {
   return eventType.startsWith('xstate.after.') ? eventType.split('.')[2] : undefined;
 }
 
-/** The kinds an accepted event causes: by the event, the state it entered, or the timer it was. A few map lookups: it runs on every transition. */
-export function kindsCausedBy(instance: string, from: string, to: string, eventType: string): KindEntry[] {
+/**
+ * The kinds an accepted event of an instance running `definition` causes: by the event, the states it
+ * entered from outside them, or the timer it was. A few map lookups: it runs on every transition.
+ */
+export function kindsCausedBy(instance: string, definition: WorkflowDefinition, from: string, to: string, eventType: string): KindEntry[] {
   const delay = timerDelay(eventType);
+  const entered = (BY_ENTRY.get(instance) ?? []).filter(
+    ({ states }) => isWithin(statesWhere(definition, states), to) && !isWithin(statesWhere(definition, states), from),
+  );
   return [
     ...(BY_CAUSE.get(causeKey({ instance, event: eventType })) ?? []),
-    ...(to !== from ? (BY_CAUSE.get(causeKey({ instance, enters: to })) ?? []) : []),
+    ...entered.map(({ entry }) => entry),
     ...(delay ? (BY_CAUSE.get(causeKey({ instance, timer: delay })) ?? []) : []),
   ];
 }

@@ -12,7 +12,9 @@ import { afterCommit, WriteQueue } from '../database/write-queue.js';
 import { FOLLOW_UP_KIND, type FollowUp } from '../engagements/follow-up.entity.js';
 import type { Partnership } from '../partnerships/partnership.entity.js';
 import { InstanceRuntime, type Transition } from '../workflow-engine/instance-runtime.service.js';
-import { SYSTEM_ACTOR, type Actor, type EngineEvent } from '../workflow-engine/workflow.types.js';
+import { approvalStates, isWithin, statesWhere } from '../workflow-engine/definition-facts.js';
+import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
+import { SYSTEM_ACTOR, type Actor, type EngineEvent, type WorkflowDefinition } from '../workflow-engine/workflow.types.js';
 import type { NotificationListQueryDto } from './dto/notification-query.dto.js';
 import { toNotificationDto, type NotificationListDto } from './dto/notification.dto.js';
 import { MailOutboxRow } from './mail/mail-outbox.entity.js';
@@ -66,6 +68,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
     private readonly runtime: InstanceRuntime,
+    private readonly registry: WorkflowRegistry,
     private readonly mail: MailWorker,
     @Inject(Clock) private readonly clock: Clock,
     config: ConfigService,
@@ -88,10 +91,29 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
 
   /** In the transition's transaction: the notices its event, new state or timer causes. */
   private async onTransition(manager: EntityManager, transition: Transition): Promise<void> {
-    const kinds = kindsCausedBy(transition.kind, transition.from, transition.result.value, transition.event.type);
+    const definition = this.runtime.definitionOf(transition.row);
+    const kinds = kindsCausedBy(transition.kind, definition, transition.from, transition.result.value, transition.event.type);
     if (kinds.length === 0) return;
-    const subject = transition.kind === FOLLOW_UP_KIND ? followUpSubject(transition) : partnershipSubject(transition);
+    const subject = transition.kind === FOLLOW_UP_KIND ? followUpSubject(transition) : this.partnershipSubject(transition, definition);
     for (const kind of kinds) await this.write(manager, kind, subject);
+  }
+
+  /** A partnership's notice: about it as it stands after the change, its stage in the words of its workflow's labels. */
+  private partnershipSubject({ row, result, event }: Transition, definition: WorkflowDefinition): NoticeSubject {
+    const partnership = row as Partnership;
+    const stage = {
+      title: this.registry.stateLabel(result.value, row.workflowId).title,
+      awaitsApprovals: isWithin(statesWhere(definition, approvalStates), result.value),
+    };
+    return {
+      partnershipId: partnership.id,
+      title: partnership.title,
+      ownerId: partnership.ownerId,
+      state: result.value,
+      context: result.context,
+      event,
+      stage,
+    };
   }
 
   /** Writes a kind's notice to each of its recipients; how many were new. */
@@ -216,12 +238,6 @@ export class NotificationsService implements OnModuleInit, OnApplicationBootstra
       plainExecute(manager, 'UPDATE notifications SET read_at = ? WHERE recipient_id = ? AND read_at IS NULL', [this.clock.now().toISOString(), actor.id]),
     );
   }
-}
-
-/** A partnership's notice: about it as it stands after the change. */
-function partnershipSubject({ row, result, event }: Transition): NoticeSubject {
-  const partnership = row as Partnership;
-  return { partnershipId: partnership.id, title: partnership.title, ownerId: partnership.ownerId, state: result.value, context: result.context, event };
 }
 
 /** A follow-up's notice: to its owner, about it. */

@@ -1,4 +1,5 @@
 import type { Fulfilment } from '../activities/activities.service.js';
+import { isWithin } from '../workflow-engine/definition-facts.js';
 import type { Partnership } from './partnership.entity.js';
 
 interface Term {
@@ -35,10 +36,16 @@ function signatureView(signature: Signature | null | undefined) {
   return signature ? { ...signature, document: signature.document ?? null } : null;
 }
 
-/** The request for changes a proposal is back for: the approver's last decision, while it waits in `proposal` to be changed and submitted again. */
-export function changesRequested(row: Pick<Partnership, 'state' | 'context'>): { by: string; at: string; comment: string | null } | null {
+/**
+ * The request for changes a proposal is back for: the approver's last decision, while it waits to be
+ * changed and submitted again, in one of `submissionStates` (definition-facts.ts: where it is submitted from).
+ */
+export function changesRequested(
+  row: Pick<Partnership, 'state' | 'context'>,
+  submissionStates: readonly string[],
+): { by: string; at: string; comment: string | null } | null {
   const last = ((row.context.decisions ?? []) as Array<{ decision: string; by: string; at: string; comment?: string | null }>).at(-1);
-  return row.state === 'proposal' && last?.decision === 'REQUEST_CHANGES' ? { by: last.by, at: last.at, comment: last.comment ?? null } : null;
+  return isWithin(submissionStates, row.state) && last?.decision === 'REQUEST_CHANGES' ? { by: last.by, at: last.at, comment: last.comment ?? null } : null;
 }
 
 /** A partnership as every read and every change answers it; entities and raw snapshots stay inside. */

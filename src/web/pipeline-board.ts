@@ -7,7 +7,7 @@ import { PARTNERSHIP_WORKFLOW, partnershipStages, partnershipStatesWhere, partne
 import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { EXPIRY_HORIZON_DAYS } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
-import { approvalStates, isWithin, renewalStates, termStates } from '../workflow-engine/definition-facts.js';
+import { approvalStates, isWithin, renewalStates, submissionStates, termStates } from '../workflow-engine/definition-facts.js';
 
 const CARDS_PER_STAGE = 50;
 
@@ -34,6 +34,7 @@ export class PipelineBoard {
     const inReview = partnershipStatesWhere(this.registry, approvalStates);
     const inRenewal = partnershipStatesWhere(this.registry, renewalStates);
     const inTerm = partnershipStatesWhere(this.registry, termStates);
+    const submitted = partnershipStatesWhere(this.registry, submissionStates);
     const workflowTitles = new Map(partnershipWorkflowChoices(this.registry).map((w) => [w.id, w.title]));
     const organizations = await this.organizations.choices();
     const names = new Map(organizations.map((o) => [o.id, o.name]));
@@ -46,7 +47,7 @@ export class PipelineBoard {
           .flatMap((l) => l.items)
           .map((row) => ({
             ...partnershipSummary(row),
-            changesRequested: changesRequested(row) !== null,
+            changesRequested: changesRequested(row, submitted) !== null,
             // Named on the card when it is not the default workflow: "Training programme".
             workflow: row.workflowId === PARTNERSHIP_WORKFLOW ? null : (workflowTitles.get(row.workflowId) ?? row.workflowId),
           }))

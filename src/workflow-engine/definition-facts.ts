@@ -1,4 +1,4 @@
-import { asList, transitionGroups } from './transitions.js';
+import { asList, asTransitions, transitionGroups } from './transitions.js';
 import { guardNames, refType } from './vocabulary.js';
 import type { StateConfig, WorkflowDefinition } from './workflow.types.js';
 
@@ -39,13 +39,37 @@ export function approvalStates(definition: WorkflowDefinition): string[] {
     .map(({ path }) => path);
 }
 
-/** The states a `renewalWindow` delay leads to: an agreement waiting for its renewal to be decided. */
-export function renewalStates(definition: WorkflowDefinition): string[] {
+/** The states a delay leads to, dotted. */
+function statesAfter(definition: WorkflowDefinition, delay: string): string[] {
   return visit(definition.machine).flatMap((entry) =>
     transitionGroups(entry.node)
-      .filter(({ kind, key }) => kind === 'after' && key === 'renewalWindow')
+      .filter(({ kind, key }) => kind === 'after' && key === delay)
       .flatMap(({ transitions }) => transitions.flatMap((t) => asList(t.target).map((target) => resolve(entry, target)))),
   );
+}
+
+/** The states a `renewalWindow` delay leads to: an agreement waiting for its renewal to be decided. */
+export function renewalStates(definition: WorkflowDefinition): string[] {
+  return statesAfter(definition, 'renewalWindow');
+}
+
+/** The states a `termExpiry` delay leads to: an agreement whose term ran out. */
+export function expiryStates(definition: WorkflowDefinition): string[] {
+  return statesAfter(definition, 'termExpiry');
+}
+
+/** The states, dotted, from which an event leads into a state that waits for approvals: where a proposal is written, and sent back to be changed. */
+export function submissionStates(definition: WorkflowDefinition): string[] {
+  const approval = approvalStates(definition);
+  return visit(definition.machine)
+    .filter(
+      (entry) =>
+        !isWithin(approval, entry.path) &&
+        Object.values(entry.node.on ?? {}).some((written) =>
+          asTransitions(written).some((t) => asList(t.target).some((target) => isWithin(approval, resolve(entry, target)))),
+        ),
+    )
+    .map(({ path }) => path);
 }
 
 /** The states, with the states inside them, in which a term runs that a `termExpiry` delay ends: an agreement in force. */
@@ -60,6 +84,21 @@ export function occurrenceStates(definition: WorkflowDefinition): string[] {
   return visit(definition.machine)
     .filter(({ node }) => asList(node.entry).some((ref) => refType(ref) === 'ensureActivityOccurrences'))
     .map(({ path }) => path);
+}
+
+/** A fact of a definition: the states, dotted, it names (those that wait for approvals, say). */
+export type StatesOf = (definition: WorkflowDefinition) => string[];
+
+/** Each fact of each definition, read once: a loaded definition never changes. */
+const FACTS = new WeakMap<WorkflowDefinition, Map<StatesOf, string[]>>();
+
+/** A fact of a definition, read once and then remembered, for what runs on every transition. */
+export function statesWhere(definition: WorkflowDefinition, fact: StatesOf): string[] {
+  let facts = FACTS.get(definition);
+  if (!facts) FACTS.set(definition, (facts = new Map<StatesOf, string[]>()));
+  let states = facts.get(fact);
+  if (!states) facts.set(fact, (states = fact(definition)));
+  return states;
 }
 
 /** Whether a dotted state value is one of `states` or inside one of them. */
