@@ -72,6 +72,42 @@ describe('recording occurrences and answering a change request without dead ends
     }
   });
 
+  it('says beside "Days ahead" what is wrong with a window the list cannot show, keeps what was typed, and lists the default window', async () => {
+    const mou = await drivePartnership(api, organizationId, 'in_force.active');
+    const [lecture] = await occurrenceIdsOf(api, mou.id, 'planned');
+    await schedule(lecture, '2026-04-20');
+    for (const typed of ['abc', '0', '99999', '1.5']) {
+      const page = await manager.get(`/ui/activities?days=${typed}`);
+      expect(page.status).toBe(400);
+      const alert = /<div class="alert alert-error" role="alert" id="days-refused"><p>([^<]*)<\/p>/.exec(page.html)?.[1];
+      expect(alert).toBe(`Days ahead takes a whole number from 1 to 3660, not “${typed}”. Below: the next 90 days.`);
+      expect(page.html).toMatch(
+        new RegExp(
+          `id="days" name="days" type="number" min="1" max="3660" value="${typed.replace('.', '\\.')}" aria-invalid="true" aria-describedby="days-refused"`,
+        ),
+      );
+      // Not a page of its own: the list is there, with what is due in the default window.
+      expect(page.html).toContain('<h1>Upcoming activities</h1>');
+      expect(page.html).toContain(`id="occurrence-${lecture}"`);
+    }
+    const offPage = await manager.get('/ui/activities?days=30&offset=-5');
+    expect(offPage.status).toBe(400);
+    expect(offPage.html).toContain('That page of the list does not exist. Below: the first page of the next 90 days.');
+    expect(offPage.html).toContain('id="days" name="days" type="number" min="1" max="3660" value="90">');
+  });
+
+  it('lists every problem on a refusal that has a page of its own, not only the line that introduces them', async () => {
+    const auditor = await signInToPages(api.http, 'auditor');
+    const page = await auditor.get('/ui/audit?from=yesterday&to=2026-02-30');
+    expect(page.status).toBe(400);
+    const alert = /<div class="alert alert-error" role="alert">([^]*?)<\/div>/.exec(page.html)?.[1] ?? '';
+    expect([...alert.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1])).toEqual([
+      'from must be a date or an instant such as 2026-01-01T00:00:00Z.',
+      'from must be a valid ISO 8601 date string.',
+      'to must be a valid ISO 8601 date string.',
+    ]);
+  });
+
   it('adds activity rows one after another on the new proposal form, without script, keeping what was typed', async () => {
     const form = (html: string) => [...html.matchAll(/name="activity\.(\d+)\.title"/g)].length;
     const typed: Record<string, string> = {

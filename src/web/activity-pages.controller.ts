@@ -7,11 +7,13 @@ import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { Public } from '../auth/auth.decorators.js';
 import { CalendarService } from '../calendar/calendar.service.js';
 import { CreateCalendarTokenDto } from '../calendar/dto/calendar.dto.js';
+import { DomainError } from '../common/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { eventForms } from './event-forms.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
 import { field, integerField, validDto, type FormBody } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
+import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -33,13 +35,39 @@ export class ActivityPagesController {
     private readonly calendar: CalendarService,
     private readonly views: WebViews,
     private readonly registry: WorkflowRegistry,
+    private readonly refusals: WebRefusals,
   ) {}
 
   @Get()
   async upcoming(@Query() query: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
-    const { days = UPCOMING_DAYS, offset = 0 } = validDto(UpcomingQueryDto, { days: integerField(query, 'days'), offset: integerField(query, 'offset') });
     const done = field(query, 'done');
-    await this.render(request, response, { days, offset, done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null });
+    let window: UpcomingQueryDto;
+    try {
+      window = validDto(UpcomingQueryDto, { days: integerField(query, 'days'), offset: integerField(query, 'offset') });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      // A window the list cannot show is said beside "Days ahead", with what was typed; the default window is listed below.
+      const refusal = await this.refusals.of(error, request);
+      const typed = field(query, 'days') ?? '';
+      const daysWrong = ((error.details?.errors ?? []) as string[]).some((problem) => problem.startsWith('days'));
+      const message =
+        refusal.status === 429
+          ? refusal.message
+          : daysWrong
+            ? `Days ahead takes a whole number from 1 to 3660, not “${typed}”. Below: the next ${UPCOMING_DAYS} days.`
+            : `That page of the list does not exist. Below: the first page of the next ${UPCOMING_DAYS} days.`;
+      return this.render(
+        request,
+        response,
+        { days: UPCOMING_DAYS, offset: 0, done: null, windowRefused: { typed: daysWrong ? typed : null, message } },
+        refusal.status,
+      );
+    }
+    await this.render(request, response, {
+      days: window.days ?? UPCOMING_DAYS,
+      offset: window.offset ?? 0,
+      done: done && /^[A-Z_]{1,40}$/.test(done) ? done : null,
+    });
   }
 
   @Post('calendar-tokens')
@@ -56,7 +84,12 @@ export class ActivityPagesController {
     response.redirect(303, `${WEB_PREFIX}/activities?done=REVOKED`);
   }
 
-  private async render(request: WebRequest, response: Response, extra: { days: number; offset: number; done: string | null; feedUrl?: string }): Promise<void> {
+  private async render(
+    request: WebRequest,
+    response: Response,
+    extra: { days: number; offset: number; done: string | null; feedUrl?: string; windowRefused?: { typed: string | null; message: string } },
+    status = 200,
+  ): Promise<void> {
     const actor = request.actor!;
     const upcoming = await this.activities.upcoming(extra.days, { limit: PAGE_SIZE, offset: extra.offset });
     const toRecord = await this.activities.toRecord(PAGE_SIZE);
@@ -69,17 +102,24 @@ export class ActivityPagesController {
       );
     const items = await withForms(upcoming.items);
     const tokens = await this.calendar.listTokens(actor, { limit: PAGE_SIZE });
-    await this.views.page(request, response, 'activities', {
-      title: 'Activities',
-      items,
-      total: upcoming.total,
-      toRecord: { items: await withForms(toRecord.items), total: toRecord.total },
-      pageSize: PAGE_SIZE,
-      tokens: tokens.items,
-      tokenTotal: tokens.total,
-      feedUrl: null,
-      failed: null,
-      ...extra,
-    });
+    await this.views.page(
+      request,
+      response,
+      'activities',
+      {
+        title: 'Activities',
+        items,
+        total: upcoming.total,
+        toRecord: { items: await withForms(toRecord.items), total: toRecord.total },
+        pageSize: PAGE_SIZE,
+        tokens: tokens.items,
+        tokenTotal: tokens.total,
+        feedUrl: null,
+        failed: null,
+        windowRefused: null,
+        ...extra,
+      },
+      status,
+    );
   }
 }
