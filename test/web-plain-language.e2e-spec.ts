@@ -147,6 +147,18 @@ describe('the pages speak the users’ words', () => {
       const pages = await signInToPages(api.http, user, user === 'admin' ? ADMIN_PASSWORD : undefined);
       const forbidden = engineIds(api.get(WorkflowRegistry));
       expect(forbidden).toEqual(expect.arrayContaining(['SUBMIT_FOR_APPROVAL', 'MARK_HELD', 'senior_management_review', 'in_force.renewal_due']));
+      // A workflow as the engine names a version of it ("partnership-mou v2"), not by its title.
+      const workflowVersions = new RegExp(
+        `\\b(?:${[
+          ...new Set(
+            api
+              .get(WorkflowRegistry)
+              .all()
+              .map((w) => w.definition.id),
+          ),
+        ].join('|')}) v\\d+\\b`,
+        'g',
+      );
       const patterns = forbidden.map((id) => ({ id, re: new RegExp(`(?<![A-Za-z0-9_.])${id.replace(/\./g, '\\.')}(?![A-Za-z0-9_])`) }));
       const queue = ['/', ...partnershipIds.map((id) => `/ui/partnerships/${id}`), '/ui/activities?days=3660'];
       const seen = new Set<string>();
@@ -163,6 +175,7 @@ describe('the pages speak the users’ words', () => {
         for (const hash of text.match(SHA256_HEX) ?? []) found.push(`${path}: ${hash}`);
         for (const { id, re } of patterns) if (re.test(text)) found.push(`${path}: ${id}`);
         for (const code of text.match(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/g) ?? []) found.push(`${path}: ${code}`);
+        for (const named of text.match(workflowVersions) ?? []) found.push(`${path}: ${named}`);
         for (const [, href] of page.html.matchAll(/href="(\/[^"#]*)/g)) {
           const next = href.replace(/&amp;/g, '&');
           if (next.startsWith('/ui/') || next === '/') {
@@ -216,5 +229,6 @@ describe('the pages speak the users’ words', () => {
     ]);
     const page = await (await signInToPages(api.http, 'manager')).get(`/ui/partnerships/${refused}`);
     expect(textOf(page.html)).toContain('was refused “Submit for approval”: Add at least one proposed activity before submitting the proposal.');
+    expect(textOf(page.html)).toContain('Partnership and MOU, version 2');
   });
 });

@@ -185,6 +185,8 @@ export class PartnershipPage {
       draftChanges: await this.draftChanges(view.drafts),
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
+      /** The workflow by its title ("Partnership and MOU"), not its id. */
+      workflowTitle: definition?.title ?? this.registry.versions(row.workflowId).at(-1)?.definition.title ?? 'Workflow',
       forms,
       editable,
       acceptsActivities,
