@@ -7,18 +7,20 @@ import { eventInput } from '../common/http/event-request.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { SendEventDto } from '../common/http/send-event.dto.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
-import { CreateEngagementDto } from '../engagements/dto/engagement.dto.js';
+import { CreateEngagementDto, UpdateEngagementDto } from '../engagements/dto/engagement.dto.js';
 import { CreateFollowUpDto } from '../engagements/dto/follow-up.dto.js';
 import { ENGAGEMENT_KINDS } from '../engagements/engagement.entity.js';
-import { EngagementsService } from '../engagements/engagements.service.js';
+import { EngagementsService, type EngagementView } from '../engagements/engagements.service.js';
 import { FollowUpsService } from '../engagements/follow-ups.service.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { CreatePersonDto } from '../people/dto/person.dto.js';
-import { PeopleService } from '../people/people.service.js';
+import { CreatePersonDto, UpdatePersonDto } from '../people/dto/person.dto.js';
+import { PeopleService, type PersonView } from '../people/people.service.js';
 import { UsersService } from '../users/users.service.js';
+import { ENGAGEMENT_LIST_FIELDS, engagementFieldsOf, engagementFormValues } from './engagement-form.js';
+import { affiliationRowsFor, personFieldsOf, personFormValues } from './person-form.js';
 import type { Refusal } from './refusal-words.js';
 import { WebExceptionFilter } from './web-exception.filter.js';
-import { field, fieldList, validDto, versionOf, type FormBody } from './web-forms.js';
+import { changedFields, field, validDto, versionOf, type FormBody, type FormOutcome } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
@@ -28,11 +30,20 @@ const LISTED = 200;
 /** How many people a form offers as attendees: the people met are counted in hundreds. */
 const PEOPLE_CHOICES = 1000;
 const FOLLOW_UP_EVENTS = new Set(['COMPLETE', 'CANCEL', 'REOPEN']);
+/** The outcomes a redirect to an engagement's or a person's page may name. */
+const ENGAGEMENT_DONE = new Set(['CREATED', 'EDITED', 'UNCHANGED', 'FOLLOW_UP_ADDED', ...FOLLOW_UP_EVENTS]);
+const PERSON_DONE = new Set(['CREATED', 'EDITED', 'UNCHANGED']);
+
+interface Choice {
+  id: string;
+  name: string;
+}
 
 /**
- * People and engagements: lists with a form to record one, a page each; follow-ups added from an
- * engagement's page and completed or cancelled from there or from My work. Every change goes through
- * the services the API calls, with the API's DTOs. Session-cookie pages, hence `@Public()`.
+ * People and engagements: lists with a form to record one, a page each with a form to edit it (the
+ * fields the API's PATCH takes, from the version the page was read at); follow-ups added from an
+ * engagement's page and completed or cancelled from there or from My work. Every change goes
+ * through the services the API calls, with the API's DTOs. Session-cookie pages, hence `@Public()`.
  */
 @ApiExcludeController()
 @Public()
@@ -59,15 +70,7 @@ export class EngagementPagesController {
   @Roles('manager')
   async createPerson(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const organizationId = field(body, 'organizationId');
-      const title = field(body, 'title');
-      const input = validDto(CreatePersonDto, {
-        name: field(body, 'name'),
-        ...(field(body, 'email') ? { email: field(body, 'email') } : {}),
-        ...(field(body, 'phone') ? { phone: field(body, 'phone') } : {}),
-        affiliations: organizationId ? [{ organizationId, ...(title ? { title } : {}) }] : [],
-      });
-      const person = await this.people.create(input, request.actor!, requestIdOf(request));
+      const person = await this.people.create(validDto(CreatePersonDto, personFieldsOf(body)), request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/people/${person.id}?done=CREATED`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -78,8 +81,25 @@ export class EngagementPagesController {
 
   @Get('people/:id')
   async person(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response) {
+    await this.renderPerson(request, response, await this.people.get(id), { done: done && PERSON_DONE.has(done) ? done : null });
+  }
+
+  /** The edit form carries the version it was read at, as If-Match does for the API: a stale form is refused, not merged. */
+  @Post('people/:id/details')
+  @Roles('manager')
+  async updatePerson(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response) {
     const person = await this.people.get(id);
-    await this.views.page(request, response, 'person', { title: person.name, person, done: done === 'CREATED' ? done : null });
+    try {
+      const version = versionOf(body);
+      const changes = changedFields(personFieldsOf(personFormValues(person), { clear: true }), personFieldsOf(body, { clear: true }));
+      if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/people/${id}?done=UNCHANGED`);
+      await this.people.update(id, validDto(UpdatePersonDto, changes), request.actor!, version, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/people/${id}?done=EDITED`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const refusal = await this.refusals.of(error, request);
+      await this.renderPerson(request, response, person, { failed: { form: 'details', values: body, refusal } }, refusal.status);
+    }
   }
 
   @Get('engagements')
@@ -91,19 +111,7 @@ export class EngagementPagesController {
   @Roles('manager')
   async createEngagement(@Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response): Promise<void> {
     try {
-      const optional = (name: string) => (field(body, name) ? { [name]: field(body, name) } : {});
-      const input = validDto(CreateEngagementDto, {
-        kind: field(body, 'kind'),
-        title: field(body, 'title'),
-        startsOn: field(body, 'startsOn'),
-        ...optional('endsOn'),
-        ...optional('place'),
-        ...optional('notes'),
-        ...optional('parentId'),
-        organizationIds: fieldList(body, 'organizationIds'),
-        attendeeIds: fieldList(body, 'attendeeIds'),
-        staffIds: fieldList(body, 'staffIds'),
-      });
+      const input = validDto(CreateEngagementDto, engagementFieldsOf(body));
       const engagement = await this.engagements.create(input, request.actor!, requestIdOf(request));
       response.redirect(303, `${WEB_PREFIX}/engagements/${engagement.id}?done=CREATED`);
     } catch (error) {
@@ -115,7 +123,26 @@ export class EngagementPagesController {
 
   @Get('engagements/:id')
   async engagement(@Param('id', ParseUUIDPipe) id: string, @Query('done') done: string | undefined, @Req() request: WebRequest, @Res() response: Response) {
-    await this.renderEngagement(request, response, id, {}, undefined, done);
+    await this.renderEngagement(request, response, id, { done: done && ENGAGEMENT_DONE.has(done) ? done : null });
+  }
+
+  /** The edit form carries the version it was read at, as If-Match does for the API: a stale form is refused, not merged. */
+  @Post('engagements/:id/details')
+  @Roles('manager')
+  async updateEngagement(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: WebRequest, @Res() response: Response) {
+    const engagement = await this.engagements.get(id);
+    try {
+      const version = versionOf(body);
+      const current = engagementFieldsOf(engagementFormValues(engagement), { clear: true });
+      const changes = changedFields(current, engagementFieldsOf(body, { clear: true }), ENGAGEMENT_LIST_FIELDS);
+      if (Object.keys(changes).length === 0) return response.redirect(303, `${WEB_PREFIX}/engagements/${id}?done=UNCHANGED`);
+      await this.engagements.update(id, validDto(UpdateEngagementDto, changes), request.actor!, version, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/engagements/${id}?done=EDITED`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const refusal = await this.refusals.of(error, request);
+      await this.renderEngagement(request, response, id, { failed: { form: 'details', values: body, refusal } }, refusal.status);
+    }
   }
 
   @Post('engagements/:id/follow-ups')
@@ -134,7 +161,7 @@ export class EngagementPagesController {
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
       const refusal = await this.refusals.of(error, request);
-      await this.renderEngagement(request, response, id, body, refusal, undefined, refusal.status);
+      await this.renderEngagement(request, response, id, { failed: { form: 'follow-up', values: body, refusal } }, refusal.status);
     }
   }
 
@@ -154,7 +181,7 @@ export class EngagementPagesController {
       if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
       const refusal = await this.refusals.of(error, request);
       const followUp = await this.followUps.get(id);
-      await this.renderEngagement(request, response, followUp.engagementId, {}, refusal, undefined, refusal.status);
+      await this.renderEngagement(request, response, followUp.engagementId, { failed: { form: 'event', values: body, refusal } }, refusal.status);
     }
   }
 
@@ -165,7 +192,27 @@ export class EngagementPagesController {
       request,
       response,
       'people',
-      { title: 'People', people: items, total, q: q ?? '', values, refusal: refusal ?? null, organizations },
+      { title: 'People', people: items, total, q: q ?? '', values, refusal: refusal ?? null, organizations, affiliationRows: affiliationRowsFor(values) },
+      status,
+    );
+  }
+
+  private async renderPerson(request: WebRequest, response: Response, person: PersonView, outcome: FormOutcome, status = 200) {
+    const values = outcome.failed?.values ?? personFormValues(person);
+    const current = person.affiliations.map((a) => ({ id: a.organizationId, name: a.organizationName }));
+    await this.views.page(
+      request,
+      response,
+      'person',
+      {
+        title: person.name,
+        person,
+        values,
+        organizations: withChosen(await this.organizations.choices(), current),
+        affiliationRows: affiliationRowsFor(values),
+        failed: outcome.failed ?? null,
+        done: outcome.done ?? null,
+      },
       status,
     );
   }
@@ -183,23 +230,41 @@ export class EngagementPagesController {
     );
   }
 
-  private async renderEngagement(request: WebRequest, response: Response, id: string, values: FormBody, refusal?: Refusal, done?: string, status = 200) {
+  private async renderEngagement(request: WebRequest, response: Response, id: string, outcome: FormOutcome, status = 200) {
     const engagement = await this.engagements.get(id);
-    const { users } = await this.choices();
+    const choices = await this.choices(engagement);
     const followUps = await Promise.all(
       engagement.followUps.map(async (f) => ({ ...f, actions: this.followUps.availableEvents(await this.followUps.get(f.id), request.actor!) })),
     );
+    const failed = outcome.failed ?? null;
     await this.views.page(
       request,
       response,
       'engagement',
-      { title: engagement.title, engagement, followUps, users, values, refusal: refusal ?? null, done: done ?? null },
+      {
+        title: engagement.title,
+        engagement,
+        followUps,
+        ...choices,
+        kinds: ENGAGEMENT_KINDS,
+        trips: await this.tripChoices(engagement),
+        editValues: failed?.form === 'details' ? failed.values : engagementFormValues(engagement),
+        failed,
+        done: outcome.done ?? null,
+      },
       status,
     );
   }
 
-  /** What an engagement's forms offer to choose from: organizations, people met and users. */
-  private async choices() {
+  /** The trips a meeting may be part of: the newest, and the one it is part of now; never itself. */
+  private async tripChoices(engagement: EngagementView): Promise<Choice[]> {
+    const trips = (await this.engagements.list({ limit: LISTED })).items.filter((e) => e.kind === 'trip').map((e) => ({ id: e.id, name: e.title }));
+    const current = engagement.parent ? [{ id: engagement.parent.id, name: engagement.parent.title }] : [];
+    return withChosen(trips, current).filter((t) => t.id !== engagement.id);
+  }
+
+  /** What an engagement's forms offer to choose from: organizations, people met and users; with `engagement`, those it names now too. */
+  private async choices(engagement?: EngagementView) {
     const [organizations, people, users] = [
       await this.organizations.choices(),
       (await this.people.list({ limit: PEOPLE_CHOICES })).items.map((p) => ({
@@ -209,6 +274,17 @@ export class EngagementPagesController {
       })),
       (await this.users.list({ limit: LISTED })).items.filter((u) => u.active).map((u) => ({ id: u.id, name: u.displayName ?? u.username })),
     ];
-    return { organizations, people, users };
+    if (!engagement) return { organizations, people, users };
+    return {
+      organizations: withChosen(organizations, engagement.organizations),
+      people: withChosen(people, engagement.attendees),
+      users: withChosen(users, engagement.staff),
+    };
   }
+}
+
+/** A form's choices with what is chosen now added when the bounded list left it out, so that saving the form does not drop it. */
+function withChosen<T extends Choice>(choices: T[], chosen: Choice[]): Array<T | Choice> {
+  const offered = new Set(choices.map((c) => c.id));
+  return [...choices, ...chosen.filter((c) => !offered.has(c.id))];
 }

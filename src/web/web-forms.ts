@@ -35,6 +35,14 @@ export function clearableField(body: FormBody, name: string): string | null | un
   return body[name] === undefined ? undefined : (field(body, name) ?? null);
 }
 
+/**
+ * A field an edit form must not leave empty: undefined when the form did not carry it (a PATCH leaves
+ * it as it is), and '' when it was sent empty, so that validation refuses it rather than skip it.
+ */
+export function requiredField(body: FormBody, name: string): string | undefined {
+  return body[name] === undefined ? undefined : (field(body, name) ?? '');
+}
+
 /** The version a form was rendered from, as If-Match carries it for the API: stale forms are refused, not merged. */
 export function versionOf(body: FormBody): number {
   return parseIfMatch(field(body, 'version'));
@@ -51,9 +59,18 @@ export function integerField(body: FormBody, name: string): number | string | un
   return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
-/** The submitted fields whose value differs from what is stored: only what the person changed is sent. */
-export function changedFields(current: Record<string, unknown>, submitted: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(submitted).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(current[name])));
+/**
+ * The submitted fields whose value differs from what is stored: only what the person changed is sent.
+ * The lists named `unordered` are sets (a multiple choice sends them in the page's order): the same ids in another order are no change.
+ */
+export function changedFields(
+  current: Record<string, unknown>,
+  submitted: Record<string, unknown>,
+  unordered: readonly string[] = [],
+): Record<string, unknown> {
+  const comparable = (name: string, value: unknown) =>
+    JSON.stringify(unordered.includes(name) && Array.isArray(value) ? [...(value as string[])].sort() : value);
+  return Object.fromEntries(Object.entries(submitted).filter(([name, value]) => comparable(name, value) !== comparable(name, current[name])));
 }
 
 /** How many rows of `prefix` the form posted, blank ones included. */
