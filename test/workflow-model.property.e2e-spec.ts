@@ -1,8 +1,16 @@
 import fc from 'fast-check';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type request from 'supertest';
 import { TimersService } from '../src/timers/timers.service.js';
+import { WorkflowEngine } from '../src/workflow-engine/engine.js';
+import { definedStates, randomWalk } from '../src/workflow-engine/model-testing.js';
+import { sampleModel } from '../src/workflow-engine/model-walk.js';
+import type { WorkflowDefinition } from '../src/workflow-engine/workflow.types.js';
 import { ROLE_USERS, type ApiApp, type UserName } from './support/api.js';
 import { createApiAppWithOrganization } from './support/factories.js';
+import { versionFiles, workflowsDir, workflowVersions } from './support/workflow-versions.js';
 
 /**
  * Hostile input, stateful: random sequences of partnership events, edits and the passing of
@@ -790,4 +798,68 @@ describe('the follow-up workflow against its model, over HTTP', () => {
     expect([...states].sort()).toEqual(['cancelled', 'done', 'open']);
     expect((await api.as('auditor').get('/api/audit/verify').expect(200)).body).toMatchObject({ ok: true });
   }, 600_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every workflow version in the definitions directory (WORKFLOWS_DIR when set), found by file name,
+// not from a list, so a version dropped into it is run too: random walks of its generic model (the
+// one `npm run workflow:check` walks), hostile steps among them, each step sent through the engine
+// beside XState's own transition (model-testing.ts, randomWalk).
+
+const WALK_RUNS = Math.max(50, RUNS);
+const WALK_STEPS = 40;
+const engine = new WorkflowEngine();
+
+/** Random walks of a definition's generic model; throws the first problem, shrunk. Every state the walks were in. */
+function walksOf(definition: WorkflowDefinition, runs: number): Set<string> {
+  const model = sampleModel(engine, definition);
+  const states = new Set<string>();
+  fc.assert(
+    fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: WALK_STEPS }), (picks) => {
+      const walk = randomWalk(model, picks);
+      for (const state of walk.states) states.add(state);
+      if (walk.problem) throw new Error(walk.problem);
+    }),
+    { numRuns: runs, seed: SEED },
+  );
+  return states;
+}
+
+/** A published version with a state renamed, as the next version of its workflow, in a directory of its own beside copies of the others. */
+function withThrowawayVersion(dir: string): string {
+  for (const file of readdirSync(workflowsDir())) copyFileSync(join(workflowsDir(), file), join(dir, file));
+  const v1 = JSON.parse(readFileSync(join(dir, 'follow-up.v1.json'), 'utf8').replaceAll('"done"', '"finished"')) as { version: number };
+  writeFileSync(join(dir, 'follow-up.v2.json'), JSON.stringify({ ...v1, version: 2 }, null, 2));
+  const labels = JSON.parse(readFileSync(join(dir, 'follow-up.labels.json'), 'utf8')) as { states: Record<string, unknown> };
+  labels.states.finished = { title: 'Finished', phrase: 'was finished' };
+  writeFileSync(join(dir, 'follow-up.labels.json'), JSON.stringify(labels, null, 2));
+  return 'follow-up.v2.json';
+}
+
+describe(`every workflow version in ${workflowsDir()}/, random walks against XState`, () => {
+  const versions = workflowVersions();
+
+  it('finds every version by its file name', () => {
+    expect(versions.map((w) => w.file)).toEqual(versionFiles());
+    expect(versions.length).toBeGreaterThanOrEqual(6);
+  });
+
+  describe.each(versions.map((w) => [w.file, w.definition] as const))('%s', (_, definition) => {
+    it(`agrees with XState over ${WALK_RUNS} random walks of up to ${WALK_STEPS} steps (seed ${SEED}), in every state of the definition`, () => {
+      const states = walksOf(definition, WALK_RUNS);
+      expect(definedStates(definition.machine).filter((state) => !states.has(state))).toEqual([]);
+    });
+  });
+
+  it('runs a version dropped into the directory, as it runs the published ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-throwaway-'));
+    try {
+      const file = withThrowawayVersion(dir);
+      expect(versionFiles(dir)).toEqual([...versionFiles(), file].sort());
+      const throwaway = workflowVersions(dir).find((w) => w.file === file)!;
+      expect(walksOf(throwaway.definition, 50)).toContain('finished');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -313,3 +313,128 @@ export function refusal(send: () => unknown): DomainError {
   }
   throw new Error('the engine accepted the event');
 }
+
+/** Every event type a definition names, in any state. */
+function eventTypesOf(node: StateConfig): string[] {
+  return [...new Set([...Object.keys(node.on ?? {}), ...Object.values(node.states ?? {}).flatMap(eventTypesOf)])].sort();
+}
+
+/** A copy of a payload without the field at a dotted path (`comment`, `data.document.sha256`). */
+function without(payload: EngineEvent, path: string): EngineEvent {
+  const copy = structuredClone(payload) as unknown as Record<string, unknown>;
+  const parts = path.split('.');
+  let node: Record<string, unknown> | undefined = copy;
+  for (const part of parts.slice(0, -1)) node = node?.[part] as Record<string, unknown> | undefined;
+  if (node) delete node[parts[parts.length - 1]];
+  return copy as unknown as EngineEvent;
+}
+
+/** One step a random walk may take: an event, and what the engine must answer (what XState does, or a refusal with this code). */
+interface WalkStep {
+  event: EngineEvent;
+  refusedWith?: 'EVENT_NOT_ALLOWED' | 'FORBIDDEN' | 'GUARD_FAILED';
+}
+
+/**
+ * The steps from a state: every valid event and every pending timer, and hostile ones (an event this
+ * state does not take, a sender without the role, a required field left out).
+ */
+function walkSteps(model: WorkflowModel, snapshot: AnyMachineSnapshot, pending: Map<string, string>): { valid: WalkStep[]; hostile: WalkStep[] } {
+  const value = toDotted(snapshot.value as StateValue);
+  const nodes = activeNodes(model, value);
+  const taken = new Set(nodes.flatMap(({ node }) => Object.keys(node.on ?? {})));
+  const valid: WalkStep[] = [
+    ...eventsFor(model, snapshot)
+      .filter((event) => !event.type.startsWith('xstate.after.'))
+      .map((event) => ({ event })),
+    ...[...pending].map(([type, at]) => ({ event: { type, actor: SYSTEM_ACTOR, at } })),
+  ];
+  const context = snapshot.context as WorkflowContext;
+  const sample = (type: string): EngineEvent => ({ type, actor: model.actors[0], ...(model.payloads[type]?.(context)[0] ?? { at: model.input.at }) });
+  const hostile: WalkStep[] = eventTypesOf(model.definition.machine)
+    .filter((type) => !taken.has(type))
+    .map((type) => ({ event: sample(type), refusedWith: 'EVENT_NOT_ALLOWED' as const }));
+  for (const { node } of nodes) {
+    for (const [type, config] of Object.entries(node.on ?? {})) {
+      const [first] = asTransitions(config);
+      const roles = first?.meta?.roles ?? [];
+      const outsider = model.actors.find((actor) => actor.id !== SYSTEM_ACTOR.id && !actor.roles.some((role) => roles.includes(role)));
+      if (outsider) hostile.push({ event: { ...sample(type), actor: outsider }, refusedWith: 'FORBIDDEN' });
+      const insider = model.actors.find((actor) => actor.roles.some((role) => roles.includes(role)));
+      for (const path of first?.meta?.requires ?? []) {
+        if (insider) hostile.push({ event: without({ ...sample(type), actor: insider }, path), refusedWith: 'GUARD_FAILED' });
+      }
+    }
+  }
+  return { valid, hostile };
+}
+
+export interface RandomWalk {
+  /** Every state the walk was in, dotted, with the states around it. */
+  states: Set<string>;
+  steps: number;
+  /** The first problem met, with the steps that led to it; none when the engine agreed with XState at every step. */
+  problem?: string;
+}
+
+/**
+ * A walk chosen by `picks`, each of which picks the next step among those possible: half the time a
+ * valid event or a pending timer that leads on to a state this walk has not been in and that does
+ * not end it (so that walks reach the far states, not only the ways out near the start), else any
+ * valid one, and one in four a hostile one. Every step is sent through WorkflowEngine.send
+ * beside XState's own transition: the engine takes exactly what XState takes, reaches the same state
+ * and context, refuses each hostile step with its code and changes nothing, keeps the invariants,
+ * and leaves no timer pending beyond the states that declare it. It stops at the first problem or
+ * in a final state.
+ */
+export function randomWalk(model: WorkflowModel, picks: number[]): RandomWalk {
+  const { engine, definition, machine } = model;
+  let result = engine.start(definition, model.input);
+  let snapshot = initialSnapshotOf(model);
+  let pending = applyTimers(new Map(), result);
+  const states = new Set<string>();
+  const visited = (value: string) => value.split('.').forEach((_, i, parts) => states.add(parts.slice(0, i + 1).join('.')));
+  visited(result.value);
+  let trail = '(start)';
+  let steps = 0;
+  for (const pick of picks) {
+    const { valid, hostile } = walkSteps(model, snapshot, pending);
+    if (valid.length === 0) break;
+    const leadsOn = ({ event }: WalkStep) => {
+      const value = toDotted(transition(machine, snapshot, event)[0].value as StateValue);
+      return !states.has(value) && !engine.isFinal(definition, value);
+    };
+    const onward = pick % 4 < 2 ? valid.filter(leadsOn) : [];
+    const options = pick % 4 === 3 && hostile.length > 0 ? hostile : onward.length > 0 ? onward : valid;
+    const { event, refusedWith } = options[Math.floor(pick / 4) % options.length];
+    trail += ` → ${event.type} by ${event.actor.id}${refusedWith ? ` (to be refused: ${refusedWith})` : ''}`;
+    steps++;
+    const takes = !refusedWith && machine.getTransitionData(snapshot, event).length > 0;
+    let next: TransitionResult;
+    try {
+      next = engine.send(definition, { value: result.value, context: result.context }, event);
+    } catch (error) {
+      if (!(error instanceof DomainError)) return { states, steps, problem: `${trail}: the engine threw ${(error as Error).stack}` };
+      if (refusedWith && error.code !== refusedWith) return { states, steps, problem: `${trail}: refused with ${error.code} (${error.message})` };
+      if (takes) return { states, steps, problem: `${trail}: XState takes it, the engine refused: ${error.message}` };
+      if (!refusedWith && (error.code === 'EVENT_NOT_ALLOWED' || error.code === 'FORBIDDEN')) {
+        return { states, steps, problem: `${trail}: a valid event refused as ${error.code}` };
+      }
+      continue;
+    }
+    if (!takes) return { states, steps, problem: `${trail}: the engine took it, ${refusedWith ? `not ${refusedWith}` : 'XState does not'}` };
+    if (event.type.startsWith('xstate.after.')) pending.delete(event.type);
+    const [nextSnapshot] = transition(machine, snapshot, event);
+    const found: string[] = [];
+    if (next.value !== toDotted(nextSnapshot.value as StateValue))
+      found.push(`the engine reached ${next.value}, XState ${toDotted(nextSnapshot.value as StateValue)}`);
+    if (JSON.stringify(next.context) !== JSON.stringify(nextSnapshot.context)) found.push('the engine and XState disagree on the context');
+    pending = applyTimers(pending, next);
+    found.push(...model.invariantViolations(next, event), ...leakedTimers(model, pending, next.value));
+    if (found.length > 0) return { states, steps, problem: `${trail}: ${found.join('; ')}` };
+    result = next;
+    snapshot = nextSnapshot;
+    visited(result.value);
+  }
+  return { states, steps };
+}
