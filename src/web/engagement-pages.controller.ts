@@ -7,6 +7,7 @@ import { eventInput } from '../common/http/event-request.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { SendEventDto } from '../common/http/send-event.dto.js';
 import { WriteRateLimitGuard } from '../common/http/write-rate-limit.guard.js';
+import { DocumentsService } from '../documents/documents.service.js';
 import { CreateEngagementDto, UpdateEngagementDto } from '../engagements/dto/engagement.dto.js';
 import { CreateFollowUpDto } from '../engagements/dto/follow-up.dto.js';
 import { ENGAGEMENT_KINDS } from '../engagements/engagement.entity.js';
@@ -23,6 +24,7 @@ import { WebExceptionFilter } from './web-exception.filter.js';
 import { changedFields, field, validDto, versionOf, type FormBody, type FormOutcome } from './web-forms.js';
 import { WEB_PREFIX } from './web-paths.js';
 import { WebRefusals } from './web-refusals.js';
+import { MultipartForm, type UploadingRequest } from './web-uploads.js';
 import { CsrfGuard, SignedInGuard, type WebRequest } from './web-session.js';
 import { WebViews } from './web-views.js';
 
@@ -30,8 +32,17 @@ const LISTED = 200;
 /** How many people a form offers as attendees: the people met are counted in hundreds. */
 const PEOPLE_CHOICES = 1000;
 const FOLLOW_UP_EVENTS = new Set(['COMPLETE', 'CANCEL', 'REOPEN']);
+/** What an engagement's page offers to say a document brought back is, in the order offered. */
+const ENGAGEMENT_DOCUMENT_KINDS: Record<string, string> = {
+  report: 'Minutes or a report',
+  concept_note: 'A concept note',
+  workplan: 'A workplan',
+  mou_draft: 'A draft of an MOU',
+  signed_mou: 'A signed MOU',
+  other: 'Something else',
+};
 /** The outcomes a redirect to an engagement's or a person's page may name. */
-const ENGAGEMENT_DONE = new Set(['CREATED', 'EDITED', 'UNCHANGED', 'FOLLOW_UP_ADDED', ...FOLLOW_UP_EVENTS]);
+const ENGAGEMENT_DONE = new Set(['CREATED', 'EDITED', 'UNCHANGED', 'ATTACHED', 'FOLLOW_UP_ADDED', ...FOLLOW_UP_EVENTS]);
 const PERSON_DONE = new Set(['CREATED', 'EDITED', 'UNCHANGED']);
 
 interface Choice {
@@ -42,8 +53,9 @@ interface Choice {
 /**
  * People and engagements: lists with a form to record one, a page each with a form to edit it (the
  * fields the API's PATCH takes, from the version the page was read at); follow-ups added from an
- * engagement's page and completed or cancelled from there or from My work. Every change goes
- * through the services the API calls, with the API's DTOs. Session-cookie pages, hence `@Public()`.
+ * engagement's page and completed or cancelled from there or from My work; documents brought back
+ * added there. Every change goes through the services the API calls, with the API's DTOs.
+ * Session-cookie pages, hence `@Public()`.
  */
 @ApiExcludeController()
 @Public()
@@ -57,6 +69,7 @@ export class EngagementPagesController {
     private readonly people: PeopleService,
     private readonly organizations: OrganizationsService,
     private readonly users: UsersService,
+    private readonly documents: DocumentsService,
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
   ) {}
@@ -142,6 +155,28 @@ export class EngagementPagesController {
       if (!(error instanceof DomainError)) throw error;
       const refusal = await this.refusals.of(error, request);
       await this.renderEngagement(request, response, id, { failed: { form: 'details', values: body, refusal } }, refusal.status);
+    }
+  }
+
+  /** A document brought back from the engagement (minutes, a presentation), streamed in as POST /api/documents takes one. */
+  @Post('engagements/:id/documents')
+  @Roles('manager')
+  @MultipartForm({ fileFields: ['file'], maxFiles: 1 })
+  async addDocument(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody, @Req() request: UploadingRequest, @Res() response: Response) {
+    try {
+      if (request.uploads?.refusal) throw request.uploads.refusal;
+      const kind = field(body, 'kind') ?? '';
+      const title = field(body, 'title');
+      const [file] = request.uploads?.files ?? [];
+      if (!file) throw new DomainError('VALIDATION_FAILED', 'choose the file to add', { errors: ['choose the file to add'] });
+      const fields = { kind, engagementId: id, ...(title ? { title } : {}) };
+      const document = await this.documents.upload({ ...file, fields }, request.actor!, requestIdOf(request));
+      response.redirect(303, `${WEB_PREFIX}/engagements/${id}?done=ATTACHED#document-${document.id}`);
+    } catch (error) {
+      // The engagement is the one thing an upload here names: without it there is no page to show the form on.
+      if (!(error instanceof DomainError) || error.code === 'NOT_FOUND') throw error;
+      const refusal = await this.refusals.of(error, request);
+      await this.renderEngagement(request, response, id, { failed: { form: 'document', values: body, refusal } }, refusal.status);
     }
   }
 
@@ -249,6 +284,8 @@ export class EngagementPagesController {
         kinds: ENGAGEMENT_KINDS,
         trips: await this.tripChoices(engagement),
         editValues: failed?.form === 'details' ? failed.values : engagementFormValues(engagement),
+        documentKinds: ENGAGEMENT_DOCUMENT_KINDS,
+        maxUploadMb: this.documents.maxUploadBytes / (1024 * 1024),
         failed,
         done: outcome.done ?? null,
       },

@@ -9,7 +9,7 @@ import { startWebApp, type WebApp } from './browser.js';
 /**
  * People and engagements are corrected where they are read: each page's edit form takes what the
  * API's PATCH takes, from the version the page was read at, lists every problem at once, and leaves
- * an audit row.
+ * an audit row; an engagement's page adds the documents brought back, streamed as the API takes them.
  */
 describe.each([390, 1280])('editing people and engagements in the browser at %i px', (width) => {
   let web: WebApp;
@@ -162,7 +162,48 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
     expect((await engagements.get(meeting.id)).version).toBe(2);
   });
 
-  it('offers no edit forms to someone who may not change them', async () => {
+  it('adds minutes to an engagement from its page; they are listed there and open; a form without a file saves nothing', async () => {
+    const engagements = web.get(EngagementsService);
+    const meeting = await engagements.create(
+      { kind: 'meeting', title: 'Round table on migrant smuggling', startsOn: '2024-11-14', organizationIds: [university] },
+      web.actors.manager,
+    );
+    const page = await signIn('manager');
+    await page.goto(`/ui/engagements/${meeting.id}`);
+    await page.locator('summary', { hasText: 'Add a document' }).click();
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add document' }) });
+    await page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })");
+    await form.getByRole('button', { name: 'Add document' }).click();
+    expect(await page.locator('details.action[open]').getByRole('alert').textContent()).toContain('choose the file to add');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Still open, as the refusal left it.
+    await form.getByLabel('It is').selectOption({ label: 'Minutes or a report' });
+    await form.getByLabel('Title (optional)').fill('Minutes of the round table');
+    const minutes = 'Minutes. CFHR will draft the workplan on migrant smuggling.\n';
+    await form.getByLabel('The file').setInputFiles({ name: 'minutes.txt', mimeType: 'text/plain', buffer: Buffer.from(minutes) });
+    await form.getByRole('button', { name: 'Add document' }).click();
+
+    expect(await page.getByRole('status').textContent()).toContain('Document added.');
+    const documents = page.locator('section', { has: page.getByRole('heading', { name: 'Documents' }) });
+    const link = documents.getByRole('link', { name: 'Minutes of the round table' });
+    expect(await documents.locator('li').allTextContents()).toEqual([expect.stringContaining('Minutes or a report')]);
+    const download = await page.request.get((await link.getAttribute('href'))!);
+    expect(await download.text()).toBe(minutes);
+    const [document] = (await engagements.get(meeting.id)).documents;
+    expect(document).toMatchObject({ name: 'minutes.txt', kind: 'report', title: 'Minutes of the round table' });
+    const uploads = (await web.get(AuditService).search({ entityId: document.id, action: 'DOCUMENT_UPLOADED' })).items;
+    expect(uploads.map((r) => r.actorId)).toEqual([web.actors.manager.id]);
+
+    // A form this site did not issue (no CSRF token) adds nothing.
+    const forged = await page.request.post(`/ui/engagements/${meeting.id}/documents`, {
+      multipart: { kind: 'other', file: { name: 'forged.txt', mimeType: 'text/plain', buffer: Buffer.from('forged') } },
+    });
+    expect(forged.status()).toBe(403);
+    expect((await engagements.get(meeting.id)).documents).toHaveLength(1);
+  });
+
+  it('offers neither edit forms nor an upload to someone who may not change them', async () => {
     const person = await web.get(PeopleService).create({ name: 'Read-only person', affiliations: [] }, web.actors.manager);
     const meeting = await web
       .get(EngagementsService)
