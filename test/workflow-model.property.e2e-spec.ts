@@ -853,12 +853,18 @@ describe(`every workflow version in ${workflowsDir()}/, random walks against XSt
 
   it('runs a version dropped into the directory, as it runs the published ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'workflows-throwaway-'));
+    const published = versionFiles();
+    const before = process.env.WORKFLOWS_DIR;
     try {
       const file = withThrowawayVersion(dir);
-      expect(versionFiles(dir)).toEqual([...versionFiles(), file].sort());
-      const throwaway = workflowVersions(dir).find((w) => w.file === file)!;
+      // The enumeration reads WORKFLOWS_DIR as the service does.
+      process.env.WORKFLOWS_DIR = dir;
+      expect(versionFiles()).toEqual([...published, file].sort());
+      const throwaway = workflowVersions().find((w) => w.file === file)!;
       expect(walksOf(throwaway.definition, 50)).toContain('finished');
     } finally {
+      if (before === undefined) delete process.env.WORKFLOWS_DIR;
+      else process.env.WORKFLOWS_DIR = before;
       rmSync(dir, { recursive: true, force: true });
     }
   });
