@@ -108,6 +108,19 @@ describe('recording occurrences and answering a change request without dead ends
     ]);
   });
 
+  it('lets a person jump from the top of a long partnership page to each of its sections', async () => {
+    const mou = await drivePartnership(api, organizationId, 'in_force.active');
+    const html = (await manager.get(`/ui/partnerships/${mou.id}`)).html;
+    const nav = /<nav class="page-sections" aria-label="Sections of this page">([^]*?)<\/nav>/.exec(html)?.[1] ?? '';
+    const links = [...nav.matchAll(/<a href="#([a-z-]+)">([^<]+)<\/a>/g)].map(([, id, words]) => ({ id, words }));
+    expect(links.map((l) => l.words)).toEqual(['Workflow', 'Proposal', 'Approvals', 'MOU', 'Activities', 'History']);
+    // Each leads to its section's heading, and the list comes before them all, just after what can be done now.
+    for (const { id, words } of links) expect(html).toMatch(new RegExp(`<h2 id="${id}">${words}\\b`));
+    const at = (id: string) => html.indexOf(`id="${id}"`);
+    expect(at('actions-h')).toBeLessThan(html.indexOf('class="page-sections"'));
+    expect(Math.min(...links.map((l) => at(l.id)))).toBeGreaterThan(html.indexOf('class="page-sections"'));
+  });
+
   it('adds activity rows one after another on the new proposal form, without script, keeping what was typed', async () => {
     const form = (html: string) => [...html.matchAll(/name="activity\.(\d+)\.title"/g)].length;
     const typed: Record<string, string> = {

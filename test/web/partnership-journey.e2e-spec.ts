@@ -230,7 +230,7 @@ describe('a partnership through the web interface', () => {
     // Submitted, approved (quorum), draft shared, text agreed, both signed: five steps of the diagram.
     expect(await page.locator('.sd-taken').count()).toBe(5);
 
-    await page.getByRole('link', { name: 'Activities' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activities' }).click();
     await page.getByLabel('Days ahead').fill('365');
     await page.getByRole('button', { name: 'Show' }).click();
     expect(await page.locator('.occurrence', { hasText: 'Annual named lecture' }).count()).toBeGreaterThan(0);
