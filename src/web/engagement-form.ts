@@ -4,13 +4,12 @@ import { clearableField, field, fieldList, requiredField, type FormBody } from '
 const REQUIRED_FIELDS = ['kind', 'title', 'startsOn'] as const;
 const OPTIONAL_FIELDS = ['endsOn', 'place', 'notes', 'parentId'] as const;
 /** The lists the form chooses from; the order of a multiple choice is the page's, so only which ids are chosen counts as a change. */
-export const ENGAGEMENT_LIST_FIELDS = ['organizationIds', 'attendeeIds', 'staffIds'] as const;
+export const ENGAGEMENT_LIST_FIELDS = ['organizationIds', 'attendeeIds', 'staffIds', 'partnershipIds'] as const;
 
 /**
  * The engagement form in the shape of the API's engagement DTOs. Empty optional fields are left
  * out, or, with `clear` (the edit form), sent as null, as a PATCH clears them; there an emptied
- * required field is sent empty, to be refused with the rest. The partnerships an
- * engagement discussed are not on the form: a PATCH without them leaves them as they are.
+ * required field is sent empty, to be refused with the rest.
  */
 export function engagementFieldsOf(body: FormBody, options: { clear?: boolean } = {}): Record<string, unknown> {
   const optional = Object.fromEntries(
@@ -37,5 +36,6 @@ export function engagementFormValues(e: EngagementView): FormBody {
     organizationIds: e.organizations.map((o) => o.id),
     attendeeIds: e.attendees.map((p) => p.id),
     staffIds: e.staff.map((s) => s.id),
+    partnershipIds: e.partnerships.map((p) => p.id),
   };
 }

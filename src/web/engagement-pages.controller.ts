@@ -14,6 +14,7 @@ import { ENGAGEMENT_KINDS } from '../engagements/engagement.entity.js';
 import { EngagementsService, type EngagementView } from '../engagements/engagements.service.js';
 import { FollowUpsService } from '../engagements/follow-ups.service.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
+import { PartnershipsService } from '../partnerships/partnerships.service.js';
 import { CreatePersonDto, UpdatePersonDto } from '../people/dto/person.dto.js';
 import { PeopleService, type PersonView } from '../people/people.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -69,6 +70,7 @@ export class EngagementPagesController {
     private readonly people: PeopleService,
     private readonly organizations: OrganizationsService,
     private readonly users: UsersService,
+    private readonly partnerships: PartnershipsService,
     private readonly documents: DocumentsService,
     private readonly views: WebViews,
     private readonly refusals: WebRefusals,
@@ -300,9 +302,9 @@ export class EngagementPagesController {
     return withChosen(trips, current).filter((t) => t.id !== engagement.id);
   }
 
-  /** What an engagement's forms offer to choose from: organizations, people met and users; with `engagement`, those it names now too. */
+  /** What an engagement's forms offer to choose from: organizations, people met, users and partnerships; with `engagement`, those it names now too. */
   private async choices(engagement?: EngagementView) {
-    const [organizations, people, users] = [
+    const [organizations, people, users, partnerships] = [
       await this.organizations.choices(),
       (await this.people.list({ limit: PEOPLE_CHOICES })).items.map((p) => ({
         id: p.id,
@@ -310,12 +312,14 @@ export class EngagementPagesController {
         at: p.affiliations.map((a) => a.organizationName).join(', '),
       })),
       (await this.users.list({ limit: LISTED })).items.filter((u) => u.active).map((u) => ({ id: u.id, name: u.displayName ?? u.username })),
+      (await this.partnerships.list({ limit: LISTED })).items.map((p) => ({ id: p.id, name: p.title })),
     ];
-    if (!engagement) return { organizations, people, users };
+    if (!engagement) return { organizations, people, users, partnerships };
     return {
       organizations: withChosen(organizations, engagement.organizations),
       people: withChosen(people, engagement.attendees),
       users: withChosen(users, engagement.staff),
+      partnerships: withChosen(partnerships, engagement.partnerships),
     };
   }
 }

@@ -109,6 +109,7 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
       },
       web.actors.manager,
     );
+    const discussed = await web.seedProposal({ title: 'Training of police investigators' });
     const page = await signIn('manager');
     await page.goto(`/ui/engagements/${meeting.id}`);
     await page.locator('summary', { hasText: 'Edit engagement' }).click();
@@ -119,6 +120,7 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
     await form.getByLabel('Place (optional)').fill('Islamabad');
     await form.getByLabel('Organizations met').selectOption({ label: 'National Police Academy' });
     await form.getByLabel('People met (optional)').selectOption({ label: 'Mr Khosa (National Police Academy)' });
+    await form.getByLabel('Partnerships discussed (optional)').selectOption({ label: 'Training of police investigators' });
     await form.getByLabel('What was said and agreed (optional)').fill('');
     await form.getByRole('button', { name: 'Save engagement' }).click();
 
@@ -129,6 +131,8 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
     expect(await who.getByRole('link', { name: 'National Police Academy' }).count()).toBe(1);
     expect(await who.getByRole('link', { name: 'Beaconhouse National University' }).count()).toBe(0);
     expect(await who.getByRole('link', { name: 'Mr Khosa' }).count()).toBe(1);
+    const ledTo = page.locator('section', { has: page.getByRole('heading', { name: 'What it led to' }) });
+    expect(await ledTo.getByRole('link', { name: 'Training of police investigators' }).getAttribute('href')).toBe(`/ui/partnerships/${discussed}`);
     const saved = await engagements.get(meeting.id);
     expect(saved).toMatchObject({ notes: null, endsOn: '2024-11-13', staff: [{ id: web.actors.manager.id }], version: 2 });
     const edits = (await web.get(AuditService).search({ entityId: meeting.id, action: 'UPDATE' })).items;
