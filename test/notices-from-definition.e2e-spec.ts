@@ -103,9 +103,29 @@ describe('notices and the request for changes read the definition', () => {
 
     await send('manager', p.id, { type: 'SUBMIT_FOR_APPROVAL' });
     expect(await send('approver', p.id, { type: 'APPROVE' })).toMatchObject({ state: 'planning' });
-    const decisions = (await about('manager', p.id)).filter((n) => n.kind === 'decision');
-    expect(decisions.at(-1)?.body).toContain('It has all the approvals it needs, and moved on to its next stage (“Planning”).');
+    // Both decisions carry the same instant of the test's clock: the approval is found by its subject.
+    const approval = (await about('manager', p.id)).find((n) => n.kind === 'decision' && n.subject.startsWith('Approved:'));
+    expect(approval?.body).toContain('It has all the approvals it needs, and moved on to its next stage (“Planning”).');
     expect((await manager.get(`/ui/partnerships/${p.id}`)).html).not.toContain('data-testid="changes-requested"');
+  });
+
+  it('says on the page that an approval of content changed since no longer counts, while the proposal waits in a review state of any name', async () => {
+    const centre = await postOrganization(api, { name: 'Centre renamed later' });
+    const p = (
+      await api
+        .as('manager')
+        .post('/api/partnerships')
+        .send({ ...partnershipInput(centre, { title: 'Programme judged twice', requiredApprovals: 2 }), workflowId: 'training-programme' })
+        .expect(201)
+    ).body as { id: string };
+    await send('manager', p.id, { type: 'SUBMIT_FOR_APPROVAL' });
+    expect(await send('approver', p.id, { type: 'APPROVE' })).toMatchObject({ state: 'review' });
+    const manager = await signInToPages(api.http, 'manager');
+    expect((await manager.get(`/ui/partnerships/${p.id}`)).html).not.toContain('it has changed since');
+    // Approvers judge the organization too: renamed, the proposal is not what was approved.
+    const org = (await api.as('manager').get(`/api/organizations/${centre}`).expect(200)).body as { version: number };
+    await api.as('manager').patch(`/api/organizations/${centre}`).set('If-Match', `"${org.version}"`).send({ name: 'Centre with a new name' }).expect(200);
+    expect((await manager.get(`/ui/partnerships/${p.id}`)).html).toContain('; it has changed since, so this approval no longer counts');
   });
 
   it('tells of the renewal window and the end of the term wherever the definition leads them', async () => {

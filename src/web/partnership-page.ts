@@ -17,7 +17,7 @@ import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
 import { eventForms, type EventForm } from './event-forms.js';
 import { refusalOf, type Refusal } from './refusal-words.js';
 import { DomainError, type ErrorCode } from '../common/domain-error.js';
-import { occurrenceStates, submissionStates } from '../workflow-engine/definition-facts.js';
+import { approvalStates, isWithin, occurrenceStates, submissionStates } from '../workflow-engine/definition-facts.js';
 import { renderStateDiagram } from './state-diagram.js';
 import type { FormBody } from './web-forms.js';
 
@@ -182,6 +182,8 @@ export class PartnershipPage {
       p: view,
       /** What the approver asked to change, shown at the top while the proposal waits to be changed. */
       changesRequested: changesRequested(row, definition ? submissionStates(definition) : []),
+      /** It waits for approvals (definition-facts.ts): an approval of content that has changed since no longer counts towards them. */
+      awaitsApprovals: definition ? isWithin(approvalStates(definition), row.state) : false,
       draftChanges: await this.draftChanges(view.drafts),
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
