@@ -1,11 +1,31 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { postOrganization, postPartnership } from './support/factories.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The spooled uploads this process has open, by where they are (or were, once removed). */
+const openSpoolFiles = () =>
+  readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return ''; // the fd readdir itself used, closed since
+      }
+    })
+    .filter((target) => target.includes('partnership-upload-'));
+
+/** Waits, 10 ms at a time and for at most 5 s, for something the service does on its own time once a socket is closed. */
+async function eventually(holds: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !holds(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(holds()).toBe(true);
+}
 
 interface DocumentBody {
   id: string;
@@ -98,6 +118,24 @@ describe('documents over HTTP', () => {
     expect((await api.as('auditor').get('/api/documents').expect(200)).body).toMatchObject({ total: before.total });
   });
 
+  it('closes and removes the spooled file of an upload whose client went away before the end', async () => {
+    const server = api.http as unknown as Server;
+    if (!server.address()) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const boundary = 'cut-short';
+    const socket = connect(port, '127.0.0.1');
+    socket.write(
+      `POST /api/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${api.tokens.manager}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nother\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n\r\n${'a'.repeat(1000)}`,
+    );
+    // The file is open while its bytes arrive; the client goes away with 99 KB still to send.
+    await eventually(() => openSpoolFiles().length === 1);
+    socket.destroy();
+    await eventually(() => openSpoolFiles().length === 0);
+  });
+
   it('refuses bad fields, an unknown partnership and a role other than manager', async () => {
     const docx = fixture('mou-draft-1.docx');
     await upload(docx, 'a.docx', { kind: 'poem' }).expect(400);
@@ -141,6 +179,8 @@ describe('documents over HTTP', () => {
     const db = api.get(DataSource);
     await expect(db.query(`UPDATE documents SET name = 'other' WHERE id = '${created.id}'`)).rejects.toThrow(/append-only/);
     await expect(db.query(`DELETE FROM blobs WHERE sha256 = '${created.sha256}'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE blob_chunks SET seq = 1 WHERE sha256 = '${created.sha256}'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM blob_chunks WHERE sha256 = '${created.sha256}'`)).rejects.toThrow(/append-only/);
   });
 
   it('serves the text found at upload, and compares two drafts word by word', async () => {

@@ -8,7 +8,7 @@ export function documentDownload({ document, bytes }: DocumentContent, response:
   response.setHeader('X-Content-Type-Options', 'nosniff');
   return new StreamableFile(bytes, {
     type: document.mediaType,
-    length: bytes.length,
+    length: document.size,
     disposition: `attachment; filename*=UTF-8''${encodeURIComponent(document.name)}`,
   });
 }

@@ -3,18 +3,20 @@ import { ConfigService } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
-import { plainExecute, plainQuery } from '../database/plain-query.js';
+import { plainQuery } from '../database/plain-query.js';
 import { WriteQueue } from '../database/write-queue.js';
 import { updateVersioned } from '../database/versioned-update.js';
 import { isAttachment, judgedEditsAfter } from '../partnerships/judged-content.js';
 import { Engagement } from '../engagements/engagement.entity.js';
 import { Partnership } from '../partnerships/partnership.entity.js';
 import type { Actor } from '../workflow-engine/workflow.types.js';
+import { blobBytes, storeBlob } from './blob-store.js';
 import { Document, type DocumentKind } from './document.entity.js';
 import { type ListDocumentsQueryDto, UploadDocumentDto } from './dto/document.dto.js';
 import { diffWordsWithSpace } from 'diff';
@@ -28,14 +30,14 @@ export interface InspectedUpload extends ReceivedUpload {
   /** Its text, when its bytes are not stored yet; a stored blob keeps the text found at its first upload. */
   text: string | null;
   hasText: boolean;
-  /** Its bytes are stored already (one copy per SHA-256): they are not bound into an INSERT again, nor their text extracted again. */
+  /** Its bytes are stored already (one copy per SHA-256): they are not written again, nor their text extracted again. */
   stored: boolean;
 }
 
-/** A document's bytes, with what a download says of them. */
+/** A document's bytes, read a chunk at a time as they are sent, with what a download says of them. */
 export interface DocumentContent {
   document: Document;
-  bytes: Buffer;
+  bytes: Readable;
 }
 
 export type TextChangeOp = 'equal' | 'insert' | 'delete';
@@ -64,14 +66,14 @@ export class DocumentsService {
 
   /** The media type of an upload's bytes (415 when it is not one taken) and its text; a form with several files looks at each before it keeps any. */
   async inspect(upload: ReceivedUpload): Promise<InspectedUpload> {
-    const mediaType = await detectMediaType(upload.bytes, upload.name);
+    const mediaType = await detectMediaType(upload.file, upload.name);
     const [stored] = await plainQuery<{ has_text: number }>(
       this.dataSource,
       'SELECT CASE WHEN text IS NULL THEN 0 ELSE 1 END AS has_text FROM blobs WHERE sha256 = ?',
       [upload.sha256],
     );
     if (stored) return { ...upload, mediaType, text: null, hasText: Number(stored.has_text) === 1, stored: true };
-    const text = await extractText(upload.bytes, mediaType);
+    const text = await extractText(upload.file, mediaType);
     return { ...upload, mediaType, text, hasText: text !== null, stored: false };
   }
 
@@ -100,7 +102,7 @@ export class DocumentsService {
         title: fields.title ?? null,
         kind: fields.kind,
         mediaType,
-        size: upload.bytes.length,
+        size: upload.size,
         sha256: upload.sha256,
         partnershipId: fields.partnershipId ?? null,
         engagementId: fields.engagementId ?? null,
@@ -108,15 +110,8 @@ export class DocumentsService {
         uploadedAt: this.clock.now().toISOString(),
         hasText,
       };
-      // Another upload of the same bytes may have stored them since inspect looked: hence ON CONFLICT still.
-      if (!stored) {
-        await plainExecute(manager, 'INSERT INTO blobs (sha256, size, content, text) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
-          row.sha256,
-          row.size,
-          upload.bytes,
-          text,
-        ]);
-      }
+      // Another upload of the same bytes may have stored them since inspect looked: storeBlob checks again.
+      if (!stored) await storeBlob(manager, { sha256: row.sha256, size: row.size, file: upload.file, text });
       await manager.insert(Document, row);
       const { id, uploadedAt, ...payload } = row;
       await this.audit.append(manager, {
@@ -160,8 +155,7 @@ export class DocumentsService {
 
   async content(id: string): Promise<DocumentContent> {
     const document = await this.get(id);
-    const [blob] = await plainQuery<{ content: Buffer }>(this.dataSource, 'SELECT content FROM blobs WHERE sha256 = ?', [document.sha256]);
-    return { document, bytes: blob.content };
+    return { document, bytes: Readable.from(blobBytes(this.dataSource, document.sha256), { objectMode: false }) };
   }
 
   /** The text found in a document at upload; 422 NO_TEXT when there was none. */

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DOCX, MARKDOWN, ODT, PDF } from './media-type.js';
 
 /** Built-ins the whole service leans on, which pdfjs' polyfills (core-js) replace in the realm that loads them. */
@@ -10,9 +13,18 @@ const builtIns = (): Record<string, unknown> => ({
 const before = builtIns();
 const { extractText } = await import('./text-extraction.js');
 
-const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'text-extraction-'));
+/** A file of these bytes, as an upload is spooled. */
+const fileOf = (name: string, bytes: string | Buffer) => {
+  const path = join(scratch, name);
+  writeFileSync(path, bytes);
+  return path;
+};
 
 describe('text extraction', () => {
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
   it('reads the text of a PDF, a DOCX and an ODT', async () => {
     expect(await extractText(fixture('mou-signed.pdf'), PDF)).toBe(
       'Memorandum of Understanding between the parties.\nEach party shall host two lectures a year.',
@@ -32,8 +44,8 @@ describe('text extraction', () => {
   });
 
   it('keeps text and Markdown as they are, and finds none in an image or a broken file', async () => {
-    expect(await extractText(Buffer.from('# MOU\n\nArticle 1\n'), MARKDOWN)).toBe('# MOU\n\nArticle 1');
-    expect(await extractText(Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'image/png')).toBeNull();
-    expect(await extractText(Buffer.from('%PDF-1.4 broken'), PDF)).toBeNull();
+    expect(await extractText(fileOf('mou.md', '# MOU\n\nArticle 1\n'), MARKDOWN)).toBe('# MOU\n\nArticle 1');
+    expect(await extractText(fileOf('scan.png', Buffer.from([0x89, 0x50, 0x4e, 0x47])), 'image/png')).toBeNull();
+    expect(await extractText(fileOf('broken.pdf', '%PDF-1.4 broken'), PDF)).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +15,7 @@ import { DOCX, MARKDOWN, ODT, PDF, PLAIN_TEXT } from './media-type.js';
  */
 const PDF_TEXT_SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { readFile } = require('node:fs/promises');
 const pdfjs = import(workerData.pdfjs);
 pdfjs.catch(() => undefined); // a failed import is told to each PDF's reader, not thrown at start
 /** The text of each page, a line per item that ends one. */
@@ -31,7 +33,12 @@ async function pdfText(data) {
     await pdf.destroy();
   }
 }
-parentPort.on('message', (data) => pdfText(data).then((text) => parentPort.postMessage({ text }), (error) => parentPort.postMessage({ error: String(error) })));
+/** The worker reads the file itself, so the service's thread never holds a PDF's bytes. */
+const fileText = async (file) => {
+  const bytes = await readFile(file);
+  return pdfText(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+};
+parentPort.on('message', (file) => fileText(file).then((text) => parentPort.postMessage({ text }), (error) => parentPort.postMessage({ error: String(error) })));
 `;
 
 const PDFJS = pathToFileURL(createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
@@ -41,8 +48,8 @@ let pdfWorker: Worker | undefined;
 let pdfTurn: Promise<unknown> = Promise.resolve();
 let idleTimer: NodeJS.Timeout | undefined;
 
-/** Reads one PDF in the worker (started when none runs), after any PDF before it; the worker keeps the process alive only while it reads. */
-function pdfText(bytes: Buffer): Promise<string> {
+/** Reads one PDF file in the worker (started when none runs), after any PDF before it; the worker keeps the process alive only while it reads. */
+function pdfText(file: string): Promise<string> {
   const turn = pdfTurn.then(
     () =>
       new Promise<string>((resolve, reject) => {
@@ -63,9 +70,7 @@ function pdfText(bytes: Buffer): Promise<string> {
           else reject(new Error(answer.error));
         });
         worker.ref();
-        // pdfjs takes ownership of the array it is given: a copy, handed over to the worker, so the caller's bytes stay whole.
-        const data = new Uint8Array(bytes);
-        worker.postMessage(data, [data.buffer]);
+        worker.postMessage(file);
       }),
   );
   pdfTurn = turn.catch(() => undefined);
@@ -75,8 +80,8 @@ function pdfText(bytes: Buffer): Promise<string> {
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** ODF text (content.xml): paragraphs and headings a line each, its spaces, tabs and breaks kept, the rest of the markup dropped. */
-async function odtText(bytes: Buffer): Promise<string> {
-  const content = await (await JSZip.loadAsync(bytes)).file('content.xml')?.async('string');
+async function odtText(file: string): Promise<string> {
+  const content = await (await JSZip.loadAsync(await readFile(file))).file('content.xml')?.async('string');
   if (content === undefined) return '';
   return content
     .replace(/<text:s(?:\s+text:c="(\d+)")?\s*\/>/g, (_s, count?: string) => ' '.repeat(Number(count ?? 1)))
@@ -90,23 +95,24 @@ async function odtText(bytes: Buffer): Promise<string> {
     .trim();
 }
 
-const EXTRACTORS: Record<string, (bytes: Buffer) => Promise<string>> = {
+const EXTRACTORS: Record<string, (file: string) => Promise<string>> = {
   [PDF]: pdfText,
-  [DOCX]: async (buffer) => (await mammoth.extractRawText({ buffer })).value,
+  [DOCX]: async (path) => (await mammoth.extractRawText({ path })).value,
   [ODT]: odtText,
-  [PLAIN_TEXT]: async (bytes) => bytes.toString('utf8'),
-  [MARKDOWN]: async (bytes) => bytes.toString('utf8'),
+  [PLAIN_TEXT]: (file) => readFile(file, 'utf8'),
+  [MARKDOWN]: (file) => readFile(file, 'utf8'),
 };
 
 /**
- * The text of a document of a type that has text, or null: images have none, and a file whose
- * signature is right but whose insides are broken keeps its bytes without text rather than being refused.
+ * The text of a document file of a type that has text, or null: images have none (and their bytes
+ * are not read), and a file whose signature is right but whose insides are broken keeps its bytes
+ * without text rather than being refused.
  */
-export async function extractText(bytes: Buffer, mediaType: string): Promise<string | null> {
+export async function extractText(file: string, mediaType: string): Promise<string | null> {
   const extract = EXTRACTORS[mediaType];
   if (!extract) return null;
   try {
-    const text = (await extract(bytes)).trim();
+    const text = (await extract(file)).trim();
     return text === '' ? null : text;
   } catch {
     return null;

@@ -1,24 +1,27 @@
 import busboy from 'busboy';
-import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../common/domain-error.js';
 
-/** One file of a multipart request as it arrived, hashed on the way in. */
+/** One file of a multipart request as it arrived: spooled to a file of its own, hashed on the way in. */
 export interface ReceivedFile {
   /** The form field it came in. */
   field: string;
   name: string;
-  bytes: Buffer;
+  /** Where its bytes are: a temporary file, removed once the request is answered. */
+  file: string;
+  size: number;
   sha256: string;
 }
 
 /** A multipart upload as the API takes it: its text fields, and its one file. */
-export interface ReceivedUpload {
-  fields: Record<string, string>;
-  name: string;
-  bytes: Buffer;
-  sha256: string;
-}
+export type ReceivedUpload = Omit<ReceivedFile, 'field'> & { fields: Record<string, string> };
 
 /** A multipart form as a page posts it: its text fields, the files chosen, and why it was refused, if it was (the fields are kept for the form shown again). */
 export interface ReceivedForm {
@@ -39,8 +42,8 @@ export interface ReceiveOptions {
 }
 
 /**
- * The file's bytes, copied once into a buffer sized by what is left of the request's Content-Length
- * (which bounds the file's), so a large upload is held once, not as chunks and then as their concatenation.
+ * A body's bytes, copied once into a buffer sized by the request's Content-Length, so a large body
+ * is held once, not as chunks and then as their concatenation.
  */
 class ByteSink {
   private buffer: Buffer;
@@ -70,13 +73,20 @@ class ByteSink {
 const UPLOAD_FIELD_LIMITS = { count: 10, bytes: 1000 };
 const UNBOUNDED_START = 64 * 1024;
 
+/** A new temporary file's path for a file being received: in the system's temporary directory (TMPDIR), readable by this user only. */
+function spoolPath(): string {
+  return join(tmpdir(), `partnership-upload-${randomUUID()}`);
+}
+
 /**
- * Reads a `multipart/form-data` request, streamed: each file is hashed while it arrives and kept in
- * one buffer; past `maxBytes` a file is refused with 413 and its bytes dropped. A file input left
- * empty (no name, no bytes) is no file. Rejects only for a body that is not multipart or is
- * malformed; every other refusal comes back with the fields read.
+ * Reads a `multipart/form-data` request, streamed: each file is hashed while it arrives and written
+ * to a temporary file of its own, so no file is held in memory; past `maxBytes` a file is refused
+ * with 413 and its bytes dropped. The files are removed once the request is answered (the response
+ * closes). A file input left empty (no name, no bytes) is no file. Rejects only for a body that is
+ * not multipart or is malformed, or a file that could not be written; every other refusal comes back
+ * with the fields read.
  */
-export function receiveForm(request: IncomingMessage, maxBytes: number, options: ReceiveOptions): Promise<ReceivedForm> {
+export function receiveForm(request: Request, maxBytes: number, options: ReceiveOptions): Promise<ReceivedForm> {
   let parser: busboy.Busboy;
   const fieldLimits = options.fieldLimits ?? UPLOAD_FIELD_LIMITS;
   const limits = { fields: fieldLimits.count, fieldSize: fieldLimits.bytes, files: options.maxFiles, parts: fieldLimits.count + options.maxFiles };
@@ -86,12 +96,13 @@ export function receiveForm(request: IncomingMessage, maxBytes: number, options:
   } catch {
     return Promise.reject(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'an upload is multipart/form-data'));
   }
-  const declared = Number(request.headers['content-length']);
-  const bounded = Number.isSafeInteger(declared) && declared > 0;
+  const spooled: string[] = [];
+  request.res?.once('close', () => {
+    for (const path of spooled) void rm(path, { force: true });
+  });
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
-    const files: ReceivedFile[] = [];
-    let kept = 0;
+    const received: Array<Promise<ReceivedFile | undefined>> = [];
     let checked = false;
     let refusal: DomainError | undefined;
     const refuse = (error: DomainError) => (refusal ??= error);
@@ -117,16 +128,10 @@ export function receiveForm(request: IncomingMessage, maxBytes: number, options:
         return;
       }
       const hash = createHash('sha256');
-      // What is left of the body bounds this file; a form's several files share the one bound.
-      const sink = new ByteSink(bounded ? Math.max(0, Math.min(declared - kept, maxBytes + 1)) : UNBOUNDED_START);
+      const file = spoolPath();
+      spooled.push(file);
       let size = 0;
       let tooLarge = false;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (refusal) return;
-        hash.update(chunk);
-        sink.write(chunk);
-      });
       // The rest of the body is still read, so the client hears the 413 rather than a reset connection.
       stream.on('limit', () => {
         tooLarge = true;
@@ -134,11 +139,19 @@ export function receiveForm(request: IncomingMessage, maxBytes: number, options:
         const message = `a document is at most ${maxMb} MB (MAX_UPLOAD_MB)`;
         refuse(new DomainError('PAYLOAD_TOO_LARGE', message, { ...(info.filename ? { name: info.filename } : {}), maxMb }));
       });
-      stream.on('end', () => {
-        kept += size;
-        if (tooLarge || refusal || (size === 0 && !info.filename)) return;
-        files.push({ field, name: info.filename || 'document', bytes: sink.bytes(), sha256: hash.digest('hex') });
-      });
+      const hashed = async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          size += chunk.length;
+          hash.update(chunk);
+          yield chunk;
+        }
+      };
+      const arrived = pipeline(stream, hashed, createWriteStream(file, { flags: 'wx', mode: 0o600 })).then(() =>
+        tooLarge || (size === 0 && !info.filename) ? undefined : { field, name: info.filename || 'document', file, size, sha256: hash.digest('hex') },
+      );
+      // A file that could not be written is told once the whole form is read, or not at all when the body turned out malformed.
+      arrived.catch(() => undefined);
+      received.push(arrived);
     });
     parser.on('filesLimit', () =>
       refuse(new DomainError('VALIDATION_FAILED', `an upload carries at most ${options.maxFiles} file${options.maxFiles === 1 ? '' : 's'}`)),
@@ -147,41 +160,47 @@ export function receiveForm(request: IncomingMessage, maxBytes: number, options:
     parser.on('error', () => reject(refusal ?? new DomainError('VALIDATION_FAILED', 'the multipart body is malformed')));
     parser.on('close', () => {
       check();
-      resolve({ fields, files: refusal ? [] : files, ...(refusal ? { refusal } : {}) });
+      // busboy closes once the body is parsed, which may be before the last file is on disk; the files keep the order they came in.
+      Promise.all(received).then((arrived) => {
+        const files = arrived.filter((file) => file !== undefined);
+        resolve({ fields, files: refusal ? [] : files, ...(refusal ? { refusal } : {}) });
+      }, reject);
+    });
+    // A client that goes away mid-upload ends no body: busboy is destroyed, which ends its file streams and so closes their files.
+    request.once('close', () => {
+      if (!request.complete) parser.destroy(new Error('the request was cut short'));
     });
     request.pipe(parser);
   });
 }
 
 /** Reads a `multipart/form-data` request with one file in the field `file`, streamed: 413 past `maxBytes`, 415 for any other body. */
-export async function receiveUpload(request: IncomingMessage, maxBytes: number): Promise<ReceivedUpload> {
+export async function receiveUpload(request: Request, maxBytes: number): Promise<ReceivedUpload> {
   const { fields, files, refusal } = await receiveForm(request, maxBytes, { fileFields: ['file'], maxFiles: 1 });
   if (refusal) throw refusal;
   const [file] = files;
   if (!file) throw new DomainError('VALIDATION_FAILED', 'file is required');
-  return { fields, name: file.name, bytes: file.bytes, sha256: file.sha256 };
+  return { fields, name: file.name, file: file.file, size: file.size, sha256: file.sha256 };
 }
 
 /**
  * Reads a request's whole body as one file (a CSV sent as `text/csv`, say), streamed: 413 past `maxBytes`.
  * The rest of an oversized body is still read, so the client hears the 413 rather than a reset connection.
  */
-export function receiveBody(request: IncomingMessage, maxBytes: number, name: string): Promise<Omit<ReceivedUpload, 'fields'>> {
+export function receiveBody(request: IncomingMessage, maxBytes: number, name: string): Promise<{ name: string; bytes: Buffer }> {
   const declared = Number(request.headers['content-length']);
   const sink = new ByteSink(Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, maxBytes) : UNBOUNDED_START);
-  const hash = createHash('sha256');
   let length = 0;
   return new Promise((resolve, reject) => {
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
       if (length > maxBytes) return;
-      hash.update(chunk);
       sink.write(chunk);
     });
     request.on('error', () => reject(new DomainError('VALIDATION_FAILED', 'the body was cut short')));
     request.on('end', () => {
       if (length > maxBytes) reject(new DomainError('PAYLOAD_TOO_LARGE', `a file is at most ${maxBytes / (1024 * 1024)} MB (MAX_UPLOAD_MB)`));
-      else resolve({ name, bytes: sink.bytes(), sha256: hash.digest('hex') });
+      else resolve({ name, bytes: sink.bytes() });
     });
   });
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { readFile } from 'node:fs/promises';
 import { Public, Roles } from '../auth/auth.decorators.js';
 import { DomainError } from '../common/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
@@ -98,8 +99,10 @@ export class ImportPagesController {
     try {
       if (request.uploads?.refusal) throw request.uploads.refusal;
       if (!file) throw new DomainError('VALIDATION_FAILED', 'choose the spreadsheet to import', { errors: ['choose the spreadsheet to import'] });
-      if (field(body, 'step') === 'import') outcome.result = await steps.import(file);
-      else outcome.check = await steps.check(file);
+      // A spreadsheet is parsed whole: its bytes are read from where the upload was spooled.
+      const sent = { bytes: await readFile(file.file), name: file.name };
+      if (field(body, 'step') === 'import') outcome.result = await steps.import(sent);
+      else outcome.check = await steps.check(sent);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       outcome.refusal = await this.refusals.of(error, request);

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { postgresClientConfig } from '../../database/driver-internals.js';
+import { blobBytes } from '../../documents/blob-store.js';
 import { plainQuery } from '../../database/plain-query.js';
 import { checkAgainstCheckpoints, forgedCheckpoint, withDocuments, type Checkpoint, type DocumentsVerdict, type VerifyReport } from '../audit-checkpoint.js';
 import { AuditCheckpointsRepository } from '../audit-checkpoints.repository.js';
@@ -43,8 +44,8 @@ export const DEFAULT_VERIFY_TUNING: VerifyTuning = {
   inThreadOnError: true,
 };
 
-/** Blobs re-hashed per read: each may be as large as MAX_UPLOAD_MB, so this bounds what one read holds in memory. */
-const BLOBS_PER_READ = 4;
+/** Blobs listed per read; each is then re-hashed a chunk at a time (`blobBytes`), so no read holds more than one chunk of a file. */
+const BLOBS_PER_READ = 100;
 
 /** Checkpoint signatures checked between two yields to the event loop. */
 const SIGNATURES_PER_TURN = 32;
@@ -73,22 +74,26 @@ export class AuditVerifier {
   }
 
   /**
-   * Every stored blob re-hashed, a few at a time (each may be MAX_UPLOAD_MB) and yielding between reads, beside the walk of the chain; the documents
-   * whose blob does not hash to its key, or is missing, are bad.
+   * Every stored blob re-hashed from its chunks, in order, yielding between chunks, beside the walk of the chain; the documents whose blob does not
+   * hash to its key, or is missing, are bad.
    */
   private async verifyDocuments(): Promise<DocumentsVerdict> {
     const badHashes: string[] = [];
     let after = '';
     for (;;) {
-      const blobs = await plainQuery<{ sha256: string; content: Uint8Array }>(
-        this.dataSource,
-        `SELECT sha256, content FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ${BLOBS_PER_READ}`,
-        [after],
-      );
-      for (const blob of blobs) if (createHash('sha256').update(blob.content).digest('hex') !== blob.sha256) badHashes.push(blob.sha256);
+      const blobs = await plainQuery<{ sha256: string }>(this.dataSource, `SELECT sha256 FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ${BLOBS_PER_READ}`, [
+        after,
+      ]);
+      for (const { sha256 } of blobs) {
+        const hash = createHash('sha256');
+        for await (const chunk of blobBytes(this.dataSource, sha256)) {
+          hash.update(chunk);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (hash.digest('hex') !== sha256) badHashes.push(sha256);
+      }
       if (blobs.length < BLOBS_PER_READ) break;
       after = blobs[blobs.length - 1].sha256;
-      await new Promise((resolve) => setImmediate(resolve));
     }
     const [{ count }] = await plainQuery<{ count: number | string }>(this.dataSource, 'SELECT COUNT(*) AS count FROM documents', []);
     const missing = await plainQuery<{ id: string }>(

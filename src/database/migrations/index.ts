@@ -27,6 +27,7 @@ import { PartnershipOrigin1764329900000 } from './1764329900000-partnership-orig
 import { DocumentEngagement1764330100000 } from './1764330100000-document-engagement.js';
 import { PartnershipOwner1764330500000 } from './1764330500000-partnership-owner.js';
 import { FollowUpCounts1764330600000 } from './1764330600000-follow-up-counts.js';
+import { BlobChunks1764330700000 } from './1764330700000-blob-chunks.js';
 
 /** Every migration, oldest first. Listed as classes, not globs, so ESM builds and Jest load the same set. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   DocumentEngagement1764330100000,
   PartnershipOwner1764330500000,
   FollowUpCounts1764330600000,
+  BlobChunks1764330700000,
 ];

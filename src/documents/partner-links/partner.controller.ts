@@ -5,6 +5,7 @@ import { Public } from '../../auth/auth.decorators.js';
 import { loginClientOf } from '../../auth/login-throttle.js';
 import { ApiErrors, ErrorResponse } from '../../common/http/api-errors.js';
 import { NoStore } from '../../common/http/no-store.js';
+import { documentDownload } from '../document-download.js';
 import { TAKEN_MEDIA_TYPES } from '../media-type.js';
 import { AcknowledgeDto, PartnerCommentDto, PartnerViewDto } from './dto/partner-link.dto.js';
 import { PartnerLinksService } from './partner-links.service.js';
@@ -39,14 +40,7 @@ export class PartnerController {
   @ApiNotFoundResponse({ type: ErrorResponse, description: NOT_FOUND })
   @ApiErrors(429)
   async document(@Param('token') token: string, @Req() request: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const { document, bytes } = await this.links.document(token, loginClientOf(request));
-    res.setHeader('ETag', `"${document.sha256}"`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    return new StreamableFile(bytes, {
-      type: document.mediaType,
-      length: bytes.length,
-      disposition: `attachment; filename*=UTF-8''${encodeURIComponent(document.name)}`,
-    });
+    return documentDownload(await this.links.document(token, loginClientOf(request)), res);
   }
 
   @Post('acknowledge')

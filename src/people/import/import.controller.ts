@@ -1,6 +1,7 @@
 import { applyDecorators, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { readFile } from 'node:fs/promises';
 import { CurrentActor, Roles } from '../../auth/auth.decorators.js';
 import { DomainError } from '../../common/domain-error.js';
 import { ApiErrors } from '../../common/http/api-errors.js';
@@ -126,7 +127,8 @@ export class ImportController {
       const upload = await receiveUpload(req, this.imports.maxUploadBytes);
       const extra = Object.keys(upload.fields);
       if (extra.length > 0) throw new DomainError('VALIDATION_FAILED', `an import takes the file alone, not ${extra.join(', ')}`);
-      return upload;
+      // A spreadsheet is parsed whole: its bytes are read from where the upload was spooled.
+      return { bytes: await readFile(upload.file), name: upload.name };
     }
     const name = RAW_TYPES[type];
     if (!name) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `an import is sent as multipart/form-data, text/csv or ${XLSX}`);
