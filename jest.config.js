@@ -19,6 +19,7 @@ const SLOW = [
   '<rootDir>/test/mail-processes.e2e-spec.ts',
   '<rootDir>/test/multi-instance.e2e-spec.ts',
   '<rootDir>/test/operations.e2e-spec.ts',
+  '<rootDir>/test/upload-memory.e2e-spec.ts',
   '<rootDir>/test/workflow-model.property.e2e-spec.ts',
 ];
 

@@ -9,11 +9,12 @@ import { ADMIN_PASSWORD, databaseKind, emit, log, nowMs, peakRssMb, round, SCALE
 
 /**
  * Uploads of a 25 MB file (MAX_UPLOAD_MB's default) over HTTP to the real service, one after
- * another, against the same bytes written to the database raw: one INSERT of the bytes into a
- * table shaped like `blobs`, one transaction each, with the service's pragmas on SQLite. Each
+ * another, against the same bytes written to the database raw: one INSERT of the bytes as one
+ * value, one transaction each, with the service's pragmas on SQLite. Each
  * upload is new bytes (a JPEG signature, then random bytes: a type the service takes, with no text
  * to extract), so each is stored, not found already kept. Beside the rate, the service's peak RSS
- * before the uploads and after them: the SPEC holds an upload in memory at most once.
+ * before the uploads and after them: the SPEC holds an upload in memory at most once, and the
+ * service, which spools it to disk, not at all.
  */
 /** The largest file MAX_UPLOAD_MB's default takes. */
 const FILE_BYTES = 25 * 1024 * 1024;

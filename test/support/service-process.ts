@@ -85,6 +85,11 @@ export class ServiceProcess {
     return child;
   }
 
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Calls `listener` whenever the process writes to its output. */
   on(listener: () => void): void {
     this.listeners.add(listener);
