@@ -12,7 +12,7 @@ import { createDatabase, databaseEnv, dropDatabase, testDatabaseKind } from './s
  * its own: the kernel's high-water mark (VmHWM) is reset after a warm-up upload and download of the
  * same size, then one 25 MiB upload must raise it by less than half the file (it is spooled to disk
  * and stored a chunk at a time: what remains is socket buffers not yet collected), and its download
- * by less than twice the file. The service before issue 19 gathered the file in one buffer and bound
+ * by less than three times the file. The service before issue 19 gathered the file in one buffer and bound
  * it whole into the INSERT, and read it back whole: its upload raised the peak by 32 to 39 MiB on
  * SQLite (better-sqlite3 copies what it binds), its download by 50 MiB on SQLite and 148 to 207 MiB
  * on PostgreSQL (node-postgres reads a bytea as hex text).
@@ -35,8 +35,12 @@ function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgres' ? 'PostgreSQL' : 'SQLite'}`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'partnership-engine-upload-memory-'));
   const spoolDir = mkdtempSync(join(tmpdir(), 'partnership-engine-spool-'));
+  let main: string;
   let service: ServiceProcess;
   let token: string;
+  /** The file the first test stores, and what the service answered. */
+  let bytes: Buffer;
+  let stored: { id: string; sha256: string; size: number };
 
   const post = async (path: string, body: unknown, bearer?: string) => {
     const response = await fetch(`${service.url}/api${path}`, {
@@ -57,14 +61,14 @@ describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgr
     return (await response.json()) as { id: string; sha256: string; size: number };
   };
 
-  const download = async (id: string) => {
-    const response = await fetch(`${service.url}/api/documents/${id}/content`, { headers: { authorization: `Bearer ${token}` } });
+  const download = async (id: string, from = service) => {
+    const response = await fetch(`${from.url}/api/documents/${id}/content`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     return Buffer.from(await response.arrayBuffer());
   };
 
   beforeAll(async () => {
-    const main = buildService('upload-memory-build');
+    main = buildService('upload-memory-build');
     await createDatabase(dataDir);
     // TMPDIR: where the service spools uploads, so the test sees them removed.
     service = new ServiceProcess('service', main, { ...databaseEnv(dataDir), ADMIN_PASSWORD, TIMER_POLL_MS: '0', LOG_LEVEL: 'error', TMPDIR: spoolDir });
@@ -81,17 +85,17 @@ describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgr
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  it('raises the peak resident memory by less than the file, and serves its bytes back', async () => {
+  it('raises the peak resident memory by less than half the file for an upload, and serves its bytes back', async () => {
     const pid = service.pid!;
     // A first upload and download of the same size load every module their paths use and fill SQLite's page cache (16 MB, whatever the file's size).
     const warm = await upload(jpegOf(FILE_BYTES), 'warm.jpg');
     expect((await download(warm.id)).length).toBe(FILE_BYTES);
 
-    const bytes = jpegOf(FILE_BYTES);
+    bytes = jpegOf(FILE_BYTES);
     const resting = statusBytes(pid, 'VmRSS');
     // "5" resets the process's peak resident set (VmHWM) to its current one (proc(5), clear_refs).
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    const stored = await upload(bytes, 'scan.jpg');
+    stored = await upload(bytes, 'scan.jpg');
     const uploadGrowth = statusBytes(pid, 'VmHWM') - resting;
     expect(stored).toMatchObject({ size: FILE_BYTES, sha256: createHash('sha256').update(bytes).digest('hex') });
 
@@ -102,9 +106,21 @@ describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgr
 
     process.stderr.write(`peak RSS growth: upload ${(uploadGrowth / MIB).toFixed(1)} MiB, download ${(downloadGrowth / MIB).toFixed(1)} MiB\n`);
     expect(uploadGrowth).toBeLessThan(FILE_BYTES / 2);
-    // A download reads a chunk at a time, but node-postgres reads each as hex text, twice its size: that garbage, not yet collected, is most of it.
-    expect(downloadGrowth).toBeLessThan(2 * FILE_BYTES);
+    // A download reads a chunk at a time, but node-postgres reads each as hex text, twice its size: that garbage, not yet collected, is most of it
+    // (12 to 41 MiB measured on PostgreSQL, 6 to 8 on SQLite); reading the file whole, as before, was 148 to 207 MiB on PostgreSQL.
+    expect(downloadGrowth).toBeLessThan(3 * FILE_BYTES);
     // Each upload was spooled to a file of its own, removed once it was answered.
     expect(readdirSync(spoolDir).filter((name) => name.startsWith('partnership-upload-'))).toEqual([]);
+  });
+
+  it('is served by a second instance on the same database', async () => {
+    // The same DATA_DIR, so the same generated JWT secret: the manager's token works there too.
+    const other = new ServiceProcess('other', main, { ...databaseEnv(dataDir), ADMIN_PASSWORD, TIMER_POLL_MS: '0', LOG_LEVEL: 'error', TMPDIR: spoolDir });
+    await other.start();
+    try {
+      expect(Buffer.compare(await download(stored.id, other), bytes)).toBe(0);
+    } finally {
+      await other.stop();
+    }
   });
 });
