@@ -5,9 +5,11 @@ import type { StateConfig, WorkflowDefinition } from '../workflow-engine/workflo
 
 /**
  * The workflow drawn as SVG on the server, straight from its definition: the states that lead
- * somewhere stand in one column in the order they are reached, final states in a second column,
- * compound states as a box around their children. The current state and the steps already taken
- * (from the audit history) are highlighted. No script, no layout library, readable at 360 px.
+ * somewhere stand in one column in the order the workflow moves forward through them (a compound
+ * state's children together, in a box), final states in a second column. Steps back or across
+ * loop round the left of the column, each in a lane of its own where it would cross another or
+ * its label. The current state and the steps already taken (from the audit history) are
+ * highlighted. No script, no layout library, readable at 360 px.
  */
 
 export interface DiagramHistoryStep {
@@ -23,6 +25,8 @@ interface Leaf {
   notes: string[];
   x: number;
   y: number;
+  /** Taller for each note beyond the first: one line each. */
+  h: number;
 }
 
 interface Edge {
@@ -35,14 +39,17 @@ interface Edge {
 
 const NODE_W = 200;
 const NODE_H = 44;
+const NOTE_LINE = 12;
 const GAP = 40;
 const GROUP_PAD = 26;
-const LEFT = 36;
-const FINAL_X = LEFT + NODE_W + 52;
 const FINAL_W = 110;
 const FINAL_H = 40;
-const WIDTH = FINAL_X + FINAL_W + 6;
 const TOP = 12;
+/** How far apart the lanes of the steps looping round the left are; a label stands in its lane. */
+const LANE_W = 13;
+/** An edge label's width per character at its 9.5 px font, a little generous, and its margin. */
+const LABEL_CHAR = 5.4;
+const LABEL_PAD = 6;
 
 function camelWords(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
@@ -84,14 +91,16 @@ export function renderStateDiagram(definition: WorkflowDefinition, labels: Workf
   const leaves = new Map<string, Leaf>();
   for (const [path, node] of nodes) {
     if (isCompound(path)) continue;
-    leaves.set(path, { path, final: node.type === 'final', group: parentOf.get(path) ?? null, notes: [], x: 0, y: 0 });
+    leaves.set(path, { path, final: node.type === 'final', group: parentOf.get(path) ?? null, notes: [], x: 0, y: 0, h: NODE_H });
   }
   const edges: Edge[] = [];
   for (const [path, node] of nodes) {
     const own = leaves.get(path);
     for (const { kind, key, transitions } of transitionGroups(node)) {
       for (const t of transitions) {
-        const target = asList(t.target)[0];
+        const named = asList(t.target)[0];
+        // A step from a state back into itself keeps it, as one with no target does: a note, not a loop of no height.
+        const target = named !== undefined && own && initialLeaf(resolve(path, named)) === path ? undefined : named;
         if (kind === 'on') {
           if (target === undefined) own?.notes.push(`↻ ${eventWords(key)}`);
           else edges.push({ from: path, to: resolve(path, target), label: eventWords(key), kind: 'event' });
@@ -108,33 +117,93 @@ export function renderStateDiagram(definition: WorkflowDefinition, labels: Workf
   const drawnTarget = (edge: Edge) => initialLeaf(edge.to);
   const sourceLeaves = (from: string) => [...leaves.keys()].filter((p) => p === from || p.startsWith(`${from}.`));
 
-  // The column: non-final states in the order a breadth-first walk from the initial state reaches them.
-  const order: string[] = [];
+  // The non-final states reached from the initial one, in the order a breadth-first walk reaches them.
+  const reached: string[] = [];
+  const next = (path: string) => edges.filter((edge) => sourceLeaves(edge.from).includes(path)).map(drawnTarget);
   const queue = [initialLeaf(machine.initial)];
   while (queue.length > 0) {
     const path = queue.shift()!;
-    if (order.includes(path) || leaves.get(path)?.final) continue;
-    order.push(path);
-    for (const edge of edges) if (sourceLeaves(edge.from).includes(path)) queue.push(drawnTarget(edge));
+    if (reached.includes(path) || leaves.get(path)?.final) continue;
+    reached.push(path);
+    queue.push(...next(path));
   }
+  // Forward means not back: a depth-first walk finds the steps back (to a state still on its path),
+  // and the column orders the states by the longest way forward to them, so that a shortcut
+  // (an MOU recorded as signed before) does not pull a late stage up between early ones.
+  const back = new Set<string>();
+  const onPath = new Set<string>();
+  const walked = new Set<string>();
+  const explore = (path: string) => {
+    walked.add(path);
+    onPath.add(path);
+    for (const to of next(path)) {
+      if (!reached.includes(to)) continue;
+      if (onPath.has(to)) back.add(`${path}>${to}`);
+      else if (!walked.has(to)) explore(to);
+    }
+    onPath.delete(path);
+  };
+  explore(reached[0]);
+  const rank = new Map<string, number>();
+  const rankOf = (path: string): number => {
+    if (!rank.has(path)) {
+      rank.set(path, 0);
+      const before = reached.filter((from) => next(from).includes(path) && !back.has(`${from}>${path}`));
+      rank.set(path, Math.max(0, ...before.map((from) => rankOf(from) + 1)));
+    }
+    return rank.get(path)!;
+  };
+  const ranked = [...reached].sort((a, b) => rankOf(a) - rankOf(b) || reached.indexOf(a) - reached.indexOf(b));
+  // A compound state's children stand together, where the first of them would.
+  const order: string[] = [];
+  for (const path of ranked) {
+    if (order.includes(path)) continue;
+    const group = leaves.get(path)!.group;
+    order.push(...(group ? ranked.filter((p) => leaves.get(p)!.group === group) : [path]));
+  }
+
   const groups = new Map<string, { top: number; bottom: number }>();
   let y = TOP;
   order.forEach((path, i) => {
     const leaf = leaves.get(path)!;
+    leaf.h = NODE_H + Math.max(0, leaf.notes.length - 1) * NOTE_LINE;
     if (leaf.group && leaves.get(order[i - 1] ?? '')?.group !== leaf.group) y += GROUP_PAD - 8;
-    Object.assign(leaf, { x: LEFT, y });
+    leaf.y = y;
     if (leaf.group) {
       const box = groups.get(leaf.group) ?? { top: y - GROUP_PAD + 4, bottom: y };
-      box.bottom = y + NODE_H + 8;
+      box.bottom = y + leaf.h + 8;
       groups.set(leaf.group, box);
     }
-    y += NODE_H + GAP;
+    y += leaf.h + GAP;
   });
   const height = y - GAP + TOP + 8;
   const centreY = (from: string) => {
     const box = groups.get(from);
-    return box ? (box.top + box.bottom) / 2 : leaves.get(from)!.y + NODE_H / 2;
+    return box ? (box.top + box.bottom) / 2 : leaves.get(from)!.y + leaves.get(from)!.h / 2;
   };
+
+  // The steps that loop round the left: each takes the innermost lane where neither it nor its
+  // label meets another's.
+  const loops = new Map<number, { y1: number; y2: number; lane: number }>();
+  const lanes: Array<Array<[number, number]>> = [];
+  edges.forEach((edge, i) => {
+    const target = leaves.get(drawnTarget(edge));
+    if (!target || target.final) return;
+    const source = leaves.get(edge.from);
+    if (source && order.indexOf(target.path) === order.indexOf(edge.from) + 1) return;
+    const y1 = source ? source.y + source.h / 2 : centreY(edge.from);
+    const y2 = target.y + target.h / 2;
+    const half = (edge.label.length * LABEL_CHAR) / 2 + LABEL_PAD;
+    const span: [number, number] = [Math.min(y1, y2, (y1 + y2) / 2 - half), Math.max(y1, y2, (y1 + y2) / 2 + half)];
+    let lane = lanes.findIndex((taken) => taken.every(([top, bottom]) => span[1] < top || span[0] > bottom));
+    if (lane < 0) lane = lanes.push([]) - 1;
+    lanes[lane].push(span);
+    loops.set(i, { y1, y2, lane });
+  });
+  const left = 24 + LANE_W * lanes.length;
+  const finalX = left + NODE_W + 52;
+  const width = finalX + FINAL_W + 6;
+  for (const path of order) leaves.get(path)!.x = left;
 
   // Final states beside the column, each near the states that lead to it, without overlapping.
   const finals = [...leaves.values()].filter((l) => l.final);
@@ -150,7 +219,8 @@ export function renderStateDiagram(definition: WorkflowDefinition, labels: Workf
   let floor = TOP;
   for (const f of finals.sort((a, b) => wanted.get(a.path)! - wanted.get(b.path)!)) {
     f.y = Math.max(floor, wanted.get(f.path)! - FINAL_H / 2);
-    f.x = FINAL_X;
+    f.x = finalX;
+    f.h = FINAL_H;
     floor = f.y + FINAL_H + 12;
   }
   const totalHeight = Math.max(height, floor);
@@ -170,62 +240,65 @@ export function renderStateDiagram(definition: WorkflowDefinition, labels: Workf
   const parts: string[] = [];
   for (const [group, box] of groups) {
     parts.push(
-      `<rect class="sd-group${current.startsWith(`${group}.`) ? ' sd-visited' : ''}" x="${LEFT - 8}" y="${box.top}" width="${NODE_W + 16}" height="${box.bottom - box.top}" rx="10"/>`,
-      `<text class="sd-group-label" x="${LEFT}" y="${box.top + 14}">${escapeXml(stateWords(group))}</text>`,
+      `<rect class="sd-group${current.startsWith(`${group}.`) ? ' sd-visited' : ''}" x="${left - 8}" y="${box.top}" width="${NODE_W + 16}" height="${box.bottom - box.top}" rx="10"/>`,
+      `<text class="sd-group-label" x="${left}" y="${box.top + 14}">${escapeXml(stateWords(group))}</text>`,
     );
   }
-  let backLane = 0;
   edges.forEach((edge, i) => {
     const target = leaves.get(drawnTarget(edge));
     if (!target) return;
     const cls = `sd-edge sd-${edge.kind}${taken.has(String(i)) ? ' sd-taken' : ''}`;
     const label = escapeXml(edge.label);
     if (target.final) {
-      const x1 = groups.has(edge.from) ? LEFT + NODE_W + 8 : LEFT + NODE_W;
+      const x1 = groups.has(edge.from) ? left + NODE_W + 8 : left + NODE_W;
       const y1 = centreY(edge.from);
       const y2 = target.y + FINAL_H / 2;
-      parts.push(`<path class="${cls}" d="M${x1} ${y1} C${x1 + 28} ${y1} ${FINAL_X - 28} ${y2} ${FINAL_X} ${y2}" marker-end="url(#sd-arrow)"/>`);
+      parts.push(`<path class="${cls}" d="M${x1} ${y1} C${x1 + 28} ${y1} ${finalX - 28} ${y2} ${finalX} ${y2}" marker-end="url(#sd-arrow)"/>`);
       return;
     }
+    const loop = loops.get(i);
     const source = leaves.get(edge.from);
-    const from = order.indexOf(edge.from);
-    const to = order.indexOf(target.path);
-    if (source && to === from + 1) {
-      const x = LEFT + NODE_W / 2;
+    if (!loop && source) {
+      const x = left + NODE_W / 2;
       parts.push(
-        `<path class="${cls}" d="M${x} ${source.y + NODE_H} L${x} ${target.y}" marker-end="url(#sd-arrow)"/>`,
-        `<text class="sd-edge-label" x="${x + 6}" y="${(source.y + NODE_H + target.y) / 2 + 4}">${label}</text>`,
+        `<path class="${cls}" d="M${x} ${source.y + source.h} L${x} ${target.y}" marker-end="url(#sd-arrow)"/>`,
+        `<text class="sd-edge-label" x="${x + 6}" y="${(source.y + source.h + target.y) / 2 + 4}">${label}</text>`,
       );
       return;
     }
-    // Any other step (back to an earlier state, or skipping ahead) loops round the left of the column.
-    const y1 = source ? source.y + NODE_H / 2 : centreY(edge.from);
-    const y2 = target.y + NODE_H / 2;
-    const lane = LEFT - 12 - 8 * (backLane++ % 2);
+    if (!loop) return;
+    // Any other step (back to an earlier state, or skipping ahead) loops round the left of the column, in its lane.
+    const { y1, y2, lane } = loop;
+    const x0 = groups.has(edge.from) ? left - 8 : left;
+    const laneX = left - 16 - LANE_W * lane;
+    const turn = Math.sign(y2 - y1) * 4;
     parts.push(
-      `<path class="${cls}" d="M${LEFT} ${y1} C${lane - 10} ${y1} ${lane - 10} ${y2} ${LEFT} ${y2}" marker-end="url(#sd-arrow)"/>`,
-      `<text class="sd-edge-label" transform="translate(${lane - 4} ${(y1 + y2) / 2}) rotate(-90)" text-anchor="middle">${label}</text>`,
+      `<path class="${cls}" d="M${x0} ${y1} H${laneX + 4} Q${laneX} ${y1} ${laneX} ${y1 + turn} V${y2 - turn} Q${laneX} ${y2} ${laneX + 4} ${y2} H${left}" marker-end="url(#sd-arrow)"/>`,
+      `<text class="sd-edge-label" transform="translate(${laneX - 3} ${(y1 + y2) / 2}) rotate(-90)" text-anchor="middle">${label}</text>`,
     );
   });
   for (const leaf of leaves.values()) {
     const w = leaf.final ? FINAL_W : NODE_W;
-    const h = leaf.final ? FINAL_H : NODE_H;
+    const h = leaf.h;
     const state = leaf.path === current ? ' sd-current' : visited.has(leaf.path) ? ' sd-visited' : '';
     const name = stateWords(leaf.path);
-    const incoming = leaf.final ? [...new Set(edges.filter((e) => e.to === leaf.path).map((e) => e.label))].join(', ') : leaf.notes.join(' · ');
+    // A final state names the steps into it; any other, one line for each event that keeps it and each timer that only acts.
+    const lines = leaf.final ? [[...new Set(edges.filter((e) => e.to === leaf.path).map((e) => e.label))].join(', ')].filter(Boolean) : leaf.notes;
     const title = leaf.path === current ? `${stateWords(leaf.path)} (current state)` : stateWords(leaf.path);
     parts.push(
       `<g class="sd-node${leaf.final ? ' sd-final' : ''}${state}"><title>${escapeXml(title)}</title>`,
       `<rect x="${leaf.x}" y="${leaf.y}" width="${w}" height="${h}" rx="${leaf.final ? 20 : 6}"/>`,
-      `<text class="sd-name" x="${leaf.x + w / 2}" y="${leaf.y + (incoming ? 18 : h / 2 + 4)}" text-anchor="middle">${escapeXml(name)}${leaf.path === current ? ' ◆' : ''}</text>`,
-      incoming ? `<text class="sd-note" x="${leaf.x + w / 2}" y="${leaf.y + h - 10}" text-anchor="middle">${escapeXml(incoming)}</text>` : '',
+      `<text class="sd-name" x="${leaf.x + w / 2}" y="${leaf.y + (lines.length > 0 ? 18 : h / 2 + 4)}" text-anchor="middle">${escapeXml(name)}${leaf.path === current ? ' ◆' : ''}</text>`,
+      ...lines.map(
+        (line, n) => `<text class="sd-note" x="${leaf.x + w / 2}" y="${leaf.y + 34 + n * NOTE_LINE}" text-anchor="middle">${escapeXml(line)}</text>`,
+      ),
       '</g>',
     );
   }
   const path = history.filter((s) => s.to && s.to !== s.from).map((s) => stateWords(s.to!));
   const description = `Current state: ${stateWords(current)}. Steps taken: ${path.length ? path.join(', then ') : 'none yet'}.`;
   return [
-    `<svg class="state-diagram" viewBox="0 0 ${WIDTH} ${totalHeight}" role="img" aria-labelledby="sd-title sd-desc" xmlns="http://www.w3.org/2000/svg">`,
+    `<svg class="state-diagram" viewBox="0 0 ${width} ${totalHeight}" role="img" aria-labelledby="sd-title sd-desc" xmlns="http://www.w3.org/2000/svg">`,
     `<title id="sd-title">${escapeXml(`${definition.title}, workflow version ${definition.version}`)}</title>`,
     `<desc id="sd-desc">${escapeXml(description)}</desc>`,
     '<defs><marker id="sd-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z"/></marker></defs>',
