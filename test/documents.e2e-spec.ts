@@ -227,4 +227,23 @@ describe('documents over HTTP', () => {
     expect((await api.as('auditor').get(`/api/documents/${note.id}/diff/${image.id}`).expect(422)).body).toMatchObject({ code: 'NO_TEXT' });
     await api.as('auditor').get(`/api/documents/${note.id}/diff/00000000-0000-4000-8000-000000000000`).expect(404);
   });
+
+  it('compares long drafts that differ a little, and refuses with 422 TOO_MANY_CHANGES two texts too different to compare in bounded work', async () => {
+    const words = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${i}`).join(' ');
+    const other = { kind: 'other' };
+    // 30,000 words with one changed: a long agreement's next draft.
+    const long = words(30_000, 'w');
+    const draft = (await upload(Buffer.from(long), 'draft.txt', other).expect(201)).body as DocumentBody;
+    const next = (await upload(Buffer.from(long.replace(' w15000 ', ' changed ')), 'next.txt', other).expect(201)).body as DocumentBody;
+    const small = (await api.as('auditor').get(`/api/documents/${draft.id}/diff/${next.id}`).expect(200)).body.changes as Array<{ op: string; text: string }>;
+    expect(small.filter((c) => c.op !== 'equal')).toEqual([
+      { op: 'delete', text: 'w15000' },
+      { op: 'insert', text: 'changed' },
+    ]);
+    // Two unrelated texts of 1,100 words each: 2,200 words to delete and insert, past the bound (unbounded, 20,000 words took 140 s).
+    const a = (await upload(Buffer.from(words(1100, 'a')), 'a.txt', other).expect(201)).body as DocumentBody;
+    const b = (await upload(Buffer.from(words(1100, 'b')), 'b.txt', other).expect(201)).body as DocumentBody;
+    const refused = await api.as('auditor').get(`/api/documents/${a.id}/diff/${b.id}`).expect(422);
+    expect(refused.body).toMatchObject({ code: 'TOO_MANY_CHANGES', details: { maxChanges: 2000 } });
+  });
 });
