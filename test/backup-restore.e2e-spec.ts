@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,7 +78,10 @@ interface AuditHead {
    * its approval timer) and withdraws it. `acks` counts the answers that said it was done;
    * `reached(n)` resolves once that many have come back.
    */
-  async function transitions(url: string, workers: number): Promise<{ acks: () => number; reached: (n: number) => Promise<void>; stop: () => Promise<void> }> {
+  async function transitions(
+    url: string,
+    workers: number,
+  ): Promise<{ token: string; acks: () => number; reached: (n: number) => Promise<void>; stop: () => Promise<void> }> {
     const admin = await login(url, 'admin', ADMIN_PASSWORD);
     await request(url)
       .post('/api/users')
@@ -115,6 +119,7 @@ interface AuditHead {
     };
     const done = Promise.all(Array.from({ length: workers }, worker));
     return {
+      token,
       acks: () => acks,
       reached: (n) => (acks >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }))),
       stop: async () => {
@@ -128,9 +133,20 @@ interface AuditHead {
     const first = service(live);
     await first.start();
     let backup: { ok: boolean; integrity: string; audit: AuditHead & { checkpoints: { checked: number } }; rows: Record<string, number> };
+    // A document of three chunks (a JPEG's signature, then random bytes), stored before the backup.
+    const scan = Buffer.concat([Buffer.from('ffd8ffe0', 'hex'), randomBytes(2.5 * 1024 * 1024 - 4)]);
+    let scanId: string;
     try {
       const stream = await transitions(first.url, 3);
       try {
+        scanId = (
+          await request(first.url)
+            .post('/api/documents')
+            .set('Authorization', `Bearer ${stream.token}`)
+            .field('kind', 'other')
+            .attach('file', scan, 'scan.jpg')
+            .expect(201)
+        ).body.id as string;
         await stream.reached(30);
         const before = stream.acks();
         const taken = await run('backup', backupFile, live);
@@ -157,6 +173,7 @@ interface AuditHead {
     expect(backup.rows.audit_events).toBe(backup.audit.events);
     expect(backup.rows.partnerships).toBeGreaterThan(10);
     expect(backup.rows.users).toBe(2);
+    expect(backup.rows).toMatchObject({ documents: 1, blobs: 1, blob_chunks: 3 });
 
     const restore = await run('restore', backupFile, restored);
     expect(restore.code).toBe(0);
@@ -169,8 +186,19 @@ interface AuditHead {
         events: backup.audit.events,
         headHash: backup.audit.headHash,
         checkpoints: backup.audit.checkpoints,
-        documents: { checked: 0, bad: [] },
+        documents: { checked: 1, bad: [] },
       });
+      const content = await request(second.url)
+        .get(`/api/documents/${scanId}/content`)
+        .set('Authorization', `Bearer ${await login(second.url, 'manager', MANAGER_PASSWORD)}`)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      expect(Buffer.compare(content.body as Buffer, scan)).toBe(0);
     } finally {
       await second.stop();
     }

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { VerifyReport } from '../src/audit/audit-checkpoint.js';
 import { AuditService } from '../src/audit/audit.service.js';
+import { DocumentsService } from '../src/documents/documents.service.js';
 import { actors, createProposal, sendFromCurrent } from './support/factories.js';
 import { createDatabase, createTestApp, databaseEnv, testDatabaseKind, testPostgresUrl } from './support/test-app.js';
 
@@ -57,14 +59,23 @@ const run = promisify(execFile);
         const proposal = await createProposal(before, { title: `Dumped proposal ${i}` });
         await sendFromCurrent(before, proposal.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
       }
+      // A stored document of three chunks, which verify re-hashes after the restore.
+      const scan = Buffer.concat([Buffer.from('ffd8ffe0', 'hex'), randomBytes(2.5 * 1024 * 1024 - 4)]);
+      const file = join(dataDir, 'scan.jpg');
+      writeFileSync(file, scan);
+      const sha256 = createHash('sha256').update(scan).digest('hex');
+      await before.get(DocumentsService).upload({ fields: { kind: 'other' }, name: 'scan.jpg', file, size: scan.length, sha256 }, actors.manager);
       verified = await before.get(AuditService).verify();
     } finally {
       await before.close();
     }
     if (!verified.ok) throw new Error(`the chain did not verify before the dump: ${verified.reason}`);
     expect(verified.checkpoints.checked).toBeGreaterThan(2);
+    expect(verified.documents).toEqual({ checked: 1, bad: [] });
     const kept = await machinery();
-    expect(kept.triggers).toEqual(expect.arrayContaining([expect.stringMatching(/^audit_events\.audit_events_no_update:A$/)]));
+    expect(kept.triggers).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^audit_events\.audit_events_no_update:A$/), 'blob_chunks.blob_chunks_no_change:O']),
+    );
     expect(kept.sequences.length).toBeGreaterThan(0);
 
     await run('pg_dump', ['--format=custom', `--schema=${schema}`, `--file=${dump}`, testPostgresUrl!]);
