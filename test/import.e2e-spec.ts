@@ -214,6 +214,13 @@ describe('import of organizations and people', () => {
     const many = ['name,kind,country', ...Array.from({ length: 5001 }, (_, i) => `Organization ${i},other,PK`)].join('\n');
     await refusal(csv(many), 'many.csv', 422, 'TOO_MANY_ROWS');
     await refusal(Buffer.alloc(1024 * 1024 + 1, 'a'), 'huge.csv', 413, 'PAYLOAD_TOO_LARGE');
+    // A zip bomb: 21 MB of one cell packed into a few KB. Read whole, 100 MB of it took 7.3 s.
+    const bomb = await workbook([
+      ['name', 'kind', 'country'],
+      ['a'.repeat(21 * 1024 * 1024), 'other', 'PK'],
+    ]);
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    expect(await refusal(bomb, 'bomb.xlsx', 413, 'PAYLOAD_TOO_LARGE')).toMatch(/unpacks to more than 20 MB/);
     await api.as('auditor').post('/api/import/organizations').attach('file', csv('name,kind,country\nX,other,PK\n'), 'x.csv').expect(403);
     await api.as('manager').post('/api/import/organizations').field('kind', 'x').attach('file', csv('name,kind,country\nX,other,PK\n'), 'x.csv').expect(400);
     expect(await organizationCount()).toBe(before);

@@ -2,12 +2,20 @@ import { isUtf8 } from 'node:buffer';
 import { CsvError, parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { fileTypeFromBuffer } from 'file-type';
+import JSZip from 'jszip';
 import { DomainError } from '../../common/domain-error.js';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The most rows under the header one file may hold: an office's register, not a data warehouse (README). */
 export const MAX_IMPORT_ROWS = 5000;
+
+/**
+ * The most a workbook may unpack to, all its parts together. A workbook is a zip: 108 KB of it held
+ * a 100 MB cell, which took 7.3 s to read, and the 25 MB an upload may be could unpack to gigabytes.
+ * 5,000 rows of ten filled columns unpack to about 3 MB; past this, 413 before the sheet is read.
+ */
+export const MAX_WORKBOOK_UNPACKED_BYTES = 20 * 1024 * 1024;
 
 /** One row of a spreadsheet: its number as the spreadsheet shows it (the header is row 1), and its filled cells by column name. */
 export interface TableRow {
@@ -27,7 +35,7 @@ export interface Table {
  * as rows of text under the header row's column names (trimmed, lower-cased). Every cell is read as
  * the text it shows: a formula is kept as its text, never evaluated. 415 for any other file; 422
  * UNREADABLE_FILE when it cannot be read, has no header or no rows; 422 TOO_MANY_ROWS past
- * MAX_IMPORT_ROWS.
+ * MAX_IMPORT_ROWS; 413 for a workbook that unpacks past MAX_WORKBOOK_UNPACKED_BYTES.
  */
 export async function readTable(bytes: Buffer, name: string): Promise<Table> {
   const signed = await fileTypeFromBuffer(bytes);
@@ -56,11 +64,38 @@ function csvRows(bytes: Buffer): NumberedRows {
   return records.map((values, index) => ({ row: index + 1, values }));
 }
 
+/** Unpacks each part of the zip as a stream, counting, and stops at MAX_WORKBOOK_UNPACKED_BYTES: the sizes a zip declares may lie. */
+async function checkUnpackedSize(bytes: Buffer): Promise<void> {
+  let total = 0;
+  for (const part of Object.values((await JSZip.loadAsync(bytes)).files)) {
+    if (part.dir) continue;
+    await new Promise<void>((resolve, reject) => {
+      const stream = part.nodeStream('nodebuffer');
+      stream.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total <= MAX_WORKBOOK_UNPACKED_BYTES) return;
+        stream.pause();
+        stream.removeAllListeners('data');
+        const limit = MAX_WORKBOOK_UNPACKED_BYTES / (1024 * 1024);
+        reject(
+          new DomainError('PAYLOAD_TOO_LARGE', `the workbook unpacks to more than ${limit} MB: save its rows as CSV, or split it`, {
+            maxUnpackedBytes: MAX_WORKBOOK_UNPACKED_BYTES,
+          }),
+        );
+      });
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+  }
+}
+
 async function workbookRows(bytes: Buffer): Promise<NumberedRows> {
   const workbook = new ExcelJS.Workbook();
   try {
+    await checkUnpackedSize(bytes);
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (error) {
+    if (error instanceof DomainError) throw error;
     throw new DomainError('UNREADABLE_FILE', `the workbook cannot be read: ${(error as Error).message}`);
   }
   const sheet = workbook.worksheets[0];
