@@ -61,6 +61,24 @@ describe('EntityStatements: fixed-text reads and writes equal to the entity mana
     expect({ ...(await dataSource.manager.findOne(Timer, { where: { id: timer.id } })) }).toEqual(timer);
   });
 
+  it('inserts several rows in one statement, each as the entity manager reads it back, and nothing for none', async () => {
+    const instanceId = randomUUID();
+    const timers: Timer[] = ['approvalSla', 'approvalEscalation'].map((delay, n) => ({
+      id: randomUUID(),
+      instanceType: 'partnership',
+      instanceId,
+      event: `xstate.after.${delay}.x`,
+      dueAt: `2027-01-0${n + 1}T00:00:00.000Z`,
+      firedAt: null,
+      createdAt: '2026-11-28T00:00:00.000Z',
+    }));
+    const statements = EntityStatements.of(dataSource, Timer);
+    await statements.insert(dataSource, ...timers);
+    await statements.insert(dataSource);
+    const stored = await dataSource.manager.find(Timer, { where: { instanceId }, order: { dueAt: 'ASC' } });
+    expect(stored.map((timer) => ({ ...timer }))).toEqual(timers);
+  });
+
   it('updates only WHERE the version still matches, and reports how many rows changed', async () => {
     const created = await partnerships.create(partnershipInput(organizationId), actors.manager);
     const version = await t

@@ -182,6 +182,24 @@ describe('partnership lifecycle through the service layer (real SQLite file)', (
     ]);
   });
 
+  it('cancels both timers of the review when changes are requested, and writes both again at the next submission', async () => {
+    t.clock.set('2026-05-04T09:00:00.000Z');
+    let p = await sendFromCurrent(t, (await createProposal(t)).id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    expect((await pendingTimers(p.id)).map((x) => x.event)).toEqual([
+      'xstate.after.approvalSla.partnership-mou.senior_management_review',
+      'xstate.after.approvalEscalation.partnership-mou.senior_management_review',
+    ]);
+    p = await sendFromCurrent(t, p.id, 'REQUEST_CHANGES', actors.approver, { comment: 'Add the course outline.' });
+    expect(p.state).toBe('proposal');
+    expect(await pendingTimers(p.id)).toEqual([]);
+    t.clock.set('2026-05-05T09:00:00.000Z');
+    p = await sendFromCurrent(t, p.id, 'SUBMIT_FOR_APPROVAL', actors.manager);
+    expect((await pendingTimers(p.id)).map((x) => [x.event, x.dueAt])).toEqual([
+      ['xstate.after.approvalSla.partnership-mou.senior_management_review', '2026-05-19T09:00:00.000Z'],
+      ['xstate.after.approvalEscalation.partnership-mou.senior_management_review', '2026-06-02T09:00:00.000Z'],
+    ]);
+  });
+
   it('refuses a stale version and writes nothing but the audited refusal', async () => {
     const p = await createProposal(t);
     const rowsBefore = await dataSource.getRepository(AuditEvent).count();

@@ -443,16 +443,25 @@ export class InstanceRuntime {
     instanceId: string,
     result: Pick<TransitionResult, 'schedule' | 'cancel'>,
   ): Promise<void> {
-    for (const event of result.cancel) {
-      await plainQuery(manager, 'DELETE FROM timers WHERE instance_id = ? AND event = ? AND fired_at IS NULL', [instanceId, event]);
+    // One statement for the timers a transition cancels and one for those it schedules (a state may have several delays: v2's review has two).
+    if (result.cancel.length > 0) {
+      await plainQuery(manager, cancelTimers(result.cancel.length), [instanceId, ...result.cancel]);
     }
     const createdAt = this.now();
-    const timers = EntityStatements.of(this.dataSource, Timer);
-    for (const timer of result.schedule) {
-      await timers.insert(manager, { id: randomUUID(), instanceType, instanceId, event: timer.event, dueAt: timer.dueAt, firedAt: null, createdAt });
-    }
+    await EntityStatements.of(this.dataSource, Timer).insert(
+      manager,
+      ...result.schedule.map((timer) => ({ id: randomUUID(), instanceType, instanceId, event: timer.event, dueAt: timer.dueAt, firedAt: null, createdAt })),
+    );
     if (result.schedule.length > 0) this.logger.debug(`scheduled ${result.schedule.length} timer(s) for ${instanceType} ${instanceId}`);
   }
+}
+
+const cancelTexts: string[] = [];
+
+/** `DELETE` of an instance's pending timers of `count` events (`instance_id = ?`, then the events): one text per count, prepared once each. */
+function cancelTimers(count: number): string {
+  return (cancelTexts[count] ??=
+    `DELETE FROM timers WHERE instance_id = ? AND fired_at IS NULL AND event IN (${Array.from({ length: count }, () => '?').join(', ')})`);
 }
 
 /** An instance's refused event as its audit row names it: the event's type, with what it carried. */
