@@ -1,18 +1,22 @@
+import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError, type QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
-import { postgresClient } from './driver-internals.js';
+import { postgresClient, sqliteConnection } from './driver-internals.js';
 
 /**
  * Runs one plain SQL statement written with `?` placeholders, numbered `$1, $2, …` for
  * PostgreSQL. For the statements on every request and every transition, where building an entity
  * query costs several times what the database does. Both drivers prepare a text once and then
- * only bind values: better-sqlite3 through TypeORM's statement cache, PostgreSQL through a named
- * statement per connection (`preparedStatementName`). So `sql` must be one of a bounded set of
- * texts, never one built around its values.
+ * only bind values: better-sqlite3 through a statement cache of its connection (`sqliteStatement`),
+ * PostgreSQL through a named statement per connection (`preparedStatementName`). So `sql` must be
+ * one of a bounded set of texts, never one built around its values.
  */
 export async function plainQuery<T = Record<string, unknown>>(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
   const manager = managerOf(db);
-  if (manager.connection.options.type !== 'postgres') return await manager.query<T[]>(sql, parameters);
+  if (manager.connection.options.type !== 'postgres') {
+    const statement = sqliteStatement(manager, sql);
+    return onSqlite(sql, parameters, (values) => (statement.reader ? (statement.all(...values) as T[]) : (statement.run(...values), [])));
+  }
   return (await onPostgres(manager, sql, parameters)).rows as T[];
 }
 
@@ -20,11 +24,8 @@ export async function plainQuery<T = Record<string, unknown>>(db: DataSource | E
 export async function plainExecute(db: DataSource | EntityManager, sql: string, parameters: unknown[]): Promise<number> {
   const manager = managerOf(db);
   if (manager.connection.options.type === 'postgres') return (await onPostgres(manager, sql, parameters)).rowCount ?? 0;
-  return withRunner(manager, async (runner) => {
-    const result = await runner.query(sql, parameters, true);
-    if (typeof result.affected !== 'number') throw new Error('the driver did not report how many rows the statement changed');
-    return result.affected;
-  });
+  const statement = sqliteStatement(manager, sql);
+  return onSqlite(sql, parameters, (values) => statement.run(...values).changes);
 }
 
 /**
@@ -35,6 +36,38 @@ function managerOf(db: DataSource | EntityManager): EntityManager {
   const manager = 'connection' in db ? db : db.manager;
   if (manager.queryRunner?.isReleased) throw new QueryRunnerAlreadyReleasedError();
   return manager;
+}
+
+/** Prepared statements a better-sqlite3 connection has run, by text; as many as TypeORM's own cache keeps, the oldest dropped first. */
+const sqliteStatements = new WeakMap<Database, Map<string, Statement>>();
+const SQLITE_STATEMENTS = 100;
+
+/**
+ * The statement of this text on the one connection TypeORM's SQLite driver shares (a transaction's statements run on it too), prepared once. Run
+ * straight on better-sqlite3: TypeORM's query runner costs a logger call, two broadcasts and four awaits a statement on top of it, and the hot path
+ * runs nine of them a transition (bench/README, "Cost of the transition path across changes").
+ */
+function sqliteStatement(manager: EntityManager, sql: string): Statement {
+  const connection = sqliteConnection(manager.connection);
+  let statements = sqliteStatements.get(connection);
+  if (!statements) sqliteStatements.set(connection, (statements = new Map<string, Statement>()));
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = onSqlite(sql, [], () => connection.prepare(sql));
+    statements.set(sql, statement);
+    if (statements.size > SQLITE_STATEMENTS) statements.delete(statements.keys().next().value as string);
+  }
+  return statement;
+}
+
+/** Runs `work` with the values as better-sqlite3 binds them (it takes no booleans: 1 and 0, as TypeORM binds them); a failure is a `QueryFailedError`. */
+function onSqlite<R>(sql: string, parameters: unknown[], work: (values: unknown[]) => R): R {
+  const values = parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value));
+  try {
+    return work(values);
+  } catch (error) {
+    throw new QueryFailedError(sql, values, error as Error);
+  }
 }
 
 /** `?, ?, …` as PostgreSQL's `$1, $2, …`. */
