@@ -49,7 +49,19 @@ export class EntityStatements<T extends ObjectLiteral> {
   /** The row with this primary key, as an entity, or null. */
   async findById(db: DataSource | EntityManager, id: string): Promise<T | null> {
     const [raw] = await plainQuery(db, this.selectById, [id]);
-    if (!raw) return null;
+    return raw ? this.hydrate(raw) : null;
+  }
+
+  /**
+   * Every column of the entity as a select list of the table under `alias`, each named as `hydrate` reads it, for a statement that reads more beside
+   * it; with no alias, as many NULLs, for the other arm of a UNION ALL.
+   */
+  selectList(alias?: string): string {
+    return this.columns.map((column) => (alias === undefined ? 'NULL' : `${quote(alias)}.${quote(column.databaseName)}`)).join(', ');
+  }
+
+  /** The entity of a raw row that holds its columns by their names (`selectList`, or `SELECT *`). */
+  hydrate(raw: Record<string, unknown>): T {
     const entity = this.metadata.create(undefined, { fromDeserializer: true }) as T;
     for (const column of this.columns) {
       (entity as ObjectLiteral)[column.propertyName] = this.dataSource.driver.prepareHydratedValue(raw[column.databaseName], column) as unknown;

@@ -100,29 +100,67 @@ export interface JudgedContext {
   attachments: JudgedAttachment[];
 }
 
-type JudgedRow = { name: string | null; kind: string | null; country: string | null; id: string | null; doc_kind: string; doc_name: string; sha256: string };
+type JudgedRow = {
+  judged_organization_name: string | null;
+  judged_organization_kind: string | null;
+  judged_organization_country: string | null;
+  judged_document_id: string | null;
+  judged_document_kind: string;
+  judged_document_name: string;
+  judged_document_sha256: string;
+};
+
+const JUDGED_KINDS = ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ');
 
 /**
- * The organization a partnership names and the documents attached to it (oldest first), in one statement: it is on the path of every partnership event
- * (the content hash), where two cost a second round trip on PostgreSQL and a second pass through TypeORM's query runner on SQLite.
+ * The organization a partnership names and the documents attached to it (oldest first), in one statement (two would cost a second round trip on
+ * PostgreSQL).
  */
-const JUDGED_CONTEXT = `SELECT o.name, o.kind, o.country, d.id, d.kind AS doc_kind, d.name AS doc_name, d.sha256
+const JUDGED_CONTEXT = `SELECT o.name AS judged_organization_name, o.kind AS judged_organization_kind, o.country AS judged_organization_country,
+    d.id AS judged_document_id, d.kind AS judged_document_kind, d.name AS judged_document_name, d.sha256 AS judged_document_sha256
   FROM partnerships p
   LEFT JOIN organizations o ON o.id = p.organization_id
-  LEFT JOIN documents d ON d.partnership_id = p.id AND d.kind IN (${ATTACHMENT_KINDS.map((kind) => `'${kind}'`).join(', ')})
+  LEFT JOIN documents d ON d.partnership_id = p.id AND d.kind IN (${JUDGED_KINDS})
   WHERE p.id = ? ORDER BY d.uploaded_at, d.id`;
 
-export async function judgedContext(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedContext> {
-  const rows = await plainQuery<JudgedRow>(db, JUDGED_CONTEXT, [partnershipId]);
+/**
+ * The partnership itself (`row` columns), then, as JUDGED_CONTEXT reads them, its organization on the same row and its attachments a row each: what
+ * an event reads, in one statement. The attachments' rows leave the partnership's columns NULL, so a large context is read once however many there are.
+ */
+function partnershipWithJudgedContext(row: string, nulls: string): string {
+  return `SELECT 0 AS judged_part, ${row}, o.name AS judged_organization_name, o.kind AS judged_organization_kind, o.country AS judged_organization_country,
+    NULL AS judged_document_id, NULL AS judged_document_kind, NULL AS judged_document_name, NULL AS judged_document_sha256, NULL AS judged_document_uploaded_at
+  FROM partnerships p LEFT JOIN organizations o ON o.id = p.organization_id WHERE p.id = ?
+  UNION ALL
+  SELECT 1, ${nulls}, NULL, NULL, NULL, d.id, d.kind, d.name, d.sha256, d.uploaded_at
+  FROM documents d WHERE d.partnership_id = ? AND d.kind IN (${JUDGED_KINDS})
+  ORDER BY judged_part, judged_document_uploaded_at, judged_document_id`;
+}
+
+function judgedOf(rows: JudgedRow[]): JudgedContext {
   const [first] = rows;
   return {
-    organization: first?.name != null ? { name: first.name, kind: first.kind as string, country: first.country as string } : null,
-    attachments: rows.flatMap((row) => (row.id === null ? [] : [{ id: row.id, kind: row.doc_kind, name: row.doc_name, sha256: row.sha256 }])),
+    organization:
+      first?.judged_organization_name != null
+        ? { name: first.judged_organization_name, kind: first.judged_organization_kind as string, country: first.judged_organization_country as string }
+        : null,
+    attachments: rows.flatMap((row) =>
+      row.judged_document_id === null
+        ? []
+        : [{ id: row.judged_document_id, kind: row.judged_document_kind, name: row.judged_document_name, sha256: row.judged_document_sha256 }],
+    ),
   };
+}
+
+export async function judgedContext(db: DataSource | EntityManager, partnershipId: string): Promise<JudgedContext> {
+  return judgedOf(await plainQuery<JudgedRow>(db, JUDGED_CONTEXT, [partnershipId]));
 }
 
 @Injectable()
 export class PartnershipsService implements OnModuleInit {
+  /** The text of `withSubject`'s statement, built from the entity's columns once. */
+  private withJudgedContext?: string;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: WriteQueue,
@@ -143,10 +181,7 @@ export class PartnershipsService implements OnModuleInit {
     this.runtime.registerKind<Partnership>({
       name: PARTNERSHIP_KIND,
       entity: Partnership,
-      subject: async (manager, row) => {
-        const { organization, attachments } = await judgedContext(manager, row.id);
-        return proposalContent(row, organization, attachments);
-      },
+      withSubject: (manager, id) => this.withSubject(manager, id),
       authors: contentAuthors,
       limits: { maxTermYears: this.config.getOrThrow<AppConfig>('app').maxTermYears },
       completeData: (manager, row, type, data) => this.withDocument(manager, row, type, data),
@@ -155,6 +190,17 @@ export class PartnershipsService implements OnModuleInit {
         expiresOn: isWithin(inTerm, state) && isIsoDate(context.expiresOn) ? context.expiresOn : null,
       }),
     });
+  }
+
+  /** A partnership with what approvers judge of it: the content an event's hash binds, read with the row in one statement. */
+  private async withSubject(manager: EntityManager, id: string): Promise<{ row: Partnership; subject: Record<string, unknown> } | null> {
+    const statements = EntityStatements.of(this.dataSource, Partnership);
+    this.withJudgedContext ??= partnershipWithJudgedContext(statements.selectList('p'), statements.selectList());
+    const rows = await plainQuery<JudgedRow & Record<string, unknown>>(manager, this.withJudgedContext, [id, id]);
+    if (rows[0]?.judged_part !== 0) return null;
+    const row = statements.hydrate(rows[0]);
+    const { organization, attachments } = judgedOf(rows);
+    return { row, subject: proposalContent(row, organization, attachments) };
   }
 
   /**

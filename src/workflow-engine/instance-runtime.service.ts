@@ -46,10 +46,10 @@ export interface InstanceKind<T extends WorkflowInstance = WorkflowInstance> {
   name: string;
   entity: EntityTarget<T>;
   /**
-   * The content that approvers judge, read in the event's transaction; its SHA-256 binds each
-   * decision to what was seen. It is on the path of every event of the kind: keep it to one indexed lookup.
+   * The instance with the content that approvers judge, read in the event's transaction (null when there is no such instance); the content's
+   * SHA-256 binds each decision to what was seen. It is on the path of every event of the kind: one statement, which reads the row too.
    */
-  subject?(manager: EntityManager, row: T): Promise<Record<string, unknown>>;
+  withSubject?(manager: EntityManager, id: string): Promise<{ row: T; subject: Record<string, unknown> } | null>;
   /** Who wrote the subject as it stands (separation of duties reads it from each event). */
   authors?(row: T): string[];
   /** Bounds set on every event of the kind, and recorded with it (MAX_TERM_YEARS). */
@@ -234,9 +234,9 @@ export class InstanceRuntime {
   /** What `send` would do, computed without writing anything. */
   async dryRun<T extends WorkflowInstance>(kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
     const kind = this.kind(kindName) as unknown as InstanceKind<T>;
-    const row = await this.load(this.dataSource.manager, kind, id);
+    const { row, subject } = await this.loadForEvent(this.dataSource.manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
-    const event = await this.eventFor(this.dataSource.manager, kind, row, input);
+    const event = await this.eventFor(this.dataSource.manager, kind, row, subject, input);
     const next = this.engine.send(this.definitionOf(row), { value: row.state, context: row.context }, event);
     withinSize(row.context, next, event, JSON.stringify(next.context));
     return { row, result: next, event };
@@ -245,10 +245,10 @@ export class InstanceRuntime {
   /** Applies one event inside the caller's write transaction. */
   async apply<T extends WorkflowInstance>(manager: EntityManager, kindName: string, id: string, input: EventInput): Promise<SendOutcome<T>> {
     const kind = this.kind(kindName) as unknown as InstanceKind<T>;
-    const row = await this.load(manager, kind, id);
+    const { row, subject } = await this.loadForEvent(manager, kind, id);
     assertVersion(row.version, input.expectedVersion);
     const definition = this.definitionOf(row);
-    const event = await this.eventFor(manager, kind, row, input);
+    const event = await this.eventFor(manager, kind, row, subject, input);
     const result = this.engine.send(definition, { value: row.state, context: row.context }, event);
     // Serialized once: for the size bound and for the UPDATE.
     const contextJson = JSON.stringify(result.context);
@@ -407,8 +407,13 @@ export class InstanceRuntime {
     return row?.workflow_id;
   }
 
-  private async eventFor<T extends WorkflowInstance>(manager: EntityManager, kind: InstanceKind<T>, row: T, input: EventInput): Promise<EngineEvent> {
-    const subject = await kind.subject?.(manager, row);
+  private async eventFor<T extends WorkflowInstance>(
+    manager: EntityManager,
+    kind: InstanceKind<T>,
+    row: T,
+    subject: Record<string, unknown> | undefined,
+    input: EventInput,
+  ): Promise<EngineEvent> {
     const onBehalfOf = await this.principalOf(manager, input);
     const data = input.data !== undefined && kind.completeData ? await kind.completeData(manager, row, input.type, input.data) : input.data;
     return {
@@ -435,6 +440,18 @@ export class InstanceRuntime {
     const row = await EntityStatements.of(this.dataSource, kind.entity).findById(manager, id);
     if (!row) throw new DomainError('NOT_FOUND', `${kind.name} ${id} not found`);
     return row;
+  }
+
+  /** The instance an event is for, with its subject where the kind has one. */
+  private async loadForEvent<T extends WorkflowInstance>(
+    manager: EntityManager,
+    kind: InstanceKind<T>,
+    id: string,
+  ): Promise<{ row: T; subject?: Record<string, unknown> }> {
+    if (!kind.withSubject) return { row: await this.load(manager, kind, id) };
+    const loaded = await kind.withSubject(manager, id);
+    if (!loaded) throw new DomainError('NOT_FOUND', `${kind.name} ${id} not found`);
+    return loaded;
   }
 
   private async writeTimers(
