@@ -76,3 +76,67 @@ describe('a refusal made from the web interface is recorded in the audit chain',
     expect(added.map((row) => ({ action: row.action, code: (JSON.parse(row.payload) as { code: string }).code }))).toEqual([{ action, code }]);
   });
 });
+
+/**
+ * Every page route that changes something, found in the router rather than listed, so that a page
+ * added later is held to it: a form posted with the session cookie but without this session's CSRF
+ * token (as another site can make a browser send) is refused before any work, and recorded.
+ */
+describe('every page form refuses a post without the CSRF token of the session', () => {
+  let api: ApiApp;
+
+  beforeAll(async () => {
+    api = await createApiApp();
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  interface RouterLayer {
+    route?: { path: string; methods: Record<string, boolean> };
+  }
+
+  it('refuses it on each, with 403 and one audit row naming the rule', async () => {
+    const router = (api.app.getHttpAdapter().getInstance() as { router: { stack: RouterLayer[] } }).router;
+    const routes = router.stack.flatMap(({ route }) =>
+      // Not the API, nor the catch-alls that answer any method on an unknown page.
+      route && !route.path.startsWith('/api') && Object.keys(route.methods).length < 5
+        ? Object.keys(route.methods)
+            .filter((m) => !['get', 'head', 'options'].includes(m))
+            .map((m) => ({ method: m, path: route.path }))
+        : [],
+    );
+    // The pages as they stand: a form of each of these features (a smaller count means the router was not read).
+    for (const prefix of [
+      '/ui/people',
+      '/ui/engagements',
+      '/ui/follow-ups',
+      '/ui/import',
+      '/ui/workflows',
+      '/ui/notifications',
+      '/ui/partner/',
+      '/ui/sign-in',
+    ]) {
+      expect(routes.some((r) => r.path.startsWith(prefix))).toBe(true);
+    }
+    // Every role, so that only the missing token can be the reason.
+    const everyRole = await api
+      .as('admin')
+      .post('/api/users')
+      .send({ username: 'holds.every.role', password: USER_PASSWORD, displayName: 'Every role', roles: ['admin', 'manager', 'approver', 'auditor'] })
+      .expect(201);
+    const agent = await signInToPages(api.http, 'holds.every.role');
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const answers = [];
+    for (const { method, path } of routes) {
+      const url = path.replace(/:[A-Za-z]+/g, uuid);
+      expect(method).toBe('post');
+      const refused = await agent.post(url, { _csrf: '' });
+      answers.push({ route: `${method.toUpperCase()} ${path}`, status: refused.status, said: refused.html.includes('did not come from this site') });
+    }
+    expect(answers.filter((a) => a.status !== 403 || !a.said)).toEqual([]);
+    const denied = (await api.get(AuditService).search({ actor: everyRole.body.id, outcome: 'denied', limit: 200 })).items;
+    expect(denied.filter((row) => (JSON.parse(row.payload) as { details?: { rule?: string } }).details?.rule === 'csrf')).toHaveLength(routes.length);
+  });
+});
