@@ -61,10 +61,10 @@ const run = promisify(execFile);
       }
       // A stored document of three chunks, which verify re-hashes after the restore.
       const scan = Buffer.concat([Buffer.from('ffd8ffe0', 'hex'), randomBytes(2.5 * 1024 * 1024 - 4)]);
-      const file = join(dataDir, 'scan.jpg');
-      writeFileSync(file, scan);
+      const path = join(dataDir, 'scan.jpg');
+      writeFileSync(path, scan);
       const sha256 = createHash('sha256').update(scan).digest('hex');
-      await before.get(DocumentsService).upload({ fields: { kind: 'other' }, name: 'scan.jpg', file, size: scan.length, sha256 }, actors.manager);
+      await before.get(DocumentsService).upload({ fields: { kind: 'other' }, name: 'scan.jpg', path, size: scan.length, sha256 }, actors.manager);
       verified = await before.get(AuditService).verify();
     } finally {
       await before.close();

@@ -14,8 +14,8 @@ export const CHUNK_BYTES = 1024 * 1024;
 export interface BlobToStore {
   sha256: string;
   size: number;
-  /** Where its bytes are (a spooled upload). */
-  file: string;
+  /** The file its bytes are in (a spooled upload). */
+  path: string;
   text: string | null;
 }
 
@@ -31,7 +31,7 @@ export async function storeBlob(manager: EntityManager, blob: BlobToStore): Prom
     blob.text,
   ]);
   if (added === 0) return;
-  const handle = await open(blob.file, 'r');
+  const handle = await open(blob.path, 'r');
   // One buffer for every chunk: each INSERT is done, its parameters sent or copied, before the next chunk is read into it. A new one each time
   // left a file's size of garbage behind, which V8 collects only once external memory has grown by far more.
   const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, blob.size));
@@ -39,7 +39,7 @@ export async function storeBlob(manager: EntityManager, blob: BlobToStore): Prom
     for (let seq = 0, offset = 0; offset < blob.size; seq += 1, offset += CHUNK_BYTES) {
       const length = Math.min(CHUNK_BYTES, blob.size - offset);
       const { bytesRead } = await handle.read(chunk, 0, length, offset);
-      if (bytesRead !== length) throw new Error(`${blob.file} is shorter than the ${blob.size} bytes received`);
+      if (bytesRead !== length) throw new Error(`${blob.path} is shorter than the ${blob.size} bytes received`);
       await plainExecute(manager, 'INSERT INTO blob_chunks (sha256, seq, content) VALUES (?, ?, ?)', [blob.sha256, seq, chunk.subarray(0, length)]);
     }
   } finally {

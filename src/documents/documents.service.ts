@@ -66,14 +66,14 @@ export class DocumentsService {
 
   /** The media type of an upload's bytes (415 when it is not one taken) and its text; a form with several files looks at each before it keeps any. */
   async inspect(upload: ReceivedUpload): Promise<InspectedUpload> {
-    const mediaType = await detectMediaType(upload.file, upload.name);
+    const mediaType = await detectMediaType(upload.path, upload.name);
     const [stored] = await plainQuery<{ has_text: number }>(
       this.dataSource,
       'SELECT CASE WHEN text IS NULL THEN 0 ELSE 1 END AS has_text FROM blobs WHERE sha256 = ?',
       [upload.sha256],
     );
     if (stored) return { ...upload, mediaType, text: null, hasText: Number(stored.has_text) === 1, stored: true };
-    const text = await extractText(upload.file, mediaType);
+    const text = await extractText(upload.path, mediaType);
     return { ...upload, mediaType, text, hasText: text !== null, stored: false };
   }
 
@@ -111,7 +111,7 @@ export class DocumentsService {
         hasText,
       };
       // Another upload of the same bytes may have stored them since inspect looked: storeBlob checks again.
-      if (!stored) await storeBlob(manager, { sha256: row.sha256, size: row.size, file: upload.file, text });
+      if (!stored) await storeBlob(manager, { sha256: row.sha256, size: row.size, path: upload.path, text });
       await manager.insert(Document, row);
       const { id, uploadedAt, ...payload } = row;
       await this.audit.append(manager, {

@@ -14,8 +14,8 @@ export interface ReceivedFile {
   /** The form field it came in. */
   field: string;
   name: string;
-  /** Where its bytes are: a temporary file, removed once the request is answered. */
-  file: string;
+  /** The temporary file its bytes are in, removed once the request is answered. */
+  path: string;
   size: number;
   sha256: string;
 }
@@ -128,8 +128,8 @@ export function receiveForm(request: Request, maxBytes: number, options: Receive
         return;
       }
       const hash = createHash('sha256');
-      const file = spoolPath();
-      spooled.push(file);
+      const path = spoolPath();
+      spooled.push(path);
       let size = 0;
       let tooLarge = false;
       // The rest of the body is still read, so the client hears the 413 rather than a reset connection.
@@ -146,8 +146,8 @@ export function receiveForm(request: Request, maxBytes: number, options: Receive
           yield chunk;
         }
       };
-      const arrived = pipeline(stream, hashed, createWriteStream(file, { flags: 'wx', mode: 0o600 })).then(() =>
-        tooLarge || (size === 0 && !info.filename) ? undefined : { field, name: info.filename || 'document', file, size, sha256: hash.digest('hex') },
+      const arrived = pipeline(stream, hashed, createWriteStream(path, { flags: 'wx', mode: 0o600 })).then(() =>
+        tooLarge || (size === 0 && !info.filename) ? undefined : { field, name: info.filename || 'document', path, size, sha256: hash.digest('hex') },
       );
       // A file that could not be written is told once the whole form is read, or not at all when the body turned out malformed.
       arrived.catch(() => undefined);
@@ -180,7 +180,7 @@ export async function receiveUpload(request: Request, maxBytes: number): Promise
   if (refusal) throw refusal;
   const [file] = files;
   if (!file) throw new DomainError('VALIDATION_FAILED', 'file is required');
-  return { fields, name: file.name, file: file.file, size: file.size, sha256: file.sha256 };
+  return { fields, name: file.name, path: file.path, size: file.size, sha256: file.sha256 };
 }
 
 /**

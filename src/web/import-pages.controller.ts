@@ -100,7 +100,7 @@ export class ImportPagesController {
       if (request.uploads?.refusal) throw request.uploads.refusal;
       if (!file) throw new DomainError('VALIDATION_FAILED', 'choose the spreadsheet to import', { errors: ['choose the spreadsheet to import'] });
       // A spreadsheet is parsed whole: its bytes are read from where the upload was spooled.
-      const sent = { bytes: await readFile(file.file), name: file.name };
+      const sent = { bytes: await readFile(file.path), name: file.name };
       if (field(body, 'step') === 'import') outcome.result = await steps.import(sent);
       else outcome.check = await steps.check(sent);
     } catch (error) {

@@ -17,7 +17,7 @@ export async function seedPartnerLink(web: WebApp, title: string): Promise<{ par
   await sendFromCurrent(web, id, 'APPROVE', web.actors.approver);
   const document = await web
     .get(DocumentsService)
-    .upload({ fields: { kind: 'mou_draft', partnershipId: id }, name: 'MOU final.docx', file: draftFile, size: draft.length, sha256 }, web.actors.manager);
+    .upload({ fields: { kind: 'mou_draft', partnershipId: id }, name: 'MOU final.docx', path: draftFile, size: draft.length, sha256 }, web.actors.manager);
   await sendFromCurrent(web, id, 'SHARE_DRAFT', web.actors.manager, { data: { documentId: document.id } });
   await sendFromCurrent(web, id, 'AGREE_TEXT', web.actors.manager, { data: { effectiveFrom: '2026-04-01', expiresOn: '2029-03-31', documentId: document.id } });
   const { token } = await web.get(PartnerLinksService).issue(id, { name: 'Prof. Sara Malik' }, web.actors.manager);

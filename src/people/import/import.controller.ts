@@ -128,7 +128,7 @@ export class ImportController {
       const extra = Object.keys(upload.fields);
       if (extra.length > 0) throw new DomainError('VALIDATION_FAILED', `an import takes the file alone, not ${extra.join(', ')}`);
       // A spreadsheet is parsed whole: its bytes are read from where the upload was spooled.
-      return { bytes: await readFile(upload.file), name: upload.name };
+      return { bytes: await readFile(upload.path), name: upload.name };
     }
     const name = RAW_TYPES[type];
     if (!name) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `an import is sent as multipart/form-data, text/csv or ${XLSX}`);
