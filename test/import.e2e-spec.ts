@@ -213,6 +213,13 @@ describe('import of organizations and people', () => {
     await refusal(csv(''), 'nothing.csv', 422, 'UNREADABLE_FILE');
     const many = ['name,kind,country', ...Array.from({ length: 5001 }, (_, i) => `Organization ${i},other,PK`)].join('\n');
     await refusal(csv(many), 'many.csv', 422, 'TOO_MANY_ROWS');
+    // Reading stops at the first row past the bound: what follows it (here a broken quote) is never parsed.
+    await refusal(csv(`${many}\n"Broken quote,other,PK\n`), 'many-then-broken.csv', 422, 'TOO_MANY_ROWS');
+    // One record of 100,000 empty cells, and one of 100,000 characters: refused as they are read.
+    const wide = await send('organizations', csv(`name,kind,country\nX,other,PK${','.repeat(100_000)}\n`), 'wide.csv', true).expect(422);
+    expect(wide.body).toMatchObject({ code: 'UNREADABLE_FILE', details: { reason: 'TOO_MANY_CELLS', maxCells: 100 } });
+    const long = await send('organizations', csv(`name,kind,country\n${'x'.repeat(100_000)},other,PK\n`), 'long.csv', true).expect(422);
+    expect(long.body).toMatchObject({ code: 'UNREADABLE_FILE', details: { reason: 'CSV_MAX_RECORD_SIZE' } });
     await refusal(Buffer.alloc(1024 * 1024 + 1, 'a'), 'huge.csv', 413, 'PAYLOAD_TOO_LARGE');
     // A zip bomb: 21 MB of one cell packed into a few KB. Read whole, 100 MB of it took 7.3 s.
     const bomb = await workbook([
