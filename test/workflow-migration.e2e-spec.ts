@@ -234,6 +234,12 @@ describe('migrating running partnerships between workflow versions, over HTTP', 
     const refused = await admin.post('/ui/workflows/partnership-mou/preview', { fromVersion: '1', toVersion: '2', mapping: 'proposal draft' });
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('write each renamed state as “old state = new state”');
+    // A state named after the prototype chain is refused as the API refuses it: not a 500, not dropped in silence.
+    for (const mapping of ['constructor = proposal', '__proto__ = proposal']) {
+      const prototypeKey = await admin.post('/ui/workflows/partnership-mou/preview', { fromVersion: '1', toVersion: '2', mapping });
+      expect({ mapping, status: prototypeKey.status }).toEqual({ mapping, status: 400 });
+      expect(prototypeKey.html).toContain(`property mapping.${mapping.split(' ')[0]} should not exist`);
+    }
     await admin.get('/ui/workflows');
     const done = await admin.post('/ui/workflows/partnership-mou/migrate', { fromVersion: '1', toVersion: '2', mapping: '', ids: [proposal.id] });
     expect(done.status).toBe(200);

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '../common/domain-error.js';
 import { parseIfMatch } from '../common/http/if-match.js';
+import { inputProblem } from '../common/http/request-input.js';
 import type { Refusal } from './refusal-words.js';
 
 /** A submitted form as Express parses it: flat names, string values (or lists for repeated names). */
@@ -101,6 +102,9 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
  * ValidationPipe, so a page accepts exactly what the API accepts.
  */
 export function validDto<T extends object>(type: new () => T, plain: Record<string, unknown>, formProblems: string[] = []): T {
+  // What a page builds from a form's text (a mapping's keys) gets the check the API gives every body first: class-transformer fails on a `constructor` key.
+  const problem = inputProblem(plain);
+  if (problem) throw new DomainError('VALIDATION_FAILED', problem, { errors: [problem] });
   const instance = plainToInstance(type, plain);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   // What the form itself asks for beyond the API (a first date for each activity) is refused with the rest, all at once.

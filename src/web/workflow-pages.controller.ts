@@ -123,7 +123,7 @@ export class WorkflowPagesController {
 
 /** `old = new`, one a line, as the API's mapping; a line without `=` is refused, naming it. */
 function mappingOf(text: string): Record<string, string> {
-  const mapping: Record<string, string> = {};
+  const mapping: Array<[string, string]> = [];
   for (const line of text
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -133,7 +133,8 @@ function mappingOf(text: string): Record<string, string> {
       const problem = `write each renamed state as “old state = new state”, one a line: “${line}” is not`;
       throw new DomainError('VALIDATION_FAILED', problem, { errors: [problem] });
     }
-    mapping[old] = renamed;
+    mapping.push([old, renamed]);
   }
-  return mapping;
+  // Own keys, `__proto__` included (an assignment would set the prototype instead), for validDto to refuse.
+  return Object.fromEntries(mapping);
 }
