@@ -470,6 +470,31 @@ describe('page forms refuse in plain words and keep what was typed', () => {
       expect(diff).toContain('<del>one</del><ins>two</ins>');
       expect(diff).toContain('<del>lecture</del><ins>lectures</ins>');
       expect(page.html).not.toContain('draft-diff-1"');
+      expect(page.html).not.toContain('are not.</p>');
+    });
+
+    it('compares only the three newest drafts, each with the one before: a comparison costs up to half a second', async () => {
+      const p = await seedProposal('Many drafts compared on the page');
+      const submitted = await partnerships().send(p.id, { type: 'SUBMIT_FOR_APPROVAL', actor: managerActor(), expectedVersion: p.version });
+      let { row } = await partnerships().send(p.id, {
+        type: 'APPROVE',
+        actor: { id: api.ids.approver, roles: ['approver'] },
+        expectedVersion: submitted.row.version,
+      });
+      for (let version = 1; version <= 6; version += 1) {
+        const uploaded = await api
+          .as('manager')
+          .post('/api/documents')
+          .field('kind', 'mou_draft')
+          .field('partnershipId', p.id)
+          .attach('file', Buffer.from(`Each party shall host ${version} lectures a year.\n`), `MOU v${version}.txt`);
+        expect(uploaded.status).toBe(201);
+        const data = { documentId: (uploaded.body as { id: string }).id };
+        ({ row } = await partnerships().send(p.id, { type: 'SHARE_DRAFT', actor: managerActor(), expectedVersion: row.version, data }));
+      }
+      const page = await manager.get(`/ui/partnerships/${p.id}`);
+      expect([...page.html.matchAll(/<h4 id="draft-diff-(\d+)">/g)].map((m) => Number(m[1]))).toEqual([4, 5, 6]);
+      expect(page.html).toContain('The last 3 drafts are compared with the one before each; the 2 before them are not.');
     });
   });
 

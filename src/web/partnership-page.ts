@@ -63,6 +63,12 @@ function formShown(failed: FailedAttempt, shown: ShownForms): boolean {
 
 /** Texts longer than this are not compared on the page (GET /api/documents/{id}/diff/{otherId} compares them). */
 const PAGE_DIFF_CHARS = 200_000;
+/**
+ * The newest drafts the page compares, each with the one before. One comparison may take half a
+ * second and print a megabyte, and a partnership may have any number of drafts: 20 unrelated ones
+ * made the page cost 20 comparisons on every view.
+ */
+export const PAGE_DRAFT_DIFFS = 3;
 
 /** Everything the partnership page shows, gathered from the services the API uses. */
 @Injectable()
@@ -88,10 +94,14 @@ export class PartnershipPage {
     refusal: ({ code, message, details }) => refusalOf(new DomainError(code as ErrorCode, message, details ?? undefined), this.registry).message,
   };
 
-  /** Each uploaded draft against the uploaded draft shared before it, word by word, by its version; none where either has no text, or too much. */
+  /**
+   * Each of the PAGE_DRAFT_DIFFS newest uploaded drafts against the uploaded draft shared before it, word by word, by its version;
+   * none where either has no text, or too much.
+   */
   private async draftChanges(drafts: Array<{ version: number; documentId: string | null }>): Promise<Record<number, DocumentDiff['changes']>> {
     const changes: Record<number, DocumentDiff['changes']> = {};
     for (const [i, draft] of drafts.entries()) {
+      if (i < drafts.length - PAGE_DRAFT_DIFFS) continue;
       const before = drafts[i - 1];
       if (!before?.documentId || !draft.documentId) continue;
       const diff = await this.documents.diffWithin(before.documentId, draft.documentId, PAGE_DIFF_CHARS);
@@ -185,6 +195,8 @@ export class PartnershipPage {
       /** It waits for approvals (definition-facts.ts): an approval of content that has changed since no longer counts towards them. */
       awaitsApprovals: definition ? isWithin(approvalStates(definition), row.state) : false,
       draftChanges: await this.draftChanges(view.drafts),
+      /** Drafts older than those compared, which the page does not compare with the one before. */
+      draftsNotCompared: Math.max(0, view.drafts.length - PAGE_DRAFT_DIFFS - 1),
       names: Object.fromEntries([...names].map(([userId, n]) => [userId, n.displayName])),
       diagram: definition ? renderStateDiagram(definition, labels, row.state, steps) : null,
       /** The workflow by its title ("Partnership and MOU"), not its id. */
