@@ -1,9 +1,36 @@
-import { BarChart } from 'echarts/charts';
-import { GridComponent, LegendComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+/**
+ * ECharts with what the bar charts use, imported at the first chart drawn: loaded at start, it held about 10 MB of the heap of every process, and
+ * a major collection marks it all, on the transition path too (bench/README, "Cost of the transition path across changes").
+ */
+let echartsLoaded: Promise<typeof import('echarts/core')> | undefined;
 
-echarts.use([BarChart, GridComponent, LegendComponent, SVGRenderer]);
+async function loadEcharts(): Promise<typeof import('echarts/core')> {
+  // One after another: the four share zrender, and Jest's ESM loader fails two imports that link one module at the same time.
+  const core = await import('echarts/core');
+  const { BarChart } = await import('echarts/charts');
+  const { GridComponent, LegendComponent } = await import('echarts/components');
+  const { SVGRenderer } = await import('echarts/renderers');
+  core.use([BarChart, GridComponent, LegendComponent, SVGRenderer]);
+  return core;
+}
+
+/** ECharts, loaded once; a failed load is tried again at the next chart. */
+function echarts(): Promise<typeof import('echarts/core')> {
+  echartsLoaded ??= loadEcharts().catch((error: unknown) => {
+    echartsLoaded = undefined;
+    throw error;
+  });
+  return echartsLoaded;
+}
+
+/** Draws a bar chart: what `barCharts` gives once ECharts is loaded. */
+export type DrawBarChart = (spec: BarChartSpec) => string;
+
+/** The bar chart drawer, ECharts loaded first if it was not yet. */
+export async function barCharts(): Promise<DrawBarChart> {
+  const core = await echarts();
+  return (spec) => barChartSvg(core, spec);
+}
 
 export interface ChartSeries {
   name: string;
@@ -33,9 +60,9 @@ const PRESENTATION = new Set(['font-size', 'font-family', 'font-weight', 'font-s
  * scaled by its viewBox, named for screen readers (role="img"); the page puts the figures in a
  * table beside it. Category names are text nodes, which ECharts escapes.
  */
-export function barChartSvg(spec: BarChartSpec): string {
+function barChartSvg(core: typeof import('echarts/core'), spec: BarChartSpec): string {
   const height = spec.horizontal ? 70 + ROW_HEIGHT * Math.max(spec.categories.length, 3) : 300;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
+  const chart = core.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
   const categoryAxis = {
     type: 'category' as const,
     data: spec.categories,

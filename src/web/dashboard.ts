@@ -3,7 +3,7 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { partnershipStages } from '../partnerships/partnership-workflows.js';
 import { ReportsService, type ReviewDecision } from '../reports/reports.service.js';
 import { WorkflowRegistry } from '../workflow-engine/workflow-registry.js';
-import { barChartSvg, type ChartSeries } from './charts.js';
+import { barCharts, type ChartSeries, type DrawBarChart } from './charts.js';
 import { WEB_PREFIX } from './web-paths.js';
 
 /** A cell of a chart's table: text, and the page it names when there is one. */
@@ -63,17 +63,18 @@ export class Dashboard {
       state: (path) => this.registry.stateLabel(path).title,
       event: (type) => this.registry.eventLabel(type).title,
     };
+    const draw = await barCharts();
     const charts = [
-      this.pipeline(report.countsByState, words),
-      turnaround(report.turnaround.decisions, report.turnaround.since, words),
-      expiring(report.expiring, report.asOf, names, words),
-      fulfilment(report.fulfilment, report.fulfilmentCount),
+      this.pipeline(draw, report.countsByState, words),
+      turnaround(draw, report.turnaround.decisions, report.turnaround.since, words),
+      expiring(draw, report.expiring, report.asOf, names, words),
+      fulfilment(draw, report.fulfilment, report.fulfilmentCount),
     ];
     return { asOf: report.asOf, charts };
   }
 
   /** Partnerships by stage, in the workflows' order; a stage's sub-states counted with it. */
-  private pipeline(countsByState: Map<string, number>, words: Words): DashboardChart {
+  private pipeline(draw: DrawBarChart, countsByState: Map<string, number>, words: Words): DashboardChart {
     const { open, final } = partnershipStages(this.registry);
     const stages = [...open.map((stage) => stage.key), ...final];
     const counts = stages.map((stage) => [...countsByState].filter(([state]) => state.split('.')[0] === stage).reduce((sum, [, n]) => sum + n, 0));
@@ -83,7 +84,7 @@ export class Dashboard {
       id: 'pipeline',
       title: 'Pipeline by stage',
       summary: `${total} partnerships, by the stage they are in.`,
-      svg: barChartSvg({
+      svg: draw({
         label: 'Partnerships by stage',
         categories: labels,
         series: [{ name: 'Partnerships', values: counts, color: '#1565c0' }],
@@ -96,7 +97,7 @@ export class Dashboard {
   }
 }
 
-function turnaround(decisions: ReviewDecision[], since: string, words: Words): DashboardChart {
+function turnaround(draw: DrawBarChart, decisions: ReviewDecision[], since: string, words: Words): DashboardChart {
   const kinds = [...new Set(decisions.map((d) => d.decision))].sort((a, b) => order(a) - order(b));
   const bucketOf = (days: number) => TURNAROUND_BUCKETS.findIndex((b) => days <= b.upTo);
   const series: ChartSeries[] = kinds.map((kind) => ({
@@ -114,7 +115,7 @@ function turnaround(decisions: ReviewDecision[], since: string, words: Words): D
         ? `No review was decided since ${since}.`
         : `${decisions.length} reviews decided since ${since}, from submission to decision; median ${median} days.`,
     svg: decisions.length
-      ? barChartSvg({
+      ? draw({
           label: 'Reviews decided, by days from submission to decision',
           categories: TURNAROUND_BUCKETS.map((b) => b.label),
           series,
@@ -137,6 +138,7 @@ function order(decision: string): number {
 }
 
 function expiring(
+  draw: DrawBarChart,
   expiring: { count: number; until: string; items: Array<{ id: string; title: string; organizationId: string; state: string; expiresOn: string }> },
   today: string,
   names: Map<string, string>,
@@ -152,7 +154,7 @@ function expiring(
     id: 'expiring',
     title: 'MOUs expiring in the next twelve months',
     summary: `${expiring.count === 1 ? '1 MOU in force expires' : `${expiring.count} MOUs in force expire`} by ${expiring.until}, by the month their term ends.`,
-    svg: barChartSvg({ label: 'MOUs expiring, by month', categories: months.map(monthWords), series: [{ name: 'MOUs expiring', values, color: '#9a5b00' }] }),
+    svg: draw({ label: 'MOUs expiring, by month', categories: months.map(monthWords), series: [{ name: 'MOUs expiring', values, color: '#9a5b00' }] }),
     head: ['MOU', 'Organization', 'Stage', 'Expires on'],
     rows: expiring.items.map((p) => [
       { text: p.title, href: partnershipPath(p.id) },
@@ -165,6 +167,7 @@ function expiring(
 }
 
 function fulfilment(
+  draw: DrawBarChart,
   items: Array<{ partnershipId: string; title: string; held: number; missed: number; planned: number; cancelled: number }>,
   count: number,
 ): DashboardChart {
@@ -173,7 +176,7 @@ function fulfilment(
     title: 'Activity fulfilment by MOU',
     summary: `The activities of ${count} partnerships: held, missed and still planned.`,
     svg: items.length
-      ? barChartSvg({
+      ? draw({
           label: 'Activities held, missed and planned, by MOU',
           categories: items.map((p) => p.title),
           series: FULFILMENT.map((f) => ({ name: f.name, color: f.color, values: items.map((p) => p[f.key]) })),
