@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import JSZip from 'jszip';
 import { DataSource } from 'typeorm';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { postOrganization, postPartnership } from './support/factories.js';
@@ -226,6 +227,15 @@ describe('documents over HTTP', () => {
     expect((await api.as('auditor').get(`/api/documents/${image.id}/text`).expect(422)).body).toMatchObject({ code: 'NO_TEXT' });
     expect((await api.as('auditor').get(`/api/documents/${note.id}/diff/${image.id}`).expect(422)).body).toMatchObject({ code: 'NO_TEXT' });
     await api.as('auditor').get(`/api/documents/${note.id}/diff/00000000-0000-4000-8000-000000000000`).expect(404);
+  });
+
+  it('takes an ODT whose text holds a NUL (an entity), on PostgreSQL as on SQLite, its text kept with U+FFFD', async () => {
+    const zip = await JSZip.loadAsync(fixture('mou-draft-2.odt'));
+    const content = await zip.file('content.xml')!.async('string');
+    zip.file('content.xml', content.replace('lecture', 'lec&#0;ture'));
+    const odt = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const uploaded = (await upload(odt, 'nul.odt', { kind: 'other' }).expect(201)).body as DocumentBody;
+    expect((await api.as('auditor').get(`/api/documents/${uploaded.id}/text`).expect(200)).body.text).toContain('lec\uFFFDtures');
   });
 
   it('compares long drafts that differ a little, and refuses with 422 TOO_MANY_CHANGES two texts too different to compare in bounded work', async () => {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DOCX, MARKDOWN, ODT, PDF, PLAIN_TEXT } from './media-type.js';
+import { unpacksWithin } from './unpacked-size.js';
 
 /**
  * pdfjs' legacy build (the one that runs on Node 20) brings core-js, which replaces built-ins of the realm that loads it: `Array.prototype.push`,
@@ -76,11 +77,25 @@ function pdfText(file: string): Promise<string> {
   return turn;
 }
 
+/**
+ * The most a DOCX or ODT file may unpack to for its text to be read, and the most text kept of any
+ * document. Past either, the document keeps its bytes without text, as a broken one does: 100 KB of
+ * ODT held 100 MB of text, which took 2.9 s to read and was then stored, answered by
+ * GET /api/documents/:id/text and compared whole.
+ */
+const MAX_UNPACKED_BYTES = 20 * 1024 * 1024;
+const MAX_TEXT_CHARS = 10 * 1024 * 1024;
+
+/** A NUL or a lone UTF-16 surrogate (an ODT's `&#0;` or `&#xD800;`): PostgreSQL refuses the first, UTF-8 has no bytes for the second. */
+const UNSTORABLE = /[\0\p{Cs}]/gu;
+
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** ODF text (content.xml): paragraphs and headings a line each, its spaces, tabs and breaks kept, the rest of the markup dropped. */
 async function odtText(file: string): Promise<string> {
-  const content = await (await JSZip.loadAsync(await readFile(file))).file('content.xml')?.async('string');
+  const bytes = await readFile(file);
+  if (!(await unpacksWithin(bytes, MAX_UNPACKED_BYTES))) return '';
+  const content = await (await JSZip.loadAsync(bytes)).file('content.xml')?.async('string');
   if (content === undefined) return '';
   return content
     .replace(/<text:s(?:\s+text:c="(\d+)")?\s*\/>/g, (_s, count?: string) => ' '.repeat(Number(count ?? 1)))
@@ -96,8 +111,12 @@ async function odtText(file: string): Promise<string> {
 
 const EXTRACTORS: Record<string, (file: string) => Promise<string>> = {
   [PDF]: pdfText,
-  // Imported at the first DOCX read: mammoth holds about 3 MB of the heap, which every process would carry from its start.
-  [DOCX]: async (path) => (await (await import('mammoth')).default.extractRawText({ path })).value,
+  // mammoth is imported at the first DOCX read: it holds about 3 MB of the heap, which every process would carry from its start.
+  [DOCX]: async (path) => {
+    const buffer = await readFile(path);
+    if (!(await unpacksWithin(buffer, MAX_UNPACKED_BYTES))) return '';
+    return (await (await import('mammoth')).default.extractRawText({ buffer })).value;
+  },
   [ODT]: odtText,
   [PLAIN_TEXT]: (file) => readFile(file, 'utf8'),
   [MARKDOWN]: (file) => readFile(file, 'utf8'),
@@ -112,8 +131,8 @@ export async function extractText(file: string, mediaType: string): Promise<stri
   const extract = EXTRACTORS[mediaType];
   if (!extract) return null;
   try {
-    const text = (await extract(file)).trim();
-    return text === '' ? null : text;
+    const text = (await extract(file)).trim().replace(UNSTORABLE, '\uFFFD');
+    return text === '' || text.length > MAX_TEXT_CHARS ? null : text;
   } catch {
     return null;
   }

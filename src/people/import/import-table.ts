@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { CsvError, parse, type CastingContext } from 'csv-parse/sync';
 import type { CellValue } from 'exceljs';
 import { fileTypeFromBuffer } from 'file-type';
-import JSZip from 'jszip';
 import { DomainError } from '../../common/domain-error.js';
+import { unpacksWithin } from '../../documents/unpacked-size.js';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -95,37 +95,20 @@ function csvRows(bytes: Buffer): NumberedRows {
   return records.map((values, index) => ({ row: index + 1, values }));
 }
 
-/** Unpacks each part of the zip as a stream, counting, and stops at MAX_WORKBOOK_UNPACKED_BYTES: the sizes a zip declares may lie. */
-async function checkUnpackedSize(bytes: Buffer): Promise<void> {
-  let total = 0;
-  for (const part of Object.values((await JSZip.loadAsync(bytes)).files)) {
-    if (part.dir) continue;
-    await new Promise<void>((resolve, reject) => {
-      const stream = part.nodeStream('nodebuffer');
-      stream.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total <= MAX_WORKBOOK_UNPACKED_BYTES) return;
-        stream.pause();
-        stream.removeAllListeners('data');
-        const limit = MAX_WORKBOOK_UNPACKED_BYTES / (1024 * 1024);
-        reject(
-          new DomainError('PAYLOAD_TOO_LARGE', `the workbook unpacks to more than ${limit} MB: save its rows as CSV, or split it`, {
-            maxUnpackedBytes: MAX_WORKBOOK_UNPACKED_BYTES,
-          }),
-        );
-      });
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-  }
-}
-
 async function workbookRows(bytes: Buffer): Promise<NumberedRows> {
   // Imported here, at the first workbook read: exceljs holds about 8 MB of the heap, which every process would carry from its start.
   const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   try {
-    await checkUnpackedSize(bytes);
+    if (!(await unpacksWithin(bytes, MAX_WORKBOOK_UNPACKED_BYTES))) {
+      throw new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        `the workbook unpacks to more than ${MAX_WORKBOOK_UNPACKED_BYTES / (1024 * 1024)} MB: save its rows as CSV, or split it`,
+        {
+          maxUnpackedBytes: MAX_WORKBOOK_UNPACKED_BYTES,
+        },
+      );
+    }
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (error) {
     if (error instanceof DomainError) throw error;
