@@ -3,7 +3,7 @@ import { EngagementsService } from '../../src/engagements/engagements.service.js
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { PeopleService } from '../../src/people/people.service.js';
 import { organizationInput } from '../support/factories.js';
-import { seriousViolations } from './axe.js';
+import { axeViolations } from './axe.js';
 import { startWebApp, type WebApp } from './browser.js';
 
 /**
@@ -79,7 +79,7 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
     ]);
     expect(await page.getByLabel('Email (optional)').inputValue()).toBe('kaleem at example');
     expect(await page.getByLabel('Title there 2').inputValue()).toBe('Visiting faculty');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // Changed by someone else after the page was read: refused, not merged.
     await page.goto(`/ui/people/${person.id}`);
@@ -155,7 +155,7 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
       'organizationIds must contain at least 1 elements.',
     ]);
     expect(await page.getByLabel('Place (optional)').inputValue()).toBe('Islamabad, E-8');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // A rule of the service, refused beside the form too.
     await page.goto(`/ui/engagements/${meeting.id}`);
@@ -179,7 +179,7 @@ describe.each([390, 1280])('editing people and engagements in the browser at %i 
     await page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })");
     await form.getByRole('button', { name: 'Add document' }).click();
     expect(await page.locator('details.action[open]').getByRole('alert').textContent()).toContain('choose the file to add');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // Still open, as the refusal left it.
     await form.getByLabel('It is').selectOption({ label: 'Minutes or a report' });

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { organizationInput } from '../support/factories.js';
-import { seriousViolations } from './axe.js';
+import { axeViolations } from './axe.js';
 import { startWebApp, type WebApp } from './browser.js';
 
 const HEADER = 'organization,title,effectiveFrom,expiresOn,signatories,activities';
@@ -39,7 +39,7 @@ describe('importing existing agreements in the browser', () => {
       await page.goto('/ui/partnerships');
       await page.getByRole('link', { name: 'Import existing agreements' }).click();
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Import existing agreements');
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
 
       const valid = `Beaconhouse University,Research MOU (${width} px),2024-09-01,2027-08-31,${SIGNED},"annual_lecture: Annual named lecture"`;
       const wrong = [
@@ -59,7 +59,7 @@ describe('importing existing agreements in the browser', () => {
       expect(rows[0]).toContain('no organization is named "Nowhere Institute"');
       expect(rows[1]).toMatch(/^4/);
       expect(rows[1]).toContain('"Commandant signed" is not');
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
       // Nothing wider than the screen: the reasons and the column notes wrap.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
 
@@ -78,7 +78,7 @@ describe('importing existing agreements in the browser', () => {
       expect(await partnerships()).toBe(before);
       await chooseAndPress(page, right, 'Import agreements');
       expect(await page.getByRole('status').textContent()).toContain('All 2 rows were imported as partnerships in force.');
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
       expect(await partnerships()).toBe(before + 2);
 
       await page.getByRole('link', { name: `Research MOU (${width} px)` }).click();

@@ -2,7 +2,7 @@ import JSZip from 'jszip';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Download, Page } from 'playwright-core';
-import { seriousViolations } from './axe.js';
+import { axeViolations } from './axe.js';
 import { startWebApp, type WebApp } from './browser.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -140,7 +140,7 @@ describe('a partnership through the web interface', () => {
     draft = page.locator('form[data-event="SHARE_DRAFT"]');
     expect(await draft.getByRole('alert').textContent()).toContain('“MOU draft.pdf” is not a kind of file taken here.');
     expect(await draft.getByLabel('Comment').inputValue()).toBe('First draft for the partner');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     const first = await docx(['Memorandum of Understanding between the parties.', 'Each party shall host one lecture a year in Lahore.']);
     await draft.getByLabel('The draft').setInputFiles({ name: 'MOU draft v1.docx', mimeType: 'application/octet-stream', buffer: first });
@@ -262,7 +262,7 @@ describe('a partnership through the web interface', () => {
     expect(await fingerprint(/^Agreed text$/)).toBe(agreedSha256);
     expect(await fingerprint(/^Signed copy, partner organisation: MOU signed\.pdf$/)).toBe(sha256(signedCopy));
     expect(await fingerprint(/^Confirmed by Sana Iqbal/)).toBe(agreedSha256);
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.getByRole('link', { name: /Audit rows of this partnership/ }).click();
     expect(Number(await page.locator('#rows-h .count').textContent())).toBe(steps.length);
