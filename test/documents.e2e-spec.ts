@@ -255,5 +255,9 @@ describe('documents over HTTP', () => {
     const b = (await upload(Buffer.from(words(1100, 'b')), 'b.txt', other).expect(201)).body as DocumentBody;
     const refused = await api.as('auditor').get(`/api/documents/${a.id}/diff/${b.id}`).expect(422);
     expect(refused.body).toMatchObject({ code: 'TOO_MANY_CHANGES', details: { maxChanges: 2000 } });
+    // A text past a million characters is not split into words at all, however little the other differs.
+    const huge = (await upload(Buffer.from(`${'word '.repeat(200_000)}end`), 'huge.txt', other).expect(201)).body as DocumentBody;
+    const tooLong = await api.as('auditor').get(`/api/documents/${draft.id}/diff/${huge.id}`).expect(422);
+    expect(tooLong.body).toMatchObject({ code: 'TEXT_TOO_LONG', details: { documentId: huge.id, maxChars: 1_000_000 } });
   });
 });

@@ -34,7 +34,7 @@ const MEANING: Record<number, string> = {
   412: 'VERSION_MISMATCH: If-Match is stale (details.currentVersion)',
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the service reads',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is in a charset or encoding the service does not read (JSON is UTF-8), or an upload is of a type not taken (an import is a CSV file or an Excel workbook)',
-  422: 'GUARD_FAILED (details.rule names the rule), IDEMPOTENCY_CONFLICT, NO_TEXT (a document compared or read as text has none), TOO_MANY_CHANGES (two texts compared differ in more words than a comparison looks for), QUORUM_UNREACHABLE (a proposal asks for more approvals than the active approvers who may decide it), WRONG_DOCUMENT (an event names a document of another kind or partnership), UNREADABLE_FILE (an import that cannot be read, or has no header or no rows), TOO_MANY_ROWS (an import past its bound) or IMPORT_INVALID (an import with invalid rows: details lists each row and why; nothing was imported)',
+  422: 'GUARD_FAILED (details.rule names the rule), IDEMPOTENCY_CONFLICT, NO_TEXT (a document compared or read as text has none), TOO_MANY_CHANGES (two texts compared differ in more words than a comparison looks for), TEXT_TOO_LONG (a text compared is longer than a comparison reads), QUORUM_UNREACHABLE (a proposal asks for more approvals than the active approvers who may decide it), WRONG_DOCUMENT (an event names a document of another kind or partnership), UNREADABLE_FILE (an import that cannot be read, or has no header or no rows), TOO_MANY_ROWS (an import past its bound) or IMPORT_INVALID (an import with invalid rows: details lists each row and why; nothing was imported)',
   428: 'PRECONDITION_REQUIRED: If-Match is missing',
   429: 'TOO_MANY_REQUESTS',
 };
