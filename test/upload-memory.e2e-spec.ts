@@ -10,9 +10,10 @@ import { createDatabase, databaseEnv, dropDatabase, testDatabaseKind } from './s
  * SPEC, "Documents and the agreed text", and issue 19: a 25 MB upload is never held in memory more
  * than once. The built service runs as a process of its own, so that its peak resident memory is
  * its own: the kernel's high-water mark (VmHWM) is reset after a warm-up upload and download of the
- * same size, then one 25 MiB upload must raise it by less than half the file (it is spooled to disk
- * and stored a chunk at a time: what remains is socket buffers not yet collected), and its download
- * by less than three times the file. The service before issue 19 gathered the file in one buffer and bound
+ * same size, then one 25 MiB upload must raise it by less than the file, which any path that holds
+ * the file whole in memory reaches (it is spooled to disk and stored a chunk at a time: what remains
+ * is buffers not yet collected, under 1 MiB on Node 20 and 12.6 MiB once on Node 24, whose young
+ * generation grows larger), and its download by less than three times the file. The service before issue 19 gathered the file in one buffer and bound
  * it whole into the INSERT, and read it back whole: its upload raised the peak by 32 to 39 MiB on
  * SQLite (better-sqlite3 copies what it binds), its download by 50 MiB on SQLite and 148 to 207 MiB
  * on PostgreSQL (node-postgres reads a bytea as hex text).
@@ -85,7 +86,7 @@ describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgr
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  it('raises the peak resident memory by less than half the file for an upload, and serves its bytes back', async () => {
+  it('raises the peak resident memory by less than the file for an upload, and serves its bytes back', async () => {
     const pid = service.pid!;
     // A first upload and download of the same size load every module their paths use and fill SQLite's page cache (16 MB, whatever the file's size).
     const warm = await upload(jpegOf(FILE_BYTES), 'warm.jpg');
@@ -105,7 +106,7 @@ describe(`a 25 MiB upload to a service process on ${testDatabaseKind === 'postgr
     const downloadGrowth = statusBytes(pid, 'VmHWM') - afterUpload;
 
     process.stderr.write(`peak RSS growth: upload ${(uploadGrowth / MIB).toFixed(1)} MiB, download ${(downloadGrowth / MIB).toFixed(1)} MiB\n`);
-    expect(uploadGrowth).toBeLessThan(FILE_BYTES / 2);
+    expect(uploadGrowth).toBeLessThan(FILE_BYTES);
     // A download reads a chunk at a time, but node-postgres reads each as hex text, twice its size: that garbage, not yet collected, is most of it
     // (12 to 41 MiB measured on PostgreSQL, 6 to 8 on SQLite); reading the file whole, as before, was 148 to 207 MiB on PostgreSQL.
     expect(downloadGrowth).toBeLessThan(3 * FILE_BYTES);
