@@ -20,6 +20,7 @@ import { AuditCheckpointsRepository } from './audit-checkpoints.repository.js';
 import { AuditSigningKey } from './audit-signing-key.js';
 import { auditRowView } from './audit.view.js';
 import { AuditVerifier, type VerifyTuning } from './verify/audit-verifier.js';
+import { AUDIT_ROW_FIELDS } from './verify/row-source.js';
 
 export interface AuditEntry {
   occurredAt: string;
@@ -42,25 +43,7 @@ const EXPORT_BATCH = 5000;
 export type AuditExportFormat = 'jsonl' | 'csv';
 
 /** The CSV export's columns: a row's, with the actor's name beside their id. */
-const CSV_COLUMNS = [
-  'seq',
-  'occurredAt',
-  'actorId',
-  'actorName',
-  'actorRoles',
-  'action',
-  'entityType',
-  'entityId',
-  'fromState',
-  'toState',
-  'workflowId',
-  'workflowVersion',
-  'outcome',
-  'requestId',
-  'payload',
-  'prevHash',
-  'hash',
-] as const;
+const CSV_COLUMNS = [...AUDIT_ROW_FIELDS.slice(0, 3), 'actorName', ...AUDIT_ROW_FIELDS.slice(3)];
 
 /**
  * First key of the PostgreSQL advisory lock that serializes appends; the second is the schema's
