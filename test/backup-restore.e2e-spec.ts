@@ -9,6 +9,7 @@ import { partnershipInput } from './support/factories.js';
 import { buildService } from './support/service-build.js';
 import { ServiceProcess } from './support/service-process.js';
 import { createTestApp, testDatabaseKind } from './support/test-app.js';
+import { binaryBody } from './support/binary-body.js';
 
 /**
  * `npm run backup` and `npm run restore` on the built service and scripts, as an operator runs
@@ -192,11 +193,7 @@ interface AuditHead {
         .get(`/api/documents/${scanId}/content`)
         .set('Authorization', `Bearer ${await login(second.url, 'manager', MANAGER_PASSWORD)}`)
         .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(binaryBody)
         .expect(200);
       expect(Buffer.compare(content.body as Buffer, scan)).toBe(0);
     } finally {

@@ -10,6 +10,7 @@ import { CHUNK_BYTES } from '../src/documents/blob-store.js';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { runMigrationStep } from './support/migrate.js';
 import { testDatabaseKind } from './support/test-app.js';
+import { binaryBody } from './support/binary-body.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -49,11 +50,7 @@ describe('verifying stored documents', () => {
         .get(`/api/documents/${id}/content`)
         .set('Authorization', `Bearer ${api.tokens.auditor}`)
         .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(binaryBody)
         .expect(200)
     ).body as Buffer;
 

@@ -6,6 +6,7 @@ import JSZip from 'jszip';
 import { DataSource } from 'typeorm';
 import { createApiApp, type ApiApp } from './support/api.js';
 import { postOrganization, postPartnership } from './support/factories.js';
+import { binaryBody } from './support/binary-body.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -150,16 +151,7 @@ describe('documents over HTTP', () => {
   it('serves the bytes with the detected type, as an attachment, the hash as ETag, not sniffed', async () => {
     const pdf = fixture('mou-signed.pdf');
     const created = (await upload(pdf, 'MOU signé.pdf').expect(201)).body as DocumentBody;
-    const response = await api
-      .as('auditor')
-      .get(`/api/documents/${created.id}/content`)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const response = await api.as('auditor').get(`/api/documents/${created.id}/content`).buffer(true).parse(binaryBody).expect(200);
     expect(Buffer.compare(response.body as Buffer, pdf)).toBe(0);
     expect(response.headers).toMatchObject({
       'content-type': 'application/pdf',

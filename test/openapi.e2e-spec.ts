@@ -22,6 +22,7 @@ import { organizationInput, partnershipInput } from './support/factories.js';
 import { insertFailedMail } from './support/failed-mail.js';
 import { agreeUploadedText } from './support/partner-links.js';
 import { OpenApiAnswers, type Answer, type OpenApiDocument, type Operation, type Schema } from './support/openapi.js';
+import { binaryBody } from './support/binary-body.js';
 
 interface AppRoute {
   method: string;
@@ -1436,14 +1437,7 @@ describe('the OpenAPI document', () => {
     expect(html).not.toMatch(/unpkg|jsdelivr|cdnjs|cdn\./i);
     for (const asset of assets) {
       const url = new URL(asset, 'http://localhost/api/docs');
-      const fetched = await request(api.http)
-        .get(url.pathname)
-        .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+      const fetched = await request(api.http).get(url.pathname).buffer(true).parse(binaryBody);
       expect({ asset: url.pathname, status: fetched.status, empty: (fetched.body as Buffer).length === 0 }).toEqual({
         asset: url.pathname,
         status: 200,

@@ -8,6 +8,7 @@ import { drivePartnership } from './support/drive.js';
 import { postOrganization } from './support/factories.js';
 import { inboxOf } from './support/notices.js';
 import { agreeUploadedText } from './support/partner-links.js';
+import { binaryBody } from './support/binary-body.js';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const draft = readFileSync(new URL('./fixtures/mou-draft-1.docx', import.meta.url));
@@ -78,14 +79,7 @@ describe('partner links', () => {
       agreedText: { name: 'MOU final.docx', sha256: sha256(draft), size: draft.length },
       acknowledgedAt: null,
     });
-    const bytes = await partner(`${token}/document`)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
+    const bytes = await partner(`${token}/document`).buffer(true).parse(binaryBody).expect(200);
     expect(sha256(bytes.body as Buffer)).toBe(sha256(draft));
     expect(bytes.headers).toMatchObject({
       'content-type': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',

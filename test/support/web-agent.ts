@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { USER_PASSWORD } from './api.js';
+import { binaryBody } from './binary-body.js';
 
 export interface WebPage {
   status: number;
@@ -83,14 +84,7 @@ export function pagesAgent(http: App): WebAgent {
     return { status: response.status, text: response.body as string, headers: response.headers as Record<string, string> };
   };
   const downloadBytes = async (path: string) => {
-    const response = await agent
-      .get(path)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const response = await agent.get(path).buffer(true).parse(binaryBody);
     return { status: response.status, bytes: response.body as Buffer, headers: response.headers as Record<string, string> };
   };
   return { get, post, postFiles, download, downloadBytes };
